@@ -1,0 +1,59 @@
+/*
+ * bn_netif: the lwIP network interface that sits on top of a bn_link
+ * pipeline. lwIP's linkoutput sends through the link; a receive thread polls
+ * the link and feeds frames to lwIP in batches under the core lock
+ * (LWIP_TCPIP_CORE_LOCKING_INPUT), so input never queues in a mailbox.
+ */
+#ifndef BN_NETIF_H
+#define BN_NETIF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lwip/netif.h"
+#include "bn_link.h"
+
+typedef struct bn_netif bn_netif;
+
+/** Counters of one interface, read with bn_netif_get_counters(). */
+typedef struct bn_netif_counters {
+  uint64_t rx_frames;   /**< frames handed to lwIP */
+  uint64_t rx_bytes;
+  uint64_t rx_dropped;  /**< no pbuf for the frame, or lwIP refused it */
+  uint64_t tx_frames;   /**< frames the link took */
+  uint64_t tx_bytes;
+  uint64_t tx_dropped;  /**< the link refused them (-ENOBUFS, device errors) */
+} bn_netif_counters;
+
+/**
+ * Adds an Ethernet netif on top of link and starts its receive thread.
+ * Call from an application thread (not holding the core lock) after
+ * tcpip_init(). The interface is added administratively up with no address,
+ * link up, and is not made the default: see bn_stack.h for that.
+ *
+ * @param link     the link; stays owned by the caller, who closes it after
+ *                 bn_netif_remove()
+ * @param mac      the interface's MAC address
+ * @param hostname DHCP hostname (kept by reference; may be NULL)
+ * @param out      receives the interface
+ * @return 0, -EINVAL (NULL argument, multicast MAC), -ENOMEM, or -EAGAIN when
+ *         the receive thread cannot be started.
+ */
+int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname, bn_netif **out);
+
+/** The lwIP netif (for netif_* calls, under the core lock). */
+struct netif *bn_netif_lwip(bn_netif *bn);
+
+/** Sets the link (carrier) up or down, as a cable being plugged. Thread-safe. */
+void bn_netif_set_link(bn_netif *bn, bool up);
+
+/** Copies the counters; thread-safe. */
+void bn_netif_get_counters(const bn_netif *bn, bn_netif_counters *out);
+
+/**
+ * Stops the receive thread and removes the netif from lwIP; frees bn.
+ * The link is not closed. NULL is ignored. Call from an application thread.
+ */
+void bn_netif_remove(bn_netif *bn);
+
+#endif /* BN_NETIF_H */

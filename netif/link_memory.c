@@ -1,0 +1,197 @@
+/* Memory backend: a pair of bn_link ends joined by bounded in-process queues. */
+#include "link_memory.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct frame_slot {
+  uint64_t ts_ns;
+  size_t len;
+  uint8_t data[BN_LINK_MAX_FRAME];
+};
+
+/* Frames travelling towards one end. */
+struct frame_queue {
+  struct frame_slot *slots;
+  size_t first, count;
+  int woken;          /* bn_link_wake() called since the last poll returned */
+  int peer_closed;    /* the sending end is gone */
+};
+
+struct pipe {
+  pthread_mutex_t lock;
+  pthread_cond_t changed;
+  size_t capacity;
+  int ends_open;
+  struct frame_queue toward[2];
+};
+
+struct memory_end {
+  bn_link link;      /* first: a bn_link * is a struct memory_end * */
+  struct pipe *pipe;
+  int side;          /* 0 or 1: this end receives toward[side] */
+};
+
+static struct memory_end *end_of(bn_link *link)
+{
+  return (struct memory_end *)link;
+}
+
+static int memory_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
+{
+  struct memory_end *end = end_of(link);
+  struct pipe *p = end->pipe;
+  if (len == 0 || len > BN_LINK_MAX_FRAME) {
+    return -EMSGSIZE;
+  }
+  int rc = 0;
+  pthread_mutex_lock(&p->lock);
+  struct frame_queue *q = &p->toward[!end->side];
+  if (p->ends_open < 2) {
+    rc = -ENOTCONN;
+  } else if (q->count == p->capacity) {
+    rc = -ENOBUFS;
+  } else {
+    struct frame_slot *s = &q->slots[(q->first + q->count) % p->capacity];
+    memcpy(s->data, frame, len);
+    s->len = len;
+    s->ts_ns = ts_ns;
+    q->count++;
+    pthread_cond_broadcast(&p->changed);
+  }
+  pthread_mutex_unlock(&p->lock);
+  return rc;
+}
+
+static struct timespec deadline_after_ms(int timeout_ms)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += timeout_ms / 1000;
+  ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return ts;
+}
+
+static int memory_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms)
+{
+  struct memory_end *end = end_of(link);
+  struct pipe *p = end->pipe;
+  struct frame_queue *q = &p->toward[end->side];
+  struct timespec deadline = deadline_after_ms(timeout_ms > 0 ? timeout_ms : 0);
+
+  pthread_mutex_lock(&p->lock);
+  while (q->count == 0 && !q->woken && !q->peer_closed && timeout_ms != 0) {
+    int rc = timeout_ms < 0 ? pthread_cond_wait(&p->changed, &p->lock)
+                            : pthread_cond_timedwait(&p->changed, &p->lock, &deadline);
+    if (rc == ETIMEDOUT) {
+      break;
+    }
+  }
+  q->woken = 0;
+  int delivered = 0;
+  /* Deliver what is queued now; rx runs without the pipe's lock held, so it
+   * may send on either end. */
+  while (q->count > 0) {
+    struct frame_slot slot;
+    memcpy(&slot, &q->slots[q->first], sizeof(slot));
+    q->first = (q->first + 1) % p->capacity;
+    q->count--;
+    pthread_mutex_unlock(&p->lock);
+    rx(arg, slot.data, slot.len, slot.ts_ns);
+    delivered++;
+    pthread_mutex_lock(&p->lock);
+  }
+  int ended = q->peer_closed && delivered == 0;
+  pthread_mutex_unlock(&p->lock);
+  return ended ? -ENODATA : delivered;
+}
+
+static void memory_wake(bn_link *link)
+{
+  struct memory_end *end = end_of(link);
+  pthread_mutex_lock(&end->pipe->lock);
+  end->pipe->toward[end->side].woken = 1;
+  pthread_cond_broadcast(&end->pipe->changed);
+  pthread_mutex_unlock(&end->pipe->lock);
+}
+
+static void free_pipe(struct pipe *p)
+{
+  free(p->toward[0].slots);
+  free(p->toward[1].slots);
+  pthread_cond_destroy(&p->changed);
+  pthread_mutex_destroy(&p->lock);
+  free(p);
+}
+
+static void memory_close(bn_link *link)
+{
+  struct memory_end *end = end_of(link);
+  struct pipe *p = end->pipe;
+  pthread_mutex_lock(&p->lock);
+  int last = --p->ends_open == 0;
+  p->toward[!end->side].peer_closed = 1;
+  pthread_cond_broadcast(&p->changed);
+  pthread_mutex_unlock(&p->lock);
+  free(end);
+  if (last) {
+    free_pipe(p);
+  }
+}
+
+static const struct bn_link_ops memory_ops = {
+  .kind = "memory",
+  .send = memory_send,
+  .poll = memory_poll,
+  .wake = memory_wake,
+  .close = memory_close,
+};
+
+int bn_link_memory_pair(size_t capacity, bn_link **a, bn_link **b)
+{
+  if (a == NULL || b == NULL || capacity == 0 || capacity > 65536) {
+    return -EINVAL;
+  }
+  struct pipe *p = calloc(1, sizeof(*p));
+  struct memory_end *ends[2] = { calloc(1, sizeof(**ends)), calloc(1, sizeof(**ends)) };
+  if (p != NULL) {
+    p->toward[0].slots = calloc(capacity, sizeof(struct frame_slot));
+    p->toward[1].slots = calloc(capacity, sizeof(struct frame_slot));
+  }
+  if (p == NULL || ends[0] == NULL || ends[1] == NULL ||
+      p->toward[0].slots == NULL || p->toward[1].slots == NULL) {
+    if (p != NULL) {
+      free(p->toward[0].slots);
+      free(p->toward[1].slots);
+    }
+    free(p);
+    free(ends[0]);
+    free(ends[1]);
+    return -ENOMEM;
+  }
+  pthread_mutex_init(&p->lock, NULL);
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&p->changed, &attr);
+  pthread_condattr_destroy(&attr);
+  p->capacity = capacity;
+  p->ends_open = 2;
+  for (int side = 0; side < 2; side++) {
+    ends[side]->link.ops = &memory_ops;
+    snprintf(ends[side]->link.name, sizeof(ends[side]->link.name), "mem%d", side);
+    ends[side]->pipe = p;
+    ends[side]->side = side;
+  }
+  *a = &ends[0]->link;
+  *b = &ends[1]->link;
+  return 0;
+}

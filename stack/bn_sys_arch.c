@@ -1,0 +1,408 @@
+/*
+ * boardnet's own sys_arch for lwIP (pthreads), used instead of the contrib unix
+ * port's port/sys_arch.c by boards whose windows hold more segments than that
+ * port's mailboxes (fixed at 128 entries whatever size lwIP asks for): there,
+ * a full window overflows the mailbox and frames are dropped inside lwIP
+ * (measured 2 MB/s instead of 150 MB/s with a 256 KiB window, LWIP-NOTES.md).
+ * Here every mailbox has exactly the size lwIP asks for. Boards that fit in
+ * 128 entries keep using the port's file (see stack/boards/<board>/board.cmake).
+ */
+#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, pthread_setname_np */
+#include "lwip/opt.h"
+#include "lwip/sys.h"
+#include "lwip/err.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bn_clock.h" /* netif/: the board clock */
+
+struct sys_sem {
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  unsigned count;
+};
+
+struct sys_mutex {
+  pthread_mutex_t lock;
+};
+
+struct sys_mbox {
+  pthread_mutex_t lock;
+  pthread_cond_t not_empty;
+  pthread_cond_t not_full;
+  size_t size;      /* capacity, as asked for by lwIP */
+  size_t first;     /* index of the oldest message */
+  size_t count;     /* messages queued */
+  void **msgs;
+};
+
+struct sys_thread {
+  pthread_t id;
+};
+
+/* ---- time ---------------------------------------------------------------- */
+
+u32_t sys_now(void)
+{
+  return (u32_t)(bn_clock_now_ns() / 1000000u);
+}
+
+u32_t sys_jiffies(void)
+{
+  return (u32_t)(bn_clock_now_ns() / 1000u);
+}
+
+/* Absolute CLOCK_MONOTONIC deadline timeout_ms from now, for condvar waits. */
+static struct timespec deadline_after(u32_t timeout_ms)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  ts.tv_sec += timeout_ms / 1000u;
+  ts.tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  return ts;
+}
+
+static void cond_init_monotonic(pthread_cond_t *cond)
+{
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(cond, &attr);
+  pthread_condattr_destroy(&attr);
+}
+
+/*
+ * Waits on cond until ready() is true; timeout_ms 0 waits forever.
+ * Returns the milliseconds waited, or SYS_ARCH_TIMEOUT.
+ */
+static u32_t wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, u32_t timeout_ms,
+                        int (*ready)(void *), void *obj)
+{
+  u32_t start = sys_now();
+  struct timespec deadline = deadline_after(timeout_ms);
+  while (!ready(obj)) {
+    if (timeout_ms == 0) {
+      pthread_cond_wait(cond, lock);
+    } else if (pthread_cond_timedwait(cond, lock, &deadline) == ETIMEDOUT && !ready(obj)) {
+      return SYS_ARCH_TIMEOUT;
+    }
+  }
+  u32_t waited = sys_now() - start;
+  /* lwIP reads SYS_ARCH_TIMEOUT as "timed out": never return it on success */
+  return waited == SYS_ARCH_TIMEOUT ? waited - 1 : waited;
+}
+
+/* ---- threads and the core lock ------------------------------------------- */
+
+struct thread_start {
+  lwip_thread_fn fn;
+  void *arg;
+};
+
+static void *thread_main(void *p)
+{
+  struct thread_start start = *(struct thread_start *)p;
+  free(p);
+  start.fn(start.arg);
+  return NULL;
+}
+
+sys_thread_t sys_thread_new(const char *name, lwip_thread_fn function, void *arg,
+                            int stacksize, int prio)
+{
+  LWIP_UNUSED_ARG(stacksize);
+  LWIP_UNUSED_ARG(prio);
+  struct sys_thread *t = malloc(sizeof(*t));
+  struct thread_start *start = malloc(sizeof(*start));
+  LWIP_ASSERT("sys_thread_new: out of memory", t != NULL && start != NULL);
+  start->fn = function;
+  start->arg = arg;
+  int rc = pthread_create(&t->id, NULL, thread_main, start);
+  LWIP_ASSERT("sys_thread_new: pthread_create failed", rc == 0);
+  LWIP_UNUSED_ARG(rc);
+#ifdef __linux__
+  if (name != NULL) {
+    char short_name[16];
+    strncpy(short_name, name, sizeof(short_name) - 1);
+    short_name[sizeof(short_name) - 1] = '\0';
+    pthread_setname_np(t->id, short_name);
+  }
+#else
+  LWIP_UNUSED_ARG(name);
+#endif
+  return t;
+}
+
+static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t core_lock_holder;
+static int core_lock_held;
+static pthread_t tcpip_thread;
+static int tcpip_thread_known;
+
+void sys_lock_tcpip_core(void)
+{
+  pthread_mutex_lock(&core_lock);
+  core_lock_holder = pthread_self();
+  __atomic_store_n(&core_lock_held, 1, __ATOMIC_RELAXED);
+}
+
+void sys_unlock_tcpip_core(void)
+{
+  __atomic_store_n(&core_lock_held, 0, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&core_lock);
+}
+
+void sys_mark_tcpip_thread(void)
+{
+  tcpip_thread = pthread_self();
+  __atomic_store_n(&tcpip_thread_known, 1, __ATOMIC_RELEASE);
+}
+
+void sys_check_core_locking(void)
+{
+  if (__atomic_load_n(&tcpip_thread_known, __ATOMIC_ACQUIRE)) {
+    LWIP_ASSERT("lwIP core called without the core lock",
+                __atomic_load_n(&core_lock_held, __ATOMIC_RELAXED) &&
+                pthread_equal(core_lock_holder, pthread_self()));
+  }
+}
+
+/* ---- semaphores ---------------------------------------------------------- */
+
+err_t sys_sem_new(sys_sem_t *sem, u8_t count)
+{
+  struct sys_sem *s = calloc(1, sizeof(*s));
+  if (s == NULL) {
+    *sem = NULL;
+    return ERR_MEM;
+  }
+  pthread_mutex_init(&s->lock, NULL);
+  cond_init_monotonic(&s->cond);
+  s->count = count;
+  *sem = s;
+  return ERR_OK;
+}
+
+static int sem_ready(void *p)
+{
+  return ((struct sys_sem *)p)->count > 0;
+}
+
+u32_t sys_arch_sem_wait(sys_sem_t *sem, u32_t timeout)
+{
+  struct sys_sem *s = *sem;
+  pthread_mutex_lock(&s->lock);
+  u32_t waited = wait_until(&s->cond, &s->lock, timeout, sem_ready, s);
+  if (waited != SYS_ARCH_TIMEOUT) {
+    s->count--;
+  }
+  pthread_mutex_unlock(&s->lock);
+  return waited;
+}
+
+void sys_sem_signal(sys_sem_t *sem)
+{
+  struct sys_sem *s = *sem;
+  pthread_mutex_lock(&s->lock);
+  s->count++;
+  pthread_cond_signal(&s->cond);
+  pthread_mutex_unlock(&s->lock);
+}
+
+void sys_sem_free(sys_sem_t *sem)
+{
+  struct sys_sem *s = *sem;
+  if (s != NULL) {
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+    *sem = NULL;
+  }
+}
+
+/* ---- mutexes ------------------------------------------------------------- */
+
+err_t sys_mutex_new(sys_mutex_t *mutex)
+{
+  struct sys_mutex *m = malloc(sizeof(*m));
+  if (m == NULL) {
+    *mutex = NULL;
+    return ERR_MEM;
+  }
+  pthread_mutex_init(&m->lock, NULL);
+  *mutex = m;
+  return ERR_OK;
+}
+
+void sys_mutex_lock(sys_mutex_t *mutex)
+{
+  pthread_mutex_lock(&(*mutex)->lock);
+}
+
+void sys_mutex_unlock(sys_mutex_t *mutex)
+{
+  pthread_mutex_unlock(&(*mutex)->lock);
+}
+
+void sys_mutex_free(sys_mutex_t *mutex)
+{
+  if (*mutex != NULL) {
+    pthread_mutex_destroy(&(*mutex)->lock);
+    free(*mutex);
+    *mutex = NULL;
+  }
+}
+
+/* ---- mailboxes: a ring of exactly the size lwIP asks for ------------------ */
+
+err_t sys_mbox_new(sys_mbox_t *mbox, int size)
+{
+  struct sys_mbox *mb = calloc(1, sizeof(*mb));
+  if (mb == NULL) {
+    *mbox = NULL;
+    return ERR_MEM;
+  }
+  mb->size = size > 0 ? (size_t)size : 1;
+  mb->msgs = calloc(mb->size, sizeof(void *));
+  if (mb->msgs == NULL) {
+    free(mb);
+    *mbox = NULL;
+    return ERR_MEM;
+  }
+  pthread_mutex_init(&mb->lock, NULL);
+  cond_init_monotonic(&mb->not_empty);
+  cond_init_monotonic(&mb->not_full);
+  *mbox = mb;
+  return ERR_OK;
+}
+
+void sys_mbox_free(sys_mbox_t *mbox)
+{
+  struct sys_mbox *mb = *mbox;
+  if (mb != NULL) {
+    LWIP_ASSERT("sys_mbox_free: mailbox not empty", mb->count == 0);
+    pthread_cond_destroy(&mb->not_empty);
+    pthread_cond_destroy(&mb->not_full);
+    pthread_mutex_destroy(&mb->lock);
+    free(mb->msgs);
+    free(mb);
+    *mbox = NULL;
+  }
+}
+
+static void mbox_put(struct sys_mbox *mb, void *msg)
+{
+  mb->msgs[(mb->first + mb->count) % mb->size] = msg;
+  mb->count++;
+  pthread_cond_signal(&mb->not_empty);
+}
+
+static void *mbox_take(struct sys_mbox *mb)
+{
+  void *msg = mb->msgs[mb->first];
+  mb->first = (mb->first + 1) % mb->size;
+  mb->count--;
+  pthread_cond_signal(&mb->not_full);
+  return msg;
+}
+
+static int mbox_has_room(void *p)
+{
+  struct sys_mbox *mb = p;
+  return mb->count < mb->size;
+}
+
+static int mbox_has_msg(void *p)
+{
+  return ((struct sys_mbox *)p)->count > 0;
+}
+
+void sys_mbox_post(sys_mbox_t *mbox, void *msg)
+{
+  struct sys_mbox *mb = *mbox;
+  pthread_mutex_lock(&mb->lock);
+  wait_until(&mb->not_full, &mb->lock, 0, mbox_has_room, mb);
+  mbox_put(mb, msg);
+  pthread_mutex_unlock(&mb->lock);
+}
+
+err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
+{
+  struct sys_mbox *mb = *mbox;
+  err_t err = ERR_MEM;
+  pthread_mutex_lock(&mb->lock);
+  if (mbox_has_room(mb)) {
+    mbox_put(mb, msg);
+    err = ERR_OK;
+  }
+  pthread_mutex_unlock(&mb->lock);
+  return err;
+}
+
+err_t sys_mbox_trypost_fromisr(sys_mbox_t *mbox, void *msg)
+{
+  return sys_mbox_trypost(mbox, msg);
+}
+
+u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout)
+{
+  struct sys_mbox *mb = *mbox;
+  pthread_mutex_lock(&mb->lock);
+  u32_t waited = wait_until(&mb->not_empty, &mb->lock, timeout, mbox_has_msg, mb);
+  if (waited == SYS_ARCH_TIMEOUT) {
+    if (msg != NULL) {
+      *msg = NULL;
+    }
+  } else {
+    void *m = mbox_take(mb);
+    if (msg != NULL) {
+      *msg = m;
+    }
+  }
+  pthread_mutex_unlock(&mb->lock);
+  return waited;
+}
+
+u32_t sys_arch_mbox_tryfetch(sys_mbox_t *mbox, void **msg)
+{
+  struct sys_mbox *mb = *mbox;
+  u32_t result = SYS_MBOX_EMPTY;
+  pthread_mutex_lock(&mb->lock);
+  if (mb->count > 0) {
+    void *m = mbox_take(mb);
+    if (msg != NULL) {
+      *msg = m;
+    }
+    result = 0;
+  }
+  pthread_mutex_unlock(&mb->lock);
+  return result;
+}
+
+/* ---- SYS_ARCH_PROTECT: one recursive process-wide lock ------------------- */
+
+static pthread_mutex_t protect_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+sys_prot_t sys_arch_protect(void)
+{
+  pthread_mutex_lock(&protect_lock);
+  return 0;
+}
+
+void sys_arch_unprotect(sys_prot_t pval)
+{
+  LWIP_UNUSED_ARG(pval);
+  pthread_mutex_unlock(&protect_lock);
+}
+
+void sys_init(void)
+{
+}

@@ -1,0 +1,80 @@
+/*
+ * The part of every board profile that comes from boardnet, not from the board:
+ * lwIP runs in a Linux process with a tcpip thread, core locking and the
+ * sequential (netconn) API. Each boards/<board>/lwipopts.h sets the board's own
+ * values first and includes this file last; options set here are the ones a
+ * hosted lwIP needs whatever board it emulates.
+ */
+#ifndef BN_LWIPOPTS_RUNTIME_H
+#define BN_LWIPOPTS_RUNTIME_H
+
+/* An OS with threads: the tcpip thread plus the application's threads. */
+#define NO_SYS                          0
+#define LWIP_TCPIP_CORE_LOCKING         1
+/* Received frames are fed to lwIP under the core lock by the netif's rx thread
+ * (in batches), never through the tcpip thread's mailbox. */
+#define LWIP_TCPIP_CORE_LOCKING_INPUT   1
+#define LWIP_NETCONN                    1
+#define LWIP_SOCKET                     0
+#define LWIP_NETIF_API                  1
+#define LWIP_NETIF_STATUS_CALLBACK      1
+#define LWIP_NETIF_LINK_CALLBACK        1
+#define LWIP_NETIF_HOSTNAME             1
+#define LWIP_SO_RCVTIMEO                1
+#define LWIP_SO_SNDTIMEO                1
+#define LWIP_SO_RCVBUF                  1
+#define LWIP_SO_LINGER                  0
+#define LWIP_TCP_KEEPALIVE              1
+#define LWIP_RAW                        1
+#ifndef SO_REUSE
+#define SO_REUSE                        1
+#endif
+
+/* One thread may recv on a socket while another sends on it (usocket's
+ * contract): netconn needs full duplex, which needs a semaphore per thread.
+ * Those semaphores come from stack/bn_thread_sem.c. */
+#define LWIP_NETCONN_FULLDUPLEX         1
+#define LWIP_NETCONN_SEM_PER_THREAD     1
+#ifndef __ASSEMBLER__
+struct sys_sem;
+struct sys_sem **bn_thread_sem_get(void);
+void bn_thread_sem_alloc(void);
+void bn_thread_sem_free(void);
+#endif
+#define LWIP_NETCONN_THREAD_SEM_GET()   bn_thread_sem_get()
+#define LWIP_NETCONN_THREAD_SEM_ALLOC() bn_thread_sem_alloc()
+#define LWIP_NETCONN_THREAD_SEM_FREE()  bn_thread_sem_free()
+
+/* Let lwIP assert who holds the core (functions of the sys_arch in use). */
+#ifndef __ASSEMBLER__
+void sys_check_core_locking(void);
+void sys_mark_tcpip_thread(void);
+void sys_lock_tcpip_core(void);
+void sys_unlock_tcpip_core(void);
+#endif
+#define LWIP_ASSERT_CORE_LOCKED()       sys_check_core_locking()
+#define LWIP_MARK_TCPIP_THREAD()        sys_mark_tcpip_thread()
+#define LOCK_TCPIP_CORE()               sys_lock_tcpip_core()
+#define UNLOCK_TCPIP_CORE()             sys_unlock_tcpip_core()
+
+/* Threads are pthreads: stack sizes and priorities are the OS's business. */
+#define TCPIP_THREAD_NAME               "bn-tcpip"
+#define TCPIP_THREAD_STACKSIZE          0
+#define TCPIP_THREAD_PRIO               1
+#define DEFAULT_THREAD_STACKSIZE        0
+#define DEFAULT_THREAD_PRIO             1
+
+/* The unit tests talk to the stack over lwIP's own loopback interface. */
+#define LWIP_NETIF_LOOPBACK             1
+#define LWIP_HAVE_LOOPIF                1
+#define LWIP_LOOPBACK_MAX_PBUFS         0
+
+#define LWIP_ETHERNET                   1
+#define ETH_PAD_SIZE                    0
+#define LWIP_STATS                      1
+#define LWIP_STATS_DISPLAY              0
+#define MEMP_NUM_SYS_TIMEOUT            (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
+
+/* lwIP's LWIP_RAND() is rand(); seeded by bn_stack_start(). */
+
+#endif /* BN_LWIPOPTS_RUNTIME_H */
