@@ -1,6 +1,7 @@
 # bn_add_board(<board>): lwIP and boardnet's own libraries built with one board
 # profile (stack/boards/<board>/lwipopts.h):
-#   lwip_<board>      lwIP core, IPv4/IPv6, api, ethernet, a sys_arch
+#   lwip_<board>      lwIP core, IPv4/IPv6, api, ethernet, a sys_arch and the
+#                     per-thread netconn semaphores (stack/bn_thread_sem.c)
 #   boardnet_<board>  netif/ + stack/ (+ usocket/) on top of it
 # stack/boards/<board>/board.cmake sets BN_BOARD_SYS_ARCH: "port" (the unix
 # port's sys_arch.c) or "boardnet" (stack/bn_sys_arch.c, sized mailboxes).
@@ -18,7 +19,6 @@ set(BN_STACK_SRCS
   ${CMAKE_SOURCE_DIR}/stack/bn_board.c
   ${CMAKE_SOURCE_DIR}/stack/bn_config.c
   ${CMAKE_SOURCE_DIR}/stack/bn_stack.c
-  ${CMAKE_SOURCE_DIR}/stack/bn_thread_sem.c
 )
 
 function(bn_add_board board)
@@ -34,7 +34,7 @@ function(bn_add_board board)
 
   add_library(lwip_${board} STATIC
     ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS} ${lwipapi_SRCS}
-    ${LWIP_DIR}/src/netif/ethernet.c ${sys_arch})
+    ${LWIP_DIR}/src/netif/ethernet.c ${sys_arch} ${CMAKE_SOURCE_DIR}/stack/bn_thread_sem.c)
   # The board's lwipopts.h must come before the port's include dir, whose
   # lwipopts.h is a GNU/Hurd configuration.
   target_include_directories(lwip_${board} PUBLIC
@@ -45,7 +45,7 @@ function(bn_add_board board)
   target_link_libraries(lwip_${board} PUBLIC bn_clock Threads::Threads)
   # lwIP itself builds with the compiler's default warnings (it is not our
   # code); our sys_arch in it builds with ours.
-  set_source_files_properties(${CMAKE_SOURCE_DIR}/stack/bn_sys_arch.c
+  set_source_files_properties(${CMAKE_SOURCE_DIR}/stack/bn_sys_arch.c ${CMAKE_SOURCE_DIR}/stack/bn_thread_sem.c
     PROPERTIES COMPILE_OPTIONS "${BN_WARNINGS}")
 
   add_library(boardnet_${board} STATIC ${BN_NETIF_SRCS} ${BN_STACK_SRCS} ${BN_USOCKET_SRCS})
