@@ -11,6 +11,8 @@
 #include "link_tap.h"
 #include "apps/board_apps.h"
 
+#include "lwip/api.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -48,6 +50,8 @@ static const char run_usage[] =
   "  --port N             port of the last --app given instead of its default\n"
   "\n"
   "Other:\n"
+  "  --resolve NAME       once up, look NAME up with the board's DNS resolver\n"
+  "                       and print the answer (repeatable)\n"
   "  --exit-after SEC     stop by itself after SEC seconds\n"
   "  -q, --quiet          print errors only\n"
   "  -h, --help           print this help\n"
@@ -67,10 +71,12 @@ struct run_options {
   const char *apps[MAX_APPS];
   uint16_t ports[MAX_APPS];
   int app_count;
+  const char *names[MAX_APPS];
+  int name_count;
 };
 
 enum { OPT_IP = 256, OPT_GW, OPT_DHCP, OPT_DHCP_TIMEOUT, OPT_DNS, OPT_MAC, OPT_HOSTNAME,
-       OPT_APP, OPT_PORT, OPT_TAP, OPT_EXIT_AFTER };
+       OPT_APP, OPT_PORT, OPT_TAP, OPT_EXIT_AFTER, OPT_RESOLVE };
 
 static const struct option run_long_options[] = {
   { "tap", required_argument, NULL, OPT_TAP },
@@ -84,6 +90,7 @@ static const struct option run_long_options[] = {
   { "app", required_argument, NULL, OPT_APP },
   { "port", required_argument, NULL, OPT_PORT },
   { "exit-after", required_argument, NULL, OPT_EXIT_AFTER },
+  { "resolve", required_argument, NULL, OPT_RESOLVE },
   { "quiet", no_argument, NULL, 'q' },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
@@ -162,6 +169,12 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
         return BN_EXIT_USAGE;
       }
       break;
+    case OPT_RESOLVE:
+      if (o->name_count == MAX_APPS || optarg[0] == '\0' || strlen(optarg) > 253) {
+        return bn_cli_error(BN_EXIT_USAGE, "--resolve: at most %d names of 1..253 characters", MAX_APPS);
+      }
+      o->names[o->name_count++] = optarg;
+      break;
     case 'q': o->quiet = true; break;
     case 'h': fputs(run_usage, stdout); return -1;
     case ':': return bn_cli_error(BN_EXIT_USAGE, "%s needs a value (boardnet run --help)", argv[optind - 1]);
@@ -237,6 +250,26 @@ static void print_status(const char *tap)
   printf("\n");
 }
 
+/* Looks each --resolve name up with lwIP's resolver; 0 if all resolved. */
+static int resolve_names(const struct run_options *o)
+{
+  int failures = 0;
+  for (int i = 0; i < o->name_count; i++) {
+    ip_addr_t addr;
+    err_t err = netconn_gethostbyname(o->names[i], &addr);
+    if (err == ERR_OK) {
+      char text[IPADDR_STRLEN_MAX];
+      ipaddr_ntoa_r(&addr, text, sizeof(text));
+      printf("boardnet: resolved %s to %s\n", o->names[i], text);
+    } else {
+      fprintf(stderr, "boardnet: cannot resolve %s: %s\n", o->names[i], lwip_strerr(err));
+      failures++;
+    }
+  }
+  fflush(stdout);
+  return failures;
+}
+
 /* Waits for SIGINT/SIGTERM/SIGHUP (blocked in every thread) or the deadline. */
 static const char *wait_for_stop(const sigset_t *signals, unsigned exit_after_s)
 {
@@ -310,6 +343,7 @@ int bn_cmd_run(int argc, char **argv)
     }
   }
   fflush(stdout);
+  resolve_names(&o);
 
   const char *why = wait_for_stop(&signals, o.exit_after_s);
   bn_stack_status st;
