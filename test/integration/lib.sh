@@ -8,6 +8,8 @@ BN=${BN:-$BN_TOP/build/boardnet}
 BN_NS=bn-t$$
 BN_TAP=bn0
 BN_BOARD_PID=
+BN_PIDS=()          # other processes a test started (bn_track PID), killed on exit
+BN_UP_WAIT=${BN_UP_WAIT:-15}   # seconds bn_start_board waits for "up on tap"
 BN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bn-test.XXXXXX")
 
 bn_cleanup() {
@@ -17,6 +19,8 @@ bn_cleanup() {
     for _ in $(seq 50); do kill -0 "$BN_BOARD_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$BN_BOARD_PID" 2>/dev/null || true
   fi
+  local pid
+  for pid in "${BN_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
   # Processes we started inside the namespace (peers) go with it.
   for pid in $(ip netns pids "$BN_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
   ip netns del "$BN_NS" 2>/dev/null || true
@@ -40,19 +44,79 @@ bn_make_net() {
   bn_ns ip link set "$BN_TAP" up
 }
 
-# Starts the board in the namespace: bn_start_board [boardnet run options...]
-# Its output goes to $BN_TMP/board.log; waits (bounded) until it reports up.
-bn_start_board() {
+# Records a PID this test started, so that cleanup kills it (by PID).
+bn_track() { BN_PIDS+=("$1"); }
+
+# Launches the board in the namespace without waiting: bn_launch_board [options...]
+# stdout goes to $BN_TMP/board.log, stderr to $BN_TMP/board.err; sets BN_BOARD_PID.
+bn_launch_board() {
   # Not through bn_ns: a backgrounded function would be a subshell, and $!
   # must be the board itself (ip netns exec execs it).
-  ip netns exec "$BN_NS" "$BN" run --tap "$BN_TAP" --exit-after 240 "$@" >"$BN_TMP/board.log" 2>&1 &
+  ip netns exec "$BN_NS" "$BN" run --tap "$BN_TAP" --exit-after 240 "$@" \
+    >"$BN_TMP/board.log" 2>"$BN_TMP/board.err" &
   BN_BOARD_PID=$!
-  for _ in $(seq 150); do
-    grep -q "up on tap" "$BN_TMP/board.log" 2>/dev/null && return 0
-    kill -0 "$BN_BOARD_PID" 2>/dev/null || { cat "$BN_TMP/board.log"; bn_fail "board exited"; }
+}
+
+# Prints the board's output so far (stdout, then stderr), for failure reports.
+bn_board_output() { cat "$BN_TMP/board.log" "$BN_TMP/board.err" 2>/dev/null || true; }
+
+# bn_wait_for FILE PATTERN SECONDS: waits (bounded) until grep -E finds PATTERN
+# in FILE; returns 1 on timeout, or early when the board exited meanwhile.
+bn_wait_for() {
+  local file=$1 pattern=$2 i
+  for ((i = 0; i < $3 * 10; i++)); do
+    grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
+    if [ -n "$BN_BOARD_PID" ] && ! kill -0 "$BN_BOARD_PID" 2>/dev/null; then
+      grep -qE -- "$pattern" "$file" 2>/dev/null && return 0
+      return 1
+    fi
     sleep 0.1
   done
-  cat "$BN_TMP/board.log"; bn_fail "board did not come up within 15 s"
+  return 1
+}
+
+# Starts the board in the namespace: bn_start_board [boardnet run options...]
+# Its output goes to $BN_TMP/board.log (errors: board.err); waits (bounded,
+# $BN_UP_WAIT s) until it reports up.
+bn_start_board() {
+  bn_launch_board "$@"
+  bn_wait_for "$BN_TMP/board.log" "up on tap" "$BN_UP_WAIT" && return 0
+  bn_board_output
+  kill -0 "$BN_BOARD_PID" 2>/dev/null || bn_fail "board exited before it was up"
+  bn_fail "board did not come up within $BN_UP_WAIT s"
+}
+
+# bn_wait_exit PID SECONDS: waits (bounded) for a child to exit; sets BN_RC
+# to its exit status; fails the test if it is still running then.
+bn_wait_exit() {
+  local pid=$1 i
+  for ((i = 0; i < $2 * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && bn_fail "process $pid still running after $2 s"
+  BN_RC=0
+  wait "$pid" || BN_RC=$?
+}
+
+# Starts dnsmasq in the namespace on the TAP (192.0.2.1) with the given extra
+# options; it never reads /etc config, /etc/hosts or resolv.conf, so it has no
+# upstream server and answers only from its options. Log: $BN_TMP/dnsmasq.log,
+# leases: $BN_TMP/dnsmasq.leases. Sets BN_DNSMASQ_PID.
+bn_start_dnsmasq() {
+  [ -x /usr/sbin/dnsmasq ] || bn_skip "no /usr/sbin/dnsmasq (apt-get install dnsmasq-base)"
+  ip netns exec "$BN_NS" /usr/sbin/dnsmasq --keep-in-foreground --conf-file=/dev/null \
+    --no-resolv --no-hosts --no-poll --user=root --group=root \
+    --bind-interfaces --interface="$BN_TAP" --except-interface=lo --listen-address=192.0.2.1 \
+    --pid-file="$BN_TMP/dnsmasq.pid" --dhcp-leasefile="$BN_TMP/dnsmasq.leases" \
+    --log-facility="$BN_TMP/dnsmasq.log" "$@" 2>"$BN_TMP/dnsmasq.err" &
+  BN_DNSMASQ_PID=$!
+  bn_track "$BN_DNSMASQ_PID"
+  # Up once it has written its pid file (after binding its sockets).
+  local i
+  for ((i = 0; i < 100; i++)); do
+    [ -s "$BN_TMP/dnsmasq.pid" ] && return 0
+    kill -0 "$BN_DNSMASQ_PID" 2>/dev/null || { cat "$BN_TMP/dnsmasq.err" "$BN_TMP/dnsmasq.log" 2>/dev/null; bn_fail "dnsmasq exited"; }
+    sleep 0.1
+  done
+  bn_fail "dnsmasq did not start within 10 s"
 }
 
 # Stops the board with SIGTERM and waits (bounded); fails if it does not stop cleanly.
@@ -63,6 +127,6 @@ bn_stop_board() {
   kill -0 "$BN_BOARD_PID" 2>/dev/null && bn_fail "board did not stop within 10 s of SIGTERM"
   wait "$BN_BOARD_PID" || rc=$?
   BN_BOARD_PID=
-  [ $rc -eq 0 ] || bn_fail "board exited with $rc"
-  grep -q "stopped" "$BN_TMP/board.log" || bn_fail "no summary line"
+  [ $rc -eq 0 ] || { bn_board_output; bn_fail "board exited with $rc"; }
+  grep -q "stopped" "$BN_TMP/board.log" || { bn_board_output; bn_fail "no summary line"; }
 }
