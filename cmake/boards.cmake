@@ -21,6 +21,15 @@ set(BN_STACK_SRCS
   ${CMAKE_SOURCE_DIR}/stack/bn_stack.c
 )
 
+set(BN_USOCKET_SRCS
+  ${CMAKE_SOURCE_DIR}/usocket/usocket_conn.c
+  ${CMAKE_SOURCE_DIR}/usocket/usocket_core.c
+  ${CMAKE_SOURCE_DIR}/usocket/usocket_dns.c
+  ${CMAKE_SOURCE_DIR}/usocket/usocket_io.c
+  ${CMAKE_SOURCE_DIR}/usocket/usocket_poll.c
+  ${CMAKE_SOURCE_DIR}/usocket/usocket_stream.c
+)
+
 function(bn_add_board board)
   set(BN_BOARD_SYS_ARCH port)
   include(${CMAKE_SOURCE_DIR}/stack/boards/${board}/board.cmake OPTIONAL)

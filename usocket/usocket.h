@@ -237,7 +237,8 @@ int usocket_accept(usocket *s, usocket **client, usocket_addr *peer);
  *   -USOCKET_EALREADY a connect is in progress; -USOCKET_ECONNRESET refused
  *   (lwIP reports the peer's RST through its error callback: ERR_RST);
  *   -USOCKET_ECONNABORTED; -USOCKET_EHOSTUNREACH no route;
- *   -USOCKET_EINVAL bad address or listening socket; -USOCKET_EBADF closed.
+ *   -USOCKET_EINVAL bad address; -USOCKET_EBADF closed. As modlwip, a
+ *   listening or failed socket gives -USOCKET_EALREADY.
  */
 int usocket_connect(usocket *s, const usocket_addr *addr);
 
@@ -330,9 +331,9 @@ int usocket_makefile(usocket *s, const char *mode, usocket **file);
  * stream read(size): reads until size bytes or EOF; never short except at
  * EOF (returns the count, 0 at EOF). Non-blocking (or timeout of 0): returns
  * what was read before it would block, or USOCKET_NONE if nothing was.
- * A timeout gives -USOCKET_ETIMEDOUT (the bytes read so far are returned
- * instead when there are some). Errors as usocket_recv(), but a connection
- * error is reported on every call (MicroPython's stream methods).
+ * A timeout or an error gives the negative errno, and the bytes read so far
+ * by this call are lost (as py/stream.c). Errors as usocket_recv(), but a
+ * connection error is reported on every call (MicroPython's stream methods).
  */
 ssize_t usocket_read(usocket *s, void *buf, size_t size);
 
@@ -361,8 +362,7 @@ ssize_t usocket_readline(usocket *s, void *buf, size_t limit);
 
 /**
  * stream write(buf): on a blocking socket writes everything (never short);
- * with a timeout, -USOCKET_ETIMEDOUT if no room came in time (or the count
- * written so far); non-blocking: the count written before it would block, or
+ * with a timeout, -USOCKET_ETIMEDOUT if no room came in time; non-blocking: the count written before it would block, or
  * USOCKET_NONE if none. UDP: one datagram to the connected destination.
  */
 ssize_t usocket_write(usocket *s, const void *buf, size_t len);
@@ -382,7 +382,7 @@ typedef struct usocket_pollfd {
  * Waits until one of the sockets is ready, as MicroPython's poll on lwIP:
  * POLLIN  data, EOF or an error to read; on a listener a pending connection;
  * POLLOUT TCP connected with room in the send buffer; UDP always;
- * POLLHUP a TCP socket never connected or listening, or reset by the peer;
+ * POLLHUP a TCP socket never connected (nor listening), or reset by the peer;
  * POLLERR the connection failed otherwise; POLLNVAL the socket is closed.
  * POLLERR/POLLHUP/POLLNVAL are reported whatever events asks for.
  * @param timeout_ms -1 forever, 0 no wait, else the bound in ms

@@ -1,0 +1,295 @@
+/*
+ * usocket's connection methods: bind, listen, accept, connect and setsockopt,
+ * with MicroPython's lwIP semantics (modlwip.c) on non-blocking netconns.
+ */
+#include "usocket_internal.h"
+
+#include <string.h>
+
+#include "lwip/igmp.h"
+#include "lwip/ip.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+
+int usocket_bind(usocket *s, const usocket_addr *addr)
+{
+  ip_addr_t ip;
+  u16_t port;
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  rc = us_addr_parse(addr, &ip, &port);
+  if (rc == 0) {
+    rc = us_err(netconn_bind(s->conn, &ip, port));
+  }
+  us_leave(s);
+  return rc;
+}
+
+int usocket_listen(usocket *s, int backlog)
+{
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  if (backlog == USOCKET_BACKLOG_DEFAULT) {
+    backlog = USOCKET_BACKLOG_DEFAULT_VALUE;
+  }
+  if (backlog < 0) {
+    backlog = 0;
+  }
+  if (backlog > 255) {
+    backlog = 255;
+  }
+  if (s->type != USOCKET_SOCK_STREAM) {
+    rc = -USOCKET_EOPNOTSUPP;
+  } else {
+    pthread_mutex_lock(&us_mu);
+    us_state st = s->state;
+    pthread_mutex_unlock(&us_mu);
+    if (st != US_NEW && st != US_LISTENING) {
+      rc = -USOCKET_EINVAL;
+    } else {
+      err_t err = netconn_listen_with_backlog(s->conn, (u8_t)backlog);
+      /* A pcb pool without a free listening pcb shows as ERR_MEM. */
+      rc = us_err(err);
+      if (rc == 0) {
+        pthread_mutex_lock(&us_mu);
+        s->state = US_LISTENING;
+        pthread_mutex_unlock(&us_mu);
+      }
+    }
+  }
+  us_leave(s);
+  return rc;
+}
+
+/* Takes one connection off the accept queue. 1: got one (*out set),
+ * 0: nothing queued, < 0: error. */
+static int accept_one(usocket *s, usocket **out, usocket_addr *peer)
+{
+  struct netconn *nc = NULL;
+  pthread_mutex_lock(&s->rx_mu);
+  err_t err = netconn_accept(s->conn, &nc);
+  pthread_mutex_unlock(&s->rx_mu);
+  if (err == ERR_WOULDBLOCK) {
+    return 0;
+  }
+  if (err == ERR_ABRT || err == ERR_MEM || err == ERR_RST || err == ERR_CLSD) {
+    /* lwIP queued an aborted connection (out of pcbs/netconns): skip it. */
+    return err == ERR_CLSD ? -USOCKET_EINVAL : 0;
+  }
+  if (err != ERR_OK) {
+    return us_err(err);
+  }
+  usocket *c = us_wrap(nc, s->af, USOCKET_SOCK_STREAM, US_CONNECTED);
+  if (c == NULL) {
+    netconn_delete(nc);
+    return -USOCKET_ENOMEM;
+  }
+  /* Registered first, so a reset from now on is seen by the callback; one
+   * that came earlier left the netconn without a pcb: drop it. */
+  ip_addr_t ip;
+  u16_t port = 0;
+  LOCK_TCPIP_CORE();
+  bool alive = nc->pcb.tcp != NULL;
+  if (alive) {
+    ip_addr_copy(ip, nc->pcb.tcp->remote_ip);
+    port = nc->pcb.tcp->remote_port;
+  }
+  UNLOCK_TCPIP_CORE();
+  if (!alive) {
+    usocket_free(c);
+    return 0;
+  }
+  pthread_mutex_lock(&us_mu);
+  c->timeout_ms = s->timeout_ms;
+  us_addr_format(&ip, port, &c->peer);
+  pthread_mutex_unlock(&us_mu);
+  if (peer != NULL) {
+    *peer = c->peer;
+  }
+  *out = c;
+  return 1;
+}
+
+int usocket_accept(usocket *s, usocket **client, usocket_addr *peer)
+{
+  if (client == NULL) {
+    return -USOCKET_EINVAL;
+  }
+  *client = NULL;
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  if (s->type != USOCKET_SOCK_STREAM) {
+    us_leave(s);
+    return -USOCKET_EOPNOTSUPP;
+  }
+  pthread_mutex_lock(&us_mu);
+  bool listening = s->state == US_LISTENING;
+  pthread_mutex_unlock(&us_mu);
+  if (!listening) {
+    us_leave(s);
+    return -USOCKET_EINVAL;
+  }
+  long timeout = us_timeout(s);
+  us_deadline d;
+  us_deadline_set(&d, timeout);
+  for (;;) {
+    uint64_t gen = us_generation();
+    rc = accept_one(s, client, peer);
+    if (rc != 0) {
+      break;
+    }
+    if (timeout == 0) {
+      rc = -USOCKET_EAGAIN;
+      break;
+    }
+    rc = us_wait(s, gen, &d);
+    if (rc < 0) {
+      break;
+    }
+  }
+  us_leave(s);
+  return rc > 0 ? 0 : rc;
+}
+
+static int stream_connect(usocket *s, const ip_addr_t *ip, u16_t port)
+{
+  us_state st = us_refresh_state(s);
+  if (st == US_CONNECTED) {
+    return -USOCKET_EISCONN;
+  }
+  if (st != US_NEW) {
+    return -USOCKET_EALREADY; /* connecting, listening or failed: as modlwip */
+  }
+  pthread_mutex_lock(&us_mu);
+  s->state = US_CONNECTING;
+  us_addr_format(ip, port, &s->peer);
+  pthread_mutex_unlock(&us_mu);
+  err_t err = netconn_connect(s->conn, ip, port);
+  if (err != ERR_INPROGRESS && err != ERR_OK) {
+    pthread_mutex_lock(&us_mu);
+    if (s->state == US_CONNECTING) {
+      s->state = US_NEW;
+    }
+    pthread_mutex_unlock(&us_mu);
+    return us_err(err);
+  }
+  long timeout = us_timeout(s);
+  us_deadline d;
+  us_deadline_set(&d, timeout);
+  for (;;) {
+    uint64_t gen = us_generation();
+    st = us_refresh_state(s);
+    if (st == US_CONNECTED) {
+      return 0;
+    }
+    if (st == US_FAILED) {
+      return -us_conn_err(s);
+    }
+    if (timeout == 0) {
+      return -USOCKET_EINPROGRESS;
+    }
+    int rc = us_wait(s, gen, &d);
+    if (rc == -USOCKET_ETIMEDOUT) {
+      return -USOCKET_EINPROGRESS; /* modlwip: the connect goes on */
+    }
+    if (rc < 0) {
+      return rc;
+    }
+  }
+}
+
+int usocket_connect(usocket *s, const usocket_addr *addr)
+{
+  ip_addr_t ip;
+  u16_t port;
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  rc = us_addr_parse(addr, &ip, &port);
+  if (rc == 0) {
+    if (s->type == USOCKET_SOCK_STREAM) {
+      rc = stream_connect(s, &ip, port);
+    } else {
+      rc = us_err(netconn_connect(s->conn, &ip, port));
+      if (rc == 0) {
+        pthread_mutex_lock(&us_mu);
+        us_addr_format(&ip, port, &s->peer);
+        pthread_mutex_unlock(&us_mu);
+      }
+    }
+  }
+  us_leave(s);
+  return rc;
+}
+
+static int membership(int optname, const void *value, size_t len)
+{
+  if (len != 8) {
+    return -USOCKET_EINVAL; /* MicroPython: ValueError */
+  }
+  ip4_addr_t group, iface;
+  memcpy(&group.addr, value, 4);
+  memcpy(&iface.addr, (const char *)value + 4, 4);
+  LOCK_TCPIP_CORE();
+  err_t err = optname == USOCKET_IP_ADD_MEMBERSHIP ? igmp_joingroup(&iface, &group)
+                                                   : igmp_leavegroup(&iface, &group);
+  UNLOCK_TCPIP_CORE();
+  return us_err(err);
+}
+
+int usocket_setsockopt(usocket *s, int level, int optname, const void *value, size_t len)
+{
+  (void)level; /* ignored, as MicroPython on lwIP: option numbers are distinct */
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  if (value == NULL) {
+    us_leave(s);
+    return -USOCKET_EINVAL;
+  }
+  int ival = 0;
+  switch (optname) {
+  case USOCKET_SO_REUSEADDR:
+  case USOCKET_SO_BROADCAST:
+  case USOCKET_TCP_NODELAY:
+    if (len != sizeof(int)) {
+      rc = -USOCKET_EINVAL;
+      break;
+    }
+    memcpy(&ival, value, sizeof(int));
+    LOCK_TCPIP_CORE();
+    if (s->conn->pcb.ip == NULL) {
+      /* the connection failed: nothing to set */
+    } else if (optname == USOCKET_TCP_NODELAY) {
+      if (s->type == USOCKET_SOCK_STREAM) {
+        if (ival) {
+          tcp_nagle_disable(s->conn->pcb.tcp);
+        } else {
+          tcp_nagle_enable(s->conn->pcb.tcp);
+        }
+      }
+    } else if (ival) {
+      ip_set_option(s->conn->pcb.ip, (u8_t)optname);
+    } else {
+      ip_reset_option(s->conn->pcb.ip, (u8_t)optname);
+    }
+    UNLOCK_TCPIP_CORE();
+    break;
+  case USOCKET_IP_ADD_MEMBERSHIP:
+  case USOCKET_IP_DROP_MEMBERSHIP:
+    rc = membership(optname, value, len);
+    break;
+  default:
+    break; /* MicroPython: "setsockopt() not implemented" warning, no error */
+  }
+  us_leave(s);
+  return rc;
+}

@@ -1,0 +1,466 @@
+/*
+ * usocket's core: the registry of live sockets, the netconn event callback
+ * that wakes waiting threads, the life cycle of a socket (create, close from
+ * any thread, free), waiting with deadlines, lwIP error mapping and the
+ * trivial per-socket setters (settimeout, setblocking, makefile).
+ */
+#include "usocket_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/netbuf.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+
+pthread_mutex_t us_mu = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t us_cv;
+uint64_t us_gen;
+
+/* Live sockets, so the callback can find a netconn's socket. At most one per
+ * netconn, and lwIP has at most MEMP_NUM_NETCONN of those. */
+static usocket *registry[MEMP_NUM_NETCONN];
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void init_cv(void)
+{
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&us_cv, &attr);
+  pthread_condattr_destroy(&attr);
+}
+
+void us_init(void)
+{
+  pthread_once(&init_once, init_cv);
+}
+
+static usocket *lookup_locked(struct netconn *conn)
+{
+  for (size_t i = 0; i < MEMP_NUM_NETCONN; i++) {
+    if (registry[i] != NULL && registry[i]->conn == conn) {
+      return registry[i];
+    }
+  }
+  return NULL;
+}
+
+void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
+{
+  LWIP_UNUSED_ARG(len);
+  us_init();
+  pthread_mutex_lock(&us_mu);
+  usocket *s = lookup_locked(conn);
+  if (s != NULL) {
+    switch (evt) {
+    case NETCONN_EVT_RCVPLUS:
+      s->rcvevent++;
+      break;
+    case NETCONN_EVT_RCVMINUS:
+      s->rcvevent--;
+      break;
+    case NETCONN_EVT_ERROR:
+      /* err_tcp() stored the error before signalling (tcpip thread, core
+       * locked): remember it for send/connect/poll. */
+      if (conn->pending_err != ERR_OK) {
+        us_set_conn_err_locked(s, -us_err(conn->pending_err));
+      }
+      break;
+    default:
+      break;
+    }
+  }
+  us_gen++;
+  pthread_cond_broadcast(&us_cv);
+  pthread_mutex_unlock(&us_mu);
+}
+
+void us_set_conn_err_locked(usocket *s, int err)
+{
+  if (s->conn_err == 0 && err > 0) {
+    s->conn_err = err;
+    if (s->state == US_CONNECTING || s->state == US_CONNECTED || s->state == US_NEW) {
+      s->state = US_FAILED;
+    }
+  }
+}
+
+int us_conn_err(usocket *s)
+{
+  pthread_mutex_lock(&us_mu);
+  int err = s->conn_err;
+  pthread_mutex_unlock(&us_mu);
+  return err;
+}
+
+int us_report_err(usocket *s, int err)
+{
+  pthread_mutex_lock(&us_mu);
+  s->err_badf = true;
+  pthread_mutex_unlock(&us_mu);
+  return -err;
+}
+
+usocket *us_wrap(struct netconn *conn, int af, int type, us_state state)
+{
+  us_init();
+  usocket *s = calloc(1, sizeof(*s));
+  if (s == NULL) {
+    return NULL;
+  }
+  s->af = af;
+  s->type = type;
+  s->conn = conn;
+  s->state = state;
+  s->timeout_ms = USOCKET_TIMEOUT_NONE;
+  pthread_mutex_init(&s->rx_mu, NULL);
+  pthread_mutex_init(&s->tx_mu, NULL);
+  netconn_set_nonblocking(conn, 1);
+
+  pthread_mutex_lock(&us_mu);
+  size_t i = 0;
+  while (i < MEMP_NUM_NETCONN && registry[i] != NULL) {
+    i++;
+  }
+  if (i == MEMP_NUM_NETCONN) { /* cannot happen: one netconn per entry */
+    pthread_mutex_unlock(&us_mu);
+    pthread_mutex_destroy(&s->rx_mu);
+    pthread_mutex_destroy(&s->tx_mu);
+    free(s);
+    return NULL;
+  }
+  registry[i] = s;
+  pthread_mutex_unlock(&us_mu);
+  return s;
+}
+
+/* Takes the netconn and the buffered data away from a closed socket that has
+ * no users left (under us_mu); the caller releases them outside the lock. */
+static struct netconn *detach_locked(usocket *s)
+{
+  for (size_t i = 0; i < MEMP_NUM_NETCONN; i++) {
+    if (registry[i] == s) {
+      registry[i] = NULL;
+    }
+  }
+  struct netconn *conn = s->conn;
+  s->conn = NULL;
+  return conn;
+}
+
+static void release_conn(usocket *s, struct netconn *conn)
+{
+  /* No user is left, so nobody else touches the buffers. */
+  if (s->rx_p != NULL) {
+    pbuf_free(s->rx_p);
+    s->rx_p = NULL;
+  }
+  if (s->rx_nb != NULL) {
+    netbuf_delete(s->rx_nb);
+    s->rx_nb = NULL;
+  }
+  if (conn != NULL) {
+    /* A blocking close lets lwIP finish it (FIN, or RST if data is unread). */
+    netconn_set_nonblocking(conn, 0);
+    netconn_delete(conn);
+  }
+}
+
+static void destroy(usocket *s)
+{
+  pthread_mutex_destroy(&s->rx_mu);
+  pthread_mutex_destroy(&s->tx_mu);
+  free(s);
+}
+
+int us_enter(usocket *s)
+{
+  if (s == NULL) {
+    return -USOCKET_EINVAL;
+  }
+  pthread_mutex_lock(&us_mu);
+  if (s->closed || s->err_badf) {
+    pthread_mutex_unlock(&us_mu);
+    return -USOCKET_EBADF;
+  }
+  s->users++;
+  pthread_mutex_unlock(&us_mu);
+  return 0;
+}
+
+void us_leave(usocket *s)
+{
+  struct netconn *conn = NULL;
+  bool last, do_free;
+  pthread_mutex_lock(&us_mu);
+  s->users--;
+  last = s->users == 0 && s->closed && s->conn != NULL;
+  if (last) {
+    conn = detach_locked(s);
+  }
+  do_free = s->users == 0 && s->freed;
+  pthread_mutex_unlock(&us_mu);
+  if (last) {
+    release_conn(s, conn);
+  }
+  if (do_free) {
+    destroy(s);
+  }
+}
+
+int usocket_close(usocket *s)
+{
+  if (s == NULL) {
+    return -USOCKET_EINVAL;
+  }
+  struct netconn *conn = NULL;
+  bool now = false;
+  pthread_mutex_lock(&us_mu);
+  if (!s->closed) {
+    s->closed = true;
+    now = s->users == 0 && s->conn != NULL;
+    if (now) {
+      conn = detach_locked(s);
+    }
+    us_gen++;
+    pthread_cond_broadcast(&us_cv);
+  }
+  pthread_mutex_unlock(&us_mu);
+  if (now) {
+    release_conn(s, conn);
+  }
+  return 0;
+}
+
+void usocket_free(usocket *s)
+{
+  if (s == NULL) {
+    return;
+  }
+  usocket_close(s);
+  pthread_mutex_lock(&us_mu);
+  s->freed = true;
+  bool now = s->users == 0;
+  pthread_mutex_unlock(&us_mu);
+  if (now) {
+    destroy(s);
+  }
+}
+
+int usocket_socket(int af, int type, int proto, usocket **out)
+{
+  if (out == NULL) {
+    return -USOCKET_EINVAL;
+  }
+  *out = NULL;
+  if (af != USOCKET_AF_INET && af != USOCKET_AF_INET6) {
+    return -USOCKET_EINVAL;
+  }
+  enum netconn_type nt;
+  us_state state = US_DGRAM;
+  switch (type) {
+  case USOCKET_SOCK_STREAM:
+    nt = NETCONN_TCP;
+    state = US_NEW;
+    break;
+  case USOCKET_SOCK_DGRAM:
+    nt = NETCONN_UDP;
+    break;
+  case USOCKET_SOCK_RAW:
+    if (proto < 0 || proto > 255) {
+      return -USOCKET_EINVAL;
+    }
+    nt = NETCONN_RAW;
+    break;
+  default:
+    return -USOCKET_EINVAL;
+  }
+  struct netconn *conn = netconn_new_with_proto_and_callback(nt, (u8_t)proto, us_event);
+  if (conn == NULL) {
+    return -USOCKET_ENOMEM;
+  }
+  usocket *s = us_wrap(conn, af, type, state);
+  if (s == NULL) {
+    netconn_delete(conn);
+    return -USOCKET_ENOMEM;
+  }
+  *out = s;
+  return 0;
+}
+
+uint64_t us_generation(void)
+{
+  pthread_mutex_lock(&us_mu);
+  uint64_t g = us_gen;
+  pthread_mutex_unlock(&us_mu);
+  return g;
+}
+
+void us_deadline_set(us_deadline *d, long timeout_ms)
+{
+  d->forever = timeout_ms < 0;
+  clock_gettime(CLOCK_MONOTONIC, &d->at);
+  if (!d->forever) {
+    d->at.tv_sec += timeout_ms / 1000;
+    d->at.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (d->at.tv_nsec >= 1000000000L) {
+      d->at.tv_sec++;
+      d->at.tv_nsec -= 1000000000L;
+    }
+  }
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+  return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int us_wait(usocket *s, uint64_t gen, const us_deadline *d)
+{
+  struct timespec now, slice;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  slice = now;
+  slice.tv_nsec += 100 * 1000000L;
+  if (slice.tv_nsec >= 1000000000L) {
+    slice.tv_sec++;
+    slice.tv_nsec -= 1000000000L;
+  }
+  const struct timespec *until = (!d->forever && before(&d->at, &slice)) ? &d->at : &slice;
+  int rc = 0;
+  pthread_mutex_lock(&us_mu);
+  while (us_gen == gen && !(s != NULL && s->closed)) {
+    if (pthread_cond_timedwait(&us_cv, &us_mu, until) == ETIMEDOUT) {
+      break;
+    }
+  }
+  if (s != NULL && s->closed) {
+    rc = -USOCKET_EBADF;
+  } else if (!d->forever) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!before(&now, &d->at) && us_gen == gen) {
+      rc = -USOCKET_ETIMEDOUT;
+    }
+  }
+  pthread_mutex_unlock(&us_mu);
+  return rc;
+}
+
+long us_timeout(usocket *s)
+{
+  pthread_mutex_lock(&us_mu);
+  long t = s->timeout_ms;
+  pthread_mutex_unlock(&us_mu);
+  return t;
+}
+
+int us_err(err_t err)
+{
+  switch (err) {
+  case ERR_OK:         return 0;
+  case ERR_MEM:        return -USOCKET_ENOMEM;
+  case ERR_BUF:        return -USOCKET_ENOBUFS;
+  case ERR_TIMEOUT:    return -USOCKET_EAGAIN;
+  case ERR_RTE:        return -USOCKET_EHOSTUNREACH;
+  case ERR_INPROGRESS: return -USOCKET_EINPROGRESS;
+  case ERR_VAL:        return -USOCKET_EINVAL;
+  case ERR_WOULDBLOCK: return -USOCKET_EAGAIN;
+  case ERR_USE:        return -USOCKET_EADDRINUSE;
+  case ERR_ALREADY:    return -USOCKET_EALREADY;
+  case ERR_ISCONN:     return -USOCKET_EALREADY;
+  case ERR_CONN:       return -USOCKET_ENOTCONN;
+  case ERR_ABRT:       return -USOCKET_ECONNABORTED;
+  case ERR_RST:        return -USOCKET_ECONNRESET;
+  case ERR_CLSD:       return -USOCKET_ENOTCONN;
+  case ERR_ARG:        return -USOCKET_EIO;
+  default:             return -USOCKET_EIO; /* ERR_IF: MicroPython has -1 here */
+  }
+}
+
+int us_addr_parse(const usocket_addr *a, ip_addr_t *ip, u16_t *port)
+{
+  if (a == NULL || memchr(a->ip, '\0', sizeof(a->ip)) == NULL) {
+    return -USOCKET_EINVAL;
+  }
+  if (a->ip[0] == '\0') {
+    ip_addr_set_any(0, ip);
+  } else if (!ipaddr_aton(a->ip, ip)) {
+    return -USOCKET_EINVAL;
+  }
+  *port = a->port;
+  return 0;
+}
+
+void us_addr_format(const ip_addr_t *ip, u16_t port, usocket_addr *out)
+{
+  memset(out, 0, sizeof(*out));
+  ipaddr_ntoa_r(ip, out->ip, sizeof(out->ip));
+  out->port = port;
+}
+
+us_state us_refresh_state(usocket *s)
+{
+  pthread_mutex_lock(&us_mu);
+  us_state st = s->state;
+  pthread_mutex_unlock(&us_mu);
+  if (st != US_CONNECTING) {
+    return st;
+  }
+  LOCK_TCPIP_CORE();
+  bool done = s->conn->state != NETCONN_CONNECT;
+  bool ok = s->conn->pcb.tcp != NULL && s->conn->pcb.tcp->state >= ESTABLISHED;
+  err_t pending = s->conn->pending_err;
+  UNLOCK_TCPIP_CORE();
+  if (done) {
+    pthread_mutex_lock(&us_mu);
+    if (s->state == US_CONNECTING) {
+      if (ok) {
+        s->state = US_CONNECTED;
+      } else {
+        us_set_conn_err_locked(s, pending != ERR_OK ? -us_err(pending) : USOCKET_ECONNABORTED);
+      }
+    }
+    st = s->state;
+    pthread_mutex_unlock(&us_mu);
+  }
+  return st;
+}
+
+int usocket_settimeout(usocket *s, long timeout_ms)
+{
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  if (timeout_ms < 0 && timeout_ms != USOCKET_TIMEOUT_NONE) {
+    rc = -USOCKET_EINVAL;
+  } else {
+    pthread_mutex_lock(&us_mu);
+    s->timeout_ms = timeout_ms;
+    pthread_mutex_unlock(&us_mu);
+  }
+  us_leave(s);
+  return rc;
+}
+
+int usocket_setblocking(usocket *s, bool blocking)
+{
+  return usocket_settimeout(s, blocking ? USOCKET_TIMEOUT_NONE : 0);
+}
+
+int usocket_makefile(usocket *s, const char *mode, usocket **file)
+{
+  (void)mode;
+  if (file == NULL) {
+    return -USOCKET_EINVAL;
+  }
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  *file = s;
+  us_leave(s);
+  return 0;
+}

@@ -1,0 +1,143 @@
+/*
+ * usocket's internals, shared by its source files (not installed): the socket
+ * object, the one lock and condition variable that waiting threads sleep on,
+ * and the helpers every method uses (reference counting, deadlines, waiting,
+ * lwIP error mapping, addresses).
+ *
+ * Concurrency model: every netconn is non-blocking; usocket never blocks
+ * inside lwIP. A blocking method tries its operation, and if it would block
+ * sleeps on us_cv until lwIP reports an event on any connection (the netconn
+ * callback bumps us_gen and broadcasts), the socket is closed, or its
+ * deadline passes; then it tries again. Lock order: a socket's rx/tx mutex,
+ * then lwIP's core lock, then us_mu (the netconn callback runs under the core
+ * lock and takes us_mu); nothing calls lwIP while holding us_mu.
+ */
+#ifndef USOCKET_INTERNAL_H
+#define USOCKET_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "lwip/api.h"
+#include "lwip/ip_addr.h"
+#include "usocket.h"
+
+/** A TCP socket's life as MicroPython's modlwip tracks it. */
+typedef enum us_state {
+  US_NEW,          /**< TCP, never connected nor listening */
+  US_LISTENING,
+  US_CONNECTING,
+  US_CONNECTED,    /**< also after the peer's FIN (EOF is in rx_eof) */
+  US_FAILED,       /**< the connection failed; the error is in conn_err */
+  US_DGRAM,        /**< UDP or RAW */
+} us_state;
+
+struct usocket {
+  /* Set at creation, then read-only. */
+  int af, type;
+  /* Owned by the socket until the last user leaves a closed socket. */
+  struct netconn *conn;
+  /* Receive side: the datagram or the TCP data fetched from lwIP but not yet
+   * handed to the application. Guarded by rx_mu. */
+  pthread_mutex_t rx_mu;
+  struct pbuf *rx_p;        /* TCP: data, consumed from rx_off on */
+  uint16_t rx_off;
+  struct netbuf *rx_nb;     /* UDP/RAW: one datagram */
+  bool rx_eof;              /* TCP: the peer's FIN was reached */
+  /* Send side: one writer at a time on the netconn. */
+  pthread_mutex_t tx_mu;
+  /* Guarded by us_mu. */
+  us_state state;
+  long timeout_ms;          /* USOCKET_TIMEOUT_NONE, 0 or > 0 */
+  int conn_err;             /* errno of a failed connection, 0 if none */
+  bool err_badf;            /* the error was reported by send/recv: EBADF now */
+  int rcvevent;             /* listener: connections lwIP has queued */
+  usocket_addr peer;        /* TCP: the connected peer */
+  int users;                /* calls in progress on the socket */
+  bool closed;              /* usocket_close() was called */
+  bool freed;               /* usocket_free() was called */
+};
+
+/* The lock and condition variable of all waits, and the event generation. */
+extern pthread_mutex_t us_mu;
+extern pthread_cond_t us_cv;
+extern uint64_t us_gen;
+
+/** Initialises the module once (condition variable on CLOCK_MONOTONIC). */
+void us_init(void);
+
+/** The netconn callback every usocket netconn is created with. */
+void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len);
+
+/** Wraps a netconn into a new socket (registered, non-blocking); NULL on ENOMEM. */
+usocket *us_wrap(struct netconn *conn, int af, int type, us_state state);
+
+/**
+ * Enters a method: -USOCKET_EBADF if s is closed (or its connection error was
+ * already reported), -USOCKET_EINVAL if s is NULL, else 0 and the socket's
+ * netconn stays valid until us_leave().
+ */
+int us_enter(usocket *s);
+/** Leaves a method; the last user of a closed socket releases it. */
+void us_leave(usocket *s);
+
+/** The current event generation (read before trying an operation). */
+uint64_t us_generation(void);
+
+/** An absolute deadline; none when timeout_ms < 0. */
+typedef struct us_deadline {
+  bool forever;
+  struct timespec at;
+} us_deadline;
+void us_deadline_set(us_deadline *d, long timeout_ms);
+
+/**
+ * Sleeps until an event newer than gen, s closed (s may be NULL), or the
+ * deadline. Returns 0 to try again, -USOCKET_ETIMEDOUT, -USOCKET_EBADF.
+ * Wakes at least every 100 ms to re-check, so a missed event costs latency,
+ * never a hang.
+ */
+int us_wait(usocket *s, uint64_t gen, const us_deadline *d);
+
+/** The socket's timeout, read under the lock. */
+long us_timeout(usocket *s);
+
+/** MicroPython's err_t -> errno table (modlwip.c, lwIP 2.x), negated. */
+int us_err(err_t err);
+
+/** (ip, port) -> lwIP address; "" is any. -USOCKET_EINVAL if malformed. */
+int us_addr_parse(const usocket_addr *a, ip_addr_t *ip, u16_t *port);
+/** lwIP address -> (ip, port). */
+void us_addr_format(const ip_addr_t *ip, u16_t port, usocket_addr *out);
+
+/** Records a connection error (positive errno) once; under us_mu. */
+void us_set_conn_err_locked(usocket *s, int err);
+/** The recorded connection error (positive errno, 0 if none). */
+int us_conn_err(usocket *s);
+/** Reports a connection error as send()/recv() do: once, then EBADF. */
+int us_report_err(usocket *s, int err);
+
+/** TCP: refreshes US_CONNECTING from lwIP; returns the state after. */
+us_state us_refresh_state(usocket *s);
+
+/**
+ * Receives once (internal to recv/recvfrom/read...): waits per the socket's
+ * timeout unless dontwait. Returns bytes (> 0), 0 at EOF, -USOCKET_EAGAIN
+ * when it would block, or another negative errno. A connection error is
+ * returned as is (the caller decides how it is reported).
+ */
+ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr *from,
+                     bool dontwait);
+
+/** TCP: sends once (maybe short), waiting per the timeout unless dontwait. */
+ssize_t us_tcp_send_once(usocket *s, const void *buf, size_t len, bool dontwait);
+
+/** UDP/RAW: sends one datagram (to the connected peer when to is NULL). */
+ssize_t us_dgram_send(usocket *s, const void *buf, size_t len, const ip_addr_t *to, u16_t port);
+
+/** Readiness of s for poll (revents, ERR/HUP/NVAL included). */
+unsigned us_poll_one(usocket *s, unsigned events);
+
+#endif /* USOCKET_INTERNAL_H */

@@ -1,0 +1,399 @@
+/*
+ * usocket's data methods: send, sendall, recv, sendto, recvfrom, and the
+ * receive/send primitives the stream methods share. TCP data and datagrams
+ * are fetched from the netconn without blocking and kept in the socket until
+ * the application has taken them (so MSG_PEEK and poll can look at them).
+ */
+#include "usocket_internal.h"
+
+#include <string.h>
+
+#include "lwip/netbuf.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+
+/* Fills the receive buffer if it is empty (under rx_mu). Returns 0 when
+ * something is there to report (data, EOF or an error in *err), -EAGAIN when
+ * lwIP has nothing. */
+static int rx_fill_locked(usocket *s, int *err)
+{
+  *err = 0;
+  if (s->type == USOCKET_SOCK_STREAM) {
+    if (s->rx_p != NULL || s->rx_eof) {
+      return 0;
+    }
+    struct pbuf *p = NULL;
+    err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &p, NETCONN_DONTBLOCK);
+    if (e == ERR_OK && p != NULL) {
+      s->rx_p = p;
+      s->rx_off = 0;
+      return 0;
+    }
+    if (e == ERR_CLSD || (e == ERR_OK && p == NULL)) {
+      s->rx_eof = true;
+      return 0;
+    }
+    if (e == ERR_WOULDBLOCK) {
+      int cerr = us_conn_err(s);
+      if (cerr != 0) {
+        *err = cerr;
+        return 0;
+      }
+      return -USOCKET_EAGAIN;
+    }
+    *err = e == ERR_CONN && us_conn_err(s) != 0 ? us_conn_err(s) : -us_err(e);
+    pthread_mutex_lock(&us_mu);
+    us_set_conn_err_locked(s, *err);
+    pthread_mutex_unlock(&us_mu);
+    return 0;
+  }
+  if (s->rx_nb != NULL) {
+    return 0;
+  }
+  struct netbuf *nb = NULL;
+  err_t e = netconn_recv_udp_raw_netbuf_flags(s->conn, &nb, NETCONN_DONTBLOCK);
+  if (e == ERR_OK && nb != NULL) {
+    s->rx_nb = nb;
+    return 0;
+  }
+  if (e == ERR_WOULDBLOCK) {
+    return -USOCKET_EAGAIN;
+  }
+  *err = -us_err(e);
+  return 0;
+}
+
+/* Copies from the receive buffer (under rx_mu, after rx_fill_locked()). */
+static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usocket_addr *from)
+{
+  bool peek = (flags & USOCKET_MSG_PEEK) != 0;
+  if (s->type == USOCKET_SOCK_STREAM) {
+    if (s->rx_p == NULL) {
+      return 0; /* EOF */
+    }
+    size_t avail = s->rx_p->tot_len - s->rx_off;
+    size_t n = len < avail ? len : avail;
+    pbuf_copy_partial(s->rx_p, buf, (u16_t)n, s->rx_off);
+    if (!peek) {
+      s->rx_off = (uint16_t)(s->rx_off + n);
+      if (s->rx_off == s->rx_p->tot_len) {
+        pbuf_free(s->rx_p);
+        s->rx_p = NULL;
+        s->rx_off = 0;
+      }
+    }
+    if (from != NULL) {
+      pthread_mutex_lock(&us_mu);
+      *from = s->peer;
+      pthread_mutex_unlock(&us_mu);
+    }
+    return (ssize_t)n;
+  }
+  struct netbuf *nb = s->rx_nb;
+  size_t total = netbuf_len(nb);
+  size_t n = len < total ? len : total;
+  netbuf_copy(nb, buf, (u16_t)n);
+  if (from != NULL) {
+    us_addr_format(netbuf_fromaddr(nb), netbuf_fromport(nb), from);
+  }
+  if (!peek) {
+    netbuf_delete(nb); /* the rest of a long datagram is discarded */
+    s->rx_nb = NULL;
+  }
+  return (ssize_t)n;
+}
+
+ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr *from,
+                     bool dontwait)
+{
+  if (buf == NULL && len > 0) {
+    return -USOCKET_EINVAL;
+  }
+  if (s->type == USOCKET_SOCK_STREAM) {
+    us_state st = us_refresh_state(s);
+    if (st == US_NEW || st == US_LISTENING || st == US_CONNECTING) {
+      return -USOCKET_ENOTCONN;
+    }
+  }
+  long timeout = us_timeout(s);
+  if (timeout == 0 || (flags & USOCKET_MSG_DONTWAIT)) {
+    dontwait = true;
+  }
+  us_deadline d;
+  us_deadline_set(&d, timeout);
+  for (;;) {
+    uint64_t gen = us_generation();
+    int err = 0;
+    ssize_t n;
+    pthread_mutex_lock(&s->rx_mu);
+    int rc = rx_fill_locked(s, &err);
+    if (rc == 0 && err == 0) {
+      n = rx_take_locked(s, buf, len, flags, from);
+    } else {
+      n = rc < 0 ? rc : -err;
+    }
+    pthread_mutex_unlock(&s->rx_mu);
+    if (n != -USOCKET_EAGAIN || dontwait) {
+      return n;
+    }
+    rc = us_wait(s, gen, &d);
+    if (rc < 0) {
+      return rc;
+    }
+  }
+}
+
+ssize_t usocket_recv(usocket *s, void *buf, size_t len, int flags)
+{
+  return usocket_recvfrom(s, buf, len, flags, NULL);
+}
+
+ssize_t usocket_recvfrom(usocket *s, void *buf, size_t len, int flags, usocket_addr *from)
+{
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  ssize_t n = us_recv_once(s, buf, len, flags, from, false);
+  if (n < 0 && s->type == USOCKET_SOCK_STREAM && us_conn_err(s) == -n) {
+    n = us_report_err(s, (int)-n); /* modlwip: reported once, then EBADF */
+  }
+  us_leave(s);
+  return n;
+}
+
+/* TCP: one non-blocking write of what fits. */
+static ssize_t tcp_write_now(usocket *s, const void *buf, size_t len)
+{
+  size_t written = 0;
+  pthread_mutex_lock(&s->tx_mu);
+  err_t err = netconn_write_partly(s->conn, buf, len, NETCONN_COPY | NETCONN_DONTBLOCK, &written);
+  if (err == ERR_WOULDBLOCK) {
+    /* Ask lwIP for a SENDPLUS event once there is room again. */
+    LOCK_TCPIP_CORE();
+    netconn_set_flags(s->conn, NETCONN_FLAG_CHECK_WRITESPACE);
+    UNLOCK_TCPIP_CORE();
+  }
+  pthread_mutex_unlock(&s->tx_mu);
+  if (err == ERR_OK) {
+    return (ssize_t)written;
+  }
+  if (err == ERR_WOULDBLOCK) {
+    return -USOCKET_EAGAIN;
+  }
+  int cerr = us_conn_err(s);
+  return cerr != 0 ? -cerr : us_err(err);
+}
+
+ssize_t us_tcp_send_once(usocket *s, const void *buf, size_t len, bool dontwait)
+{
+  if (buf == NULL && len > 0) {
+    return -USOCKET_EINVAL;
+  }
+  long timeout = us_timeout(s);
+  if (timeout == 0) {
+    dontwait = true;
+  }
+  us_deadline d;
+  us_deadline_set(&d, timeout);
+  for (;;) {
+    uint64_t gen = us_generation();
+    us_state st = us_refresh_state(s);
+    ssize_t n;
+    if (st == US_FAILED) {
+      n = -us_conn_err(s);
+    } else if (st == US_NEW || st == US_LISTENING) {
+      n = -USOCKET_ENOTCONN;
+    } else if (st == US_CONNECTING) {
+      n = -USOCKET_EAGAIN;
+    } else if (len == 0) {
+      n = 0;
+    } else {
+      n = tcp_write_now(s, buf, len);
+    }
+    if (n != -USOCKET_EAGAIN || dontwait) {
+      return n;
+    }
+    int rc = us_wait(s, gen, &d);
+    if (rc < 0) {
+      return rc;
+    }
+  }
+}
+
+ssize_t us_dgram_send(usocket *s, const void *buf, size_t len, const ip_addr_t *to, u16_t port)
+{
+  if (buf == NULL && len > 0) {
+    return -USOCKET_EINVAL;
+  }
+  if (len > 0xffff) {
+    len = 0xffff; /* as MicroPython */
+  }
+  struct netbuf *nb = netbuf_new();
+  if (nb == NULL) {
+    return -USOCKET_ENOMEM;
+  }
+  void *data = netbuf_alloc(nb, (u16_t)len);
+  if (data == NULL) {
+    netbuf_delete(nb);
+    return -USOCKET_ENOMEM;
+  }
+  memcpy(data, buf, len);
+  err_t err = to != NULL ? netconn_sendto(s->conn, nb, to, port) : netconn_send(s->conn, nb);
+  netbuf_delete(nb);
+  return err == ERR_OK ? (ssize_t)len : us_err(err);
+}
+
+ssize_t usocket_send(usocket *s, const void *buf, size_t len)
+{
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  ssize_t n;
+  if (s->type == USOCKET_SOCK_STREAM) {
+    n = us_tcp_send_once(s, buf, len, false);
+    if (n < 0 && us_conn_err(s) == -n) {
+      n = us_report_err(s, (int)-n);
+    }
+  } else {
+    n = us_dgram_send(s, buf, len, NULL, 0);
+  }
+  us_leave(s);
+  return n;
+}
+
+int usocket_sendall(usocket *s, const void *buf, size_t len)
+{
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  if (s->type != USOCKET_SOCK_STREAM) {
+    us_leave(s);
+    return -USOCKET_EOPNOTSUPP; /* MicroPython: NotImplementedError */
+  }
+  if (buf == NULL && len > 0) {
+    us_leave(s);
+    return -USOCKET_EINVAL;
+  }
+  if (us_timeout(s) == 0 && us_refresh_state(s) == US_CONNECTED) {
+    /* modlwip: all or nothing when non-blocking. */
+    LOCK_TCPIP_CORE();
+    size_t room = s->conn->pcb.tcp != NULL ? tcp_sndbuf(s->conn->pcb.tcp) : 0;
+    UNLOCK_TCPIP_CORE();
+    if (len > room) {
+      us_leave(s);
+      return -USOCKET_EAGAIN;
+    }
+  }
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = us_tcp_send_once(s, p, len, false);
+    if (n < 0) {
+      if (us_conn_err(s) == -n) {
+        n = us_report_err(s, (int)-n);
+      }
+      rc = (int)n;
+      break;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+  us_leave(s);
+  return rc;
+}
+
+ssize_t usocket_sendto(usocket *s, const void *buf, size_t len, const usocket_addr *to)
+{
+  ip_addr_t ip;
+  u16_t port;
+  int rc = us_enter(s);
+  if (rc < 0) {
+    return rc;
+  }
+  ssize_t n = us_addr_parse(to, &ip, &port);
+  if (n == 0) {
+    if (s->type == USOCKET_SOCK_STREAM) {
+      n = us_tcp_send_once(s, buf, len, false); /* modlwip: address ignored */
+    } else {
+      n = us_dgram_send(s, buf, len, &ip, port);
+    }
+  }
+  us_leave(s);
+  return n;
+}
+
+unsigned us_poll_one(usocket *s, unsigned events)
+{
+  if (us_enter(s) < 0) {
+    return USOCKET_POLLNVAL;
+  }
+  unsigned ready = 0;
+  if (s->type != USOCKET_SOCK_STREAM) {
+    if (events & USOCKET_POLLIN) {
+      int err;
+      pthread_mutex_lock(&s->rx_mu);
+      if (rx_fill_locked(s, &err) == 0) {
+        ready |= err == 0 ? USOCKET_POLLIN : USOCKET_POLLERR;
+      }
+      pthread_mutex_unlock(&s->rx_mu);
+    }
+    ready |= events & USOCKET_POLLOUT;
+    us_leave(s);
+    return ready;
+  }
+  us_state st = us_refresh_state(s);
+  switch (st) {
+  case US_NEW:
+    ready |= USOCKET_POLLHUP;
+    break;
+  case US_LISTENING:
+    pthread_mutex_lock(&us_mu);
+    if ((events & USOCKET_POLLIN) && s->rcvevent > 0) {
+      ready |= USOCKET_POLLIN;
+    }
+    pthread_mutex_unlock(&us_mu);
+    break;
+  case US_CONNECTING:
+    break;
+  case US_CONNECTED:
+  case US_FAILED: {
+    int err = 0;
+    bool data = false, eof = false;
+    pthread_mutex_lock(&s->rx_mu);
+    if (rx_fill_locked(s, &err) == 0) {
+      data = s->rx_p != NULL;
+      eof = s->rx_eof;
+    }
+    pthread_mutex_unlock(&s->rx_mu);
+    int cerr = us_conn_err(s);
+    if (data || eof || err != 0) {
+      ready |= events & USOCKET_POLLIN;
+    }
+    if (cerr == USOCKET_ECONNRESET) {
+      ready |= (events & USOCKET_POLLOUT) | USOCKET_POLLHUP;
+    } else if (cerr != 0) {
+      ready |= USOCKET_POLLERR;
+    } else if (eof) {
+      ready |= events & USOCKET_POLLOUT; /* modlwip: peer closed reads and writes */
+    } else if (events & USOCKET_POLLOUT) {
+      LOCK_TCPIP_CORE();
+      bool room = s->conn->pcb.tcp != NULL && tcp_sndbuf(s->conn->pcb.tcp) > 0;
+      if (!room) {
+        netconn_set_flags(s->conn, NETCONN_FLAG_CHECK_WRITESPACE);
+      }
+      UNLOCK_TCPIP_CORE();
+      if (room) {
+        ready |= USOCKET_POLLOUT;
+      }
+    }
+    break;
+  }
+  default:
+    break;
+  }
+  us_leave(s);
+  return ready;
+}
