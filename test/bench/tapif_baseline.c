@@ -82,10 +82,10 @@ static void print_counters(const char *why, double secs)
   unsigned long pool_err = lwip_stats.memp[MEMP_PBUF_POOL]->err;
   unsigned long pool_max = lwip_stats.memp[MEMP_PBUF_POOL]->max;
   UNLOCK_TCPIP_CORE();
-  printf("bench-tapif-baseline: stopped (%s) after %.1f s: link rx %lu tx %lu drop %lu, "
+  printf("bench-tapif-baseline: stopped (%s) after %.1f s: ip rx %lu tx %lu drop %lu, "
          "tcp rx %lu tx %lu drop %lu memerr %lu, pbuf pool max %lu/%d err %lu\n",
-         why, secs, (unsigned long)lw.link.recv, (unsigned long)lw.link.xmit,
-         (unsigned long)lw.link.drop, (unsigned long)lw.tcp.recv, (unsigned long)lw.tcp.xmit,
+         why, secs, (unsigned long)lw.ip.recv, (unsigned long)lw.ip.xmit,
+         (unsigned long)lw.ip.drop, (unsigned long)lw.tcp.recv, (unsigned long)lw.tcp.xmit,
          (unsigned long)lw.tcp.drop, (unsigned long)lw.tcp.memerr, pool_max, PBUF_POOL_SIZE, pool_err);
 #else
   printf("bench-tapif-baseline: stopped (%s) after %.1f s\n", why, secs);
