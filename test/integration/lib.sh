@@ -20,7 +20,13 @@ bn_cleanup() {
     kill -KILL "$BN_BOARD_PID" 2>/dev/null || true
   fi
   local pid
-  for pid in "${BN_PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  # Our own background processes: TERM, a bounded wait, then KILL; reaped
+  # with stderr closed so bash's job notices ("Terminated") stay out of the log.
+  for pid in "${BN_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    { kill -KILL "$pid"; wait "$pid"; } 2>/dev/null || true
+  done
   # Processes we started inside the namespace (peers) go with it.
   for pid in $(ip netns pids "$BN_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
   ip netns del "$BN_NS" 2>/dev/null || true
