@@ -196,9 +196,10 @@ void usocket_free(usocket *s);
 
 /**
  * socket.bind(address).
- * @return 0; -USOCKET_EADDRINUSE the (ip, port) is taken (SO_REUSEADDR lets a
- *   server rebind while the old connection is in TIME_WAIT); -USOCKET_EINVAL
- *   already bound, or ip not a dotted IPv4; -USOCKET_EBADF closed.
+ * @return 0; -USOCKET_EADDRINUSE the (ip, port) is taken, or a TCP socket
+ *   is bound already (as lwIP's tcp_bind() under MicroPython); SO_REUSEADDR
+ *   lets a server rebind while the old connection is in TIME_WAIT;
+ *   -USOCKET_EINVAL ip not a dotted IPv4; -USOCKET_EBADF closed.
  */
 int usocket_bind(usocket *s, const usocket_addr *addr);
 

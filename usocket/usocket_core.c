@@ -73,6 +73,10 @@ void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
       break;
     }
   }
+  if (evt == NETCONN_EVT_RCVMINUS || evt == NETCONN_EVT_SENDMINUS) {
+    pthread_mutex_unlock(&us_mu);
+    return; /* caused by our own calls; nothing became ready */
+  }
   us_gen++;
   pthread_cond_broadcast(&us_cv);
   pthread_mutex_unlock(&us_mu);
@@ -165,6 +169,10 @@ static void release_conn(usocket *s, struct netconn *conn)
   if (conn != NULL) {
     /* A blocking close lets lwIP finish it (FIN, or RST if data is unread). */
     netconn_set_nonblocking(conn, 0);
+    /* lwIP 2.1.3's netconn_delete() skips the close when the receive side
+     * was shut down before (at the peer's FIN it marks the mailboxes
+     * invalid, as if prepare_delete had run): close explicitly first. */
+    netconn_prepare_delete(conn);
     netconn_delete(conn);
   }
 }
@@ -340,7 +348,7 @@ int us_wait(usocket *s, uint64_t gen, const us_deadline *d)
     rc = -USOCKET_EBADF;
   } else if (!d->forever) {
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!before(&now, &d->at) && us_gen == gen) {
+    if (!before(&now, &d->at)) {
       rc = -USOCKET_ETIMEDOUT;
     }
   }

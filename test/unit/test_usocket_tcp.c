@@ -1,0 +1,754 @@
+/*
+ * usocket over TCP: one lwIP per test process (Check fork mode) on a memory
+ * link, client and server sockets in the same process talking over lwIP's
+ * loopback (127.0.0.1). Connection set-up and errors, data transfer in
+ * blocking, timeout and non-blocking modes, the stream methods, backlog,
+ * resets, SO_REUSEADDR and socket exhaustion.
+ */
+#include "bn_test.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bn_stack.h"
+#include "link_memory.h"
+#include "lwip/api.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
+#include "usocket.h"
+
+#define LOOP "127.0.0.1"
+
+static void start_stack(void)
+{
+  bn_link *a, *b;
+  ck_assert_int_eq(bn_link_memory_pair(64, &a, &b), 0);
+  bn_config cfg;
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.link = a;
+  IP4_ADDR(&cfg.ip, 192, 0, 2, 2);
+  IP4_ADDR(&cfg.netmask, 255, 255, 255, 0);
+  ck_assert_int_eq(bn_stack_start(&cfg), 0);
+}
+
+static usocket_addr addr(const char *ip, uint16_t port)
+{
+  usocket_addr a;
+  memset(&a, 0, sizeof(a));
+  strncpy(a.ip, ip, sizeof(a.ip) - 1);
+  a.port = port;
+  return a;
+}
+
+static usocket *tcp(void)
+{
+  usocket *s = NULL;
+  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s), 0);
+  ck_assert_ptr_nonnull(s);
+  return s;
+}
+
+static usocket *listener(uint16_t port, int backlog)
+{
+  usocket *s = tcp();
+  usocket_addr a = addr(LOOP, port);
+  ck_assert_int_eq(usocket_bind(s, &a), 0);
+  ck_assert_int_eq(usocket_listen(s, backlog), 0);
+  return s;
+}
+
+/* A connected pair: *cli connected to *srv (accepted from a listener on port). */
+static void pair(uint16_t port, usocket **cli, usocket **srv)
+{
+  usocket *l = listener(port, USOCKET_BACKLOG_DEFAULT);
+  *cli = tcp();
+  usocket_addr a = addr(LOOP, port);
+  ck_assert_int_eq(usocket_connect(*cli, &a), 0);
+  usocket_addr peer;
+  ck_assert_int_eq(usocket_accept(l, srv, &peer), 0);
+  ck_assert_str_eq(peer.ip, LOOP);
+  ck_assert_uint_ne(peer.port, 0);
+  usocket_free(l);
+}
+
+static unsigned poll1(usocket *s, unsigned events, long timeout_ms)
+{
+  usocket_pollfd fd = { .sock = s, .events = events, .revents = 0 };
+  int n = usocket_poll(&fd, 1, timeout_ms);
+  ck_assert_int_ge(n, 0);
+  return fd.revents;
+}
+
+/* Polls until flag shows up (at most 50 polls of 100 ms); returns revents. */
+static unsigned poll_until(usocket *s, unsigned events, unsigned flag)
+{
+  unsigned ev = 0;
+  for (int i = 0; i < 50 && !(ev & flag); i++) {
+    ev = poll1(s, events, 100);
+  }
+  return ev;
+}
+
+START_TEST(tcp_connect_accept_send_recv_eof)
+{
+  start_stack();
+  usocket *cli, *srv;
+  pair(7001, &cli, &srv);
+  ck_assert_int_eq(usocket_send(cli, "hello", 5), 5);
+  char buf[16];
+  ck_assert_int_eq(usocket_recv(srv, buf, sizeof(buf), 0), 5);
+  ck_assert_mem_eq(buf, "hello", 5);
+  usocket_addr from;
+  ck_assert_int_eq(usocket_sendall(srv, "world!", 6), 0);
+  ck_assert_int_eq(usocket_recvfrom(cli, buf, sizeof(buf), 0, &from), 6);
+  ck_assert_mem_eq(buf, "world!", 6);
+  ck_assert_str_eq(from.ip, LOOP);
+  ck_assert_uint_eq(from.port, 7001);
+  /* orderly close: EOF is 0 bytes, every time */
+  ck_assert_int_eq(usocket_close(cli), 0);
+  ck_assert_int_eq(usocket_recv(srv, buf, sizeof(buf), 0), 0);
+  ck_assert_int_eq(usocket_recv(srv, buf, sizeof(buf), 0), 0);
+  usocket_free(cli);
+  usocket_free(srv);
+}
+END_TEST
+
+START_TEST(tcp_closed_socket_is_ebadf_everywhere)
+{
+  start_stack();
+  usocket *s = tcp();
+  usocket *f = NULL;
+  ck_assert_int_eq(usocket_makefile(s, "rb", &f), 0);
+  ck_assert_ptr_eq(f, s);
+  ck_assert_int_eq(usocket_close(f), 0); /* closing the file closes the socket */
+  ck_assert_int_eq(usocket_close(s), 0); /* idempotent */
+  usocket_addr a = addr(LOOP, 7002);
+  char buf[4];
+  usocket *c = NULL;
+  int one = 1;
+  void *all = NULL;
+  ck_assert_int_eq(usocket_bind(s, &a), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_listen(s, 1), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_accept(s, &c, NULL), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_send(s, "x", 1), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_sendall(s, "x", 1), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_recv(s, buf, 4, 0), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_sendto(s, "x", 1, &a), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_recvfrom(s, buf, 4, 0, NULL), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_setsockopt(s, USOCKET_SOL_SOCKET, USOCKET_SO_REUSEADDR, &one, sizeof(one)),
+                   -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_settimeout(s, 10), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_setblocking(s, false), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_makefile(s, NULL, &f), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_read(s, buf, 4), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_readall(s, &all), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_readinto(s, buf, 4), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_readline(s, buf, 4), -USOCKET_EBADF);
+  ck_assert_int_eq(usocket_write(s, "x", 1), -USOCKET_EBADF);
+  ck_assert_uint_eq(poll1(s, USOCKET_POLLIN, 0), USOCKET_POLLNVAL);
+  usocket_free(s);
+}
+END_TEST
+
+START_TEST(tcp_bind_listen_errors)
+{
+  start_stack();
+  usocket *l = listener(7003, 1);
+  usocket *s = tcp();
+  usocket_addr a = addr(LOOP, 7003);
+  ck_assert_int_eq(usocket_bind(s, &a), -USOCKET_EADDRINUSE);
+  usocket_addr bad = addr("1.2.3.999", 1);
+  ck_assert_int_eq(usocket_bind(s, &bad), -USOCKET_EINVAL);
+  a.port = 7004;
+  ck_assert_int_eq(usocket_bind(s, &a), 0);
+  ck_assert_int_eq(usocket_bind(s, &a), -USOCKET_EADDRINUSE); /* already bound (lwIP) */
+  char buf[4];
+  ck_assert_int_eq(usocket_send(s, "x", 1), -USOCKET_ENOTCONN);
+  ck_assert_int_eq(usocket_recv(s, buf, 4, 0), -USOCKET_ENOTCONN);
+  usocket *c = NULL;
+  ck_assert_int_eq(usocket_accept(s, &c, NULL), -USOCKET_EINVAL); /* not listening */
+  ck_assert_int_eq(usocket_settimeout(s, -5), -USOCKET_EINVAL);
+  usocket *u = NULL;
+  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_DGRAM, 0, &u), 0);
+  ck_assert_int_eq(usocket_listen(u, 1), -USOCKET_EOPNOTSUPP);
+  ck_assert_int_eq(usocket_accept(u, &c, NULL), -USOCKET_EOPNOTSUPP);
+  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, 99, 0, &u), -USOCKET_EINVAL);
+  ck_assert_int_eq(usocket_socket(77, USOCKET_SOCK_STREAM, 0, &u), -USOCKET_EINVAL);
+  usocket_free(s);
+  usocket_free(l);
+}
+END_TEST
+
+START_TEST(tcp_connect_refused_is_econnreset)
+{
+  start_stack();
+  usocket *s = tcp();
+  usocket_addr a = addr(LOOP, 7010); /* nobody listens */
+  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_ECONNRESET);
+  /* as modlwip: the error is the socket's state, reported once by send */
+  ck_assert_int_eq(usocket_send(s, "x", 1), -USOCKET_ECONNRESET);
+  ck_assert_int_eq(usocket_send(s, "x", 1), -USOCKET_EBADF);
+  usocket_free(s);
+
+  /* non-blocking: EINPROGRESS, then poll reports the failure */
+  s = tcp();
+  ck_assert_int_eq(usocket_setblocking(s, false), 0);
+  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_EINPROGRESS);
+  unsigned ev = poll1(s, USOCKET_POLLIN, 5000);
+  ck_assert_uint_ne(ev & (USOCKET_POLLHUP | USOCKET_POLLERR), 0);
+  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_EALREADY);
+  usocket_free(s);
+}
+END_TEST
+
+START_TEST(tcp_nonblocking_connect_completes_in_background)
+{
+  start_stack();
+  usocket *l = listener(7011, 2);
+  usocket *s = tcp();
+  ck_assert_uint_eq(poll1(s, USOCKET_POLLIN | USOCKET_POLLOUT, 0), USOCKET_POLLHUP); /* new */
+  ck_assert_int_eq(usocket_setblocking(s, false), 0);
+  usocket_addr a = addr(LOOP, 7011);
+  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_EINPROGRESS);
+  ck_assert_uint_eq(poll1(s, USOCKET_POLLOUT, 5000), USOCKET_POLLOUT);
+  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_EISCONN);
+  ck_assert_uint_eq(poll1(l, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
+  usocket *c = NULL;
+  ck_assert_int_eq(usocket_accept(l, &c, NULL), 0);
+  ck_assert_int_eq(usocket_send(s, "ab", 2), 2);
+  ck_assert_uint_eq(poll1(c, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
+  char buf[4];
+  ck_assert_int_eq(usocket_recv(c, buf, 4, 0), 2);
+  usocket_free(c);
+  usocket_free(s);
+  usocket_free(l);
+}
+END_TEST
+
+START_TEST(tcp_connect_timeout_is_einprogress)
+{
+  start_stack();
+  usocket *s = tcp();
+  ck_assert_int_eq(usocket_settimeout(s, 200), 0);
+  usocket_addr a = addr("192.0.2.99", 80); /* on the link, never answers */
+  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_EINPROGRESS);
+  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_EALREADY);
+  ck_assert_uint_eq(poll1(s, USOCKET_POLLOUT, 100), 0);
+  usocket_free(s);
+}
+END_TEST
+
+START_TEST(tcp_accept_modes_and_inherited_timeout)
+{
+  start_stack();
+  usocket *l = listener(7012, USOCKET_BACKLOG_DEFAULT);
+  usocket *c = NULL;
+  ck_assert_int_eq(usocket_setblocking(l, false), 0);
+  ck_assert_int_eq(usocket_accept(l, &c, NULL), -USOCKET_EAGAIN);
+  ck_assert_int_eq(usocket_settimeout(l, 100), 0);
+  ck_assert_int_eq(usocket_accept(l, &c, NULL), -USOCKET_ETIMEDOUT);
+  ck_assert_ptr_null(c);
+  usocket *cli = tcp();
+  usocket_addr a = addr(LOOP, 7012);
+  ck_assert_int_eq(usocket_connect(cli, &a), 0);
+  ck_assert_int_eq(usocket_settimeout(l, 0), 0);
+  ck_assert_uint_eq(poll1(l, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
+  ck_assert_int_eq(usocket_accept(l, &c, NULL), 0);
+  char buf[4];
+  ck_assert_int_eq(usocket_recv(c, buf, 4, 0), -USOCKET_EAGAIN); /* inherited 0 */
+  usocket_free(c);
+  ck_assert_int_eq(usocket_settimeout(l, 150), 0);
+  usocket *cli2 = tcp();
+  ck_assert_int_eq(usocket_connect(cli2, &a), 0);
+  ck_assert_int_eq(usocket_accept(l, &c, NULL), 0);
+  ck_assert_int_eq(usocket_recv(c, buf, 4, 0), -USOCKET_ETIMEDOUT); /* inherited 150 ms */
+  usocket_free(c);
+  usocket_free(cli);
+  usocket_free(cli2);
+  usocket_free(l);
+}
+END_TEST
+
+START_TEST(tcp_backlog_limits_connections)
+{
+  start_stack();
+  usocket *l = listener(7013, 1);
+  usocket_addr a = addr(LOOP, 7013);
+  usocket *c1 = tcp(), *c2 = tcp();
+  ck_assert_int_eq(usocket_connect(c1, &a), 0);
+  ck_assert_int_eq(usocket_setblocking(c2, false), 0);
+  ck_assert_int_eq(usocket_connect(c2, &a), -USOCKET_EINPROGRESS);
+  /* the backlog (1) is full: c2's SYN is not answered */
+  ck_assert_uint_eq(poll1(c2, USOCKET_POLLOUT, 500), 0);
+  usocket *s1 = NULL, *s2 = NULL;
+  ck_assert_int_eq(usocket_accept(l, &s1, NULL), 0);
+  /* room again: c2's retransmitted SYN gets in */
+  ck_assert_uint_eq(poll1(c2, USOCKET_POLLOUT, 15000), USOCKET_POLLOUT);
+  ck_assert_int_eq(usocket_settimeout(l, 5000), 0);
+  ck_assert_int_eq(usocket_accept(l, &s2, NULL), 0);
+  usocket_free(s1);
+  usocket_free(s2);
+  usocket_free(c1);
+  usocket_free(c2);
+  usocket_free(l);
+}
+END_TEST
+
+/* A raw netconn client, so the test can reset it (tcp_abort). */
+static struct netconn *raw_client(uint16_t port)
+{
+  struct netconn *nc = netconn_new(NETCONN_TCP);
+  ck_assert_ptr_nonnull(nc);
+  ip_addr_t ip;
+  IP_ADDR4(&ip, 127, 0, 0, 1);
+  ck_assert_int_eq(netconn_connect(nc, &ip, port), ERR_OK);
+  return nc;
+}
+
+static void raw_reset(struct netconn *nc)
+{
+  LOCK_TCPIP_CORE();
+  if (nc->pcb.tcp != NULL) {
+    tcp_abort(nc->pcb.tcp);
+  }
+  UNLOCK_TCPIP_CORE();
+  netconn_delete(nc);
+}
+
+START_TEST(tcp_queued_connection_reset_before_accept_disappears)
+{
+  start_stack();
+  usocket *l = listener(7014, 4);
+  struct netconn *doomed = raw_client(7014);
+  ck_assert_uint_eq(poll1(l, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
+  raw_reset(doomed);
+  usocket *good = tcp();
+  usocket_addr a = addr(LOOP, 7014);
+  ck_assert_int_eq(usocket_connect(good, &a), 0);
+  ck_assert_int_eq(usocket_send(good, "B", 1), 1);
+  usocket *c = NULL;
+  ck_assert_int_eq(usocket_settimeout(l, 5000), 0);
+  ck_assert_int_eq(usocket_accept(l, &c, NULL), 0);
+  char buf[4];
+  ck_assert_int_eq(usocket_recv(c, buf, 4, 0), 1);
+  ck_assert_int_eq(buf[0], 'B');
+  usocket *none = NULL;
+  ck_assert_int_eq(usocket_setblocking(l, false), 0);
+  ck_assert_int_eq(usocket_accept(l, &none, NULL), -USOCKET_EAGAIN);
+  usocket_free(c);
+  usocket_free(good);
+  usocket_free(l);
+}
+END_TEST
+
+START_TEST(tcp_data_before_reset_stays_readable)
+{
+  start_stack();
+  usocket *l = listener(7015, 2);
+  struct netconn *peer = raw_client(7015);
+  usocket *c = NULL;
+  ck_assert_int_eq(usocket_accept(l, &c, NULL), 0);
+  ck_assert_int_eq(netconn_write(peer, "hello", 5, NETCONN_COPY), ERR_OK);
+  ck_assert_uint_eq(poll1(c, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
+  raw_reset(peer);
+  ck_assert_uint_ne(poll_until(c, USOCKET_POLLIN, USOCKET_POLLHUP) & USOCKET_POLLHUP, 0);
+  char buf[16];
+  ck_assert_int_eq(usocket_recv(c, buf, sizeof(buf), 0), 5);
+  ck_assert_mem_eq(buf, "hello", 5);
+  ck_assert_int_eq(usocket_recv(c, buf, sizeof(buf), 0), -USOCKET_ECONNRESET);
+  ck_assert_int_eq(usocket_recv(c, buf, sizeof(buf), 0), -USOCKET_EBADF);
+  usocket_free(c);
+  usocket_free(l);
+}
+END_TEST
+
+START_TEST(tcp_recv_modes_and_peek)
+{
+  start_stack();
+  usocket *cli, *srv;
+  pair(7016, &cli, &srv);
+  char buf[16];
+  ck_assert_int_eq(usocket_recv(srv, buf, 4, USOCKET_MSG_DONTWAIT), -USOCKET_EAGAIN);
+  ck_assert_int_eq(usocket_settimeout(srv, 100), 0);
+  ck_assert_int_eq(usocket_recv(srv, buf, 4, 0), -USOCKET_ETIMEDOUT);
+  ck_assert_int_eq(usocket_setblocking(srv, false), 0);
+  ck_assert_int_eq(usocket_recv(srv, buf, 4, 0), -USOCKET_EAGAIN);
+  ck_assert_int_eq(usocket_sendall(cli, "abcdef", 6), 0);
+  ck_assert_uint_eq(poll1(srv, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
+  ck_assert_int_eq(usocket_recv(srv, buf, 3, USOCKET_MSG_PEEK), 3);
+  ck_assert_mem_eq(buf, "abc", 3);
+  ck_assert_int_eq(usocket_recv(srv, buf, 3, 0), 3);
+  ck_assert_mem_eq(buf, "abc", 3);
+  ck_assert_int_eq(usocket_recv(srv, buf, 16, 0), 3);
+  ck_assert_mem_eq(buf, "def", 3);
+  usocket_free(cli);
+  usocket_free(srv);
+}
+END_TEST
+
+START_TEST(tcp_stream_methods)
+{
+  start_stack();
+  usocket *cli, *srv;
+  pair(7017, &cli, &srv);
+  char buf[32];
+  /* read(n) never short: n bytes arrive in two writes */
+  ck_assert_int_eq(usocket_write(cli, "abc", 3), 3);
+  ck_assert_int_eq(usocket_write(cli, "def", 3), 3);
+  ck_assert_int_eq(usocket_read(srv, buf, 6), 6);
+  ck_assert_mem_eq(buf, "abcdef", 6);
+  /* readline stops after \n; non-blocking: partial line, then None */
+  ck_assert_int_eq(usocket_sendall(cli, "one\ntwo\npart", 12), 0);
+  ck_assert_int_eq(usocket_readline(srv, buf, sizeof(buf)), 4);
+  ck_assert_mem_eq(buf, "one\n", 4);
+  ck_assert_int_eq(usocket_readline(srv, buf, sizeof(buf)), 4);
+  ck_assert_mem_eq(buf, "two\n", 4);
+  ck_assert_int_eq(usocket_setblocking(srv, false), 0);
+  ck_assert_int_eq(usocket_readline(srv, buf, sizeof(buf)), 4);
+  ck_assert_mem_eq(buf, "part", 4);
+  ck_assert_int_eq(usocket_readline(srv, buf, sizeof(buf)), USOCKET_NONE);
+  ck_assert_int_eq(usocket_read(srv, buf, 5), USOCKET_NONE);
+  ck_assert_int_eq(usocket_readinto(srv, buf, 5), USOCKET_NONE);
+  void *all = NULL;
+  ck_assert_int_eq(usocket_readall(srv, &all), USOCKET_NONE);
+  /* non-blocking read returns the partial count */
+  ck_assert_int_eq(usocket_sendall(cli, "xyz", 3), 0);
+  ck_assert_uint_eq(poll1(srv, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
+  ck_assert_int_eq(usocket_readinto(srv, buf, 10), 3);
+  ck_assert_mem_eq(buf, "xyz", 3);
+  /* read() without size reads to EOF */
+  ck_assert_int_eq(usocket_setblocking(srv, true), 0);
+  ck_assert_int_eq(usocket_sendall(cli, "the rest", 8), 0);
+  ck_assert_int_eq(usocket_close(cli), 0);
+  ck_assert_int_eq(usocket_readall(srv, &all), 8);
+  ck_assert_mem_eq(all, "the rest", 8);
+  free(all);
+  ck_assert_int_eq(usocket_read(srv, buf, 4), 0); /* EOF */
+  ck_assert_int_eq(usocket_readline(srv, buf, 4), 0);
+  usocket_free(cli);
+  usocket_free(srv);
+}
+END_TEST
+
+#define BIG (1024 * 1024)
+
+static void fill(unsigned char *p, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    p[i] = (unsigned char)(i * 7 + i / 251);
+  }
+}
+
+typedef struct reader {
+  usocket *s;
+  size_t want;
+  unsigned char *got;
+  ssize_t n;
+} reader;
+
+static void *read_thread(void *arg)
+{
+  reader *r = arg;
+  r->n = usocket_read(r->s, r->got, r->want);
+  return NULL;
+}
+
+START_TEST(tcp_send_short_sendall_and_write_full)
+{
+  start_stack();
+  usocket *cli, *srv;
+  pair(7018, &cli, &srv);
+  unsigned char *data = malloc(BIG), *got = malloc(BIG);
+  fill(data, BIG);
+  /* non-blocking sendall that cannot take it all sends nothing */
+  ck_assert_int_eq(usocket_setblocking(cli, false), 0);
+  ck_assert_int_eq(usocket_sendall(cli, data, BIG), -USOCKET_EAGAIN);
+  ck_assert_uint_eq(poll1(srv, USOCKET_POLLIN, 300), 0);
+  /* send may be short: the send buffer is smaller than 1 MiB */
+  ck_assert_int_eq(usocket_setblocking(cli, true), 0);
+  ssize_t n = usocket_send(cli, data, BIG);
+  ck_assert_int_gt(n, 0);
+  ck_assert_int_lt(n, BIG);
+  reader r = { srv, (size_t)n, got, 0 };
+  pthread_t t;
+  pthread_create(&t, NULL, read_thread, &r);
+  pthread_join(t, NULL);
+  ck_assert_int_eq(r.n, n);
+  ck_assert_mem_eq(got, data, (size_t)n);
+  /* sendall and write never write short on a blocking socket */
+  r.want = BIG;
+  pthread_create(&t, NULL, read_thread, &r);
+  ck_assert_int_eq(usocket_sendall(cli, data, BIG), 0);
+  pthread_join(t, NULL);
+  ck_assert_int_eq(r.n, BIG);
+  ck_assert_int_eq(memcmp(got, data, BIG), 0);
+  pthread_create(&t, NULL, read_thread, &r);
+  ck_assert_int_eq(usocket_write(cli, data, BIG), BIG);
+  pthread_join(t, NULL);
+  ck_assert_int_eq(r.n, BIG);
+  ck_assert_int_eq(memcmp(got, data, BIG), 0);
+  free(data);
+  free(got);
+  usocket_free(cli);
+  usocket_free(srv);
+}
+END_TEST
+
+START_TEST(tcp_full_send_buffer_modes)
+{
+  start_stack();
+  usocket *cli, *srv;
+  pair(7019, &cli, &srv);
+  unsigned char *data = malloc(BIG);
+  fill(data, BIG);
+  ck_assert_int_eq(usocket_setblocking(cli, false), 0);
+  ssize_t n = 0;
+  int rounds = 0;
+  /* The peer reads nothing, so the window and the send buffer fill up. */
+  while ((n = usocket_send(cli, data, BIG)) > 0 && rounds < 256) {
+    rounds++;
+  }
+  ck_assert_int_eq(n, -USOCKET_EAGAIN);
+  /* write(): a partial count while room trickles in, then None */
+  rounds = 0;
+  while ((n = usocket_write(cli, data, 100)) >= 0 && rounds < 100000) {
+    rounds++;
+  }
+  ck_assert_int_eq(n, USOCKET_NONE);
+  /* with a timeout: ETIMEDOUT once no room comes within it */
+  ck_assert_int_eq(usocket_settimeout(cli, 100), 0);
+  rounds = 0;
+  while ((n = usocket_send(cli, data, BIG)) > 0 && rounds < 256) {
+    rounds++;
+  }
+  ck_assert_int_eq(n, -USOCKET_ETIMEDOUT);
+  ck_assert_int_eq(usocket_write(cli, data, BIG), -USOCKET_ETIMEDOUT); /* 1 MiB cannot fit */
+  ck_assert_int_eq(usocket_sendall(cli, data, BIG), -USOCKET_ETIMEDOUT);
+  free(data);
+  usocket_free(cli);
+  usocket_free(srv);
+}
+END_TEST
+
+typedef struct echo_arg {
+  usocket *s;
+  size_t total;
+  unsigned char *buf;
+  int rc;
+} echo_arg;
+
+static void *echo_thread(void *arg)
+{
+  echo_arg *e = arg;
+  unsigned char tmp[4096];
+  size_t done = 0;
+  while (done < e->total) {
+    ssize_t n = usocket_recv(e->s, tmp, sizeof(tmp), 0);
+    if (n <= 0) {
+      e->rc = (int)n;
+      return NULL;
+    }
+    if (usocket_sendall(e->s, tmp, (size_t)n) != 0) {
+      e->rc = -1;
+      return NULL;
+    }
+    done += (size_t)n;
+  }
+  return NULL;
+}
+
+static void *recv_all_thread(void *arg)
+{
+  echo_arg *e = arg;
+  e->rc = (int)usocket_read(e->s, e->buf, e->total);
+  return NULL;
+}
+
+START_TEST(tcp_one_thread_recvs_while_another_sends)
+{
+  start_stack();
+  usocket *cli, *srv;
+  pair(7020, &cli, &srv);
+  size_t total = 512 * 1024;
+  unsigned char *data = malloc(total), *got = malloc(total);
+  fill(data, total);
+  echo_arg echo = { srv, total, NULL, 0 }, rx = { cli, total, got, 0 };
+  pthread_t te, tr;
+  pthread_create(&te, NULL, echo_thread, &echo);
+  pthread_create(&tr, NULL, recv_all_thread, &rx);
+  ck_assert_int_eq(usocket_sendall(cli, data, total), 0); /* while tr receives on cli */
+  pthread_join(tr, NULL);
+  pthread_join(te, NULL);
+  ck_assert_int_eq(echo.rc, 0);
+  ck_assert_int_eq(rx.rc, (int)total);
+  ck_assert_int_eq(memcmp(got, data, total), 0);
+  free(data);
+  free(got);
+  usocket_free(cli);
+  usocket_free(srv);
+}
+END_TEST
+
+typedef struct blocked {
+  usocket *s;
+  int which; /* 0 recv, 1 accept, 2 connect */
+  int rc;
+} blocked;
+
+static void *block_thread(void *arg)
+{
+  blocked *b = arg;
+  char buf[8];
+  usocket *c = NULL;
+  usocket_addr a = addr("192.0.2.99", 80);
+  switch (b->which) {
+  case 0: b->rc = (int)usocket_recv(b->s, buf, sizeof(buf), 0); break;
+  case 1: b->rc = usocket_accept(b->s, &c, NULL); break;
+  default: b->rc = usocket_connect(b->s, &a); break;
+  }
+  return NULL;
+}
+
+static void close_wakes(usocket *s, int which)
+{
+  blocked b = { s, which, 1 };
+  pthread_t t;
+  pthread_create(&t, NULL, block_thread, &b);
+  usleep(100 * 1000); /* let it block (if it does not yet, it sees EBADF anyway) */
+  ck_assert_int_eq(usocket_close(s), 0);
+  pthread_join(t, NULL);
+  ck_assert_int_eq(b.rc, -USOCKET_EBADF);
+  usocket_free(s);
+}
+
+START_TEST(tcp_close_from_another_thread_wakes_blocked_calls)
+{
+  start_stack();
+  usocket *cli, *srv;
+  pair(7021, &cli, &srv);
+  close_wakes(srv, 0);
+  usocket_free(cli);
+  close_wakes(listener(7022, 2), 1);
+  close_wakes(tcp(), 2);
+}
+END_TEST
+
+START_TEST(tcp_reuseaddr_lets_a_server_rebind)
+{
+  start_stack();
+  int one = 1;
+  usocket *l = tcp();
+  ck_assert_int_eq(usocket_setsockopt(l, USOCKET_SOL_SOCKET, USOCKET_SO_REUSEADDR, &one, sizeof(one)), 0);
+  usocket_addr a = addr(LOOP, 7023);
+  ck_assert_int_eq(usocket_bind(l, &a), 0);
+  ck_assert_int_eq(usocket_listen(l, 1), 0);
+  usocket *cli = tcp(), *srv = NULL;
+  ck_assert_int_eq(usocket_connect(cli, &a), 0);
+  ck_assert_int_eq(usocket_accept(l, &srv, NULL), 0);
+  usocket_free(srv); /* the server closes first: its pcb stays in TIME_WAIT on 7023 */
+  char buf[4];
+  ck_assert_int_eq(usocket_recv(cli, buf, 4, 0), 0);
+  usocket_free(cli);
+  usocket_free(l);
+  usocket *l2 = tcp();
+  ck_assert_int_eq(usocket_bind(l2, &a), -USOCKET_EADDRINUSE);
+  ck_assert_int_eq(usocket_setsockopt(l2, USOCKET_SOL_SOCKET, USOCKET_SO_REUSEADDR, &one, sizeof(one)), 0);
+  ck_assert_int_eq(usocket_bind(l2, &a), 0);
+  ck_assert_int_eq(usocket_listen(l2, USOCKET_BACKLOG_DEFAULT), 0);
+  ck_assert_int_eq(usocket_setsockopt(l2, USOCKET_IPPROTO_TCP, USOCKET_TCP_NODELAY, &one, sizeof(one)), 0);
+  ck_assert_int_eq(usocket_setsockopt(l2, USOCKET_SOL_SOCKET, 12345, &one, sizeof(one)), 0); /* unknown */
+  ck_assert_int_eq(usocket_setsockopt(l2, USOCKET_SOL_SOCKET, USOCKET_SO_REUSEADDR, &one, 1), -USOCKET_EINVAL);
+  usocket_free(l2);
+}
+END_TEST
+
+START_TEST(tcp_socket_exhaustion_is_enomem)
+{
+  start_stack();
+  usocket *socks[MEMP_NUM_TCP_PCB + 1];
+  int n = 0, rc = 0;
+  while (n <= MEMP_NUM_TCP_PCB) {
+    rc = usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &socks[n]);
+    if (rc != 0) {
+      break;
+    }
+    n++;
+  }
+  ck_assert_int_eq(rc, -USOCKET_ENOMEM);
+  ck_assert_int_eq(n, MEMP_NUM_TCP_PCB); /* the board profile's limit */
+  usocket_free(socks[0]);
+  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &socks[0]), 0);
+  for (int i = 0; i < n; i++) {
+    usocket_free(socks[i]);
+  }
+}
+END_TEST
+
+START_TEST(tcp_poller_register_modify_unregister)
+{
+  start_stack();
+  usocket *cli, *srv;
+  pair(7024, &cli, &srv);
+  usocket_poller *p = NULL;
+  ck_assert_int_eq(usocket_poller_new(&p), 0);
+  usocket_pollfd out[4];
+  ck_assert_int_eq(usocket_poller_modify(p, srv, USOCKET_POLLIN), -USOCKET_ENOENT);
+  ck_assert_int_eq(usocket_poller_register(p, srv, USOCKET_POLLIN), 0);
+  ck_assert_int_eq(usocket_poller_register(p, cli, USOCKET_POLLIN), 0);
+  ck_assert_int_eq(usocket_poller_poll(p, 100, out, 4), 0); /* timeout */
+  ck_assert_int_eq(usocket_send(cli, "z", 1), 1);
+  ck_assert_int_eq(usocket_poller_poll(p, 5000, out, 4), 1);
+  ck_assert_ptr_eq(out[0].sock, srv);
+  ck_assert_uint_eq(out[0].revents, USOCKET_POLLIN);
+  ck_assert_int_eq(usocket_poller_modify(p, cli, USOCKET_POLLIN | USOCKET_POLLOUT), 0);
+  ck_assert_int_eq(usocket_poller_poll(p, 0, out, 4), 2);
+  ck_assert_ptr_eq(out[1].sock, cli);
+  ck_assert_uint_eq(out[1].revents, USOCKET_POLLOUT);
+  ck_assert_int_eq(usocket_poller_unregister(p, srv), 0);
+  ck_assert_int_eq(usocket_poller_unregister(p, srv), 0);
+  ck_assert_int_eq(usocket_poller_poll(p, 0, out, 4), 1);
+  ck_assert_ptr_eq(out[0].sock, cli);
+  /* peer closed: readable (EOF) and writable, as modlwip */
+  ck_assert_int_eq(usocket_poller_modify(p, cli, USOCKET_POLLIN), 0);
+  ck_assert_int_eq(usocket_close(srv), 0);
+  ck_assert_int_eq(usocket_poller_poll(p, 5000, out, 4), 1);
+  ck_assert_uint_eq(out[0].revents, USOCKET_POLLIN);
+  ck_assert_int_eq(usocket_poller_modify(p, cli, USOCKET_POLLIN | USOCKET_POLLOUT), 0);
+  ck_assert_int_eq(usocket_poller_poll(p, 0, out, 4), 1);
+  ck_assert_uint_eq(out[0].revents, USOCKET_POLLIN | USOCKET_POLLOUT);
+  usocket_poller_free(p);
+  usocket_free(cli);
+  usocket_free(srv);
+}
+END_TEST
+
+Suite *bn_test_suite(void)
+{
+  Suite *s = suite_create("usocket_tcp");
+  TCase *tc = tcase_create("tcp");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, tcp_connect_accept_send_recv_eof);
+  tcase_add_test(tc, tcp_closed_socket_is_ebadf_everywhere);
+  tcase_add_test(tc, tcp_bind_listen_errors);
+  tcase_add_test(tc, tcp_connect_refused_is_econnreset);
+  tcase_add_test(tc, tcp_nonblocking_connect_completes_in_background);
+  tcase_add_test(tc, tcp_connect_timeout_is_einprogress);
+  tcase_add_test(tc, tcp_accept_modes_and_inherited_timeout);
+  tcase_add_test(tc, tcp_backlog_limits_connections);
+  tcase_add_test(tc, tcp_queued_connection_reset_before_accept_disappears);
+  tcase_add_test(tc, tcp_data_before_reset_stays_readable);
+  tcase_add_test(tc, tcp_recv_modes_and_peek);
+  tcase_add_test(tc, tcp_stream_methods);
+  tcase_add_test(tc, tcp_send_short_sendall_and_write_full);
+  tcase_add_test(tc, tcp_full_send_buffer_modes);
+  tcase_add_test(tc, tcp_one_thread_recvs_while_another_sends);
+  tcase_add_test(tc, tcp_close_from_another_thread_wakes_blocked_calls);
+  tcase_add_test(tc, tcp_reuseaddr_lets_a_server_rebind);
+  tcase_add_test(tc, tcp_socket_exhaustion_is_enomem);
+  tcase_add_test(tc, tcp_poller_register_modify_unregister);
+  suite_add_tcase(s, tc);
+  return s;
+}
