@@ -83,7 +83,7 @@ static void print_counters(const char *why, double secs)
   unsigned long pool_max = lwip_stats.memp[MEMP_PBUF_POOL]->max;
   UNLOCK_TCPIP_CORE();
   printf("bench-tapif-baseline: stopped (%s) after %.1f s: ip rx %lu tx %lu drop %lu, "
-         "tcp rx %lu tx %lu drop %lu memerr %lu, pbuf pool max %lu/%d err %lu\n",
+         "tcp rx %lu tx %lu drop %lu memerr %lu, pbuf pool max %lu/%d err %lu (lwIP stats, 16-bit)\n",
          why, secs, (unsigned long)lw.ip.recv, (unsigned long)lw.ip.xmit,
          (unsigned long)lw.ip.drop, (unsigned long)lw.tcp.recv, (unsigned long)lw.tcp.xmit,
          (unsigned long)lw.tcp.drop, (unsigned long)lw.tcp.memerr, pool_max, PBUF_POOL_SIZE, pool_err);
