@@ -21,16 +21,28 @@
 
 #define LOOP "127.0.0.1"
 
+static bn_link *peer_end;
+
 static void start_stack(void)
 {
-  bn_link *a, *b;
-  ck_assert_int_eq(bn_link_memory_pair(64, &a, &b), 0);
+  bn_link *a;
+  ck_assert_int_eq(bn_link_memory_pair(64, &a, &peer_end), 0);
   bn_config cfg;
   memset(&cfg, 0, sizeof(cfg));
   cfg.link = a;
   IP4_ADDR(&cfg.ip, 192, 0, 2, 2);
   IP4_ADDR(&cfg.netmask, 255, 255, 255, 0);
   ck_assert_int_eq(bn_stack_start(&cfg), 0);
+}
+
+/* Checked teardown (in the test's process): stack and both link ends go. */
+static void stop_stack(void)
+{
+  if (peer_end != NULL) {
+    bn_stack_stop();
+    bn_link_close(peer_end);
+    peer_end = NULL;
+  }
 }
 
 static usocket_addr addr(const char *ip, uint16_t port)
@@ -81,11 +93,13 @@ static unsigned poll1(usocket *s, unsigned events, long timeout_ms)
   return fd.revents;
 }
 
-/* Polls until flag shows up (at most 50 polls of 100 ms); returns revents. */
+/* Polls until flag shows up (poll may return at once for other flags: at
+ * most 250 rounds, 20 ms apart); returns revents. */
 static unsigned poll_until(usocket *s, unsigned events, unsigned flag)
 {
-  unsigned ev = 0;
-  for (int i = 0; i < 50 && !(ev & flag); i++) {
+  unsigned ev = poll1(s, events, 100);
+  for (int i = 0; i < 250 && !(ev & flag); i++) {
+    usleep(20 * 1000);
     ev = poll1(s, events, 100);
   }
   return ev;
@@ -730,6 +744,7 @@ Suite *bn_test_suite(void)
   Suite *s = suite_create("usocket_tcp");
   TCase *tc = tcase_create("tcp");
   tcase_set_timeout(tc, 60);
+  tcase_add_checked_fixture(tc, NULL, stop_stack);
   tcase_add_test(tc, tcp_connect_accept_send_recv_eof);
   tcase_add_test(tc, tcp_closed_socket_is_ebadf_everywhere);
   tcase_add_test(tc, tcp_bind_listen_errors);

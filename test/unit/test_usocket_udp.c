@@ -14,16 +14,28 @@
 
 #define LOOP "127.0.0.1"
 
+static bn_link *peer_end;
+
 static void start_stack(void)
 {
-  bn_link *a, *b;
-  ck_assert_int_eq(bn_link_memory_pair(64, &a, &b), 0);
+  bn_link *a;
+  ck_assert_int_eq(bn_link_memory_pair(64, &a, &peer_end), 0);
   bn_config cfg;
   memset(&cfg, 0, sizeof(cfg));
   cfg.link = a;
   IP4_ADDR(&cfg.ip, 192, 0, 2, 2);
   IP4_ADDR(&cfg.netmask, 255, 255, 255, 0);
   ck_assert_int_eq(bn_stack_start(&cfg), 0);
+}
+
+/* Checked teardown (in the test's process): stack and both link ends go. */
+static void stop_stack(void)
+{
+  if (peer_end != NULL) {
+    bn_stack_stop();
+    bn_link_close(peer_end);
+    peer_end = NULL;
+  }
 }
 
 static usocket_addr addr(const char *ip, uint16_t port)
@@ -215,6 +227,7 @@ Suite *bn_test_suite(void)
   Suite *s = suite_create("usocket_udp");
   TCase *tc = tcase_create("udp");
   tcase_set_timeout(tc, 60);
+  tcase_add_checked_fixture(tc, NULL, stop_stack);
   tcase_add_test(tc, udp_sendto_recvfrom_with_addresses);
   tcase_add_test(tc, udp_long_datagram_is_truncated);
   tcase_add_test(tc, udp_blocking_timeout_nonblocking);
