@@ -105,7 +105,8 @@ bn_wait_exit() {
 # Starts dnsmasq in the namespace on the TAP (192.0.2.1) with the given extra
 # options; it never reads /etc config, /etc/hosts or resolv.conf, so it has no
 # upstream server and answers only from its options. Log: $BN_TMP/dnsmasq.log,
-# leases: $BN_TMP/dnsmasq.leases. Sets BN_DNSMASQ_PID.
+# leases: $BN_TMP/dnsmasq.leases. Sets BN_DNSMASQ_PID. It stays root (only
+# inside the test's namespace) to keep writing into the 0700 $BN_TMP.
 bn_start_dnsmasq() {
   [ -x /usr/sbin/dnsmasq ] || bn_skip "no /usr/sbin/dnsmasq (apt-get install dnsmasq-base)"
   ip netns exec "$BN_NS" /usr/sbin/dnsmasq --keep-in-foreground --conf-file=/dev/null \
