@@ -123,7 +123,9 @@ static inline size_t frame_ip4(uint8_t *buf, const struct frame_host *src, const
   memcpy(ip + 12, src->ip, 4);
   memcpy(ip + 16, dst->ip, 4);
   frame_put16(ip + 10, frame_inet_checksum(ip, FRAME_IP_HLEN));
-  memmove(ip + FRAME_IP_HLEN, payload, payload_len);
+  if (payload_len > 0) {
+    memmove(ip + FRAME_IP_HLEN, payload, payload_len);
+  }
   return FRAME_ETH_HLEN + FRAME_IP_HLEN + payload_len;
 }
 
@@ -142,7 +144,9 @@ static inline size_t frame_icmp_echo(uint8_t *buf, uint8_t type, const struct fr
   frame_put16(icmp + 2, 0);
   frame_put16(icmp + 4, id);
   frame_put16(icmp + 6, seq);
-  memmove(icmp + FRAME_ICMP_HLEN, data, data_len);
+  if (data_len > 0) {
+    memmove(icmp + FRAME_ICMP_HLEN, data, data_len);
+  }
   frame_put16(icmp + 2, frame_inet_checksum(icmp, FRAME_ICMP_HLEN + data_len));
   return frame_ip4(buf, src, dst, 1, (uint16_t)(0x4200 + seq), icmp, FRAME_ICMP_HLEN + data_len);
 }
