@@ -21,6 +21,7 @@
 #define FRAME_ARP_REPLY    2
 #define FRAME_ICMP_ECHO_REPLY   0
 #define FRAME_ICMP_ECHO_REQUEST 8
+#define FRAME_IP_MF        0x2000  /* more fragments */
 
 /* Offsets in an Ethernet frame. */
 #define FRAME_OFF_ETH_DST   0
@@ -104,19 +105,21 @@ static inline size_t frame_arp(uint8_t *buf, uint16_t op, const struct frame_hos
 }
 
 /**
- * An IPv4 packet with a 20-byte header around payload (correct header
- * checksum, TTL 64, DF clear), in an Ethernet frame from src to dst.
+ * An IPv4 packet (or fragment) with a 20-byte header around payload (correct
+ * header checksum, TTL 64), in an Ethernet frame from src to dst.
+ * @param frag  the flags/fragment offset field: 0, or FRAME_IP_MF | offset/8
  * @return the frame's length; buf needs FRAME_OFF_ICMP + payload_len bytes
  */
-static inline size_t frame_ip4(uint8_t *buf, const struct frame_host *src, const struct frame_host *dst,
-                               uint8_t protocol, uint16_t ip_id, const uint8_t *payload, size_t payload_len)
+static inline size_t frame_ip4_fragment(uint8_t *buf, const struct frame_host *src,
+                                        const struct frame_host *dst, uint8_t protocol, uint16_t ip_id,
+                                        uint16_t frag, const uint8_t *payload, size_t payload_len)
 {
   uint8_t *ip = buf + frame_eth(buf, dst->mac, src->mac, FRAME_ETHERTYPE_IP);
   ip[0] = 0x45;
   ip[1] = 0;
   frame_put16(ip + 2, (uint16_t)(FRAME_IP_HLEN + payload_len));
   frame_put16(ip + 4, ip_id);
-  frame_put16(ip + 6, 0);
+  frame_put16(ip + 6, frag);
   ip[8] = 64;
   ip[9] = protocol;
   frame_put16(ip + 10, 0);
@@ -127,6 +130,13 @@ static inline size_t frame_ip4(uint8_t *buf, const struct frame_host *src, const
     memmove(ip + FRAME_IP_HLEN, payload, payload_len);
   }
   return FRAME_ETH_HLEN + FRAME_IP_HLEN + payload_len;
+}
+
+/** A whole (unfragmented) IPv4 packet: frame_ip4_fragment() with frag 0. */
+static inline size_t frame_ip4(uint8_t *buf, const struct frame_host *src, const struct frame_host *dst,
+                               uint8_t protocol, uint16_t ip_id, const uint8_t *payload, size_t payload_len)
+{
+  return frame_ip4_fragment(buf, src, dst, protocol, ip_id, 0, payload, payload_len);
 }
 
 /**

@@ -313,6 +313,20 @@ START_TEST(check_ip4_invalid)
 }
 END_TEST
 
+/*
+ * KNOWN BUG, fails until fixed (stack/bn_config.c, bn_config_check_ip4): a
+ * gateway that is its subnet's network or broadcast address is accepted, so
+ * `--gw 192.0.2.255` starts a board whose off-link traffic goes nowhere.
+ */
+START_TEST(check_ip4_gateway_must_be_a_host)
+{
+  ip4_addr_t m24 = ip(255, 255, 255, 0);
+  assert_check_bad(ip(192, 0, 2, 2), m24, ip(192, 0, 2, 255));
+  assert_check_bad(ip(192, 0, 2, 2), m24, ip(192, 0, 2, 0));
+  assert_check_bad(ip(192, 0, 2, 5), ip(255, 255, 255, 252), ip(192, 0, 2, 7));
+}
+END_TEST
+
 /* ---- default MAC ---------------------------------------------------------- */
 
 START_TEST(default_mac_is_the_boards_and_stable)
@@ -364,6 +378,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, port_invalid);
   tcase_add_test(tc, check_ip4_valid);
   tcase_add_test(tc, check_ip4_invalid);
+  tcase_add_test(tc, check_ip4_gateway_must_be_a_host);
   tcase_add_test(tc, default_mac_is_the_boards_and_stable);
   suite_add_tcase(s, tc);
   return s;

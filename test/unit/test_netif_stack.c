@@ -141,10 +141,11 @@ static void send_ping(const struct frame_host *to, uint16_t seq)
                                     sizeof(ping_data)));
 }
 
-/* Checks an echo reply to send_ping(&board, seq) field by field. */
-static void assert_echo_reply(const uint8_t *f, size_t len, uint16_t seq)
+/* Checks an echo reply from the board to the peer, id 0xbeef, field by field. */
+static void assert_echo_reply_data(const uint8_t *f, size_t len, uint16_t seq, const uint8_t *data,
+                                   size_t data_len)
 {
-  const size_t ip_len = FRAME_IP_HLEN + FRAME_ICMP_HLEN + sizeof(ping_data);
+  const size_t ip_len = FRAME_IP_HLEN + FRAME_ICMP_HLEN + data_len;
   ck_assert_uint_eq(len, FRAME_ETH_HLEN + ip_len);
   ck_assert_mem_eq(f + FRAME_OFF_ETH_DST, peer.mac, 6);
   ck_assert_mem_eq(f + FRAME_OFF_ETH_SRC, board.mac, 6);
@@ -163,8 +164,14 @@ static void assert_echo_reply(const uint8_t *f, size_t len, uint16_t seq)
   ck_assert_uint_eq(icmp[1], 0);
   ck_assert_uint_eq(frame_get16(icmp + 4), 0xbeef);
   ck_assert_uint_eq(frame_get16(icmp + 6), seq);
-  ck_assert_mem_eq(icmp + FRAME_ICMP_HLEN, ping_data, sizeof(ping_data));
+  ck_assert_mem_eq(icmp + FRAME_ICMP_HLEN, data, data_len);
   ck_assert_uint_eq(frame_inet_checksum(icmp, ip_len - FRAME_IP_HLEN), 0);
+}
+
+/* Checks an echo reply to send_ping(&board, seq). */
+static void assert_echo_reply(const uint8_t *f, size_t len, uint16_t seq)
+{
+  assert_echo_reply_data(f, len, seq, ping_data, sizeof(ping_data));
 }
 
 /* ---- tests -------------------------------------------------------------------- */
@@ -237,6 +244,48 @@ START_TEST(echo_request_in_a_padded_frame)
   ck_assert_uint_eq(frame_get16(reply + FRAME_OFF_IP + 2), FRAME_IP_HLEN + FRAME_ICMP_HLEN);
   ck_assert_uint_eq(frame_get16(reply + FRAME_OFF_ICMP + 6), 7);
   ck_assert_uint_eq(frame_inet_checksum(reply + FRAME_OFF_ICMP, FRAME_ICMP_HLEN), 0);
+}
+END_TEST
+
+START_TEST(largest_echo_request_gets_a_full_reply)
+{
+  start_board();
+  /* 1472 bytes of data: a 1514-byte frame, more than one pool pbuf each way */
+  static uint8_t data[1472];
+  for (size_t i = 0; i < sizeof(data); i++) {
+    data[i] = (uint8_t)(i * 13 + 5);
+  }
+  uint8_t frame[BN_LINK_MAX_FRAME];
+  size_t len = frame_icmp_echo(frame, FRAME_ICMP_ECHO_REQUEST, &peer, &board, 0xbeef, 9, data, sizeof(data));
+  ck_assert_uint_eq(len, 1514);
+  send_frame(frame, len);
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  len = wait_frame(is_echo_reply, reply, WAIT_POLLS);
+  ck_assert_uint_gt(len, 0);
+  assert_echo_reply_data(reply, len, 9, data, sizeof(data));
+}
+END_TEST
+
+START_TEST(fragmented_echo_request_is_reassembled)
+{
+  start_board();
+  static uint8_t data[1000];
+  for (size_t i = 0; i < sizeof(data); i++) {
+    data[i] = (uint8_t)(i * 7 + 1);
+  }
+  /* the whole ICMP message, then cut into IP fragments of 512 + 496 bytes */
+  uint8_t whole[BN_LINK_MAX_FRAME];
+  size_t len = frame_icmp_echo(whole, FRAME_ICMP_ECHO_REQUEST, &peer, &board, 0xbeef, 10, data, sizeof(data));
+  const uint8_t *icmp = whole + FRAME_OFF_ICMP;
+  size_t icmp_len = len - FRAME_OFF_ICMP;
+  uint8_t frag[BN_LINK_MAX_FRAME];
+  /* the second half first: reassembly must not depend on order */
+  send_frame(frag, frame_ip4_fragment(frag, &peer, &board, 1, 0x7777, 512 / 8, icmp + 512, icmp_len - 512));
+  send_frame(frag, frame_ip4_fragment(frag, &peer, &board, 1, 0x7777, FRAME_IP_MF, icmp, 512));
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  len = wait_frame(is_echo_reply, reply, WAIT_POLLS);
+  ck_assert_uint_gt(len, 0);
+  assert_echo_reply_data(reply, len, 10, data, sizeof(data));
 }
 END_TEST
 
@@ -456,6 +505,39 @@ START_TEST(second_start_is_ealready)
 }
 END_TEST
 
+static int is_dhcp_discover(const uint8_t *f, size_t len)
+{
+  const size_t udp = FRAME_OFF_ICMP, bootp = udp + 8;
+  return len >= bootp + 240 && memcmp(f, frame_broadcast_mac, 6) == 0 &&
+         frame_get16(f + FRAME_OFF_ETH_TYPE) == FRAME_ETHERTYPE_IP && f[FRAME_OFF_IP] == 0x45 &&
+         f[FRAME_OFF_IP + 9] == 17 && frame_get16(f + udp) == 68 && frame_get16(f + udp + 2) == 67 &&
+         f[bootp] == 1;  /* BOOTREQUEST */
+}
+
+START_TEST(dhcp_without_a_server_times_out)
+{
+  bn_link *end;
+  ck_assert_int_eq(bn_link_memory_pair(QUEUE_MAX, &end, &wire), 0);
+  bn_config cfg;
+  board_config(&cfg, end);
+  cfg.dhcp = true;
+  cfg.dhcp_timeout_ms = 300;
+  ck_assert_int_eq(bn_stack_start(&cfg), -ETIMEDOUT);
+  bn_stack_status st;
+  ck_assert_int_eq(bn_stack_status_get(&st), -ENOTCONN);
+  ck_assert_ptr_null(bn_stack_netif());
+  /* the board did ask, from its MAC */
+  uint8_t frame[BN_LINK_MAX_FRAME];
+  size_t len = wait_frame(is_dhcp_discover, frame, WAIT_POLLS);
+  ck_assert_uint_gt(len, 0);
+  ck_assert_mem_eq(frame + FRAME_OFF_ETH_SRC, board.mac, 6);
+  ck_assert_mem_eq(frame + FRAME_OFF_ICMP + 8 + 28, board.mac, 6);  /* chaddr */
+  /* the link is still the caller's, open at both ends */
+  ck_assert_int_eq(bn_link_send(wire, frame, len, 0), 0);
+  bn_link_close(end);
+}
+END_TEST
+
 static void ignore(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   (void)arg;
@@ -502,6 +584,8 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, arp_request_for_another_address_is_ignored);
   tcase_add_test(tc, echo_request_gets_an_echo_reply);
   tcase_add_test(tc, echo_request_in_a_padded_frame);
+  tcase_add_test(tc, largest_echo_request_gets_a_full_reply);
+  tcase_add_test(tc, fragmented_echo_request_is_reassembled);
   tcase_add_test(tc, echo_request_to_another_address_gets_no_reply);
   tcase_add_test(tc, malformed_frames_are_ignored);
   tcase_add_test(tc, status_reports_address_mac_and_counters);
@@ -509,6 +593,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, start_rejects_bad_configurations);
   tcase_add_test(tc, second_start_is_ealready);
   tcase_add_test(tc, stop_closes_the_link_once);
+  tcase_add_test(tc, dhcp_without_a_server_times_out);
   suite_add_tcase(s, tc);
   return s;
 }
