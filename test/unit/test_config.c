@@ -58,7 +58,7 @@ START_TEST(ip4_valid)
   assert_ip4_ok("0.0.0.0", 0, 0, 0, 0);
   assert_ip4_ok("255.255.255.255", 255, 255, 255, 255);
   assert_ip4_ok("198.18.0.1", 198, 18, 0, 1);
-  assert_ip4_ok("10.200.3.99", 10, 200, 3, 99);
+  assert_ip4_ok("198.19.3.99", 198, 19, 3, 99);
 }
 END_TEST
 
@@ -116,8 +116,8 @@ START_TEST(prefix_valid)
   assert_prefix_ok("198.18.0.1/15", ip(198, 18, 0, 1), ip(255, 254, 0, 0));
   assert_prefix_ok("192.0.2.2/32", ip(192, 0, 2, 2), ip(255, 255, 255, 255));
   assert_prefix_ok("192.0.2.2/31", ip(192, 0, 2, 2), ip(255, 255, 255, 254));
-  assert_prefix_ok("10.0.0.1/1", ip(10, 0, 0, 1), ip(128, 0, 0, 0));
-  assert_prefix_ok("10.0.0.1/8", ip(10, 0, 0, 1), ip(255, 0, 0, 0));
+  assert_prefix_ok("198.18.0.1/1", ip(198, 18, 0, 1), ip(128, 0, 0, 0));
+  assert_prefix_ok("198.18.0.1/8", ip(198, 18, 0, 1), ip(255, 0, 0, 0));
 }
 END_TEST
 
