@@ -215,6 +215,23 @@ static void sleep_ms(long ms)
   nanosleep(&ts, NULL);
 }
 
+/* Starts a thread polling link forever into p; returns once it is (most
+ * likely) blocked in the poll. Either way, the poll must return when poked. */
+static pthread_t start_poller(struct poller *p, bn_link *link)
+{
+  p->link = link;
+  p->seen = seen_new();
+  p->started = 0;
+  p->rc = 12345;
+  pthread_t t;
+  ck_assert_int_eq(pthread_create(&t, NULL, poll_forever, p), 0);
+  while (!__atomic_load_n(&p->started, __ATOMIC_ACQUIRE)) {
+    sleep_ms(1);
+  }
+  sleep_ms(50);
+  return t;
+}
+
 /* Joins t, failing the test (rather than hanging) if it does not end within ~10 s. */
 static void join_bounded(pthread_t t)
 {
@@ -228,13 +245,8 @@ START_TEST(wake_ends_a_blocked_poll_in_another_thread)
 {
   bn_link *a, *b;
   ck_assert_int_eq(bn_link_memory_pair(2, &a, &b), 0);
-  struct poller p = { .link = b, .seen = seen_new(), .started = 0, .rc = -1 };
-  pthread_t t;
-  ck_assert_int_eq(pthread_create(&t, NULL, poll_forever, &p), 0);
-  while (!__atomic_load_n(&p.started, __ATOMIC_ACQUIRE)) {
-    sleep_ms(1);
-  }
-  sleep_ms(50);  /* most likely blocked in the poll by now (either way it must return) */
+  struct poller p;
+  pthread_t t = start_poller(&p, b);
   bn_link_wake(b);
   join_bounded(t);
   ck_assert_int_eq(p.rc, 0);
@@ -248,13 +260,8 @@ START_TEST(send_ends_a_blocked_poll_in_another_thread)
 {
   bn_link *a, *b;
   ck_assert_int_eq(bn_link_memory_pair(2, &a, &b), 0);
-  struct poller p = { .link = b, .seen = seen_new(), .started = 0, .rc = -1 };
-  pthread_t t;
-  ck_assert_int_eq(pthread_create(&t, NULL, poll_forever, &p), 0);
-  while (!__atomic_load_n(&p.started, __ATOMIC_ACQUIRE)) {
-    sleep_ms(1);
-  }
-  sleep_ms(50);
+  struct poller p;
+  pthread_t t = start_poller(&p, b);
   const uint8_t frame[3] = { 1, 2, 3 };
   ck_assert_int_eq(bn_link_send(a, frame, sizeof(frame), 77), 0);
   join_bounded(t);
@@ -292,13 +299,8 @@ START_TEST(peer_close_ends_a_blocked_poll)
 {
   bn_link *a, *b;
   ck_assert_int_eq(bn_link_memory_pair(2, &a, &b), 0);
-  struct poller p = { .link = b, .seen = seen_new(), .started = 0, .rc = 0 };
-  pthread_t t;
-  ck_assert_int_eq(pthread_create(&t, NULL, poll_forever, &p), 0);
-  while (!__atomic_load_n(&p.started, __ATOMIC_ACQUIRE)) {
-    sleep_ms(1);
-  }
-  sleep_ms(50);
+  struct poller p;
+  pthread_t t = start_poller(&p, b);
   bn_link_close(a);
   join_bounded(t);
   ck_assert_int_eq(p.rc, -ENODATA);
