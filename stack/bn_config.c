@@ -153,7 +153,7 @@ int bn_config_check_ip4(const ip4_addr_t *addr, const ip4_addr_t *netmask, const
   if (~m > 2 && ((a & ~m) == 0 || (a & ~m) == ~m)) {
     return fail(err, "%s is the network or broadcast address of its subnet", text);
   }
-  if (g != 0 && ((g & m) != (a & m) || g == a)) {
+  if (g != 0 && ((g & m) != (a & m) || g == a || (~m > 2 && ((g & ~m) == 0 || (g & ~m) == ~m)))) {
     char gtext[IP4ADDR_STRLEN_MAX];
     ip4addr_ntoa_r(gw, gtext, sizeof(gtext));
     return fail(err, "gateway %s is not another host in %s's subnet", gtext, text);

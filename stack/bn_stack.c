@@ -104,7 +104,9 @@ int bn_stack_start(const bn_config *cfg)
 
   LOCK_TCPIP_CORE();
   for (int i = 0; i < cfg->dns_count; i++) {
-    dns_setserver((u8_t)i, (const ip_addr_t *)&cfg->dns[i]);
+    ip_addr_t server;
+    ip_addr_copy_from_ip4(server, cfg->dns[i]);
+    dns_setserver((u8_t)i, &server);
   }
   UNLOCK_TCPIP_CORE();
 

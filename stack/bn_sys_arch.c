@@ -42,7 +42,11 @@ struct sys_mbox {
 
 struct sys_thread {
   pthread_t id;
+  struct sys_thread *next;  /* all threads stay listed: lwIP drops the handles */
 };
+
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sys_thread *threads;
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -125,6 +129,10 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn function, void *arg
   LWIP_ASSERT("sys_thread_new: out of memory", t != NULL && start != NULL);
   start->fn = function;
   start->arg = arg;
+  pthread_mutex_lock(&threads_lock);
+  t->next = threads;
+  threads = t;
+  pthread_mutex_unlock(&threads_lock);
   int rc = pthread_create(&t->id, NULL, thread_main, start);
   LWIP_ASSERT("sys_thread_new: pthread_create failed", rc == 0);
   LWIP_UNUSED_ARG(rc);

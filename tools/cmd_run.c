@@ -250,6 +250,17 @@ static void print_status(const char *tap)
   printf("\n");
 }
 
+/* Why netconn_gethostbyname() failed, in words (lwip_strerr() is "" unless LWIP_DEBUG). */
+static const char *resolve_strerror(err_t err)
+{
+  switch (err) {
+  case ERR_VAL: return "no address (no DNS server set, the server has no such name or refused, or no answer)";
+  case ERR_ARG: return "invalid name";
+  case ERR_MEM: return "out of memory";
+  default:      return "lwIP error";
+  }
+}
+
 /* Looks each --resolve name up with lwIP's resolver; 0 if all resolved. */
 static int resolve_names(const struct run_options *o)
 {
@@ -262,7 +273,7 @@ static int resolve_names(const struct run_options *o)
       ipaddr_ntoa_r(&addr, text, sizeof(text));
       printf("boardnet: resolved %s to %s\n", o->names[i], text);
     } else {
-      fprintf(stderr, "boardnet: cannot resolve %s: %s\n", o->names[i], lwip_strerr(err));
+      fprintf(stderr, "boardnet: cannot resolve %s: %s\n", o->names[i], resolve_strerror(err));
       failures++;
     }
   }

@@ -314,7 +314,7 @@ START_TEST(check_ip4_invalid)
 END_TEST
 
 /*
- * KNOWN BUG, fails until fixed (stack/bn_config.c, bn_config_check_ip4): a
+ * Was a bug, fixed (stack/bn_config.c, bn_config_check_ip4): a
  * gateway that is its subnet's network or broadcast address is accepted, so
  * `--gw 192.0.2.255` starts a board whose off-link traffic goes nowhere.
  */

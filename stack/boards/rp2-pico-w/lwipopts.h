@@ -1,0 +1,250 @@
+/*
+ * Board profile "rp2-pico-w": lwIP configured as MicroPython's rp2 port
+ * configures it on a Raspberry Pi Pico W (RP2040 + CYW43439 WiFi), so that a
+ * boardnet process has the board's memory, pools, windows and socket limits.
+ *
+ * Sources (repository micropython/micropython unless stated otherwise):
+ *   ports/rp2/lwip_inc/lwipopts.h           the port's lwIP options; it sets a
+ *                                           few itself and includes the next
+ *   extmod/lwip-include/lwipopts_common.h   options shared by MicroPython ports
+ *   ports/rp2/mpconfigport.h                ROM level, raw sockets
+ *   ports/rp2/boards/RPI_PICO_W/mpconfigboard.h  default hostname
+ *   georgerobotics/cyw43-driver src/cyw43_lwip.c the WiFi netif (rx into
+ *                                           PBUF_POOL, MTU 1500, checksums
+ *                                           left at netif_add's "all on")
+ * An option that MicroPython leaves alone takes lwIP's default; where that
+ * matters for the board it is spelled out below and cited as lwIP's
+ * src/include/lwip/opt.h.
+ *
+ * Lines marked "boardnet:" differ from the board: boardnet runs lwIP 2.1.3 in
+ * a Linux process (contrib unix port, a tcpip thread, core locking, the
+ * netconn API), where the board runs lwIP bare-metal (NO_SYS 1, raw API).
+ */
+#ifndef BN_BOARD_RP2_PICO_W_LWIPOPTS_H
+#define BN_BOARD_RP2_PICO_W_LWIPOPTS_H
+
+/* ---- boardnet identity ----------------------------------------------------- */
+
+#define BN_BOARD_NAME          "rp2-pico-w"
+#define BN_BOARD_DESCRIPTION   "Raspberry Pi Pico W (MicroPython rp2 port, CYW43439 WiFi)"
+/* 28:CD:C1 is registered to Raspberry Pi Trading Ltd in the IEEE MA-L (OUI)
+ * registry (https://standards-oui.ieee.org/oui/oui.txt); Pico W boards carry
+ * MAC addresses under it. */
+#define BN_BOARD_OUI           0x28cdc1
+/* ports/rp2/boards/RPI_PICO_W/mpconfigboard.h: MICROPY_PY_NETWORK_HOSTNAME_DEFAULT
+ * (ports/rp2/mpconfigport.h's fallback "mpy-rp2" is for boards without one). */
+#define BN_BOARD_HOSTNAME      "PicoW"
+
+/* ---- memory ------------------------------------------------------------------ */
+
+/* extmod/lwip-include/lwipopts_common.h sets MEM_ALIGNMENT 4 (the RP2040's
+ * Cortex-M0+ is 32-bit). boardnet: on a 64-bit host, pbufs and pool elements
+ * hold 8-byte pointers, so 4-byte alignment would be undefined behaviour
+ * (and trips -fsanitize=alignment); use the pointer size there. */
+#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ > 4
+#define MEM_ALIGNMENT                   8
+#else
+#define MEM_ALIGNMENT                   4   /* extmod/lwip-include/lwipopts_common.h */
+#endif
+/* The heap (PBUF_RAM: TCP send data, ARP/ND queues). Over lwIP's loopback
+ * netif, each delivered packet is also a PBUF_RAM copy from this heap (the
+ * board receives into PBUF_POOL) and both endpoints share it, so loopback
+ * transfers run short of heap long before a real link would. */
+#define MEM_SIZE                        (8000)  /* extmod/lwip-include/lwipopts_common.h */
+
+/* Receive pool: the CYW43 driver copies every received frame into PBUF_POOL
+ * pbufs (georgerobotics/cyw43-driver src/cyw43_lwip.c). MicroPython sets
+ * neither value, so both are lwIP's defaults (src/include/lwip/opt.h). */
+#define PBUF_POOL_SIZE                  16  /* lwIP default, src/include/lwip/opt.h */
+/* lwIP's default formula, TCP_MSS + PBUF_IP_HLEN + PBUF_TRANSPORT_HLEN + link
+ * headers, with IPv6 on (PBUF_IP_HLEN 40, PBUF_TRANSPORT_HLEN 20): 800 + 74.
+ * Spelled out because PBUF_IP_HLEN lives in lwip/pbuf.h and stack/bn_board.c
+ * prints PBUF_POOL_BUFSIZE with only lwip/opt.h included. */
+#define PBUF_POOL_BUFSIZE               LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + 20 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
+
+/* ---- TCP --------------------------------------------------------------------- */
+
+/* The "#if 1" block of extmod/lwip-include/lwipopts_common.h ("lwIP takes
+ * 26700 bytes; TCP dl/ul are around 750/600 k/s"). */
+#define TCP_MSS                         (800)            /* extmod/lwip-include/lwipopts_common.h */
+#define TCP_WND                         (8 * TCP_MSS)    /* extmod/lwip-include/lwipopts_common.h */
+#define TCP_SND_BUF                     (8 * TCP_MSS)    /* extmod/lwip-include/lwipopts_common.h */
+#define MEMP_NUM_TCP_SEG                (32)             /* extmod/lwip-include/lwipopts_common.h */
+/* Not set by MicroPython: lwIP's default formula (src/include/lwip/opt.h),
+ * (4 * 6400 + 799) / 800 = 32. init.c's checks hold with the real values:
+ * 32 >= 2 * (6400 / 800), MEMP_NUM_TCP_SEG 32 >= 32, TCP_WND 6400 <= 0xffff,
+ * TCP_WND <= PBUF_POOL_SIZE * (PBUF_POOL_BUFSIZE - headers), and the default
+ * TCP_SNDLOWAT (3200) < TCP_SND_BUF and TCP_SNDQUEUELOWAT (16) < 32. */
+#define TCP_SND_QUEUELEN                ((4 * (TCP_SND_BUF) + (TCP_MSS - 1)) / (TCP_MSS))
+#define TCP_LISTEN_BACKLOG              1   /* extmod/lwip-include/lwipopts_common.h */
+
+/* ---- sockets (pcbs) ------------------------------------------------------------ */
+
+/* MicroPython's sockets are raw-API pcbs, so the pcb pools are the board's
+ * socket limits. */
+#define MEMP_NUM_TCP_PCB                5   /* lwIP default, src/include/lwip/opt.h */
+#define MEMP_NUM_TCP_PCB_LISTEN         8   /* lwIP default, src/include/lwip/opt.h */
+/* extmod/lwip-include/lwipopts_common.h: (4 + LWIP_MDNS_RESPONDER), the
+ * responder being on (1). boardnet does not build lwIP's mDNS app, so that
+ * pcb is free here; DHCP and DNS each take one UDP pcb on both. */
+#define MEMP_NUM_UDP_PCB                (4 + 1)
+/* Raw sockets exist on the board: ports/rp2/mpconfigport.h sets
+ * MICROPY_PY_LWIP_SOCK_RAW; LWIP_RAW 1 is in lwipopts_common.h. */
+#define MEMP_NUM_RAW_PCB                4   /* lwIP default, src/include/lwip/opt.h */
+/* boardnet: one netconn per socket; every pcb can back one MicroPython socket
+ * (TCP, listening TCP, UDP, raw), so the board allows as many sockets as pcbs:
+ * 5 + 8 + 5 + 4 = 22 (init.c requires MEMP_NUM_NETCONN <= that sum). */
+#define MEMP_NUM_NETCONN                (MEMP_NUM_TCP_PCB + MEMP_NUM_TCP_PCB_LISTEN + MEMP_NUM_UDP_PCB + MEMP_NUM_RAW_PCB)
+/* boardnet: netbufs carry received UDP/raw datagrams to netconns (the board's
+ * raw API has none); one per pool pbuf. */
+#define MEMP_NUM_NETBUF                 PBUF_POOL_SIZE
+#define SO_REUSE                        1   /* extmod/lwip-include/lwipopts_common.h; boardnet needs it too */
+
+/* ---- protocols ------------------------------------------------------------------ */
+
+#define LWIP_IPV4                       1   /* ports/rp2/lwip_inc/lwipopts.h */
+/* ports/rp2/lwip_inc/lwipopts.h set LWIP_IPV6 1 (MicroPython PR #15422,
+ * "Enable ipv6 per default for rp2"); the newest version leaves it to
+ * extmod/lwip-include/lwipopts_common.h, which enables it at ROM level
+ * "extra features", the level ports/rp2/mpconfigport.h sets. */
+#define LWIP_IPV6                       1
+#define LWIP_IPV6_AUTOCONFIG            1   /* extmod/lwip-include/lwipopts_common.h */
+#define LWIP_IPV6_MLD                   1   /* extmod/lwip-include/lwipopts_common.h */
+#define LWIP_MULTICAST_PING             1   /* extmod/lwip-include/lwipopts_common.h */
+#define LWIP_ND6_NUM_DESTINATIONS       4   /* ports/rp2/lwip_inc/lwipopts.h, lwipopts_common.h */
+#define LWIP_ND6_QUEUEING               0   /* ports/rp2/lwip_inc/lwipopts.h, lwipopts_common.h */
+
+#define LWIP_ARP                        1   /* extmod/lwip-include/lwipopts_common.h */
+#define LWIP_ETHERNET                   1   /* extmod/lwip-include/lwipopts_common.h */
+#define ETH_PAD_SIZE                    0   /* lwIP default, src/include/lwip/opt.h; boardnet: required */
+#define LWIP_RAW                        1   /* extmod/lwip-include/lwipopts_common.h */
+#define LWIP_ICMP                       1   /* lwIP default, src/include/lwip/opt.h; boardnet: required */
+#define LWIP_UDP                        1   /* lwIP default, src/include/lwip/opt.h; boardnet: required */
+#define LWIP_TCP                        1   /* lwIP default, src/include/lwip/opt.h; boardnet: required */
+#define LWIP_IGMP                       1   /* extmod/lwip-include/lwipopts_common.h */
+
+#define LWIP_DHCP                       1   /* extmod/lwip-include/lwipopts_common.h */
+/* lwIP 2.2 options MicroPython sets; 2.1.3 does not know them (no effect). */
+#define LWIP_DHCP_CHECK_LINK_UP         1   /* extmod/lwip-include/lwipopts_common.h */
+#define LWIP_DHCP_DOES_ACD_CHECK        0   /* extmod/lwip-include/lwipopts_common.h ("to speed DHCP up") */
+/* boardnet: lwIP 2.1.3's name for that address-conflict check. */
+#define DHCP_DOES_ARP_CHECK             0
+
+#define LWIP_DNS                        1   /* extmod/lwip-include/lwipopts_common.h */
+#define LWIP_DNS_SUPPORT_MDNS_QUERIES   1   /* extmod/lwip-include/lwipopts_common.h */
+#define DNS_MAX_SERVERS                 2   /* lwIP default, src/include/lwip/opt.h */
+#define DNS_TABLE_SIZE                  4   /* lwIP default, src/include/lwip/opt.h */
+
+/* Not mirrored: LWIP_MDNS_RESPONDER 1 and LWIP_NUM_NETIF_CLIENT_DATA
+ * (lwipopts_common.h) belong to lwIP's mDNS app, which boardnet does not build;
+ * PPP is off on the Pico W (MICROPY_PY_NETWORK_PPP_LWIP 0). */
+
+/* ---- checksums --------------------------------------------------------------------- */
+
+#define LWIP_CHKSUM_ALGORITHM           3   /* extmod/lwip-include/lwipopts_common.h */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF    1   /* extmod/lwip-include/lwipopts_common.h */
+/* The CYW43 netif keeps netif_add's NETIF_CHECKSUM_ENABLE_ALL
+ * (georgerobotics/cyw43-driver src/cyw43_lwip.c): every checksum is made
+ * and checked in software, as lwIP's defaults (src/include/lwip/opt.h) say. */
+#define CHECKSUM_GEN_IP                 1
+#define CHECKSUM_GEN_UDP                1
+#define CHECKSUM_GEN_TCP                1
+#define CHECKSUM_GEN_ICMP               1
+#define CHECKSUM_GEN_ICMP6              1
+#define CHECKSUM_CHECK_IP               1
+#define CHECKSUM_CHECK_UDP              1
+#define CHECKSUM_CHECK_TCP              1
+#define CHECKSUM_CHECK_ICMP             1
+#define CHECKSUM_CHECK_ICMP6            1
+
+/* ---- netif --------------------------------------------------------------------------- */
+
+#define LWIP_NETIF_HOSTNAME             1   /* extmod/lwip-include/lwipopts_common.h */
+#define LWIP_NETIF_EXT_STATUS_CALLBACK  1   /* ports/rp2/lwip_inc/lwipopts.h */
+#define LWIP_NETIF_STATUS_CALLBACK      1   /* ports/rp2/lwip_inc/lwipopts.h */
+#define LWIP_NETIF_LINK_CALLBACK        1   /* boardnet: required (the board keeps lwIP's default 0) */
+#define LWIP_NETIF_API                  1   /* boardnet: netifapi_* from application threads */
+/* boardnet: the unit tests talk to the stack over lwIP's loopback netif. */
+#define LWIP_NETIF_LOOPBACK             1
+#define LWIP_HAVE_LOOPIF                1
+#define LWIP_LOOPBACK_MAX_PBUFS         0
+
+/* ---- statistics and debugging --------------------------------------------------------- */
+
+#define LWIP_STATS                      0   /* extmod/lwip-include/lwipopts_common.h */
+/* LWIP_DEBUG stays undefined (lwIP tests it with #ifdef, so even 0 would turn
+ * debugging on); LWIP_NOASSERT stays undefined: assertions are kept. */
+
+/* ---- boardnet: the hosted runtime ------------------------------------------------------- */
+
+/* boardnet: the board runs lwIP bare-metal with NO_SYS 1, SYS_LIGHTWEIGHT_PROT
+ * with no-op SYS_ARCH_PROTECT (extmod/lwip-include/lwipopts_common.h) and
+ * LWIP_RAND() from the RP2040's hardware (ports/rp2/lwip_inc/lwipopts.h:
+ * get_rand_32()). boardnet has an OS with threads: the unix port's
+ * sys_arch_protect is used as is, and LWIP_RAND() is the port's rand()
+ * (arch/cc.h, seeded by bn_stack_start()). */
+#define NO_SYS                          0
+#define LWIP_TCPIP_CORE_LOCKING         1
+/* boardnet: the netif's rx thread feeds frames to lwIP under the core lock. */
+#define LWIP_TCPIP_CORE_LOCKING_INPUT   1
+/* boardnet: sockets are netconns (MicroPython uses the raw API directly). */
+#define LWIP_NETCONN                    1
+#define LWIP_SOCKET                     0   /* also 0 in extmod/lwip-include/lwipopts_common.h */
+#define LWIP_SO_RCVTIMEO                1   /* boardnet: socket timeouts */
+#define LWIP_SO_SNDTIMEO                1   /* boardnet: socket timeouts */
+#define LWIP_SO_RCVBUF                  1   /* boardnet: SO_RCVBUF */
+#define LWIP_TCP_KEEPALIVE              1   /* boardnet: SO_KEEPALIVE (lwIP default 0 on the board) */
+
+/* boardnet: one thread may recv on a socket while another sends on it, which
+ * needs LWIP_NETCONN_FULLDUPLEX. lwIP 2.1.3's init.c refuses FULLDUPLEX
+ * without LWIP_NETCONN_SEM_PER_THREAD ("#error For LWIP_NETCONN_FULLDUPLEX to
+ * work, LWIP_NETCONN_SEM_PER_THREAD is required"), so this is 1, with the
+ * per-thread semaphores of stack/bn_thread_sem.c. */
+#define LWIP_NETCONN_FULLDUPLEX         1
+#define LWIP_NETCONN_SEM_PER_THREAD     1
+#ifndef __ASSEMBLER__
+struct sys_sem;
+struct sys_sem **bn_thread_sem_get(void);
+void bn_thread_sem_alloc(void);
+void bn_thread_sem_free(void);
+#endif
+#define LWIP_NETCONN_THREAD_SEM_GET()   bn_thread_sem_get()
+#define LWIP_NETCONN_THREAD_SEM_ALLOC() bn_thread_sem_alloc()
+#define LWIP_NETCONN_THREAD_SEM_FREE()  bn_thread_sem_free()
+
+/* boardnet: lwIP checks who holds the core (functions of the sys_arch). */
+#ifndef __ASSEMBLER__
+void sys_check_core_locking(void);
+void sys_mark_tcpip_thread(void);
+void sys_lock_tcpip_core(void);
+void sys_unlock_tcpip_core(void);
+#endif
+#define LWIP_ASSERT_CORE_LOCKED()       sys_check_core_locking()
+#define LWIP_MARK_TCPIP_THREAD()        sys_mark_tcpip_thread()
+#define LOCK_TCPIP_CORE()               sys_lock_tcpip_core()
+#define UNLOCK_TCPIP_CORE()             sys_unlock_tcpip_core()
+
+/* boardnet: mailboxes of the tcpip thread and of netconns. This board uses
+ * the unix port's sys_arch (no board.cmake), whose mailboxes hold 128
+ * messages whatever size is asked for; the sizes below are what the board's
+ * pools could fill: 8 segments per window, 16 pool pbufs. */
+#define TCPIP_MBOX_SIZE                 128
+#define MEMP_NUM_TCPIP_MSG_INPKT        128
+#define DEFAULT_TCP_RECVMBOX_SIZE       16
+#define DEFAULT_UDP_RECVMBOX_SIZE       16
+#define DEFAULT_RAW_RECVMBOX_SIZE       16
+#define DEFAULT_ACCEPTMBOX_SIZE         16
+
+/* boardnet: threads are pthreads; stack sizes and priorities are the OS's. */
+#define TCPIP_THREAD_NAME               "bn-tcpip"
+#define TCPIP_THREAD_STACKSIZE          0
+#define TCPIP_THREAD_PRIO               1
+#define DEFAULT_THREAD_STACKSIZE        0
+#define DEFAULT_THREAD_PRIO             1
+
+/* boardnet: lwIP's own timeouts plus 8 for boardnet. The board has
+ * LWIP_NUM_SYS_TIMEOUT_INTERNAL + 12 (extmod/lwip-include/lwipopts_common.h:
+ * 2 + 5 per IP version for the mDNS responder, which boardnet does not run). */
+#define MEMP_NUM_SYS_TIMEOUT            (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
+
+#endif /* BN_BOARD_RP2_PICO_W_LWIPOPTS_H */
