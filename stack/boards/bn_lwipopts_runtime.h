@@ -71,7 +71,9 @@ void sys_unlock_tcpip_core(void);
 
 #define LWIP_ETHERNET                   1
 #define ETH_PAD_SIZE                    0
+#ifndef LWIP_STATS  /* a board may turn statistics off, as MicroPython does */
 #define LWIP_STATS                      1
+#endif
 #define LWIP_STATS_DISPLAY              0
 #define MEMP_NUM_SYS_TIMEOUT            (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 

@@ -195,34 +195,8 @@
 #define LWIP_SO_RCVBUF                  1   /* boardnet: SO_RCVBUF */
 #define LWIP_TCP_KEEPALIVE              1   /* boardnet: SO_KEEPALIVE (lwIP default 0 on the board) */
 
-/* boardnet: one thread may recv on a socket while another sends on it, which
- * needs LWIP_NETCONN_FULLDUPLEX. lwIP 2.1.3's init.c refuses FULLDUPLEX
- * without LWIP_NETCONN_SEM_PER_THREAD ("#error For LWIP_NETCONN_FULLDUPLEX to
- * work, LWIP_NETCONN_SEM_PER_THREAD is required"), so this is 1, with the
- * per-thread semaphores of stack/bn_thread_sem.c. */
-#define LWIP_NETCONN_FULLDUPLEX         1
-#define LWIP_NETCONN_SEM_PER_THREAD     1
-#ifndef __ASSEMBLER__
-struct sys_sem;
-struct sys_sem **bn_thread_sem_get(void);
-void bn_thread_sem_alloc(void);
-void bn_thread_sem_free(void);
-#endif
-#define LWIP_NETCONN_THREAD_SEM_GET()   bn_thread_sem_get()
-#define LWIP_NETCONN_THREAD_SEM_ALLOC() bn_thread_sem_alloc()
-#define LWIP_NETCONN_THREAD_SEM_FREE()  bn_thread_sem_free()
-
-/* boardnet: lwIP checks who holds the core (functions of the sys_arch). */
-#ifndef __ASSEMBLER__
-void sys_check_core_locking(void);
-void sys_mark_tcpip_thread(void);
-void sys_lock_tcpip_core(void);
-void sys_unlock_tcpip_core(void);
-#endif
-#define LWIP_ASSERT_CORE_LOCKED()       sys_check_core_locking()
-#define LWIP_MARK_TCPIP_THREAD()        sys_mark_tcpip_thread()
-#define LOCK_TCPIP_CORE()               sys_lock_tcpip_core()
-#define UNLOCK_TCPIP_CORE()             sys_unlock_tcpip_core()
+/* boardnet: full-duplex netconns with per-thread semaphores and the
+ * core-locking hooks come from ../bn_lwipopts_runtime.h, included last. */
 
 /* boardnet: mailboxes of the tcpip thread and of netconns. This board uses
  * the unix port's sys_arch (no board.cmake), whose mailboxes hold 128
@@ -246,5 +220,7 @@ void sys_unlock_tcpip_core(void);
  * LWIP_NUM_SYS_TIMEOUT_INTERNAL + 12 (extmod/lwip-include/lwipopts_common.h:
  * 2 + 5 per IP version for the mDNS responder, which boardnet does not run). */
 #define MEMP_NUM_SYS_TIMEOUT            (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
+
+#include "../bn_lwipopts_runtime.h"
 
 #endif /* BN_BOARD_RP2_PICO_W_LWIPOPTS_H */
