@@ -1,4 +1,9 @@
-/* chargen (RFC 864): the character stream, sent until the peer closes. */
+/*
+ * chargen (RFC 864): the character stream, sent until the peer closes.
+ *
+ *     while True:
+ *         client.sendall(PATTERN)
+ */
 #include "board_apps.h"
 #include "app_server.h"
 
@@ -15,12 +20,11 @@ static void make_pattern(void)
   bn_chargen_fill(pattern, sizeof(pattern), 0);
 }
 
-void bn_app_chargen(struct netconn *conn);
+void bn_app_chargen(usocket *client);
 
-void bn_app_chargen(struct netconn *conn)
+void bn_app_chargen(usocket *client)
 {
   pthread_once(&pattern_once, make_pattern);
-  /* NOCOPY: the pattern is static and never changes. */
-  while (netconn_write(conn, pattern, sizeof(pattern), NETCONN_NOCOPY) == ERR_OK) {
+  while (usocket_sendall(client, pattern, sizeof(pattern)) == 0) {
   }
 }

@@ -1,13 +1,19 @@
-/* discard (RFC 863): everything received is thrown away. */
+/*
+ * discard (RFC 863): everything received is thrown away.
+ *
+ *     while client.recv(BUF):
+ *         pass
+ */
 #include "board_apps.h"
 #include "app_server.h"
 
-void bn_app_discard(struct netconn *conn);
+#define BUF 4096
 
-void bn_app_discard(struct netconn *conn)
+void bn_app_discard(usocket *client);
+
+void bn_app_discard(usocket *client)
 {
-  struct pbuf *p;
-  while (netconn_recv_tcp_pbuf(conn, &p) == ERR_OK) {
-    pbuf_free(p);
+  uint8_t data[BUF];
+  while (usocket_recv(client, data, sizeof(data), 0) > 0) {
   }
 }

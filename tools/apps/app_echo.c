@@ -1,22 +1,25 @@
-/* echo (RFC 862): every byte received is sent back. */
+/*
+ * echo (RFC 862): every byte received is sent back.
+ *
+ *     while True:
+ *         data = client.recv(BUF)
+ *         if not data:
+ *             break
+ *         client.sendall(data)
+ */
 #include "board_apps.h"
 #include "app_server.h"
 
-void bn_app_echo(struct netconn *conn);
+#define BUF 4096
 
-void bn_app_echo(struct netconn *conn)
+void bn_app_echo(usocket *client);
+
+void bn_app_echo(usocket *client)
 {
-  struct netbuf *buf;
-  while (netconn_recv(conn, &buf) == ERR_OK) {
-    err_t err = ERR_OK;
-    do {
-      void *data;
-      u16_t len;
-      netbuf_data(buf, &data, &len);
-      err = netconn_write(conn, data, len, NETCONN_COPY);
-    } while (err == ERR_OK && netbuf_next(buf) >= 0);
-    netbuf_delete(buf);
-    if (err != ERR_OK) {
+  uint8_t data[BUF];
+  ssize_t n;
+  while ((n = usocket_recv(client, data, sizeof(data), 0)) > 0) {
+    if (usocket_sendall(client, data, (size_t)n) < 0) {
       break;
     }
   }

@@ -1,22 +1,33 @@
-/* The board apps' TCP server skeleton on lwIP's netconn API. */
+/*
+ * The board apps' TCP server skeleton, written as MicroPython board code on
+ * usocket would be:
+ *
+ *     s = socket.socket()
+ *     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ *     s.bind(('', port))
+ *     s.listen(BACKLOG)
+ *     while True:
+ *         client, addr = s.accept()
+ *         _thread.start_new_thread(serve, (client,))
+ */
 #define _GNU_SOURCE
 #include "app_server.h"
 
-#include "lwip/ip.h"
-#include "lwip/tcpip.h"
-
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#define BACKLOG 5  /* as MicroPython's examples/network/http_server*.py */
+
 struct server {
-  struct netconn *listener;
+  usocket *listener;
   bn_app_handler handler;
   char name[16];
 };
 
 struct connection {
-  struct netconn *conn;
+  usocket *client;
   bn_app_handler handler;
 };
 
@@ -24,41 +35,46 @@ static void *connection_main(void *arg)
 {
   struct connection c = *(struct connection *)arg;
   free(arg);
-  c.handler(c.conn);
-  netconn_close(c.conn);
-  netconn_delete(c.conn);
+  c.handler(c.client);
+  usocket_free(c.client);
   return NULL;
+}
+
+/* Starts serving client in a detached thread; frees it if that fails. */
+static void start_connection(struct server *s, usocket *client)
+{
+  struct connection *c = malloc(sizeof(*c));
+  pthread_t thread;
+  if (c == NULL) {
+    usocket_free(client);
+    return;
+  }
+  c->client = client;
+  c->handler = s->handler;
+  if (pthread_create(&thread, NULL, connection_main, c) != 0) {
+    free(c);
+    usocket_free(client);
+    return;
+  }
+  pthread_setname_np(thread, s->name);
+  pthread_detach(thread);
 }
 
 static void *accept_main(void *arg)
 {
   struct server *s = arg;
   for (;;) {
-    struct netconn *conn;
-    err_t err = netconn_accept(s->listener, &conn);
-    if (err != ERR_OK) {
-      if (err == ERR_MEM || err == ERR_BUF || err == ERR_ABRT || err == ERR_RST) {
-        continue;  /* that connection failed; the listener is fine */
-      }
-      break;
+    usocket *client;
+    int rc = usocket_accept(s->listener, &client, NULL);
+    if (rc == -USOCKET_EBADF || rc == -USOCKET_EINVAL) {
+      break;  /* the listener is gone */
     }
-    struct connection *c = malloc(sizeof(*c));
-    pthread_t thread;
-    if (c == NULL) {
-      netconn_delete(conn);
-      continue;
+    if (rc == 0) {
+      start_connection(s, client);
     }
-    c->conn = conn;
-    c->handler = s->handler;
-    if (pthread_create(&thread, NULL, connection_main, c) != 0) {
-      free(c);
-      netconn_delete(conn);
-      continue;
-    }
-    pthread_setname_np(thread, s->name);
-    pthread_detach(thread);
+    /* Other errors (ENOMEM, ECONNABORTED) concern one connection only. */
   }
-  netconn_delete(s->listener);
+  usocket_free(s->listener);
   free(s);
   return NULL;
 }
@@ -71,23 +87,27 @@ int bn_app_serve(const char *name, uint16_t port, bn_app_handler handler)
   }
   snprintf(s->name, sizeof(s->name), "bn-%s", name);
   s->handler = handler;
-  s->listener = netconn_new(NETCONN_TCP);
-  if (s->listener == NULL) {
-    free(s);
-    return -ENOMEM;
+  int one = 1;
+  usocket_addr any = { .ip = "", .port = port };
+  int rc = usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s->listener);
+  if (rc == 0) {
+    rc = usocket_setsockopt(s->listener, USOCKET_SOL_SOCKET, USOCKET_SO_REUSEADDR,
+                            &one, sizeof(one));
   }
-  LOCK_TCPIP_CORE();
-  ip_set_option(s->listener->pcb.ip, SOF_REUSEADDR);
-  UNLOCK_TCPIP_CORE();
-  err_t err = netconn_bind(s->listener, IP_ADDR_ANY, port);
-  if (err == ERR_OK) {
-    err = netconn_listen(s->listener);
+  if (rc == 0) {
+    rc = usocket_bind(s->listener, &any);
+  }
+  if (rc == 0) {
+    rc = usocket_listen(s->listener, BACKLOG);
   }
   pthread_t thread;
-  if (err != ERR_OK || pthread_create(&thread, NULL, accept_main, s) != 0) {
-    netconn_delete(s->listener);
+  if (rc == 0 && pthread_create(&thread, NULL, accept_main, s) != 0) {
+    rc = -USOCKET_ENOMEM;
+  }
+  if (rc != 0) {
+    usocket_free(s->listener);
     free(s);
-    return err == ERR_USE ? -EADDRINUSE : -ENOMEM;
+    return rc == -USOCKET_EADDRINUSE ? -EADDRINUSE : -ENOMEM;
   }
   pthread_setname_np(thread, s->name);
   pthread_detach(thread);

@@ -1,18 +1,21 @@
-/* A TCP server skeleton for the board apps: listen, accept, one thread per connection. */
+/*
+ * The board apps' TCP server skeleton on usocket: listen, accept, serve each
+ * connection in a thread of its own (MicroPython's _thread).
+ */
 #ifndef BN_APP_SERVER_H
 #define BN_APP_SERVER_H
 
 #include <stdint.h>
 
-#include "lwip/api.h"
+#include "usocket.h"
 
-/** Serves one connection; the server closes and deletes conn afterwards. */
-typedef void (*bn_app_handler)(struct netconn *conn);
+/** Serves one connection; the server closes and frees `client` afterwards. */
+typedef void (*bn_app_handler)(usocket *client);
 
 /**
- * Listens on port and serves every connection with handler in a thread of
- * its own. Returns at once.
- * @return 0, -EADDRINUSE, -ENOMEM.
+ * Listens on port (all addresses, SO_REUSEADDR) and serves every connection
+ * with handler in a thread of its own. Returns at once.
+ * @return 0, or a negative errno: -EADDRINUSE, -ENOMEM.
  */
 int bn_app_serve(const char *name, uint16_t port, bn_app_handler handler);
 

@@ -5,10 +5,10 @@
 #include <errno.h>
 #include <string.h>
 
-void bn_app_echo(struct netconn *conn);
-void bn_app_discard(struct netconn *conn);
-void bn_app_chargen(struct netconn *conn);
-void bn_app_http(struct netconn *conn);
+void bn_app_echo(usocket *client);
+void bn_app_discard(usocket *client);
+void bn_app_chargen(usocket *client);
+void bn_app_http(usocket *client);
 
 const bn_app_info bn_apps[] = {
   { "echo",    7,  "sends back every byte received (RFC 862)" },
