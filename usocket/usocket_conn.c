@@ -11,18 +11,30 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 
-int usocket_bind(usocket *s, const usocket_addr *addr)
+/* Enters s (us_enter) and parses addr; if parsing fails, leaves s again.
+ * Returns 0 (call us_leave() when done) or a negative errno. */
+static int enter_with_addr(usocket *s, const usocket_addr *addr, ip_addr_t *ip, u16_t *port)
 {
-  ip_addr_t ip;
-  u16_t port;
   int rc = us_enter(s);
   if (rc < 0) {
     return rc;
   }
-  rc = us_addr_parse(addr, &ip, &port);
-  if (rc == 0) {
-    rc = us_err(netconn_bind(s->conn, &ip, port));
+  rc = us_addr_parse(addr, ip, port);
+  if (rc < 0) {
+    us_leave(s);
   }
+  return rc;
+}
+
+int usocket_bind(usocket *s, const usocket_addr *addr)
+{
+  ip_addr_t ip;
+  u16_t port;
+  int rc = enter_with_addr(s, addr, &ip, &port);
+  if (rc < 0) {
+    return rc;
+  }
+  rc = us_err(netconn_bind(s->conn, &ip, port));
   us_leave(s);
   return rc;
 }
@@ -211,21 +223,18 @@ int usocket_connect(usocket *s, const usocket_addr *addr)
 {
   ip_addr_t ip;
   u16_t port;
-  int rc = us_enter(s);
+  int rc = enter_with_addr(s, addr, &ip, &port);
   if (rc < 0) {
     return rc;
   }
-  rc = us_addr_parse(addr, &ip, &port);
-  if (rc == 0) {
-    if (s->type == USOCKET_SOCK_STREAM) {
-      rc = stream_connect(s, &ip, port);
-    } else {
-      rc = us_err(netconn_connect(s->conn, &ip, port));
-      if (rc == 0) {
-        pthread_mutex_lock(&us_mu);
-        us_addr_format(&ip, port, &s->peer);
-        pthread_mutex_unlock(&us_mu);
-      }
+  if (s->type == USOCKET_SOCK_STREAM) {
+    rc = stream_connect(s, &ip, port);
+  } else {
+    rc = us_err(netconn_connect(s->conn, &ip, port));
+    if (rc == 0) {
+      pthread_mutex_lock(&us_mu);
+      us_addr_format(&ip, port, &s->peer);
+      pthread_mutex_unlock(&us_mu);
     }
   }
   us_leave(s);
