@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# usocket failures with kernel peers, with the errors MicroPython raises on
+# lwIP (extmod/modlwip.c: lwIP's ERR_RST is ECONNRESET; a failed socket's
+# connect() is EALREADY; its first send/recv raises the error, later ones
+# EBADF):
+# - non-blocking connect to a port without listener (the kernel answers RST);
+# - the peer resets (SO_LINGER {1,0}) after sending: everything it sent before
+#   is read, then ECONNRESET, then EBADF; once with the board reading only
+#   after the reset arrived, once reading all along;
+# - the peer resets while the board is sending: sendall fails with ECONNRESET.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/usock_agent.sh"
+command -v python3 >/dev/null || bn_skip "no python3"
+bn_make_net
+
+# 1. Non-blocking connect to 192.0.2.1:5009, where nothing listens.
+ua_start connect-closed connect-closed 192.0.2.1 5009
+ua_end 30
+ua_expect connect EINPROGRESS
+ua_expect poll 1
+# modlwip's poll on a socket reset by the peer: HUP, plus OUT if asked for.
+ua_expect revents "OUT|HUP" "^poll"
+ua_expect connect2 EALREADY
+ua_expect send ECONNRESET
+ua_expect recv EBADF
+echo "connect to a closed port: EINPROGRESS, poll OUT|HUP, then EALREADY, ECONNRESET, EBADF"
+
+# The kernel peer of 2 and 3: accepts one connection on PORT, sends FILE,
+# waits (bounded) until the board has acknowledged all of it (SIOCOUTQ 0), then
+# closes with SO_LINGER {1, 0}: a reset, no FIN.
+sender_then_reset() {
+  bn_ns timeout 60 python3 - "$@" <<'EOF' &
+import fcntl, socket, struct, sys, termios, time
+port, path = int(sys.argv[1]), sys.argv[2]
+data = open(path, "rb").read()
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("192.0.2.1", port))
+ls.listen(1)
+ls.settimeout(30)
+c, _ = ls.accept()
+c.settimeout(30)
+c.sendall(data)
+for _ in range(300):
+    unacked = struct.unpack("i", fcntl.ioctl(c, termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+    if unacked == 0:
+        break
+    time.sleep(0.1)
+else:
+    sys.exit("peer: %d bytes still unacknowledged after 30 s" % unacked)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()
+print("peer: sent %d bytes, then reset" % len(data))
+EOF
+  peer_pid=$!; bn_track $peer_pid
+  bn_wait_listen "$1"
+}
+
+# 2a. The board reads nothing until the reset has arrived (poll with no
+# events: it reports HUP for a reset); 200 000 bytes fit in the board's receive window (256 KiB).
+head -c 200000 /dev/urandom >"$BN_TMP/small"
+sender_then_reset 5005 "$BN_TMP/small"
+ua_start recv-reset-wait recv-reset 192.0.2.1 5005 wait "$BN_TMP/got-wait"
+ua_end 60
+bn_wait_exit $peer_pid 10
+[ "$BN_RC" = 0 ] || { ua_output; bn_fail "the resetting peer failed"; }
+ua_expect revents HUP "^poll"
+ua_expect bytes 200000 "^received"
+ua_expect end ECONNRESET "^received"
+ua_expect then EBADF "^received"
+bn_same_file "read after the reset" "$BN_TMP/small" "$BN_TMP/got-wait"
+
+# 2b. The board reads all along while 4 MB arrive, then the reset.
+head -c $((4 * 1024 * 1024)) /dev/urandom >"$BN_TMP/big"
+sender_then_reset 5006 "$BN_TMP/big"
+ua_start recv-reset-read recv-reset 192.0.2.1 5006 read "$BN_TMP/got-read"
+ua_end 60
+bn_wait_exit $peer_pid 10
+[ "$BN_RC" = 0 ] || { ua_output; bn_fail "the resetting peer failed"; }
+ua_expect bytes $((4 * 1024 * 1024)) "^received"
+ua_expect end ECONNRESET "^received"
+ua_expect then EBADF "^received"
+bn_same_file "read until the reset" "$BN_TMP/big" "$BN_TMP/got-read"
+
+# 3. The peer reads 1 MB of what the board sends, then resets.
+bn_ns timeout 60 python3 - 5007 <<'EOF' &
+import socket, struct, sys
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("192.0.2.1", int(sys.argv[1])))
+ls.listen(1)
+ls.settimeout(30)
+c, _ = ls.accept()
+c.settimeout(30)
+got = 0
+while got < 1 << 20:
+    b = c.recv(65536)
+    if not b:
+        sys.exit("peer: EOF after %d bytes" % got)
+    got += len(b)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()
+print("peer: read %d bytes, then reset" % got)
+EOF
+peer_pid=$!; bn_track $peer_pid
+bn_wait_listen 5007
+ua_start send-reset send-reset 192.0.2.1 5007 "$BN_TMP/big"
+ua_end 60
+bn_wait_exit $peer_pid 10
+[ "$BN_RC" = 0 ] || { ua_output; bn_fail "the resetting peer failed"; }
+ua_expect end ECONNRESET "^sent"
+ua_expect then EBADF "^sent"
+echo "reset while sending: sendall $(ua_value end "^sent"), then $(ua_value then "^sent")"
