@@ -13,8 +13,6 @@
 #include "usocket.h"
 #include "usocket_fixture.h"
 
-}
-
 static usocket *udp(uint16_t port)
 {
   usocket *s = NULL;

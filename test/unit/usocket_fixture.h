@@ -45,5 +45,6 @@ static inline usocket_addr addr(const char *ip, uint16_t port)
   strncpy(a.ip, ip, sizeof(a.ip) - 1);
   a.port = port;
   return a;
+}
 
 #endif /* BN_USOCKET_FIXTURE_H */
