@@ -17,10 +17,6 @@
 
 #include "usocket.h"
 #include "usocket_fixture.h"
-/* usocket_fixture.h (as committed in ccc152c) leaves addr() without its
- * closing brace; test_usocket_tcp.c and test_usocket_udp.c close it after
- * the include too. Remove this line when the header is fixed. */
-}
 
 /* An address no one answers: on-link, but ARP for it is never answered. */
 #define NOWHERE "192.0.2.1"
