@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # usocket UDP against python3 kernel peers, byte for byte: the board as echo
 # server (recvfrom/sendto) and as client of a kernel echo server, datagrams
-# from 1 byte to 8000 (IP fragments both ways); then a multicast group joined
+# from 0 bytes to 8000 (IP fragments both ways); then a multicast group joined
 # with IP_ADD_MEMBERSHIP and left with IP_DROP_MEMBERSHIP.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/usock_agent.sh"
@@ -10,7 +10,7 @@ bn_make_net
 
 count=16
 # The sizes the agent's udp-client cycles through (usock_agent_udp.c).
-sizes=(1 64 512 1472 1473 4000 8000 100)
+sizes=(1 64 512 1472 1473 4000 8000 0)
 
 # 1. Board as echo server; the kernel client checks every echo.
 ua_start udp-echo udp-echo-server 5010 $count

@@ -7,8 +7,9 @@
  *
  *   bn-usock-agent --tap NAME [--ip A/N] [--gw A] [--hold SEC] SCENARIO ARGS...
  *
- * --hold SEC keeps the board up after the scenario until SIGTERM/SIGINT or
- * SEC seconds, so that lwIP can deliver what a closed socket still had queued.
+ * --hold SEC keeps the board up after a successful scenario until SIGTERM/
+ * SIGINT or SEC seconds, so that lwIP can deliver what a closed socket still
+ * had queued.
  * Exit status: 0 scenario passed, 1 failed (a "FAIL: ..." line on stderr),
  * 2 bad usage.
  */
@@ -156,7 +157,7 @@ int main(int argc, char **argv)
   int result = sc->run(&argv[first + 1]);
   ua_say("agent: scenario %s %s", sc->name, result == UA_OK ? "done" : "failed");
 
-  if (hold_s > 0) {
+  if (hold_s > 0 && result == UA_OK) {
     struct timespec limit = { .tv_sec = hold_s };
     sigtimedwait(&signals, NULL, &limit);
   }

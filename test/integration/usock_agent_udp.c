@@ -11,8 +11,9 @@
 #include <string.h>
 
 /* Datagram sizes the client cycles through: tiny, one full Ethernet frame
- * (1472), one byte more (two IP fragments), and multi-fragment ones. */
-static const size_t udp_sizes[] = { 1, 64, 512, 1472, 1473, 4000, 8000, 100 };
+ * (1472), one byte more (two IP fragments), multi-fragment ones, and an
+ * empty datagram (MicroPython receives b"" for it). */
+static const size_t udp_sizes[] = { 1, 64, 512, 1472, 1473, 4000, 8000, 0 };
 #define UDP_MAX 8192
 
 /* s = socket(AF_INET, SOCK_DGRAM); s.settimeout(T); s.bind(("", port)) */
