@@ -32,6 +32,35 @@ static int connect_to(const char *host, const char *port, usocket **out)
   return UA_OK;
 }
 
+/* data = open(path).read(); s = connect((host, port)) */
+static int connect_with_data(const char *host, const char *port, const char *path,
+                             uint8_t **data, size_t *len, usocket **s)
+{
+  if (ua_read_file(path, data, len) < 0) {
+    return UA_FAIL;
+  }
+  int rc = connect_to(host, port, s);
+  if (rc != UA_OK) {
+    free(*data);
+  }
+  return rc;
+}
+
+/* out = open(path, "wb"); s = connect((host, port)) */
+static int connect_with_output(const char *host, const char *port, const char *path,
+                               FILE **out, usocket **s)
+{
+  *out = ua_open_out(path);
+  if (*out == NULL) {
+    return UA_FAIL;
+  }
+  int rc = connect_to(host, port, s);
+  if (rc != UA_OK) {
+    fclose(*out);
+  }
+  return rc;
+}
+
 /* s = socket(); s.setsockopt(SO_REUSEADDR); s.bind(("", port)); s.listen(1); c = s.accept() */
 static int accept_one(const char *port, usocket **client)
 {
@@ -108,13 +137,9 @@ int ua_tcp_client_send(char **argv)
 {
   uint8_t *data;
   size_t len;
-  if (ua_read_file(argv[2], &data, &len) < 0) {
-    return UA_FAIL;
-  }
   usocket *s;
-  int rc = connect_to(argv[0], argv[1], &s);
+  int rc = connect_with_data(argv[0], argv[1], argv[2], &data, &len, &s);
   if (rc != UA_OK) {
-    free(data);
     return rc;
   }
   long err = 0;
@@ -130,14 +155,10 @@ int ua_tcp_client_send(char **argv)
 
 int ua_tcp_client_recv(char **argv)
 {
-  FILE *out = ua_open_out(argv[2]);
-  if (out == NULL) {
-    return UA_FAIL;
-  }
+  FILE *out;
   usocket *s;
-  int rc = connect_to(argv[0], argv[1], &s);
+  int rc = connect_with_output(argv[0], argv[1], argv[2], &out, &s);
   if (rc != UA_OK) {
-    fclose(out);
     return rc;
   }
   long end;
@@ -263,14 +284,10 @@ int ua_recv_reset(char **argv)
     fprintf(stderr, "usage: recv-reset mode is wait or read, not '%s'\n", argv[2]);
     return UA_USAGE;
   }
-  FILE *out = ua_open_out(argv[3]);
-  if (out == NULL) {
-    return UA_FAIL;
-  }
+  FILE *out;
   usocket *s;
-  int rc = connect_to(argv[0], argv[1], &s);
+  int rc = connect_with_output(argv[0], argv[1], argv[3], &out, &s);
   if (rc != UA_OK) {
-    fclose(out);
     return rc;
   }
   ua_say("connected");
@@ -298,13 +315,9 @@ int ua_send_reset(char **argv)
 {
   uint8_t *data;
   size_t len;
-  if (ua_read_file(argv[2], &data, &len) < 0) {
-    return UA_FAIL;
-  }
   usocket *s;
-  int rc = connect_to(argv[0], argv[1], &s);
+  int rc = connect_with_data(argv[0], argv[1], argv[2], &data, &len, &s);
   if (rc != UA_OK) {
-    free(data);
     return rc;
   }
   ua_say("connected");
