@@ -34,6 +34,7 @@ ua_expect end EOF "^received"
 ua_expect bytes $size "^received"
 bn_same_file "kernel -> board client" "$BN_TMP/data" "$BN_TMP/got2"
 bn_wait_exit $socat_pid 10
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/socat2.err"; bn_fail "socat (sender) exited with $BN_RC"; }
 
 # 3. Board as server receives (stream read() to EOF): socat connects and sends.
 ua_start server-sink tcp-server-sink 5003 "$BN_TMP/got3"
