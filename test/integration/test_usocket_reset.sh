@@ -53,7 +53,7 @@ c.close()
 print("peer: sent %d bytes, then reset" % len(data))
 EOF
   peer_pid=$!; bn_track $peer_pid
-  bn_wait_listen "$1"
+  ua_wait_listen "$1"
 }
 
 # 2a. The board reads nothing until the reset has arrived (poll with no
@@ -68,7 +68,7 @@ ua_expect revents HUP "^poll"
 ua_expect bytes 200000 "^received"
 ua_expect end ECONNRESET "^received"
 ua_expect then EBADF "^received"
-bn_same_file "read after the reset" "$BN_TMP/small" "$BN_TMP/got-wait"
+ua_same_file "read after the reset" "$BN_TMP/small" "$BN_TMP/got-wait"
 
 # 2b. The board reads all along while 4 MB arrive, then the reset.
 head -c $((4 * 1024 * 1024)) /dev/urandom >"$BN_TMP/big"
@@ -80,7 +80,7 @@ bn_wait_exit $peer_pid 10
 ua_expect bytes $((4 * 1024 * 1024)) "^received"
 ua_expect end ECONNRESET "^received"
 ua_expect then EBADF "^received"
-bn_same_file "read until the reset" "$BN_TMP/big" "$BN_TMP/got-read"
+ua_same_file "read until the reset" "$BN_TMP/big" "$BN_TMP/got-read"
 
 # 3. The peer reads 1 MB of what the board sends, then resets.
 bn_ns timeout 60 python3 - 5007 <<'EOF' &
@@ -103,7 +103,7 @@ c.close()
 print("peer: read %d bytes, then reset" % got)
 EOF
 peer_pid=$!; bn_track $peer_pid
-bn_wait_listen 5007
+ua_wait_listen 5007
 ua_start send-reset send-reset 192.0.2.1 5007 "$BN_TMP/big"
 ua_end 60
 bn_wait_exit $peer_pid 10

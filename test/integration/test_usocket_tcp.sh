@@ -14,25 +14,25 @@ head -c $size /dev/urandom >"$BN_TMP/data"
 bn_ns timeout 90 socat -u TCP-LISTEN:5001,bind=192.0.2.1,reuseaddr CREATE:"$BN_TMP/got1" \
   2>"$BN_TMP/socat1.err" &
 socat_pid=$!; bn_track $socat_pid
-bn_wait_listen 5001
+ua_wait_listen 5001
 # --hold: the board stays up after close() until lwIP has delivered it all.
 ua_start client-send --hold 60 tcp-client-send 192.0.2.1 5001 "$BN_TMP/data"
 bn_wait_exit $socat_pid 60
 [ "$BN_RC" = 0 ] || { cat "$BN_TMP/socat1.err"; ua_output; bn_fail "socat (receiver) exited with $BN_RC"; }
 ua_stop
 ua_expect bytes $size "^sent"
-bn_same_file "board client -> kernel" "$BN_TMP/data" "$BN_TMP/got1"
+ua_same_file "board client -> kernel" "$BN_TMP/data" "$BN_TMP/got1"
 
 # 2. Board as client receives: socat listens, sends the file and closes.
 bn_ns timeout 90 socat -u OPEN:"$BN_TMP/data" TCP-LISTEN:5002,bind=192.0.2.1,reuseaddr \
   2>"$BN_TMP/socat2.err" &
 socat_pid=$!; bn_track $socat_pid
-bn_wait_listen 5002
+ua_wait_listen 5002
 ua_start client-recv tcp-client-recv 192.0.2.1 5002 "$BN_TMP/got2"
 ua_end 60
 ua_expect end EOF "^received"
 ua_expect bytes $size "^received"
-bn_same_file "kernel -> board client" "$BN_TMP/data" "$BN_TMP/got2"
+ua_same_file "kernel -> board client" "$BN_TMP/data" "$BN_TMP/got2"
 bn_wait_exit $socat_pid 10
 [ "$BN_RC" = 0 ] || { cat "$BN_TMP/socat2.err"; bn_fail "socat (sender) exited with $BN_RC"; }
 
@@ -45,7 +45,7 @@ ua_end 60
 [[ $(ua_value from "^accepted") == 192.0.2.1:* ]] || { ua_output; bn_fail "accepted from an unexpected peer"; }
 ua_expect end EOF "^received"
 ua_expect bytes $size "^received"
-bn_same_file "kernel -> board server" "$BN_TMP/data" "$BN_TMP/got3"
+ua_same_file "kernel -> board server" "$BN_TMP/data" "$BN_TMP/got3"
 
 # 4. Board as echo server: socat sends 10 MB while it reads the echo, then
 # half-closes; the board closes after echoing everything.
@@ -57,4 +57,4 @@ bn_ns timeout 90 socat -t 30 -T 30 - TCP:192.0.2.2:5004,connect-timeout=5 \
 ua_stop
 ua_expect end EOF "^echoed"
 ua_expect bytes $size "^echoed"
-bn_same_file "kernel -> board echo -> kernel" "$BN_TMP/data" "$BN_TMP/got4"
+ua_same_file "kernel -> board echo -> kernel" "$BN_TMP/data" "$BN_TMP/got4"

@@ -49,7 +49,7 @@ for i in range(int(sys.argv[1])):
 print("kernel server: echoed %d datagrams" % int(sys.argv[1]))
 EOF
 peer_pid=$!; bn_track $peer_pid
-bn_wait_listen 5011 udp
+ua_wait_listen 5011 udp
 ua_start udp-client udp-client 192.0.2.1 5011 $count
 ua_end 30
 bn_wait_exit $peer_pid 10

@@ -45,9 +45,9 @@ ua_stop() {
   ua_end 10
 }
 
-# bn_wait_listen PORT [udp]: waits (bounded, 10 s) until a kernel socket in
+# ua_wait_listen PORT [udp]: waits (bounded, 10 s) until a kernel socket in
 # the namespace listens on PORT (TCP, or UDP bound).
-bn_wait_listen() {
+ua_wait_listen() {
   local opt=-Hltn i; [ "${2:-}" = udp ] && opt=-Huan
   for ((i = 0; i < 100; i++)); do
     [ -n "$(bn_ns ss $opt "sport = :$1")" ] && return 0
@@ -68,12 +68,12 @@ ua_expect() {
   [ "$got" = "$2" ] || { ua_output; bn_fail "expected $1=$2, agent printed $1=${got:-<nothing>}"; }
 }
 
-# bn_sha FILE: the file's sha256.
-bn_sha() { sha256sum <"$1" | cut -d' ' -f1; }
+# ua_sha FILE: the file's sha256.
+ua_sha() { sha256sum <"$1" | cut -d' ' -f1; }
 
-# bn_same_file WHAT SENT RECEIVED: fails unless both files are byte for byte equal.
-bn_same_file() {
-  local a b; a=$(bn_sha "$2"); b=$(bn_sha "$3")
+# ua_same_file WHAT SENT RECEIVED: fails unless both files are byte for byte equal.
+ua_same_file() {
+  local a b; a=$(ua_sha "$2"); b=$(ua_sha "$3")
   if [ "$a" != "$b" ]; then
     local where; where=$(cmp "$2" "$3" 2>&1 | head -1 || true)
     bn_fail "$1: sent $(stat -c %s "$2") bytes sha256 $a, received $(stat -c %s "$3") bytes sha256 $b ($where)"
