@@ -228,7 +228,8 @@ END_TEST
  * connect() poll(0) returns one entry; poll(1000) then returns one entry
  * with revents exactly POLLOUT (4).
  * Port: micropython.org:80 is replaced by a listening socket on the same
- * board (127.0.0.1:80, over lwIP's loopback). The masked POLLOUT of the
+ * board (127.0.0.1:80, over lwIP's loopback); the blocking connect gets a
+ * 5 s timeout so that it is bounded. The masked POLLOUT of the
  * first line is checked by net_hosted_connect_poll_before_connect (a known
  * usocket bug), so that the rest of the test still runs.
  */
