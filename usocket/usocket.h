@@ -229,12 +229,13 @@ int usocket_accept(usocket *s, usocket **client, usocket_addr *peer);
 
 /**
  * socket.connect(address). TCP: blocking waits until connected; with a
- * timeout, when it expires -USOCKET_EINPROGRESS is returned (MicroPython's
- * lwIP port) and the connection attempt continues in the background;
+ * timeout, when it expires -USOCKET_ETIMEDOUT is returned (MicroPython's
+ * lwIP port since v1.23, PR #15223) and the connection attempt continues in
+ * the background;
  * non-blocking returns -USOCKET_EINPROGRESS at once and completes in the
  * background (poll then reports POLLOUT when connected, POLLHUP/POLLERR when
  * refused). UDP/RAW: sets the default destination.
- * @return 0; -USOCKET_EINPROGRESS; -USOCKET_EISCONN already connected;
+ * @return 0; -USOCKET_EINPROGRESS; -USOCKET_ETIMEDOUT; -USOCKET_EISCONN already connected;
  *   -USOCKET_EALREADY a connect is in progress; -USOCKET_ECONNRESET refused
  *   (lwIP reports the peer's RST through its error callback: ERR_RST);
  *   -USOCKET_ECONNABORTED; -USOCKET_EHOSTUNREACH no route;
@@ -272,9 +273,10 @@ int usocket_sendall(usocket *s, const void *buf, size_t len);
  * drained, then -USOCKET_EBADF. UDP: one datagram, truncated to bufsize.
  * flags: USOCKET_MSG_PEEK (leave the data queued), USOCKET_MSG_DONTWAIT
  * (this call is non-blocking).
- * @return bytes received; -USOCKET_EAGAIN non-blocking and nothing there;
- *   -USOCKET_ETIMEDOUT; -USOCKET_ENOTCONN TCP not connected;
- *   -USOCKET_ECONNRESET; -USOCKET_EBADF closed.
+ * @return bytes received; -USOCKET_EAGAIN non-blocking and nothing there
+ *   (also a non-blocking TCP socket not connected yet, as modlwip);
+ *   -USOCKET_ETIMEDOUT; -USOCKET_ENOTCONN a listener, or a blocking TCP
+ *   socket not connected; -USOCKET_ECONNRESET; -USOCKET_EBADF closed.
  */
 ssize_t usocket_recv(usocket *s, void *buf, size_t len, int flags);
 
@@ -313,7 +315,7 @@ int usocket_setsockopt(usocket *s, int level, int optname, const void *value, si
 /**
  * socket.settimeout(value), in milliseconds: USOCKET_TIMEOUT_NONE blocks
  * forever, 0 makes the socket non-blocking, t > 0 bounds each blocking call
- * (which then fails with -USOCKET_ETIMEDOUT; connect with -EINPROGRESS).
+ * (which then fails with -USOCKET_ETIMEDOUT).
  * @return 0; -USOCKET_EINVAL for other negative values; -USOCKET_EBADF.
  */
 int usocket_settimeout(usocket *s, long timeout_ms);
@@ -382,7 +384,8 @@ typedef struct usocket_pollfd {
 /**
  * Waits until one of the sockets is ready, as MicroPython's poll on lwIP:
  * POLLIN  data, EOF or an error to read; on a listener a pending connection;
- * POLLOUT TCP connected with room in the send buffer; UDP always;
+ * POLLOUT TCP connected with room in the send buffer, or never connected
+ *         (a fresh lwIP pcb has room, as modlwip reports); UDP always;
  * POLLHUP a TCP socket never connected (nor listening), or reset by the peer;
  * POLLERR the connection failed otherwise; POLLNVAL the socket is closed.
  * POLLERR/POLLHUP/POLLNVAL are reported whatever events asks for.

@@ -211,7 +211,7 @@ static int stream_connect(usocket *s, const ip_addr_t *ip, u16_t port)
     }
     int rc = us_wait(s, gen, &d);
     if (rc == -USOCKET_ETIMEDOUT) {
-      return -USOCKET_EINPROGRESS; /* modlwip: the connect goes on */
+      return -USOCKET_ETIMEDOUT; /* modlwip (PR #15223); the connect goes on */
     }
     if (rc < 0) {
       return rc;

@@ -166,6 +166,20 @@ static void release_conn(usocket *s, struct netconn *conn)
     netbuf_delete(s->rx_nb);
     s->rx_nb = NULL;
   }
+  if (conn != NULL && sys_mbox_valid(&conn->acceptmbox)) {
+    /* lwIP 2.1.3 (FULLDUPLEX) asserts in netconn_drain() on connections
+     * still queued on a deleted listener: accept them here and reset them
+     * (modlwip's lwip_socket_free_incoming() aborts them too). */
+    struct netconn *nc;
+    while (netconn_accept(conn, &nc) == ERR_OK) {
+      LOCK_TCPIP_CORE();
+      if (nc->pcb.tcp != NULL) {
+        tcp_abort(nc->pcb.tcp);
+      }
+      UNLOCK_TCPIP_CORE();
+      netconn_delete(nc);
+    }
+  }
   if (conn != NULL) {
     /* A blocking close lets lwIP finish it (FIN, or RST if data is unread). */
     netconn_set_nonblocking(conn, 0);

@@ -112,8 +112,12 @@ ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr 
   }
   if (s->type == USOCKET_SOCK_STREAM) {
     us_state st = us_refresh_state(s);
-    if (st == US_NEW || st == US_LISTENING || st == US_CONNECTING) {
+    bool nowait = dontwait || us_timeout(s) == 0 || (flags & USOCKET_MSG_DONTWAIT);
+    if (st == US_LISTENING || ((st == US_NEW || st == US_CONNECTING) && !nowait)) {
       return -USOCKET_ENOTCONN;
+    }
+    if (st == US_NEW || st == US_CONNECTING) {
+      return -USOCKET_EAGAIN; /* modlwip lwip_tcp_receive(): nothing received yet */
     }
   }
   long timeout = us_timeout(s);
@@ -347,7 +351,8 @@ unsigned us_poll_one(usocket *s, unsigned events)
   us_state st = us_refresh_state(s);
   switch (st) {
   case US_NEW:
-    ready |= USOCKET_POLLHUP;
+    /* modlwip: a fresh pcb has tcp_sndbuf() > 0, and HUP for STATE_NEW */
+    ready |= USOCKET_POLLHUP | (events & USOCKET_POLLOUT);
     break;
   case US_LISTENING:
     pthread_mutex_lock(&us_mu);
@@ -369,7 +374,7 @@ unsigned us_poll_one(usocket *s, unsigned events)
     }
     pthread_mutex_unlock(&s->rx_mu);
     int cerr = us_conn_err(s);
-    if (data || eof || err != 0) {
+    if (data || (eof && cerr == 0)) { /* modlwip: an error state has no RD */
       ready |= events & USOCKET_POLLIN;
     }
     if (cerr == USOCKET_ECONNRESET) {

@@ -163,9 +163,6 @@ END_TEST
  * MicroPython on lwIP raises ETIMEDOUT here since micropython/micropython
  * PR #15223 ("extmod/modlwip: Make socket.connect raise ETIMEDOUT on
  * non-zero timeout", 2024); before it, modlwip raised EINPROGRESS.
- * KNOWN USOCKET BUG (fails until fixed): usocket_connect() still returns
- * -USOCKET_EINPROGRESS when a timeout > 0 expires (usocket_conn.c,
- * stream_connect(): "modlwip: the connect goes on").
  */
 START_TEST(net_hosted_connect_timeout_one_second)
 {
@@ -204,8 +201,6 @@ static int poll_one(usocket_poller *p, usocket *s, long timeout_ms, unsigned *ev
  * tcp_sndbuf() > 0 (a fresh pcb has all of TCP_SND_BUF) and adds POLLHUP
  * for STATE_NEW, so MicroPython gives POLLOUT | POLLHUP.
  * Port: unchanged (no peer is involved yet).
- * KNOWN USOCKET BUG (fails until fixed): us_poll_one() (usocket_io.c)
- * reports only POLLHUP for US_NEW, so the masked value is 0, not 4.
  */
 START_TEST(net_hosted_connect_poll_before_connect)
 {
@@ -230,8 +225,7 @@ END_TEST
  * Port: micropython.org:80 is replaced by a listening socket on the same
  * board (127.0.0.1:80, over lwIP's loopback); the blocking connect gets a
  * 5 s timeout so that it is bounded. The masked POLLOUT of the
- * first line is checked by net_hosted_connect_poll_before_connect (a known
- * usocket bug), so that the rest of the test still runs.
+ * first line is checked by net_hosted_connect_poll_before_connect.
  */
 START_TEST(net_hosted_connect_poll)
 {
@@ -258,15 +252,13 @@ START_TEST(net_hosted_connect_poll)
 END_TEST
 
 /*
- * Not a MicroPython test: the failure the ports above work around.
- * Closing a listening socket while a connection sits in its accept queue
- * (connected, never accepted) must reset that connection (usocket.h,
- * usocket_close(); modlwip's lwip_socket_free_incoming() aborts them).
- * KNOWN USOCKET BUG (fails until fixed): the process aborts in lwIP's
- * netconn_drain() ("netconn marked closed", api_msg.c:837): with
- * LWIP_NETCONN_FULLDUPLEX, lwIP 2.1.3 drains the queued netconns of a
- * deleted listener without marking them closed. usocket has to empty the
- * accept queue itself before netconn_delete() (release_conn()).
+ * Not a MicroPython test. Closing a listening socket while a connection
+ * sits in its accept queue (connected, never accepted) must reset that
+ * connection (usocket.h, usocket_close(); modlwip's
+ * lwip_socket_free_incoming() aborts them). lwIP 2.1.3 with
+ * LWIP_NETCONN_FULLDUPLEX would assert in netconn_drain() ("netconn marked
+ * closed", api_msg.c) on such a listener; usocket empties the accept queue
+ * itself before netconn_delete() (release_conn()).
  */
 START_TEST(net_hosted_server_closed_with_pending)
 {

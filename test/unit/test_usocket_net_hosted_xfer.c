@@ -155,8 +155,6 @@ END_TEST
  * Checks (.exp): connect: EINPROGRESS, poll: [], recv er: EAGAIN.
  * modlwip's lwip_tcp_receive() gives EAGAIN on a non-blocking socket with
  * nothing received, whatever the state but LISTENING.
- * KNOWN USOCKET BUG (fails until fixed): us_recv_once() (usocket_io.c)
- * returns -USOCKET_ENOTCONN for a socket in US_CONNECTING.
  */
 START_TEST(net_hosted_connect_nonblock_xfer_recv)
 {
@@ -172,8 +170,7 @@ END_TEST
 /*
  * tests/net_hosted/connect_nonblock_xfer.py, "connect + read".
  * Checks (.exp): connect: EINPROGRESS, poll: [], read: None.
- * KNOWN USOCKET BUG (fails until fixed): as recv, the read gets
- * -USOCKET_ENOTCONN from us_recv_once() instead of EAGAIN (-> None).
+ * As recv: EAGAIN underneath, which read reports as None.
  */
 START_TEST(net_hosted_connect_nonblock_xfer_read)
 {
@@ -303,13 +300,12 @@ static unsigned poll_until(usocket *s, unsigned flag)
  * is pending, then b"" at EOF (STATE_PEER_CLOSED: POLLIN | POLLOUT); the
  * first send after it is accepted (3); the peer, closed, answers with RST:
  * poll gives POLLOUT | POLLHUP (ERR_RST), the next send ECONNRESET, then
- * the socket is done (EBADF, poll POLLNVAL). One known usocket bug, checked
- * at the end (see there).
+ * the socket is done (EBADF, poll POLLNVAL).
  * Port: micropython.org:80 is replaced by a server on this board that reads
  * the 4 bytes, answers a 26-byte "HTTP/1.1 400 Bad Request\r\n" and closes.
  * The original's sleeps become bounded waits for the state they wait for.
  * The POLLOUT that modlwip adds before connect is checked by
- * net_hosted_connect_poll_before_connect (known usocket bug) and left out.
+ * net_hosted_connect_poll_before_connect and left out here.
  */
 START_TEST(net_hosted_poll_errors)
 {
@@ -362,10 +358,8 @@ START_TEST(net_hosted_poll_errors)
   ck_assert_int_eq(usocket_close(s), 0);
   usocket_free(s);
   usocket_free(server);
-  /* Last, so that the steps above run anyway. KNOWN USOCKET BUG (fails
-   * until fixed): after the RST modlwip has no POLLIN (_lwip_tcp_error()
-   * freed the incoming data and state is ERR_RST: POLLOUT | POLLHUP only),
-   * but us_poll_one() (usocket_io.c) adds POLLIN for the pending error. */
+  /* After the RST modlwip has no POLLIN (_lwip_tcp_error() freed the
+   * incoming data and state is ERR_RST): POLLOUT | POLLHUP only. */
   ck_assert_uint_eq(reset_ev, USOCKET_POLLOUT | USOCKET_POLLHUP);
 }
 END_TEST
