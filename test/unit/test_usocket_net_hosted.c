@@ -21,14 +21,6 @@
 /* An address no one answers: on-link, but ARP for it is never answered. */
 #define NOWHERE "192.0.2.1"
 
-static usocket *tcp(void)
-{
-  usocket *s = NULL;
-  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s), 0);
-  ck_assert_ptr_nonnull(s);
-  return s;
-}
-
 /* socket.getaddrinfo(host, port)[0][-1] */
 static usocket_addr resolve(const char *host, uint16_t port)
 {

@@ -18,23 +18,6 @@
 
 #define NOWHERE "192.0.2.1"
 
-static usocket *tcp(void)
-{
-  usocket *s = NULL;
-  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s), 0);
-  ck_assert_ptr_nonnull(s);
-  return s;
-}
-
-static usocket *listener(const char *ip, uint16_t port, int backlog)
-{
-  usocket *s = tcp();
-  usocket_addr a = addr(ip, port);
-  ck_assert_int_eq(usocket_bind(s, &a), 0);
-  ck_assert_int_eq(usocket_listen(s, backlog), 0);
-  return s;
-}
-
 /* Blocking connect, bounded by a 5 s timeout. */
 static usocket *connected(uint16_t port)
 {
@@ -96,7 +79,7 @@ static void xfer_connect(int peer, struct xfer *x)
   memset(x, 0, sizeof(*x));
   usocket_addr to = addr(NOWHERE, 80);
   if (peer == PEER_BUSY_SERVER) {
-    x->server = listener(LOOP, 80, 1);
+    x->server = listener_at(LOOP, 80, 1);
     x->filler = connected(80);
     to = addr(LOOP, 80);
   }
@@ -199,7 +182,7 @@ END_TEST
 START_TEST(net_hosted_asyncio_loopback)
 {
   start_stack();
-  usocket *server = listener("0.0.0.0", 8080, 5);
+  usocket *server = listener_at("0.0.0.0", 8080, 5);
   usocket *client = connected(8080);
   char data_in[100], data[100], back[100];
   memset(data_in, 'A', sizeof(data_in));
@@ -311,7 +294,7 @@ START_TEST(net_hosted_poll_errors)
 {
   static const char reply[] = "HTTP/1.1 400 Bad Request\r\n";
   start_stack();
-  usocket *server = listener(LOOP, 80, 1);
+  usocket *server = listener_at(LOOP, 80, 1);
   usocket *s = tcp();
   unsigned ev = 0;
   ck_assert_int_eq(poll_one(s, USOCKET_POLLIN | USOCKET_POLLOUT, 0, &ev), 1);

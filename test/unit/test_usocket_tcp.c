@@ -20,27 +20,10 @@
 #include "usocket.h"
 #include "usocket_fixture.h"
 
-static usocket *tcp(void)
-{
-  usocket *s = NULL;
-  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s), 0);
-  ck_assert_ptr_nonnull(s);
-  return s;
-}
-
-static usocket *listener(uint16_t port, int backlog)
-{
-  usocket *s = tcp();
-  usocket_addr a = addr(LOOP, port);
-  ck_assert_int_eq(usocket_bind(s, &a), 0);
-  ck_assert_int_eq(usocket_listen(s, backlog), 0);
-  return s;
-}
-
 /* A connected pair: *cli connected to *srv (accepted from a listener on port). */
 static void pair(uint16_t port, usocket **cli, usocket **srv)
 {
-  usocket *l = listener(port, USOCKET_BACKLOG_DEFAULT);
+  usocket *l = listener_at(LOOP, port, USOCKET_BACKLOG_DEFAULT);
   *cli = tcp();
   usocket_addr a = addr(LOOP, port);
   ck_assert_int_eq(usocket_connect(*cli, &a), 0);
@@ -49,14 +32,6 @@ static void pair(uint16_t port, usocket **cli, usocket **srv)
   ck_assert_str_eq(peer.ip, LOOP);
   ck_assert_uint_ne(peer.port, 0);
   usocket_free(l);
-}
-
-static unsigned poll1(usocket *s, unsigned events, long timeout_ms)
-{
-  usocket_pollfd fd = { .sock = s, .events = events, .revents = 0 };
-  int n = usocket_poll(&fd, 1, timeout_ms);
-  ck_assert_int_ge(n, 0);
-  return fd.revents;
 }
 
 /* Polls until flag shows up (poll may return at once for other flags: at
@@ -136,7 +111,7 @@ END_TEST
 START_TEST(tcp_bind_listen_errors)
 {
   start_stack();
-  usocket *l = listener(7003, 1);
+  usocket *l = listener_at(LOOP, 7003, 1);
   usocket *s = tcp();
   usocket_addr a = addr(LOOP, 7003);
   ck_assert_int_eq(usocket_bind(s, &a), -USOCKET_EADDRINUSE);
@@ -187,7 +162,7 @@ END_TEST
 START_TEST(tcp_nonblocking_connect_completes_in_background)
 {
   start_stack();
-  usocket *l = listener(7011, 2);
+  usocket *l = listener_at(LOOP, 7011, 2);
   usocket *s = tcp();
   /* new: HUP, and writable (modlwip: a fresh pcb has send buffer room) */
   ck_assert_uint_eq(poll1(s, USOCKET_POLLIN | USOCKET_POLLOUT, 0), USOCKET_POLLOUT | USOCKET_POLLHUP);
@@ -227,7 +202,7 @@ END_TEST
 START_TEST(tcp_accept_modes_and_inherited_timeout)
 {
   start_stack();
-  usocket *l = listener(7012, USOCKET_BACKLOG_DEFAULT);
+  usocket *l = listener_at(LOOP, 7012, USOCKET_BACKLOG_DEFAULT);
   usocket *c = NULL;
   ck_assert_int_eq(usocket_setblocking(l, false), 0);
   ck_assert_int_eq(usocket_accept(l, &c, NULL), -USOCKET_EAGAIN);
@@ -258,7 +233,7 @@ END_TEST
 START_TEST(tcp_backlog_limits_connections)
 {
   start_stack();
-  usocket *l = listener(7013, 1);
+  usocket *l = listener_at(LOOP, 7013, 1);
   usocket_addr a = addr(LOOP, 7013);
   usocket *c1 = tcp(), *c2 = tcp();
   ck_assert_int_eq(usocket_connect(c1, &a), 0);
@@ -304,7 +279,7 @@ static void raw_reset(struct netconn *nc)
 START_TEST(tcp_queued_connection_reset_before_accept_disappears)
 {
   start_stack();
-  usocket *l = listener(7014, 4);
+  usocket *l = listener_at(LOOP, 7014, 4);
   struct netconn *doomed = raw_client(7014);
   ck_assert_uint_eq(poll1(l, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
   raw_reset(doomed);
@@ -330,7 +305,7 @@ END_TEST
 START_TEST(tcp_data_before_reset_stays_readable)
 {
   start_stack();
-  usocket *l = listener(7015, 2);
+  usocket *l = listener_at(LOOP, 7015, 2);
   struct netconn *peer = raw_client(7015);
   usocket *c = NULL;
   ck_assert_int_eq(usocket_accept(l, &c, NULL), 0);
@@ -614,7 +589,7 @@ START_TEST(tcp_close_from_another_thread_wakes_blocked_calls)
   pair(7021, &cli, &srv);
   close_wakes(srv, 0);
   usocket_free(cli);
-  close_wakes(listener(7022, 2), 1);
+  close_wakes(listener_at(LOOP, 7022, 2), 1);
   close_wakes(tcp(), 2);
 }
 END_TEST

@@ -24,13 +24,6 @@ static usocket *udp(uint16_t port)
   return s;
 }
 
-static unsigned poll1(usocket *s, unsigned events, long timeout_ms)
-{
-  usocket_pollfd fd = { .sock = s, .events = events, .revents = 0 };
-  ck_assert_int_ge(usocket_poll(&fd, 1, timeout_ms), 0);
-  return fd.revents;
-}
-
 START_TEST(udp_sendto_recvfrom_with_addresses)
 {
   start_stack();

@@ -47,4 +47,32 @@ static inline usocket_addr addr(const char *ip, uint16_t port)
   return a;
 }
 
+/** A new blocking TCP socket. */
+static inline usocket *tcp(void)
+{
+  usocket *s = NULL;
+  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s), 0);
+  ck_assert_ptr_nonnull(s);
+  return s;
+}
+
+/** A TCP socket bound to (ip, port) and listening with backlog. */
+static inline usocket *listener_at(const char *ip, uint16_t port, int backlog)
+{
+  usocket *s = tcp();
+  usocket_addr a = addr(ip, port);
+  ck_assert_int_eq(usocket_bind(s, &a), 0);
+  ck_assert_int_eq(usocket_listen(s, backlog), 0);
+  return s;
+}
+
+/** usocket_poll() of one socket; returns its revents. */
+static inline unsigned poll1(usocket *s, unsigned events, long timeout_ms)
+{
+  usocket_pollfd fd = { .sock = s, .events = events, .revents = 0 };
+  int n = usocket_poll(&fd, 1, timeout_ms);
+  ck_assert_int_ge(n, 0);
+  return fd.revents;
+}
+
 #endif /* BN_USOCKET_FIXTURE_H */
