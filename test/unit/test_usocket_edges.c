@@ -1,6 +1,7 @@
 /*
- * usocket's less travelled paths: SOCK_RAW, SO_BROADCAST on the wire, and a
- * close from another thread waking a blocked send or poll.
+ * usocket's less travelled paths: SOCK_RAW, SO_BROADCAST on the wire, no
+ * route to a host, and a close from another thread waking a blocked send or
+ * poll.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -107,6 +108,25 @@ START_TEST(udp_broadcast_reaches_the_wire)
 }
 END_TEST
 
+/* The board has 192.0.2.2/24 and no gateway: a datagram to 198.18.0.1 has
+ * no router to go to (etharp_output()'s ERR_RTE, EHOSTUNREACH in modlwip's
+ * table). A TCP connect there is not refused at once: lwIP routes it to the
+ * default netif, its SYNs fail the same way and are retried, so the connect
+ * times out, as on a board. */
+START_TEST(no_route_is_ehostunreach)
+{
+  start_stack();
+  usocket_addr far = addr("198.18.0.1", 9);
+  usocket *u = sock(USOCKET_SOCK_DGRAM, 0);
+  ck_assert_int_eq(usocket_sendto(u, "x", 1, &far), -USOCKET_EHOSTUNREACH);
+  usocket_free(u);
+  usocket *t = sock(USOCKET_SOCK_STREAM, 0);
+  ck_assert_int_eq(usocket_settimeout(t, 300), 0);
+  ck_assert_int_eq(usocket_connect(t, &far), -USOCKET_ETIMEDOUT);
+  usocket_free(t);
+}
+END_TEST
+
 typedef struct blocked {
   usocket *s;
   int rc;
@@ -172,6 +192,7 @@ Suite *bn_test_suite(void)
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, raw_socket_sends_and_receives_ip_datagrams);
   tcase_add_test(tc, udp_broadcast_reaches_the_wire);
+  tcase_add_test(tc, no_route_is_ehostunreach);
   tcase_add_test(tc, close_wakes_blocked_send_and_poll);
   suite_add_tcase(s, tc);
   return s;
