@@ -23,14 +23,13 @@ uint64_t us_gen;
  * netconn, and lwIP has at most MEMP_NUM_NETCONN of those. */
 static usocket *registry[MEMP_NUM_NETCONN];
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static pthread_condattr_t cv_attr; /* CLOCK_MONOTONIC, set once by us_init() */
 
 static void init_cv(void)
 {
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&us_cv, &attr);
-  pthread_condattr_destroy(&attr);
+  pthread_condattr_init(&cv_attr);
+  pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&us_cv, &cv_attr);
 }
 
 void us_init(void)
@@ -46,6 +45,28 @@ static usocket *lookup_locked(struct netconn *conn)
     }
   }
   return NULL;
+}
+
+/* A thread sleeping in us_wait(), on its own condition variable, so that an
+ * event wakes only the threads waiting for that socket (and those waiting
+ * for any socket: poll), not every thread blocked in usocket. The nodes live
+ * on the waiters' stacks; the list is guarded by us_mu. */
+typedef struct us_waiter {
+  struct us_waiter *next;
+  const usocket *s;   /* the socket waited for; NULL: any */
+  pthread_cond_t cv;
+} us_waiter;
+static us_waiter *waiters;
+
+/* Wakes the waiters for s, and those for any socket; s NULL wakes everyone.
+ * Under us_mu. */
+static void wake_locked(const usocket *s)
+{
+  for (us_waiter *w = waiters; w != NULL; w = w->next) {
+    if (s == NULL || w->s == NULL || w->s == s) {
+      pthread_cond_signal(&w->cv);
+    }
+  }
 }
 
 void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
@@ -78,7 +99,8 @@ void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
     return; /* caused by our own calls; nothing became ready */
   }
   us_gen++;
-  pthread_cond_broadcast(&us_cv);
+  /* A netconn without a socket (yet) wakes everyone, as before. */
+  wake_locked(s);
   pthread_mutex_unlock(&us_mu);
 }
 
@@ -248,7 +270,7 @@ int usocket_close(usocket *s)
       conn = detach_locked(s);
     }
     us_gen++;
-    pthread_cond_broadcast(&us_cv);
+    wake_locked(s);
   }
   pthread_mutex_unlock(&us_mu);
   if (now) {
@@ -352,11 +374,25 @@ int us_wait(usocket *s, uint64_t gen, const us_deadline *d)
   }
   const struct timespec *until = (!d->forever && before(&d->at, &slice)) ? &d->at : &slice;
   int rc = 0;
+  us_init();
   pthread_mutex_lock(&us_mu);
-  while (us_gen == gen && !(s != NULL && s->closed)) {
-    if (pthread_cond_timedwait(&us_cv, &us_mu, until) == ETIMEDOUT) {
-      break;
+  if (us_gen == gen && !(s != NULL && s->closed)) {
+    /* Events since gen was read bumped us_gen (checked above, under us_mu);
+     * later ones for s (or any, for s NULL) signal this node. */
+    us_waiter self = { .next = waiters, .s = s };
+    pthread_cond_init(&self.cv, &cv_attr);
+    waiters = &self;
+    while (us_gen == gen && !(s != NULL && s->closed)) {
+      if (pthread_cond_timedwait(&self.cv, &us_mu, until) == ETIMEDOUT) {
+        break;
+      }
     }
+    us_waiter **pp = &waiters;
+    while (*pp != &self) {
+      pp = &(*pp)->next;
+    }
+    *pp = self.next;
+    pthread_cond_destroy(&self.cv);
   }
   if (s != NULL && s->closed) {
     rc = -USOCKET_EBADF;
