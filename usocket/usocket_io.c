@@ -3,6 +3,11 @@
  * receive/send primitives the stream methods share. TCP data and datagrams
  * are fetched from the netconn without blocking and kept in the socket until
  * the application has taken them (so MSG_PEEK and poll can look at them).
+ * TCP data is fetched without lwIP's automatic window update: a receive call
+ * returns what is queued up to its length, and then tells lwIP once about the
+ * segments it used up (as MicroPython's modlwip calls tcp_recved() for what
+ * the application consumed), so the receive window reopens as the
+ * application reads, with one core-lock round trip per call, not per segment.
  */
 #include "usocket_internal.h"
 
@@ -24,7 +29,7 @@ static int rx_fill_locked(usocket *s, int *err)
       return 0;
     }
     struct pbuf *p = NULL;
-    err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &p, NETCONN_DONTBLOCK);
+    err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &p, NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
     if (e == ERR_OK && p != NULL) {
       s->rx_p = p;
       s->rx_off = 0;
@@ -64,23 +69,39 @@ static int rx_fill_locked(usocket *s, int *err)
   return 0;
 }
 
-/* Copies from the receive buffer (under rx_mu, after rx_fill_locked()). */
-static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usocket_addr *from)
+/* Copies from the receive buffer (under rx_mu, after rx_fill_locked()). TCP:
+ * without MSG_PEEK, goes on with the segments lwIP has queued (without
+ * waiting) until len is reached, and adds the bytes of the segments it used
+ * up to *done, for the caller to hand to netconn_tcp_recvd(). */
+static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usocket_addr *from,
+                              size_t *done)
 {
   bool peek = (flags & USOCKET_MSG_PEEK) != 0;
   if (s->type == USOCKET_SOCK_STREAM) {
     if (s->rx_p == NULL) {
       return 0; /* EOF */
     }
-    size_t avail = s->rx_p->tot_len - s->rx_off;
-    size_t n = len < avail ? len : avail;
-    pbuf_copy_partial(s->rx_p, buf, (u16_t)n, s->rx_off);
-    if (!peek) {
-      s->rx_off = (uint16_t)(s->rx_off + n);
-      if (s->rx_off == s->rx_p->tot_len) {
-        pbuf_free(s->rx_p);
-        s->rx_p = NULL;
-        s->rx_off = 0;
+    size_t n = 0;
+    for (;;) {
+      size_t avail = s->rx_p->tot_len - s->rx_off;
+      size_t k = len - n < avail ? len - n : avail;
+      pbuf_copy_partial(s->rx_p, (uint8_t *)buf + n, (u16_t)k, s->rx_off);
+      n += k;
+      if (peek) {
+        break;
+      }
+      s->rx_off = (uint16_t)(s->rx_off + k);
+      if (s->rx_off < s->rx_p->tot_len) {
+        break; /* len reached inside this segment */
+      }
+      *done += s->rx_p->tot_len;
+      pbuf_free(s->rx_p);
+      s->rx_p = NULL;
+      s->rx_off = 0;
+      int err;
+      /* EOF or an error found here stays recorded for the next call. */
+      if (n == len || rx_fill_locked(s, &err) < 0 || err != 0 || s->rx_p == NULL) {
+        break;
       }
     }
     if (from != NULL) {
@@ -130,14 +151,18 @@ ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr 
     uint64_t gen = us_generation();
     int err = 0;
     ssize_t n;
+    size_t done = 0;
     pthread_mutex_lock(&s->rx_mu);
     int rc = rx_fill_locked(s, &err);
     if (rc == 0 && err == 0) {
-      n = rx_take_locked(s, buf, len, flags, from);
+      n = rx_take_locked(s, buf, len, flags, from, &done);
     } else {
       n = rc < 0 ? rc : -err;
     }
     pthread_mutex_unlock(&s->rx_mu);
+    if (done > 0) {
+      netconn_tcp_recvd(s->conn, done); /* reopens the window by what was used up */
+    }
     if (n != -USOCKET_EAGAIN || dontwait) {
       return n;
     }
