@@ -8,8 +8,8 @@
  * nanoseconds on the board's clock (bn_clock_now_ns(), netif/bn_clock.h).
  *
  * Threading: one thread calls bn_link_poll() (the receiver), any thread may
- * call bn_link_send() (lwIP calls it under its core lock, so in practice one at
- * a time), and bn_link_wake() may be called from any thread at any time.
+ * call bn_link_send() (in practice one at a time: the netif's transmit
+ * thread), and bn_link_wake() may be called from any thread at any time.
  * Every function returns 0 (or a count) on success and a negative errno value
  * on failure; none of them exits the process or prints.
  */

@@ -1,4 +1,16 @@
-/* The lwIP netif on top of a bn_link: transmit, batched receive, link state. */
+/*
+ * The lwIP netif on top of a bn_link: transmit through a ring drained by a
+ * thread of its own, batched receive, link state.
+ *
+ * Transmit works as an Ethernet MAC's descriptor ring does: linkoutput (lwIP,
+ * under the core lock) copies the frame into the next slot and returns; the
+ * tx thread hands the slots to the link in order, one send per frame, the
+ * frames unchanged. A full ring makes linkoutput wait for a free slot (the
+ * tx thread never needs the core lock, so it always makes progress), so no
+ * frame is lost on the way. On a host, this moves the cost of the link's
+ * send (for a TAP, the kernel's processing of the frame) off the thread that
+ * called lwIP: the receive thread goes on reading while its ACKs go out.
+ */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "bn_netif.h"
 #include "bn_clock.h"
@@ -17,6 +29,15 @@
 
 /* How long the receive thread waits before checking for a stop request. */
 #define RX_POLL_MS 200
+/* Transmit ring slots (a power of two): more than a 256 KiB window of
+ * full-sized frames, so that a burst of lwIP's output rarely waits. */
+#define TX_RING 256
+
+struct tx_slot {
+  uint64_t ts_ns;
+  size_t len;
+  uint8_t frame[BN_LINK_MAX_FRAME];
+};
 
 struct bn_netif {
   struct netif netif;
@@ -27,7 +48,18 @@ struct bn_netif {
   int stop;                      /* atomic: set by bn_netif_remove() */
   int core_locked;               /* rx thread only: holds the core lock now */
   bn_netif_counters counters;    /* atomic adds, relaxed */
-  uint8_t txbuf[BN_LINK_MAX_FRAME]; /* linkoutput runs under the core lock: one user */
+  /* Transmit ring. Slots [tx_tail, tx_head) are queued; the producer is
+   * linkoutput (one at a time: the core lock), the consumer the tx thread. */
+  struct tx_slot *tx_ring;
+  uint32_t tx_head;              /* atomic; written by the producer */
+  uint32_t tx_tail;              /* atomic; written by the tx thread */
+  int tx_idle;                   /* atomic: the tx thread sleeps (or is about to) */
+  int tx_full;                   /* atomic: the producer waits for a free slot */
+  int tx_stop;                   /* under tx_mu: drain the ring, then exit */
+  pthread_t tx_thread;
+  pthread_mutex_t tx_mu;
+  pthread_cond_t tx_cv;          /* the tx thread waits for frames */
+  pthread_cond_t tx_space_cv;    /* the producer waits for a free slot */
 };
 
 static void count(uint64_t *counter, uint64_t n)
@@ -35,28 +67,87 @@ static void count(uint64_t *counter, uint64_t n)
   __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
-/* ---- transmit (called by lwIP with the core lock held) ------------------- */
+/* ---- transmit ----------------------------------------------------------- */
 
+/* Wakes the tx thread if it sleeps. The seq_cst store of tx_head before and
+ * the tx thread's seq_cst store of tx_idle before it re-reads tx_head make
+ * sure that one of the two sees the other. */
+static void tx_ring_doorbell(bn_netif *bn)
+{
+  if (__atomic_load_n(&bn->tx_idle, __ATOMIC_SEQ_CST)) {
+    pthread_mutex_lock(&bn->tx_mu);
+    pthread_cond_signal(&bn->tx_cv);
+    pthread_mutex_unlock(&bn->tx_mu);
+  }
+}
+
+/* Called by lwIP with the core lock held. */
 static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
 {
   bn_netif *bn = netif->state;
-  const uint8_t *frame = p->payload;
   if (p->tot_len > BN_LINK_MAX_FRAME) {
     count(&bn->counters.tx_dropped, 1);
     return ERR_IF;
   }
-  if (p->next != NULL) {
-    pbuf_copy_partial(p, bn->txbuf, p->tot_len, 0);
-    frame = bn->txbuf;
+  uint32_t head = __atomic_load_n(&bn->tx_head, __ATOMIC_RELAXED);
+  if (head - __atomic_load_n(&bn->tx_tail, __ATOMIC_ACQUIRE) == TX_RING) {
+    /* Full: wait until the tx thread has sent one. */
+    pthread_mutex_lock(&bn->tx_mu);
+    __atomic_store_n(&bn->tx_full, 1, __ATOMIC_SEQ_CST);
+    while (head - __atomic_load_n(&bn->tx_tail, __ATOMIC_SEQ_CST) == TX_RING) {
+      pthread_cond_wait(&bn->tx_space_cv, &bn->tx_mu);
+    }
+    __atomic_store_n(&bn->tx_full, 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&bn->tx_mu);
   }
-  int rc = bn_link_send(bn->link, frame, p->tot_len, bn_clock_now_ns());
-  if (rc < 0) {
-    count(&bn->counters.tx_dropped, 1);
-    return rc == -ENOBUFS ? ERR_OK : ERR_IF;  /* a full wire drops, like a MAC */
-  }
-  count(&bn->counters.tx_frames, 1);
-  count(&bn->counters.tx_bytes, p->tot_len);
+  struct tx_slot *slot = &bn->tx_ring[head % TX_RING];
+  pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
+  slot->len = p->tot_len;
+  slot->ts_ns = bn_clock_now_ns();
+  __atomic_store_n(&bn->tx_head, head + 1, __ATOMIC_SEQ_CST);
+  tx_ring_doorbell(bn);
   return ERR_OK;
+}
+
+static void *bn_netif_tx_main(void *arg)
+{
+  bn_netif *bn = arg;
+  uint32_t tail = __atomic_load_n(&bn->tx_tail, __ATOMIC_RELAXED);
+  for (;;) {
+    if (__atomic_load_n(&bn->tx_head, __ATOMIC_ACQUIRE) == tail) {
+      pthread_mutex_lock(&bn->tx_mu);
+      __atomic_store_n(&bn->tx_idle, 1, __ATOMIC_SEQ_CST);
+      while (__atomic_load_n(&bn->tx_head, __ATOMIC_SEQ_CST) == tail && !bn->tx_stop) {
+        pthread_cond_wait(&bn->tx_cv, &bn->tx_mu);
+      }
+      __atomic_store_n(&bn->tx_idle, 0, __ATOMIC_RELAXED);
+      bool stop = bn->tx_stop && __atomic_load_n(&bn->tx_head, __ATOMIC_ACQUIRE) == tail;
+      pthread_mutex_unlock(&bn->tx_mu);
+      if (stop) {
+        break;
+      }
+      continue;
+    }
+    struct tx_slot *slot = &bn->tx_ring[tail % TX_RING];
+    /* Counted first, so that a peer that saw the frame also sees it counted. */
+    count(&bn->counters.tx_frames, 1);
+    count(&bn->counters.tx_bytes, slot->len);
+    int rc = bn_link_send(bn->link, slot->frame, slot->len, slot->ts_ns);
+    if (rc < 0) {
+      /* A full wire drops, like a MAC; so does a device error. */
+      __atomic_fetch_sub(&bn->counters.tx_frames, 1, __ATOMIC_RELAXED);
+      __atomic_fetch_sub(&bn->counters.tx_bytes, slot->len, __ATOMIC_RELAXED);
+      count(&bn->counters.tx_dropped, 1);
+    }
+    tail++;
+    __atomic_store_n(&bn->tx_tail, tail, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&bn->tx_full, __ATOMIC_SEQ_CST)) {
+      pthread_mutex_lock(&bn->tx_mu);
+      pthread_cond_signal(&bn->tx_space_cv);
+      pthread_mutex_unlock(&bn->tx_mu);
+    }
+  }
+  return NULL;
 }
 
 /* ---- receive (the rx thread) --------------------------------------------- */
@@ -127,6 +218,25 @@ static err_t bn_netif_init(struct netif *netif)
   return ERR_OK;
 }
 
+/* Stops the tx thread once the frames queued so far are sent. */
+static void tx_stop(bn_netif *bn)
+{
+  pthread_mutex_lock(&bn->tx_mu);
+  bn->tx_stop = 1;
+  pthread_cond_signal(&bn->tx_cv);
+  pthread_mutex_unlock(&bn->tx_mu);
+  pthread_join(bn->tx_thread, NULL);
+}
+
+static void bn_netif_free(bn_netif *bn)
+{
+  pthread_cond_destroy(&bn->tx_space_cv);
+  pthread_cond_destroy(&bn->tx_cv);
+  pthread_mutex_destroy(&bn->tx_mu);
+  free(bn->tx_ring);
+  free(bn);
+}
+
 int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname, bn_netif **out)
 {
   if (link == NULL || mac == NULL || out == NULL || (mac[0] & 1)) {
@@ -136,19 +246,34 @@ int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname, bn_n
   if (bn == NULL) {
     return -ENOMEM;
   }
+  bn->tx_ring = calloc(TX_RING, sizeof(*bn->tx_ring));
+  if (bn->tx_ring == NULL) {
+    free(bn);
+    return -ENOMEM;
+  }
   bn->link = link;
   memcpy(bn->mac, mac, ETH_HWADDR_LEN);
   bn->hostname = hostname;
+  pthread_mutex_init(&bn->tx_mu, NULL);
+  pthread_cond_init(&bn->tx_cv, NULL);
+  pthread_cond_init(&bn->tx_space_cv, NULL);
+  if (pthread_create(&bn->tx_thread, NULL, bn_netif_tx_main, bn) != 0) {
+    bn_netif_free(bn);
+    return -EAGAIN;
+  }
+  pthread_setname_np(bn->tx_thread, "bn-tx");
   /* ethernet_input, not tcpip_input: the rx thread already holds the core lock. */
   if (netifapi_netif_add(&bn->netif, NULL, NULL, NULL, bn, bn_netif_init, ethernet_input) != ERR_OK) {
-    free(bn);
+    tx_stop(bn);
+    bn_netif_free(bn);
     return -ENOMEM;
   }
   netifapi_netif_set_up(&bn->netif);
   netifapi_netif_set_link_up(&bn->netif);
   if (pthread_create(&bn->rx_thread, NULL, bn_netif_rx_main, bn) != 0) {
     netifapi_netif_remove(&bn->netif);
-    free(bn);
+    tx_stop(bn);
+    bn_netif_free(bn);
     return -EAGAIN;
   }
   pthread_setname_np(bn->rx_thread, "bn-rx");
@@ -189,5 +314,6 @@ void bn_netif_remove(bn_netif *bn)
   pthread_join(bn->rx_thread, NULL);
   netifapi_netif_set_down(&bn->netif);
   netifapi_netif_remove(&bn->netif);
-  free(bn);
+  tx_stop(bn); /* after the last linkoutput: what lwIP sent still goes out */
+  bn_netif_free(bn);
 }

@@ -1,7 +1,9 @@
 /*
  * bn_netif: the lwIP network interface that sits on top of a bn_link
- * pipeline. lwIP's linkoutput sends through the link; a receive thread polls
- * the link and feeds frames to lwIP in batches under the core lock
+ * pipeline. lwIP's linkoutput queues each frame in a transmit ring that a
+ * thread of the interface hands to the link in order (as a MAC's DMA engine
+ * drains its descriptor ring); a receive thread polls the link and feeds
+ * frames to lwIP in batches under the core lock
  * (LWIP_TCPIP_CORE_LOCKING_INPUT), so input never queues in a mailbox.
  */
 #ifndef BN_NETIF_H
@@ -20,13 +22,14 @@ typedef struct bn_netif_counters {
   uint64_t rx_frames;   /**< frames handed to lwIP */
   uint64_t rx_bytes;
   uint64_t rx_dropped;  /**< no pbuf for the frame, or lwIP refused it */
-  uint64_t tx_frames;   /**< frames the link took */
+  uint64_t tx_frames;   /**< frames the link took (or is taking now) */
   uint64_t tx_bytes;
   uint64_t tx_dropped;  /**< the link refused them (-ENOBUFS, device errors) */
 } bn_netif_counters;
 
 /**
- * Adds an Ethernet netif on top of link and starts its receive thread.
+ * Adds an Ethernet netif on top of link and starts its transmit and receive
+ * threads.
  * Call from an application thread (not holding the core lock) after
  * tcpip_init(). The interface is added administratively up with no address,
  * link up, and is not made the default: see bn_stack.h for that.
@@ -37,7 +40,7 @@ typedef struct bn_netif_counters {
  * @param hostname DHCP hostname (kept by reference; may be NULL)
  * @param out      receives the interface
  * @return 0, -EINVAL (NULL argument, multicast MAC), -ENOMEM, or -EAGAIN when
- *         the receive thread cannot be started.
+ *         a thread cannot be started.
  */
 int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname, bn_netif **out);
 
@@ -51,7 +54,8 @@ void bn_netif_set_link(bn_netif *bn, bool up);
 void bn_netif_get_counters(const bn_netif *bn, bn_netif_counters *out);
 
 /**
- * Stops the receive thread and removes the netif from lwIP; frees bn.
+ * Stops the receive thread, removes the netif from lwIP, lets the transmit
+ * thread send what lwIP queued before, stops it, and frees bn.
  * The link is not closed. NULL is ignored. Call from an application thread.
  */
 void bn_netif_remove(bn_netif *bn);
