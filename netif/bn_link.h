@@ -37,11 +37,21 @@ typedef struct bn_link bn_link;
  */
 typedef void (*bn_link_rx_fn)(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns);
 
+/** One frame of a bn_link_send_batch() call. */
+typedef struct bn_link_frame {
+  const uint8_t *data;
+  size_t len;
+  uint64_t ts_ns;
+  int result;        /**< set by the call: what bn_link_send() would return */
+} bn_link_frame;
+
 /** What every stage implements. Stages fill this in; users call bn_link_*(). */
 struct bn_link_ops {
   const char *kind;  /**< "tap", "memory", ... */
   /** See bn_link_send(). */
   int (*send)(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns);
+  /** Optional (NULL: one send per frame); see bn_link_send_batch(). */
+  size_t (*send_batch)(bn_link *link, bn_link_frame *frames, size_t n);
   /** See bn_link_poll(). */
   int (*poll)(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms);
   /** See bn_link_wake(). */
@@ -65,6 +75,25 @@ struct bn_link {
 static inline int bn_link_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   return link->ops->send(link, frame, len, ts_ns);
+}
+
+/**
+ * Transmits frames[0..n) in this order, as n calls of bn_link_send() would
+ * (a stage may hand them to its device in one go), and sets each frame's
+ * result to what bn_link_send() would have returned for it.
+ * @return how many of them were handed to the wire (result 0).
+ */
+static inline size_t bn_link_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
+{
+  if (link->ops->send_batch != NULL) {
+    return link->ops->send_batch(link, frames, n);
+  }
+  size_t sent = 0;
+  for (size_t i = 0; i < n; i++) {
+    frames[i].result = link->ops->send(link, frames[i].data, frames[i].len, frames[i].ts_ns);
+    sent += frames[i].result == 0;
+  }
+  return sent;
 }
 
 /**

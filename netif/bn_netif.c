@@ -32,6 +32,8 @@
 /* Transmit ring slots (a power of two): more than a 256 KiB window of
  * full-sized frames, so that a burst of lwIP's output rarely waits. */
 #define TX_RING 256
+/* Frames handed to the link in one bn_link_send_batch() call at most. */
+#define TX_BATCH 32
 
 struct tx_slot {
   uint64_t ts_ns;
@@ -128,18 +130,30 @@ static void *bn_netif_tx_main(void *arg)
       }
       continue;
     }
-    struct tx_slot *slot = &bn->tx_ring[tail % TX_RING];
-    /* Counted first, so that a peer that saw the frame also sees it counted. */
-    count(&bn->counters.tx_frames, 1);
-    count(&bn->counters.tx_bytes, slot->len);
-    int rc = bn_link_send(bn->link, slot->frame, slot->len, slot->ts_ns);
-    if (rc < 0) {
-      /* A full wire drops, like a MAC; so does a device error. */
-      __atomic_fetch_sub(&bn->counters.tx_frames, 1, __ATOMIC_RELAXED);
-      __atomic_fetch_sub(&bn->counters.tx_bytes, slot->len, __ATOMIC_RELAXED);
-      count(&bn->counters.tx_dropped, 1);
+    /* Hand over the frames queued now, up to a batch, in one call. */
+    bn_link_frame batch[TX_BATCH];
+    uint32_t head = __atomic_load_n(&bn->tx_head, __ATOMIC_ACQUIRE);
+    size_t n = 0;
+    uint64_t bytes = 0;
+    for (; n < TX_BATCH && tail + n != head; n++) {
+      const struct tx_slot *slot = &bn->tx_ring[(tail + n) % TX_RING];
+      batch[n] = (bn_link_frame){ .data = slot->frame, .len = slot->len, .ts_ns = slot->ts_ns };
+      bytes += slot->len;
     }
-    tail++;
+    /* Counted first, so that a peer that saw a frame also sees it counted. */
+    count(&bn->counters.tx_frames, n);
+    count(&bn->counters.tx_bytes, bytes);
+    if (bn_link_send_batch(bn->link, batch, n) < n) {
+      for (size_t i = 0; i < n; i++) {
+        if (batch[i].result < 0) {
+          /* A full wire drops, like a MAC; so does a device error. */
+          __atomic_fetch_sub(&bn->counters.tx_frames, 1, __ATOMIC_RELAXED);
+          __atomic_fetch_sub(&bn->counters.tx_bytes, batch[i].len, __ATOMIC_RELAXED);
+          count(&bn->counters.tx_dropped, 1);
+        }
+      }
+    }
+    tail += (uint32_t)n;
     __atomic_store_n(&bn->tx_tail, tail, __ATOMIC_SEQ_CST);
     if (__atomic_load_n(&bn->tx_full, __ATOMIC_SEQ_CST)) {
       pthread_mutex_lock(&bn->tx_mu);

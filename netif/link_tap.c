@@ -1,4 +1,9 @@
-/* TAP backend of the link pipeline: frames to and from a Linux TAP device. */
+/*
+ * TAP backend of the link pipeline: frames to and from a Linux TAP device.
+ * A batch of frames to send is written with io_uring (one linked write per
+ * frame, so they reach the device in order, one system call per batch) when
+ * the kernel offers it, else with one write() per frame.
+ */
 #define _GNU_SOURCE
 #include "link_tap.h"
 #include "bn_clock.h"
@@ -7,22 +12,42 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/io_uring.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Frames read per bn_link_poll() at most, so the receiver yields regularly. */
 #define TAP_BATCH 64
 
+/* Frames written per io_uring submission at most (the ring's size). */
+#define TAP_TX_BATCH 32
+
+/* An io_uring used for batched writes (one sender at a time, bn_link.h). */
+struct tap_uring {
+  int fd;                          /* -1: not available, write() per frame */
+  void *sq_map, *cq_map;           /* cq_map == sq_map with a single mmap */
+  size_t sq_map_len, cq_map_len;
+  struct io_uring_sqe *sqes;
+  size_t sqes_len;
+  unsigned *sq_tail, *sq_mask, *sq_array;
+  unsigned *cq_head, *cq_tail, *cq_mask;
+  struct io_uring_cqe *cqes;
+};
+
 struct tap_link {
   bn_link link;      /* first: a bn_link * is a struct tap_link * */
   int fd;            /* the TAP, non-blocking */
   int wake_fd;       /* eventfd written by bn_link_wake() */
+  struct tap_uring ring;
   uint8_t rxbuf[BN_LINK_MAX_FRAME + 64];
 };
 
@@ -51,6 +76,160 @@ static int tap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts
     /* The kernel's queue is full: drop, as a real MAC would. */
     return errno == EAGAIN ? -ENOBUFS : -errno;
   }
+}
+
+/* ---- batched transmit with io_uring ---------------------------------------- */
+
+static void uring_close(struct tap_uring *r)
+{
+  if (r->sqes != NULL && r->sqes != MAP_FAILED) {
+    munmap(r->sqes, r->sqes_len);
+  }
+  if (r->cq_map != NULL && r->cq_map != MAP_FAILED && r->cq_map != r->sq_map) {
+    munmap(r->cq_map, r->cq_map_len);
+  }
+  if (r->sq_map != NULL && r->sq_map != MAP_FAILED) {
+    munmap(r->sq_map, r->sq_map_len);
+  }
+  if (r->fd >= 0) {
+    close(r->fd);
+  }
+  memset(r, 0, sizeof(*r));
+  r->fd = -1;
+}
+
+/* Sets up the ring; on any failure leaves r->fd -1 (write() per frame). */
+static void uring_open(struct tap_uring *r)
+{
+  struct io_uring_params p;
+  memset(r, 0, sizeof(*r));
+  memset(&p, 0, sizeof(p));
+  p.flags = IORING_SETUP_SUBMIT_ALL; /* Linux 5.18; older kernels: write() */
+  r->fd = (int)syscall(__NR_io_uring_setup, TAP_TX_BATCH, &p);
+  if (r->fd < 0) {
+    r->fd = -1;
+    return;
+  }
+  r->sq_map_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  r->cq_map_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  bool single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
+  if (single && r->cq_map_len > r->sq_map_len) {
+    r->sq_map_len = r->cq_map_len;
+  }
+  r->sq_map = mmap(NULL, r->sq_map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                   r->fd, IORING_OFF_SQ_RING);
+  if (r->sq_map == MAP_FAILED) {
+    uring_close(r);
+    return;
+  }
+  r->cq_map = single ? r->sq_map
+                     : mmap(NULL, r->cq_map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                            r->fd, IORING_OFF_CQ_RING);
+  r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
+  r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
+                 IORING_OFF_SQES);
+  if (r->cq_map == MAP_FAILED || r->sqes == MAP_FAILED || p.sq_entries < TAP_TX_BATCH ||
+      p.cq_entries < TAP_TX_BATCH) {
+    uring_close(r);
+    return;
+  }
+  uint8_t *sq = r->sq_map, *cq = r->cq_map;
+  r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+  r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+  r->sq_array = (unsigned *)(sq + p.sq_off.array);
+  r->cq_head = (unsigned *)(cq + p.cq_off.head);
+  r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+  r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+  r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+}
+
+/* Writes frames[0..n), n <= TAP_TX_BATCH, as linked writes: each starts
+ * after the one before it completed, so they reach the device in order.
+ * Sets each frame's result; returns how many were written whole, or -1 if
+ * the ring failed (nothing was submitted; the caller falls back to write()). */
+static int uring_write(struct tap_uring *r, int fd, bn_link_frame *frames, size_t n)
+{
+  unsigned tail = *r->sq_tail; /* only this thread writes it */
+  unsigned mask = *r->sq_mask;
+  for (size_t i = 0; i < n; i++) {
+    unsigned idx = (tail + (unsigned)i) & mask;
+    struct io_uring_sqe *sqe = &r->sqes[idx];
+    memset(sqe, 0, sizeof(*sqe));
+    sqe->opcode = IORING_OP_WRITE;
+    sqe->fd = fd;
+    sqe->addr = (uint64_t)(uintptr_t)frames[i].data;
+    sqe->len = (uint32_t)frames[i].len;
+    sqe->off = (uint64_t)-1; /* the file position: a TAP has none */
+    sqe->flags = i + 1 < n ? IOSQE_IO_LINK : 0;
+    sqe->user_data = i;
+    r->sq_array[idx] = idx;
+    frames[i].result = -EIO; /* until its completion says otherwise */
+  }
+  __atomic_store_n(r->sq_tail, tail + (unsigned)n, __ATOMIC_RELEASE);
+  /* SUBMIT_ALL: every write is taken and completes (a failed one cancels
+   * the rest of its chain), so n completions always come. */
+  unsigned to_submit = (unsigned)n;
+  size_t done = 0;
+  int written = 0;
+  for (int tries = 0; done < n;) {
+    long rc = syscall(__NR_io_uring_enter, r->fd, to_submit, (unsigned)(n - done),
+                      IORING_ENTER_GETEVENTS, NULL, 0);
+    if (rc < 0) {
+      bool transient = errno == EINTR || errno == EAGAIN || errno == EBUSY;
+      if (transient && ++tries < 1000) {
+        continue;
+      }
+      if (to_submit == (unsigned)n) {
+        __atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE); /* none taken */
+        return -1;
+      }
+      break; /* cannot happen with SUBMIT_ALL; counts what completed */
+    }
+    to_submit -= (unsigned)rc < to_submit ? (unsigned)rc : to_submit;
+    unsigned head = *r->cq_head;
+    unsigned ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+    for (; head != ctail; head++) {
+      const struct io_uring_cqe *cqe = &r->cqes[head & *r->cq_mask];
+      if (cqe->user_data < n) {
+        bn_link_frame *f = &frames[cqe->user_data];
+        int res = cqe->res;
+        /* as tap_send(): a full queue drops, a short write is an error */
+        f->result = res == (int32_t)f->len ? 0 : res == -EAGAIN ? -ENOBUFS : res < 0 ? res : -EIO;
+        written += f->result == 0;
+      }
+      done++;
+    }
+    __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+  }
+  return written;
+}
+
+static size_t tap_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
+{
+  struct tap_link *t = tap_of(link);
+  size_t sent = 0;
+  while (n > 0) {
+    size_t k = n < TAP_TX_BATCH ? n : TAP_TX_BATCH;
+    int rc = -1;
+    bool ok_len = true;
+    for (size_t i = 0; i < k; i++) {
+      ok_len = ok_len && frames[i].len > 0 && frames[i].len <= BN_LINK_MAX_FRAME;
+    }
+    if (t->ring.fd >= 0 && ok_len && k > 1) {
+      rc = uring_write(&t->ring, t->fd, frames, k);
+    }
+    if (rc < 0) {
+      rc = 0;
+      for (size_t i = 0; i < k; i++) {
+        frames[i].result = tap_send(link, frames[i].data, frames[i].len, frames[i].ts_ns);
+        rc += frames[i].result == 0;
+      }
+    }
+    sent += (size_t)rc;
+    frames += k;
+    n -= k;
+  }
+  return sent;
 }
 
 static int tap_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms)
@@ -104,6 +283,7 @@ static void tap_wake(bn_link *link)
 static void tap_close(bn_link *link)
 {
   struct tap_link *t = tap_of(link);
+  uring_close(&t->ring);
   close(t->fd);
   close(t->wake_fd);
   free(t);
@@ -112,6 +292,7 @@ static void tap_close(bn_link *link)
 static const struct bn_link_ops tap_ops = {
   .kind = "tap",
   .send = tap_send,
+  .send_batch = tap_send_batch,
   .poll = tap_poll,
   .wake = tap_wake,
   .close = tap_close,
@@ -142,6 +323,7 @@ int bn_link_tap_open(const char *name, unsigned flags, bn_link **out)
   }
   int err = 0;
   t->wake_fd = -1;
+  t->ring.fd = -1;
   t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (t->fd < 0) {
     err = -errno;
@@ -164,6 +346,7 @@ int bn_link_tap_open(const char *name, unsigned flags, bn_link **out)
     err = -errno;
     goto fail;
   }
+  uring_open(&t->ring);
   t->link.ops = &tap_ops;
   snprintf(t->link.name, sizeof(t->link.name), "%s", ifr.ifr_name);
   *out = &t->link;
