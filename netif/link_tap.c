@@ -1,8 +1,8 @@
 /*
  * TAP backend of the link pipeline: frames to and from a Linux TAP device.
- * A batch of frames to send is written with io_uring (one linked write per
- * frame, so they reach the device in order, one system call per batch) when
- * the kernel offers it, else with one write() per frame.
+ * Frames are read and written in batches with io_uring (one linked request
+ * per frame, so they move in the device's order, one system call per batch)
+ * when the kernel offers it, else with one read() or write() per frame.
  */
 #define _GNU_SOURCE
 #include "link_tap.h"
@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <linux/io_uring.h>
@@ -28,8 +29,9 @@
 /* Frames read per bn_link_poll() at most, so the receiver yields regularly. */
 #define TAP_BATCH 64
 
-/* Frames written per io_uring submission at most (the ring's size). */
-#define TAP_TX_BATCH 32
+/* Frames read or written per io_uring submission at most (a ring's size). */
+#define TAP_URING_BATCH 32
+#define RX_BUF_SIZE (BN_LINK_MAX_FRAME + 64)
 
 /* An io_uring used for batched writes (one sender at a time, bn_link.h). */
 struct tap_uring {
@@ -47,8 +49,9 @@ struct tap_link {
   bn_link link;      /* first: a bn_link * is a struct tap_link * */
   int fd;            /* the TAP, non-blocking */
   int wake_fd;       /* eventfd written by bn_link_wake() */
-  struct tap_uring ring;
-  uint8_t rxbuf[BN_LINK_MAX_FRAME + 64];
+  struct tap_uring ring;     /* the sender's */
+  struct tap_uring rx_ring;  /* the receiver's */
+  uint8_t rxbuf[TAP_URING_BATCH][RX_BUF_SIZE];
 };
 
 static struct tap_link *tap_of(bn_link *link)
@@ -105,7 +108,7 @@ static void uring_open(struct tap_uring *r)
   memset(r, 0, sizeof(*r));
   memset(&p, 0, sizeof(p));
   p.flags = IORING_SETUP_SUBMIT_ALL; /* Linux 5.18; older kernels: write() */
-  r->fd = (int)syscall(__NR_io_uring_setup, TAP_TX_BATCH, &p);
+  r->fd = (int)syscall(__NR_io_uring_setup, TAP_URING_BATCH, &p);
   if (r->fd < 0) {
     r->fd = -1;
     return;
@@ -128,8 +131,8 @@ static void uring_open(struct tap_uring *r)
   r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
   r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
                  IORING_OFF_SQES);
-  if (r->cq_map == MAP_FAILED || r->sqes == MAP_FAILED || p.sq_entries < TAP_TX_BATCH ||
-      p.cq_entries < TAP_TX_BATCH) {
+  if (r->cq_map == MAP_FAILED || r->sqes == MAP_FAILED || p.sq_entries < TAP_URING_BATCH ||
+      p.cq_entries < TAP_URING_BATCH) {
     uring_close(r);
     return;
   }
@@ -143,34 +146,30 @@ static void uring_open(struct tap_uring *r)
   r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
 }
 
-/* Writes frames[0..n), n <= TAP_TX_BATCH, as linked writes: each starts
- * after the one before it completed, so they reach the device in order.
- * Sets each frame's result; returns how many were written whole, or -1 if
- * the ring failed (nothing was submitted; the caller falls back to write()). */
-static int uring_write(struct tap_uring *r, int fd, bn_link_frame *frames, size_t n)
+/* The i-th SQE after the ring's tail, cleared, with user_data i. */
+static struct io_uring_sqe *uring_sqe(struct tap_uring *r, size_t i)
 {
-  unsigned tail = *r->sq_tail; /* only this thread writes it */
-  unsigned mask = *r->sq_mask;
+  unsigned idx = (*r->sq_tail + (unsigned)i) & *r->sq_mask; /* only we write the tail */
+  struct io_uring_sqe *sqe = &r->sqes[idx];
+  memset(sqe, 0, sizeof(*sqe));
+  sqe->user_data = i;
+  r->sq_array[idx] = idx;
+  return sqe;
+}
+
+/* Submits the n SQEs prepared with uring_sqe() in one system call and waits
+ * for their n completions; res[i] gets the result of the i-th. Returns 0, or
+ * -1 if nothing could be submitted (the SQEs are taken back). */
+static int uring_run(struct tap_uring *r, size_t n, int32_t *res)
+{
+  unsigned tail = *r->sq_tail;
   for (size_t i = 0; i < n; i++) {
-    unsigned idx = (tail + (unsigned)i) & mask;
-    struct io_uring_sqe *sqe = &r->sqes[idx];
-    memset(sqe, 0, sizeof(*sqe));
-    sqe->opcode = IORING_OP_WRITE;
-    sqe->fd = fd;
-    sqe->addr = (uint64_t)(uintptr_t)frames[i].data;
-    sqe->len = (uint32_t)frames[i].len;
-    sqe->off = (uint64_t)-1; /* the file position: a TAP has none */
-    sqe->flags = i + 1 < n ? IOSQE_IO_LINK : 0;
-    sqe->user_data = i;
-    r->sq_array[idx] = idx;
-    frames[i].result = -EIO; /* until its completion says otherwise */
+    res[i] = -ECANCELED; /* until its completion says otherwise */
   }
   __atomic_store_n(r->sq_tail, tail + (unsigned)n, __ATOMIC_RELEASE);
-  /* SUBMIT_ALL: every write is taken and completes (a failed one cancels
-   * the rest of its chain), so n completions always come. */
+  /* SUBMIT_ALL: every SQE is taken and completes, so n completions come. */
   unsigned to_submit = (unsigned)n;
   size_t done = 0;
-  int written = 0;
   for (int tries = 0; done < n;) {
     long rc = syscall(__NR_io_uring_enter, r->fd, to_submit, (unsigned)(n - done),
                       IORING_ENTER_GETEVENTS, NULL, 0);
@@ -183,7 +182,7 @@ static int uring_write(struct tap_uring *r, int fd, bn_link_frame *frames, size_
         __atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE); /* none taken */
         return -1;
       }
-      break; /* cannot happen with SUBMIT_ALL; counts what completed */
+      break; /* cannot happen with SUBMIT_ALL; the rest stay -ECANCELED */
     }
     to_submit -= (unsigned)rc < to_submit ? (unsigned)rc : to_submit;
     unsigned head = *r->cq_head;
@@ -191,15 +190,41 @@ static int uring_write(struct tap_uring *r, int fd, bn_link_frame *frames, size_
     for (; head != ctail; head++) {
       const struct io_uring_cqe *cqe = &r->cqes[head & *r->cq_mask];
       if (cqe->user_data < n) {
-        bn_link_frame *f = &frames[cqe->user_data];
-        int res = cqe->res;
-        /* as tap_send(): a full queue drops, a short write is an error */
-        f->result = res == (int32_t)f->len ? 0 : res == -EAGAIN ? -ENOBUFS : res < 0 ? res : -EIO;
-        written += f->result == 0;
+        res[cqe->user_data] = cqe->res;
       }
       done++;
     }
     __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+  }
+  return 0;
+}
+
+/* Writes frames[0..n), n <= TAP_URING_BATCH, as linked writes: each starts
+ * after the one before it completed whole, so they reach the device in
+ * order (a failed one cancels the rest). Sets each frame's result; returns
+ * how many were written, or -1 if the ring failed (the caller falls back to
+ * write()). */
+static int uring_write(struct tap_uring *r, int fd, bn_link_frame *frames, size_t n)
+{
+  int32_t res[TAP_URING_BATCH];
+  for (size_t i = 0; i < n; i++) {
+    struct io_uring_sqe *sqe = uring_sqe(r, i);
+    sqe->opcode = IORING_OP_WRITE;
+    sqe->fd = fd;
+    sqe->addr = (uint64_t)(uintptr_t)frames[i].data;
+    sqe->len = (uint32_t)frames[i].len;
+    sqe->off = (uint64_t)-1; /* the file position: a TAP has none */
+    sqe->flags = i + 1 < n ? IOSQE_IO_LINK : 0;
+  }
+  if (uring_run(r, n, res) < 0) {
+    return -1;
+  }
+  int written = 0;
+  for (size_t i = 0; i < n; i++) {
+    /* as tap_send(): a full queue drops, a short write is an error */
+    int32_t v = res[i];
+    frames[i].result = v == (int32_t)frames[i].len ? 0 : v == -EAGAIN ? -ENOBUFS : v < 0 ? v : -EIO;
+    written += frames[i].result == 0;
   }
   return written;
 }
@@ -209,7 +234,7 @@ static size_t tap_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
   struct tap_link *t = tap_of(link);
   size_t sent = 0;
   while (n > 0) {
-    size_t k = n < TAP_TX_BATCH ? n : TAP_TX_BATCH;
+    size_t k = n < TAP_URING_BATCH ? n : TAP_URING_BATCH;
     int rc = -1;
     bool ok_len = true;
     for (size_t i = 0; i < k; i++) {
@@ -230,6 +255,67 @@ static size_t tap_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
     n -= k;
   }
   return sent;
+}
+
+/* Reads one frame with read() and hands it over. Returns 1 when a frame was
+ * read (or dropped as too large), 0 when the queue is empty, or -errno. */
+static int read_one(struct tap_link *t, bn_link_rx_fn rx, void *arg)
+{
+  for (;;) {
+    ssize_t n = read(t->fd, t->rxbuf[0], RX_BUF_SIZE);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return errno == EAGAIN ? 0 : -errno;
+    }
+    if (n > 0 && n <= BN_LINK_MAX_FRAME) {
+      rx(arg, t->rxbuf[0], (size_t)n, bn_clock_now_ns());
+    }
+    return 1; /* nothing, or a frame too large for the board: dropped */
+  }
+}
+
+/* Reads up to TAP_URING_BATCH frames in one system call: hard-linked reads,
+ * each started after the one before completed (whatever its length), so the
+ * frames come in the device's order; a read that finds the queue empty
+ * completes with -EAGAIN. Hands the frames over in order. Returns how many
+ * reads got a frame (0: the queue was empty), -errno on a device error
+ * before any frame, or -1 with errno untouched if the ring failed (the
+ * caller falls back to read()). */
+static int uring_read_batch(struct tap_link *t, bn_link_rx_fn rx, void *arg)
+{
+  int32_t res[TAP_URING_BATCH];
+  for (size_t i = 0; i < TAP_URING_BATCH; i++) {
+    struct io_uring_sqe *sqe = uring_sqe(&t->rx_ring, i);
+    sqe->opcode = IORING_OP_READ;
+    sqe->fd = t->fd;
+    sqe->addr = (uint64_t)(uintptr_t)t->rxbuf[i];
+    sqe->len = RX_BUF_SIZE;
+    sqe->off = (uint64_t)-1;
+    sqe->rw_flags = RWF_NOWAIT; /* an empty queue answers -EAGAIN, never waits */
+    /* A plain link would break at the first short read: every frame is. */
+    sqe->flags = i + 1 < TAP_URING_BATCH ? IOSQE_IO_HARDLINK : 0;
+  }
+  if (uring_run(&t->rx_ring, TAP_URING_BATCH, res) < 0) {
+    return -1;
+  }
+  if (res[0] == -EOPNOTSUPP || res[0] == -EINVAL) {
+    uring_close(&t->rx_ring); /* no non-blocking reads this way: read() from now on */
+    return -1;
+  }
+  int got = 0, err = 0;
+  for (size_t i = 0; i < TAP_URING_BATCH; i++) {
+    if (res[i] > 0) {
+      got++;
+      if (res[i] <= BN_LINK_MAX_FRAME) {
+        rx(arg, t->rxbuf[i], (size_t)res[i], bn_clock_now_ns());
+      }
+    } else if (res[i] < 0 && res[i] != -EAGAIN && res[i] != -EINTR && err == 0) {
+      err = res[i];
+    }
+  }
+  return got > 0 || err == 0 ? got : err;
 }
 
 static int tap_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms)
@@ -255,21 +341,17 @@ static int tap_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms)
   }
   int delivered = 0;
   while (delivered < TAP_BATCH) {
-    ssize_t n = read(t->fd, t->rxbuf, sizeof(t->rxbuf));
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      if (errno == EAGAIN) {
-        break;
-      }
-      return delivered > 0 ? delivered : -errno;
+    int rc = t->rx_ring.fd >= 0 ? uring_read_batch(t, rx, arg) : -1;
+    if (rc < 0) {
+      rc = read_one(t, rx, arg);
     }
-    if (n == 0 || n > BN_LINK_MAX_FRAME) {
-      continue;  /* nothing, or a frame too large for the board: dropped */
+    if (rc < 0) {
+      return delivered > 0 ? delivered : rc;
     }
-    rx(arg, t->rxbuf, (size_t)n, bn_clock_now_ns());
-    delivered++;
+    if (rc == 0) {
+      break; /* the queue is empty */
+    }
+    delivered += rc;
   }
   return delivered;
 }
@@ -284,6 +366,7 @@ static void tap_close(bn_link *link)
 {
   struct tap_link *t = tap_of(link);
   uring_close(&t->ring);
+  uring_close(&t->rx_ring);
   close(t->fd);
   close(t->wake_fd);
   free(t);
@@ -324,6 +407,7 @@ int bn_link_tap_open(const char *name, unsigned flags, bn_link **out)
   int err = 0;
   t->wake_fd = -1;
   t->ring.fd = -1;
+  t->rx_ring.fd = -1;
   t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (t->fd < 0) {
     err = -errno;
@@ -347,6 +431,7 @@ int bn_link_tap_open(const char *name, unsigned flags, bn_link **out)
     goto fail;
   }
   uring_open(&t->ring);
+  uring_open(&t->rx_ring);
   t->link.ops = &tap_ops;
   snprintf(t->link.name, sizeof(t->link.name), "%s", ifr.ifr_name);
   *out = &t->link;
