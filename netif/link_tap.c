@@ -26,8 +26,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Frames read per bn_link_poll() at most, so the receiver yields regularly. */
-#define TAP_BATCH 64
+/* Frames read per bn_link_poll() at most, so the receiver yields regularly
+ * (the netif holds lwIP's core lock across one call): 256 full frames are
+ * about 0.4 MB, well under a millisecond of lwIP's work. Larger batches mean
+ * fewer lock hand-overs and wake-ups per frame (measured: 64 -> 256 raised
+ * kernel->board by a fifth); the frames themselves are the same. */
+#define TAP_BATCH 256
 
 /* Frames read or written per io_uring submission at most (a ring's size). */
 #define TAP_URING_BATCH 32
