@@ -126,7 +126,7 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
     case OPT_GW: rc = bn_config_parse_ip4(optarg, &o->cfg.gw, err); break;
     case OPT_DHCP: o->cfg.dhcp = true; break;
     case OPT_DHCP_TIMEOUT: {
-      unsigned s;
+      unsigned s = 0;
       if (parse_seconds("--dhcp-timeout", optarg, &s) != 0) {
         return BN_EXIT_USAGE;
       }

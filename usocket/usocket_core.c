@@ -16,7 +16,6 @@
 #include "lwip/tcpip.h"
 
 pthread_mutex_t us_mu = PTHREAD_MUTEX_INITIALIZER;
-pthread_cond_t us_cv;
 uint64_t us_gen;
 
 /* Live sockets, so the callback can find a netconn's socket. At most one per
@@ -29,7 +28,6 @@ static void init_cv(void)
 {
   pthread_condattr_init(&cv_attr);
   pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&us_cv, &cv_attr);
 }
 
 void us_init(void)

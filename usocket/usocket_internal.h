@@ -1,14 +1,15 @@
 /*
  * usocket's internals, shared by its source files (not installed): the socket
- * object, the one lock and condition variable that waiting threads sleep on,
- * and the helpers every method uses (reference counting, deadlines, waiting,
- * lwIP error mapping, addresses).
+ * object, the one lock that guards socket state and waits, and the helpers
+ * every method uses (reference counting, deadlines, waiting, lwIP error
+ * mapping, addresses).
  *
  * Concurrency model: every netconn is non-blocking; usocket never blocks
  * inside lwIP. A blocking method tries its operation, and if it would block
- * sleeps on us_cv until lwIP reports an event on any connection (the netconn
- * callback bumps us_gen and broadcasts), the socket is closed, or its
- * deadline passes; then it tries again. Lock order: a socket's rx/tx mutex,
+ * sleeps in us_wait() on a condition variable of its own until lwIP reports
+ * an event on that socket (the netconn callback bumps us_gen and wakes the
+ * threads waiting for that socket, and those polling any), the socket is
+ * closed, or its deadline passes; then it tries again. Lock order: a socket's rx/tx mutex,
  * then lwIP's core lock, then us_mu (the netconn callback runs under the core
  * lock and takes us_mu); nothing calls lwIP while holding us_mu.
  */
@@ -60,12 +61,11 @@ struct usocket {
   bool freed;               /* usocket_free() was called */
 };
 
-/* The lock and condition variable of all waits, and the event generation. */
+/* The lock of socket state and of all waits, and the event generation. */
 extern pthread_mutex_t us_mu;
-extern pthread_cond_t us_cv;
 extern uint64_t us_gen;
 
-/** Initialises the module once (condition variable on CLOCK_MONOTONIC). */
+/** Initialises the module once (waits' condition variables use CLOCK_MONOTONIC). */
 void us_init(void);
 
 /** The netconn callback every usocket netconn is created with. */

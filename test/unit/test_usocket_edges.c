@@ -1,14 +1,18 @@
 /*
  * usocket's less travelled paths: SOCK_RAW, SO_BROADCAST on the wire, no
- * route to a host, and a close from another thread waking a blocked send or
- * poll.
+ * route to a host, a close from another thread waking a blocked send or
+ * poll, recv across several queued segments, and closing after EOF with a
+ * FIN (not a reset).
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "frames.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
 #include "usocket_fixture.h"
+#include "usocket_internal.h" /* the socket's netconn, to see lwIP's window */
 
 #define POLL_MS 2000
 #define RAW_PROTO 253  /* RFC 3692: for experimentation and testing */
@@ -127,6 +131,83 @@ START_TEST(no_route_is_ehostunreach)
 }
 END_TEST
 
+/* A connected pair over loopback, both with the POLL_MS timeout. */
+static void connected_pair(uint16_t port, usocket **cli, usocket **srv)
+{
+  usocket *l = listener_at(LOOP, port, 1);
+  usocket_addr a = addr(LOOP, port);
+  *cli = sock(USOCKET_SOCK_STREAM, 0);
+  ck_assert_int_eq(usocket_connect(*cli, &a), 0);
+  ck_assert_int_eq(usocket_accept(l, srv, NULL), 0);
+  ck_assert_int_eq(usocket_settimeout(*srv, POLL_MS), 0);
+  usocket_free(l);
+}
+
+/* Three segments queued at the receiver come back from one recv() (the
+ * application's buffer, not lwIP's segmentation, bounds a read). */
+START_TEST(recv_takes_several_queued_segments)
+{
+  start_stack();
+  usocket *cli, *srv;
+  connected_pair(7032, &cli, &srv);
+  int one = 1;
+  ck_assert_int_eq(usocket_setsockopt(cli, USOCKET_IPPROTO_TCP, USOCKET_TCP_NODELAY, &one, sizeof(one)), 0);
+  char seg[100];
+  for (int i = 0; i < 3; i++) {
+    memset(seg, 'a' + i, sizeof(seg));
+    ck_assert_int_eq(usocket_sendall(cli, seg, sizeof(seg)), 0);
+  }
+  /* Wait (bounded) until lwIP has taken all 300 bytes in for srv: its
+   * receive window shrank by 300 (nothing was given back yet). */
+  u32_t queued = 0;
+  for (int i = 0; i < 500 && queued < 300; i++) {
+    LOCK_TCPIP_CORE();
+    struct tcp_pcb *pcb = srv->conn->pcb.tcp;
+    queued = pcb != NULL ? TCP_WND_MAX(pcb) - pcb->rcv_wnd : 0;
+    UNLOCK_TCPIP_CORE();
+    if (queued < 300) {
+      usleep(10 * 1000);
+    }
+  }
+  ck_assert_uint_eq(queued, 300);
+  char buf[1000];
+  ck_assert_int_eq(usocket_recv(srv, buf, sizeof(buf), 0), 300);
+  for (int i = 0; i < 300; i++) {
+    ck_assert_int_eq(buf[i], 'a' + i / 100);
+  }
+  usocket_free(cli);
+  usocket_free(srv);
+}
+END_TEST
+
+/* A server that has read everything it was sent closes with a FIN: the
+ * client sees EOF, not a reset. lwIP resets a closing connection whose
+ * receive window is not fully given back, so this checks that recv() hands
+ * back the window of every byte it consumed (NETCONN_NOAUTORCVD). */
+START_TEST(close_after_eof_is_a_fin_not_a_reset)
+{
+  start_stack();
+  usocket *cli, *srv;
+  connected_pair(7033, &cli, &srv);
+  size_t len = 200000; /* many segments, several window updates */
+  uint8_t *data = malloc(len);
+  for (size_t i = 0; i < len; i++) {
+    data[i] = (uint8_t)(i * 7);
+  }
+  ck_assert_int_eq(usocket_sendall(cli, data, len), 0);
+  uint8_t *got = malloc(len);
+  ck_assert_int_eq(usocket_read(srv, got, len), (ssize_t)len);
+  ck_assert_mem_eq(got, data, len);
+  ck_assert_int_eq(usocket_close(srv), 0);
+  char b;
+  ck_assert_int_eq(usocket_recv(cli, &b, 1, 0), 0); /* EOF, not -ECONNRESET */
+  usocket_free(cli);
+  usocket_free(srv);
+  free(got);
+  free(data);
+}
+END_TEST
+
 typedef struct blocked {
   usocket *s;
   int rc;
@@ -194,6 +275,8 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, udp_broadcast_reaches_the_wire);
   tcase_add_test(tc, no_route_is_ehostunreach);
   tcase_add_test(tc, close_wakes_blocked_send_and_poll);
+  tcase_add_test(tc, recv_takes_several_queued_segments);
+  tcase_add_test(tc, close_after_eof_is_a_fin_not_a_reset);
   suite_add_tcase(s, tc);
   return s;
 }
