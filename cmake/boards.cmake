@@ -14,7 +14,15 @@ set(BN_NETIF_SRCS
   ${CMAKE_SOURCE_DIR}/netif/bn_netif.c
   ${CMAKE_SOURCE_DIR}/netif/link_memory.c
   ${CMAKE_SOURCE_DIR}/netif/link_tap.c
+  ${CMAKE_SOURCE_DIR}/netif/tap_uring.c
 )
+# liburing: the TAP link's batched I/O (netif/tap_uring.c).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBURING IMPORTED_TARGET liburing)
+if(NOT LIBURING_FOUND)
+  message(FATAL_ERROR "liburing not found (pkg-config liburing): install liburing-dev "
+                      "(sudo tools/setup does)")
+endif()
 set(BN_STACK_SRCS
   ${CMAKE_SOURCE_DIR}/stack/bn_board.c
   ${CMAKE_SOURCE_DIR}/stack/bn_config.c
@@ -62,5 +70,5 @@ function(bn_add_board board)
     ${CMAKE_SOURCE_DIR}/netif ${CMAKE_SOURCE_DIR}/stack ${CMAKE_SOURCE_DIR}/usocket)
   target_compile_options(boardnet_${board} PRIVATE ${BN_WARNINGS})
   target_compile_definitions(boardnet_${board} PRIVATE BN_SYS_ARCH_NAME="${BN_BOARD_SYS_ARCH}")
-  target_link_libraries(boardnet_${board} PUBLIC lwip_${board})
+  target_link_libraries(boardnet_${board} PUBLIC lwip_${board} PRIVATE PkgConfig::LIBURING)
 endfunction()

@@ -1,19 +1,18 @@
 /*
  * TAP backend of the link pipeline: frames to and from a Linux TAP device.
- * Frames are read and written in batches with io_uring (one linked request
- * per frame, so they move in the device's order, one system call per batch)
- * when the kernel offers it, else with one read() or write() per frame.
+ * Frames are read and written in batches of one system call each with
+ * io_uring (tap_uring.h) when the kernel offers it, else with one read() or
+ * write() per frame.
  */
 #define _GNU_SOURCE
 #include "link_tap.h"
 #include "bn_clock.h"
+#include "tap_uring.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
-#include <linux/io_uring.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,9 +20,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Frames read per bn_link_poll() at most, so the receiver yields regularly
@@ -33,28 +30,15 @@
  * kernel->board by a fifth); the frames themselves are the same. */
 #define TAP_BATCH 256
 
-/* Frames read or written per io_uring submission at most (a ring's size). */
-#define TAP_URING_BATCH 32
+/* Room for a frame larger than the board takes, so it is seen and dropped. */
 #define RX_BUF_SIZE (BN_LINK_MAX_FRAME + 64)
-
-/* An io_uring used for batched writes (one sender at a time, bn_link.h). */
-struct tap_uring {
-  int fd;                          /* -1: not available, write() per frame */
-  void *sq_map, *cq_map;           /* cq_map == sq_map with a single mmap */
-  size_t sq_map_len, cq_map_len;
-  struct io_uring_sqe *sqes;
-  size_t sqes_len;
-  unsigned *sq_tail, *sq_mask, *sq_array;
-  unsigned *cq_head, *cq_tail, *cq_mask;
-  struct io_uring_cqe *cqes;
-};
 
 struct tap_link {
   bn_link link;      /* first: a bn_link * is a struct tap_link * */
   int fd;            /* the TAP, non-blocking */
   int wake_fd;       /* eventfd written by bn_link_wake() */
-  struct tap_uring ring;     /* the sender's */
-  struct tap_uring rx_ring;  /* the receiver's */
+  tap_uring *tx_ring; /* the sender's; NULL: write() per frame */
+  tap_uring *rx_ring; /* the receiver's; NULL: read() per frame */
   uint8_t rxbuf[TAP_URING_BATCH][RX_BUF_SIZE];
 };
 
@@ -85,154 +69,6 @@ static int tap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts
   }
 }
 
-/* ---- batched transmit with io_uring ---------------------------------------- */
-
-static void uring_close(struct tap_uring *r)
-{
-  if (r->sqes != NULL && r->sqes != MAP_FAILED) {
-    munmap(r->sqes, r->sqes_len);
-  }
-  if (r->cq_map != NULL && r->cq_map != MAP_FAILED && r->cq_map != r->sq_map) {
-    munmap(r->cq_map, r->cq_map_len);
-  }
-  if (r->sq_map != NULL && r->sq_map != MAP_FAILED) {
-    munmap(r->sq_map, r->sq_map_len);
-  }
-  if (r->fd >= 0) {
-    close(r->fd);
-  }
-  memset(r, 0, sizeof(*r));
-  r->fd = -1;
-}
-
-/* Sets up the ring; on any failure leaves r->fd -1 (write() per frame). */
-static void uring_open(struct tap_uring *r)
-{
-  struct io_uring_params p;
-  memset(r, 0, sizeof(*r));
-  memset(&p, 0, sizeof(p));
-  p.flags = IORING_SETUP_SUBMIT_ALL; /* Linux 5.18; older kernels: write() */
-  r->fd = (int)syscall(__NR_io_uring_setup, TAP_URING_BATCH, &p);
-  if (r->fd < 0) {
-    r->fd = -1;
-    return;
-  }
-  r->sq_map_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-  r->cq_map_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  bool single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
-  if (single && r->cq_map_len > r->sq_map_len) {
-    r->sq_map_len = r->cq_map_len;
-  }
-  r->sq_map = mmap(NULL, r->sq_map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-                   r->fd, IORING_OFF_SQ_RING);
-  if (r->sq_map == MAP_FAILED) {
-    uring_close(r);
-    return;
-  }
-  r->cq_map = single ? r->sq_map
-                     : mmap(NULL, r->cq_map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-                            r->fd, IORING_OFF_CQ_RING);
-  r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
-  r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd,
-                 IORING_OFF_SQES);
-  if (r->cq_map == MAP_FAILED || r->sqes == MAP_FAILED || p.sq_entries < TAP_URING_BATCH ||
-      p.cq_entries < TAP_URING_BATCH) {
-    uring_close(r);
-    return;
-  }
-  uint8_t *sq = r->sq_map, *cq = r->cq_map;
-  r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-  r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-  r->sq_array = (unsigned *)(sq + p.sq_off.array);
-  r->cq_head = (unsigned *)(cq + p.cq_off.head);
-  r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-  r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
-  r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-}
-
-/* The i-th SQE after the ring's tail, cleared, with user_data i. */
-static struct io_uring_sqe *uring_sqe(struct tap_uring *r, size_t i)
-{
-  unsigned idx = (*r->sq_tail + (unsigned)i) & *r->sq_mask; /* only we write the tail */
-  struct io_uring_sqe *sqe = &r->sqes[idx];
-  memset(sqe, 0, sizeof(*sqe));
-  sqe->user_data = i;
-  r->sq_array[idx] = idx;
-  return sqe;
-}
-
-/* Submits the n SQEs prepared with uring_sqe() in one system call and waits
- * for their n completions; res[i] gets the result of the i-th. Returns 0, or
- * -1 if nothing could be submitted (the SQEs are taken back). */
-static int uring_run(struct tap_uring *r, size_t n, int32_t *res)
-{
-  unsigned tail = *r->sq_tail;
-  for (size_t i = 0; i < n; i++) {
-    res[i] = -ECANCELED; /* until its completion says otherwise */
-  }
-  __atomic_store_n(r->sq_tail, tail + (unsigned)n, __ATOMIC_RELEASE);
-  /* SUBMIT_ALL: every SQE is taken and completes, so n completions come. */
-  unsigned to_submit = (unsigned)n;
-  size_t done = 0;
-  for (int tries = 0; done < n;) {
-    long rc = syscall(__NR_io_uring_enter, r->fd, to_submit, (unsigned)(n - done),
-                      IORING_ENTER_GETEVENTS, NULL, 0);
-    if (rc < 0) {
-      bool transient = errno == EINTR || errno == EAGAIN || errno == EBUSY;
-      if (transient && ++tries < 1000) {
-        continue;
-      }
-      if (to_submit == (unsigned)n) {
-        __atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE); /* none taken */
-        return -1;
-      }
-      break; /* cannot happen with SUBMIT_ALL; the rest stay -ECANCELED */
-    }
-    to_submit -= (unsigned)rc < to_submit ? (unsigned)rc : to_submit;
-    unsigned head = *r->cq_head;
-    unsigned ctail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
-    for (; head != ctail; head++) {
-      const struct io_uring_cqe *cqe = &r->cqes[head & *r->cq_mask];
-      if (cqe->user_data < n) {
-        res[cqe->user_data] = cqe->res;
-      }
-      done++;
-    }
-    __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
-  }
-  return 0;
-}
-
-/* Writes frames[0..n), n <= TAP_URING_BATCH, as linked writes: each starts
- * after the one before it completed whole, so they reach the device in
- * order (a failed one cancels the rest). Sets each frame's result; returns
- * how many were written, or -1 if the ring failed (the caller falls back to
- * write()). */
-static int uring_write(struct tap_uring *r, int fd, bn_link_frame *frames, size_t n)
-{
-  int32_t res[TAP_URING_BATCH];
-  for (size_t i = 0; i < n; i++) {
-    struct io_uring_sqe *sqe = uring_sqe(r, i);
-    sqe->opcode = IORING_OP_WRITE;
-    sqe->fd = fd;
-    sqe->addr = (uint64_t)(uintptr_t)frames[i].data;
-    sqe->len = (uint32_t)frames[i].len;
-    sqe->off = (uint64_t)-1; /* the file position: a TAP has none */
-    sqe->flags = i + 1 < n ? IOSQE_IO_LINK : 0;
-  }
-  if (uring_run(r, n, res) < 0) {
-    return -1;
-  }
-  int written = 0;
-  for (size_t i = 0; i < n; i++) {
-    /* as tap_send(): a full queue drops, a short write is an error */
-    int32_t v = res[i];
-    frames[i].result = v == (int32_t)frames[i].len ? 0 : v == -EAGAIN ? -ENOBUFS : v < 0 ? v : -EIO;
-    written += frames[i].result == 0;
-  }
-  return written;
-}
-
 static size_t tap_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
 {
   struct tap_link *t = tap_of(link);
@@ -244,8 +80,12 @@ static size_t tap_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
     for (size_t i = 0; i < k; i++) {
       ok_len = ok_len && frames[i].len > 0 && frames[i].len <= BN_LINK_MAX_FRAME;
     }
-    if (t->ring.fd >= 0 && ok_len && k > 1) {
-      rc = uring_write(&t->ring, t->fd, frames, k);
+    if (t->tx_ring != NULL && ok_len && k > 1) {
+      rc = tap_uring_write(t->tx_ring, t->fd, frames, k);
+      if (rc < 0) {
+        tap_uring_close(t->tx_ring); /* nothing was written: write() from now on */
+        t->tx_ring = NULL;
+      }
     }
     if (rc < 0) {
       rc = 0;
@@ -280,43 +120,27 @@ static int read_one(struct tap_link *t, bn_link_rx_fn rx, void *arg)
   }
 }
 
-/* Reads up to TAP_URING_BATCH frames in one system call: hard-linked reads,
- * each started after the one before completed (whatever its length), so the
- * frames come in the device's order; a read that finds the queue empty
- * completes with -EAGAIN. Hands the frames over in order. Returns how many
- * reads got a frame (0: the queue was empty), -errno on a device error
- * before any frame, or -1 with errno untouched if the ring failed (the
- * caller falls back to read()). */
-static int uring_read_batch(struct tap_link *t, bn_link_rx_fn rx, void *arg)
+/* Reads up to TAP_URING_BATCH frames with the receiver's ring and hands
+ * them over in order. Returns as read_one() does; if the ring cannot be
+ * used, closes it and reads with read_one() from now on. */
+static int read_batch(struct tap_link *t, bn_link_rx_fn rx, void *arg)
 {
-  int32_t res[TAP_URING_BATCH];
+  int32_t lens[TAP_URING_BATCH];
+  int got = tap_uring_read(t->rx_ring, t->fd, &t->rxbuf[0][0], RX_BUF_SIZE, TAP_URING_BATCH, lens);
+  if (got < 0) {
+    /* No non-blocking reads this way, or no ring: nothing was read. */
+    tap_uring_close(t->rx_ring);
+    t->rx_ring = NULL;
+    return read_one(t, rx, arg);
+  }
+  int err = 0;
   for (size_t i = 0; i < TAP_URING_BATCH; i++) {
-    struct io_uring_sqe *sqe = uring_sqe(&t->rx_ring, i);
-    sqe->opcode = IORING_OP_READ;
-    sqe->fd = t->fd;
-    sqe->addr = (uint64_t)(uintptr_t)t->rxbuf[i];
-    sqe->len = RX_BUF_SIZE;
-    sqe->off = (uint64_t)-1;
-    sqe->rw_flags = RWF_NOWAIT; /* an empty queue answers -EAGAIN, never waits */
-    /* A plain link would break at the first short read: every frame is. */
-    sqe->flags = i + 1 < TAP_URING_BATCH ? IOSQE_IO_HARDLINK : 0;
-  }
-  if (uring_run(&t->rx_ring, TAP_URING_BATCH, res) < 0) {
-    return -1;
-  }
-  if (res[0] == -EOPNOTSUPP || res[0] == -EINVAL) {
-    uring_close(&t->rx_ring); /* no non-blocking reads this way: read() from now on */
-    return -1;
-  }
-  int got = 0, err = 0;
-  for (size_t i = 0; i < TAP_URING_BATCH; i++) {
-    if (res[i] > 0) {
-      got++;
-      if (res[i] <= BN_LINK_MAX_FRAME) {
-        rx(arg, t->rxbuf[i], (size_t)res[i], bn_clock_now_ns());
-      }
-    } else if (res[i] < 0 && res[i] != -EAGAIN && res[i] != -EINTR && err == 0) {
-      err = res[i];
+    if (lens[i] > 0) {
+      if (lens[i] <= BN_LINK_MAX_FRAME) {
+        rx(arg, t->rxbuf[i], (size_t)lens[i], bn_clock_now_ns());
+      } /* else a frame too large for the board: dropped */
+    } else if (lens[i] < 0 && lens[i] != -EAGAIN && lens[i] != -EINTR && err == 0) {
+      err = lens[i];
     }
   }
   return got > 0 || err == 0 ? got : err;
@@ -345,10 +169,7 @@ static int tap_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms)
   }
   int delivered = 0;
   while (delivered < TAP_BATCH) {
-    int rc = t->rx_ring.fd >= 0 ? uring_read_batch(t, rx, arg) : -1;
-    if (rc < 0) {
-      rc = read_one(t, rx, arg);
-    }
+    int rc = t->rx_ring != NULL ? read_batch(t, rx, arg) : read_one(t, rx, arg);
     if (rc < 0) {
       return delivered > 0 ? delivered : rc;
     }
@@ -369,8 +190,8 @@ static void tap_wake(bn_link *link)
 static void tap_close(bn_link *link)
 {
   struct tap_link *t = tap_of(link);
-  uring_close(&t->ring);
-  uring_close(&t->rx_ring);
+  tap_uring_close(t->tx_ring);
+  tap_uring_close(t->rx_ring);
   close(t->fd);
   close(t->wake_fd);
   free(t);
@@ -410,8 +231,6 @@ int bn_link_tap_open(const char *name, unsigned flags, bn_link **out)
   }
   int err = 0;
   t->wake_fd = -1;
-  t->ring.fd = -1;
-  t->rx_ring.fd = -1;
   t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (t->fd < 0) {
     err = -errno;
@@ -434,8 +253,10 @@ int bn_link_tap_open(const char *name, unsigned flags, bn_link **out)
     err = -errno;
     goto fail;
   }
-  uring_open(&t->ring);
-  uring_open(&t->rx_ring);
+  /* Without io_uring (old kernel, kernel.io_uring_disabled, seccomp ...)
+   * the rings stay NULL: one write() or read() per frame. */
+  (void)tap_uring_open(&t->tx_ring);
+  (void)tap_uring_open(&t->rx_ring);
   t->link.ops = &tap_ops;
   snprintf(t->link.name, sizeof(t->link.name), "%s", ifr.ifr_name);
   *out = &t->link;
