@@ -1,7 +1,8 @@
 /*
  * The memory backend (netif/link_memory.h): order, timestamps and bytes of
  * frames in both directions, capacity, frame size limits, poll timeouts,
- * bn_link_wake(), the end of the link when the peer closes, argument errors.
+ * bn_link_wake(), the end of the link when the peer closes, argument errors,
+ * and bn_link_send_batch() on a link without a send_batch op.
  */
 #define _GNU_SOURCE /* pthread_timedjoin_np */
 #include "bn_test.h"
@@ -160,6 +161,101 @@ START_TEST(frame_size_limits)
   ck_assert_int_eq(bn_link_send(a, big, BN_LINK_MAX_FRAME, 0), 0);
   ck_assert_int_eq(bn_link_poll(b, record, s, 0), 1);
   ck_assert_uint_eq(s->len[0], BN_LINK_MAX_FRAME);
+  bn_link_close(a);
+  bn_link_close(b);
+}
+END_TEST
+
+/* bn_link_send_batch() on a link without a send_batch op (the memory link):
+ * one bn_link_send() per frame, in order, one result per frame. */
+START_TEST(send_batch_without_op_sends_every_frame_in_order)
+{
+  bn_link *a, *b;
+  ck_assert_int_eq(bn_link_memory_pair(16, &a, &b), 0);
+  ck_assert_ptr_null(a->ops->send_batch);
+  enum { N = 10 };
+  static uint8_t data[N][BN_LINK_MAX_FRAME];
+  bn_link_frame frames[N];
+  for (unsigned i = 0; i < N; i++) {
+    size_t len = i == 0 ? 1 : i == N - 1 ? BN_LINK_MAX_FRAME : 60 + i * 101;
+    fill(data[i], len, i);
+    frames[i] = (bn_link_frame){ .data = data[i], .len = len, .ts_ns = 500u + i, .result = 12345 };
+  }
+  ck_assert_uint_eq(bn_link_send_batch(a, frames, N), N);
+  for (unsigned i = 0; i < N; i++) {
+    ck_assert_int_eq(frames[i].result, 0);
+  }
+  struct seen *s = seen_new();
+  ck_assert_int_eq(bn_link_poll(b, record, s, 0), N);
+  for (unsigned i = 0; i < N; i++) {
+    ck_assert_uint_eq(s->len[i], frames[i].len);
+    ck_assert_uint_eq(s->ts[i], 500u + i);
+    ck_assert_mem_eq(s->data[i], data[i], frames[i].len);
+  }
+  /* an empty batch sends nothing */
+  ck_assert_uint_eq(bn_link_send_batch(a, frames, 0), 0);
+  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 0);
+  bn_link_close(a);
+  bn_link_close(b);
+}
+END_TEST
+
+/* A 0-length or oversize frame in the middle of a batch gets -EMSGSIZE; the
+ * frames around it go out, in order. */
+START_TEST(send_batch_bad_frame_sizes_fail_alone)
+{
+  bn_link *a, *b;
+  ck_assert_int_eq(bn_link_memory_pair(16, &a, &b), 0);
+  enum { N = 5 };
+  static uint8_t data[N][BN_LINK_MAX_FRAME + 1];
+  static const size_t lens[N] = { 100, 0, 1500, BN_LINK_MAX_FRAME + 1, 42 };
+  bn_link_frame frames[N];
+  for (unsigned i = 0; i < N; i++) {
+    fill(data[i], lens[i], i);
+    frames[i] = (bn_link_frame){ .data = data[i], .len = lens[i], .ts_ns = i, .result = 12345 };
+  }
+  ck_assert_uint_eq(bn_link_send_batch(a, frames, N), 3);
+  ck_assert_int_eq(frames[0].result, 0);
+  ck_assert_int_eq(frames[1].result, -EMSGSIZE);
+  ck_assert_int_eq(frames[2].result, 0);
+  ck_assert_int_eq(frames[3].result, -EMSGSIZE);
+  ck_assert_int_eq(frames[4].result, 0);
+  struct seen *s = seen_new();
+  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 3);
+  static const unsigned sent[3] = { 0, 2, 4 };
+  for (unsigned k = 0; k < 3; k++) {
+    ck_assert_uint_eq(s->len[k], lens[sent[k]]);
+    ck_assert_uint_eq(s->ts[k], sent[k]);
+    ck_assert_mem_eq(s->data[k], data[sent[k]], lens[sent[k]]);
+  }
+  bn_link_close(a);
+  bn_link_close(b);
+}
+END_TEST
+
+/* A batch larger than the room left: the frames that fit go out, the rest
+ * get -ENOBUFS each (dropped), as n bn_link_send() calls would. */
+START_TEST(send_batch_full_queue_drops_the_rest)
+{
+  bn_link *a, *b;
+  ck_assert_int_eq(bn_link_memory_pair(3, &a, &b), 0);
+  enum { N = 5 };
+  static uint8_t data[N][64];
+  bn_link_frame frames[N];
+  for (unsigned i = 0; i < N; i++) {
+    fill(data[i], sizeof(data[i]), i);
+    frames[i] = (bn_link_frame){ .data = data[i], .len = sizeof(data[i]), .ts_ns = i, .result = 12345 };
+  }
+  ck_assert_uint_eq(bn_link_send_batch(a, frames, N), 3);
+  for (unsigned i = 0; i < N; i++) {
+    ck_assert_int_eq(frames[i].result, i < 3 ? 0 : -ENOBUFS);
+  }
+  struct seen *s = seen_new();
+  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 3);
+  for (unsigned i = 0; i < 3; i++) {
+    ck_assert_uint_eq(s->ts[i], i);
+    ck_assert_mem_eq(s->data[i], data[i], sizeof(data[i]));
+  }
   bn_link_close(a);
   bn_link_close(b);
 }
@@ -339,6 +435,9 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, both_directions_are_independent);
   tcase_add_test(tc, full_queue_reports_enobufs_and_drops);
   tcase_add_test(tc, frame_size_limits);
+  tcase_add_test(tc, send_batch_without_op_sends_every_frame_in_order);
+  tcase_add_test(tc, send_batch_bad_frame_sizes_fail_alone);
+  tcase_add_test(tc, send_batch_full_queue_drops_the_rest);
   tcase_add_test(tc, poll_times_out_empty);
   tcase_add_test(tc, wake_before_poll_makes_the_next_poll_return);
   tcase_add_test(tc, wake_ends_a_blocked_poll_in_another_thread);
