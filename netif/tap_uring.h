@@ -39,7 +39,10 @@ void tap_uring_close(tap_uring *r);
  * each started only after the one before it was written whole, so the frames
  * reach the device in order; a failed write cancels the ones after it.
  * Sets each frame's result as bn_link_send() would: 0 written whole,
- * -ENOBUFS the device's queue was full (dropped), -EIO a short write,
+ * -ENOBUFS the device's queue was full (dropped; on a descriptor that can
+ * report room, as a socket can, io_uring waits for room instead; a TAP's
+ * writes never wait: its send buffer is unlimited unless TUNSETSNDBUF sets
+ * one), -EIO a short write,
  * -ECANCELED not tried because an earlier frame of the batch failed,
  * another -errno from the device.
  * @param fd  a non-blocking descriptor that takes one frame per write (a TAP)
