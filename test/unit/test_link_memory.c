@@ -166,6 +166,27 @@ START_TEST(frame_size_limits)
 }
 END_TEST
 
+/* The frames of a batch: frames[i] holds lens[i] bytes filled with tag i,
+ * timestamp i, and a result no call gives. */
+static uint8_t batch_data[MAX_SEEN][BN_LINK_MAX_FRAME + 1];
+
+static void make_batch(bn_link_frame *frames, const size_t *lens, size_t n)
+{
+  ck_assert_uint_le(n, MAX_SEEN);
+  for (size_t i = 0; i < n; i++) {
+    fill(batch_data[i], lens[i], (unsigned)i);
+    frames[i] = (bn_link_frame){ .data = batch_data[i], .len = lens[i], .ts_ns = i, .result = 12345 };
+  }
+}
+
+/* The k-th frame the receiver saw is f: bytes and timestamp. */
+static void expect_seen(const struct seen *s, int k, const bn_link_frame *f)
+{
+  ck_assert_uint_eq(s->len[k], f->len);
+  ck_assert_uint_eq(s->ts[k], f->ts_ns);
+  ck_assert_mem_eq(s->data[k], f->data, f->len);
+}
+
 /* bn_link_send_batch() on a link without a send_batch op (the memory link):
  * one bn_link_send() per frame, in order, one result per frame. */
 START_TEST(send_batch_without_op_sends_every_frame_in_order)
@@ -173,24 +194,16 @@ START_TEST(send_batch_without_op_sends_every_frame_in_order)
   bn_link *a, *b;
   ck_assert_int_eq(bn_link_memory_pair(16, &a, &b), 0);
   ck_assert_ptr_null(a->ops->send_batch);
-  enum { N = 10 };
-  static uint8_t data[N][BN_LINK_MAX_FRAME];
+  static const size_t lens[] = { 1, 161, 262, 363, 60, 1500, 14, 999, 1024, BN_LINK_MAX_FRAME };
+  enum { N = sizeof(lens) / sizeof(lens[0]) };
   bn_link_frame frames[N];
-  for (unsigned i = 0; i < N; i++) {
-    size_t len = i == 0 ? 1 : i == N - 1 ? BN_LINK_MAX_FRAME : 60 + i * 101;
-    fill(data[i], len, i);
-    frames[i] = (bn_link_frame){ .data = data[i], .len = len, .ts_ns = 500u + i, .result = 12345 };
-  }
+  make_batch(frames, lens, N);
   ck_assert_uint_eq(bn_link_send_batch(a, frames, N), N);
-  for (unsigned i = 0; i < N; i++) {
-    ck_assert_int_eq(frames[i].result, 0);
-  }
   struct seen *s = seen_new();
   ck_assert_int_eq(bn_link_poll(b, record, s, 0), N);
-  for (unsigned i = 0; i < N; i++) {
-    ck_assert_uint_eq(s->len[i], frames[i].len);
-    ck_assert_uint_eq(s->ts[i], 500u + i);
-    ck_assert_mem_eq(s->data[i], data[i], frames[i].len);
+  for (int i = 0; i < N; i++) {
+    ck_assert_int_eq(frames[i].result, 0);
+    expect_seen(s, i, &frames[i]);
   }
   /* an empty batch sends nothing */
   ck_assert_uint_eq(bn_link_send_batch(a, frames, 0), 0);
@@ -206,15 +219,10 @@ START_TEST(send_batch_bad_frame_sizes_fail_alone)
 {
   bn_link *a, *b;
   ck_assert_int_eq(bn_link_memory_pair(16, &a, &b), 0);
-  enum { N = 5 };
-  static uint8_t data[N][BN_LINK_MAX_FRAME + 1];
-  static const size_t lens[N] = { 100, 0, 1500, BN_LINK_MAX_FRAME + 1, 42 };
-  bn_link_frame frames[N];
-  for (unsigned i = 0; i < N; i++) {
-    fill(data[i], lens[i], i);
-    frames[i] = (bn_link_frame){ .data = data[i], .len = lens[i], .ts_ns = i, .result = 12345 };
-  }
-  ck_assert_uint_eq(bn_link_send_batch(a, frames, N), 3);
+  static const size_t lens[] = { 100, 0, 1500, BN_LINK_MAX_FRAME + 1, 42 };
+  bn_link_frame frames[5];
+  make_batch(frames, lens, 5);
+  ck_assert_uint_eq(bn_link_send_batch(a, frames, 5), 3);
   ck_assert_int_eq(frames[0].result, 0);
   ck_assert_int_eq(frames[1].result, -EMSGSIZE);
   ck_assert_int_eq(frames[2].result, 0);
@@ -222,12 +230,9 @@ START_TEST(send_batch_bad_frame_sizes_fail_alone)
   ck_assert_int_eq(frames[4].result, 0);
   struct seen *s = seen_new();
   ck_assert_int_eq(bn_link_poll(b, record, s, 0), 3);
-  static const unsigned sent[3] = { 0, 2, 4 };
-  for (unsigned k = 0; k < 3; k++) {
-    ck_assert_uint_eq(s->len[k], lens[sent[k]]);
-    ck_assert_uint_eq(s->ts[k], sent[k]);
-    ck_assert_mem_eq(s->data[k], data[sent[k]], lens[sent[k]]);
-  }
+  expect_seen(s, 0, &frames[0]);
+  expect_seen(s, 1, &frames[2]);
+  expect_seen(s, 2, &frames[4]);
   bn_link_close(a);
   bn_link_close(b);
 }
@@ -239,22 +244,17 @@ START_TEST(send_batch_full_queue_drops_the_rest)
 {
   bn_link *a, *b;
   ck_assert_int_eq(bn_link_memory_pair(3, &a, &b), 0);
-  enum { N = 5 };
-  static uint8_t data[N][64];
-  bn_link_frame frames[N];
-  for (unsigned i = 0; i < N; i++) {
-    fill(data[i], sizeof(data[i]), i);
-    frames[i] = (bn_link_frame){ .data = data[i], .len = sizeof(data[i]), .ts_ns = i, .result = 12345 };
-  }
-  ck_assert_uint_eq(bn_link_send_batch(a, frames, N), 3);
-  for (unsigned i = 0; i < N; i++) {
-    ck_assert_int_eq(frames[i].result, i < 3 ? 0 : -ENOBUFS);
-  }
+  static const size_t lens[] = { 64, 64, 64, 64, 64 };
+  bn_link_frame frames[5];
+  make_batch(frames, lens, 5);
+  ck_assert_uint_eq(bn_link_send_batch(a, frames, 5), 3);
   struct seen *s = seen_new();
   ck_assert_int_eq(bn_link_poll(b, record, s, 0), 3);
-  for (unsigned i = 0; i < 3; i++) {
-    ck_assert_uint_eq(s->ts[i], i);
-    ck_assert_mem_eq(s->data[i], data[i], sizeof(data[i]));
+  for (int i = 0; i < 5; i++) {
+    ck_assert_int_eq(frames[i].result, i < 3 ? 0 : -ENOBUFS);
+    if (i < 3) {
+      expect_seen(s, i, &frames[i]);
+    }
   }
   bn_link_close(a);
   bn_link_close(b);
