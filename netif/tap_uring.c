@@ -57,8 +57,18 @@ void tap_uring_close(tap_uring *r)
   }
 }
 
+/* 0 if a batch of n requests can be prepared: a ring that is not broken
+ * holds no request (run() takes and completes each batch whole). */
+static int room_for(tap_uring *r, size_t n)
+{
+  if (r->broken) {
+    return -EIO;
+  }
+  return io_uring_sq_space_left(&r->ring) >= n ? 0 : -EBUSY;
+}
+
 /* The next SQE, with user data i (the request's index in its batch). The
- * caller made sure there is room (see run()). */
+ * caller made sure there is room (room_for()). */
 static struct io_uring_sqe *next_sqe(tap_uring *r, size_t i)
 {
   struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
@@ -113,8 +123,9 @@ int tap_uring_write(tap_uring *r, int fd, bn_link_frame *frames, size_t n)
   if (n == 0 || n > TAP_URING_BATCH) {
     return -EINVAL;
   }
-  if (r->broken) {
-    return -EIO;
+  int rc = room_for(r, n);
+  if (rc < 0) {
+    return rc;
   }
   for (size_t i = 0; i < n; i++) {
     struct io_uring_sqe *sqe = next_sqe(r, i);
@@ -125,7 +136,7 @@ int tap_uring_write(tap_uring *r, int fd, bn_link_frame *frames, size_t n)
     io_uring_sqe_set_flags(sqe, i + 1 < n ? IOSQE_IO_LINK : 0);
   }
   int32_t res[TAP_URING_BATCH];
-  int rc = run(r, n, res);
+  rc = run(r, n, res);
   if (rc < 0) {
     return rc;
   }
@@ -147,8 +158,9 @@ int tap_uring_read(tap_uring *r, int fd, uint8_t *bufs, size_t buf_size, size_t 
   if (n == 0 || n > TAP_URING_BATCH || buf_size == 0 || buf_size > INT32_MAX) {
     return -EINVAL;
   }
-  if (r->broken) {
-    return -EIO;
+  int rc = room_for(r, n);
+  if (rc < 0) {
+    return rc;
   }
   for (size_t i = 0; i < n; i++) {
     struct io_uring_sqe *sqe = next_sqe(r, i);
@@ -158,7 +170,7 @@ int tap_uring_read(tap_uring *r, int fd, uint8_t *bufs, size_t buf_size, size_t 
      * frame is one. A hard link goes on whatever the result. */
     io_uring_sqe_set_flags(sqe, i + 1 < n ? IOSQE_IO_HARDLINK : 0);
   }
-  int rc = run(r, n, lens);
+  rc = run(r, n, lens);
   if (rc < 0) {
     return rc;
   }
