@@ -35,7 +35,7 @@ expect 2 "300\.1\.1\.1"          "$BN" run --tap "$BN_TAP" --ip 300.1.1.1
 expect 2 "01:00:00:00:00:01|mac" "$BN" run --tap "$BN_TAP" --mac 01:00:00:00:00:01
 expect 2 "nope"                  "$BN" run --tap "$BN_TAP" --app nope
 expect 2 "nosuch"                "$BN" --board nosuch info
-expect 2 "192\.0\.3\.1|gw|gateway" "$BN" run --tap "$BN_TAP" --ip 192.0.2.2/24 --gw 192.0.3.1
+expect 2 "198\.18\.0\.1|gw|gateway" "$BN" run --tap "$BN_TAP" --ip 192.0.2.2/24 --gw 198.18.0.1
 expect 2 "dhcp"                  "$BN" run --tap "$BN_TAP" --dhcp --ip 192.0.2.2/24
 expect 2 "dhcp-timeout"          "$BN" run --tap "$BN_TAP" --dhcp --dhcp-timeout 0
 expect 2 "70000|port"            "$BN" run --tap "$BN_TAP" --app echo --port 70000
