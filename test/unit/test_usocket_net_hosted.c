@@ -129,42 +129,35 @@ START_TEST(net_hosted_connect_nonblock)
 END_TEST
 
 /*
- * tests/net_hosted/connect_timeout.py, first case: test(addr, 0, EINPROGRESS)
- * Checks: connect() with timeout 0 to an address that never answers raises
- * EINPROGRESS (prints True).
- * Port: the original uses 1.1.1.1:8000 (an internet host that drops the
- * SYN); here 192.0.2.1:8000 on the memory link, which never answers ARP.
+ * tests/net_hosted/connect_timeout.py: test(addr, timeout, expected errno),
+ * run with timeout 0 (EINPROGRESS) and 1 s (ETIMEDOUT, 110); each prints
+ * True when connect() raises the expected errno.
+ * Port: the original connects to port 8000 of a public internet host that
+ * drops the SYN; here 192.0.2.1:8000 on the memory link, which never
+ * answers ARP. MicroPython on lwIP raises ETIMEDOUT for a timeout > 0 since
+ * micropython/micropython PR #15223 ("extmod/modlwip: Make socket.connect
+ * raise ETIMEDOUT on non-zero timeout", 2024); before it, EINPROGRESS.
  */
-START_TEST(net_hosted_connect_timeout_zero)
+static void connect_timeout_case(long timeout_ms, int expected_errno)
 {
   start_stack();
   usocket *s = tcp();
-  ck_assert_int_eq(usocket_settimeout(s, 0), 0);
+  ck_assert_int_eq(usocket_settimeout(s, timeout_ms), 0);
   usocket_addr a = resolve(NOWHERE, 8000);
-  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_EINPROGRESS);
+  ck_assert_int_eq(usocket_connect(s, &a), -expected_errno);
   ck_assert_int_eq(usocket_close(s), 0);
   usocket_free(s);
 }
+
+START_TEST(net_hosted_connect_timeout_zero)
+{
+  connect_timeout_case(0, USOCKET_EINPROGRESS);
+}
 END_TEST
 
-/*
- * tests/net_hosted/connect_timeout.py, second case: test(addr, 1, ETIMEDOUT)
- * Checks: connect() with a 1 s timeout to an address that never answers
- * raises ETIMEDOUT (prints True for errno == ETIMEDOUT, 110).
- * Port: 192.0.2.1:8000 on the memory link instead of 1.1.1.1:8000.
- * MicroPython on lwIP raises ETIMEDOUT here since micropython/micropython
- * PR #15223 ("extmod/modlwip: Make socket.connect raise ETIMEDOUT on
- * non-zero timeout", 2024); before it, modlwip raised EINPROGRESS.
- */
 START_TEST(net_hosted_connect_timeout_one_second)
 {
-  start_stack();
-  usocket *s = tcp();
-  ck_assert_int_eq(usocket_settimeout(s, 1000), 0);
-  usocket_addr a = resolve(NOWHERE, 8000);
-  ck_assert_int_eq(usocket_connect(s, &a), -USOCKET_ETIMEDOUT);
-  ck_assert_int_eq(usocket_close(s), 0);
-  usocket_free(s);
+  connect_timeout_case(1000, USOCKET_ETIMEDOUT);
 }
 END_TEST
 
