@@ -131,19 +131,18 @@ ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr 
   if (buf == NULL && len > 0) {
     return -USOCKET_EINVAL;
   }
+  long timeout = us_timeout(s);
+  if (timeout == 0 || (flags & USOCKET_MSG_DONTWAIT)) {
+    dontwait = true;
+  }
   if (s->type == USOCKET_SOCK_STREAM) {
     us_state st = us_refresh_state(s);
-    bool nowait = dontwait || us_timeout(s) == 0 || (flags & USOCKET_MSG_DONTWAIT);
-    if (st == US_LISTENING || ((st == US_NEW || st == US_CONNECTING) && !nowait)) {
+    if (st == US_LISTENING || ((st == US_NEW || st == US_CONNECTING) && !dontwait)) {
       return -USOCKET_ENOTCONN;
     }
     if (st == US_NEW || st == US_CONNECTING) {
       return -USOCKET_EAGAIN; /* modlwip lwip_tcp_receive(): nothing received yet */
     }
-  }
-  long timeout = us_timeout(s);
-  if (timeout == 0 || (flags & USOCKET_MSG_DONTWAIT)) {
-    dontwait = true;
   }
   us_deadline d;
   us_deadline_set(&d, timeout);
