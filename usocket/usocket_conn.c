@@ -77,47 +77,92 @@ int usocket_listen(usocket *s, int backlog)
   return rc;
 }
 
-/* Takes one connection off the accept queue. 1: got one (*out set),
- * 0: nothing queued, < 0: error. */
-static int accept_one(usocket *s, usocket **out, usocket_addr *peer)
+/* 1 if a connection taken off lwIP's accept queue is still alive; then it
+ * keeps (again) its place in the listener's backlog, which netconn_accept()
+ * gave up, so that the backlog counts it until accept() returns it. */
+static bool hold_unaccepted(struct netconn *nc)
 {
-  struct netconn *nc = NULL;
-  pthread_mutex_lock(&s->rx_mu);
-  err_t err = netconn_accept(s->conn, &nc);
-  pthread_mutex_unlock(&s->rx_mu);
-  if (err == ERR_WOULDBLOCK) {
-    return 0;
-  }
-  if (err == ERR_ABRT || err == ERR_MEM || err == ERR_RST || err == ERR_CLSD) {
-    /* lwIP queued an aborted connection (out of pcbs/netconns): skip it. */
-    return err == ERR_CLSD ? -USOCKET_EINVAL : 0;
-  }
-  if (err != ERR_OK) {
-    return us_err(err);
-  }
-  usocket *c = us_wrap(nc, s->af, USOCKET_SOCK_STREAM, US_CONNECTED);
-  if (c == NULL) {
-    netconn_delete(nc);
-    return -USOCKET_ENOMEM;
-  }
-  /* Registered first, so a reset from now on is seen by the callback; one
-   * that came earlier left the netconn without a pcb: drop it. */
-  ip_addr_t ip;
-  u16_t port = 0;
   LOCK_TCPIP_CORE();
   bool alive = nc->pcb.tcp != NULL;
   if (alive) {
+    tcp_backlog_delayed(nc->pcb.tcp);
+  }
+  UNLOCK_TCPIP_CORE();
+  return alive;
+}
+
+int us_accept_fill_locked(usocket *s)
+{
+  for (;;) {
+    if (s->acc_nc != NULL) {
+      LOCK_TCPIP_CORE();
+      bool alive = s->acc_nc->pcb.tcp != NULL;
+      UNLOCK_TCPIP_CORE();
+      if (alive) {
+        return 1;
+      }
+      netconn_delete(s->acc_nc); /* reset by the peer while it waited */
+      s->acc_nc = NULL;
+    }
+    struct netconn *nc = NULL;
+    err_t err = netconn_accept(s->conn, &nc);
+    if (err == ERR_WOULDBLOCK) {
+      return 0;
+    }
+    if (err == ERR_ABRT || err == ERR_MEM || err == ERR_RST) {
+      continue; /* the marker of a connection lwIP aborted (out of pcbs or netconns) */
+    }
+    if (err == ERR_CLSD) {
+      return -USOCKET_EINVAL;
+    }
+    if (err != ERR_OK) {
+      return us_err(err);
+    }
+    if (hold_unaccepted(nc)) {
+      s->acc_nc = nc;
+    } else {
+      netconn_delete(nc); /* reset (or aborted) before accept: never returned */
+    }
+  }
+}
+
+/* Takes the next live connection off the accept queue. 1: got one (*out
+ * set), 0: nothing queued, < 0: error. */
+static int accept_one(usocket *s, usocket **out, usocket_addr *peer)
+{
+  pthread_mutex_lock(&s->rx_mu);
+  int rc = us_accept_fill_locked(s);
+  struct netconn *nc = s->acc_nc;
+  s->acc_nc = NULL;
+  pthread_mutex_unlock(&s->rx_mu);
+  if (rc <= 0) {
+    return rc;
+  }
+  usocket *c = us_wrap(nc, s->af, USOCKET_SOCK_STREAM, US_CONNECTED);
+  if (c == NULL) {
+    us_reset_unaccepted(nc);
+    return -USOCKET_ENOMEM;
+  }
+  /* Registered first, so a reset from now on is seen by the callback; one
+   * that came since the fill left the netconn without a pcb: then the socket
+   * is returned and reports the reset, as modlwip's accepted socket does. */
+  ip_addr_t ip;
+  u16_t port = 0;
+  ip_addr_set_zero(&ip);
+  LOCK_TCPIP_CORE();
+  if (nc->pcb.tcp != NULL) {
+    tcp_backlog_accepted(nc->pcb.tcp);
     ip_addr_copy(ip, nc->pcb.tcp->remote_ip);
     port = nc->pcb.tcp->remote_port;
   }
+  err_t pending = nc->pending_err;
   UNLOCK_TCPIP_CORE();
-  if (!alive) {
-    usocket_free(c);
-    return 0;
-  }
   pthread_mutex_lock(&us_mu);
   c->timeout_ms = s->timeout_ms;
   us_addr_format(&ip, port, &c->peer);
+  if (pending != ERR_OK) {
+    us_set_conn_err_locked(c, -us_err(pending));
+  }
   pthread_mutex_unlock(&us_mu);
   if (peer != NULL) {
     *peer = c->peer;

@@ -73,24 +73,10 @@ void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
   us_init();
   pthread_mutex_lock(&us_mu);
   usocket *s = lookup_locked(conn);
-  if (s != NULL) {
-    switch (evt) {
-    case NETCONN_EVT_RCVPLUS:
-      s->rcvevent++;
-      break;
-    case NETCONN_EVT_RCVMINUS:
-      s->rcvevent--;
-      break;
-    case NETCONN_EVT_ERROR:
-      /* err_tcp() stored the error before signalling (tcpip thread, core
-       * locked): remember it for send/connect/poll. */
-      if (conn->pending_err != ERR_OK) {
-        us_set_conn_err_locked(s, -us_err(conn->pending_err));
-      }
-      break;
-    default:
-      break;
-    }
+  if (s != NULL && evt == NETCONN_EVT_ERROR && conn->pending_err != ERR_OK) {
+    /* err_tcp() stored the error before signalling (tcpip thread, core
+     * locked): remember it for send/recv/connect/poll. */
+    us_set_conn_err_locked(s, -us_err(conn->pending_err));
   }
   if (evt == NETCONN_EVT_RCVMINUS || evt == NETCONN_EVT_SENDMINUS) {
     pthread_mutex_unlock(&us_mu);
@@ -120,12 +106,30 @@ int us_conn_err(usocket *s)
   return err;
 }
 
+int us_conn_err_reported(usocket *s, us_reported *reported)
+{
+  pthread_mutex_lock(&us_mu);
+  int err = s->conn_err;
+  *reported = s->reported;
+  pthread_mutex_unlock(&us_mu);
+  return err;
+}
+
 int us_report_err(usocket *s, int err)
 {
   pthread_mutex_lock(&us_mu);
-  s->err_badf = true;
+  s->reported = US_REPORTED_BADF;
   pthread_mutex_unlock(&us_mu);
   return -err;
+}
+
+void us_wake_all(void)
+{
+  us_init();
+  pthread_mutex_lock(&us_mu);
+  us_gen++;
+  wake_locked(NULL);
+  pthread_mutex_unlock(&us_mu);
 }
 
 usocket *us_wrap(struct netconn *conn, int af, int type, us_state state)
@@ -175,6 +179,16 @@ static struct netconn *detach_locked(usocket *s)
   return conn;
 }
 
+void us_reset_unaccepted(struct netconn *nc)
+{
+  LOCK_TCPIP_CORE();
+  if (nc->pcb.tcp != NULL) {
+    tcp_abort(nc->pcb.tcp); /* err_tcp() clears nc->pcb.tcp */
+  }
+  UNLOCK_TCPIP_CORE();
+  netconn_delete(nc);
+}
+
 static void release_conn(usocket *s, struct netconn *conn)
 {
   /* No user is left, so nobody else touches the buffers. */
@@ -186,27 +200,16 @@ static void release_conn(usocket *s, struct netconn *conn)
     netbuf_delete(s->rx_nb);
     s->rx_nb = NULL;
   }
-  if (conn != NULL && sys_mbox_valid(&conn->acceptmbox)) {
-    /* lwIP 2.1.3 (FULLDUPLEX) asserts in netconn_drain() on connections
-     * still queued on a deleted listener: accept them here and reset them
-     * (modlwip's lwip_socket_free_incoming() aborts them too). */
-    struct netconn *nc;
-    while (netconn_accept(conn, &nc) == ERR_OK) {
-      LOCK_TCPIP_CORE();
-      if (nc->pcb.tcp != NULL) {
-        tcp_abort(nc->pcb.tcp);
-      }
-      UNLOCK_TCPIP_CORE();
-      netconn_delete(nc);
-    }
+  if (s->acc_nc != NULL) {
+    /* Like the connections still in lwIP's accept queue, which
+     * netconn_delete() resets (modlwip's lwip_socket_free_incoming() aborts
+     * its queued ones too). */
+    us_reset_unaccepted(s->acc_nc);
+    s->acc_nc = NULL;
   }
   if (conn != NULL) {
     /* A blocking close lets lwIP finish it (FIN, or RST if data is unread). */
     netconn_set_nonblocking(conn, 0);
-    /* lwIP 2.1.3's netconn_delete() skips the close when the receive side
-     * was shut down before (at the peer's FIN it marks the mailboxes
-     * invalid, as if prepare_delete had run): close explicitly first. */
-    netconn_prepare_delete(conn);
     netconn_delete(conn);
   }
 }
@@ -224,7 +227,7 @@ int us_enter(usocket *s)
     return -USOCKET_EINVAL;
   }
   pthread_mutex_lock(&us_mu);
-  if (s->closed || s->err_badf) {
+  if (s->closed || s->reported == US_REPORTED_BADF) {
     pthread_mutex_unlock(&us_mu);
     return -USOCKET_EBADF;
   }

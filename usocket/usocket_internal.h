@@ -35,6 +35,18 @@ typedef enum us_state {
   US_DGRAM,        /**< UDP or RAW */
 } us_state;
 
+/**
+ * How far a TCP connection's error has been reported, as modlwip's state
+ * after an error: not yet (its state is the lwIP error), ECONNRESET raised by
+ * a receive (STATE_PEER_RST_HANDLED: reads give EOF from then on), or raised
+ * otherwise (_ERR_BADF: every call gives EBADF, poll POLLNVAL).
+ */
+typedef enum us_reported {
+  US_REPORTED_NOT,
+  US_REPORTED_RST_HANDLED,
+  US_REPORTED_BADF,
+} us_reported;
+
 struct usocket {
   /* Set at creation, then read-only. */
   int af, type;
@@ -47,14 +59,17 @@ struct usocket {
   uint16_t rx_off;
   struct netbuf *rx_nb;     /* UDP/RAW: one datagram */
   bool rx_eof;              /* TCP: the peer's FIN was reached */
+  /* Listener: the next connection, taken off lwIP's accept queue (which also
+   * holds markers of connections lwIP aborted) and alive when last looked at;
+   * it keeps its place in the backlog until accept() returns it. */
+  struct netconn *acc_nc;
   /* Send side: one writer at a time on the netconn. */
   pthread_mutex_t tx_mu;
   /* Guarded by us_mu. */
   us_state state;
   long timeout_ms;          /* USOCKET_TIMEOUT_NONE, 0 or > 0 */
   int conn_err;             /* errno of a failed connection, 0 if none */
-  bool err_badf;            /* the error was reported by send/recv: EBADF now */
-  int rcvevent;             /* listener: connections lwIP has queued */
+  us_reported reported;     /* how far conn_err has been reported */
   usocket_addr peer;        /* TCP: the connected peer */
   int users;                /* calls in progress on the socket */
   bool closed;              /* usocket_close() was called */
@@ -116,7 +131,10 @@ void us_addr_format(const ip_addr_t *ip, u16_t port, usocket_addr *out);
 void us_set_conn_err_locked(usocket *s, int err);
 /** The recorded connection error (positive errno, 0 if none). */
 int us_conn_err(usocket *s);
-/** Reports a connection error as send()/recv() do: once, then EBADF. */
+/** The recorded connection error and how far it has been reported. */
+int us_conn_err_reported(usocket *s, us_reported *reported);
+/** Reports a connection error as send()/sendall()/sendto() do (modlwip's
+ * lwip_socket_check_connected()): this once, then EBADF. Returns -err. */
 int us_report_err(usocket *s, int err);
 
 /** TCP: refreshes US_CONNECTING from lwIP; returns the state after. */
@@ -125,8 +143,10 @@ us_state us_refresh_state(usocket *s);
 /**
  * Receives once (internal to recv/recvfrom/read...): waits per the socket's
  * timeout unless dontwait. Returns bytes (> 0), 0 at EOF, -USOCKET_EAGAIN
- * when it would block, or another negative errno. A connection error is
- * returned as is (the caller decides how it is reported).
+ * when it would block, or another negative errno. TCP, as modlwip's
+ * lwip_tcp_receive(): data queued before a connection error is returned
+ * first; then the error, once (ECONNRESET leaves the socket giving EOF, any
+ * other error EBADF).
  */
 ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr *from,
                      bool dontwait);
@@ -139,5 +159,20 @@ ssize_t us_dgram_send(usocket *s, const void *buf, size_t len, const ip_addr_t *
 
 /** Readiness of s for poll (revents, ERR/HUP/NVAL included). */
 unsigned us_poll_one(usocket *s, unsigned events);
+
+/**
+ * Listener: makes s->acc_nc the next live connection lwIP has queued, if any,
+ * dropping the markers of aborted connections and connections reset before
+ * accept (under rx_mu). Returns 1 if s->acc_nc is set, 0 if nothing is
+ * queued, or a negative errno.
+ */
+int us_accept_fill_locked(usocket *s);
+
+/** Resets a connection lwIP queued on a listener that will never be
+ * accepted, and frees its netconn. */
+void us_reset_unaccepted(struct netconn *nc);
+
+/** Wakes every thread waiting in us_wait() (an event not tied to a socket). */
+void us_wake_all(void);
 
 #endif /* USOCKET_INTERNAL_H */

@@ -18,40 +18,43 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 
+/* TCP: records an error lwIP returned for the connection (once). */
+static void record_conn_err(usocket *s, int err)
+{
+  pthread_mutex_lock(&us_mu);
+  us_set_conn_err_locked(s, err);
+  pthread_mutex_unlock(&us_mu);
+}
+
 /* Fills the receive buffer if it is empty (under rx_mu). Returns 0 when
- * something is there to report (data, EOF or an error in *err), -EAGAIN when
- * lwIP has nothing. */
+ * something is there to report: data, EOF, or an error (in *err; for TCP it
+ * is also the recorded connection error). -EAGAIN when lwIP has nothing. */
 static int rx_fill_locked(usocket *s, int *err)
 {
   *err = 0;
   if (s->type == USOCKET_SOCK_STREAM) {
-    if (s->rx_p != NULL || s->rx_eof) {
+    if (s->rx_p != NULL) {
       return 0;
     }
-    struct pbuf *p = NULL;
-    err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &p, NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
-    if (e == ERR_OK && p != NULL) {
-      s->rx_p = p;
-      s->rx_off = 0;
-      return 0;
-    }
-    if (e == ERR_CLSD || (e == ERR_OK && p == NULL)) {
-      s->rx_eof = true;
-      return 0;
-    }
-    if (e == ERR_WOULDBLOCK) {
-      int cerr = us_conn_err(s);
-      if (cerr != 0) {
-        *err = cerr;
+    if (!s->rx_eof) {
+      struct pbuf *p = NULL;
+      err_t e = netconn_recv_tcp_pbuf_flags(s->conn, &p, NETCONN_DONTBLOCK | NETCONN_NOAUTORCVD);
+      if (e == ERR_OK && p != NULL) {
+        s->rx_p = p;
+        s->rx_off = 0;
         return 0;
       }
-      return -USOCKET_EAGAIN;
+      if (e == ERR_CLSD || (e == ERR_OK && p == NULL)) {
+        s->rx_eof = true;
+      } else if (e != ERR_WOULDBLOCK) {
+        /* lwIP's pending error (ERR_RST ...), handed out once; after it
+         * ERR_CONN (kept only if nothing was recorded before). */
+        record_conn_err(s, -us_err(e));
+      }
     }
-    *err = e == ERR_CONN && us_conn_err(s) != 0 ? us_conn_err(s) : -us_err(e);
-    pthread_mutex_lock(&us_mu);
-    us_set_conn_err_locked(s, *err);
-    pthread_mutex_unlock(&us_mu);
-    return 0;
+    /* A reset after the FIN still counts (modlwip: state ERR_RST). */
+    *err = us_conn_err(s);
+    return (*err != 0 || s->rx_eof) ? 0 : -USOCKET_EAGAIN;
   }
   if (s->rx_nb != NULL) {
     return 0;
@@ -100,7 +103,7 @@ static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usoc
       s->rx_off = 0;
       int err;
       /* EOF or an error found here stays recorded for the next call. */
-      if (n == len || rx_fill_locked(s, &err) < 0 || err != 0 || s->rx_p == NULL) {
+      if (n == len || rx_fill_locked(s, &err) < 0 || s->rx_p == NULL) {
         break;
       }
     }
@@ -123,6 +126,22 @@ static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usoc
     s->rx_nb = NULL;
   }
   return (ssize_t)n;
+}
+
+/* TCP, nothing queued: what a receive gives at the end of the data, as
+ * modlwip's lwip_tcp_receive(): a connection error once (ECONNRESET leaves
+ * the socket at EOF, STATE_PEER_RST_HANDLED; any other error makes it EBADF),
+ * else EOF once the peer closed or the reset was reported. */
+static ssize_t tcp_end(usocket *s, int err)
+{
+  pthread_mutex_lock(&us_mu);
+  ssize_t n = 0;
+  if (err != 0 && s->reported == US_REPORTED_NOT) {
+    s->reported = err == USOCKET_ECONNRESET ? US_REPORTED_RST_HANDLED : US_REPORTED_BADF;
+    n = -err;
+  }
+  pthread_mutex_unlock(&us_mu);
+  return n;
 }
 
 ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr *from,
@@ -153,10 +172,12 @@ ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr 
     size_t done = 0;
     pthread_mutex_lock(&s->rx_mu);
     int rc = rx_fill_locked(s, &err);
-    if (rc == 0 && err == 0) {
-      n = rx_take_locked(s, buf, len, flags, from, &done);
+    if (rc < 0) {
+      n = rc;
+    } else if (s->type == USOCKET_SOCK_STREAM) {
+      n = s->rx_p != NULL ? rx_take_locked(s, buf, len, flags, from, &done) : tcp_end(s, err);
     } else {
-      n = rc < 0 ? rc : -err;
+      n = err == 0 ? rx_take_locked(s, buf, len, flags, from, &done) : -err;
     }
     pthread_mutex_unlock(&s->rx_mu);
     if (done > 0) {
@@ -184,9 +205,6 @@ ssize_t usocket_recvfrom(usocket *s, void *buf, size_t len, int flags, usocket_a
     return rc;
   }
   ssize_t n = us_recv_once(s, buf, len, flags, from, false);
-  if (n < 0 && s->type == USOCKET_SOCK_STREAM && us_conn_err(s) == -n) {
-    n = us_report_err(s, (int)-n); /* modlwip: reported once, then EBADF */
-  }
   us_leave(s);
   return n;
 }
@@ -353,6 +371,54 @@ ssize_t usocket_sendto(usocket *s, const void *buf, size_t len, const usocket_ad
   return n;
 }
 
+/* A connected (or failed) TCP socket's readiness, modlwip's
+ * lwip_socket_ioctl(MP_STREAM_POLL) state by state:
+ * - reset, not yet reported (ERR_RST): POLLERR|POLLHUP, and POLLIN and POLLOUT
+ *   if asked (a recv returns queued data or raises; a send raises);
+ * - reset reported by a receive (STATE_PEER_RST_HANDLED): POLLHUP, and
+ *   POLLIN if asked (a recv gives EOF);
+ * - another error: POLLERR, and POLLIN if data is still queued;
+ * - the peer closed (STATE_PEER_CLOSED): POLLIN and POLLOUT if asked;
+ * - else POLLIN if data is queued, POLLOUT if the send buffer has room. */
+static unsigned tcp_poll_connected(usocket *s, unsigned events)
+{
+  int err = 0;
+  bool data = false, eof = false;
+  pthread_mutex_lock(&s->rx_mu);
+  if (rx_fill_locked(s, &err) == 0) {
+    data = s->rx_p != NULL;
+    eof = s->rx_eof;
+  }
+  pthread_mutex_unlock(&s->rx_mu);
+  us_reported reported;
+  err = us_conn_err_reported(s, &reported);
+  bool reset = err == USOCKET_ECONNRESET;
+  unsigned ready = 0;
+  if (data || reset || (eof && err == 0)) {
+    ready |= events & USOCKET_POLLIN;
+  }
+  if (reset && reported == US_REPORTED_RST_HANDLED) {
+    ready |= USOCKET_POLLHUP;
+  } else if (reset) {
+    ready |= (events & USOCKET_POLLOUT) | USOCKET_POLLERR | USOCKET_POLLHUP;
+  } else if (err != 0) {
+    ready |= USOCKET_POLLERR;
+  } else if (eof) {
+    ready |= events & USOCKET_POLLOUT; /* modlwip: the peer closed reads and writes */
+  } else if (events & USOCKET_POLLOUT) {
+    LOCK_TCPIP_CORE();
+    bool room = s->conn->pcb.tcp != NULL && tcp_sndbuf(s->conn->pcb.tcp) > 0;
+    if (!room) {
+      netconn_set_flags(s->conn, NETCONN_FLAG_CHECK_WRITESPACE);
+    }
+    UNLOCK_TCPIP_CORE();
+    if (room) {
+      ready |= USOCKET_POLLOUT;
+    }
+  }
+  return ready;
+}
+
 unsigned us_poll_one(usocket *s, unsigned events)
 {
   if (us_enter(s) < 0) {
@@ -379,48 +445,21 @@ unsigned us_poll_one(usocket *s, unsigned events)
     ready |= USOCKET_POLLHUP | (events & USOCKET_POLLOUT);
     break;
   case US_LISTENING:
-    pthread_mutex_lock(&us_mu);
-    if ((events & USOCKET_POLLIN) && s->rcvevent > 0) {
-      ready |= USOCKET_POLLIN;
+    if (events & USOCKET_POLLIN) {
+      pthread_mutex_lock(&s->rx_mu);
+      if (us_accept_fill_locked(s) > 0) {
+        ready |= USOCKET_POLLIN; /* a live connection, not the marker of an aborted one */
+      }
+      pthread_mutex_unlock(&s->rx_mu);
     }
-    pthread_mutex_unlock(&us_mu);
     break;
   case US_CONNECTING:
     break;
   case US_CONNECTED:
-  case US_FAILED: {
-    int err = 0;
-    bool data = false, eof = false;
-    pthread_mutex_lock(&s->rx_mu);
-    if (rx_fill_locked(s, &err) == 0) {
-      data = s->rx_p != NULL;
-      eof = s->rx_eof;
-    }
-    pthread_mutex_unlock(&s->rx_mu);
-    int cerr = us_conn_err(s);
-    if (data || (eof && cerr == 0)) { /* modlwip: an error state has no RD */
-      ready |= events & USOCKET_POLLIN;
-    }
-    if (cerr == USOCKET_ECONNRESET) {
-      ready |= (events & USOCKET_POLLOUT) | USOCKET_POLLHUP;
-    } else if (cerr != 0) {
-      ready |= USOCKET_POLLERR;
-    } else if (eof) {
-      ready |= events & USOCKET_POLLOUT; /* modlwip: peer closed reads and writes */
-    } else if (events & USOCKET_POLLOUT) {
-      LOCK_TCPIP_CORE();
-      bool room = s->conn->pcb.tcp != NULL && tcp_sndbuf(s->conn->pcb.tcp) > 0;
-      if (!room) {
-        netconn_set_flags(s->conn, NETCONN_FLAG_CHECK_WRITESPACE);
-      }
-      UNLOCK_TCPIP_CORE();
-      if (room) {
-        ready |= USOCKET_POLLOUT;
-      }
-    }
+  case US_FAILED:
+    ready |= tcp_poll_connected(s, events);
     break;
-  }
-  default:
+    default:
     break;
   }
   us_leave(s);

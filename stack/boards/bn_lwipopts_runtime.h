@@ -30,10 +30,18 @@
 #define SO_REUSE                        1
 #endif
 
-/* One thread may recv on a socket while another sends on it (usocket's
- * contract): netconn needs full duplex, which needs a semaphore per thread.
- * Those semaphores come from stack/bn_thread_sem.c. */
-#define LWIP_NETCONN_FULLDUPLEX         1
+/* No LWIP_NETCONN_FULLDUPLEX. It lets threads block inside one netconn's
+ * mailboxes while another closes it; usocket never blocks inside lwIP (every
+ * netconn is non-blocking, its waits are its own) and closes a netconn only
+ * once no call is in progress on it, so it does not need it. And lwIP 2.1.3
+ * (and upstream master, 2026) with full duplex asserts "netconn marked
+ * closed" in netconn_drain() when accept_function() finds a listener's accept
+ * mailbox full and frees the new netconn: a connection flood against a full
+ * board aborted the process (test_flood.sh). Without it that path frees the
+ * netconn cleanly and lwIP resets the connection.
+ * A semaphore per thread (stack/bn_thread_sem.c) keeps API calls of
+ * different threads on one netconn from sharing its op_completed semaphore. */
+#define LWIP_NETCONN_FULLDUPLEX         0
 #define LWIP_NETCONN_SEM_PER_THREAD     1
 #ifndef __ASSEMBLER__
 struct sys_sem;
