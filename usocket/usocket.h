@@ -30,6 +30,13 @@
  *   another thread wakes a thread blocked in that socket's recv/accept/
  *   connect/send/poll, which returns -USOCKET_EBADF.
  * - The stack must be running (bn_stack_start()) before any call.
+ *
+ * Where usocket deviates from modlwip on purpose, one line each:
+ * - send()/sendall()/sendto() after recv() has raised ECONNRESET raise it once
+ *   more, then EBADF (modlwip looks the errno up outside its table there).
+ * - Blocking calls sleep until lwIP reports an event; modlwip polls every
+ *   millisecond. Results are the same, only the latency differs.
+ * - IPv4 only: AF_INET6 is accepted and stored, as on an IPv4-only port.
  */
 #ifndef BOARDNET_USOCKET_H
 #define BOARDNET_USOCKET_H
@@ -77,9 +84,13 @@ extern "C" {
  */
 #define USOCKET_NONE          (-10000)
 
-/* ---- getaddrinfo failures (MicroPython raises OSError with these) ---- */
-/** The name did not resolve (no answer, NXDOMAIN, DNS timeout). */
+/* ---- getaddrinfo failures: MicroPython raises OSError with these negative
+ * numbers, lwIP's err_t values (modlwip's lwip_getaddrinfo()) ---- */
+/** The name did not resolve: NXDOMAIN, a server error, or no answer after
+ * lwIP's retries (modlwip's -2 from its resolver callback). */
 #define USOCKET_GAI_NONAME    (-2)
+/** lwIP's ERR_VAL: no DNS server is configured (returned at once). */
+#define USOCKET_GAI_NOSERVER  (-6)
 /** lwIP's ERR_ARG: empty or over-long name, or resolver not available. */
 #define USOCKET_GAI_ARG       (-16)
 /** lwIP's ERR_MEM: no resources for the query. */
@@ -164,9 +175,11 @@ int usocket_socket(int af, int type, int proto, usocket **out);
  * af/type/proto/flags are accepted and ignored (MicroPython only warns).
  * Blocks until lwIP's resolver answers or gives up (its own retries bound it).
  * @param res receives the list; free it with usocket_freeaddrinfo()
- * @return 0; USOCKET_GAI_NONAME, USOCKET_GAI_ARG, USOCKET_GAI_MEM (the
- *         negative numbers MicroPython raises); -USOCKET_EINVAL for a NULL
- *         host/res or a port outside 0..65535; -USOCKET_ENOMEM.
+ * @return 0; USOCKET_GAI_NOSERVER (-6) at once when the board has no DNS
+ *         server; USOCKET_GAI_NONAME (-2) when the name does not resolve;
+ *         USOCKET_GAI_ARG, USOCKET_GAI_MEM (the negative numbers MicroPython
+ *         raises); -USOCKET_EINVAL for a NULL host/res or a port outside
+ *         0..65535; -USOCKET_ENOMEM.
  */
 int usocket_getaddrinfo(const char *host, int port, int af, int type, int proto, int flags,
                         usocket_addrinfo **res);
@@ -207,7 +220,10 @@ int usocket_bind(usocket *s, const usocket_addr *addr);
  * socket.listen([backlog]). USOCKET_BACKLOG_DEFAULT = MicroPython's default
  * (2); a negative backlog counts as 0 (lwIP then allows 1); at most 255.
  * Connections beyond the backlog are not accepted by lwIP (their SYNs are
- * dropped until accept() makes room).
+ * dropped until accept() makes room). Half-open connections (SYN received,
+ * handshake not completed) count too: a backlog full of them refuses new
+ * connections until lwIP's SYN_RCVD timeout (about 20 s) frees it, as on
+ * the board.
  * @return 0; -USOCKET_EOPNOTSUPP not a TCP socket; -USOCKET_EINVAL already
  *   connected; -USOCKET_ENOMEM no listening pcb left; -USOCKET_EADDRINUSE;
  *   -USOCKET_EBADF closed.
@@ -216,8 +232,10 @@ int usocket_listen(usocket *s, int backlog);
 
 /**
  * socket.accept(). The new socket inherits the listener's timeout. A queued
- * connection that was reset (or aborted) before accept() is dropped and
- * never returned.
+ * connection that was reset before accept(), and the entries lwIP queues for
+ * connections it aborted (out of pcbs or netconns), are dropped all at once
+ * and never returned: accept() returns the next live connection, and poll
+ * reports POLLIN on the listener only for one.
  * @param client receives the new socket (free it with usocket_free())
  * @param peer   receives the peer's (ip, port); may be NULL
  * @return 0; -USOCKET_EAGAIN non-blocking and nothing pending;
@@ -251,8 +269,9 @@ int usocket_connect(usocket *s, const usocket_addr *addr);
  * @return bytes queued; -USOCKET_EAGAIN non-blocking and no room;
  *   -USOCKET_ETIMEDOUT; -USOCKET_ENOTCONN not connected; -USOCKET_ECONNRESET
  *   / -USOCKET_ECONNABORTED connection failed (reported once, then
- *   -USOCKET_EBADF as MicroPython); -USOCKET_ENOMEM/-USOCKET_ENOBUFS no
- *   memory; -USOCKET_EBADF closed.
+ *   -USOCKET_EBADF as MicroPython: the socket is done, poll gives
+ *   POLLNVAL); -USOCKET_ENOMEM/-USOCKET_ENOBUFS no memory; -USOCKET_EBADF
+ *   closed.
  */
 ssize_t usocket_send(usocket *s, const void *buf, size_t len);
 
@@ -268,9 +287,12 @@ int usocket_sendall(usocket *s, const void *buf, size_t len);
 
 /**
  * socket.recv(bufsize[, flags]). TCP: returns what is available (at least 1
- * byte), 0 at the peer's orderly close (EOF). Data that arrived before a
- * reset stays readable; the error (-USOCKET_ECONNRESET) comes once it is
- * drained, then -USOCKET_EBADF. UDP: one datagram, truncated to bufsize.
+ * byte), 0 at the peer's orderly close (EOF). After a peer's reset, as
+ * modlwip (since micropython #18547): the data that arrived before it stays
+ * readable; once it is drained recv raises -USOCKET_ECONNRESET once, and
+ * from then on returns 0 (EOF) every time, blocking or not (modlwip's
+ * STATE_PEER_RST_HANDLED). Any other connection error is raised once, then
+ * -USOCKET_EBADF. UDP: one datagram, truncated to bufsize.
  * flags: USOCKET_MSG_PEEK (leave the data queued), USOCKET_MSG_DONTWAIT
  * (this call is non-blocking).
  * @return bytes received; -USOCKET_EAGAIN non-blocking and nothing there
@@ -382,13 +404,19 @@ typedef struct usocket_pollfd {
 } usocket_pollfd;
 
 /**
- * Waits until one of the sockets is ready, as MicroPython's poll on lwIP:
- * POLLIN  data, EOF or an error to read; on a listener a pending connection;
- * POLLOUT TCP connected with room in the send buffer, or never connected
- *         (a fresh lwIP pcb has room, as modlwip reports); UDP always;
+ * Waits until one of the sockets is ready, as MicroPython's poll on lwIP
+ * (modlwip's lwip_socket_ioctl()):
+ * POLLIN  data or EOF to read, or a reset (a recv will not block); on a
+ *         listener a live pending connection;
+ * POLLOUT TCP connected with room in the send buffer, the peer closed, a
+ *         reset not yet reported, or never connected (a fresh lwIP pcb has
+ *         room, as modlwip reports); UDP always;
  * POLLHUP a TCP socket never connected (nor listening), or reset by the peer;
- * POLLERR the connection failed otherwise; POLLNVAL the socket is closed.
- * POLLERR/POLLHUP/POLLNVAL are reported whatever events asks for.
+ * POLLERR the connection failed (a reset until recv or send has reported
+ *         it); POLLNVAL the socket is closed, or done after an error.
+ * POLLERR/POLLHUP/POLLNVAL are reported whatever events asks for. A socket
+ * reset by the peer gives, for events IN, IN|OUT, OUT, 0: 25, 29, 28, 24
+ * until recv has raised ECONNRESET, then POLLHUP plus POLLIN if asked (17).
  * @param timeout_ms -1 forever, 0 no wait, else the bound in ms
  * @return the number of entries with revents != 0 (0 on timeout);
  *   -USOCKET_EINVAL fds NULL with n > 0.

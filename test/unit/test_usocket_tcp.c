@@ -3,7 +3,7 @@
  * link, client and server sockets in the same process talking over lwIP's
  * loopback (127.0.0.1). Connection set-up and errors, data transfer in
  * blocking, timeout and non-blocking modes, the stream methods, backlog,
- * resets, SO_REUSEADDR and socket exhaustion.
+ * SO_REUSEADDR and socket exhaustion (resets: test_usocket_reset.c).
  */
 #include "bn_test.h"
 
@@ -32,18 +32,6 @@ static void pair(uint16_t port, usocket **cli, usocket **srv)
   ck_assert_str_eq(peer.ip, LOOP);
   ck_assert_uint_ne(peer.port, 0);
   usocket_free(l);
-}
-
-/* Polls until flag shows up (poll may return at once for other flags: at
- * most 250 rounds, 20 ms apart); returns revents. */
-static unsigned poll_until(usocket *s, unsigned events, unsigned flag)
-{
-  unsigned ev = poll1(s, events, 100);
-  for (int i = 0; i < 250 && !(ev & flag); i++) {
-    usleep(20 * 1000);
-    ev = poll1(s, events, 100);
-  }
-  return ev;
 }
 
 START_TEST(tcp_connect_accept_send_recv_eof)
@@ -251,77 +239,6 @@ START_TEST(tcp_backlog_limits_connections)
   usocket_free(s2);
   usocket_free(c1);
   usocket_free(c2);
-  usocket_free(l);
-}
-END_TEST
-
-/* A raw netconn client, so the test can reset it (tcp_abort). */
-static struct netconn *raw_client(uint16_t port)
-{
-  struct netconn *nc = netconn_new(NETCONN_TCP);
-  ck_assert_ptr_nonnull(nc);
-  ip_addr_t ip;
-  IP_ADDR4(&ip, 127, 0, 0, 1);
-  ck_assert_int_eq(netconn_connect(nc, &ip, port), ERR_OK);
-  return nc;
-}
-
-static void raw_reset(struct netconn *nc)
-{
-  LOCK_TCPIP_CORE();
-  if (nc->pcb.tcp != NULL) {
-    tcp_abort(nc->pcb.tcp);
-  }
-  UNLOCK_TCPIP_CORE();
-  netconn_delete(nc);
-}
-
-START_TEST(tcp_queued_connection_reset_before_accept_disappears)
-{
-  start_stack();
-  usocket *l = listener_at(LOOP, 7014, 4);
-  struct netconn *doomed = raw_client(7014);
-  ck_assert_uint_eq(poll1(l, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
-  raw_reset(doomed);
-  usocket *good = tcp();
-  usocket_addr a = addr(LOOP, 7014);
-  ck_assert_int_eq(usocket_connect(good, &a), 0);
-  ck_assert_int_eq(usocket_send(good, "B", 1), 1);
-  usocket *c = NULL;
-  ck_assert_int_eq(usocket_settimeout(l, 5000), 0);
-  ck_assert_int_eq(usocket_accept(l, &c, NULL), 0);
-  char buf[4];
-  ck_assert_int_eq(usocket_recv(c, buf, 4, 0), 1);
-  ck_assert_int_eq(buf[0], 'B');
-  usocket *none = NULL;
-  ck_assert_int_eq(usocket_setblocking(l, false), 0);
-  ck_assert_int_eq(usocket_accept(l, &none, NULL), -USOCKET_EAGAIN);
-  usocket_free(c);
-  usocket_free(good);
-  usocket_free(l);
-}
-END_TEST
-
-START_TEST(tcp_data_before_reset_stays_readable)
-{
-  start_stack();
-  usocket *l = listener_at(LOOP, 7015, 2);
-  struct netconn *peer = raw_client(7015);
-  usocket *c = NULL;
-  ck_assert_int_eq(usocket_accept(l, &c, NULL), 0);
-  ck_assert_int_eq(netconn_write(peer, "hello", 5, NETCONN_COPY), ERR_OK);
-  ck_assert_uint_eq(poll1(c, USOCKET_POLLIN, 5000), USOCKET_POLLIN);
-  raw_reset(peer);
-  ck_assert_uint_ne(poll_until(c, USOCKET_POLLIN, USOCKET_POLLHUP) & USOCKET_POLLHUP, 0);
-  char buf[16];
-  ck_assert_int_eq(usocket_recv(c, buf, sizeof(buf), 0), 5);
-  ck_assert_mem_eq(buf, "hello", 5);
-  ck_assert_int_eq(usocket_recv(c, buf, sizeof(buf), 0), -USOCKET_ECONNRESET);
-  /* modlwip's STATE_PEER_RST_HANDLED: EOF from now on, poll HUP (+ IN) */
-  ck_assert_int_eq(usocket_recv(c, buf, sizeof(buf), 0), 0);
-  ck_assert_uint_eq(poll1(c, USOCKET_POLLIN, 0), USOCKET_POLLIN | USOCKET_POLLHUP);
-  ck_assert_int_eq(usocket_recv(c, buf, sizeof(buf), 0), 0);
-  usocket_free(c);
   usocket_free(l);
 }
 END_TEST
@@ -703,8 +620,6 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_connect_timeout_is_etimedout);
   tcase_add_test(tc, tcp_accept_modes_and_inherited_timeout);
   tcase_add_test(tc, tcp_backlog_limits_connections);
-  tcase_add_test(tc, tcp_queued_connection_reset_before_accept_disappears);
-  tcase_add_test(tc, tcp_data_before_reset_stays_readable);
   tcase_add_test(tc, tcp_recv_modes_and_peek);
   tcase_add_test(tc, tcp_stream_methods);
   tcase_add_test(tc, tcp_send_short_sendall_and_write_full);

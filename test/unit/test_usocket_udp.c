@@ -1,5 +1,5 @@
 /*
- * usocket over UDP, and getaddrinfo/setsockopt: one lwIP per test process
+ * usocket over UDP, and setsockopt: one lwIP per test process
  * (Check fork mode) on a memory link, sockets talking over lwIP's loopback.
  */
 #include "bn_test.h"
@@ -157,30 +157,6 @@ START_TEST(udp_resource_exhaustion)
 }
 END_TEST
 
-START_TEST(getaddrinfo_returns_micropython_tuple)
-{
-  start_stack();
-  usocket_addrinfo *ai = NULL;
-  ck_assert_int_eq(usocket_getaddrinfo("192.0.2.1", 80, 0, 0, 0, 0, &ai), 0);
-  ck_assert_ptr_nonnull(ai);
-  ck_assert_int_eq(ai->family, USOCKET_AF_INET);
-  ck_assert_int_eq(ai->type, USOCKET_SOCK_STREAM);
-  ck_assert_int_eq(ai->proto, 0);
-  ck_assert_str_eq(ai->canonname, "");
-  ck_assert_str_eq(ai->addr.ip, "192.0.2.1");
-  ck_assert_uint_eq(ai->addr.port, 80);
-  ck_assert_ptr_null(ai->next);
-  usocket_freeaddrinfo(ai);
-  ck_assert_int_eq(usocket_getaddrinfo("192.0.2.1", 70000, 0, 0, 0, 0, &ai), -USOCKET_EINVAL);
-  /* no DNS server configured: the name does not resolve */
-  int rc = usocket_getaddrinfo("nothing.invalid", 80, USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, 0, &ai);
-  ck_assert_int_lt(rc, 0);
-  ck_assert_ptr_null(ai);
-  ck_assert_int_eq(usocket_getaddrinfo("", 80, 0, 0, 0, 0, &ai), USOCKET_GAI_ARG);
-  usocket_freeaddrinfo(NULL);
-}
-END_TEST
-
 Suite *bn_test_suite(void)
 {
   Suite *s = suite_create("usocket_udp");
@@ -193,7 +169,6 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, udp_connect_send_write_read_and_poll);
   tcase_add_test(tc, udp_setsockopt_int_buffer_and_unknown);
   tcase_add_test(tc, udp_resource_exhaustion);
-  tcase_add_test(tc, getaddrinfo_returns_micropython_tuple);
   suite_add_tcase(s, tc);
   return s;
 }

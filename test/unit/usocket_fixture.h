@@ -6,10 +6,14 @@
 #define BN_USOCKET_FIXTURE_H
 
 #include <string.h>
+#include <unistd.h>
 
 #include "bn_test.h"
 #include "bn_stack.h"
 #include "link_memory.h"
+#include "lwip/api.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
 #include "usocket.h"
 
 #define LOOP "127.0.0.1"
@@ -73,6 +77,41 @@ static inline unsigned poll1(usocket *s, unsigned events, long timeout_ms)
   int n = usocket_poll(&fd, 1, timeout_ms);
   ck_assert_int_ge(n, 0);
   return fd.revents;
+}
+
+/** Polls until flag shows up (poll may return at once for other flags: at
+ * most 250 rounds, 20 ms apart); returns revents. */
+static inline unsigned poll_for(usocket *s, unsigned events, unsigned flag)
+{
+  unsigned ev = poll1(s, events, 100);
+  for (int i = 0; i < 250 && !(ev & flag); i++) {
+    usleep(20 * 1000);
+    ev = poll1(s, events, 100);
+  }
+  return ev;
+}
+
+/** A raw netconn client connected to 127.0.0.1:port, so that a test can
+ * reset it (raw_reset()), as a peer closing with SO_LINGER {1, 0} does. */
+static inline struct netconn *raw_client(uint16_t port)
+{
+  struct netconn *nc = netconn_new(NETCONN_TCP);
+  ck_assert_ptr_nonnull(nc);
+  ip_addr_t ip;
+  IP_ADDR4(&ip, 127, 0, 0, 1);
+  ck_assert_int_eq(netconn_connect(nc, &ip, port), ERR_OK);
+  return nc;
+}
+
+/** Resets a raw client's connection (an RST to its peer) and frees it. */
+static inline void raw_reset(struct netconn *nc)
+{
+  LOCK_TCPIP_CORE();
+  if (nc->pcb.tcp != NULL) {
+    tcp_abort(nc->pcb.tcp);
+  }
+  UNLOCK_TCPIP_CORE();
+  netconn_delete(nc);
 }
 
 #endif /* BN_USOCKET_FIXTURE_H */
