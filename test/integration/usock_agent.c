@@ -38,6 +38,7 @@ static const ua_scenario scenarios[] = {
   { "connect-closed", "HOST PORT        non-blocking connect to a port without listener", 2, ua_connect_closed },
   { "recv-reset", "HOST PORT wait|read FILE  recv until the peer's reset", 4, ua_recv_reset },
   { "send-reset", "HOST PORT FILE   sendall FILE (repeated) until the peer's reset", 3, ua_send_reset },
+  { "tcp-client-rst", "PORT             multi_net/tcp_client_rst.py's server side", 1, ua_tcp_client_rst },
   { "udp-echo-server", "PORT COUNT       echo COUNT datagrams back to their senders", 2, ua_udp_echo_server },
   { "udp-client", "HOST PORT COUNT  send COUNT datagrams, check each echo", 3, ua_udp_client },
   { "mcast-recv", "GROUP PORT       join, receive one datagram, leave, receive one unicast", 2, ua_mcast_recv },

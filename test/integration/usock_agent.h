@@ -36,6 +36,7 @@ int ua_tcp_server_echo(char **argv);
 int ua_connect_closed(char **argv);
 int ua_recv_reset(char **argv);
 int ua_send_reset(char **argv);
+int ua_tcp_client_rst(char **argv);
 
 /* UDP scenarios (usock_agent_udp.c). */
 int ua_udp_echo_server(char **argv);

@@ -307,7 +307,8 @@ int ua_recv_reset(char **argv)
   if (fclose(out) != 0) {
     return ua_fail("writing the output file", -USOCKET_EIO);
   }
-  ua_say("received bytes=%zu end=%s then=%s", total, end == 0 ? "EOF" : ua_errname(end), ua_errname(then));
+  ua_say("received bytes=%zu end=%s then=%s", total, end == 0 ? "EOF" : ua_errname(end),
+         then == 0 ? "EOF" : ua_errname(then));
   return UA_OK;
 }
 
