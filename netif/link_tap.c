@@ -242,9 +242,9 @@ int bn_link_tap_open(const char *name, unsigned flags, bn_link **out)
   memcpy(ifr.ifr_name, name, strlen(name));
   if (ioctl(t->fd, TUNSETIFF, &ifr) < 0) {
     err = -errno;
-    /* An existing device of another kind (tun, veth ...) answers EINVAL. */
+    /* An existing device of another kind (tun, veth, lo ...) answers EINVAL. */
     if (err == -EINVAL && exists) {
-      err = -ENODEV;
+      err = -EMEDIUMTYPE;
     }
     goto fail;
   }
@@ -275,6 +275,7 @@ const char *bn_link_tap_strerror(int err)
   switch (err) {
   case -EINVAL: return "invalid TAP device name";
   case -ENODEV: return "no such TAP device";
+  case -EMEDIUMTYPE: return "exists but is not a TAP device";
   case -ENOENT: return "/dev/net/tun is missing (is the tun driver loaded?)";
   case -EACCES:
   case -EPERM:  return "permission denied (need root or CAP_NET_ADMIN, or a TAP owned by this user)";

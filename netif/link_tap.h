@@ -26,7 +26,8 @@ enum {
  * @param out   receives the link
  * @return 0, or
  *   -EINVAL      bad name,
- *   -ENODEV      no such device (and BN_LINK_TAP_NO_CREATE, or it exists but is not a TAP),
+ *   -ENODEV      no such device (and BN_LINK_TAP_NO_CREATE),
+ *   -EMEDIUMTYPE the device exists but is not a TAP (lo, a veth, a tun ...),
  *   -ENOENT      /dev/net/tun is missing (no tun driver),
  *   -EACCES/-EPERM no permission to open /dev/net/tun or to attach/create the device,
  *   -EBUSY       another process is attached to the device,

@@ -37,6 +37,9 @@ void bn_board_print_info(FILE *out)
   fprintf(out, "LWIP_WND_SCALE:         %d\n", LWIP_WND_SCALE);
   fprintf(out, "TCP_SND_BUF:            %lu\n", (unsigned long)TCP_SND_BUF);
   fprintf(out, "TCP_SND_QUEUELEN:       %lu\n", (unsigned long)TCP_SND_QUEUELEN);
+  fprintf(out, "sockets:                %d (TCP connections %d, TCP listeners %d, UDP %d, raw %d)\n",
+          MEMP_NUM_NETCONN, MEMP_NUM_TCP_PCB, MEMP_NUM_TCP_PCB_LISTEN, MEMP_NUM_UDP_PCB,
+          LWIP_RAW ? MEMP_NUM_RAW_PCB : 0);
   fprintf(out, "MEMP_NUM_TCP_PCB:       %d\n", MEMP_NUM_TCP_PCB);
   fprintf(out, "MEMP_NUM_TCP_PCB_LISTEN: %d\n", MEMP_NUM_TCP_PCB_LISTEN);
   fprintf(out, "MEMP_NUM_UDP_PCB:       %d\n", MEMP_NUM_UDP_PCB);

@@ -122,6 +122,10 @@ int bn_config_parse_mac(const char *text, uint8_t mac[6], char err[BN_CONFIG_ERR
   if (mac[0] & 1) {
     return fail(err, "'%s' is a multicast MAC address; a board needs a unicast one", text);
   }
+  static const uint8_t zero[6];
+  if (memcmp(mac, zero, sizeof(zero)) == 0) {
+    return fail(err, "'%s' is the all-zero MAC address; a board needs a unicast one", text);
+  }
   return 0;
 }
 

@@ -21,7 +21,8 @@ int bn_config_parse_ip4(const char *text, ip4_addr_t *addr, char err[BN_CONFIG_E
 int bn_config_parse_ip4_prefix(const char *text, ip4_addr_t *addr, ip4_addr_t *netmask,
                                char err[BN_CONFIG_ERRLEN]);
 
-/** "02:b0:4e:00:00:01" (or '-' separated) → mac. Rejects multicast addresses. */
+/** "02:b0:4e:00:00:01" (or '-' separated) → mac. Rejects multicast
+ * addresses and 00:00:00:00:00:00. */
 int bn_config_parse_mac(const char *text, uint8_t mac[6], char err[BN_CONFIG_ERRLEN]);
 
 /** "80" → port 1..65535. */

@@ -35,7 +35,8 @@ static const char run_usage[] =
   "sudo, boardnet drops back to the invoking user once the TAP is open.\n"
   "\n"
   "Addressing (default: --ip 192.0.2.2/24, no gateway):\n"
-  "  --ip A.B.C.D/N       static IPv4 address and prefix length\n"
+  "  --ip A.B.C.D[/N]     static IPv4 address and prefix length (N: 1..32,\n"
+  "                       default 24)\n"
   "  --gw A.B.C.D         default gateway (must be in the --ip subnet)\n"
   "  --dhcp               get the address by DHCP instead\n"
   "  --dhcp-timeout SEC   give up on DHCP after SEC seconds (default 10)\n"
@@ -48,6 +49,14 @@ static const char run_usage[] =
   "  --app NAME           run app NAME: echo (port 7), discard (9),\n"
   "                       chargen (19), http (80)\n"
   "  --port N             port of the last --app given instead of its default\n"
+  "  --backlog N          listen backlog of the apps (1..255, default 5, as\n"
+  "                       MicroPython's examples). Connections waiting for\n"
+  "                       accept and half-open ones (SYN received, no ACK\n"
+  "                       yet) both count: a backlog full of half-open\n"
+  "                       connections refuses new ones until lwIP drops them\n"
+  "                       (SYN_RCVD timeout, 20 s), as on a real board.\n"
+  "                       Beyond the profile's TCP pcbs (MEMP_NUM_TCP_PCB in\n"
+  "                       'boardnet info') lwIP drops new SYNs too.\n"
   "\n"
   "Other:\n"
   "  --resolve NAME       once up, look NAME up with the board's DNS resolver\n"
@@ -73,10 +82,11 @@ struct run_options {
   int app_count;
   const char *names[MAX_APPS];
   int name_count;
+  int backlog;
 };
 
 enum { OPT_IP = 256, OPT_GW, OPT_DHCP, OPT_DHCP_TIMEOUT, OPT_DNS, OPT_MAC, OPT_HOSTNAME,
-       OPT_APP, OPT_PORT, OPT_TAP, OPT_EXIT_AFTER, OPT_RESOLVE };
+       OPT_APP, OPT_PORT, OPT_BACKLOG, OPT_TAP, OPT_EXIT_AFTER, OPT_RESOLVE };
 
 static const struct option run_long_options[] = {
   { "tap", required_argument, NULL, OPT_TAP },
@@ -89,6 +99,7 @@ static const struct option run_long_options[] = {
   { "hostname", required_argument, NULL, OPT_HOSTNAME },
   { "app", required_argument, NULL, OPT_APP },
   { "port", required_argument, NULL, OPT_PORT },
+  { "backlog", required_argument, NULL, OPT_BACKLOG },
   { "exit-after", required_argument, NULL, OPT_EXIT_AFTER },
   { "resolve", required_argument, NULL, OPT_RESOLVE },
   { "quiet", no_argument, NULL, 'q' },
@@ -164,6 +175,17 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
       }
       rc = bn_config_parse_port(optarg, &o->ports[o->app_count - 1], err);
       break;
+    case OPT_BACKLOG: {
+      char *end;
+      errno = 0;
+      long v = strtol(optarg, &end, 10);
+      if (errno != 0 || end == optarg || *end != '\0' || v < 1 || v > BN_APP_BACKLOG_MAX) {
+        return bn_cli_error(BN_EXIT_USAGE, "--backlog: '%s' is not a backlog (1..%d)", optarg,
+                            BN_APP_BACKLOG_MAX);
+      }
+      o->backlog = (int)v;
+      break;
+    }
     case OPT_EXIT_AFTER:
       if (parse_seconds("--exit-after", optarg, &o->exit_after_s) != 0) {
         return BN_EXIT_USAGE;
@@ -344,7 +366,7 @@ int bn_cmd_run(int argc, char **argv)
   for (int i = 0; i < o.app_count; i++) {
     const bn_app_info *app = bn_app_find(o.apps[i]);
     uint16_t port = o.ports[i] ? o.ports[i] : app->default_port;
-    rc = bn_app_start(app->name, port);
+    rc = bn_app_start(app->name, port, o.backlog);
     if (rc < 0) {
       bn_stack_stop();
       return bn_cli_error(BN_EXIT_FAIL, "app %s on port %u: %s", app->name, port, strerror(-rc));

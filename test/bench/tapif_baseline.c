@@ -139,7 +139,7 @@ int main(int argc, char **argv)
          "ip 192.0.2.2/24\n", bn_board_name(), bn_board_lwip_version(), BENCH_VARIANT,
          LWIP_TCPIP_CORE_LOCKING_INPUT ? "core-locked" : "mailbox", getenv("PRECONFIGURED_TAPIF"));
   for (int i = 0; i < napps; i++) {
-    rc = bn_app_start(apps[i], 0);
+    rc = bn_app_start(apps[i], 0, 0);
     if (rc < 0) {
       fprintf(stderr, "bench-tapif-baseline: app %s: %s\n", apps[i], strerror(-rc));
       return 1;

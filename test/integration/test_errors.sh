@@ -33,19 +33,22 @@ expect 2 "--tap"                 "$BN" run --ip 192.0.2.2/24
 expect 2 "192\.0\.2\.0"          "$BN" run --tap "$BN_TAP" --ip 192.0.2.0/24
 expect 2 "300\.1\.1\.1"          "$BN" run --tap "$BN_TAP" --ip 300.1.1.1
 expect 2 "01:00:00:00:00:01|mac" "$BN" run --tap "$BN_TAP" --mac 01:00:00:00:00:01
+expect 2 "00:00:00:00:00:00.*all-zero" "$BN" run --tap "$BN_TAP" --mac 00:00:00:00:00:00
 expect 2 "nope"                  "$BN" run --tap "$BN_TAP" --app nope
 expect 2 "nosuch"                "$BN" --board nosuch info
 expect 2 "198\.18\.0\.1|gw|gateway" "$BN" run --tap "$BN_TAP" --ip 192.0.2.2/24 --gw 198.18.0.1
 expect 2 "dhcp"                  "$BN" run --tap "$BN_TAP" --dhcp --ip 192.0.2.2/24
 expect 2 "dhcp-timeout"          "$BN" run --tap "$BN_TAP" --dhcp --dhcp-timeout 0
 expect 2 "70000|port"            "$BN" run --tap "$BN_TAP" --app echo --port 70000
+expect 2 "--backlog.*'0'"        "$BN" run --tap "$BN_TAP" --app echo --backlog 0
+expect 2 "--backlog.*'256'"      "$BN" run --tap "$BN_TAP" --app echo --backlog 256
 expect 2 "needs a value"         "$BN" run --tap
 expect 2 "--bogus"               "$BN" run --tap "$BN_TAP" --bogus
 
 # Cannot start: exit 1.
 bn_ns ip link add bnv0 type veth peer name bnv1
-expect 1 "no such TAP device"    "$BN" run --tap bnv0 --exit-after 5
-expect 1 "no such TAP device"    "$BN" run --tap lo --exit-after 5
+expect 1 "bnv0: exists but is not a TAP device" "$BN" run --tap bnv0 --exit-after 5
+expect 1 "lo: exists but is not a TAP device"   "$BN" run --tap lo --exit-after 5
 
 bn_start_board --ip 192.0.2.2/24
 expect 1 "busy"                  "$BN" run --tap "$BN_TAP" --ip 192.0.2.3/24 --exit-after 5

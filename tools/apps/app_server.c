@@ -5,7 +5,7 @@
  *     s = socket.socket()
  *     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
  *     s.bind(('', port))
- *     s.listen(BACKLOG)
+ *     s.listen(backlog)
  *     while True:
  *         client, addr = s.accept()
  *         _thread.start_new_thread(serve, (client,))
@@ -17,8 +17,6 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#define BACKLOG 5  /* as MicroPython's examples/network/http_server*.py */
 
 struct server {
   usocket *listener;
@@ -79,7 +77,7 @@ static void *accept_main(void *arg)
   return NULL;
 }
 
-int bn_app_serve(const char *name, uint16_t port, bn_app_handler handler)
+int bn_app_serve(const char *name, uint16_t port, int backlog, bn_app_handler handler)
 {
   struct server *s = calloc(1, sizeof(*s));
   if (s == NULL) {
@@ -98,7 +96,7 @@ int bn_app_serve(const char *name, uint16_t port, bn_app_handler handler)
     rc = usocket_bind(s->listener, &any);
   }
   if (rc == 0) {
-    rc = usocket_listen(s->listener, BACKLOG);
+    rc = usocket_listen(s->listener, backlog);
   }
   pthread_t thread;
   if (rc == 0 && pthread_create(&thread, NULL, accept_main, s) != 0) {

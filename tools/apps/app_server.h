@@ -13,10 +13,10 @@
 typedef void (*bn_app_handler)(usocket *client);
 
 /**
- * Listens on port (all addresses, SO_REUSEADDR) and serves every connection
- * with handler in a thread of its own. Returns at once.
+ * Listens on port (all addresses, SO_REUSEADDR, listen(backlog)) and serves
+ * every connection with handler in a thread of its own. Returns at once.
  * @return 0, or a negative errno: -EADDRINUSE, -ENOMEM.
  */
-int bn_app_serve(const char *name, uint16_t port, bn_app_handler handler);
+int bn_app_serve(const char *name, uint16_t port, int backlog, bn_app_handler handler);
 
 #endif /* BN_APP_SERVER_H */

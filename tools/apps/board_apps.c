@@ -30,11 +30,15 @@ const bn_app_info *bn_app_find(const char *name)
   return NULL;
 }
 
-int bn_app_start(const char *name, uint16_t port)
+int bn_app_start(const char *name, uint16_t port, int backlog)
 {
   const bn_app_info *app = bn_app_find(name);
   if (app == NULL) {
     return -ENOENT;
   }
-  return bn_app_serve(app->name, port ? port : app->default_port, handlers[app - bn_apps]);
+  if (backlog < 0 || backlog > BN_APP_BACKLOG_MAX) {
+    return -EINVAL;
+  }
+  return bn_app_serve(app->name, port ? port : app->default_port, backlog ? backlog : BN_APP_BACKLOG,
+                      handlers[app - bn_apps]);
 }

@@ -23,12 +23,23 @@ extern const bn_app_info bn_apps[];
 /** The entry of `name` in bn_apps, or NULL. */
 const bn_app_info *bn_app_find(const char *name);
 
+/** The apps' listen backlog unless told otherwise, as MicroPython's
+ * examples/network/http_server*.py (s.listen(5)). */
+#define BN_APP_BACKLOG 5
+/** The largest backlog lwIP takes (tcp_listen_with_backlog(): a u8_t). */
+#define BN_APP_BACKLOG_MAX 255
+
 /**
- * Starts app `name` listening on port (0: its default) on the running stack.
+ * Starts app `name` listening on port (0: its default) on the running stack,
+ * with listen backlog `backlog` (0: BN_APP_BACKLOG). Connections waiting for
+ * accept and half-open ones (SYN received, handshake not finished) both count
+ * against it: a backlog full of half-open connections refuses new ones until
+ * lwIP drops them (TCP_SYN_RCVD_TIMEOUT, 20 s), as on a board.
  * Returns at once; the app serves in its own threads until the process ends.
- * @return 0, -ENOENT for an unknown app, -EADDRINUSE, -ENOMEM.
+ * @return 0, -ENOENT for an unknown app, -EINVAL for a backlog outside
+ *   0..BN_APP_BACKLOG_MAX, -EADDRINUSE, -ENOMEM.
  */
-int bn_app_start(const char *name, uint16_t port);
+int bn_app_start(const char *name, uint16_t port, int backlog);
 
 /**
  * Fills buf with len bytes of the chargen stream (RFC 864: lines of 72

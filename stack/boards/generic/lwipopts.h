@@ -8,7 +8,7 @@
 #define BN_BOARD_GENERIC_LWIPOPTS_H
 
 #define BN_BOARD_NAME          "generic"
-#define BN_BOARD_DESCRIPTION   "roomy generic board: 256 KiB windows, window scaling, 64 sockets"
+#define BN_BOARD_DESCRIPTION   "roomy generic board: 256 KiB windows, window scaling, 64 sockets (at most 32 TCP connections)"
 /* Locally administered unicast prefix 02:b0:4e (boardnet's own, not an IEEE OUI). */
 #define BN_BOARD_OUI           0x02b04eUL
 #define BN_BOARD_HOSTNAME      "boardnet"
@@ -43,7 +43,8 @@
 #define PBUF_POOL_SIZE         512
 #define PBUF_POOL_BUFSIZE      LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 
-/* 64 sockets of any kind. */
+/* 64 sockets (netconns) of any kind, within these pcb pools: at most 32 TCP
+ * connections, 16 listeners, 16 UDP and 4 raw sockets. */
 #define MEMP_NUM_TCP_PCB        32
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_UDP_PCB        16
@@ -63,7 +64,11 @@
 #define DEFAULT_TCP_RECVMBOX_SIZE   1024
 #define DEFAULT_UDP_RECVMBOX_SIZE   128
 #define DEFAULT_RAW_RECVMBOX_SIZE   32
-#define DEFAULT_ACCEPTMBOX_SIZE     32
+/* A listener's queue holds at most one entry per TCP pcb (the backlog is
+ * capped by the pool), plus the markers lwIP posts for connections it had to
+ * abort (out of pcbs): room for as many again, so that a flood of refused SYNs
+ * does not make lwIP reset the next real connection. */
+#define DEFAULT_ACCEPTMBOX_SIZE     (2 * MEMP_NUM_TCP_PCB)
 
 #define LWIP_IPV4              1
 #define LWIP_IPV6              0
