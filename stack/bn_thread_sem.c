@@ -1,7 +1,8 @@
 /*
  * One semaphore per application thread for lwIP's netconn API
- * (LWIP_NETCONN_SEM_PER_THREAD, needed by LWIP_NETCONN_FULLDUPLEX): created on
- * first use by a thread, freed when the thread exits.
+ * (LWIP_NETCONN_SEM_PER_THREAD: API calls of two threads on one netconn do
+ * not share its semaphore): created on first use by a thread, freed when the
+ * thread exits.
  */
 #include "lwip/opt.h"
 #include "lwip/sys.h"

@@ -240,10 +240,8 @@ END_TEST
  * Not a MicroPython test. Closing a listening socket while a connection
  * sits in its accept queue (connected, never accepted) must reset that
  * connection (usocket.h, usocket_close(); modlwip's
- * lwip_socket_free_incoming() aborts them). lwIP 2.1.3 with
- * LWIP_NETCONN_FULLDUPLEX would assert in netconn_drain() ("netconn marked
- * closed", api_msg.c) on such a listener; usocket empties the accept queue
- * itself before netconn_delete() (release_conn()).
+ * lwip_socket_free_incoming() aborts them; so does lwIP's netconn_delete()
+ * of a listener, draining its accept queue).
  */
 START_TEST(net_hosted_server_closed_with_pending)
 {
