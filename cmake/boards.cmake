@@ -1,14 +1,18 @@
 # bn_add_board(<board>): lwIP and boardnet's own libraries built with one board
 # profile (stack/boards/<board>/lwipopts.h):
-#   lwip_<board>      lwIP core, IPv4/IPv6, api, ethernet, a sys_arch and the
-#                     per-thread netconn semaphores (stack/bn_thread_sem.c)
+#   lwip_<board>      lwIP core, IPv4/IPv6, api, ethernet, boardnet's sys_arch
+#                     (stack/bn_sys_arch.c: the one clock, sized mailboxes),
+#                     the per-thread netconn semaphores (stack/bn_thread_sem.c)
 #   boardnet_<board>  netif/ + stack/ (+ usocket/) on top of it
-# stack/boards/<board>/board.cmake sets BN_BOARD_SYS_ARCH: "port" (the unix
-# port's sys_arch.c) or "boardnet" (stack/bn_sys_arch.c, sized mailboxes).
+# stack/boards/<board>/board.cmake (optional) may set more per-board build
+# settings.
 
-# The board clock, read by netif/, stack/ and bn_sys_arch.c alike.
-add_library(bn_clock STATIC ${CMAKE_SOURCE_DIR}/netif/bn_clock.c)
-target_compile_options(bn_clock PRIVATE ${BN_WARNINGS})
+# The bottom of the chain, read by netif/, stack/ and bn_sys_arch.c alike:
+# the board's clock and its seeded random streams.
+add_library(bn_base STATIC ${CMAKE_SOURCE_DIR}/netif/bn_clock.c ${CMAKE_SOURCE_DIR}/netif/bn_random.c)
+target_include_directories(bn_base PUBLIC ${CMAKE_SOURCE_DIR}/netif)
+target_compile_options(bn_base PRIVATE ${BN_WARNINGS})
+target_link_libraries(bn_base PUBLIC Threads::Threads)
 
 set(BN_NETIF_SRCS
   ${CMAKE_SOURCE_DIR}/netif/bn_netif.c
@@ -39,36 +43,32 @@ set(BN_USOCKET_SRCS
 )
 
 function(bn_add_board board)
-  set(BN_BOARD_SYS_ARCH port)
   include(${CMAKE_SOURCE_DIR}/stack/boards/${board}/board.cmake OPTIONAL)
-  if(BN_BOARD_SYS_ARCH STREQUAL "boardnet")
-    set(sys_arch ${CMAKE_SOURCE_DIR}/stack/bn_sys_arch.c)
-  elseif(BN_BOARD_SYS_ARCH STREQUAL "port")
-    set(sys_arch ${LWIP_PORT_DIR}/sys_arch.c)
-  else()
-    message(FATAL_ERROR "stack/boards/${board}/board.cmake: BN_BOARD_SYS_ARCH must be port or boardnet")
-  endif()
+  set(sys_arch ${CMAKE_SOURCE_DIR}/stack/bn_sys_arch.c)
 
   add_library(lwip_${board} STATIC
     ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS} ${lwipapi_SRCS}
-    ${LWIP_DIR}/src/netif/ethernet.c ${sys_arch} ${CMAKE_SOURCE_DIR}/stack/bn_thread_sem.c)
+    ${LWIP_DIR}/src/netif/ethernet.c ${sys_arch} ${CMAKE_SOURCE_DIR}/stack/bn_thread_sem.c
+    ${CMAKE_SOURCE_DIR}/stack/bn_lwip_random.c)
   # The board's lwipopts.h must come before the port's include dir, whose
-  # lwipopts.h is a GNU/Hurd configuration.
+  # lwipopts.h is a GNU/Hurd configuration; stack/port (arch/cc.h, which
+  # includes the port's) too.
   target_include_directories(lwip_${board} PUBLIC
     ${CMAKE_SOURCE_DIR}/stack/boards/${board}
+    ${CMAKE_SOURCE_DIR}/stack/port
     ${LWIP_DIR}/src/include
     ${LWIP_PORT_DIR}/include
     ${CMAKE_SOURCE_DIR}/netif)
-  target_link_libraries(lwip_${board} PUBLIC bn_clock Threads::Threads)
+  target_link_libraries(lwip_${board} PUBLIC bn_base Threads::Threads)
   # lwIP itself builds with the compiler's default warnings (it is not our
   # code); our sys_arch in it builds with ours.
   set_source_files_properties(${CMAKE_SOURCE_DIR}/stack/bn_sys_arch.c ${CMAKE_SOURCE_DIR}/stack/bn_thread_sem.c
-    PROPERTIES COMPILE_OPTIONS "${BN_WARNINGS}")
+    ${CMAKE_SOURCE_DIR}/stack/bn_lwip_random.c PROPERTIES COMPILE_OPTIONS "${BN_WARNINGS}")
 
   add_library(boardnet_${board} STATIC ${BN_NETIF_SRCS} ${BN_STACK_SRCS} ${BN_USOCKET_SRCS})
   target_include_directories(boardnet_${board} PUBLIC
     ${CMAKE_SOURCE_DIR}/netif ${CMAKE_SOURCE_DIR}/stack ${CMAKE_SOURCE_DIR}/usocket)
   target_compile_options(boardnet_${board} PRIVATE ${BN_WARNINGS})
-  target_compile_definitions(boardnet_${board} PRIVATE BN_SYS_ARCH_NAME="${BN_BOARD_SYS_ARCH}")
+  target_compile_definitions(boardnet_${board} PRIVATE BN_SYS_ARCH_NAME="boardnet")
   target_link_libraries(boardnet_${board} PUBLIC lwip_${board} PRIVATE PkgConfig::LIBURING)
 endfunction()

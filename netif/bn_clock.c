@@ -1,11 +1,113 @@
-/* The board's clock: CLOCK_MONOTONIC in nanoseconds (see bn_clock.h). */
+/*
+ * The board's clock (bn_clock.h): the single place where its source is
+ * chosen. Today the source is the host's CLOCK_MONOTONIC (real time, as a
+ * TAP needs); every function below reads or waits on it, and nothing else in
+ * boardnet's library does.
+ */
 #include "bn_clock.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <time.h>
+
+/* The source of the board's time. */
+#define BN_CLOCK_SOURCE CLOCK_MONOTONIC
+
+static uint64_t to_ns(const struct timespec *ts)
+{
+  return (uint64_t)ts->tv_sec * 1000000000u + (uint64_t)ts->tv_nsec;
+}
+
+static struct timespec to_timespec(uint64_t ns)
+{
+  struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000u), .tv_nsec = (long)(ns % 1000000000u) };
+  return ts;
+}
 
 uint64_t bn_clock_now_ns(void)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+  clock_gettime(BN_CLOCK_SOURCE, &ts);
+  return to_ns(&ts);
+}
+
+uint64_t bn_clock_add_ns(uint64_t t, uint64_t ns)
+{
+  return ns > BN_CLOCK_FOREVER - t ? BN_CLOCK_FOREVER : t + ns;
+}
+
+uint64_t bn_clock_after_ms(long ms)
+{
+  if (ms < 0) {
+    return BN_CLOCK_FOREVER;
+  }
+  return bn_clock_add_ns(bn_clock_now_ns(), (uint64_t)ms * 1000000u);
+}
+
+int bn_clock_timeout_ms(uint64_t until_ns)
+{
+  if (until_ns == BN_CLOCK_FOREVER) {
+    return -1;
+  }
+  uint64_t now = bn_clock_now_ns();
+  if (until_ns <= now) {
+    return 0;
+  }
+  uint64_t ms = (until_ns - now + 999999u) / 1000000u;
+  return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+int bn_clock_cond_init(pthread_cond_t *cond)
+{
+  pthread_condattr_t attr;
+  int rc = pthread_condattr_init(&attr);
+  if (rc == 0) {
+    rc = pthread_condattr_setclock(&attr, BN_CLOCK_SOURCE);
+    if (rc == 0) {
+      rc = pthread_cond_init(cond, &attr);
+    }
+    pthread_condattr_destroy(&attr);
+  }
+  return rc;
+}
+
+int bn_clock_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t until_ns)
+{
+  if (until_ns == BN_CLOCK_FOREVER) {
+    return pthread_cond_wait(cond, mutex);
+  }
+  struct timespec at = to_timespec(until_ns);
+  int rc = pthread_cond_timedwait(cond, mutex, &at);
+  return rc == ETIMEDOUT ? ETIMEDOUT : 0;
+}
+
+void bn_clock_sleep_until(uint64_t until_ns)
+{
+  struct timespec at = to_timespec(until_ns);
+  while (clock_nanosleep(BN_CLOCK_SOURCE, TIMER_ABSTIME, &at, NULL) == EINTR) {
+  }
+}
+
+void bn_clock_sleep_ms(unsigned ms)
+{
+  bn_clock_sleep_until(bn_clock_after_ms((long)ms));
+}
+
+/* wall - board, taken once per process. */
+static int64_t wall_offset;
+static pthread_once_t wall_once = PTHREAD_ONCE_INIT;
+
+static void take_wall_offset(void)
+{
+  struct timespec wall;
+  uint64_t before = bn_clock_now_ns();
+  clock_gettime(CLOCK_REALTIME, &wall);
+  uint64_t after = bn_clock_now_ns();
+  wall_offset = (int64_t)to_ns(&wall) - (int64_t)(before + (after - before) / 2);
+}
+
+uint64_t bn_clock_wall_ns(uint64_t board_ns)
+{
+  pthread_once(&wall_once, take_wall_offset);
+  return (uint64_t)((int64_t)board_ns + wall_offset);
 }

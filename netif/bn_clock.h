@@ -1,14 +1,71 @@
 /*
- * The one clock of a board process: lwIP's timers (sys_now), link timestamps
- * and pcap records all read it. Today it is CLOCK_MONOTONIC. It lives at the
- * bottom of the dependency chain (netif/) so that every layer can read it.
+ * The one clock of a board process. Every time in boardnet comes from here:
+ * lwIP's sys_now(), the waits of sys_arch and usocket, link timestamps,
+ * impairment deadlines and pcap records. Library code never reads another
+ * clock, sleeps, or waits on a condition variable with a timeout of its own:
+ * it uses these functions, so that a virtual clock (runs without a TAP: time
+ * jumps to the earliest deadline when every board thread waits) replaces the
+ * source in one place (bn_clock.c) and everything follows.
+ *
+ * Times are nanoseconds on the board's clock (monotonic, arbitrary origin);
+ * deadlines are absolute times on it. BN_CLOCK_FOREVER is "no deadline".
+ * The clock lives at the bottom of the dependency chain (netif/) so that
+ * every layer can read it.
  */
 #ifndef BN_CLOCK_H
 #define BN_CLOCK_H
 
+#include <pthread.h>
 #include <stdint.h>
 
-/** Nanoseconds on the board's clock (monotonic, arbitrary origin). Never fails. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A deadline that never comes. */
+#define BN_CLOCK_FOREVER UINT64_MAX
+
+/** Nanoseconds on the board's clock. Never fails. */
 uint64_t bn_clock_now_ns(void);
+
+/** The deadline ms milliseconds from now; BN_CLOCK_FOREVER for ms < 0. */
+uint64_t bn_clock_after_ms(long ms);
+
+/** The deadline ns nanoseconds after t (saturating at BN_CLOCK_FOREVER). */
+uint64_t bn_clock_add_ns(uint64_t t, uint64_t ns);
+
+/**
+ * The milliseconds from now until until_ns, rounded up, for a system call
+ * that takes a relative timeout (poll(2)): -1 for BN_CLOCK_FOREVER, 0 once
+ * the deadline has passed, at most INT_MAX.
+ */
+int bn_clock_timeout_ms(uint64_t until_ns);
+
+/** Initialises a condition variable that bn_clock_cond_wait() can wait on. */
+int bn_clock_cond_init(pthread_cond_t *cond);
+
+/**
+ * pthread_cond_wait() until until_ns (BN_CLOCK_FOREVER: no deadline); mutex
+ * held by the caller. Like pthread_cond_timedwait(), may wake spuriously.
+ * @return 0, or ETIMEDOUT once the deadline has passed.
+ */
+int bn_clock_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t until_ns);
+
+/** Sleeps until until_ns (returns at once if it has passed). */
+void bn_clock_sleep_until(uint64_t until_ns);
+
+/** Sleeps ms milliseconds. */
+void bn_clock_sleep_ms(unsigned ms);
+
+/**
+ * The wall-clock time (nanoseconds since the UNIX epoch) of a board
+ * timestamp, e.g. for a pcap record that Wireshark shows as a date: the
+ * board's clock plus the offset between the two, taken once per process.
+ */
+uint64_t bn_clock_wall_ns(uint64_t board_ns);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* BN_CLOCK_H */

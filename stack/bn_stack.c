@@ -1,12 +1,12 @@
 /* Lifecycle of the board's lwIP instance: start, address configuration, stop. */
 #include "bn_stack.h"
+#include "bn_clock.h"
 #include "bn_config.h"
+#include "bn_lwip_random.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "lwip/dhcp.h"
 #include "lwip/dns.h"
@@ -23,13 +23,6 @@ static struct {
   bn_link *link;
   bool dhcp;
 } stack;
-
-static void sleep_ms(unsigned ms)
-{
-  struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-  }
-}
 
 static bool dhcp_bound(struct netif *netif)
 {
@@ -49,7 +42,7 @@ static int wait_for_lease(struct netif *netif, unsigned timeout_ms)
     if (dhcp_bound(netif)) {
       return 0;
     }
-    sleep_ms(DHCP_POLL_MS);
+    bn_clock_sleep_ms(DHCP_POLL_MS);
   }
   if (dhcp_bound(netif)) {
     return 0;
@@ -82,8 +75,8 @@ int bn_stack_start(const bn_config *cfg)
   if (rc < 0) {
     return rc;
   }
-  /* LWIP_RAND() is rand(): initial sequence numbers, DHCP xids, ports. */
-  srand((unsigned)time(NULL) ^ (unsigned)getpid());
+  /* Before lwIP starts: tcp_init() takes the first ephemeral port from it. */
+  bn_lwip_random_seed(cfg->seed);
   tcpip_init(NULL, NULL);
   stack.started = 1;
 

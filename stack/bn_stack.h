@@ -29,6 +29,9 @@ typedef struct bn_config {
   bool mac_set;              /**< false: bn_config_default_mac() of the link's name */
   const char *hostname;      /**< NULL: the board profile's BN_BOARD_HOSTNAME */
   unsigned dhcp_timeout_ms;  /**< 0: 10000 */
+  uint64_t seed;             /**< seeds lwIP's LWIP_RAND (ports, DHCP xids, DNS
+                                  ids) and TCP ISNs: the same seed, the same
+                                  numbers in the same order (0 is a seed too) */
 } bn_config;
 
 /** What the stack is running with, for reports. */

@@ -1,11 +1,16 @@
 /*
- * boardnet's own sys_arch for lwIP (pthreads), used instead of the contrib unix
- * port's port/sys_arch.c by boards whose windows hold more segments than that
- * port's mailboxes (fixed at 128 entries whatever size lwIP asks for): there,
- * a full window overflows the mailbox and frames are dropped inside lwIP
- * (measured 2 MB/s instead of 150 MB/s with a 256 KiB window, LWIP-NOTES.md).
- * Here every mailbox has exactly the size lwIP asks for. Boards that fit in
- * 128 entries keep using the port's file (see stack/boards/<board>/board.cmake).
+ * boardnet's own sys_arch for lwIP (pthreads), used by every board instead of
+ * the contrib unix port's port/sys_arch.c, for two reasons:
+ * - One clock: sys_now() and every wait with a timeout (semaphores,
+ *   mailboxes) go through bn_clock (netif/bn_clock.h); the port's file reads
+ *   and waits on the host's clocks itself, which a virtual clock could not
+ *   replace.
+ * - Sized mailboxes: the port fixes every mailbox at 128 entries whatever size
+ *   lwIP asks for; a window of more segments overflows it and frames are
+ *   dropped inside lwIP (measured 2 MB/s instead of 150 MB/s with a 256 KiB
+ *   window, LWIP-NOTES.md). Here every mailbox has the size lwIP asks for,
+ *   and lwIP's 0 ("the port's default") is the port's 128.
+ * The port's arch headers (cc.h, sys_arch.h) are still used.
  */
 #define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, pthread_setname_np */
 #include "lwip/opt.h"
@@ -16,9 +21,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bn_clock.h" /* netif/: the board clock */
+
+/* The size of a mailbox for which lwIP asks 0 (its options' default: "the
+ * port's choice"): what the unix port gives every mailbox. */
+#define SYS_MBOX_SIZE_DEFAULT 128
 
 struct sys_sem {
   pthread_mutex_t lock;
@@ -60,29 +68,6 @@ u32_t sys_jiffies(void)
   return (u32_t)(bn_clock_now_ns() / 1000u);
 }
 
-/* Absolute CLOCK_MONOTONIC deadline timeout_ms from now, for condvar waits. */
-static struct timespec deadline_after(u32_t timeout_ms)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += timeout_ms / 1000u;
-  ts.tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
-  }
-  return ts;
-}
-
-static void cond_init_monotonic(pthread_cond_t *cond)
-{
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(cond, &attr);
-  pthread_condattr_destroy(&attr);
-}
-
 /*
  * Waits on cond until ready() is true; timeout_ms 0 waits forever.
  * Returns the milliseconds waited, or SYS_ARCH_TIMEOUT.
@@ -91,11 +76,9 @@ static u32_t wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, u32_t timeo
                         int (*ready)(void *), void *obj)
 {
   u32_t start = sys_now();
-  struct timespec deadline = deadline_after(timeout_ms);
+  uint64_t deadline = timeout_ms == 0 ? BN_CLOCK_FOREVER : bn_clock_after_ms((long)timeout_ms);
   while (!ready(obj)) {
-    if (timeout_ms == 0) {
-      pthread_cond_wait(cond, lock);
-    } else if (pthread_cond_timedwait(cond, lock, &deadline) == ETIMEDOUT && !ready(obj)) {
+    if (bn_clock_cond_wait(cond, lock, deadline) == ETIMEDOUT && !ready(obj)) {
       return SYS_ARCH_TIMEOUT;
     }
   }
@@ -193,7 +176,7 @@ err_t sys_sem_new(sys_sem_t *sem, u8_t count)
     return ERR_MEM;
   }
   pthread_mutex_init(&s->lock, NULL);
-  cond_init_monotonic(&s->cond);
+  bn_clock_cond_init(&s->cond);
   s->count = count;
   *sem = s;
   return ERR_OK;
@@ -278,7 +261,7 @@ err_t sys_mbox_new(sys_mbox_t *mbox, int size)
     *mbox = NULL;
     return ERR_MEM;
   }
-  mb->size = size > 0 ? (size_t)size : 1;
+  mb->size = size > 0 ? (size_t)size : SYS_MBOX_SIZE_DEFAULT;
   mb->msgs = calloc(mb->size, sizeof(void *));
   if (mb->msgs == NULL) {
     free(mb);
@@ -286,8 +269,8 @@ err_t sys_mbox_new(sys_mbox_t *mbox, int size)
     return ERR_MEM;
   }
   pthread_mutex_init(&mb->lock, NULL);
-  cond_init_monotonic(&mb->not_empty);
-  cond_init_monotonic(&mb->not_full);
+  bn_clock_cond_init(&mb->not_empty);
+  bn_clock_cond_init(&mb->not_full);
   *mbox = mb;
   return ERR_OK;
 }

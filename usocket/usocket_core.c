@@ -21,19 +21,6 @@ uint64_t us_gen;
 /* Live sockets, so the callback can find a netconn's socket. At most one per
  * netconn, and lwIP has at most MEMP_NUM_NETCONN of those. */
 static usocket *registry[MEMP_NUM_NETCONN];
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-static pthread_condattr_t cv_attr; /* CLOCK_MONOTONIC, set once by us_init() */
-
-static void init_cv(void)
-{
-  pthread_condattr_init(&cv_attr);
-  pthread_condattr_setclock(&cv_attr, CLOCK_MONOTONIC);
-}
-
-void us_init(void)
-{
-  pthread_once(&init_once, init_cv);
-}
 
 static usocket *lookup_locked(struct netconn *conn)
 {
@@ -70,7 +57,6 @@ static void wake_locked(const usocket *s)
 void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 {
   LWIP_UNUSED_ARG(len);
-  us_init();
   pthread_mutex_lock(&us_mu);
   usocket *s = lookup_locked(conn);
   if (s != NULL && evt == NETCONN_EVT_ERROR && conn->pending_err != ERR_OK) {
@@ -125,7 +111,6 @@ int us_report_err(usocket *s, int err)
 
 void us_wake_all(void)
 {
-  us_init();
   pthread_mutex_lock(&us_mu);
   us_gen++;
   wake_locked(NULL);
@@ -134,7 +119,6 @@ void us_wake_all(void)
 
 usocket *us_wrap(struct netconn *conn, int af, int type, us_state state)
 {
-  us_init();
   usocket *s = calloc(1, sizeof(*s));
   if (s == NULL) {
     return NULL;
@@ -346,45 +330,26 @@ uint64_t us_generation(void)
 
 void us_deadline_set(us_deadline *d, long timeout_ms)
 {
-  d->forever = timeout_ms < 0;
-  clock_gettime(CLOCK_MONOTONIC, &d->at);
-  if (!d->forever) {
-    d->at.tv_sec += timeout_ms / 1000;
-    d->at.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (d->at.tv_nsec >= 1000000000L) {
-      d->at.tv_sec++;
-      d->at.tv_nsec -= 1000000000L;
-    }
-  }
+  d->at = bn_clock_after_ms(timeout_ms);
 }
 
-static bool before(const struct timespec *a, const struct timespec *b)
-{
-  return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
-}
+/* How long a wait sleeps at most before it re-checks (see us_wait()). */
+#define US_WAIT_SLICE_MS 100
 
 int us_wait(usocket *s, uint64_t gen, const us_deadline *d)
 {
-  struct timespec now, slice;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  slice = now;
-  slice.tv_nsec += 100 * 1000000L;
-  if (slice.tv_nsec >= 1000000000L) {
-    slice.tv_sec++;
-    slice.tv_nsec -= 1000000000L;
-  }
-  const struct timespec *until = (!d->forever && before(&d->at, &slice)) ? &d->at : &slice;
+  uint64_t slice = bn_clock_after_ms(US_WAIT_SLICE_MS);
+  uint64_t until = d->at < slice ? d->at : slice;
   int rc = 0;
-  us_init();
   pthread_mutex_lock(&us_mu);
   if (us_gen == gen && !(s != NULL && s->closed)) {
     /* Events since gen was read bumped us_gen (checked above, under us_mu);
      * later ones for s (or any, for s NULL) signal this node. */
     us_waiter self = { .next = waiters, .s = s };
-    pthread_cond_init(&self.cv, &cv_attr);
+    bn_clock_cond_init(&self.cv);
     waiters = &self;
     while (us_gen == gen && !(s != NULL && s->closed)) {
-      if (pthread_cond_timedwait(&self.cv, &us_mu, until) == ETIMEDOUT) {
+      if (bn_clock_cond_wait(&self.cv, &us_mu, until) == ETIMEDOUT) {
         break;
       }
     }
@@ -397,11 +362,8 @@ int us_wait(usocket *s, uint64_t gen, const us_deadline *d)
   }
   if (s != NULL && s->closed) {
     rc = -USOCKET_EBADF;
-  } else if (!d->forever) {
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!before(&now, &d->at)) {
-      rc = -USOCKET_ETIMEDOUT;
-    }
+  } else if (d->at != BN_CLOCK_FOREVER && bn_clock_now_ns() >= d->at) {
+    rc = -USOCKET_ETIMEDOUT;
   }
   pthread_mutex_unlock(&us_mu);
   return rc;

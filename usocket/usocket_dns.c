@@ -63,7 +63,6 @@ int usocket_getaddrinfo(const char *host, int port, int af, int type, int proto,
   if (host == NULL || port < 0 || port > 65535) {
     return -USOCKET_EINVAL;
   }
-  us_init();
   lookup l = { .status = 0 };
   LOCK_TCPIP_CORE();
   err_t err = dns_gethostbyname_addrtype(host, &l.ip, found, &l, addrtype(af));

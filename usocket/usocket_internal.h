@@ -19,8 +19,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
+#include "bn_clock.h"
 #include "lwip/api.h"
 #include "lwip/ip_addr.h"
 #include "usocket.h"
@@ -80,9 +80,6 @@ struct usocket {
 extern pthread_mutex_t us_mu;
 extern uint64_t us_gen;
 
-/** Initialises the module once (waits' condition variables use CLOCK_MONOTONIC). */
-void us_init(void);
-
 /** The netconn callback every usocket netconn is created with. */
 void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len);
 
@@ -101,11 +98,11 @@ void us_leave(usocket *s);
 /** The current event generation (read before trying an operation). */
 uint64_t us_generation(void);
 
-/** An absolute deadline; none when timeout_ms < 0. */
+/** An absolute deadline on the board's clock (BN_CLOCK_FOREVER: none). */
 typedef struct us_deadline {
-  bool forever;
-  struct timespec at;
+  uint64_t at;
 } us_deadline;
+/** The deadline timeout_ms from now; none when timeout_ms < 0. */
 void us_deadline_set(us_deadline *d, long timeout_ms);
 
 /**

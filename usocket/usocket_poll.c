@@ -15,7 +15,6 @@ int usocket_poll(usocket_pollfd *fds, size_t n, long timeout_ms)
   if (fds == NULL && n > 0) {
     return -USOCKET_EINVAL;
   }
-  us_init();
   us_deadline d;
   us_deadline_set(&d, timeout_ms);
   for (;;) {

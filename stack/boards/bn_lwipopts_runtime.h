@@ -85,6 +85,14 @@ void sys_unlock_tcpip_core(void);
 #define LWIP_STATS_DISPLAY              0
 #define MEMP_NUM_SYS_TIMEOUT            (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 
-/* lwIP's LWIP_RAND() is rand(); seeded by bn_stack_start(). */
+/* Randomness from the board's seed (stack/bn_lwip_random.c): LWIP_RAND()
+ * (overridden in stack/port/arch/cc.h) and TCP initial sequence numbers from
+ * a stream of their own, instead of lwIP 2.1.3's tcp_next_iss(), which mixes
+ * in tcp_ticks (time). */
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+uint32_t bn_lwip_tcp_isn(void);
+#endif
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) bn_lwip_tcp_isn()
 
 #endif /* BN_LWIPOPTS_RUNTIME_H */

@@ -180,9 +180,9 @@
 /* boardnet: the board runs lwIP bare-metal with NO_SYS 1, SYS_LIGHTWEIGHT_PROT
  * with no-op SYS_ARCH_PROTECT (extmod/lwip-include/lwipopts_common.h) and
  * LWIP_RAND() from the RP2040's hardware (ports/rp2/lwip_inc/lwipopts.h:
- * get_rand_32()). boardnet has an OS with threads: the unix port's
- * sys_arch_protect is used as is, and LWIP_RAND() is the port's rand()
- * (arch/cc.h, seeded by bn_stack_start()). */
+ * get_rand_32()). boardnet has an OS with threads: SYS_ARCH_PROTECT is
+ * boardnet's sys_arch's lock, and LWIP_RAND() a PRNG seeded with the board's
+ * --seed (stack/bn_lwip_random.c), so that runs repeat. */
 #define NO_SYS                          0
 #define LWIP_TCPIP_CORE_LOCKING         1
 /* boardnet: the netif's rx thread feeds frames to lwIP under the core lock. */
@@ -195,12 +195,11 @@
 #define LWIP_SO_RCVBUF                  1   /* boardnet: SO_RCVBUF */
 #define LWIP_TCP_KEEPALIVE              1   /* boardnet: SO_KEEPALIVE (lwIP default 0 on the board) */
 
-/* boardnet: full-duplex netconns with per-thread semaphores and the
- * core-locking hooks come from ../bn_lwipopts_runtime.h, included last. */
+/* boardnet: per-thread netconn semaphores, the core-locking hooks and the
+ * seeded LWIP_RAND come from ../bn_lwipopts_runtime.h, included last. */
 
-/* boardnet: mailboxes of the tcpip thread and of netconns. This board uses
- * the unix port's sys_arch (no board.cmake), whose mailboxes hold 128
- * messages whatever size is asked for; the sizes below are what the board's
+/* boardnet: mailboxes of the tcpip thread and of netconns (boardnet's
+ * sys_arch gives each the size asked for); the sizes are what the board's
  * pools could fill: 8 segments per window, 16 pool pbufs. */
 #define TCPIP_MBOX_SIZE                 128
 #define MEMP_NUM_TCPIP_MSG_INPKT        128
