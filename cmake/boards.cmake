@@ -18,6 +18,7 @@ set(BN_NETIF_SRCS
   ${CMAKE_SOURCE_DIR}/netif/bn_netif.c
   ${CMAKE_SOURCE_DIR}/netif/link_memory.c
   ${CMAKE_SOURCE_DIR}/netif/link_tap.c
+  ${CMAKE_SOURCE_DIR}/netif/tap_carrier.c
   ${CMAKE_SOURCE_DIR}/netif/tap_uring.c
 )
 # liburing: the TAP link's batched I/O (netif/tap_uring.c).

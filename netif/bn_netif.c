@@ -27,8 +27,6 @@
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
 
-/* How long the receive thread waits before checking for a stop request. */
-#define RX_POLL_MS 200
 /* Transmit ring slots (a power of two): more than a 256 KiB window of
  * full-sized frames, so that a burst of lwIP's output rarely waits. */
 #define TX_RING 256
@@ -36,7 +34,6 @@
 #define TX_BATCH 32
 
 struct tx_slot {
-  uint64_t ts_ns;
   size_t len;
   uint8_t frame[BN_LINK_MAX_FRAME];
 };
@@ -48,6 +45,7 @@ struct bn_netif {
   const char *hostname;
   pthread_t rx_thread;
   int stop;                      /* atomic: set by bn_netif_remove() */
+  int link_error;                /* atomic: the error that ended the link, 0 if none */
   int core_locked;               /* rx thread only: holds the core lock now */
   bn_netif_counters counters;    /* atomic adds, relaxed */
   /* Transmit ring. Slots [tx_tail, tx_head) are queued; the producer is
@@ -105,7 +103,6 @@ static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
   struct tx_slot *slot = &bn->tx_ring[head % TX_RING];
   pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
   slot->len = p->tot_len;
-  slot->ts_ns = bn_clock_now_ns();
   __atomic_store_n(&bn->tx_head, head + 1, __ATOMIC_SEQ_CST);
   tx_ring_doorbell(bn);
   return ERR_OK;
@@ -130,14 +127,16 @@ static void *bn_netif_tx_main(void *arg)
       }
       continue;
     }
-    /* Hand over the frames queued now, up to a batch, in one call. */
+    /* Hand over the frames queued now, up to a batch, in one call. They are
+     * stamped now: when they go on the wire, as a MAC's DMA sends them. */
     bn_link_frame batch[TX_BATCH];
     uint32_t head = __atomic_load_n(&bn->tx_head, __ATOMIC_ACQUIRE);
+    uint64_t now = bn_clock_now_ns();
     size_t n = 0;
     uint64_t bytes = 0;
     for (; n < TX_BATCH && tail + n != head; n++) {
       const struct tx_slot *slot = &bn->tx_ring[(tail + n) % TX_RING];
-      batch[n] = (bn_link_frame){ .data = slot->frame, .len = slot->len, .ts_ns = slot->ts_ns };
+      batch[n] = (bn_link_frame){ .data = slot->frame, .len = slot->len, .ts_ns = now };
       bytes += slot->len;
     }
     /* Counted first, so that a peer that saw a frame also sees it counted. */
@@ -166,6 +165,16 @@ static void *bn_netif_tx_main(void *arg)
 
 /* ---- receive (the rx thread) --------------------------------------------- */
 
+/* Takes the core lock once per batch: bn_link_poll() never blocks after its
+ * first delivery, so holding it across the batch is safe. */
+static void rx_lock_core(bn_netif *bn)
+{
+  if (!bn->core_locked) {
+    LOCK_TCPIP_CORE();
+    bn->core_locked = 1;
+  }
+}
+
 static void bn_netif_rx_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   (void)ts_ns;
@@ -176,12 +185,7 @@ static void bn_netif_rx_frame(void *arg, const uint8_t *frame, size_t len, uint6
     return;
   }
   pbuf_take(p, frame, (u16_t)len);
-  /* Take the core lock once per batch: bn_link_poll() never blocks after its
-   * first delivery, so holding it across the batch is safe. */
-  if (!bn->core_locked) {
-    LOCK_TCPIP_CORE();
-    bn->core_locked = 1;
-  }
+  rx_lock_core(bn);
   if (bn->netif.input(p, &bn->netif) != ERR_OK) {
     pbuf_free(p);
     count(&bn->counters.rx_dropped, 1);
@@ -191,11 +195,26 @@ static void bn_netif_rx_frame(void *arg, const uint8_t *frame, size_t len, uint6
   count(&bn->counters.rx_bytes, len);
 }
 
+/* A carrier change reported by any stage of the link: lwIP's link state
+ * (DHCP restarts on link up, as on a board whose cable is plugged in). */
+static void bn_netif_rx_carrier(void *arg, bool up)
+{
+  bn_netif *bn = arg;
+  rx_lock_core(bn);
+  if (up) {
+    netif_set_link_up(&bn->netif);
+  } else {
+    netif_set_link_down(&bn->netif);
+  }
+}
+
 static void *bn_netif_rx_main(void *arg)
 {
   bn_netif *bn = arg;
+  const bn_link_rx rx = { .frame = bn_netif_rx_frame, .carrier = bn_netif_rx_carrier, .arg = bn };
   while (!__atomic_load_n(&bn->stop, __ATOMIC_ACQUIRE)) {
-    int rc = bn_link_poll(bn->link, bn_netif_rx_frame, bn, RX_POLL_MS);
+    /* No deadline of its own: bn_netif_remove() wakes it. */
+    int rc = bn_link_poll(bn->link, &rx, BN_LINK_FOREVER);
     if (bn->core_locked) {
       bn->core_locked = 0;
       UNLOCK_TCPIP_CORE();
@@ -204,7 +223,8 @@ static void *bn_netif_rx_main(void *arg)
       break;  /* the link ended (a replay finished): nothing more will come */
     }
     if (rc < 0) {
-      /* A device error: take the link down rather than spin. */
+      /* A fatal error (the TAP was deleted ...): the link is down for good. */
+      __atomic_store_n(&bn->link_error, rc, __ATOMIC_RELEASE);
       netifapi_netif_set_link_down(&bn->netif);
       break;
     }
@@ -300,13 +320,9 @@ struct netif *bn_netif_lwip(bn_netif *bn)
   return &bn->netif;
 }
 
-void bn_netif_set_link(bn_netif *bn, bool up)
+int bn_netif_link_error(const bn_netif *bn)
 {
-  if (up) {
-    netifapi_netif_set_link_up(&bn->netif);
-  } else {
-    netifapi_netif_set_link_down(&bn->netif);
-  }
+  return __atomic_load_n(&bn->link_error, __ATOMIC_ACQUIRE);
 }
 
 void bn_netif_get_counters(const bn_netif *bn, bn_netif_counters *out)

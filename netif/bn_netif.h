@@ -47,8 +47,14 @@ int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname, bn_n
 /** The lwIP netif (for netif_* calls, under the core lock). */
 struct netif *bn_netif_lwip(bn_netif *bn);
 
-/** Sets the link (carrier) up or down, as a cable being plugged. Thread-safe. */
-void bn_netif_set_link(bn_netif *bn, bool up);
+/**
+ * The error that ended the link for good (a negative errno from
+ * bn_link_poll(), e.g. -ENODEV: the TAP was deleted), or 0 while it works or
+ * after it ended normally (-ENODATA, a replay finished, is not an error).
+ * Once set, the netif's link is down and nothing more is received.
+ * Thread-safe.
+ */
+int bn_netif_link_error(const bn_netif *bn);
 
 /** Copies the counters; thread-safe. */
 void bn_netif_get_counters(const bn_netif *bn, bn_netif_counters *out);

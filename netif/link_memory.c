@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct frame_slot {
   uint64_t ts_ns;
@@ -20,6 +19,7 @@ struct frame_queue {
   size_t first, count;
   int woken;          /* bn_link_wake() called since the last poll returned */
   int peer_closed;    /* the sending end is gone */
+  int carrier_seen;   /* the carrier state this end's poller last reported */
 };
 
 struct pipe {
@@ -27,6 +27,7 @@ struct pipe {
   pthread_cond_t changed;
   size_t capacity;
   int ends_open;
+  int carrier;        /* 1 up, 0 down: a cable both ends share */
   struct frame_queue toward[2];
 };
 
@@ -35,6 +36,8 @@ struct memory_end {
   struct pipe *pipe;
   int side;          /* 0 or 1: this end receives toward[side] */
 };
+
+static const struct bn_link_ops memory_ops;
 
 static struct memory_end *end_of(bn_link *link)
 {
@@ -53,6 +56,8 @@ static int memory_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t
   struct frame_queue *q = &p->toward[!end->side];
   if (p->ends_open < 2) {
     rc = -ENOTCONN;
+  } else if (!p->carrier) {
+    rc = -ENETDOWN;
   } else if (q->count == p->capacity) {
     rc = -ENOBUFS;
   } else {
@@ -67,35 +72,28 @@ static int memory_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t
   return rc;
 }
 
-static struct timespec deadline_after_ms(int timeout_ms)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  ts.tv_sec += timeout_ms / 1000;
-  ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
-  }
-  return ts;
-}
-
-static int memory_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms)
+static int memory_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
 {
   struct memory_end *end = end_of(link);
   struct pipe *p = end->pipe;
   struct frame_queue *q = &p->toward[end->side];
-  struct timespec deadline = deadline_after_ms(timeout_ms > 0 ? timeout_ms : 0);
 
   pthread_mutex_lock(&p->lock);
-  while (q->count == 0 && !q->woken && !q->peer_closed && timeout_ms != 0) {
-    int rc = timeout_ms < 0 ? pthread_cond_wait(&p->changed, &p->lock)
-                            : pthread_cond_timedwait(&p->changed, &p->lock, &deadline);
-    if (rc == ETIMEDOUT) {
+  while (q->count == 0 && !q->woken && !q->peer_closed && q->carrier_seen == p->carrier) {
+    if (bn_clock_cond_wait(&p->changed, &p->lock, until_ns) == ETIMEDOUT) {
       break;
     }
   }
   q->woken = 0;
+  if (q->carrier_seen != p->carrier) {
+    q->carrier_seen = p->carrier;
+    int up = p->carrier;
+    pthread_mutex_unlock(&p->lock);
+    if (rx->carrier != NULL) {
+      rx->carrier(rx->arg, up);
+    }
+    pthread_mutex_lock(&p->lock);
+  }
   int delivered = 0;
   /* Deliver what is queued now; rx runs without the pipe's lock held, so it
    * may send on either end. */
@@ -105,7 +103,7 @@ static int memory_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_m
     q->first = (q->first + 1) % p->capacity;
     q->count--;
     pthread_mutex_unlock(&p->lock);
-    rx(arg, slot.data, slot.len, slot.ts_ns);
+    rx->frame(rx->arg, slot.data, slot.len, slot.ts_ns);
     delivered++;
     pthread_mutex_lock(&p->lock);
   }
@@ -121,6 +119,19 @@ static void memory_wake(bn_link *link)
   end->pipe->toward[end->side].woken = 1;
   pthread_cond_broadcast(&end->pipe->changed);
   pthread_mutex_unlock(&end->pipe->lock);
+}
+
+int bn_link_memory_set_carrier(bn_link *link, bool up)
+{
+  if (link == NULL || link->ops != &memory_ops) {
+    return -EINVAL;
+  }
+  struct pipe *p = end_of(link)->pipe;
+  pthread_mutex_lock(&p->lock);
+  p->carrier = up;
+  pthread_cond_broadcast(&p->changed);
+  pthread_mutex_unlock(&p->lock);
+  return 0;
 }
 
 static void free_pipe(struct pipe *p)
@@ -178,15 +189,13 @@ int bn_link_memory_pair(size_t capacity, bn_link **a, bn_link **b)
     return -ENOMEM;
   }
   pthread_mutex_init(&p->lock, NULL);
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&p->changed, &attr);
-  pthread_condattr_destroy(&attr);
+  bn_clock_cond_init(&p->changed);
   p->capacity = capacity;
   p->ends_open = 2;
+  p->carrier = 1;
   for (int side = 0; side < 2; side++) {
-    ends[side]->link.ops = &memory_ops;
+    bn_link_stage_init(&ends[side]->link, &memory_ops, NULL);
+    p->toward[side].carrier_seen = 1;
     snprintf(ends[side]->link.name, sizeof(ends[side]->link.name), "mem%d", side);
     ends[side]->pipe = p;
     ends[side]->side = side;

@@ -1,7 +1,8 @@
 /*
  * Memory backend: two bn_link ends joined by an in-process pipe. What one end
- * sends the other end receives, in order, with its timestamp. Used by the unit
- * tests (no root, no device) and to test pipeline stages alone.
+ * sends the other end receives, in order, with its timestamp; the pipe's
+ * cable can be unplugged (carrier down). Used by the unit tests (no root, no
+ * device) and to test pipeline stages alone.
  */
 #ifndef BN_LINK_MEMORY_H
 #define BN_LINK_MEMORY_H
@@ -17,5 +18,14 @@
  * @return 0, -EINVAL for a bad argument, -ENOMEM.
  */
 int bn_link_memory_pair(size_t capacity, bn_link **a, bn_link **b);
+
+/**
+ * Plugs or unplugs the pair's cable (both ends share it; it starts plugged):
+ * each end's poller reports the change to its receiver's carrier callback
+ * once, and while unplugged every send on either end fails with -ENETDOWN.
+ * Thread-safe.
+ * @return 0, or -EINVAL if link is not a memory link end.
+ */
+int bn_link_memory_set_carrier(bn_link *link, bool up);
 
 #endif /* BN_LINK_MEMORY_H */

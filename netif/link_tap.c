@@ -2,11 +2,13 @@
  * TAP backend of the link pipeline: frames to and from a Linux TAP device.
  * Frames are read and written in batches of one system call each with
  * io_uring (tap_uring.h) when the kernel offers it, else with one read() or
- * write() per frame.
+ * write() per frame. The device's up/down state is its carrier, and its
+ * deletion ends the link (tap_carrier.h).
  */
 #define _GNU_SOURCE
 #include "link_tap.h"
 #include "bn_clock.h"
+#include "tap_carrier.h"
 #include "tap_uring.h"
 
 #include <errno.h>
@@ -39,6 +41,8 @@ struct tap_link {
   int wake_fd;       /* eventfd written by bn_link_wake() */
   tap_uring *tx_ring; /* the sender's; NULL: write() per frame */
   tap_uring *rx_ring; /* the receiver's; NULL: read() per frame */
+  tap_carrier carrier; /* the device's state, from rtnetlink */
+  bool reported_up;  /* the carrier state the receiver last heard of */
   uint8_t rxbuf[TAP_URING_BATCH][RX_BUF_SIZE];
 };
 
@@ -103,7 +107,7 @@ static size_t tap_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
 
 /* Reads one frame with read() and hands it over. Returns 1 when a frame was
  * read (or dropped as too large), 0 when the queue is empty, or -errno. */
-static int read_one(struct tap_link *t, bn_link_rx_fn rx, void *arg)
+static int read_one(struct tap_link *t, const bn_link_rx *rx)
 {
   for (;;) {
     ssize_t n = read(t->fd, t->rxbuf[0], RX_BUF_SIZE);
@@ -114,7 +118,7 @@ static int read_one(struct tap_link *t, bn_link_rx_fn rx, void *arg)
       return errno == EAGAIN ? 0 : -errno;
     }
     if (n > 0 && n <= BN_LINK_MAX_FRAME) {
-      rx(arg, t->rxbuf[0], (size_t)n, bn_clock_now_ns());
+      rx->frame(rx->arg, t->rxbuf[0], (size_t)n, bn_clock_now_ns());
     }
     return 1; /* nothing, or a frame too large for the board: dropped */
   }
@@ -123,7 +127,7 @@ static int read_one(struct tap_link *t, bn_link_rx_fn rx, void *arg)
 /* Reads up to TAP_URING_BATCH frames with the receiver's ring and hands
  * them over in order. Returns as read_one() does; if the ring cannot be
  * used, closes it and reads with read_one() from now on. */
-static int read_batch(struct tap_link *t, bn_link_rx_fn rx, void *arg)
+static int read_batch(struct tap_link *t, const bn_link_rx *rx)
 {
   int32_t lens[TAP_URING_BATCH];
   int got = tap_uring_read(t->rx_ring, t->fd, &t->rxbuf[0][0], RX_BUF_SIZE, TAP_URING_BATCH, lens);
@@ -131,13 +135,13 @@ static int read_batch(struct tap_link *t, bn_link_rx_fn rx, void *arg)
     /* No non-blocking reads this way, or no ring: nothing was read. */
     tap_uring_close(t->rx_ring);
     t->rx_ring = NULL;
-    return read_one(t, rx, arg);
+    return read_one(t, rx);
   }
   int err = 0;
   for (size_t i = 0; i < TAP_URING_BATCH; i++) {
     if (lens[i] > 0) {
       if (lens[i] <= BN_LINK_MAX_FRAME) {
-        rx(arg, t->rxbuf[i], (size_t)lens[i], bn_clock_now_ns());
+        rx->frame(rx->arg, t->rxbuf[i], (size_t)lens[i], bn_clock_now_ns());
       } /* else a frame too large for the board: dropped */
     } else if (lens[i] < 0 && lens[i] != -EAGAIN && lens[i] != -EINTR && err == 0) {
       err = lens[i];
@@ -146,14 +150,27 @@ static int read_batch(struct tap_link *t, bn_link_rx_fn rx, void *arg)
   return got > 0 || err == 0 ? got : err;
 }
 
-static int tap_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms)
+/* Tells the receiver about a carrier change since it last heard. */
+static void report_carrier(struct tap_link *t, const bn_link_rx *rx)
+{
+  if (t->carrier.up != t->reported_up) {
+    t->reported_up = t->carrier.up;
+    if (rx->carrier != NULL) {
+      rx->carrier(rx->arg, t->reported_up);
+    }
+  }
+}
+
+static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
 {
   struct tap_link *t = tap_of(link);
-  struct pollfd fds[2] = {
+  report_carrier(t, rx); /* a TAP that was down when attached */
+  struct pollfd fds[3] = {
     { .fd = t->fd, .events = POLLIN },
     { .fd = t->wake_fd, .events = POLLIN },
+    { .fd = t->carrier.fd, .events = POLLIN },
   };
-  int rc = poll(fds, 2, timeout_ms);
+  int rc = poll(fds, t->carrier.fd >= 0 ? 3 : 2, bn_clock_timeout_ms(until_ns));
   if (rc < 0) {
     return errno == EINTR ? 0 : -errno;
   }
@@ -161,17 +178,23 @@ static int tap_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms)
     uint64_t count;
     (void)!read(t->wake_fd, &count, sizeof(count));
   }
+  if (fds[2].revents & POLLIN) {
+    if (tap_carrier_read(&t->carrier) < 0) {
+      return -ENODEV; /* the device was deleted */
+    }
+    report_carrier(t, rx);
+  }
   if (fds[0].revents & (POLLERR | POLLNVAL)) {
-    return -EIO;
+    return -ENODEV; /* detached: the device is gone (reads give EBADFD) */
   }
   if (!(fds[0].revents & POLLIN)) {
     return 0;
   }
   int delivered = 0;
   while (delivered < TAP_BATCH) {
-    int rc = t->rx_ring != NULL ? read_batch(t, rx, arg) : read_one(t, rx, arg);
+    int rc = t->rx_ring != NULL ? read_batch(t, rx) : read_one(t, rx);
     if (rc < 0) {
-      return delivered > 0 ? delivered : rc;
+      return delivered > 0 ? delivered : (rc == -EBADFD ? -ENODEV : rc);
     }
     if (rc == 0) {
       break; /* the queue is empty */
@@ -192,6 +215,7 @@ static void tap_close(bn_link *link)
   struct tap_link *t = tap_of(link);
   tap_uring_close(t->tx_ring);
   tap_uring_close(t->rx_ring);
+  tap_carrier_close(&t->carrier);
   close(t->fd);
   close(t->wake_fd);
   free(t);
@@ -255,14 +279,22 @@ int bn_link_tap_open(const char *name, unsigned flags, bn_link **out)
   }
   /* Without io_uring (old kernel, kernel.io_uring_disabled, seccomp ...)
    * the rings stay NULL: one write() or read() per frame. */
+  err = tap_carrier_open(&t->carrier, ifr.ifr_name);
+  if (err < 0) {
+    goto fail;
+  }
+  t->reported_up = true; /* the netif starts with its link up */
   (void)tap_uring_open(&t->tx_ring);
   (void)tap_uring_open(&t->rx_ring);
-  t->link.ops = &tap_ops;
+  bn_link_stage_init(&t->link, &tap_ops, NULL);
   snprintf(t->link.name, sizeof(t->link.name), "%s", ifr.ifr_name);
   *out = &t->link;
   return 0;
 
 fail:
+  if (t->wake_fd >= 0) {
+    close(t->wake_fd);
+  }
   if (t->fd >= 0) {
     close(t->fd);
   }

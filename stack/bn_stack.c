@@ -38,7 +38,8 @@ static int wait_for_lease(struct netif *netif, unsigned timeout_ms)
   if (netifapi_dhcp_start(netif) != ERR_OK) {
     return -ENOMEM;
   }
-  for (unsigned waited = 0; waited < timeout_ms; waited += DHCP_POLL_MS) {
+  uint64_t deadline = bn_clock_after_ms((long)timeout_ms);
+  while (bn_clock_now_ns() < deadline) {
     if (dhcp_bound(netif)) {
       return 0;
     }
@@ -84,7 +85,8 @@ int bn_stack_start(const bn_config *cfg)
   if (cfg->mac_set) {
     memcpy(mac, cfg->mac, sizeof(mac));
   } else {
-    bn_config_default_mac(cfg->link->name, mac);
+    /* The backend's name: stages on top of it must not change the board's MAC. */
+    bn_config_default_mac(bn_link_backend(cfg->link)->name, mac);
   }
   const char *hostname = cfg->hostname ? cfg->hostname : BN_BOARD_HOSTNAME;
   bn_netif *bn;
@@ -145,6 +147,7 @@ int bn_stack_status_get(bn_stack_status *out)
   memcpy(out->mac, netif->hwaddr, sizeof(out->mac));
   out->link_up = netif_is_link_up(netif);
   UNLOCK_TCPIP_CORE();
+  out->link_error = bn_netif_link_error(stack.netif);
   bn_netif_get_counters(stack.netif, &out->counters);
   return 0;
 }

@@ -26,7 +26,7 @@ typedef struct bn_config {
   ip4_addr_t dns[BN_STACK_MAX_DNS];
   int dns_count;             /**< 0..BN_STACK_MAX_DNS; DHCP may add servers */
   uint8_t mac[6];
-  bool mac_set;              /**< false: bn_config_default_mac() of the link's name */
+  bool mac_set;              /**< false: bn_config_default_mac() of the backend's name */
   const char *hostname;      /**< NULL: the board profile's BN_BOARD_HOSTNAME */
   unsigned dhcp_timeout_ms;  /**< 0: 10000 */
   uint64_t seed;             /**< seeds lwIP's LWIP_RAND (ports, DHCP xids, DNS
@@ -42,6 +42,7 @@ typedef struct bn_stack_status {
   uint32_t lease_s;          /**< DHCP lease time in seconds, 0 if static */
   uint8_t mac[6];
   bool link_up;
+  int link_error;            /**< bn_netif_link_error(): 0, or why the link ended */
   bn_netif_counters counters;
 } bn_stack_status;
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "link_memory.h"
+#include "link_poll.h"
 
 #define MAX_SEEN 16
 
@@ -64,10 +65,10 @@ START_TEST(frames_arrive_in_order_with_timestamps_and_bytes)
   }
   /* nothing comes back to the sender */
   struct seen *s = seen_new();
-  ck_assert_int_eq(bn_link_poll(a, record, s, 0), 0);
+  ck_assert_int_eq(poll_ms(a, record, s, 0), 0);
   ck_assert_int_eq(s->n, 0);
   /* one poll hands over all four, in order */
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 4);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 4);
   ck_assert_int_eq(s->n, 4);
   for (unsigned i = 0; i < 4; i++) {
     fill(frame, lens[i], i);
@@ -75,7 +76,7 @@ START_TEST(frames_arrive_in_order_with_timestamps_and_bytes)
     ck_assert_uint_eq(s->ts[i], 1000u + i * 17u);
     ck_assert_mem_eq(s->data[i], frame, lens[i]);
   }
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 0);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 0);
   ck_assert_int_eq(s->n, 4);
   bn_link_close(a);
   bn_link_close(b);
@@ -94,7 +95,7 @@ START_TEST(both_directions_are_independent)
   ck_assert_int_eq(bn_link_send(b, fb, 50, UINT64_MAX), 0);
 
   struct seen *s = seen_new();
-  ck_assert_int_eq(bn_link_poll(a, record, s, 0), 2);
+  ck_assert_int_eq(poll_ms(a, record, s, 0), 2);
   ck_assert_uint_eq(s->len[0], sizeof(fb));
   ck_assert_uint_eq(s->ts[0], 22);
   ck_assert_mem_eq(s->data[0], fb, sizeof(fb));
@@ -103,7 +104,7 @@ START_TEST(both_directions_are_independent)
   ck_assert_mem_eq(s->data[1], fb, 50);
 
   s->n = 0;
-  ck_assert_int_eq(bn_link_poll(b, record, s, 100), 1);
+  ck_assert_int_eq(poll_ms(b, record, s, 100), 1);
   ck_assert_uint_eq(s->len[0], sizeof(fa));
   ck_assert_uint_eq(s->ts[0], 11);
   ck_assert_mem_eq(s->data[0], fa, sizeof(fa));
@@ -128,18 +129,18 @@ START_TEST(full_queue_reports_enobufs_and_drops)
   ck_assert_int_eq(bn_link_send(b, frame, sizeof(frame), 5), 0);
 
   struct seen *s = seen_new();
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 3);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 3);
   for (unsigned i = 0; i < 3; i++) {
     fill(frame, sizeof(frame), i);
     ck_assert_uint_eq(s->ts[i], i);
     ck_assert_mem_eq(s->data[i], frame, sizeof(frame));
   }
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 0);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 0);
   /* drained: room again, and the dropped frames never show up */
   fill(frame, sizeof(frame), 9);
   ck_assert_int_eq(bn_link_send(a, frame, sizeof(frame), 9), 0);
   s->n = 0;
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 1);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 1);
   ck_assert_uint_eq(s->ts[0], 9);
   ck_assert_mem_eq(s->data[0], frame, sizeof(frame));
   bn_link_close(a);
@@ -156,10 +157,10 @@ START_TEST(frame_size_limits)
   ck_assert_int_eq(bn_link_send(a, big, BN_LINK_MAX_FRAME + 1, 0), -EMSGSIZE);
   ck_assert_int_eq(bn_link_send(a, big, SIZE_MAX, 0), -EMSGSIZE);
   struct seen *s = seen_new();
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 0);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 0);
   ck_assert_int_eq(s->n, 0);
   ck_assert_int_eq(bn_link_send(a, big, BN_LINK_MAX_FRAME, 0), 0);
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 1);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 1);
   ck_assert_uint_eq(s->len[0], BN_LINK_MAX_FRAME);
   bn_link_close(a);
   bn_link_close(b);
@@ -200,14 +201,14 @@ START_TEST(send_batch_without_op_sends_every_frame_in_order)
   make_batch(frames, lens, N);
   ck_assert_uint_eq(bn_link_send_batch(a, frames, N), N);
   struct seen *s = seen_new();
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), N);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), N);
   for (int i = 0; i < N; i++) {
     ck_assert_int_eq(frames[i].result, 0);
     expect_seen(s, i, &frames[i]);
   }
   /* an empty batch sends nothing */
   ck_assert_uint_eq(bn_link_send_batch(a, frames, 0), 0);
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 0);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 0);
   bn_link_close(a);
   bn_link_close(b);
 }
@@ -229,7 +230,7 @@ START_TEST(send_batch_bad_frame_sizes_fail_alone)
   ck_assert_int_eq(frames[3].result, -EMSGSIZE);
   ck_assert_int_eq(frames[4].result, 0);
   struct seen *s = seen_new();
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 3);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 3);
   expect_seen(s, 0, &frames[0]);
   expect_seen(s, 1, &frames[2]);
   expect_seen(s, 2, &frames[4]);
@@ -249,7 +250,7 @@ START_TEST(send_batch_full_queue_drops_the_rest)
   make_batch(frames, lens, 5);
   ck_assert_uint_eq(bn_link_send_batch(a, frames, 5), 3);
   struct seen *s = seen_new();
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 3);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 3);
   for (int i = 0; i < 5; i++) {
     ck_assert_int_eq(frames[i].result, i < 3 ? 0 : -ENOBUFS);
     if (i < 3) {
@@ -266,9 +267,9 @@ START_TEST(poll_times_out_empty)
   bn_link *a, *b;
   ck_assert_int_eq(bn_link_memory_pair(1, &a, &b), 0);
   struct seen *s = seen_new();
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 0);
-  ck_assert_int_eq(bn_link_poll(b, record, s, 20), 0);
-  ck_assert_int_eq(bn_link_poll(a, record, s, 0), 0);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 0);
+  ck_assert_int_eq(poll_ms(b, record, s, 20), 0);
+  ck_assert_int_eq(poll_ms(a, record, s, 0), 0);
   ck_assert_int_eq(s->n, 0);
   bn_link_close(a);
   bn_link_close(b);
@@ -281,10 +282,10 @@ START_TEST(wake_before_poll_makes_the_next_poll_return)
   ck_assert_int_eq(bn_link_memory_pair(2, &a, &b), 0);
   struct seen *s = seen_new();
   bn_link_wake(b);
-  ck_assert_int_eq(bn_link_poll(b, record, s, -1), 0);  /* would block forever otherwise */
+  ck_assert_int_eq(poll_ms(b, record, s, -1), 0);  /* would block forever otherwise */
   ck_assert_int_eq(s->n, 0);
   /* the wake is consumed */
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), 0);
+  ck_assert_int_eq(poll_ms(b, record, s, 0), 0);
   bn_link_close(a);
   bn_link_close(b);
 }
@@ -301,7 +302,7 @@ static void *poll_forever(void *arg)
 {
   struct poller *p = arg;
   __atomic_store_n(&p->started, 1, __ATOMIC_RELEASE);
-  p->rc = bn_link_poll(p->link, record, p->seen, -1);
+  p->rc = poll_ms(p->link, record, p->seen, -1);
   return NULL;
 }
 
@@ -380,11 +381,11 @@ START_TEST(peer_close_drains_then_ends)
   bn_link_close(a);
 
   struct seen *s = seen_new();
-  ck_assert_int_eq(bn_link_poll(b, record, s, -1), 2);  /* queued frames still arrive */
+  ck_assert_int_eq(poll_ms(b, record, s, -1), 2);  /* queued frames still arrive */
   ck_assert_mem_eq(s->data[0], f1, sizeof(f1));
   ck_assert_mem_eq(s->data[1], f2, sizeof(f2));
-  ck_assert_int_eq(bn_link_poll(b, record, s, -1), -ENODATA);  /* never blocks */
-  ck_assert_int_eq(bn_link_poll(b, record, s, 0), -ENODATA);
+  ck_assert_int_eq(poll_ms(b, record, s, -1), -ENODATA);  /* never blocks */
+  ck_assert_int_eq(poll_ms(b, record, s, 0), -ENODATA);
   ck_assert_int_eq(bn_link_send(b, f1, sizeof(f1), 3), -ENOTCONN);
   ck_assert_int_eq(s->n, 2);
   bn_link_close(b);

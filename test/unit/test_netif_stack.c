@@ -13,6 +13,7 @@
 #include "bn_stack.h"
 #include "frames.h"
 #include "link_memory.h"
+#include "link_poll.h"
 
 /* Every wait on the wire is at most WAIT_POLLS polls of POLL_MS. */
 #define POLL_MS    100
@@ -86,7 +87,7 @@ static size_t wait_frame(frame_match match, uint8_t out[BN_LINK_MAX_FRAME], int 
       }
     }
     if (i < polls) {
-      ck_assert_int_ge(bn_link_poll(wire, on_wire, NULL, POLL_MS), 0);
+      ck_assert_int_ge(poll_ms(wire, on_wire, NULL, POLL_MS), 0);
     }
   }
   return 0;
@@ -557,7 +558,7 @@ START_TEST(stop_closes_the_link_once)
   /* the stack closed its end of the wire: once drained, the wire has ended */
   int rc = 0;
   for (int i = 0; i < WAIT_POLLS && rc >= 0; i++) {
-    rc = bn_link_poll(wire, ignore, NULL, POLL_MS);
+    rc = poll_ms(wire, ignore, NULL, POLL_MS);
   }
   ck_assert_int_eq(rc, -ENODATA);
   uint8_t frame[FRAME_ARP_LEN];

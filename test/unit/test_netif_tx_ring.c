@@ -18,6 +18,7 @@
 #include "bn_stack.h"
 #include "frames.h"
 #include "link_memory.h"
+#include "link_poll.h"
 #include "usocket.h"
 
 #define PORT 7777
@@ -31,7 +32,6 @@ static const uint8_t bcast_ip[4] = { 192, 0, 2, 255 };
 
 struct gate {
   bn_link link;     /* first: a bn_link * is a struct gate * */
-  bn_link *inner;
   pthread_mutex_t mu;
   pthread_cond_t cv;
   bool open;
@@ -51,42 +51,24 @@ static void gate_pass(struct gate *g)
   pthread_mutex_unlock(&g->mu);
 }
 
-static int gate_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
-{
-  gate_pass(gate_of(link));
-  return bn_link_send(gate_of(link)->inner, frame, len, ts_ns);
-}
-
 static size_t gate_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
 {
   gate_pass(gate_of(link));
-  return bn_link_send_batch(gate_of(link)->inner, frames, n);
-}
-
-static int gate_poll(bn_link *link, bn_link_rx_fn rx, void *arg, int timeout_ms)
-{
-  return bn_link_poll(gate_of(link)->inner, rx, arg, timeout_ms);
-}
-
-static void gate_wake(bn_link *link)
-{
-  bn_link_wake(gate_of(link)->inner);
+  return bn_link_send_batch(link->inner, frames, n);
 }
 
 static void gate_close(bn_link *link)
 {
   struct gate *g = gate_of(link);
-  bn_link_close(g->inner);
   pthread_cond_destroy(&g->cv);
   pthread_mutex_destroy(&g->mu);
 }
 
+/* Only send_batch is its own: bn_link_send() comes through it, poll and wake
+ * go to the inner link (bn_link_stage_init()). */
 static const struct bn_link_ops gate_ops = {
   .kind = "gate",
-  .send = gate_send,
   .send_batch = gate_send_batch,
-  .poll = gate_poll,
-  .wake = gate_wake,
   .close = gate_close,
 };
 
@@ -108,9 +90,7 @@ static void start_board(void)
 {
   bn_link *end;
   ck_assert_int_eq(bn_link_memory_pair(WIRE_CAPACITY, &end, &wire), 0);
-  gate.link.ops = &gate_ops;
-  snprintf(gate.link.name, sizeof(gate.link.name), "gate");
-  gate.inner = end;
+  bn_link_stage_init(&gate.link, &gate_ops, end);
   gate.open = true;
   pthread_mutex_init(&gate.mu, NULL);
   pthread_cond_init(&gate.cv, NULL);
@@ -198,7 +178,7 @@ static void drain_wire(struct seen *s)
 {
   int rc;
   int rounds = 0;
-  while ((rc = bn_link_poll(wire, on_wire, s, 0)) > 0) {
+  while ((rc = poll_ms(wire, on_wire, s, 0)) > 0) {
     ck_assert_int_lt(++rounds, WIRE_CAPACITY);
   }
   ck_assert_int_eq(rc, -ENODATA);

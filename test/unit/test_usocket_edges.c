@@ -11,6 +11,7 @@
 #include "frames.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
+#include "link_poll.h"
 #include "usocket_fixture.h"
 #include "usocket_internal.h" /* the socket's netconn, to see lwIP's window */
 
@@ -88,7 +89,7 @@ static void expect_broadcast(usocket *s, const char *to, const uint8_t ip[4])
   wire_udp w;
   memset(&w, 0, sizeof(w));
   for (int i = 0; i < 10 && w.frames == 0; i++) {
-    ck_assert_int_ge(bn_link_poll(peer_end, on_wire, &w, POLL_MS / 10), 0);
+    ck_assert_int_ge(poll_ms(peer_end, on_wire, &w, POLL_MS / 10), 0);
   }
   ck_assert_int_eq(w.frames, 1);
   ck_assert_mem_eq(w.dst_mac, frame_broadcast_mac, 6);

@@ -1,0 +1,95 @@
+/* A TAP device's administrative state and existence from rtnetlink (tap_carrier.h). */
+#include "tap_carrier.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* IFF_UP of the device now, from SIOCGIFFLAGS; -ENODEV if it is gone. */
+static int read_flags(const char *ifname, bool *up)
+{
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) {
+    return -errno;
+  }
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof(ifr));
+  strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+  int rc = ioctl(s, SIOCGIFFLAGS, &ifr) == 0 ? 0 : -errno;
+  close(s);
+  if (rc == 0) {
+    *up = (ifr.ifr_flags & IFF_UP) != 0;
+  }
+  return rc == -ENXIO ? -ENODEV : rc;
+}
+
+int tap_carrier_open(tap_carrier *c, const char *ifname)
+{
+  c->fd = -1;
+  c->up = true;
+  c->ifindex = (int)if_nametoindex(ifname);
+  if (c->ifindex == 0) {
+    return -ENODEV;
+  }
+  int rc = read_flags(ifname, &c->up);
+  if (rc < 0) {
+    return rc;
+  }
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) {
+    return 0; /* no notifications: the state stays as read now */
+  }
+  struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+  if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+    close(fd);
+    return 0;
+  }
+  c->fd = fd;
+  return 0;
+}
+
+int tap_carrier_read(tap_carrier *c)
+{
+  if (c->fd < 0) {
+    return 0;
+  }
+  char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
+  for (;;) {
+    int n = (int)recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return 0; /* EAGAIN: all read (ENOBUFS: some lost; the next ones tell) */
+    }
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) {
+        continue;
+      }
+      if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg))) {
+        continue;
+      }
+      const struct ifinfomsg *ifi = NLMSG_DATA(h);
+      if (ifi->ifi_index != c->ifindex) {
+        continue;
+      }
+      if (h->nlmsg_type == RTM_DELLINK) {
+        return -ENODEV;
+      }
+      c->up = (ifi->ifi_flags & IFF_UP) != 0;
+    }
+  }
+}
+
+void tap_carrier_close(tap_carrier *c)
+{
+  if (c->fd >= 0) {
+    close(c->fd);
+    c->fd = -1;
+  }
+}
