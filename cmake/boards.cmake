@@ -16,7 +16,9 @@ target_link_libraries(bn_base PUBLIC Threads::Threads)
 
 set(BN_NETIF_SRCS
   ${CMAKE_SOURCE_DIR}/netif/bn_netif.c
+  ${CMAKE_SOURCE_DIR}/netif/bn_pipeline.c
   ${CMAKE_SOURCE_DIR}/netif/link_memory.c
+  ${CMAKE_SOURCE_DIR}/netif/link_record.c
   ${CMAKE_SOURCE_DIR}/netif/link_tap.c
   ${CMAKE_SOURCE_DIR}/netif/tap_carrier.c
   ${CMAKE_SOURCE_DIR}/netif/tap_uring.c
@@ -26,6 +28,12 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBURING IMPORTED_TARGET liburing)
 if(NOT LIBURING_FOUND)
   message(FATAL_ERROR "liburing not found (pkg-config liburing): install liburing-dev "
+                      "(sudo tools/setup does)")
+endif()
+# libpcap: every pcap read, write and filter (netif/link_record.c, ...).
+pkg_check_modules(LIBPCAP IMPORTED_TARGET libpcap)
+if(NOT LIBPCAP_FOUND)
+  message(FATAL_ERROR "libpcap not found (pkg-config libpcap): install libpcap-dev "
                       "(sudo tools/setup does)")
 endif()
 set(BN_STACK_SRCS
@@ -71,5 +79,5 @@ function(bn_add_board board)
     ${CMAKE_SOURCE_DIR}/netif ${CMAKE_SOURCE_DIR}/stack ${CMAKE_SOURCE_DIR}/usocket)
   target_compile_options(boardnet_${board} PRIVATE ${BN_WARNINGS})
   target_compile_definitions(boardnet_${board} PRIVATE BN_SYS_ARCH_NAME="boardnet")
-  target_link_libraries(boardnet_${board} PUBLIC lwip_${board} PRIVATE PkgConfig::LIBURING)
+  target_link_libraries(boardnet_${board} PUBLIC lwip_${board} PkgConfig::LIBPCAP PRIVATE PkgConfig::LIBURING)
 endfunction()

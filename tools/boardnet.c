@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +37,6 @@ static const char usage[] =
   "  -V, --version  print the version\n"
   "\n"
   "Exit status: 0 on success, 1 when the board fails, 2 on bad usage.\n";
-
-int bn_cli_error(int code, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("boardnet: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  return code;
-}
 
 /* Replaces this process with boardnet-<board> from our own directory. */
 static int exec_board(const char *board, char **argv)

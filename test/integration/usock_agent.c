@@ -5,7 +5,9 @@
  * test/integration/test_usocket_*.sh run it in a network namespace with
  * kernel peers (socat, python3).
  *
- *   bn-usock-agent --tap NAME [--ip A/N] [--gw A] [--hold SEC] SCENARIO ARGS...
+ *   bn-usock-agent --tap NAME [board options] [--hold SEC] SCENARIO ARGS...
+ *
+ * The board options are boardnet run's (tools/board_options.h).
  *
  * --hold SEC keeps the board up after a successful scenario until SIGTERM/
  * SIGINT or SEC seconds, so that lwIP can deliver what a closed socket still
@@ -16,9 +18,8 @@
 #define _GNU_SOURCE
 #include "usock_agent.h"
 
-#include "bn_config.h"
+#include "board_options.h"
 #include "bn_stack.h"
-#include "link_tap.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -46,63 +47,56 @@ static const ua_scenario scenarios[] = {
 
 static void usage(FILE *out)
 {
-  fprintf(out, "Usage: bn-usock-agent --tap NAME [--ip A.B.C.D/N] [--gw A.B.C.D] [--hold SEC] SCENARIO ARGS...\n"
-               "Scenarios:\n");
+  fprintf(out, "Usage: bn-usock-agent --tap NAME [board options] [--hold SEC] SCENARIO ARGS...\n"
+               "\n"
+               "  --hold SEC           keep the board up after a successful scenario\n\n");
+  bn_board_options_help(out);
+  fprintf(out, "\nScenarios:\n");
   for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
     fprintf(out, "  %-16s %s\n", scenarios[i].name, scenarios[i].args);
   }
 }
 
-/* Parses the board options into cfg; returns optind of the scenario, or -1. */
-static int parse_options(int argc, char **argv, const char **tap, bn_config *cfg, long *hold_s)
+enum { OPT_HOLD = 256 };
+
+/* Parses the board options into o; returns optind of the scenario, or -1. */
+static int parse_options(int argc, char **argv, bn_board_options *o, long *hold_s)
 {
-  static const struct option opts[] = {
-    { "tap", required_argument, NULL, 't' },
-    { "ip", required_argument, NULL, 'i' },
-    { "gw", required_argument, NULL, 'g' },
-    { "hold", required_argument, NULL, 'H' },
+  struct option opts[2 + BN_BOARD_OPTIONS_MAX + 1] = {
+    { "hold", required_argument, NULL, OPT_HOLD },
     { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
   };
-  char err[BN_CONFIG_ERRLEN];
-  bool ip_given = false;
+  opts[2 + bn_board_options_getopt(opts + 2)] = (struct option){ NULL, 0, NULL, 0 };
+  bn_board_options_init(o);
   int c;
   opterr = 0;
   /* "+": stop at the scenario name, its arguments are its own. */
-  while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-    int rc = 0;
-    switch (c) {
-    case 't': *tap = optarg; break;
-    case 'i': rc = bn_config_parse_ip4_prefix(optarg, &cfg->ip, &cfg->netmask, err); ip_given = true; break;
-    case 'g': rc = bn_config_parse_ip4(optarg, &cfg->gw, err); break;
-    case 'H':
+  while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      usage(stdout);
+      exit(UA_OK);
+    }
+    if (c == OPT_HOLD) {
       if (ua_parse_count("--hold", optarg, 3600, hold_s) < 0) {
         return -1;
       }
-      break;
-    case 'h': usage(stdout); exit(UA_OK);
-    default:
+      continue;
+    }
+    int rc = (c == ':' || c == '?') ? -1 : bn_board_options_parse(o, c, optarg);
+    if (rc == -1) {
       fprintf(stderr, "usage: unknown option or missing value: %s\n", argv[optind - 1]);
       usage(stderr);
       return -1;
     }
-    if (rc < 0) {
-      fprintf(stderr, "usage: %s\n", err);
+    if (rc != 0) {
       return -1;
     }
   }
-  if (*tap == NULL || optind >= argc) {
+  if (optind >= argc) {
     usage(stderr);
     return -1;
   }
-  if (!ip_given) {
-    bn_config_parse_ip4_prefix("192.0.2.2/24", &cfg->ip, &cfg->netmask, err);
-  }
-  if (bn_config_check_ip4(&cfg->ip, &cfg->netmask, &cfg->gw, err) < 0) {
-    fprintf(stderr, "usage: %s\n", err);
-    return -1;
-  }
-  return optind;
+  return bn_board_options_finish(o) == 0 ? optind : -1;
 }
 
 static const ua_scenario *find_scenario(const char *name)
@@ -117,11 +111,9 @@ static const ua_scenario *find_scenario(const char *name)
 
 int main(int argc, char **argv)
 {
-  const char *tap = NULL;
-  bn_config cfg;
+  bn_board_options o;
   long hold_s = 0;
-  memset(&cfg, 0, sizeof(cfg));
-  int first = parse_options(argc, argv, &tap, &cfg, &hold_s);
+  int first = parse_options(argc, argv, &o, &hold_s);
   if (first < 0) {
     return UA_USAGE;
   }
@@ -141,19 +133,17 @@ int main(int argc, char **argv)
   pthread_sigmask(SIG_BLOCK, &signals, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  int rc = bn_link_tap_open(tap, 0, &cfg.link);
-  if (rc < 0) {
-    fprintf(stderr, "FAIL: tap %s: %s\n", tap, bn_link_tap_strerror(rc));
+  if (bn_board_options_open(&o, NULL, NULL) != 0) {
     return UA_FAIL;
   }
-  rc = bn_stack_start(&cfg);
+  int rc = bn_stack_start(&o.cfg);
   if (rc < 0) {
-    bn_link_close(cfg.link);
+    bn_link_close(o.cfg.link);
     fprintf(stderr, "FAIL: cannot start the stack: %s\n", strerror(-rc));
     return UA_FAIL;
   }
-  ip4addr_ntoa_r(&cfg.ip, ua_board_ip, sizeof(ua_board_ip));
-  ua_say("agent: up on tap %s ip %s scenario %s", tap, ua_board_ip, sc->name);
+  ip4addr_ntoa_r(&o.cfg.ip, ua_board_ip, sizeof(ua_board_ip));
+  ua_say("agent: up on tap %s ip %s scenario %s", o.pipeline.tap, ua_board_ip, sc->name);
 
   int result = sc->run(&argv[first + 1]);
   ua_say("agent: scenario %s %s", sc->name, result == UA_OK ? "done" : "failed");

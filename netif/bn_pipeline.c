@@ -1,0 +1,52 @@
+/* Assembles a board's link chain from its description (bn_pipeline.h). */
+#include "bn_pipeline.h"
+#include "link_tap.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+static int open_backend(const bn_pipeline_desc *d, bn_link **out, char err[BN_PIPELINE_ERRLEN])
+{
+  if ((d->tap != NULL) == (d->link != NULL)) {
+    snprintf(err, BN_PIPELINE_ERRLEN, "%s", d->tap ? "two backends given (a TAP and a link)" : "no backend given");
+    bn_link_close(d->link);
+    return -EINVAL;
+  }
+  if (d->link != NULL) {
+    *out = d->link;
+    return 0;
+  }
+  int rc = bn_link_tap_open(d->tap, d->tap_flags, out);
+  if (rc < 0) {
+    snprintf(err, BN_PIPELINE_ERRLEN, "tap %s: %s", d->tap, bn_link_tap_strerror(rc));
+  }
+  return rc;
+}
+
+int bn_pipeline_open(const bn_pipeline_desc *d, bn_link **out, char err[BN_PIPELINE_ERRLEN])
+{
+  bn_link *link = NULL;
+  int rc = open_backend(d, &link, err);
+  if (rc < 0) {
+    return rc;
+  }
+  if (d->backend_opened != NULL) {
+    rc = d->backend_opened(d->backend_opened_arg);
+    if (rc != 0) {
+      err[0] = '\0'; /* the hook said why */
+      bn_link_close(link);
+      return rc;
+    }
+  }
+  if (d->record.path != NULL) {
+    bn_link *record;
+    rc = bn_link_record_open(link, &d->record, &record, err);
+    if (rc < 0) {
+      bn_link_close(link);
+      return rc;
+    }
+    link = record;
+  }
+  *out = link;
+  return 0;
+}

@@ -1,0 +1,352 @@
+/*
+ * The record stage (link_record.h): libpcap's dumper behind a lock, the
+ * filter compiled once and applied per frame with pcap_offline_filter(),
+ * rotation by size, a flush at least once a second driven by the stage's
+ * poll, and recording stopped (not the board) by a write error.
+ */
+#include "link_record.h"
+#include "bn_clock.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How often a file is flushed at least (a pipe to a live viewer: faster). */
+#define FLUSH_FILE_NS (1000u * 1000u * 1000u)
+#define FLUSH_PIPE_NS (100u * 1000u * 1000u)
+/* The snapshot length in the file's header: every frame is written whole. */
+#define SNAPLEN 65535
+
+struct record_link {
+  bn_link link;            /* first: a bn_link * is a struct record_link * */
+  pthread_mutex_t mu;      /* everything below */
+  pcap_t *dead;            /* the handle the dumper and the filter belong to */
+  pcap_dumper_t *dumper;   /* NULL once recording stopped */
+  struct bpf_program prog;
+  bool filtering;
+  char *path;
+  uint64_t rotate_bytes;
+  uint64_t file_bytes;     /* bytes in the current file */
+  uint64_t flush_every_ns;
+  uint64_t flush_at;       /* BN_CLOCK_FOREVER: nothing unflushed */
+  bn_record_stats stats;
+  void (*notice)(void *arg, const char *message);
+  void *notice_arg;
+};
+
+static struct record_link *record_of(bn_link *link)
+{
+  return (struct record_link *)link;
+}
+
+static int fail(char err[BN_RECORD_ERRLEN], int rc, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, BN_RECORD_ERRLEN, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+static const char *file_name(const struct record_link *r)
+{
+  return strcmp(r->path, "-") == 0 ? "standard output" : r->path;
+}
+
+/* PATH, PATH1, PATH2 ...: the name of the file number index (0 first). */
+static void rotated_name(const char *path, unsigned index, char *out, size_t size)
+{
+  if (index == 0) {
+    snprintf(out, size, "%s", path);
+  } else {
+    snprintf(out, size, "%s%u", path, index);
+  }
+}
+
+/* Opens file number index (under mu, or before the stage is shared). */
+static int open_file(struct record_link *r, unsigned index, char err[BN_RECORD_ERRLEN])
+{
+  char name[4096];
+  rotated_name(r->path, index, name, sizeof(name));
+  errno = 0;
+  r->dumper = pcap_dump_open(r->dead, name);
+  if (r->dumper == NULL) {
+    int rc = errno != 0 ? -errno : -EIO;
+    return fail(err, rc, "cannot record to %s: %s", strcmp(name, "-") == 0 ? "standard output" : name,
+                pcap_geterr(r->dead));
+  }
+  r->file_bytes = 24; /* the file header */
+  r->stats.files++;
+  return 0;
+}
+
+/* Stops recording after a write error (under mu): one notice, the board runs on. */
+static void stop_on_error(struct record_link *r, int rc)
+{
+  pcap_dump_close(r->dumper);
+  r->dumper = NULL;
+  r->stats.error = rc;
+  r->flush_at = BN_CLOCK_FOREVER;
+  if (r->notice != NULL) {
+    char msg[BN_RECORD_ERRLEN];
+    snprintf(msg, sizeof(msg), "recording to %s stopped: %s (%llu frames recorded)", file_name(r),
+             strerror(-rc), (unsigned long long)r->stats.frames);
+    r->notice(r->notice_arg, msg);
+  }
+}
+
+/* Flushes (under mu); a failure stops recording. */
+static void flush_locked(struct record_link *r)
+{
+  if (r->dumper == NULL) {
+    return;
+  }
+  errno = 0;
+  if (pcap_dump_flush(r->dumper) != 0 || ferror(pcap_dump_file(r->dumper))) {
+    stop_on_error(r, errno != 0 ? -errno : -EIO);
+    return;
+  }
+  r->flush_at = BN_CLOCK_FOREVER;
+}
+
+/* Writes one frame (under mu). Returns true when it is the first frame not
+ * flushed yet: then the poller must learn of the new flush deadline. */
+static bool write_locked(struct record_link *r, const uint8_t *frame, size_t len, uint64_t ts_ns)
+{
+  if (r->dumper == NULL) {
+    return false;
+  }
+  uint64_t wall = bn_clock_wall_ns(ts_ns);
+  struct pcap_pkthdr hdr;
+  hdr.ts.tv_sec = (time_t)(wall / 1000000000u);
+  hdr.ts.tv_usec = (suseconds_t)(wall % 1000000000u); /* nanoseconds: the handle's precision */
+  hdr.caplen = (bpf_u_int32)len;
+  hdr.len = (bpf_u_int32)len;
+  if (r->filtering && pcap_offline_filter(&r->prog, &hdr, frame) == 0) {
+    r->stats.filtered++;
+    return false;
+  }
+  if (r->rotate_bytes != 0 && r->file_bytes + 16 + len > r->rotate_bytes && r->file_bytes > 24) {
+    char err[BN_RECORD_ERRLEN];
+    errno = 0;
+    pcap_dump_close(r->dumper); /* flushes */
+    r->dumper = NULL;
+    int rc = open_file(r, r->stats.files, err);
+    if (rc < 0) {
+      r->dumper = NULL;
+      r->stats.error = rc;
+      if (r->notice != NULL) {
+        r->notice(r->notice_arg, err);
+      }
+      return false;
+    }
+  }
+  pcap_dump((u_char *)r->dumper, &hdr, frame);
+  if (ferror(pcap_dump_file(r->dumper))) {
+    flush_locked(r); /* fails again, now with errno set */
+    if (r->dumper != NULL) {
+      stop_on_error(r, -EIO);
+    }
+    return false;
+  }
+  r->file_bytes += 16 + len;
+  r->stats.frames++;
+  r->stats.bytes += len;
+  if (r->flush_at != BN_CLOCK_FOREVER) {
+    return false;
+  }
+  r->flush_at = bn_clock_add_ns(bn_clock_now_ns(), r->flush_every_ns);
+  return true;
+}
+
+static int record_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
+{
+  int rc = bn_link_send(link->inner, frame, len, ts_ns);
+  if (rc == 0) { /* on the wire */
+    struct record_link *r = record_of(link);
+    pthread_mutex_lock(&r->mu);
+    bool armed = write_locked(r, frame, len, ts_ns);
+    pthread_mutex_unlock(&r->mu);
+    if (armed) {
+      bn_link_wake(link); /* the pump flushes it within the second */
+    }
+  }
+  return rc;
+}
+
+static size_t record_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
+{
+  size_t sent = bn_link_send_batch(link->inner, frames, n);
+  if (sent > 0) {
+    struct record_link *r = record_of(link);
+    bool armed = false;
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < n; i++) {
+      if (frames[i].result == 0) {
+        armed |= write_locked(r, frames[i].data, frames[i].len, frames[i].ts_ns);
+      }
+    }
+    pthread_mutex_unlock(&r->mu);
+    if (armed) {
+      bn_link_wake(link); /* the pump flushes them within the second */
+    }
+  }
+  return sent;
+}
+
+/* The receiver of one poll: records each frame, then hands it on. */
+struct record_rx {
+  struct record_link *r;
+  const bn_link_rx *up;
+};
+
+static void record_rx_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns)
+{
+  struct record_rx *x = arg;
+  pthread_mutex_lock(&x->r->mu);
+  (void)write_locked(x->r, frame, len, ts_ns); /* the pump itself: it sees flush_at next */
+  pthread_mutex_unlock(&x->r->mu);
+  x->up->frame(x->up->arg, frame, len, ts_ns);
+}
+
+static void record_rx_carrier(void *arg, bool up)
+{
+  struct record_rx *x = arg;
+  if (x->up->carrier != NULL) {
+    x->up->carrier(x->up->arg, up);
+  }
+}
+
+static int record_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
+{
+  struct record_link *r = record_of(link);
+  pthread_mutex_lock(&r->mu);
+  uint64_t flush_at = r->flush_at;
+  pthread_mutex_unlock(&r->mu);
+  /* The pump: wake up for the next flush if that comes first. */
+  struct record_rx x = { .r = r, .up = rx };
+  const bn_link_rx mine = { .frame = record_rx_frame, .carrier = record_rx_carrier, .arg = &x };
+  int rc = bn_link_poll(link->inner, &mine, flush_at < until_ns ? flush_at : until_ns);
+  pthread_mutex_lock(&r->mu);
+  if (bn_clock_now_ns() >= r->flush_at) {
+    flush_locked(r);
+  }
+  pthread_mutex_unlock(&r->mu);
+  return rc;
+}
+
+static void record_close(bn_link *link)
+{
+  struct record_link *r = record_of(link);
+  if (r->dumper != NULL) {
+    pcap_dump_close(r->dumper); /* flushes: SIGINT/SIGTERM lose nothing */
+  }
+  if (r->filtering) {
+    pcap_freecode(&r->prog);
+  }
+  pcap_close(r->dead);
+  pthread_mutex_destroy(&r->mu);
+  free(r->path);
+  free(r);
+}
+
+static const struct bn_link_ops record_ops = {
+  .kind = "record",
+  .send = record_send,
+  .send_batch = record_send_batch,
+  .poll = record_poll,
+  .close = record_close,
+};
+
+/* A dead Ethernet handle with nanosecond timestamps, and the filter on it. */
+static pcap_t *open_dead(const char *filter, struct bpf_program *prog, char err[BN_RECORD_ERRLEN],
+                         int *rc)
+{
+  pcap_t *dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, SNAPLEN, PCAP_TSTAMP_PRECISION_NANO);
+  if (dead == NULL) {
+    *rc = fail(err, -ENOMEM, "cannot record: out of memory");
+    return NULL;
+  }
+  if (filter != NULL && pcap_compile(dead, prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    *rc = fail(err, -EINVAL, "bad filter '%s': %s", filter, pcap_geterr(dead));
+    pcap_close(dead);
+    return NULL;
+  }
+  *rc = 0;
+  return dead;
+}
+
+int bn_link_record_check_filter(const char *filter, char err[BN_RECORD_ERRLEN])
+{
+  struct bpf_program prog;
+  int rc;
+  pcap_t *dead = open_dead(filter, &prog, err, &rc);
+  if (dead != NULL) {
+    if (filter != NULL) {
+      pcap_freecode(&prog);
+    }
+    pcap_close(dead);
+  }
+  return rc;
+}
+
+int bn_link_record_open(bn_link *inner, const bn_record_options *o, bn_link **out,
+                        char err[BN_RECORD_ERRLEN])
+{
+  if (inner == NULL || o == NULL || o->path == NULL || o->path[0] == '\0' || out == NULL) {
+    return fail(err, -EINVAL, "record: no file given");
+  }
+  bool to_stdout = strcmp(o->path, "-") == 0;
+  if (to_stdout && o->rotate_bytes != 0) {
+    return fail(err, -EINVAL, "record: standard output cannot be rotated");
+  }
+  struct record_link *r = calloc(1, sizeof(*r));
+  if (r == NULL || (r->path = strdup(o->path)) == NULL) {
+    free(r);
+    return fail(err, -ENOMEM, "cannot record: out of memory");
+  }
+  int rc;
+  r->dead = open_dead(o->filter, &r->prog, err, &rc);
+  if (r->dead == NULL) {
+    free(r->path);
+    free(r);
+    return rc;
+  }
+  r->filtering = o->filter != NULL;
+  r->rotate_bytes = o->rotate_bytes;
+  r->flush_every_ns = to_stdout ? FLUSH_PIPE_NS : FLUSH_FILE_NS;
+  r->flush_at = BN_CLOCK_FOREVER;
+  r->notice = o->notice;
+  r->notice_arg = o->notice_arg;
+  rc = open_file(r, 0, err);
+  if (rc < 0) {
+    if (r->filtering) {
+      pcap_freecode(&r->prog);
+    }
+    pcap_close(r->dead);
+    free(r->path);
+    free(r);
+    return rc;
+  }
+  pthread_mutex_init(&r->mu, NULL);
+  bn_link_stage_init(&r->link, &record_ops, inner);
+  *out = &r->link;
+  return 0;
+}
+
+int bn_link_record_stats(bn_link *record, bn_record_stats *out)
+{
+  if (record == NULL || record->ops != &record_ops || out == NULL) {
+    return -EINVAL;
+  }
+  struct record_link *r = record_of(record);
+  pthread_mutex_lock(&r->mu);
+  *out = r->stats;
+  pthread_mutex_unlock(&r->mu);
+  return 0;
+}

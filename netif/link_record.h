@@ -1,0 +1,76 @@
+/*
+ * Record stage of the link pipeline: writes every frame that passes it, in
+ * both directions, to a pcap file that Wireshark and tcpdump read (libpcap's
+ * pcap_dump, nanosecond timestamps, link type Ethernet), full length, each
+ * with its own timestamp as wall-clock time. It sits next to the backend, so
+ * the file shows the wire: frames the board sends once the wire took them,
+ * frames it receives as they came off the wire (on the wire's side of any
+ * impairment stage).
+ *
+ * Two threads reach it (the netif's transmit thread sends, its receive
+ * thread polls): writes are serialised, each direction in order. Across the
+ * two directions a frame can follow one with a slightly later timestamp (by
+ * the microseconds between one thread stamping a frame and writing it), as
+ * in a tcpdump capture taken on several CPUs.
+ *
+ * Nothing is lost: the file is flushed at least once a second (from the
+ * stage's poll, the pipeline's pump) and when the stage closes; a write
+ * error (a full disk, a closed pipe) stops the recording with one notice,
+ * and the board runs on.
+ */
+#ifndef BN_LINK_RECORD_H
+#define BN_LINK_RECORD_H
+
+#include <stdint.h>
+
+#include "bn_link.h"
+
+/** Room for any error message of this stage. */
+#define BN_RECORD_ERRLEN 256
+
+/** What to record and where. Zero-initialise, then fill in. */
+typedef struct bn_record_options {
+  const char *path;        /**< the file; "-" is standard output */
+  const char *filter;      /**< a libpcap filter: record only matching frames (NULL: all) */
+  uint64_t rotate_bytes;   /**< 0: one file; else, once a file holds this many
+                                bytes, go on in PATH1, PATH2, ... (tcpdump -C) */
+  /** Called (from a board thread) with a one-line message when recording
+   *  stops on an error; may be NULL. */
+  void (*notice)(void *arg, const char *message);
+  void *notice_arg;
+} bn_record_options;
+
+/** What a record stage has done so far. */
+typedef struct bn_record_stats {
+  uint64_t frames;         /**< frames written */
+  uint64_t bytes;          /**< their bytes */
+  uint64_t filtered;       /**< frames the filter left out */
+  unsigned files;          /**< files written (more than 1 when rotating) */
+  int error;               /**< 0, or the -errno that stopped recording */
+} bn_record_stats;
+
+/**
+ * Checks a libpcap filter expression as the stage would compile it (for
+ * Ethernet frames), so that a bad one is a usage error before anything runs.
+ * @return 0, or -EINVAL with the reason in err.
+ */
+int bn_link_record_check_filter(const char *filter, char err[BN_RECORD_ERRLEN]);
+
+/**
+ * Wraps inner in a record stage writing to o->path (created or truncated).
+ * @param out receives the stage; closing it closes inner too
+ * @return 0, or -EINVAL (NULL argument, bad filter, rotation of standard
+ *   output), -errno opening the file (-EACCES, -ENOENT, ...) or -ENOMEM, with
+ *   the reason in err; on failure inner stays the caller's.
+ */
+int bn_link_record_open(bn_link *inner, const bn_record_options *o, bn_link **out,
+                        char err[BN_RECORD_ERRLEN]);
+
+/**
+ * The stage's counters; record is a record stage (bn_link_find(link,
+ * "record") finds it in a chain). Thread-safe.
+ * @return 0, or -EINVAL if record is not a record stage.
+ */
+int bn_link_record_stats(bn_link *record, bn_record_stats *out);
+
+#endif /* BN_LINK_RECORD_H */

@@ -1,0 +1,249 @@
+/*
+ * The board options table (board_options.h): each option's name, argument,
+ * help and parser in one row; getopt entries and help are made from it.
+ */
+#include "board_options.h"
+#include "bn_config.h"
+#include "bn_random.h"
+#include "cli_error.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum board_opt {
+  OPT_TAP = BN_BOARD_OPT_FIRST, OPT_IP, OPT_GW, OPT_DHCP, OPT_DHCP_TIMEOUT, OPT_DNS, OPT_MAC,
+  OPT_HOSTNAME, OPT_SEED, OPT_RECORD, OPT_RECORD_FILTER, OPT_RECORD_SIZE,
+};
+
+/* One row: the option, its argument's name (NULL: none), its group and help
+ * (lines of at most 52 columns, joined by \n). */
+struct row {
+  enum board_opt id;
+  const char *name;
+  const char *arg;
+  const char *group;
+  const char *help;
+};
+
+static const struct row rows[] = {
+  { OPT_TAP, "tap", "NAME", "Wire",
+    "the TAP interface to attach to; created if it does\n"
+    "not exist (needs CAP_NET_ADMIN). Its up/down state\n"
+    "is the board's carrier; deleting it ends the board" },
+  { OPT_IP, "ip", "A.B.C.D[/N]", "Addressing (default: --ip 192.0.2.2/24, no gateway)",
+    "static IPv4 address and prefix length (N: 1..32,\n"
+    "default 24)" },
+  { OPT_GW, "gw", "A.B.C.D", NULL, "default gateway (must be in the --ip subnet)" },
+  { OPT_DHCP, "dhcp", NULL, NULL, "get the address by DHCP instead" },
+  { OPT_DHCP_TIMEOUT, "dhcp-timeout", "SEC", NULL, "give up on DHCP after SEC seconds (default 10)" },
+  { OPT_DNS, "dns", "A.B.C.D", NULL, "DNS server (up to 2; DHCP may supply them too)" },
+  { OPT_MAC, "mac", "XX:XX:XX:XX:XX:XX", NULL,
+    "MAC address (default: the board's vendor OUI\n"
+    "followed by bytes derived from the TAP name)" },
+  { OPT_HOSTNAME, "hostname", "NAME", NULL, "hostname sent with DHCP (default: the board's)" },
+  { OPT_SEED, "seed", "N", "Reproducibility",
+    "seed of every random choice: lwIP's ephemeral\n"
+    "ports, DHCP and DNS ids, TCP initial sequence\n"
+    "numbers. The same seed gives the same numbers in\n"
+    "the same order. Without it a fresh seed is taken\n"
+    "and printed at start" },
+  { OPT_RECORD, "record", "FILE", "Recording",
+    "write every frame on the wire, both ways, to FILE\n"
+    "as pcap (nanosecond timestamps) for Wireshark or\n"
+    "tcpdump -r; '-' writes to standard output (status\n"
+    "messages go to stderr): boardnet run ... --record -\n"
+    "| tshark -r -. Flushed every second and at exit.\n"
+    "Frames of the two directions can be out of order\n"
+    "by microseconds (two threads write them)" },
+  { OPT_RECORD_FILTER, "record-filter", "EXPR", NULL,
+    "record only the frames matching the libpcap filter\n"
+    "EXPR (tcpdump's syntax, e.g. \"tcp port 80\")" },
+  { OPT_RECORD_SIZE, "record-size", "MB", NULL,
+    "go on in a new file once one holds MB million bytes:\n"
+    "FILE, FILE1, FILE2, ... (tcpdump -C)" },
+};
+
+#define ROWS (sizeof(rows) / sizeof(rows[0]))
+_Static_assert(ROWS <= BN_BOARD_OPTIONS_MAX, "BN_BOARD_OPTIONS_MAX is too small");
+
+static const char default_ip[] = "192.0.2.2/24";
+
+void bn_board_options_init(bn_board_options *o)
+{
+  memset(o, 0, sizeof(*o));
+  o->default_ip = default_ip;
+}
+
+size_t bn_board_options_getopt(struct option *opts)
+{
+  for (size_t i = 0; i < ROWS; i++) {
+    opts[i] = (struct option){ rows[i].name, rows[i].arg ? required_argument : no_argument, NULL,
+                               (int)rows[i].id };
+  }
+  return ROWS;
+}
+
+/* A decimal number in [min, max]. */
+static int parse_number(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || text[0] == '+' || v < min || v > max) {
+    return bn_cli_error(BN_EXIT_USAGE, "--%s: '%s' is not a number in %" PRIu64 "..%" PRIu64, opt, text,
+                        min, max);
+  }
+  *out = v;
+  return 0;
+}
+
+static void record_notice(void *arg, const char *message)
+{
+  (void)arg;
+  bn_cli_error(0, "%s", message);
+}
+
+int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
+{
+  char err[BN_CONFIG_ERRLEN];
+  int rc = 0;
+  uint64_t v;
+  switch (id) {
+  case OPT_TAP:
+    o->pipeline.tap = arg;
+    return 0;
+  case OPT_IP:
+    rc = bn_config_parse_ip4_prefix(arg, &o->cfg.ip, &o->cfg.netmask, err);
+    o->ip_given = true;
+    break;
+  case OPT_GW:
+    rc = bn_config_parse_ip4(arg, &o->cfg.gw, err);
+    break;
+  case OPT_DHCP:
+    o->cfg.dhcp = true;
+    return 0;
+  case OPT_DHCP_TIMEOUT:
+    if (parse_number("dhcp-timeout", arg, 1, 86400, &v) != 0) {
+      return BN_EXIT_USAGE;
+    }
+    o->cfg.dhcp_timeout_ms = (unsigned)v * 1000u;
+    return 0;
+  case OPT_DNS:
+    if (o->cfg.dns_count == BN_STACK_MAX_DNS) {
+      return bn_cli_error(BN_EXIT_USAGE, "--dns: at most %d servers", BN_STACK_MAX_DNS);
+    }
+    rc = bn_config_parse_ip4(arg, &o->cfg.dns[o->cfg.dns_count++], err);
+    break;
+  case OPT_MAC:
+    rc = bn_config_parse_mac(arg, o->cfg.mac, err);
+    o->cfg.mac_set = true;
+    break;
+  case OPT_HOSTNAME:
+    if (arg[0] == '\0' || strlen(arg) > 63) {
+      return bn_cli_error(BN_EXIT_USAGE, "--hostname: 1..63 characters");
+    }
+    o->cfg.hostname = arg;
+    return 0;
+  case OPT_SEED:
+    if (parse_number("seed", arg, 0, UINT64_MAX, &o->cfg.seed) != 0) {
+      return BN_EXIT_USAGE;
+    }
+    o->seed_given = true;
+    return 0;
+  case OPT_RECORD:
+    if (arg[0] == '\0') {
+      return bn_cli_error(BN_EXIT_USAGE, "--record needs a file name (or '-')");
+    }
+    o->pipeline.record.path = arg;
+    o->pipeline.record.notice = record_notice;
+    return 0;
+  case OPT_RECORD_FILTER:
+    o->pipeline.record.filter = arg;
+    return 0;
+  case OPT_RECORD_SIZE:
+    if (parse_number("record-size", arg, 1, 1000000, &v) != 0) {
+      return BN_EXIT_USAGE;
+    }
+    o->pipeline.record.rotate_bytes = v * 1000000u;
+    return 0;
+  default:
+    return -1;
+  }
+  return rc < 0 ? bn_cli_error(BN_EXIT_USAGE, "%s", err) : 0;
+}
+
+int bn_board_options_finish(bn_board_options *o)
+{
+  char err[BN_RECORD_ERRLEN];
+  if (o->pipeline.tap == NULL && o->pipeline.link == NULL) {
+    return bn_cli_error(BN_EXIT_USAGE, "--tap NAME is required");
+  }
+  if (o->cfg.dhcp && (o->ip_given || !ip4_addr_isany_val(o->cfg.gw))) {
+    return bn_cli_error(BN_EXIT_USAGE, "--dhcp cannot be combined with --ip or --gw");
+  }
+  if (!o->cfg.dhcp) {
+    if (!o->ip_given) {
+      bn_config_parse_ip4_prefix(o->default_ip, &o->cfg.ip, &o->cfg.netmask, err);
+    }
+    if (bn_config_check_ip4(&o->cfg.ip, &o->cfg.netmask, &o->cfg.gw, err) < 0) {
+      return bn_cli_error(BN_EXIT_USAGE, "%s", err);
+    }
+  }
+  const bn_record_options *r = &o->pipeline.record;
+  if (r->path == NULL && (r->filter != NULL || r->rotate_bytes != 0)) {
+    return bn_cli_error(BN_EXIT_USAGE, "--record-filter and --record-size need --record FILE");
+  }
+  if (r->path != NULL && strcmp(r->path, "-") == 0 && r->rotate_bytes != 0) {
+    return bn_cli_error(BN_EXIT_USAGE, "--record-size: standard output (--record -) cannot be rotated");
+  }
+  if (r->filter != NULL && bn_link_record_check_filter(r->filter, err) < 0) {
+    return bn_cli_error(BN_EXIT_USAGE, "--record-filter: %s", err);
+  }
+  if (!o->seed_given) {
+    o->cfg.seed = bn_random_fresh_seed();
+  }
+  return 0;
+}
+
+int bn_board_options_open(bn_board_options *o, int (*backend_opened)(void *), void *arg)
+{
+  char err[BN_PIPELINE_ERRLEN];
+  o->pipeline.backend_opened = backend_opened;
+  o->pipeline.backend_opened_arg = arg;
+  int rc = bn_pipeline_open(&o->pipeline, &o->cfg.link, err);
+  if (rc != 0) {
+    o->pipeline.link = NULL; /* closed by bn_pipeline_open() */
+    return err[0] != '\0' ? bn_cli_error(BN_EXIT_FAIL, "%s", err) : BN_EXIT_FAIL;
+  }
+  return 0;
+}
+
+void bn_board_options_help(FILE *out)
+{
+  for (size_t i = 0; i < ROWS; i++) {
+    if (rows[i].group != NULL) {
+      fprintf(out, "%s%s:\n", i > 0 ? "\n" : "", rows[i].group);
+    }
+    char head[64];
+    snprintf(head, sizeof(head), "  --%s%s%s", rows[i].name, rows[i].arg ? " " : "",
+             rows[i].arg ? rows[i].arg : "");
+    const char *line = rows[i].help;
+    bool first = true;
+    while (*line != '\0') {
+      const char *nl = strchr(line, '\n');
+      int n = nl ? (int)(nl - line) : (int)strlen(line);
+      if (first && strlen(head) < 23) {
+        fprintf(out, "%-23s%.*s\n", head, n, line);
+      } else {
+        if (first) {
+          fprintf(out, "%s\n", head);
+        }
+        fprintf(out, "%23s%.*s\n", "", n, line);
+      }
+      first = false;
+      line += n + (nl ? 1 : 0);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+/*
+ * How boardnet's programs end and complain: the exit codes, and the one-line
+ * "boardnet: <message>" on stderr. Shared by the CLI's commands, the board
+ * options (board_options.h) and the test and benchmark boards.
+ */
+#ifndef BN_CLI_ERROR_H
+#define BN_CLI_ERROR_H
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 bad usage (as getopt tools do). */
+enum { BN_EXIT_OK = 0, BN_EXIT_FAIL = 1, BN_EXIT_USAGE = 2 };
+
+/** Prints "boardnet: <message>" to stderr; returns code. */
+int bn_cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* BN_CLI_ERROR_H */
