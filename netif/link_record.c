@@ -146,12 +146,10 @@ static bool write_locked(struct record_link *r, const uint8_t *frame, size_t len
       return false;
     }
   }
+  errno = 0;
   pcap_dump((u_char *)r->dumper, &hdr, frame);
   if (ferror(pcap_dump_file(r->dumper))) {
-    flush_locked(r); /* fails again, now with errno set */
-    if (r->dumper != NULL) {
-      stop_on_error(r, -EIO);
-    }
+    stop_on_error(r, errno != 0 ? -errno : -EIO); /* the failing write's errno */
     return false;
   }
   r->file_bytes += 16 + len;
