@@ -79,6 +79,24 @@ static inline unsigned poll1(usocket *s, unsigned events, long timeout_ms)
   return fd.revents;
 }
 
+static inline void lwip_sync_done(void *arg)
+{
+  sys_sem_signal((sys_sem_t *)arg);
+}
+
+/** Returns once the tcpip thread has run everything queued to it before (a
+ * loopback frame sent before this call has been delivered). */
+static inline void lwip_sync(void)
+{
+  sys_sem_t sem;
+  ck_assert_int_eq(sys_sem_new(&sem, 0), ERR_OK);
+  for (int i = 0; i < 2; i++) { /* the loop netif may schedule its poll once more */
+    ck_assert_int_eq(tcpip_callback(lwip_sync_done, &sem), ERR_OK);
+    sys_arch_sem_wait(&sem, 0);
+  }
+  sys_sem_free(&sem);
+}
+
 /** Polls until flag shows up (poll may return at once for other flags: at
  * most 250 rounds, 20 ms apart); returns revents. */
 static inline unsigned poll_for(usocket *s, unsigned events, unsigned flag)
