@@ -1,5 +1,6 @@
 /*
- * The record stage (link_record.h): libpcap's dumper behind a lock, the
+ * The record stage (link_record.h): libpcap's dumper behind a lock (held
+ * across the sends it records, for causal order in the file), the
  * filter compiled once and applied per frame with pcap_offline_filter(),
  * rotation by size, a flush at least once a second driven by the stage's
  * poll, and recording stopped (not the board) by a write error.
@@ -162,37 +163,35 @@ static bool write_locked(struct record_link *r, const uint8_t *frame, size_t len
   return true;
 }
 
+/* Egress: the lock is held across the inner send, so that a frame the peer
+ * answers at once (an ACK) is never written before the frame it answers. */
 static int record_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
+  struct record_link *r = record_of(link);
+  pthread_mutex_lock(&r->mu);
   int rc = bn_link_send(link->inner, frame, len, ts_ns);
-  if (rc == 0) { /* on the wire */
-    struct record_link *r = record_of(link);
-    pthread_mutex_lock(&r->mu);
-    bool armed = write_locked(r, frame, len, ts_ns);
-    pthread_mutex_unlock(&r->mu);
-    if (armed) {
-      bn_link_wake(link); /* the pump flushes it within the second */
-    }
+  bool armed = rc == 0 && write_locked(r, frame, len, ts_ns); /* only what the wire took */
+  pthread_mutex_unlock(&r->mu);
+  if (armed) {
+    bn_link_wake(link); /* the pump flushes it within the second */
   }
   return rc;
 }
 
 static size_t record_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
 {
+  struct record_link *r = record_of(link);
+  bool armed = false;
+  pthread_mutex_lock(&r->mu);
   size_t sent = bn_link_send_batch(link->inner, frames, n);
-  if (sent > 0) {
-    struct record_link *r = record_of(link);
-    bool armed = false;
-    pthread_mutex_lock(&r->mu);
-    for (size_t i = 0; i < n; i++) {
-      if (frames[i].result == 0) {
-        armed |= write_locked(r, frames[i].data, frames[i].len, frames[i].ts_ns);
-      }
+  for (size_t i = 0; i < n && sent > 0; i++) {
+    if (frames[i].result == 0) {
+      armed |= write_locked(r, frames[i].data, frames[i].len, frames[i].ts_ns);
     }
-    pthread_mutex_unlock(&r->mu);
-    if (armed) {
-      bn_link_wake(link); /* the pump flushes them within the second */
-    }
+  }
+  pthread_mutex_unlock(&r->mu);
+  if (armed) {
+    bn_link_wake(link); /* the pump flushes them within the second */
   }
   return sent;
 }

@@ -8,10 +8,13 @@
  * impairment stage).
  *
  * Two threads reach it (the netif's transmit thread sends, its receive
- * thread polls): writes are serialised, each direction in order. Across the
- * two directions a frame can follow one with a slightly later timestamp (by
- * the microseconds between one thread stamping a frame and writing it), as
- * in a tcpdump capture taken on several CPUs.
+ * thread polls): writes are serialised, each direction in order, and a sent
+ * frame is written before anything received after it (a peer's answer never
+ * precedes what it answers, so Wireshark's TCP analysis reads the file
+ * right). Timestamps are the frames' own: across the two directions one can
+ * be a few microseconds earlier than the frame written before it (between
+ * one thread taking the time and writing), as in a capture taken on several
+ * CPUs.
  *
  * Nothing is lost: the file is flushed at least once a second (from the
  * stage's poll, the pipeline's pump) and when the stage closes; a write

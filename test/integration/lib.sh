@@ -11,6 +11,7 @@ BN_BOARD_PID=
 BN_PIDS=()          # other processes a test started (bn_track PID), killed on exit
 BN_UP_WAIT=${BN_UP_WAIT:-15}   # seconds bn_start_board waits for "up on tap"
 BN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bn-test.XXXXXX")
+BN_AT_EXIT=()       # commands a test added with bn_at_exit, run first on exit
 
 bn_cleanup() {
   local rc=$?
@@ -27,6 +28,8 @@ bn_cleanup() {
     for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     { kill -KILL "$pid"; wait "$pid"; } 2>/dev/null || true
   done
+  local cmd
+  for cmd in "${BN_AT_EXIT[@]}"; do eval "$cmd" 2>/dev/null || true; done
   # Processes we started inside the namespace (peers) go with it.
   for pid in $(ip netns pids "$BN_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
   ip netns del "$BN_NS" 2>/dev/null || true
@@ -49,6 +52,10 @@ bn_make_net() {
   bn_ns ip addr add 192.0.2.1/24 dev "$BN_TAP"
   bn_ns ip link set "$BN_TAP" up
 }
+
+# bn_at_exit COMMAND: runs COMMAND (eval) on exit, after the processes are
+# stopped and before the namespace and $BN_TMP go (e.g. umount a tmpfs).
+bn_at_exit() { BN_AT_EXIT+=("$1"); }
 
 # Records a PID this test started, so that cleanup kills it (by PID).
 bn_track() { BN_PIDS+=("$1"); }
