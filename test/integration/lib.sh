@@ -49,6 +49,9 @@ bn_make_net() {
   ip netns add "$BN_NS"
   bn_ns ip link set lo up
   bn_ns ip tuntap add dev "$BN_TAP" mode tap
+  # IPv4 only on the kernel's side: no IPv6 router/neighbour chatter on the
+  # board's wire (recordings show the test's own traffic).
+  bn_ns sysctl -qw "net.ipv6.conf.$BN_TAP.disable_ipv6=1" 2>/dev/null || true
   bn_ns ip addr add 192.0.2.1/24 dev "$BN_TAP"
   bn_ns ip link set "$BN_TAP" up
 }
