@@ -19,6 +19,7 @@ set(BN_NETIF_SRCS
   ${CMAKE_SOURCE_DIR}/netif/bn_pipeline.c
   ${CMAKE_SOURCE_DIR}/netif/link_memory.c
   ${CMAKE_SOURCE_DIR}/netif/link_record.c
+  ${CMAKE_SOURCE_DIR}/netif/record_writer.c
   ${CMAKE_SOURCE_DIR}/netif/link_tap.c
   ${CMAKE_SOURCE_DIR}/netif/tap_carrier.c
   ${CMAKE_SOURCE_DIR}/netif/tap_uring.c

@@ -1,14 +1,16 @@
 /*
- * The record stage (link_record.h): libpcap's dumper behind a lock (held
- * across the sends it records, for causal order in the file), the
+ * The record stage (link_record.h): libpcap's dumper behind a lock (frames
+ * received during a send wait for it, for causal order in the file), the
  * filter compiled once and applied per frame with pcap_offline_filter(),
  * rotation by size, a flush at least once a second driven by the stage's
  * poll, and recording stopped (not the board) by a write error.
  */
 #include "link_record.h"
 #include "bn_clock.h"
+#include "record_writer.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* How often a file is flushed at least (a pipe to a live viewer: faster). */
 #define FLUSH_FILE_NS (1000u * 1000u * 1000u)
@@ -28,6 +31,7 @@ struct record_link {
   pthread_mutex_t mu;      /* everything below */
   pcap_t *dead;            /* the handle the dumper and the filter belong to */
   pcap_dumper_t *dumper;   /* NULL once recording stopped */
+  record_writer *writer;   /* puts the dumper's bytes in the file (its own thread) */
   struct bpf_program prog;
   bool filtering;
   char *path;
@@ -38,7 +42,23 @@ struct record_link {
   bn_record_stats stats;
   void (*notice)(void *arg, const char *message);
   void *notice_arg;
+  /* Causal order without holding the lock across a send: while a send is in
+   * progress (sending), frames received meanwhile -- answers to it, maybe --
+   * wait in deferred, and the sender writes them after its own. */
+  bool sending;
+  pthread_cond_t sent;     /* sending went false */
+  struct deferred_frame *deferred;
+  size_t deferred_count;
 };
+
+/* A received frame waiting for a send in progress to be written first. */
+struct deferred_frame {
+  uint64_t ts_ns;
+  size_t len;
+  uint8_t data[BN_LINK_MAX_FRAME];
+};
+/* Frames a receiver may put aside during one send (then it waits). */
+#define DEFERRED_MAX 64
 
 static struct record_link *record_of(bn_link *link)
 {
@@ -69,16 +89,27 @@ static void rotated_name(const char *path, unsigned index, char *out, size_t siz
   }
 }
 
-/* Opens file number index (under mu, or before the stage is shared). */
+/* Opens file number index (under mu, or before the stage is shared): its
+ * descriptor behind the writer's FILE, handed to libpcap's dumper. */
 static int open_file(struct record_link *r, unsigned index, char err[BN_RECORD_ERRLEN])
 {
   char name[4096];
   rotated_name(r->path, index, name, sizeof(name));
-  errno = 0;
-  r->dumper = pcap_dump_open(r->dead, name);
+  bool to_stdout = strcmp(name, "-") == 0;
+  int fd = to_stdout ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0)
+                     : open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  FILE *f = fd >= 0 ? record_writer_fopen(r->writer, fd) : NULL;
+  if (f == NULL) {
+    int rc = -errno;
+    if (fd >= 0) {
+      close(fd);
+    }
+    return fail(err, rc, "cannot record to %s: %s", to_stdout ? "standard output" : name, strerror(-rc));
+  }
+  r->dumper = pcap_dump_fopen(r->dead, f);
   if (r->dumper == NULL) {
-    int rc = errno != 0 ? -errno : -EIO;
-    return fail(err, rc, "cannot record to %s: %s", strcmp(name, "-") == 0 ? "standard output" : name,
+    fclose(f);
+    return fail(err, -EIO, "cannot record to %s: %s", to_stdout ? "standard output" : name,
                 pcap_geterr(r->dead));
   }
   r->file_bytes = 24; /* the file header */
@@ -101,15 +132,21 @@ static void stop_on_error(struct record_link *r, int rc)
   }
 }
 
-/* Flushes (under mu); a failure stops recording. */
+/* Flushes into the writer and has it write out (under mu); a failure,
+ * now or earlier in the writer's thread, stops recording. */
 static void flush_locked(struct record_link *r)
 {
   if (r->dumper == NULL) {
     return;
   }
   errno = 0;
-  if (pcap_dump_flush(r->dumper) != 0 || ferror(pcap_dump_file(r->dumper))) {
-    stop_on_error(r, errno != 0 ? -errno : -EIO);
+  int rc = pcap_dump_flush(r->dumper) != 0 || ferror(pcap_dump_file(r->dumper)) ? (errno ? -errno : -EIO) : 0;
+  if (rc == 0) {
+    record_writer_flush(r->writer);
+    rc = record_writer_error(r->writer);
+  }
+  if (rc != 0) {
+    stop_on_error(r, rc);
     return;
   }
   r->flush_at = BN_CLOCK_FOREVER;
@@ -163,14 +200,37 @@ static bool write_locked(struct record_link *r, const uint8_t *frame, size_t len
   return true;
 }
 
-/* Egress: the lock is held across the inner send, so that a frame the peer
- * answers at once (an ACK) is never written before the frame it answers. */
+/* Egress, step 1 (under mu): the frames about to be sent will be written
+ * before anything received from now on. */
+static void begin_send(struct record_link *r)
+{
+  pthread_mutex_lock(&r->mu);
+  r->sending = true;
+  pthread_mutex_unlock(&r->mu);
+}
+
+/* Egress, step 2 (mu held by the caller): after the sent frames, the frames
+ * received during the send, in order; receivers may write again. */
+static bool end_send_locked(struct record_link *r)
+{
+  bool armed = false;
+  for (size_t i = 0; i < r->deferred_count; i++) {
+    armed |= write_locked(r, r->deferred[i].data, r->deferred[i].len, r->deferred[i].ts_ns);
+  }
+  r->deferred_count = 0;
+  r->sending = false;
+  pthread_cond_broadcast(&r->sent);
+  return armed;
+}
+
 static int record_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   struct record_link *r = record_of(link);
-  pthread_mutex_lock(&r->mu);
+  begin_send(r);
   int rc = bn_link_send(link->inner, frame, len, ts_ns);
+  pthread_mutex_lock(&r->mu);
   bool armed = rc == 0 && write_locked(r, frame, len, ts_ns); /* only what the wire took */
+  armed |= end_send_locked(r);
   pthread_mutex_unlock(&r->mu);
   if (armed) {
     bn_link_wake(link); /* the pump flushes it within the second */
@@ -181,14 +241,16 @@ static int record_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t
 static size_t record_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
 {
   struct record_link *r = record_of(link);
+  begin_send(r);
+  size_t sent = bn_link_send_batch(link->inner, frames, n);
   bool armed = false;
   pthread_mutex_lock(&r->mu);
-  size_t sent = bn_link_send_batch(link->inner, frames, n);
   for (size_t i = 0; i < n && sent > 0; i++) {
     if (frames[i].result == 0) {
       armed |= write_locked(r, frames[i].data, frames[i].len, frames[i].ts_ns);
     }
   }
+  armed |= end_send_locked(r);
   pthread_mutex_unlock(&r->mu);
   if (armed) {
     bn_link_wake(link); /* the pump flushes them within the second */
@@ -204,11 +266,22 @@ struct record_rx {
 
 static void record_rx_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
-  struct record_rx *x = arg;
-  pthread_mutex_lock(&x->r->mu);
-  (void)write_locked(x->r, frame, len, ts_ns); /* the pump itself: it sees flush_at next */
-  pthread_mutex_unlock(&x->r->mu);
-  x->up->frame(x->up->arg, frame, len, ts_ns);
+  struct record_link *r = ((struct record_rx *)arg)->r;
+  const bn_link_rx *up = ((struct record_rx *)arg)->up;
+  pthread_mutex_lock(&r->mu);
+  while (r->sending && r->deferred_count == DEFERRED_MAX) {
+    pthread_cond_wait(&r->sent, &r->mu);
+  }
+  if (r->sending) {
+    struct deferred_frame *d = &r->deferred[r->deferred_count++];
+    d->ts_ns = ts_ns;
+    d->len = len;
+    memcpy(d->data, frame, len);
+  } else {
+    (void)write_locked(r, frame, len, ts_ns); /* the pump itself: it sees flush_at next */
+  }
+  pthread_mutex_unlock(&r->mu);
+  up->frame(up->arg, frame, len, ts_ns);
 }
 
 static void record_rx_carrier(void *arg, bool up)
@@ -230,8 +303,8 @@ static int record_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   const bn_link_rx mine = { .frame = record_rx_frame, .carrier = record_rx_carrier, .arg = &x };
   int rc = bn_link_poll(link->inner, &mine, flush_at < until_ns ? flush_at : until_ns);
   pthread_mutex_lock(&r->mu);
-  if (bn_clock_now_ns() >= r->flush_at) {
-    flush_locked(r);
+  if (bn_clock_now_ns() >= r->flush_at || (r->dumper != NULL && record_writer_error(r->writer) != 0)) {
+    flush_locked(r); /* due, or the writer failed: then this stops the recording */
   }
   pthread_mutex_unlock(&r->mu);
   return rc;
@@ -243,11 +316,14 @@ static void record_close(bn_link *link)
   if (r->dumper != NULL) {
     pcap_dump_close(r->dumper); /* flushes: SIGINT/SIGTERM lose nothing */
   }
+  record_writer_close(r->writer); /* everything written, the thread gone */
   if (r->filtering) {
     pcap_freecode(&r->prog);
   }
   pcap_close(r->dead);
+  pthread_cond_destroy(&r->sent);
   pthread_mutex_destroy(&r->mu);
+  free(r->deferred);
   free(r->path);
   free(r);
 }
@@ -259,6 +335,12 @@ static const struct bn_link_ops record_ops = {
   .poll = record_poll,
   .close = record_close,
 };
+
+/* The writer's thread failed to write: the pump stops the recording. */
+static void writer_failed(void *arg)
+{
+  bn_link_wake(&((struct record_link *)arg)->link);
+}
 
 /* A dead Ethernet handle with nanosecond timestamps, and the filter on it. */
 static pcap_t *open_dead(const char *filter, struct bpf_program *prog, char err[BN_RECORD_ERRLEN],
@@ -292,6 +374,23 @@ int bn_link_record_check_filter(const char *filter, char err[BN_RECORD_ERRLEN])
   return rc;
 }
 
+/* Frees what bn_link_record_open() set up of r so far (not yet shared). */
+static void free_unopened(struct record_link *r)
+{
+  if (r->writer != NULL) {
+    record_writer_close(r->writer);
+  }
+  if (r->dead != NULL) {
+    if (r->filtering) {
+      pcap_freecode(&r->prog);
+    }
+    pcap_close(r->dead);
+  }
+  free(r->deferred);
+  free(r->path);
+  free(r);
+}
+
 int bn_link_record_open(bn_link *inner, const bn_record_options *o, bn_link **out,
                         char err[BN_RECORD_ERRLEN])
 {
@@ -303,34 +402,39 @@ int bn_link_record_open(bn_link *inner, const bn_record_options *o, bn_link **ou
     return fail(err, -EINVAL, "record: standard output cannot be rotated");
   }
   struct record_link *r = calloc(1, sizeof(*r));
-  if (r == NULL || (r->path = strdup(o->path)) == NULL) {
-    free(r);
+  if (r == NULL) {
+    return fail(err, -ENOMEM, "cannot record: out of memory");
+  }
+  r->path = strdup(o->path);
+  r->deferred = calloc(DEFERRED_MAX, sizeof(*r->deferred));
+  if (r->path == NULL || r->deferred == NULL) {
+    free_unopened(r);
     return fail(err, -ENOMEM, "cannot record: out of memory");
   }
   int rc;
   r->dead = open_dead(o->filter, &r->prog, err, &rc);
-  if (r->dead == NULL) {
-    free(r->path);
-    free(r);
-    return rc;
-  }
-  r->filtering = o->filter != NULL;
-  r->rotate_bytes = o->rotate_bytes;
-  r->flush_every_ns = to_stdout ? FLUSH_PIPE_NS : FLUSH_FILE_NS;
-  r->flush_at = BN_CLOCK_FOREVER;
-  r->notice = o->notice;
-  r->notice_arg = o->notice_arg;
-  rc = open_file(r, 0, err);
-  if (rc < 0) {
-    if (r->filtering) {
-      pcap_freecode(&r->prog);
+  r->filtering = r->dead != NULL && o->filter != NULL;
+  if (rc == 0) {
+    rc = record_writer_open(&r->writer, writer_failed, r);
+    if (rc < 0) {
+      r->writer = NULL;
+      fail(err, rc, "cannot record: %s", strerror(-rc));
     }
-    pcap_close(r->dead);
-    free(r->path);
-    free(r);
+  }
+  if (rc == 0) {
+    r->rotate_bytes = o->rotate_bytes;
+    r->flush_every_ns = to_stdout ? FLUSH_PIPE_NS : FLUSH_FILE_NS;
+    r->flush_at = BN_CLOCK_FOREVER;
+    r->notice = o->notice;
+    r->notice_arg = o->notice_arg;
+    rc = open_file(r, 0, err);
+  }
+  if (rc < 0) {
+    free_unopened(r);
     return rc;
   }
   pthread_mutex_init(&r->mu, NULL);
+  pthread_cond_init(&r->sent, NULL);
   bn_link_stage_init(&r->link, &record_ops, inner);
   *out = &r->link;
   return 0;

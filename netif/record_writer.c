@@ -1,0 +1,264 @@
+/*
+ * The record stage's writer (record_writer.h): FILEs made with fopencookie()
+ * append into a ring of large chunks; a thread writes full (or flushed)
+ * chunks to their file descriptors in order and closes a file after its
+ * last chunk.
+ */
+#define _GNU_SOURCE /* fopencookie */
+#include "record_writer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHUNK_SIZE (1024 * 1024)
+#define CHUNKS 4
+/* The FILE's own buffer: libpcap writes a record as two fwrite()s; stdio
+ * hands them over in pieces of this size. */
+#define STDIO_BUFFER (64 * 1024)
+
+struct chunk {
+  uint8_t *data;
+  size_t used;
+  int fd;             /* the file it belongs to */
+  bool close_after;   /* the file's last chunk: close fd once written */
+};
+
+struct record_writer {
+  pthread_mutex_t mu;
+  pthread_cond_t to_write;   /* a chunk was queued, or stop */
+  pthread_cond_t written;    /* a chunk came back */
+  struct chunk chunks[CHUNKS];
+  /* chunks[(head + i) % CHUNKS], i < queued, wait for the thread; chunks
+   * [(head + queued) % CHUNKS] is the one being filled; the rest are free. */
+  unsigned head, queued;
+  bool filling;              /* the fill chunk holds (or is claimed for) data */
+  bool stop;
+  int error;
+  void (*failed)(void *arg);
+  void *failed_arg;
+  pthread_t thread;
+};
+
+/* One FILE's link to the writer. */
+struct cookie {
+  record_writer *w;
+  int fd;
+};
+
+static struct chunk *fill_chunk(record_writer *w)
+{
+  return &w->chunks[(w->head + w->queued) % CHUNKS];
+}
+
+/* Queues the fill chunk (under mu) if it holds anything or closes a file. */
+static void queue_fill_locked(record_writer *w)
+{
+  if (w->filling) {
+    w->queued++;
+    w->filling = false;
+    pthread_cond_signal(&w->to_write);
+  }
+}
+
+/* A fill chunk for fd with room for at least 1 byte (under mu); waits for
+ * the thread when every chunk is queued. */
+static struct chunk *chunk_for(record_writer *w, int fd)
+{
+  struct chunk *c = fill_chunk(w);
+  if (w->filling && (c->fd != fd || c->used == CHUNK_SIZE)) {
+    queue_fill_locked(w);
+  }
+  while (!w->filling && w->queued == CHUNKS) {
+    pthread_cond_wait(&w->written, &w->mu);
+  }
+  c = fill_chunk(w);
+  if (!w->filling) {
+    c->used = 0;
+    c->fd = fd;
+    c->close_after = false;
+    w->filling = true;
+  }
+  return c;
+}
+
+static ssize_t cookie_write(void *p, const char *buf, size_t size)
+{
+  struct cookie *k = p;
+  record_writer *w = k->w;
+  pthread_mutex_lock(&w->mu);
+  if (w->error != 0) {
+    int e = -w->error;
+    pthread_mutex_unlock(&w->mu);
+    errno = e;
+    return -1;
+  }
+  size_t done = 0;
+  while (done < size) {
+    struct chunk *c = chunk_for(w, k->fd);
+    size_t n = size - done < CHUNK_SIZE - c->used ? size - done : CHUNK_SIZE - c->used;
+    memcpy(c->data + c->used, buf + done, n);
+    c->used += n;
+    done += n;
+  }
+  pthread_mutex_unlock(&w->mu);
+  return (ssize_t)size;
+}
+
+static int cookie_close(void *p)
+{
+  struct cookie *k = p;
+  record_writer *w = k->w;
+  pthread_mutex_lock(&w->mu);
+  struct chunk *c = chunk_for(w, k->fd);
+  c->close_after = true;
+  queue_fill_locked(w);
+  pthread_mutex_unlock(&w->mu);
+  free(k);
+  return 0;
+}
+
+/* Writes all of a chunk; -errno on failure. */
+static int write_all(const struct chunk *c)
+{
+  size_t off = 0;
+  while (off < c->used) {
+    ssize_t n = write(c->fd, c->data + off, c->used - off);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return -errno;
+    }
+    off += (size_t)n;
+  }
+  return 0;
+}
+
+static void *writer_main(void *arg)
+{
+  record_writer *w = arg;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (w->queued == 0 && !w->stop) {
+      pthread_cond_wait(&w->to_write, &w->mu);
+    }
+    if (w->queued == 0) {
+      break; /* stop, and everything is written */
+    }
+    struct chunk *c = &w->chunks[w->head];
+    bool ok = w->error == 0;
+    pthread_mutex_unlock(&w->mu);
+    int rc = ok ? write_all(c) : 0;
+    if (c->close_after) {
+      close(c->fd);
+    }
+    pthread_mutex_lock(&w->mu);
+    bool first_error = rc < 0 && w->error == 0;
+    if (first_error) {
+      w->error = rc;
+    }
+    w->head = (w->head + 1) % CHUNKS;
+    w->queued--;
+    pthread_cond_broadcast(&w->written);
+    if (first_error && w->failed != NULL) {
+      pthread_mutex_unlock(&w->mu);
+      w->failed(w->failed_arg);
+      pthread_mutex_lock(&w->mu);
+    }
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+int record_writer_open(record_writer **out, void (*failed)(void *arg), void *arg)
+{
+  record_writer *w = calloc(1, sizeof(*w));
+  if (w == NULL) {
+    return -ENOMEM;
+  }
+  for (int i = 0; i < CHUNKS; i++) {
+    w->chunks[i].data = malloc(CHUNK_SIZE);
+    if (w->chunks[i].data == NULL) {
+      for (int j = 0; j < i; j++) {
+        free(w->chunks[j].data);
+      }
+      free(w);
+      return -ENOMEM;
+    }
+  }
+  w->failed = failed;
+  w->failed_arg = arg;
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->to_write, NULL);
+  pthread_cond_init(&w->written, NULL);
+  if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+    w->stop = true; /* nothing to join: free as record_writer_close() would */
+    pthread_cond_destroy(&w->written);
+    pthread_cond_destroy(&w->to_write);
+    pthread_mutex_destroy(&w->mu);
+    for (int i = 0; i < CHUNKS; i++) {
+      free(w->chunks[i].data);
+    }
+    free(w);
+    return -EAGAIN;
+  }
+  pthread_setname_np(w->thread, "bn-record");
+  *out = w;
+  return 0;
+}
+
+FILE *record_writer_fopen(record_writer *w, int fd)
+{
+  struct cookie *k = malloc(sizeof(*k));
+  if (k == NULL) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  k->w = w;
+  k->fd = fd;
+  cookie_io_functions_t io = { .write = cookie_write, .close = cookie_close };
+  FILE *f = fopencookie(k, "wb", io);
+  if (f == NULL) {
+    free(k);
+    return NULL;
+  }
+  setvbuf(f, NULL, _IOFBF, STDIO_BUFFER);
+  return f;
+}
+
+void record_writer_flush(record_writer *w)
+{
+  pthread_mutex_lock(&w->mu);
+  queue_fill_locked(w);
+  pthread_mutex_unlock(&w->mu);
+}
+
+int record_writer_error(record_writer *w)
+{
+  pthread_mutex_lock(&w->mu);
+  int e = w->error;
+  pthread_mutex_unlock(&w->mu);
+  return e;
+}
+
+void record_writer_close(record_writer *w)
+{
+  pthread_mutex_lock(&w->mu);
+  queue_fill_locked(w);
+  w->stop = true;
+  pthread_cond_signal(&w->to_write);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->thread, NULL);
+  pthread_cond_destroy(&w->written);
+  pthread_cond_destroy(&w->to_write);
+  pthread_mutex_destroy(&w->mu);
+  for (int i = 0; i < CHUNKS; i++) {
+    free(w->chunks[i].data);
+  }
+  free(w);
+}
