@@ -44,11 +44,19 @@ expect 2 "--backlog.*'0'"        "$BN" run --tap "$BN_TAP" --app echo --backlog 
 expect 2 "--backlog.*'256'"      "$BN" run --tap "$BN_TAP" --app echo --backlog 256
 expect 2 "needs a value"         "$BN" run --tap
 expect 2 "--bogus"               "$BN" run --tap "$BN_TAP" --bogus
+expect 2 "record-filter.*tcp port" "$BN" run --tap "$BN_TAP" --record "$BN_TMP/x.pcap" --record-filter "tcp port"
+expect 2 "need --record"         "$BN" run --tap "$BN_TAP" --record-size 5
+expect 2 "cannot be rotated"     "$BN" run --tap "$BN_TAP" --record - --record-size 5
+expect 2 "--seed.*'-1'"          "$BN" run --tap "$BN_TAP" --seed -1
+expect 2 "--seed.*'x'"           "$BN" run --tap "$BN_TAP" --seed x
 
 # Cannot start: exit 1.
 bn_ns ip link add bnv0 type veth peer name bnv1
 expect 1 "bnv0: exists but is not a TAP device" "$BN" run --tap bnv0 --exit-after 5
 expect 1 "lo: exists but is not a TAP device"   "$BN" run --tap lo --exit-after 5
+
+expect 1 "cannot record to /nonexistent/x.pcap: No such file" "$BN" run --tap "$BN_TAP" --record /nonexistent/x.pcap --exit-after 5
+[ ! -e "$BN_TMP/x.pcap" ] || { echo "FAIL: a usage error created the recording"; failures=$((failures + 1)); }
 
 bn_start_board --ip 192.0.2.2/24
 expect 1 "busy"                  "$BN" run --tap "$BN_TAP" --ip 192.0.2.3/24 --exit-after 5
