@@ -175,36 +175,38 @@ static void *writer_main(void *arg)
   return NULL;
 }
 
+/* Frees a writer whose thread is not running (any more). */
+static void free_writer(record_writer *w)
+{
+  pthread_cond_destroy(&w->written);
+  pthread_cond_destroy(&w->to_write);
+  pthread_mutex_destroy(&w->mu);
+  for (int i = 0; i < CHUNKS; i++) {
+    free(w->chunks[i].data);
+  }
+  free(w);
+}
+
 int record_writer_open(record_writer **out, void (*failed)(void *arg), void *arg)
 {
   record_writer *w = calloc(1, sizeof(*w));
   if (w == NULL) {
     return -ENOMEM;
   }
-  for (int i = 0; i < CHUNKS; i++) {
-    w->chunks[i].data = malloc(CHUNK_SIZE);
-    if (w->chunks[i].data == NULL) {
-      for (int j = 0; j < i; j++) {
-        free(w->chunks[j].data);
-      }
-      free(w);
-      return -ENOMEM;
-    }
-  }
   w->failed = failed;
   w->failed_arg = arg;
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->to_write, NULL);
   pthread_cond_init(&w->written, NULL);
-  if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-    w->stop = true; /* nothing to join: free as record_writer_close() would */
-    pthread_cond_destroy(&w->written);
-    pthread_cond_destroy(&w->to_write);
-    pthread_mutex_destroy(&w->mu);
-    for (int i = 0; i < CHUNKS; i++) {
-      free(w->chunks[i].data);
+  for (int i = 0; i < CHUNKS; i++) {
+    w->chunks[i].data = malloc(CHUNK_SIZE);
+    if (w->chunks[i].data == NULL) {
+      free_writer(w); /* free(NULL) for the chunks not allocated */
+      return -ENOMEM;
     }
-    free(w);
+  }
+  if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+    free_writer(w);
     return -EAGAIN;
   }
   pthread_setname_np(w->thread, "bn-record");
@@ -254,11 +256,5 @@ void record_writer_close(record_writer *w)
   pthread_cond_signal(&w->to_write);
   pthread_mutex_unlock(&w->mu);
   pthread_join(w->thread, NULL);
-  pthread_cond_destroy(&w->written);
-  pthread_cond_destroy(&w->to_write);
-  pthread_mutex_destroy(&w->mu);
-  for (int i = 0; i < CHUNKS; i++) {
-    free(w->chunks[i].data);
-  }
-  free(w);
+  free_writer(w);
 }

@@ -109,15 +109,24 @@ static bn_link *record_on(bn_link *inner, const bn_record_options *o)
   return r;
 }
 
-START_TEST(record_both_directions_in_order_with_bytes_and_timestamps)
+/* A memory pair whose end a records to file `name` in the test's directory
+ * (its path in path, *b the other end); o may add to the options. */
+static bn_link *record_pair(const char *name, size_t capacity, bn_record_options o, char path[256],
+                            bn_link **b)
 {
   make_dir();
+  path_in_dir(path, 256, name);
+  bn_link *a;
+  ck_assert_int_eq(bn_link_memory_pair(capacity, &a, b), 0);
+  o.path = path;
+  return record_on(a, &o);
+}
+
+START_TEST(record_both_directions_in_order_with_bytes_and_timestamps)
+{
   char path[256];
-  path_in_dir(path, sizeof(path), "both.pcap");
-  bn_link *a, *b;
-  ck_assert_int_eq(bn_link_memory_pair(16, &a, &b), 0);
-  bn_record_options o = { .path = path };
-  bn_link *r = record_on(a, &o);
+  bn_link *b;
+  bn_link *r = record_pair("both.pcap", 16, (bn_record_options){ 0 }, path, &b);
   uint8_t f[BN_LINK_MAX_FRAME];
   uint64_t t0 = bn_clock_now_ns();
   /* egress: two sends and a batch; ingress: two frames, polled through r */
@@ -157,13 +166,9 @@ END_TEST
 
 START_TEST(record_filter_keeps_matching_frames_only)
 {
-  make_dir();
   char path[256];
-  path_in_dir(path, sizeof(path), "arp.pcap");
-  bn_link *a, *b;
-  ck_assert_int_eq(bn_link_memory_pair(16, &a, &b), 0);
-  bn_record_options o = { .path = path, .filter = "arp" };
-  bn_link *r = record_on(a, &o);
+  bn_link *b;
+  bn_link *r = record_pair("arp.pcap", 16, (bn_record_options){ .filter = "arp" }, path, &b);
   uint8_t f[128];
   for (unsigned i = 0; i < 6; i++) {
     ck_assert_int_eq(bn_link_send(r, f, test_frame(f, 60, i % 2 ? 0x0806 : 0x0800, i), 0), 0);
@@ -214,14 +219,10 @@ END_TEST
 
 START_TEST(record_rotates_by_size_as_tcpdump_C)
 {
-  make_dir();
   char path[256], name[300];
-  path_in_dir(path, sizeof(path), "rot.pcap");
-  bn_link *a, *b;
-  ck_assert_int_eq(bn_link_memory_pair(32, &a, &b), 0);
+  bn_link *b;
   /* 24-byte file header + 16 per record: three 100-byte frames fill 372 bytes */
-  bn_record_options o = { .path = path, .rotate_bytes = 372 };
-  bn_link *r = record_on(a, &o);
+  bn_link *r = record_pair("rot.pcap", 32, (bn_record_options){ .rotate_bytes = 372 }, path, &b);
   uint8_t f[100];
   for (unsigned i = 0; i < 8; i++) {
     ck_assert_int_eq(bn_link_send(r, f, test_frame(f, 100, 0x0800, i), 0), 0);
@@ -268,13 +269,9 @@ static void *pump_main(void *arg)
 
 START_TEST(record_flushes_within_a_second_while_idle)
 {
-  make_dir();
   char path[256];
-  path_in_dir(path, sizeof(path), "idle.pcap");
-  bn_link *a, *b;
-  ck_assert_int_eq(bn_link_memory_pair(8, &a, &b), 0);
-  bn_record_options o = { .path = path };
-  bn_link *r = record_on(a, &o);
+  bn_link *b;
+  bn_link *r = record_pair("idle.pcap", 8, (bn_record_options){ 0 }, path, &b);
   struct pump p = { .link = r };
   pthread_t t;
   ck_assert_int_eq(pthread_create(&t, NULL, pump_main, &p), 0);
