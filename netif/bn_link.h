@@ -218,9 +218,9 @@ static inline int bn_link_send(bn_link *link, const uint8_t *frame, size_t len, 
  * Waits until until_ns on the board's clock (BN_LINK_FOREVER, BN_LINK_NOW, or
  * an absolute time) for frames, and hands every frame available at that
  * point to rx->frame, in order: several per call when several are queued;
- * carrier changes go to rx->carrier. After the first frame is handed over,
- * the call never blocks again, so a caller may hold a lock across the calls
- * of rx.
+ * carrier changes go to rx->carrier. After the first frame or carrier
+ * change is handed over, the call never blocks again, so a caller may hold
+ * a lock across the calls of rx.
  * @return the number of frames delivered (0 at the deadline, after a carrier
  *         change, or after bn_link_wake()), -EBUSY if another thread is
  *         polling this link, -ENODATA when the link has ended for good (e.g.

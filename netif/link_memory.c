@@ -95,9 +95,11 @@ static int memory_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
     pthread_mutex_lock(&p->lock);
   }
   int delivered = 0;
-  /* Deliver what is queued now; rx runs without the pipe's lock held, so it
-   * may send on either end. */
-  while (q->count > 0) {
+  /* Deliver what is queued now (not what a busy sender adds meanwhile: the
+   * call stays bounded); rx runs without the pipe's lock held, so it may
+   * send on either end. */
+  size_t queued = q->count;
+  while (q->count > 0 && (size_t)delivered < queued) {
     struct frame_slot slot;
     memcpy(&slot, &q->slots[q->first], sizeof(slot));
     q->first = (q->first + 1) % p->capacity;

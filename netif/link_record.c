@@ -42,6 +42,8 @@ struct record_link {
   bn_record_stats stats;
   void (*notice)(void *arg, const char *message);
   void *notice_arg;
+  bn_record_stats *final_stats;  /* filled in at close, if given */
+  int live;                      /* atomic: set up completely (writer_failed may wake it) */
   /* Causal order without holding the lock across a send: while a send is in
    * progress (sending), frames received meanwhile -- answers to it, maybe --
    * wait in deferred, and the sender writes them after its own. */
@@ -108,7 +110,8 @@ static int open_file(struct record_link *r, unsigned index, char err[BN_RECORD_E
   }
   r->dumper = pcap_dump_fopen(r->dead, f);
   if (r->dumper == NULL) {
-    fclose(f);
+    /* libpcap closed f if it could not write the header; else f stays
+     * open (a link type it cannot map, not ours): a leak, never a double close. */
     return fail(err, -EIO, "cannot record to %s: %s", to_stdout ? "standard output" : name,
                 pcap_geterr(r->dead));
   }
@@ -127,7 +130,8 @@ static void stop_on_error(struct record_link *r, int rc)
   if (r->notice != NULL) {
     char msg[BN_RECORD_ERRLEN];
     snprintf(msg, sizeof(msg), "recording to %s stopped: %s (%llu frames recorded)", file_name(r),
-             strerror(-rc), (unsigned long long)r->stats.frames);
+             rc == -ETIMEDOUT ? "it does not take the frames as fast as the wire brings them"
+                              : strerror(-rc), (unsigned long long)r->stats.frames);
     r->notice(r->notice_arg, msg);
   }
 }
@@ -137,6 +141,7 @@ static void stop_on_error(struct record_link *r, int rc)
 static void flush_locked(struct record_link *r)
 {
   if (r->dumper == NULL) {
+    r->flush_at = BN_CLOCK_FOREVER;
     return;
   }
   errno = 0;
@@ -178,6 +183,7 @@ static bool write_locked(struct record_link *r, const uint8_t *frame, size_t len
     if (rc < 0) {
       r->dumper = NULL;
       r->stats.error = rc;
+      r->flush_at = BN_CLOCK_FOREVER; /* nothing more to flush: no busy pump */
       if (r->notice != NULL) {
         r->notice(r->notice_arg, err);
       }
@@ -269,6 +275,7 @@ static void record_rx_frame(void *arg, const uint8_t *frame, size_t len, uint64_
   struct record_link *r = ((struct record_rx *)arg)->r;
   const bn_link_rx *up = ((struct record_rx *)arg)->up;
   pthread_mutex_lock(&r->mu);
+  /* The send in progress lasts no longer than the writer's bounded wait. */
   while (r->sending && r->deferred_count == DEFERRED_MAX) {
     pthread_cond_wait(&r->sent, &r->mu);
   }
@@ -313,10 +320,24 @@ static int record_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
 static void record_close(bn_link *link)
 {
   struct record_link *r = record_of(link);
-  if (r->dumper != NULL) {
+  bool recording = r->dumper != NULL;
+  if (recording) {
     pcap_dump_close(r->dumper); /* flushes: SIGINT/SIGTERM lose nothing */
+    r->dumper = NULL;
   }
-  record_writer_close(r->writer); /* everything written, the thread gone */
+  int rc = record_writer_close(r->writer); /* everything written, the thread gone */
+  if (recording && rc != 0) {
+    r->dumper = NULL;
+    r->stats.error = rc;
+    if (r->notice != NULL) {
+      char msg[BN_RECORD_ERRLEN];
+      snprintf(msg, sizeof(msg), "recording to %s: the last frames were lost: %s", file_name(r), strerror(-rc));
+      r->notice(r->notice_arg, msg);
+    }
+  }
+  if (r->final_stats != NULL) {
+    *r->final_stats = r->stats;
+  }
   if (r->filtering) {
     pcap_freecode(&r->prog);
   }
@@ -339,7 +360,10 @@ static const struct bn_link_ops record_ops = {
 /* The writer's thread failed to write: the pump stops the recording. */
 static void writer_failed(void *arg)
 {
-  bn_link_wake(&((struct record_link *)arg)->link);
+  struct record_link *r = arg;
+  if (__atomic_load_n(&r->live, __ATOMIC_ACQUIRE)) {
+    bn_link_wake(&r->link);
+  }
 }
 
 /* A dead Ethernet handle with nanosecond timestamps, and the filter on it. */
@@ -427,6 +451,7 @@ int bn_link_record_open(bn_link *inner, const bn_record_options *o, bn_link **ou
     r->flush_at = BN_CLOCK_FOREVER;
     r->notice = o->notice;
     r->notice_arg = o->notice_arg;
+    r->final_stats = o->final_stats;
     rc = open_file(r, 0, err);
   }
   if (rc < 0) {
@@ -436,6 +461,7 @@ int bn_link_record_open(bn_link *inner, const bn_record_options *o, bn_link **ou
   pthread_mutex_init(&r->mu, NULL);
   pthread_cond_init(&r->sent, NULL);
   bn_link_stage_init(&r->link, &record_ops, inner);
+  __atomic_store_n(&r->live, 1, __ATOMIC_RELEASE);
   *out = &r->link;
   return 0;
 }

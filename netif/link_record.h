@@ -19,7 +19,10 @@
  * Nothing is lost: the file is flushed at least once a second (from the
  * stage's poll, the pipeline's pump) and when the stage closes; a write
  * error (a full disk, a closed pipe) stops the recording with one notice,
- * and the board runs on.
+ * and the board runs on. A file that cannot take the frames as fast as the
+ * wire brings them slows the board down, for at most RECORD_WAIT_MS at a
+ * time (record_writer.h); then the recording stops with a notice, never
+ * the board.
  */
 #ifndef BN_LINK_RECORD_H
 #define BN_LINK_RECORD_H
@@ -41,16 +44,20 @@ typedef struct bn_record_options {
    *  stops on an error; may be NULL. */
   void (*notice)(void *arg, const char *message);
   void *notice_arg;
+  /** If not NULL, the stage's counters are copied here when it closes (the
+   *  frames of the board's shutdown and any error at the last write count). */
+  struct bn_record_stats *final_stats;
 } bn_record_options;
 
 /** What a record stage has done so far. */
-typedef struct bn_record_stats {
+typedef struct bn_record_stats bn_record_stats;
+struct bn_record_stats {
   uint64_t frames;         /**< frames written */
   uint64_t bytes;          /**< their bytes */
   uint64_t filtered;       /**< frames the filter left out */
   unsigned files;          /**< files written (more than 1 when rotating) */
   int error;               /**< 0, or the -errno that stopped recording */
-} bn_record_stats;
+};
 
 /**
  * Checks a libpcap filter expression as the stage would compile it (for

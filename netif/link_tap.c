@@ -150,21 +150,26 @@ static int read_batch(struct tap_link *t, const bn_link_rx *rx)
   return got > 0 || err == 0 ? got : err;
 }
 
-/* Tells the receiver about a carrier change since it last heard. */
-static void report_carrier(struct tap_link *t, const bn_link_rx *rx)
+/* Tells the receiver about a carrier change since it last heard; true if
+ * it did (then the poll must not block: the receiver may hold a lock). */
+static bool report_carrier(struct tap_link *t, const bn_link_rx *rx)
 {
-  if (t->carrier.up != t->reported_up) {
-    t->reported_up = t->carrier.up;
-    if (rx->carrier != NULL) {
-      rx->carrier(rx->arg, t->reported_up);
-    }
+  if (t->carrier.up == t->reported_up) {
+    return false;
   }
+  t->reported_up = t->carrier.up;
+  if (rx->carrier != NULL) {
+    rx->carrier(rx->arg, t->reported_up);
+  }
+  return true;
 }
 
 static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
 {
   struct tap_link *t = tap_of(link);
-  report_carrier(t, rx); /* a TAP that was down when attached */
+  if (report_carrier(t, rx)) {
+    return 0; /* a TAP that was down when attached */
+  }
   struct pollfd fds[3] = {
     { .fd = t->fd, .events = POLLIN },
     { .fd = t->wake_fd, .events = POLLIN },

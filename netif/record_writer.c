@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE /* fopencookie */
 #include "record_writer.h"
+#include "bn_clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -66,15 +67,22 @@ static void queue_fill_locked(record_writer *w)
 }
 
 /* A fill chunk for fd with room for at least 1 byte (under mu); waits for
- * the thread when every chunk is queued. */
+ * the thread when every chunk is queued, at most RECORD_WAIT_MS: then the
+ * writer fails with -ETIMEDOUT (NULL). */
 static struct chunk *chunk_for(record_writer *w, int fd)
 {
   struct chunk *c = fill_chunk(w);
   if (w->filling && (c->fd != fd || c->used == CHUNK_SIZE)) {
     queue_fill_locked(w);
   }
+  uint64_t deadline = bn_clock_after_ms(RECORD_WAIT_MS);
   while (!w->filling && w->queued == CHUNKS) {
-    pthread_cond_wait(&w->written, &w->mu);
+    if (bn_clock_cond_wait(&w->written, &w->mu, deadline) == ETIMEDOUT && w->queued == CHUNKS) {
+      if (w->error == 0) {
+        w->error = -ETIMEDOUT;
+      }
+      return NULL;
+    }
   }
   c = fill_chunk(w);
   if (!w->filling) {
@@ -100,6 +108,11 @@ static ssize_t cookie_write(void *p, const char *buf, size_t size)
   size_t done = 0;
   while (done < size) {
     struct chunk *c = chunk_for(w, k->fd);
+    if (c == NULL) {
+      pthread_mutex_unlock(&w->mu);
+      errno = ETIMEDOUT;
+      return -1;
+    }
     size_t n = size - done < CHUNK_SIZE - c->used ? size - done : CHUNK_SIZE - c->used;
     memcpy(c->data + c->used, buf + done, n);
     c->used += n;
@@ -114,7 +127,28 @@ static int cookie_close(void *p)
   struct cookie *k = p;
   record_writer *w = k->w;
   pthread_mutex_lock(&w->mu);
-  struct chunk *c = chunk_for(w, k->fd);
+  if (w->error != 0) {
+    /* Nothing of this file will be written any more (the thread skips its
+     * queued chunks): close it now, without waiting for room. */
+    pthread_mutex_unlock(&w->mu);
+    close(k->fd);
+    free(k);
+    return 0;
+  }
+  /* The file's last chunk. */
+  struct chunk *c = fill_chunk(w);
+  if (w->filling && c->fd != k->fd) {
+    queue_fill_locked(w);
+  }
+  while (!w->filling && w->queued == CHUNKS) {
+    pthread_cond_wait(&w->written, &w->mu);
+  }
+  c = fill_chunk(w);
+  if (!w->filling) {
+    c->used = 0;
+    c->fd = k->fd;
+    w->filling = true;
+  }
   c->close_after = true;
   queue_fill_locked(w);
   pthread_mutex_unlock(&w->mu);
@@ -142,6 +176,8 @@ static int write_all(const struct chunk *c)
 static void *writer_main(void *arg)
 {
   record_writer *w = arg;
+  /* Only a write() may be cancelled (record_writer_close() after a stall). */
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
   pthread_mutex_lock(&w->mu);
   for (;;) {
     while (w->queued == 0 && !w->stop) {
@@ -153,7 +189,12 @@ static void *writer_main(void *arg)
     struct chunk *c = &w->chunks[w->head];
     bool ok = w->error == 0;
     pthread_mutex_unlock(&w->mu);
-    int rc = ok ? write_all(c) : 0;
+    int rc = 0;
+    if (ok) {
+      pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+      rc = write_all(c);
+      pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    }
     if (c->close_after) {
       close(c->fd);
     }
@@ -197,7 +238,7 @@ int record_writer_open(record_writer **out, void (*failed)(void *arg), void *arg
   w->failed_arg = arg;
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->to_write, NULL);
-  pthread_cond_init(&w->written, NULL);
+  bn_clock_cond_init(&w->written);
   for (int i = 0; i < CHUNKS; i++) {
     w->chunks[i].data = malloc(CHUNK_SIZE);
     if (w->chunks[i].data == NULL) {
@@ -248,13 +289,27 @@ int record_writer_error(record_writer *w)
   return e;
 }
 
-void record_writer_close(record_writer *w)
+int record_writer_close(record_writer *w)
 {
   pthread_mutex_lock(&w->mu);
   queue_fill_locked(w);
   w->stop = true;
   pthread_cond_signal(&w->to_write);
+  bool stalled = w->error == -ETIMEDOUT;
   pthread_mutex_unlock(&w->mu);
+  if (stalled) {
+    pthread_cancel(w->thread); /* it may sit in a write() nobody reads */
+  }
   pthread_join(w->thread, NULL);
+  if (stalled) { /* what the cancelled thread left: close the files it would have */
+    for (unsigned i = 0; i < w->queued; i++) {
+      const struct chunk *c = &w->chunks[(w->head + i) % CHUNKS];
+      if (c->close_after) {
+        close(c->fd);
+      }
+    }
+  }
+  int error = w->error;
   free_writer(w);
+  return error;
 }

@@ -5,8 +5,10 @@
  * memory; the system calls that move it into the file (on a fast capture,
  * the largest cost) happen beside them, not while they hold the recorder or
  * lwIP's core lock. Bytes go to the file in the order written, through a
- * few large buffers; when all are full, writing waits (a slow disk slows
- * the recording down; nothing is dropped).
+ * few large buffers; when all are full, writing waits for room, at most
+ * RECORD_WAIT_MS (a slow disk slows the board down that long); then the
+ * writer fails with ETIMEDOUT, so that a stalled file (a paused pipe) never
+ * stops the board.
  */
 #ifndef BN_RECORD_WRITER_H
 #define BN_RECORD_WRITER_H
@@ -14,6 +16,9 @@
 #include <stdio.h>
 
 typedef struct record_writer record_writer;
+
+/** The longest a write waits for room in the buffers. */
+#define RECORD_WAIT_MS 500
 
 /**
  * Starts a writer and its thread.
@@ -37,7 +42,10 @@ void record_writer_flush(record_writer *w);
 /** The first write error (-errno), or 0. Thread-safe. */
 int record_writer_error(record_writer *w);
 
-/** Writes everything out, stops the thread, frees w. Every FILE must be closed. */
-void record_writer_close(record_writer *w);
+/**
+ * Writes everything out, stops the thread, frees w. Every FILE must be closed.
+ * @return 0, or the first write error (-errno).
+ */
+int record_writer_close(record_writer *w);
 
 #endif /* BN_RECORD_WRITER_H */

@@ -19,13 +19,23 @@ static int read_flags(const char *ifname, bool *up)
   }
   struct ifreq ifr;
   memset(&ifr, 0, sizeof(ifr));
-  strncpy(ifr.ifr_name, ifname, IFNAMSIZ - 1);
+  memcpy(ifr.ifr_name, ifname, strnlen(ifname, IFNAMSIZ - 1));
   int rc = ioctl(s, SIOCGIFFLAGS, &ifr) == 0 ? 0 : -errno;
   close(s);
   if (rc == 0) {
     *up = (ifr.ifr_flags & IFF_UP) != 0;
   }
   return rc == -ENXIO ? -ENODEV : rc;
+}
+
+/* The device's state now, by its index: -ENODEV once it is gone. */
+static int reread(tap_carrier *c)
+{
+  char name[IF_NAMESIZE];
+  if (if_indextoname((unsigned)c->ifindex, name) == NULL) {
+    return -ENODEV;
+  }
+  return read_flags(name, &c->up);
 }
 
 int tap_carrier_open(tap_carrier *c, const char *ifname)
@@ -36,21 +46,21 @@ int tap_carrier_open(tap_carrier *c, const char *ifname)
   if (c->ifindex == 0) {
     return -ENODEV;
   }
-  int rc = read_flags(ifname, &c->up);
-  if (rc < 0) {
-    return rc;
-  }
+  /* Subscribed first, then the state read: no change falls in between. */
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) {
-    return 0; /* no notifications: the state stays as read now */
+  if (fd >= 0) {
+    struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+      c->fd = fd;
+    } else {
+      close(fd); /* no notifications: the state stays as read now */
+    }
   }
-  struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
-  if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-    close(fd);
-    return 0;
+  int rc = reread(c);
+  if (rc < 0) {
+    tap_carrier_close(c);
   }
-  c->fd = fd;
-  return 0;
+  return rc;
 }
 
 int tap_carrier_read(tap_carrier *c)
@@ -65,7 +75,10 @@ int tap_carrier_read(tap_carrier *c)
       if (errno == EINTR) {
         continue;
       }
-      return 0; /* EAGAIN: all read (ENOBUFS: some lost; the next ones tell) */
+      if (errno == ENOBUFS) {
+        return reread(c); /* notifications were lost: ask the device itself */
+      }
+      return 0; /* EAGAIN: all read */
     }
     for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
       if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) {
@@ -75,11 +88,13 @@ int tap_carrier_read(tap_carrier *c)
         continue;
       }
       const struct ifinfomsg *ifi = NLMSG_DATA(h);
-      if (ifi->ifi_index != c->ifindex) {
+      /* AF_BRIDGE messages are about bridge ports (a DELLINK when the TAP
+       * leaves a bridge), not the device itself. */
+      if (ifi->ifi_index != c->ifindex || ifi->ifi_family != AF_UNSPEC) {
         continue;
       }
       if (h->nlmsg_type == RTM_DELLINK) {
-        return -ENODEV;
+        return reread(c) == -ENODEV ? -ENODEV : 0;
       }
       c->up = (ifi->ifi_flags & IFF_UP) != 0;
     }

@@ -125,6 +125,11 @@ bn_netif *bn_stack_netif(void)
   return stack.netif;
 }
 
+int bn_stack_link_error(void)
+{
+  return stack.netif != NULL ? bn_netif_link_error(stack.netif) : 0;
+}
+
 int bn_stack_status_get(bn_stack_status *out)
 {
   if (stack.netif == NULL) {

@@ -63,6 +63,10 @@ int bn_stack_start(const bn_config *cfg);
 /** The board's interface (NULL before start / after stop). */
 bn_netif *bn_stack_netif(void);
 
+/** bn_netif_link_error() of the board's interface (0 if none runs); never
+ *  waits for lwIP's core lock (a board thread may hold it for long). */
+int bn_stack_link_error(void);
+
 /** Fills in the status; -ENOTCONN when no stack runs. */
 int bn_stack_status_get(bn_stack_status *out);
 

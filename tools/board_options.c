@@ -158,6 +158,7 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     }
     o->pipeline.record.path = arg;
     o->pipeline.record.notice = record_notice;
+    o->pipeline.record.final_stats = &o->record_stats;
     return 0;
   case OPT_RECORD_FILTER:
     o->pipeline.record.filter = arg;

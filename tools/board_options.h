@@ -34,6 +34,7 @@ typedef struct bn_board_options {
   bool ip_given;
   bool seed_given;            /**< false: cfg.seed is a fresh one, to print */
   const char *default_ip;     /**< the address without --ip/--dhcp ("192.0.2.2/24") */
+  bn_record_stats record_stats; /**< the recording's counters, once the stack stopped */
 } bn_board_options;
 
 /** Sets the defaults (no TAP yet, 192.0.2.2/24, no recording). */

@@ -228,9 +228,9 @@ static const char *wait_for_stop(const sigset_t *signals, unsigned exit_after_s,
     if (sig > 0) {
       return strsignal(sig);
     }
-    bn_stack_status st;
-    if (bn_stack_status_get(&st) == 0 && st.link_error != 0) {
-      *link_error = st.link_error;
+    int err = bn_stack_link_error();
+    if (err != 0) {
+      *link_error = err;
       return "the link ended";
     }
     if (deadline != 0 && time(NULL) >= deadline) {
@@ -316,11 +316,9 @@ int bn_cmd_run(int argc, char **argv)
   const char *why = wait_for_stop(&signals, o.exit_after_s, &link_error);
   bn_stack_status st;
   bn_stack_status_get(&st);
-  bn_record_stats rec;
-  bool recorded = record != NULL && bn_link_record_stats(bn_link_find(o.board.cfg.link, "record"), &rec) == 0;
   bn_stack_stop(); /* closes the pipeline: the recording is flushed and closed */
   double secs = (double)(bn_clock_now_ns() - t0) / 1e9;
-  bn_report_summary(why, secs, &st, recorded ? &rec : NULL, record);
+  bn_report_summary(why, secs, &st, record != NULL ? &o.board.record_stats : NULL, record);
   if (link_error != 0) {
     return bn_cli_error(BN_EXIT_FAIL, "tap %s: %s", tap,
                         link_error == -ENODEV ? "the TAP device was deleted" : strerror(-link_error));

@@ -346,6 +346,42 @@ START_TEST(record_disk_full_stops_recording_not_the_link)
 }
 END_TEST
 
+/* A reader that stops reading (a paused pipe) must not stop the board:
+ * after the writer's bounded wait the recording stops, and closing does not
+ * wait for the reader either. */
+START_TEST(record_stalled_reader_stops_recording_not_the_board)
+{
+  int fds[2];
+  ck_assert_int_eq(pipe(fds), 0);
+  char path[64];
+  snprintf(path, sizeof(path), "/dev/fd/%d", fds[1]);
+  bn_link *a, *b;
+  ck_assert_int_eq(bn_link_memory_pair(64, &a, &b), 0);
+  bn_record_options o = { .path = path, .notice = on_notice, .notice_arg = &notices };
+  bn_link *r = record_on(a, &o);
+  close(fds[1]); /* the stage has its own descriptor of the pipe */
+  uint8_t f[BN_LINK_MAX_FRAME];
+  bn_record_stats st = { 0 };
+  int sent = 0, got = 0, n;
+  /* 4 MiB of buffers and a 64 KiB pipe hold less than 8000 frames */
+  for (unsigned i = 0; i < 8000 && st.error == 0; i++) {
+    ck_assert_int_eq(bn_link_send(r, f, test_frame(f, 1500, 0x0800, i), 0), 0);
+    sent++;
+    while ((n = poll_ms(b, ignore, NULL, 0)) > 0) {
+      got += n;
+    }
+    ck_assert_int_eq(bn_link_record_stats(r, &st), 0);
+  }
+  ck_assert_int_eq(st.error, -ETIMEDOUT);
+  ck_assert_int_eq(notices, 1);
+  ck_assert_ptr_nonnull(strstr(notice_text, "as fast as the wire"));
+  ck_assert_int_eq(got, sent); /* every frame went on */
+  bn_link_close(r); /* returns although nobody reads the pipe */
+  close(fds[0]);
+  bn_link_close(b);
+}
+END_TEST
+
 Suite *bn_test_suite(void)
 {
   Suite *s = suite_create("link_record");
@@ -357,6 +393,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, record_rotates_by_size_as_tcpdump_C);
   tcase_add_test(tc, record_flushes_within_a_second_while_idle);
   tcase_add_test(tc, record_disk_full_stops_recording_not_the_link);
+  tcase_add_test(tc, record_stalled_reader_stops_recording_not_the_board);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -1,0 +1,67 @@
+/*
+ * A capture file as a sequence of Ethernet frames, for replay: read with
+ * libpcap (pcap_open_offline_with_tstamp_precision(), pcap_next_ex(): pcap
+ * and pcapng), frames of other link types given the Ethernet header the
+ * board's wire needs. Accepted link types: Ethernet (DLT_EN10MB), Linux
+ * cooked v1 and v2 (tcpdump -i any: DLT_LINUX_SLL, DLT_LINUX_SLL2), raw IPv4
+ * (DLT_RAW, DLT_IPV4) and BSD loopback (DLT_NULL, DLT_LOOP). A frame that
+ * cannot be one is skipped with its reason (replay_skip.h); a file that
+ * cannot be read at all is refused with one line saying why.
+ */
+#ifndef BN_PCAP_SOURCE_H
+#define BN_PCAP_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bn_link.h"
+#include "replay_skip.h"
+
+/** Room for any error message of this module. */
+#define BN_PCAP_ERRLEN 256
+
+/** A MAC address the capture did not have (raw IP, loopback): synthesised
+ *  from the IPv4 address as 02:00:a.b.c.d, locally administered. */
+#define BN_PCAP_SYNTH_MAC_0 0x02
+#define BN_PCAP_SYNTH_MAC_1 0x00
+
+typedef struct pcap_source pcap_source;
+
+/** One frame of the capture, as Ethernet. */
+typedef struct pcap_frame {
+  uint64_t number;          /**< its number in the file, 1 first (as Wireshark counts) */
+  uint64_t ts_ns;           /**< capture time, nanoseconds since the epoch */
+  const uint8_t *data;      /**< the Ethernet frame; valid until the next call */
+  size_t len;               /**< 1..BN_LINK_MAX_FRAME */
+  bool macs_synthesised;    /**< the link type had no (or no destination) MAC */
+  bool outgoing;            /**< cooked capture: sent by the capturing host */
+} pcap_frame;
+
+/**
+ * Opens a capture ("-": standard input); filter (may be NULL) is a libpcap filter expression on
+ * the capture's own link type: frames it rejects are skipped as
+ * BN_SKIP_FILTERED.
+ * @return 0, or -ENOENT/-EACCES/-EINVAL (not a capture, an unknown link
+ *         type, a bad filter) with the reason in err.
+ */
+int pcap_source_open(const char *path, const char *filter, pcap_source **out, char err[BN_PCAP_ERRLEN]);
+
+/** The capture's link type, as libpcap names it ("EN10MB", "LINUX_SLL2" ...). */
+const char *pcap_source_linktype(const pcap_source *s);
+
+/**
+ * The next frame. Frames that cannot be replayed are not returned: each
+ * counts in skipped[] by reason (an array of BN_SKIP_COUNT counters).
+ * @return 1 with *f set, 0 at the end of the file (a file cut off in the
+ *         middle of a frame ends there: BN_SKIP_FILE_TRUNCATED counts once).
+ */
+int pcap_source_next(pcap_source *s, pcap_frame *f, uint64_t skipped[BN_SKIP_COUNT]);
+
+/** Frames read so far, skipped ones included. */
+uint64_t pcap_source_count(const pcap_source *s);
+
+/** Closes the file. NULL is fine. */
+void pcap_source_close(pcap_source *s);
+
+#endif /* BN_PCAP_SOURCE_H */

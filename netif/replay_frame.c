@@ -1,0 +1,260 @@
+/* Headers of a replayed frame: parse with bounds, edit, re-checksum (replay_frame.h). */
+#include "replay_frame.h"
+
+#include <string.h>
+
+#define ETH_HLEN 14
+
+uint16_t rp_get16(const uint8_t *p)
+{
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+uint32_t rp_get32(const uint8_t *p)
+{
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+void rp_put16(uint8_t *p, uint16_t v)
+{
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+void rp_put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+static int parse_ip(uint8_t *frame, size_t len, rp_frame *f)
+{
+  const uint8_t *ip = frame + ETH_HLEN;
+  size_t room = len - ETH_HLEN;
+  if (room < 20 || (ip[0] >> 4) != 4) {
+    return BN_SKIP_BAD_IP;
+  }
+  size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
+  size_t total = rp_get16(ip + 2);
+  if (hlen < 20 || total < hlen || total > room) {
+    return BN_SKIP_BAD_IP;
+  }
+  f->ip = ETH_HLEN;
+  f->ip_hlen = hlen;
+  f->ip_len = total;
+  f->proto = ip[9];
+  uint16_t frag = rp_get16(ip + 6);
+  f->fragment = (frag & 0x3fff) != 0; /* offset, or more fragments */
+  if (f->fragment) {
+    return -1; /* the caller decides (no L4 header to rely on) */
+  }
+  size_t l4 = ETH_HLEN + hlen, l4_room = total - hlen;
+  switch (f->proto) {
+  case RP_PROTO_TCP: {
+    if (l4_room < 20) {
+      return BN_SKIP_BAD_L4;
+    }
+    size_t thlen = (size_t)(frame[l4 + 12] >> 4) * 4;
+    if (thlen < 20 || thlen > l4_room) {
+      return BN_SKIP_BAD_L4;
+    }
+    f->l4 = l4;
+    f->l4_hlen = thlen;
+    f->payload_len = l4_room - thlen;
+    return -1;
+  }
+  case RP_PROTO_UDP: {
+    if (l4_room < 8) {
+      return BN_SKIP_BAD_L4;
+    }
+    size_t ulen = rp_get16(frame + l4 + 4);
+    if (ulen < 8 || ulen > l4_room) {
+      return BN_SKIP_BAD_L4;
+    }
+    f->l4 = l4;
+    f->l4_hlen = 8;
+    f->payload_len = ulen - 8;
+    return -1;
+  }
+  case RP_PROTO_ICMP:
+    if (l4_room >= 8) {
+      f->l4 = l4;
+      f->l4_hlen = 8;
+      f->payload_len = l4_room - 8;
+    }
+    return -1;
+  default:
+    return -1; /* IP as such: its header is all the replay touches */
+  }
+}
+
+int rp_parse(uint8_t *frame, size_t len, rp_frame *f)
+{
+  memset(f, 0, sizeof(*f));
+  f->eth = frame;
+  f->len = len;
+  if (len < ETH_HLEN) {
+    return BN_SKIP_LINK_HEADER;
+  }
+  f->ethertype = rp_get16(frame + 12);
+  if (f->ethertype == RP_ETHERTYPE_IPV4) {
+    return parse_ip(frame, len, f);
+  }
+  if (f->ethertype == RP_ETHERTYPE_ARP) {
+    const uint8_t *a = frame + ETH_HLEN;
+    /* Ethernet (1) / IPv4 (0x0800), 6- and 4-byte addresses: 28 bytes. */
+    if (len < ETH_HLEN + 28 || rp_get16(a) != 1 || rp_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
+      return BN_SKIP_BAD_ARP;
+    }
+    f->arp = ETH_HLEN;
+    return -1;
+  }
+  return BN_SKIP_ETHERTYPE;
+}
+
+uint32_t rp_ip_src(const rp_frame *f)
+{
+  return f->ip ? rp_get32(f->eth + f->ip + 12) : 0;
+}
+
+uint32_t rp_ip_dst(const rp_frame *f)
+{
+  return f->ip ? rp_get32(f->eth + f->ip + 16) : 0;
+}
+
+static bool has_ports(const rp_frame *f)
+{
+  return f->l4 != 0 && (f->proto == RP_PROTO_TCP || f->proto == RP_PROTO_UDP);
+}
+
+uint16_t rp_sport(const rp_frame *f)
+{
+  return has_ports(f) ? rp_get16(f->eth + f->l4) : 0;
+}
+
+uint16_t rp_dport(const rp_frame *f)
+{
+  return has_ports(f) ? rp_get16(f->eth + f->l4 + 2) : 0;
+}
+
+static bool is_tcp(const rp_frame *f)
+{
+  return f->l4 != 0 && f->proto == RP_PROTO_TCP;
+}
+
+uint32_t rp_tcp_seq(const rp_frame *f)
+{
+  return is_tcp(f) ? rp_get32(f->eth + f->l4 + 4) : 0;
+}
+
+uint32_t rp_tcp_ack(const rp_frame *f)
+{
+  return is_tcp(f) ? rp_get32(f->eth + f->l4 + 8) : 0;
+}
+
+uint8_t rp_tcp_flags(const rp_frame *f)
+{
+  return is_tcp(f) ? f->eth[f->l4 + 13] : 0;
+}
+
+uint32_t rp_tcp_seq_len(const rp_frame *f)
+{
+  uint8_t fl = rp_tcp_flags(f);
+  return (uint32_t)f->payload_len + ((fl & RP_TCP_SYN) ? 1 : 0) + ((fl & RP_TCP_FIN) ? 1 : 0);
+}
+
+const uint8_t *rp_payload(const rp_frame *f)
+{
+  return f->eth + f->l4 + f->l4_hlen;
+}
+
+bool rp_ip_is_group(uint32_t ip)
+{
+  return ip == 0xffffffffu || (ip >> 28) == 0xe;
+}
+
+void rp_tcp_each_sack(rp_frame *f, void (*fn)(void *arg, uint32_t *left, uint32_t *right), void *arg)
+{
+  if (!is_tcp(f)) {
+    return;
+  }
+  uint8_t *o = f->eth + f->l4 + 20, *end = f->eth + f->l4 + f->l4_hlen;
+  while (o < end) {
+    uint8_t kind = o[0];
+    if (kind == 0) {
+      break; /* end of options */
+    }
+    if (kind == 1) {
+      o++; /* no-op */
+      continue;
+    }
+    if (end - o < 2 || o[1] < 2 || o[1] > end - o) {
+      break; /* a length that lies */
+    }
+    if (kind == 5) { /* SACK: blocks of 8 bytes */
+      for (uint8_t *b = o + 2; b + 8 <= o + o[1]; b += 8) {
+        uint32_t left = rp_get32(b), right = rp_get32(b + 4);
+        fn(arg, &left, &right);
+        rp_put32(b, left);
+        rp_put32(b + 4, right);
+      }
+    }
+    o += o[1];
+  }
+}
+
+/* The one's-complement sum of len bytes, folded into 16 bits later. */
+static uint32_t sum16(const uint8_t *p, size_t len, uint32_t acc)
+{
+  for (; len > 1; p += 2, len -= 2) {
+    acc += (uint32_t)(p[0] << 8 | p[1]);
+  }
+  if (len == 1) {
+    acc += (uint32_t)(p[0] << 8);
+  }
+  return acc;
+}
+
+static uint16_t fold(uint32_t acc)
+{
+  while (acc >> 16) {
+    acc = (acc & 0xffff) + (acc >> 16);
+  }
+  return (uint16_t)~acc;
+}
+
+void rp_fix_checksums(rp_frame *f)
+{
+  if (f->ip == 0) {
+    return;
+  }
+  uint8_t *ip = f->eth + f->ip;
+  rp_put16(ip + 10, 0);
+  rp_put16(ip + 10, fold(sum16(ip, f->ip_hlen, 0)));
+  if (f->l4 == 0 || f->fragment) {
+    return;
+  }
+  uint8_t *l4 = f->eth + f->l4;
+  size_t l4_len = f->ip_len - f->ip_hlen;
+  if (f->proto == RP_PROTO_ICMP) {
+    rp_put16(l4 + 2, 0);
+    rp_put16(l4 + 2, fold(sum16(l4, l4_len, 0)));
+    return;
+  }
+  size_t csum_at = f->proto == RP_PROTO_TCP ? 16 : 6;
+  size_t len = f->proto == RP_PROTO_UDP ? f->l4_hlen + f->payload_len : l4_len;
+  if (f->proto == RP_PROTO_UDP && rp_get16(l4 + 6) == 0) {
+    return; /* UDP without a checksum stays without one */
+  }
+  uint32_t acc = sum16(ip + 12, 8, 0); /* the pseudo header: addresses */
+  acc += f->proto;
+  acc += (uint32_t)len;
+  rp_put16(l4 + csum_at, 0);
+  uint16_t c = fold(sum16(l4, len, acc));
+  if (f->proto == RP_PROTO_UDP && c == 0) {
+    c = 0xffff;
+  }
+  rp_put16(l4 + csum_at, c);
+}

@@ -1,0 +1,85 @@
+/*
+ * Reading and editing the headers of an Ethernet frame for replay: IPv4,
+ * TCP, UDP, ICMP and ARP fields in network order, lengths checked against
+ * what the frame holds (a header that lies is a skip reason, never a read
+ * past the end), and the checksums recomputed after an edit.
+ */
+#ifndef BN_REPLAY_FRAME_H
+#define BN_REPLAY_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "replay_skip.h"
+
+#define RP_ETHERTYPE_IPV4 0x0800
+#define RP_ETHERTYPE_ARP  0x0806
+#define RP_PROTO_ICMP 1
+#define RP_PROTO_TCP  6
+#define RP_PROTO_UDP  17
+
+#define RP_TCP_FIN 0x01
+#define RP_TCP_SYN 0x02
+#define RP_TCP_RST 0x04
+#define RP_TCP_PSH 0x08
+#define RP_TCP_ACK 0x10
+
+/** A parsed frame: offsets into its bytes (which it does not own). */
+typedef struct rp_frame {
+  uint8_t *eth;
+  size_t len;            /**< the frame's length (an Ethernet pad may follow the IP packet) */
+  uint16_t ethertype;
+  size_t ip;             /**< offset of the IPv4 header (0: none) */
+  size_t ip_hlen, ip_len;
+  uint8_t proto;
+  bool fragment;         /**< offset != 0 or more fragments */
+  size_t l4;             /**< offset of the TCP/UDP/ICMP header (0: none) */
+  size_t l4_hlen;        /**< TCP: data offset * 4; UDP 8; ICMP 8 */
+  size_t payload_len;    /**< bytes after the L4 header, within the IP packet */
+  size_t arp;            /**< offset of the ARP packet (0: none) */
+} rp_frame;
+
+/**
+ * Parses frame[0..len). @return -1 when it is IPv4 or ARP with sane headers
+ * (TCP/UDP too), else the bn_replay_skip reason.
+ */
+int rp_parse(uint8_t *frame, size_t len, rp_frame *f);
+
+/* Field access, network byte order in the frame, host order here. */
+uint16_t rp_get16(const uint8_t *p);
+uint32_t rp_get32(const uint8_t *p);
+void rp_put16(uint8_t *p, uint16_t v);
+void rp_put32(uint8_t *p, uint32_t v);
+
+/** IPv4 source/destination (host order); 0 without IPv4. */
+uint32_t rp_ip_src(const rp_frame *f);
+uint32_t rp_ip_dst(const rp_frame *f);
+
+/** TCP/UDP ports (0 without them). */
+uint16_t rp_sport(const rp_frame *f);
+uint16_t rp_dport(const rp_frame *f);
+
+/** TCP fields (0 when not TCP). */
+uint32_t rp_tcp_seq(const rp_frame *f);
+uint32_t rp_tcp_ack(const rp_frame *f);
+uint8_t rp_tcp_flags(const rp_frame *f);
+/** Sequence space the segment takes: payload, +1 for SYN, +1 for FIN. */
+uint32_t rp_tcp_seq_len(const rp_frame *f);
+/** The TCP payload. */
+const uint8_t *rp_payload(const rp_frame *f);
+
+/** Whether an IPv4 destination is broadcast (limited, or given the netmask) or multicast. */
+bool rp_ip_is_group(uint32_t ip);
+
+/**
+ * Calls fn(arg, &left, &right) for every SACK block of a TCP segment's
+ * options (the values in place, host order; fn may change them). Options
+ * that lie about their length end the walk.
+ */
+void rp_tcp_each_sack(rp_frame *f, void (*fn)(void *arg, uint32_t *left, uint32_t *right), void *arg);
+
+/** Recomputes the IPv4 header checksum and the TCP/UDP/ICMP checksum. */
+void rp_fix_checksums(rp_frame *f);
+
+#endif /* BN_REPLAY_FRAME_H */

@@ -1,0 +1,692 @@
+/*
+ * Making a replay's plan (replay_plan.h): a first pass over the capture to
+ * tell the board (address counts, a DHCP lease, the first answered SYN) and
+ * the hosts' MACs, a second to sort every frame into the board's side and
+ * the peers', flow by flow.
+ */
+#include "replay_plan.h"
+#include "pcap_source.h"
+#include "replay_frame.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ETH_HLEN 14
+/* Distinct addresses the board detection counts at most (more are ignored). */
+#define COUNT_SLOTS 8192
+
+static int fail(char err[RP_ERRLEN], int rc, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, RP_ERRLEN, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+/* ---- a map of 64-bit keys to indexes (open addressing, grows) ----------------- */
+
+typedef struct keymap {
+  uint64_t *keys;   /* key + 1; 0 is an empty slot */
+  uint32_t *vals;
+  size_t cap, used;
+} keymap;
+
+static size_t slot_of(uint64_t key, size_t cap)
+{
+  key ^= key >> 33;
+  key *= 0xff51afd7ed558ccdu;
+  key ^= key >> 33;
+  return (size_t)key & (cap - 1);
+}
+
+static int keymap_put(keymap *m, uint64_t key, uint32_t val);
+
+static int keymap_grow(keymap *m)
+{
+  keymap bigger = { calloc(m->cap ? m->cap * 2 : 1024, sizeof(uint64_t)),
+                    calloc(m->cap ? m->cap * 2 : 1024, sizeof(uint32_t)), m->cap ? m->cap * 2 : 1024, 0 };
+  if (bigger.keys == NULL || bigger.vals == NULL) {
+    free(bigger.keys);
+    free(bigger.vals);
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < m->cap; i++) {
+    if (m->keys[i] != 0) {
+      keymap_put(&bigger, m->keys[i] - 1, m->vals[i]);
+    }
+  }
+  free(m->keys);
+  free(m->vals);
+  *m = bigger;
+  return 0;
+}
+
+static int keymap_put(keymap *m, uint64_t key, uint32_t val)
+{
+  if ((m->used + 1) * 2 > m->cap && keymap_grow(m) < 0) {
+    return -ENOMEM;
+  }
+  size_t i = slot_of(key, m->cap);
+  while (m->keys[i] != 0 && m->keys[i] != key + 1) {
+    i = (i + 1) & (m->cap - 1);
+  }
+  if (m->keys[i] == 0) {
+    m->used++;
+  }
+  m->keys[i] = key + 1;
+  m->vals[i] = val;
+  return 0;
+}
+
+static bool keymap_get(const keymap *m, uint64_t key, uint32_t *val)
+{
+  if (m->cap == 0) {
+    return false;
+  }
+  for (size_t i = slot_of(key, m->cap); m->keys[i] != 0; i = (i + 1) & (m->cap - 1)) {
+    if (m->keys[i] == key + 1) {
+      *val = m->vals[i];
+      return true;
+    }
+  }
+  return false;
+}
+
+static void keymap_free(keymap *m)
+{
+  free(m->keys);
+  free(m->vals);
+}
+
+/* ---- pass 1: who is the board ---------------------------------------------------- */
+
+typedef struct census {
+  uint32_t ip[COUNT_SLOTS];
+  uint64_t frames[COUNT_SLOTS];
+  uint8_t mac[COUNT_SLOTS][6];
+  bool has_mac[COUNT_SLOTS];
+  size_t n;
+  uint64_t ipv4_frames;
+  uint32_t dhcp_yiaddr;
+  uint64_t dhcp_frame;
+  uint32_t syn_from, syn_to, syn_answerer;
+  uint16_t syn_sport, syn_dport;
+  uint64_t syn_frame;
+} census;
+
+static size_t census_slot(census *c, uint32_t ip)
+{
+  for (size_t i = 0; i < c->n; i++) {
+    if (c->ip[i] == ip) {
+      return i;
+    }
+  }
+  if (c->n == COUNT_SLOTS) {
+    return COUNT_SLOTS;
+  }
+  c->ip[c->n] = ip;
+  return c->n++;
+}
+
+static bool unicast(uint32_t ip)
+{
+  return ip != 0 && !rp_ip_is_group(ip) && (ip >> 24) != 127;
+}
+
+static void census_count(census *c, uint32_t ip, const uint8_t *mac)
+{
+  if (!unicast(ip)) {
+    return;
+  }
+  size_t i = census_slot(c, ip);
+  if (i < COUNT_SLOTS) {
+    c->frames[i]++;
+    if (mac != NULL && !c->has_mac[i]) {
+      memcpy(c->mac[i], mac, 6);
+      c->has_mac[i] = true;
+    }
+  }
+}
+
+/* The yiaddr of a DHCPACK (0 if the frame is none). */
+static uint32_t dhcp_ack_yiaddr(const rp_frame *f)
+{
+  if (f->proto != RP_PROTO_UDP || rp_sport(f) != 67 || rp_dport(f) != 68 || f->payload_len < 240) {
+    return 0;
+  }
+  const uint8_t *b = rp_payload(f), *end = b + f->payload_len;
+  if (b[0] != 2 || rp_get32(b + 236) != 0x63825363) {
+    return 0;
+  }
+  for (const uint8_t *o = b + 240; o < end && *o != 255;) {
+    if (*o == 0) {
+      o++;
+      continue;
+    }
+    if (end - o < 2 || o[1] > end - o - 2) {
+      break;
+    }
+    if (o[0] == 53 && o[1] == 1 && o[2] == 5) {
+      return rp_get32(b + 16);
+    }
+    o += 2 + o[1];
+  }
+  return 0;
+}
+
+static void census_frame(census *c, const pcap_frame *pf, rp_frame *f)
+{
+  const uint8_t *src_mac = pf->macs_synthesised ? NULL : f->eth + 6;
+  if (f->arp) {
+    census_count(c, rp_get32(f->eth + f->arp + 14), src_mac);
+    return;
+  }
+  if (!f->ip) {
+    return;
+  }
+  c->ipv4_frames++;
+  census_count(c, rp_ip_src(f), src_mac);
+  census_count(c, rp_ip_dst(f), NULL);
+  uint32_t yi = dhcp_ack_yiaddr(f);
+  if (yi != 0 && c->dhcp_yiaddr == 0) {
+    c->dhcp_yiaddr = yi;
+    c->dhcp_frame = pf->number;
+  }
+  uint8_t fl = rp_tcp_flags(f);
+  if (f->proto == RP_PROTO_TCP && f->l4) {
+    if ((fl & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN && c->syn_frame == 0) {
+      c->syn_from = rp_ip_src(f);
+      c->syn_to = rp_ip_dst(f);
+      c->syn_sport = rp_sport(f);
+      c->syn_dport = rp_dport(f);
+      c->syn_frame = pf->number;
+    } else if ((fl & (RP_TCP_SYN | RP_TCP_ACK)) == (RP_TCP_SYN | RP_TCP_ACK) && c->syn_frame != 0 &&
+               c->syn_answerer == 0 && rp_ip_src(f) == c->syn_to && rp_ip_dst(f) == c->syn_from &&
+               rp_sport(f) == c->syn_dport && rp_dport(f) == c->syn_sport) {
+      c->syn_answerer = c->syn_to;
+    }
+  }
+}
+
+static void ip_text(uint32_t ip, char *out, size_t size)
+{
+  snprintf(out, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
+/* Picks the board from the census (plan->board_ip if given) and its MAC. */
+static int decide_board(census *c, rp_plan *plan, bool given, char err[RP_ERRLEN])
+{
+  char text[16];
+  if (!given) {
+    size_t top = COUNT_SLOTS, second = COUNT_SLOTS;
+    for (size_t i = 0; i < c->n; i++) {
+      if (top == COUNT_SLOTS || c->frames[i] > c->frames[top]) {
+        second = top;
+        top = i;
+      } else if (second == COUNT_SLOTS || c->frames[i] > c->frames[second]) {
+        second = i;
+      }
+    }
+    if (top == COUNT_SLOTS) {
+      return fail(err, -EINVAL, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
+    }
+    if (c->dhcp_yiaddr != 0) {
+      plan->board_ip = c->dhcp_yiaddr;
+      ip_text(plan->board_ip, text, sizeof(text));
+      snprintf(plan->board_reason, sizeof(plan->board_reason),
+               "%s: the address the capture's DHCP server leased (DHCPACK, frame %llu)", text,
+               (unsigned long long)c->dhcp_frame);
+    } else if (second != COUNT_SLOTS && c->frames[top] * 20 <= c->frames[second] * 21 && c->syn_answerer != 0 &&
+               (c->syn_answerer == c->ip[top] || c->syn_answerer == c->ip[second])) {
+      plan->board_ip = c->syn_answerer;
+      ip_text(plan->board_ip, text, sizeof(text));
+      snprintf(plan->board_reason, sizeof(plan->board_reason),
+               "%s: it answers the capture's first connection (SYN in frame %llu)", text,
+               (unsigned long long)c->syn_frame);
+    } else {
+      plan->board_ip = c->ip[top];
+      ip_text(plan->board_ip, text, sizeof(text));
+      snprintf(plan->board_reason, sizeof(plan->board_reason),
+               "%s: the most frequent address (in %llu of %llu IPv4 frames)", text,
+               (unsigned long long)c->frames[top], (unsigned long long)c->ipv4_frames);
+    }
+  } else {
+    ip_text(plan->board_ip, text, sizeof(text));
+    snprintf(plan->board_reason, sizeof(plan->board_reason), "%s: given (--board-ip)", text);
+  }
+  for (size_t i = 0; i < c->n; i++) {
+    if (c->ip[i] == plan->board_ip && c->has_mac[i]) {
+      memcpy(plan->board_mac, c->mac[i], 6);
+      plan->board_mac_known = true;
+    }
+  }
+  /* The peers' MACs, for answering the board's ARP requests. */
+  plan->hosts = calloc(c->n ? c->n : 1, sizeof(*plan->hosts));
+  if (plan->hosts == NULL) {
+    return fail(err, -ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < c->n; i++) {
+    if (c->has_mac[i] && c->ip[i] != plan->board_ip) {
+      plan->hosts[plan->nhosts].ip = c->ip[i];
+      memcpy(plan->hosts[plan->nhosts].mac, c->mac[i], 6);
+      plan->nhosts++;
+    }
+  }
+  return 0;
+}
+
+/* ---- pass 2: the board's side and the peers' ------------------------------------- */
+
+typedef struct builder {
+  rp_plan *plan;
+  keymap flow_of;     /* flow key -> the latest flow with it */
+  size_t cap_flows, cap_steps;
+  size_t streams_total;
+} builder;
+
+static uint64_t flow_key(rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port)
+{
+  return (uint64_t)kind << 61 ^ (uint64_t)peer_ip << 29 ^ (uint64_t)peer_port << 13 ^ board_port;
+}
+
+static int new_flow(builder *b, rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port,
+                    uint64_t number, uint32_t *index)
+{
+  rp_plan *p = b->plan;
+  if (p->nflows == b->cap_flows) {
+    size_t cap = b->cap_flows ? b->cap_flows * 2 : 64;
+    rp_flow *nf = realloc(p->flows, cap * sizeof(*nf));
+    if (nf == NULL) {
+      return -ENOMEM;
+    }
+    p->flows = nf;
+    b->cap_flows = cap;
+  }
+  rp_flow *f = &p->flows[p->nflows];
+  memset(f, 0, sizeof(*f));
+  f->kind = kind;
+  f->peer_ip = peer_ip;
+  f->peer_port = peer_port;
+  f->board_port = board_port;
+  f->first_number = number;
+  *index = (uint32_t)p->nflows++;
+  return keymap_put(&b->flow_of, flow_key(kind, peer_ip, peer_port, board_port), *index);
+}
+
+static int add_step(builder *b, const pcap_frame *pf, uint32_t flow, uint32_t before)
+{
+  rp_plan *p = b->plan;
+  if (p->nsteps == b->cap_steps) {
+    size_t cap = b->cap_steps ? b->cap_steps * 2 : 1024;
+    rp_step *ns = realloc(p->steps, cap * sizeof(*ns));
+    if (ns == NULL) {
+      return -ENOMEM;
+    }
+    p->steps = ns;
+    b->cap_steps = cap;
+  }
+  p->steps[p->nsteps++] = (rp_step){ .number = pf->number, .ts_ns = pf->ts_ns, .flow = flow, .board_before = before };
+  return 0;
+}
+
+/* The MSS and window-scale options of a SYN. */
+static void syn_options(const rp_frame *f, uint16_t *mss, bool *wscale)
+{
+  *mss = 0;
+  *wscale = false;
+  const uint8_t *o = f->eth + f->l4 + 20, *end = f->eth + f->l4 + f->l4_hlen;
+  while (o < end && *o != 0) {
+    if (*o == 1) {
+      o++;
+      continue;
+    }
+    if (end - o < 2 || o[1] < 2 || o[1] > end - o) {
+      break;
+    }
+    if (o[0] == 2 && o[1] == 4) {
+      *mss = rp_get16(o + 2);
+    } else if (o[0] == 3) {
+      *wscale = true;
+    }
+    o += o[1];
+  }
+}
+
+/* One of the captured board's frames in flow fl. */
+static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_frame *f)
+{
+  fl->board_frames++;
+  b->plan->board_frames++;
+  rp_board_frame bf = { .number = pf->number, .len = (uint16_t)(fl->kind == RP_FLOW_TCP ? f->payload_len : pf->len) };
+  if (fl->kind == RP_FLOW_TCP) {
+    uint8_t flags = rp_tcp_flags(f);
+    uint32_t rel = rp_tcp_seq(f) - fl->board_isn;
+    uint32_t end = rel + rp_tcp_seq_len(f);
+    bf.rel_seq = rel;
+    bf.window = rp_get16(f->eth + f->l4 + 14);
+    bf.flags = flags;
+    if (flags & RP_TCP_SYN) {
+      syn_options(f, &bf.mss, &bf.wscale);
+    }
+    if (flags & RP_TCP_RST) {
+      fl->board_resets++;
+    }
+    if (rp_tcp_seq_len(f) > 0 && (int32_t)(end - fl->board_rel_end) <= 0 && fl->board_rel_end != 0) {
+      fl->board_retrans++;
+    } else if ((int32_t)(end - fl->board_rel_end) > 0) {
+      fl->board_rel_end = end;
+    }
+    fl->board_bytes += f->payload_len;
+    /* The byte stream: payload at rel - 1 (the SYN takes sequence number 0). */
+    if (f->payload_len > 0 && !fl->stream_gap && !fl->stream_dropped) {
+      size_t at = (size_t)(rel - 1);
+      if (at > fl->stream_len) {
+        fl->stream_gap = true; /* a segment the capture missed */
+      } else if (at + f->payload_len > fl->stream_len) {
+        size_t skip = fl->stream_len - at, add = f->payload_len - skip;
+        if (b->streams_total + add > RP_STREAMS_MAX) {
+          fl->stream_dropped = true;
+        } else {
+          if (fl->stream_len + add > fl->stream_cap) {
+            size_t cap = fl->stream_cap ? fl->stream_cap * 2 : 4096;
+            while (cap < fl->stream_len + add) {
+              cap *= 2;
+            }
+            uint8_t *ns = realloc(fl->stream, cap);
+            if (ns == NULL) {
+              return -ENOMEM;
+            }
+            fl->stream = ns;
+            fl->stream_cap = cap;
+          }
+          memcpy(fl->stream + fl->stream_len, rp_payload(f) + skip, add);
+          fl->stream_len += add;
+          b->streams_total += add;
+        }
+      }
+    }
+  } else {
+    fl->board_bytes += pf->len;
+  }
+  if (fl->nbframes == fl->cap_bframes) {
+    size_t cap = fl->cap_bframes ? fl->cap_bframes * 2 : 16;
+    rp_board_frame *nb = realloc(fl->bframes, cap * sizeof(*nb));
+    if (nb == NULL) {
+      return -ENOMEM;
+    }
+    fl->bframes = nb;
+    fl->cap_bframes = cap;
+  }
+  fl->bframes[fl->nbframes++] = bf;
+  return 0;
+}
+
+/* One of the peers' frames in flow fl: a step to inject. */
+static int peer_frame(builder *b, rp_flow *fl, uint32_t index, const pcap_frame *pf, const rp_frame *f)
+{
+  fl->peer_frames++;
+  uint32_t before = fl->kind == RP_FLOW_TCP ? fl->board_rel_end : (uint32_t)fl->board_frames;
+  if (fl->kind == RP_FLOW_TCP) {
+    uint8_t flags = rp_tcp_flags(f);
+    fl->peer_bytes += f->payload_len;
+    if (flags & RP_TCP_RST) {
+      fl->peer_resets++;
+    }
+    if ((flags & RP_TCP_ACK) && fl->board_isn_known) {
+      uint32_t acked = rp_tcp_ack(f) - fl->board_isn;
+      if ((int32_t)(acked - fl->peer_acked_rel) > 0) {
+        fl->peer_acked_rel = acked;
+      }
+    }
+  } else {
+    fl->peer_bytes += pf->len;
+  }
+  return add_step(b, pf, index, before);
+}
+
+/* The flow of a frame between the board and peer_ip; TCP SYNs start flows. */
+static int tcp_flow(builder *b, const pcap_frame *pf, const rp_frame *f, bool from_board, uint32_t peer_ip,
+                    uint16_t peer_port, uint16_t board_port, uint32_t *index, int *skip)
+{
+  uint8_t flags = rp_tcp_flags(f);
+  uint64_t key = flow_key(RP_FLOW_TCP, peer_ip, peer_port, board_port);
+  bool found = keymap_get(&b->flow_of, key, index);
+  /* A SYN with another initial sequence number than the flow's: the same
+   * ports used again, a new connection. */
+  if (found && (flags & RP_TCP_SYN)) {
+    const rp_flow *old = &b->plan->flows[*index];
+    bool known = from_board ? old->board_isn_known : old->peer_isn_known;
+    uint32_t isn = from_board ? old->board_isn : old->peer_isn;
+    found = !(known && isn != rp_tcp_seq(f));
+  }
+  if (!found) {
+    int rc = new_flow(b, RP_FLOW_TCP, peer_ip, peer_port, board_port, pf->number, index);
+    if (rc < 0) {
+      return rc;
+    }
+  }
+  rp_flow *fl = &b->plan->flows[*index];
+  if (!fl->has_syn && !(flags & RP_TCP_SYN)) {
+    *skip = BN_SKIP_NO_SYN; /* it began before the capture */
+    return 0;
+  }
+  if (flags & RP_TCP_SYN) {
+    fl->has_syn = true;
+    if (from_board) {
+      fl->board_isn = rp_tcp_seq(f);
+      fl->board_isn_known = true;
+      fl->board_opened = !(flags & RP_TCP_ACK);
+    } else {
+      fl->peer_isn = rp_tcp_seq(f);
+      fl->peer_isn_known = true;
+    }
+  }
+  return 0;
+}
+
+/* Sorts one frame into the plan. */
+static int classify(builder *b, const pcap_frame *pf, uint8_t *data)
+{
+  rp_plan *p = b->plan;
+  rp_frame f;
+  int skip = rp_parse(data, pf->len, &f);
+  if (skip < 0 && f.fragment) {
+    skip = BN_SKIP_FRAGMENT;
+  }
+  if (skip >= 0) {
+    p->skipped[skip]++;
+    return 0;
+  }
+  const uint8_t *src_mac = data + 6, *dst_mac = data;
+  bool mac_is_board = p->board_mac_known && !pf->macs_synthesised && memcmp(src_mac, p->board_mac, 6) == 0;
+  bool from_board, to_board;
+  uint32_t peer_ip;
+  if (f.arp) {
+    const uint8_t *a = data + f.arp;
+    uint32_t sender = rp_get32(a + 14), target = rp_get32(a + 24);
+    from_board = sender == p->board_ip || mac_is_board;
+    to_board = target == p->board_ip;
+    peer_ip = from_board ? target : sender;
+  } else {
+    uint32_t src = rp_ip_src(&f), dst = rp_ip_dst(&f);
+    from_board = src == p->board_ip || mac_is_board;
+    to_board = dst == p->board_ip || rp_ip_is_group(dst) || (!pf->macs_synthesised && (dst_mac[0] & 1));
+    peer_ip = from_board ? dst : src;
+  }
+  if (!from_board && !to_board) {
+    p->skipped[BN_SKIP_NOT_BOARD]++;
+    return 0;
+  }
+  uint32_t index;
+  int rc;
+  if (f.arp) {
+    rc = keymap_get(&b->flow_of, flow_key(RP_FLOW_ARP, 0, 0, 0), &index)
+           ? 0 : new_flow(b, RP_FLOW_ARP, 0, 0, 0, pf->number, &index);
+  } else if (f.proto == RP_PROTO_UDP && ((rp_sport(&f) == 68 && rp_dport(&f) == 67) ||
+                                         (rp_sport(&f) == 67 && rp_dport(&f) == 68))) {
+    rc = keymap_get(&b->flow_of, flow_key(RP_FLOW_DHCP, 0, 0, 0), &index)
+           ? 0 : new_flow(b, RP_FLOW_DHCP, 0, 0, 0, pf->number, &index);
+  } else if (f.proto == RP_PROTO_TCP) {
+    uint16_t peer_port = from_board ? rp_dport(&f) : rp_sport(&f);
+    uint16_t board_port = from_board ? rp_sport(&f) : rp_dport(&f);
+    rc = tcp_flow(b, pf, &f, from_board, peer_ip, peer_port, board_port, &index, &skip);
+    if (rc == 0 && skip >= 0) {
+      p->skipped[skip]++;
+      return 0;
+    }
+  } else {
+    rp_flow_kind kind = f.proto == RP_PROTO_UDP ? RP_FLOW_UDP : f.proto == RP_PROTO_ICMP ? RP_FLOW_ICMP : RP_FLOW_IP;
+    uint16_t peer_port = kind == RP_FLOW_UDP ? (from_board ? rp_dport(&f) : rp_sport(&f)) : f.proto;
+    uint16_t board_port = kind == RP_FLOW_UDP ? (from_board ? rp_sport(&f) : rp_dport(&f)) : 0;
+    uint64_t key = flow_key(kind, peer_ip, peer_port, board_port);
+    rc = keymap_get(&b->flow_of, key, &index) ? 0 : new_flow(b, kind, peer_ip, peer_port, board_port, pf->number, &index);
+  }
+  if (rc < 0) {
+    return rc;
+  }
+  p->frames_used++;
+  rp_flow *fl = &p->flows[index];
+  return from_board ? board_frame(b, fl, pf, &f) : peer_frame(b, fl, index, pf, &f);
+}
+
+/* Walks the capture, calling fn for every frame (pass 1 or 2). */
+static int walk(const rp_plan_options *o, rp_plan *plan, int (*fn)(void *arg, const pcap_frame *pf, uint8_t *data),
+                void *arg, bool count_skips, char err[RP_ERRLEN])
+{
+  pcap_source *s;
+  char perr[BN_PCAP_ERRLEN];
+  int rc = pcap_source_open(o->path, o->filter, &s, perr);
+  if (rc < 0) {
+    return fail(err, rc, "%s", perr);
+  }
+  snprintf(plan->linktype, sizeof(plan->linktype), "%s", pcap_source_linktype(s));
+  uint64_t skipped[BN_SKIP_COUNT] = { 0 };
+  pcap_frame pf;
+  uint64_t first_ts = 0;
+  bool first = true;
+  uint8_t copy[BN_LINK_MAX_FRAME];
+  while ((o->limit == 0 || pcap_source_count(s) < o->limit) && pcap_source_next(s, &pf, skipped) == 1) {
+    if (first) {
+      first_ts = pf.ts_ns;
+      plan->first_ts_ns = pf.ts_ns;
+      first = false;
+    }
+    plan->last_ts_ns = pf.ts_ns;
+    if (pf.ts_ns - first_ts < o->start_at_ns) {
+      skipped[BN_SKIP_BEFORE_START]++;
+      continue;
+    }
+    memcpy(copy, pf.data, pf.len);
+    rc = fn(arg, &pf, copy);
+    if (rc < 0) {
+      pcap_source_close(s);
+      return fail(err, rc, "out of memory reading %s", o->path);
+    }
+  }
+  plan->frames_read = pcap_source_count(s);
+  if (count_skips) {
+    for (int i = 0; i < BN_SKIP_COUNT; i++) {
+      plan->skipped[i] += skipped[i];
+    }
+  }
+  pcap_source_close(s);
+  return 0;
+}
+
+static int census_fn(void *arg, const pcap_frame *pf, uint8_t *data)
+{
+  rp_frame f;
+  if (rp_parse(data, pf->len, &f) < 0) {
+    census_frame(arg, pf, &f);
+  }
+  return 0;
+}
+
+static int classify_fn(void *arg, const pcap_frame *pf, uint8_t *data)
+{
+  return classify(arg, pf, data);
+}
+
+int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
+{
+  memset(plan, 0, sizeof(*plan));
+  if (o->path == NULL || strcmp(o->path, "-") == 0) {
+    return fail(err, -EINVAL, "a replay reads its capture twice: give a file, not standard input");
+  }
+  census *c = calloc(1, sizeof(*c));
+  if (c == NULL) {
+    return fail(err, -ENOMEM, "out of memory");
+  }
+  plan->board_ip = o->board_ip;
+  int rc = walk(o, plan, census_fn, c, false, err);
+  if (rc == 0) {
+    rc = decide_board(c, plan, o->board_ip != 0, err);
+  }
+  free(c);
+  if (rc == 0) {
+    builder b = { .plan = plan };
+    rc = walk(o, plan, classify_fn, &b, true, err);
+    keymap_free(&b.flow_of);
+  }
+  if (rc < 0) {
+    rp_plan_free(plan);
+  }
+  return rc;
+}
+
+void rp_plan_free(rp_plan *plan)
+{
+  for (size_t i = 0; i < plan->nflows; i++) {
+    free(plan->flows[i].bframes);
+    free(plan->flows[i].stream);
+  }
+  free(plan->flows);
+  free(plan->steps);
+  free(plan->hosts);
+  memset(plan, 0, sizeof(*plan));
+}
+
+const uint8_t *rp_plan_host_mac(const rp_plan *plan, uint32_t ip)
+{
+  for (size_t i = 0; i < plan->nhosts; i++) {
+    if (plan->hosts[i].ip == ip) {
+      return plan->hosts[i].mac;
+    }
+  }
+  return NULL;
+}
+
+void rp_flow_name(const rp_plan *plan, const rp_flow *f, char *out, size_t size)
+{
+  (void)plan;
+  char peer[16];
+  ip_text(f->peer_ip, peer, sizeof(peer));
+  switch (f->kind) {
+  case RP_FLOW_TCP:
+    if (f->board_opened) {
+      snprintf(out, size, "tcp board:%u -> %s:%u", f->board_port, peer, f->peer_port);
+    } else {
+      snprintf(out, size, "tcp %s:%u -> board:%u", peer, f->peer_port, f->board_port);
+    }
+    break;
+  case RP_FLOW_UDP:
+    snprintf(out, size, "udp %s:%u <-> board:%u", peer, f->peer_port, f->board_port);
+    break;
+  case RP_FLOW_ICMP:
+    snprintf(out, size, "icmp %s <-> board", peer);
+    break;
+  case RP_FLOW_ARP:
+    snprintf(out, size, "arp");
+    break;
+  case RP_FLOW_DHCP:
+    snprintf(out, size, "dhcp");
+    break;
+  case RP_FLOW_IP:
+    snprintf(out, size, "ip proto %u %s <-> board", f->peer_port, peer);
+    break;
+  }
+}

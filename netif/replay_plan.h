@@ -1,0 +1,128 @@
+/*
+ * The plan of a replay, made in one pass over the capture before anything
+ * is injected: which address is the board (given, or detected with the
+ * reason), the board's MAC and every peer's, the conversations (flows) with
+ * the board, each frame to inject (a "step": the peer side) with what the
+ * capture shows the board had sent in that flow before it, and what the
+ * captured board sent in each flow (frames, bytes, its TCP byte streams),
+ * which the live board is compared with. Frames that cannot be replayed are
+ * counted by reason.
+ */
+#ifndef BN_REPLAY_PLAN_H
+#define BN_REPLAY_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "replay_skip.h"
+
+#define RP_ERRLEN 256
+
+typedef enum rp_flow_kind {
+  RP_FLOW_TCP,
+  RP_FLOW_UDP,
+  RP_FLOW_ICMP,
+  RP_FLOW_ARP,
+  RP_FLOW_DHCP,
+  RP_FLOW_IP,      /**< IPv4 of another protocol */
+} rp_flow_kind;
+
+/** One of the board's captured frames in a flow, as the comparison needs it. */
+typedef struct rp_board_frame {
+  uint64_t number;       /**< frame number in the capture */
+  uint32_t rel_seq;      /**< TCP: sequence number relative to the board's ISN */
+  uint16_t len;          /**< TCP: payload bytes; others: frame length */
+  uint16_t window;       /**< TCP window field */
+  uint16_t mss;          /**< TCP: the MSS option (SYN), 0 if none */
+  uint8_t flags;         /**< TCP flags */
+  bool wscale;           /**< TCP: a window-scale option (SYN) */
+} rp_board_frame;
+
+/** A conversation with the board, in the capture's addresses. */
+typedef struct rp_flow {
+  rp_flow_kind kind;
+  uint32_t peer_ip;
+  uint16_t peer_port, board_port;   /**< TCP/UDP; 0 otherwise */
+  uint64_t first_number;            /**< its first frame */
+  /* TCP */
+  bool has_syn;            /**< its SYN is in the capture (else its frames are skipped) */
+  bool board_opened;       /**< the board sent the first SYN (board as client) */
+  bool board_isn_known, peer_isn_known;
+  uint32_t board_isn, peer_isn;
+  uint32_t board_rel_end;  /**< sequence space the captured board used (relative) */
+  uint32_t peer_acked_rel; /**< the most of it the captured peer acknowledged */
+  /* what the captured board sent, and the peer */
+  uint64_t board_frames, board_bytes, board_retrans, board_resets;
+  uint64_t peer_frames, peer_bytes, peer_retrans, peer_resets;
+  rp_board_frame *bframes; /**< the board's frames, in order */
+  size_t nbframes, cap_bframes;
+  uint8_t *stream;         /**< TCP: the board's payload in sequence order */
+  size_t stream_len, stream_cap;
+  bool stream_gap;         /**< a hole: data after it is not kept */
+  bool stream_dropped;     /**< over the memory bound: not kept */
+} rp_flow;
+
+/** A peer frame to inject. */
+typedef struct rp_step {
+  uint64_t number;         /**< frame number in the capture */
+  uint64_t ts_ns;          /**< its capture time */
+  uint32_t flow;           /**< index in flows */
+  uint32_t board_before;   /**< TCP: board_rel_end before it; others: board frames of the flow before it */
+} rp_step;
+
+/** A peer's MAC, as its frames showed it. */
+typedef struct rp_host {
+  uint32_t ip;
+  uint8_t mac[6];
+} rp_host;
+
+typedef struct rp_plan {
+  uint32_t board_ip;         /**< host order */
+  uint8_t board_mac[6];
+  bool board_mac_known;
+  char board_reason[160];    /**< why this address is the board */
+  rp_flow *flows;
+  size_t nflows;
+  rp_step *steps;
+  size_t nsteps;
+  rp_host *hosts;
+  size_t nhosts;
+  uint64_t frames_read;      /**< frames of the file, skipped ones included */
+  uint64_t frames_used;      /**< frames the plan uses (steps and board frames) */
+  uint64_t board_frames;     /**< the captured board's frames */
+  uint64_t skipped[BN_SKIP_COUNT];
+  uint64_t first_ts_ns, last_ts_ns;
+  char linktype[32];
+} rp_plan;
+
+/** What to read, and how. Zero-initialise, then fill in. */
+typedef struct rp_plan_options {
+  const char *path;          /**< the capture ("-": standard input, read once) */
+  const char *filter;        /**< libpcap filter on the capture, or NULL */
+  uint32_t board_ip;         /**< the board's address in the capture (host order); 0: detect */
+  uint64_t start_at_ns;      /**< skip frames earlier than this after the first frame */
+  uint64_t limit;            /**< read at most this many frames (0: all) */
+} rp_plan_options;
+
+/**
+ * Reads the capture and makes the plan.
+ * @return 0; -EINVAL (not a capture, an unknown link type, a bad filter, no
+ *         IPv4 traffic to tell the board by), -ENOENT/-EACCES, -ENOMEM,
+ *         with the reason in err.
+ */
+int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN]);
+
+/** Frees what rp_plan_build() allocated. */
+void rp_plan_free(rp_plan *plan);
+
+/** The MAC the capture shows for peer ip; NULL if none. */
+const uint8_t *rp_plan_host_mac(const rp_plan *plan, uint32_t ip);
+
+/** "tcp 192.0.2.1:5000 -> board:80" and the like, for reports. */
+void rp_flow_name(const rp_plan *plan, const rp_flow *f, char *out, size_t size);
+
+/** The memory bound on the captured TCP streams kept for comparison, in all. */
+#define RP_STREAMS_MAX (256u * 1024u * 1024u)
+
+#endif /* BN_REPLAY_PLAN_H */
