@@ -18,8 +18,14 @@ set(BN_NETIF_SRCS
   ${CMAKE_SOURCE_DIR}/netif/bn_netif.c
   ${CMAKE_SOURCE_DIR}/netif/bn_pipeline.c
   ${CMAKE_SOURCE_DIR}/netif/link_memory.c
+  ${CMAKE_SOURCE_DIR}/netif/link_pcap.c
   ${CMAKE_SOURCE_DIR}/netif/link_record.c
+  ${CMAKE_SOURCE_DIR}/netif/pcap_source.c
   ${CMAKE_SOURCE_DIR}/netif/record_writer.c
+  ${CMAKE_SOURCE_DIR}/netif/replay_census.c
+  ${CMAKE_SOURCE_DIR}/netif/replay_frame.c
+  ${CMAKE_SOURCE_DIR}/netif/replay_live.c
+  ${CMAKE_SOURCE_DIR}/netif/replay_plan.c
   ${CMAKE_SOURCE_DIR}/netif/link_tap.c
   ${CMAKE_SOURCE_DIR}/netif/tap_carrier.c
   ${CMAKE_SOURCE_DIR}/netif/tap_uring.c

@@ -7,14 +7,18 @@
 
 static int open_backend(const bn_pipeline_desc *d, bn_link **out, char err[BN_PIPELINE_ERRLEN])
 {
-  if ((d->tap != NULL) == (d->link != NULL)) {
-    snprintf(err, BN_PIPELINE_ERRLEN, "%s", d->tap ? "two backends given (a TAP and a link)" : "no backend given");
+  int given = (d->tap != NULL) + (d->link != NULL) + (d->pcap != NULL);
+  if (given != 1) {
+    snprintf(err, BN_PIPELINE_ERRLEN, "%s", given ? "more than one backend given" : "no backend given");
     bn_link_close(d->link);
     return -EINVAL;
   }
   if (d->link != NULL) {
     *out = d->link;
     return 0;
+  }
+  if (d->pcap != NULL) {
+    return bn_link_pcap_open(d->pcap, out, err);
   }
   int rc = bn_link_tap_open(d->tap, d->tap_flags, out);
   if (rc < 0) {

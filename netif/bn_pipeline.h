@@ -2,7 +2,7 @@
  * bn_pipeline: the one place that assembles a board's link chain from its
  * options. From the wire up:
  *
- *     backend (tap | memory | pcap, later) -> record -> impair (later) -> netif
+ *     backend (tap | memory | pcap) -> record -> impair (later) -> netif
  *
  * The record stage sits on the backend so that a capture shows the wire
  * itself: what the board sent after any impairment, what it received before
@@ -12,6 +12,7 @@
 #define BN_PIPELINE_H
 
 #include "bn_link.h"
+#include "link_pcap.h"
 #include "link_record.h"
 
 /** Room for any error message of bn_pipeline_open(). */
@@ -19,9 +20,10 @@
 
 /** A board's link chain. Zero-initialise, then fill in. */
 typedef struct bn_pipeline_desc {
-  /* The backend: one of the two. */
+  /* The backend: one of the three. */
   const char *tap;          /**< attach to (or create) this TAP device */
   unsigned tap_flags;       /**< BN_LINK_TAP_* (link_tap.h) */
+  const bn_pcap_options *pcap; /**< or replay a capture (link_pcap.h) */
   bn_link *link;            /**< or this open backend (e.g. a memory link end),
                                  owned by the pipeline from bn_pipeline_open() on */
   /** Called once the backend is open, before the stages are (e.g. to drop
@@ -39,7 +41,7 @@ typedef struct bn_pipeline_desc {
  *            closing it closes the whole chain
  * @return 0; or a negative errno with a one-line reason in err (naming the TAP
  *         device or the file), everything opened closed again (a given
- *         d->link too): -EINVAL (no backend, or two), the TAP's errors
+ *         d->link too): -EINVAL (no backend, or two), the TAP's or the replay's errors
  *         (bn_link_tap_open()), the record stage's (bn_link_record_open()),
  *         or the return value of backend_opened (then err is "": the hook
  *         reports its own failure).

@@ -1,6 +1,7 @@
 /* Headers of a replayed frame: parse with bounds, edit, re-checksum (replay_frame.h). */
 #include "replay_frame.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define ETH_HLEN 14
@@ -168,6 +169,11 @@ uint32_t rp_tcp_seq_len(const rp_frame *f)
 const uint8_t *rp_payload(const rp_frame *f)
 {
   return f->eth + f->l4 + f->l4_hlen;
+}
+
+void rp_ip_text(uint32_t ip, char *out, size_t size)
+{
+  snprintf(out, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
 bool rp_ip_is_group(uint32_t ip)

@@ -69,6 +69,9 @@ uint32_t rp_tcp_seq_len(const rp_frame *f);
 /** The TCP payload. */
 const uint8_t *rp_payload(const rp_frame *f);
 
+/** "192.0.2.1" of a host-order IPv4 address (out: 16 bytes). */
+void rp_ip_text(uint32_t ip, char *out, size_t size);
+
 /** Whether an IPv4 destination is broadcast (limited, or given the netmask) or multicast. */
 bool rp_ip_is_group(uint32_t ip);
 

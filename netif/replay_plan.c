@@ -6,7 +6,9 @@
  */
 #include "replay_plan.h"
 #include "pcap_source.h"
+#include "replay_census.h"
 #include "replay_frame.h"
+#include "replay_keymap.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ETH_HLEN 14
-/* Distinct addresses the board detection counts at most (more are ignored). */
-#define COUNT_SLOTS 8192
 
 static int fail(char err[RP_ERRLEN], int rc, const char *fmt, ...)
 {
@@ -27,263 +26,11 @@ static int fail(char err[RP_ERRLEN], int rc, const char *fmt, ...)
   return rc;
 }
 
-/* ---- a map of 64-bit keys to indexes (open addressing, grows) ----------------- */
-
-typedef struct keymap {
-  uint64_t *keys;   /* key + 1; 0 is an empty slot */
-  uint32_t *vals;
-  size_t cap, used;
-} keymap;
-
-static size_t slot_of(uint64_t key, size_t cap)
-{
-  key ^= key >> 33;
-  key *= 0xff51afd7ed558ccdu;
-  key ^= key >> 33;
-  return (size_t)key & (cap - 1);
-}
-
-static int keymap_put(keymap *m, uint64_t key, uint32_t val);
-
-static int keymap_grow(keymap *m)
-{
-  keymap bigger = { calloc(m->cap ? m->cap * 2 : 1024, sizeof(uint64_t)),
-                    calloc(m->cap ? m->cap * 2 : 1024, sizeof(uint32_t)), m->cap ? m->cap * 2 : 1024, 0 };
-  if (bigger.keys == NULL || bigger.vals == NULL) {
-    free(bigger.keys);
-    free(bigger.vals);
-    return -ENOMEM;
-  }
-  for (size_t i = 0; i < m->cap; i++) {
-    if (m->keys[i] != 0) {
-      keymap_put(&bigger, m->keys[i] - 1, m->vals[i]);
-    }
-  }
-  free(m->keys);
-  free(m->vals);
-  *m = bigger;
-  return 0;
-}
-
-static int keymap_put(keymap *m, uint64_t key, uint32_t val)
-{
-  if ((m->used + 1) * 2 > m->cap && keymap_grow(m) < 0) {
-    return -ENOMEM;
-  }
-  size_t i = slot_of(key, m->cap);
-  while (m->keys[i] != 0 && m->keys[i] != key + 1) {
-    i = (i + 1) & (m->cap - 1);
-  }
-  if (m->keys[i] == 0) {
-    m->used++;
-  }
-  m->keys[i] = key + 1;
-  m->vals[i] = val;
-  return 0;
-}
-
-static bool keymap_get(const keymap *m, uint64_t key, uint32_t *val)
-{
-  if (m->cap == 0) {
-    return false;
-  }
-  for (size_t i = slot_of(key, m->cap); m->keys[i] != 0; i = (i + 1) & (m->cap - 1)) {
-    if (m->keys[i] == key + 1) {
-      *val = m->vals[i];
-      return true;
-    }
-  }
-  return false;
-}
-
-static void keymap_free(keymap *m)
-{
-  free(m->keys);
-  free(m->vals);
-}
-
-/* ---- pass 1: who is the board ---------------------------------------------------- */
-
-typedef struct census {
-  uint32_t ip[COUNT_SLOTS];
-  uint64_t frames[COUNT_SLOTS];
-  uint8_t mac[COUNT_SLOTS][6];
-  bool has_mac[COUNT_SLOTS];
-  size_t n;
-  uint64_t ipv4_frames;
-  uint32_t dhcp_yiaddr;
-  uint64_t dhcp_frame;
-  uint32_t syn_from, syn_to, syn_answerer;
-  uint16_t syn_sport, syn_dport;
-  uint64_t syn_frame;
-} census;
-
-static size_t census_slot(census *c, uint32_t ip)
-{
-  for (size_t i = 0; i < c->n; i++) {
-    if (c->ip[i] == ip) {
-      return i;
-    }
-  }
-  if (c->n == COUNT_SLOTS) {
-    return COUNT_SLOTS;
-  }
-  c->ip[c->n] = ip;
-  return c->n++;
-}
-
-static bool unicast(uint32_t ip)
-{
-  return ip != 0 && !rp_ip_is_group(ip) && (ip >> 24) != 127;
-}
-
-static void census_count(census *c, uint32_t ip, const uint8_t *mac)
-{
-  if (!unicast(ip)) {
-    return;
-  }
-  size_t i = census_slot(c, ip);
-  if (i < COUNT_SLOTS) {
-    c->frames[i]++;
-    if (mac != NULL && !c->has_mac[i]) {
-      memcpy(c->mac[i], mac, 6);
-      c->has_mac[i] = true;
-    }
-  }
-}
-
-/* The yiaddr of a DHCPACK (0 if the frame is none). */
-static uint32_t dhcp_ack_yiaddr(const rp_frame *f)
-{
-  if (f->proto != RP_PROTO_UDP || rp_sport(f) != 67 || rp_dport(f) != 68 || f->payload_len < 240) {
-    return 0;
-  }
-  const uint8_t *b = rp_payload(f), *end = b + f->payload_len;
-  if (b[0] != 2 || rp_get32(b + 236) != 0x63825363) {
-    return 0;
-  }
-  for (const uint8_t *o = b + 240; o < end && *o != 255;) {
-    if (*o == 0) {
-      o++;
-      continue;
-    }
-    if (end - o < 2 || o[1] > end - o - 2) {
-      break;
-    }
-    if (o[0] == 53 && o[1] == 1 && o[2] == 5) {
-      return rp_get32(b + 16);
-    }
-    o += 2 + o[1];
-  }
-  return 0;
-}
-
-static void census_frame(census *c, const pcap_frame *pf, rp_frame *f)
-{
-  const uint8_t *src_mac = pf->macs_synthesised ? NULL : f->eth + 6;
-  if (f->arp) {
-    census_count(c, rp_get32(f->eth + f->arp + 14), src_mac);
-    return;
-  }
-  if (!f->ip) {
-    return;
-  }
-  c->ipv4_frames++;
-  census_count(c, rp_ip_src(f), src_mac);
-  census_count(c, rp_ip_dst(f), NULL);
-  uint32_t yi = dhcp_ack_yiaddr(f);
-  if (yi != 0 && c->dhcp_yiaddr == 0) {
-    c->dhcp_yiaddr = yi;
-    c->dhcp_frame = pf->number;
-  }
-  uint8_t fl = rp_tcp_flags(f);
-  if (f->proto == RP_PROTO_TCP && f->l4) {
-    if ((fl & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN && c->syn_frame == 0) {
-      c->syn_from = rp_ip_src(f);
-      c->syn_to = rp_ip_dst(f);
-      c->syn_sport = rp_sport(f);
-      c->syn_dport = rp_dport(f);
-      c->syn_frame = pf->number;
-    } else if ((fl & (RP_TCP_SYN | RP_TCP_ACK)) == (RP_TCP_SYN | RP_TCP_ACK) && c->syn_frame != 0 &&
-               c->syn_answerer == 0 && rp_ip_src(f) == c->syn_to && rp_ip_dst(f) == c->syn_from &&
-               rp_sport(f) == c->syn_dport && rp_dport(f) == c->syn_sport) {
-      c->syn_answerer = c->syn_to;
-    }
-  }
-}
-
-static void ip_text(uint32_t ip, char *out, size_t size)
-{
-  snprintf(out, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-}
-
-/* Picks the board from the census (plan->board_ip if given) and its MAC. */
-static int decide_board(census *c, rp_plan *plan, bool given, char err[RP_ERRLEN])
-{
-  char text[16];
-  if (!given) {
-    size_t top = COUNT_SLOTS, second = COUNT_SLOTS;
-    for (size_t i = 0; i < c->n; i++) {
-      if (top == COUNT_SLOTS || c->frames[i] > c->frames[top]) {
-        second = top;
-        top = i;
-      } else if (second == COUNT_SLOTS || c->frames[i] > c->frames[second]) {
-        second = i;
-      }
-    }
-    if (top == COUNT_SLOTS) {
-      return fail(err, -EINVAL, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
-    }
-    if (c->dhcp_yiaddr != 0) {
-      plan->board_ip = c->dhcp_yiaddr;
-      ip_text(plan->board_ip, text, sizeof(text));
-      snprintf(plan->board_reason, sizeof(plan->board_reason),
-               "%s: the address the capture's DHCP server leased (DHCPACK, frame %llu)", text,
-               (unsigned long long)c->dhcp_frame);
-    } else if (second != COUNT_SLOTS && c->frames[top] * 20 <= c->frames[second] * 21 && c->syn_answerer != 0 &&
-               (c->syn_answerer == c->ip[top] || c->syn_answerer == c->ip[second])) {
-      plan->board_ip = c->syn_answerer;
-      ip_text(plan->board_ip, text, sizeof(text));
-      snprintf(plan->board_reason, sizeof(plan->board_reason),
-               "%s: it answers the capture's first connection (SYN in frame %llu)", text,
-               (unsigned long long)c->syn_frame);
-    } else {
-      plan->board_ip = c->ip[top];
-      ip_text(plan->board_ip, text, sizeof(text));
-      snprintf(plan->board_reason, sizeof(plan->board_reason),
-               "%s: the most frequent address (in %llu of %llu IPv4 frames)", text,
-               (unsigned long long)c->frames[top], (unsigned long long)c->ipv4_frames);
-    }
-  } else {
-    ip_text(plan->board_ip, text, sizeof(text));
-    snprintf(plan->board_reason, sizeof(plan->board_reason), "%s: given (--board-ip)", text);
-  }
-  for (size_t i = 0; i < c->n; i++) {
-    if (c->ip[i] == plan->board_ip && c->has_mac[i]) {
-      memcpy(plan->board_mac, c->mac[i], 6);
-      plan->board_mac_known = true;
-    }
-  }
-  /* The peers' MACs, for answering the board's ARP requests. */
-  plan->hosts = calloc(c->n ? c->n : 1, sizeof(*plan->hosts));
-  if (plan->hosts == NULL) {
-    return fail(err, -ENOMEM, "out of memory");
-  }
-  for (size_t i = 0; i < c->n; i++) {
-    if (c->has_mac[i] && c->ip[i] != plan->board_ip) {
-      plan->hosts[plan->nhosts].ip = c->ip[i];
-      memcpy(plan->hosts[plan->nhosts].mac, c->mac[i], 6);
-      plan->nhosts++;
-    }
-  }
-  return 0;
-}
-
 /* ---- pass 2: the board's side and the peers' ------------------------------------- */
 
 typedef struct builder {
   rp_plan *plan;
-  keymap flow_of;     /* flow key -> the latest flow with it */
+  rp_keymap flow_of;     /* flow key -> the latest flow with it */
   size_t cap_flows, cap_steps;
   size_t streams_total;
 } builder;
@@ -314,7 +61,7 @@ static int new_flow(builder *b, rp_flow_kind kind, uint32_t peer_ip, uint16_t pe
   f->board_port = board_port;
   f->first_number = number;
   *index = (uint32_t)p->nflows++;
-  return keymap_put(&b->flow_of, flow_key(kind, peer_ip, peer_port, board_port), *index);
+  return rp_keymap_put(&b->flow_of, flow_key(kind, peer_ip, peer_port, board_port), *index);
 }
 
 static int add_step(builder *b, const pcap_frame *pf, uint32_t flow, uint32_t before)
@@ -377,6 +124,7 @@ static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_f
     }
     if (rp_tcp_seq_len(f) > 0 && (int32_t)(end - fl->board_rel_end) <= 0 && fl->board_rel_end != 0) {
       fl->board_retrans++;
+      bf.retrans = true;
     } else if ((int32_t)(end - fl->board_rel_end) > 0) {
       fl->board_rel_end = end;
     }
@@ -454,7 +202,7 @@ static int tcp_flow(builder *b, const pcap_frame *pf, const rp_frame *f, bool fr
 {
   uint8_t flags = rp_tcp_flags(f);
   uint64_t key = flow_key(RP_FLOW_TCP, peer_ip, peer_port, board_port);
-  bool found = keymap_get(&b->flow_of, key, index);
+  bool found = rp_keymap_get(&b->flow_of, key, index);
   /* A SYN with another initial sequence number than the flow's: the same
    * ports used again, a new connection. */
   if (found && (flags & RP_TCP_SYN)) {
@@ -524,11 +272,11 @@ static int classify(builder *b, const pcap_frame *pf, uint8_t *data)
   uint32_t index;
   int rc;
   if (f.arp) {
-    rc = keymap_get(&b->flow_of, flow_key(RP_FLOW_ARP, 0, 0, 0), &index)
+    rc = rp_keymap_get(&b->flow_of, flow_key(RP_FLOW_ARP, 0, 0, 0), &index)
            ? 0 : new_flow(b, RP_FLOW_ARP, 0, 0, 0, pf->number, &index);
   } else if (f.proto == RP_PROTO_UDP && ((rp_sport(&f) == 68 && rp_dport(&f) == 67) ||
                                          (rp_sport(&f) == 67 && rp_dport(&f) == 68))) {
-    rc = keymap_get(&b->flow_of, flow_key(RP_FLOW_DHCP, 0, 0, 0), &index)
+    rc = rp_keymap_get(&b->flow_of, flow_key(RP_FLOW_DHCP, 0, 0, 0), &index)
            ? 0 : new_flow(b, RP_FLOW_DHCP, 0, 0, 0, pf->number, &index);
   } else if (f.proto == RP_PROTO_TCP) {
     uint16_t peer_port = from_board ? rp_dport(&f) : rp_sport(&f);
@@ -543,13 +291,16 @@ static int classify(builder *b, const pcap_frame *pf, uint8_t *data)
     uint16_t peer_port = kind == RP_FLOW_UDP ? (from_board ? rp_dport(&f) : rp_sport(&f)) : f.proto;
     uint16_t board_port = kind == RP_FLOW_UDP ? (from_board ? rp_sport(&f) : rp_dport(&f)) : 0;
     uint64_t key = flow_key(kind, peer_ip, peer_port, board_port);
-    rc = keymap_get(&b->flow_of, key, &index) ? 0 : new_flow(b, kind, peer_ip, peer_port, board_port, pf->number, &index);
+    rc = rp_keymap_get(&b->flow_of, key, &index) ? 0 : new_flow(b, kind, peer_ip, peer_port, board_port, pf->number, &index);
   }
   if (rc < 0) {
     return rc;
   }
   p->frames_used++;
   rp_flow *fl = &p->flows[index];
+  if (fl->board_frames + fl->peer_frames == 0) {
+    fl->board_first = from_board;
+  }
   return from_board ? board_frame(b, fl, pf, &f) : peer_frame(b, fl, index, pf, &f);
 }
 
@@ -601,7 +352,7 @@ static int census_fn(void *arg, const pcap_frame *pf, uint8_t *data)
 {
   rp_frame f;
   if (rp_parse(data, pf->len, &f) < 0) {
-    census_frame(arg, pf, &f);
+    rp_census_frame(arg, pf, &f);
   }
   return 0;
 }
@@ -617,20 +368,20 @@ int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
   if (o->path == NULL || strcmp(o->path, "-") == 0) {
     return fail(err, -EINVAL, "a replay reads its capture twice: give a file, not standard input");
   }
-  census *c = calloc(1, sizeof(*c));
+  rp_census *c = rp_census_new();
   if (c == NULL) {
     return fail(err, -ENOMEM, "out of memory");
   }
   plan->board_ip = o->board_ip;
   int rc = walk(o, plan, census_fn, c, false, err);
   if (rc == 0) {
-    rc = decide_board(c, plan, o->board_ip != 0, err);
+    rc = rp_census_decide(c, plan, o->board_ip != 0, err);
   }
   free(c);
   if (rc == 0) {
     builder b = { .plan = plan };
     rc = walk(o, plan, classify_fn, &b, true, err);
-    keymap_free(&b.flow_of);
+    rp_keymap_free(&b.flow_of);
   }
   if (rc < 0) {
     rp_plan_free(plan);
@@ -664,7 +415,7 @@ void rp_flow_name(const rp_plan *plan, const rp_flow *f, char *out, size_t size)
 {
   (void)plan;
   char peer[16];
-  ip_text(f->peer_ip, peer, sizeof(peer));
+  rp_ip_text(f->peer_ip, peer, sizeof(peer));
   switch (f->kind) {
   case RP_FLOW_TCP:
     if (f->board_opened) {

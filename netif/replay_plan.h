@@ -37,6 +37,7 @@ typedef struct rp_board_frame {
   uint16_t mss;          /**< TCP: the MSS option (SYN), 0 if none */
   uint8_t flags;         /**< TCP flags */
   bool wscale;           /**< TCP: a window-scale option (SYN) */
+  bool retrans;          /**< TCP: it sends sequence space sent before */
 } rp_board_frame;
 
 /** A conversation with the board, in the capture's addresses. */
@@ -45,6 +46,7 @@ typedef struct rp_flow {
   uint32_t peer_ip;
   uint16_t peer_port, board_port;   /**< TCP/UDP; 0 otherwise */
   uint64_t first_number;            /**< its first frame */
+  bool board_first;                 /**< the board sent that first frame */
   /* TCP */
   bool has_syn;            /**< its SYN is in the capture (else its frames are skipped) */
   bool board_opened;       /**< the board sent the first SYN (board as client) */

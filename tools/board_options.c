@@ -178,8 +178,11 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
 int bn_board_options_finish(bn_board_options *o)
 {
   char err[BN_RECORD_ERRLEN];
-  if (o->pipeline.tap == NULL && o->pipeline.link == NULL) {
+  if (o->pipeline.tap == NULL && o->pipeline.link == NULL && o->pipeline.pcap == NULL) {
     return bn_cli_error(BN_EXIT_USAGE, "--tap NAME is required");
+  }
+  if (o->pipeline.tap != NULL && o->pipeline.pcap != NULL) {
+    return bn_cli_error(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
   }
   if (o->cfg.dhcp && (o->ip_given || !ip4_addr_isany_val(o->cfg.gw))) {
     return bn_cli_error(BN_EXIT_USAGE, "--dhcp cannot be combined with --ip or --gw");

@@ -23,11 +23,13 @@ static const char usage[] =
   "       boardnet --help | --version\n"
   "\n"
   "Runs a real embedded TCP/IP stack (lwIP) in this process, configured as a\n"
-  "board profile, with a TAP interface as its wire.\n"
+  "board profile, with a TAP interface or a capture as its wire.\n"
   "\n"
   "Commands:\n"
   "  run      boot the board on a TAP interface and run an app until stopped\n"
   "           (boardnet run --help for its options)\n"
+  "  replay   play a capture's peers into a live board and report how it\n"
+  "           answers compared with the captured board (boardnet replay --help)\n"
   "  info     print the board profile in effect: lwIP options and version\n"
   "\n"
   "Options:\n"
@@ -95,6 +97,9 @@ int main(int argc, char **argv)
   const char *cmd = argv[i];
   if (strcmp(cmd, "run") == 0) {
     return bn_cmd_run(argc - i, argv + i);
+  }
+  if (strcmp(cmd, "replay") == 0) {
+    return bn_cmd_replay(argc - i, argv + i);
   }
   if (strcmp(cmd, "info") == 0) {
     return bn_cmd_info(argc - i, argv + i);

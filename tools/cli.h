@@ -7,6 +7,9 @@
 /** boardnet run ...: boots the board on a TAP and serves until stopped. */
 int bn_cmd_run(int argc, char **argv);
 
+/** boardnet replay CAPTURE ...: replays a capture into a live board and reports. */
+int bn_cmd_replay(int argc, char **argv);
+
 /** boardnet info: prints the board profile in effect. */
 int bn_cmd_info(int argc, char **argv);
 

@@ -1,0 +1,326 @@
+/*
+ * The pcap replay backend (link_pcap.h): the capture read a second time in
+ * step with the plan, each step's frame injected from the poll when its pace
+ * says so, the live board's frames taken by send, and the replies the replay
+ * owes the board (ARP answers, pure ACKs) handed over by the next poll.
+ * Lock: mu guards everything; it is never held while a frame is handed to
+ * the receiver (which runs lwIP, whose output reaches send from another
+ * thread).
+ */
+#include "link_pcap.h"
+#include "bn_clock.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A flow the board went quiet in (its next step still waits for it). */
+#define IDLE_NS (20u * 1000u * 1000u)
+#define DEFAULT_STEP_TIMEOUT_NS (2000u * 1000u * 1000u)
+#define DEFAULT_SETTLE_NS (500u * 1000u * 1000u)
+#define PROGRESS_EVERY_NS (250u * 1000u * 1000u)
+/* Replies waiting for the next poll. */
+#define REPLIES 32
+/* Steps injected in one poll at most (the receiver holds lwIP's core lock). */
+#define STEPS_PER_POLL 64
+
+struct reply {
+  size_t len;
+  uint8_t data[BN_LINK_MAX_FRAME];
+};
+
+struct pcap_link {
+  bn_link link;               /* first: a bn_link * is a struct pcap_link * */
+  pthread_mutex_t mu;
+  pthread_cond_t changed;     /* the live board sent, or a wake */
+  bn_pcap_options o;
+  rp_live *live;
+  pcap_source *src;
+  size_t next;                /* the next step */
+  uint8_t frame[BN_LINK_MAX_FRAME]; /* its frame, once read */
+  size_t frame_len;
+  bool have_frame;
+  uint64_t head_since;        /* when the next step became the next */
+  uint64_t start_ns;          /* the first injection (recorded pacing counts from it) */
+  uint64_t last_inject_ns, last_board_ns, last_progress_ns;
+  struct reply replies[REPLIES];
+  size_t nreplies;
+  bool woken, ended;
+};
+
+static struct pcap_link *pcap_of(bn_link *link)
+{
+  return (struct pcap_link *)link;
+}
+
+static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
+{
+  (void)ts_ns;
+  if (len == 0 || len > BN_LINK_MAX_FRAME) {
+    return -EMSGSIZE;
+  }
+  struct pcap_link *p = pcap_of(link);
+  pthread_mutex_lock(&p->mu);
+  uint64_t now = bn_clock_now_ns();
+  p->last_board_ns = now;
+  if (p->nreplies < REPLIES) {
+    struct reply *r = &p->replies[p->nreplies];
+    r->len = rp_live_board_frame(p->live, frame, len, now, r->data);
+    if (r->len > 0) {
+      p->nreplies++;
+    }
+  } else {
+    uint8_t scratch[BN_LINK_MAX_FRAME];
+    (void)rp_live_board_frame(p->live, frame, len, now, scratch); /* replies full: answer later ones */
+  }
+  pthread_cond_signal(&p->changed);
+  pthread_mutex_unlock(&p->mu);
+  return 0;
+}
+
+/* Reads the next step's frame from the capture (under mu); false at its end. */
+static bool read_step_frame(struct pcap_link *p)
+{
+  const rp_step *s = &p->o.plan->steps[p->next];
+  uint64_t skipped[BN_SKIP_COUNT];
+  pcap_frame f;
+  while (!p->have_frame && pcap_source_next(p->src, &f, skipped) == 1) {
+    if (f.number == s->number) {
+      memcpy(p->frame, f.data, f.len);
+      p->frame_len = f.len;
+      p->have_frame = true;
+    }
+  }
+  return p->have_frame;
+}
+
+/* When the next step is due, under the pace (BN_CLOCK_FOREVER: on an event). */
+static uint64_t due_time(const struct pcap_link *p, const rp_step *s, bool can, bool progress)
+{
+  const rp_plan *plan = p->o.plan;
+  uint64_t timeout = bn_clock_add_ns(p->head_since, p->o.step_timeout_ns);
+  switch (p->o.pace) {
+  case BN_PACE_TOP:
+    return can ? 0 : timeout;
+  case BN_PACE_RECORDED: {
+    if (!can) {
+      return timeout;
+    }
+    if (p->start_ns == 0) {
+      return 0;
+    }
+    double offset = (double)(s->ts_ns - plan->steps[0].ts_ns) / (p->o.speed > 0 ? p->o.speed : 1.0);
+    return bn_clock_add_ns(p->start_ns, (uint64_t)offset);
+  }
+  case BN_PACE_REACTIVE:
+  default: {
+    if (can && progress) {
+      return 0;
+    }
+    if (!can) {
+      return timeout;
+    }
+    /* The board went quiet short of what the capture shows: after the
+     * frame's captured gap and a moment's quiet, it goes in anyway. */
+    uint64_t gap = p->next > 0 ? s->ts_ns - plan->steps[p->next - 1].ts_ns : 0;
+    uint64_t quiet = bn_clock_add_ns(p->live->flows[s->flow].last_ns > p->last_inject_ns
+                                       ? p->live->flows[s->flow].last_ns : p->last_inject_ns, IDLE_NS);
+    uint64_t after_gap = bn_clock_add_ns(p->head_since, gap);
+    uint64_t t = quiet > after_gap ? quiet : after_gap;
+    return t < timeout ? t : timeout;
+  }
+  }
+}
+
+/* Moves on to the next step (under mu). */
+static void next_step(struct pcap_link *p, uint64_t now)
+{
+  p->next++;
+  p->have_frame = false;
+  p->head_since = now;
+}
+
+/*
+ * Takes the next step if it is due (under mu): 1 with its rewritten frame in
+ * out (*len), 0 if not yet (*wake: when to look again), -1 if there is none.
+ */
+static int take_step(struct pcap_link *p, uint64_t now, uint8_t *out, size_t *len, uint64_t *wake)
+{
+  const rp_plan *plan = p->o.plan;
+  while (p->next < plan->nsteps) {
+    const rp_step *s = &plan->steps[p->next];
+    rp_live_flow *lf = &p->live->flows[s->flow];
+    if (lf->abandoned) {
+      p->live->not_injected++;
+      next_step(p, now);
+      continue;
+    }
+    if (!read_step_frame(p)) {
+      return -1; /* the file ended early (it changed since the plan) */
+    }
+    bool progress, can = rp_live_can_rewrite(p->live, s, p->frame, p->frame_len, &progress);
+    uint64_t due = due_time(p, s, can, progress);
+    bool timed_out = now >= bn_clock_add_ns(p->head_since, p->o.step_timeout_ns);
+    if (!can && timed_out) {
+      /* Its live connection never came (the board did not open it): the
+       * rest of the flow cannot be injected either. */
+      lf->abandoned = true;
+      p->live->not_injected++;
+      next_step(p, now);
+      continue;
+    }
+    if (now < due) {
+      *wake = due;
+      return 0;
+    }
+    if (timed_out && !(p->o.pace == BN_PACE_REACTIVE ? progress : true)) {
+      p->live->timeouts++;
+    }
+    rp_live_rewrite(p->live, s, p->frame, p->frame_len);
+    memcpy(out, p->frame, p->frame_len);
+    *len = p->frame_len;
+    if (p->start_ns == 0) {
+      p->start_ns = now;
+      p->live->started_ns = now;
+    }
+    p->last_inject_ns = now;
+    next_step(p, now);
+    return 1;
+  }
+  return -1;
+}
+
+static void report_progress(struct pcap_link *p, uint64_t now, bool force)
+{
+  if (p->o.progress != NULL && (force || now >= bn_clock_add_ns(p->last_progress_ns, PROGRESS_EVERY_NS))) {
+    p->last_progress_ns = now;
+    p->o.progress(p->o.progress_arg, p->next, p->o.plan->nsteps);
+  }
+}
+
+static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
+{
+  struct pcap_link *p = pcap_of(link);
+  uint8_t out[BN_LINK_MAX_FRAME];
+  int delivered = 0, steps = 0;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    if (p->ended) {
+      pthread_mutex_unlock(&p->mu);
+      return delivered > 0 ? delivered : -ENODATA;
+    }
+    uint64_t now = bn_clock_now_ns();
+    size_t len = 0;
+    if (p->nreplies > 0) {
+      len = p->replies[0].len;
+      memcpy(out, p->replies[0].data, len);
+      memmove(&p->replies[0], &p->replies[1], (p->nreplies - 1) * sizeof(p->replies[0]));
+      p->nreplies--;
+    } else {
+      uint64_t wake = BN_CLOCK_FOREVER;
+      int rc = steps < STEPS_PER_POLL ? take_step(p, now, out, &len, &wake) : 0;
+      if (rc == 1) {
+        steps++;
+      } else if (rc < 0) {
+        /* Every step done: the replay ends once the board is quiet. */
+        uint64_t quiet = p->last_board_ns > p->last_inject_ns ? p->last_board_ns : p->last_inject_ns;
+        uint64_t end = bn_clock_add_ns(quiet, p->o.settle_ns);
+        if (now >= end) {
+          p->ended = true;
+          p->live->ended_ns = now;
+          report_progress(p, now, true);
+          rp_live_finish(p->live);
+          __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
+          continue;
+        }
+        wake = end;
+      }
+      if (len == 0) {
+        report_progress(p, now, false);
+        if (delivered > 0 || p->woken || now >= until_ns || steps >= STEPS_PER_POLL) {
+          p->woken = false;
+          break;
+        }
+        bn_clock_cond_wait(&p->changed, &p->mu, wake < until_ns ? wake : until_ns);
+        continue;
+      }
+    }
+    pthread_mutex_unlock(&p->mu);
+    rx->frame(rx->arg, out, len, now); /* never under mu: lwIP's output comes back through send */
+    delivered++;
+    pthread_mutex_lock(&p->mu);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return delivered;
+}
+
+static void pcap_wake(bn_link *link)
+{
+  struct pcap_link *p = pcap_of(link);
+  pthread_mutex_lock(&p->mu);
+  p->woken = true;
+  pthread_cond_signal(&p->changed);
+  pthread_mutex_unlock(&p->mu);
+}
+
+static void pcap_close(bn_link *link)
+{
+  struct pcap_link *p = pcap_of(link);
+  if (!p->ended) {
+    p->live->ended_ns = bn_clock_now_ns();
+    rp_live_finish(p->live); /* stopped early: compare what there is */
+    __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
+  }
+  pcap_source_close(p->src);
+  pthread_cond_destroy(&p->changed);
+  pthread_mutex_destroy(&p->mu);
+  free(p);
+}
+
+static const struct bn_link_ops pcap_ops = {
+  .kind = "pcap",
+  .send = pcap_send,
+  .poll = pcap_poll,
+  .wake = pcap_wake,
+  .close = pcap_close,
+};
+
+int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_ERRLEN])
+{
+  if (o == NULL || o->plan == NULL || o->read == NULL || o->live == NULL || out == NULL) {
+    snprintf(err, BN_PCAP_ERRLEN, "replay: no plan");
+    return -EINVAL;
+  }
+  struct pcap_link *p = calloc(1, sizeof(*p));
+  if (p == NULL) {
+    snprintf(err, BN_PCAP_ERRLEN, "out of memory");
+    return -ENOMEM;
+  }
+  int rc = pcap_source_open(o->read->path, o->read->filter, &p->src, err);
+  if (rc == 0 && (rc = rp_live_init(o->live, o->plan, o->live_ip, o->live_mac)) < 0) {
+    snprintf(err, BN_PCAP_ERRLEN, "out of memory");
+    pcap_source_close(p->src);
+  }
+  if (rc < 0) {
+    free(p);
+    return rc;
+  }
+  p->o = *o;
+  if (p->o.step_timeout_ns == 0) {
+    p->o.step_timeout_ns = DEFAULT_STEP_TIMEOUT_NS;
+  }
+  if (p->o.settle_ns == 0) {
+    p->o.settle_ns = DEFAULT_SETTLE_NS;
+  }
+  p->live = o->live;
+  pthread_mutex_init(&p->mu, NULL);
+  bn_clock_cond_init(&p->changed);
+  p->head_since = bn_clock_now_ns();
+  p->last_inject_ns = p->head_since;
+  bn_link_stage_init(&p->link, &pcap_ops, NULL);
+  snprintf(p->link.name, sizeof(p->link.name), "pcap");
+  *out = &p->link;
+  return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * The pcap replay backend of the link pipeline: the board's wire is a
+ * capture. Its poll is the replay's pump: it injects the capture's peer
+ * frames (the plan's steps, replay_plan.h) rewritten for the live board
+ * (replay_live.h), paced as asked; its send takes what the live board
+ * transmits, which is compared with what the captured board did, and
+ * answers the board's ARP requests. When every step is done and the board
+ * has been quiet for a moment, the link ends (bn_link_poll(): -ENODATA).
+ * Needs no privileges and no TAP.
+ */
+#ifndef BN_LINK_PCAP_H
+#define BN_LINK_PCAP_H
+
+#include "bn_link.h"
+#include "pcap_source.h"
+#include "replay_live.h"
+#include "replay_plan.h"
+
+/** How the peer frames are timed. */
+typedef enum bn_pace {
+  /** Each peer frame once the live board has sent, in its flow, what the
+   *  capture shows the board had sent before it (tcpliveplay's model, for
+   *  every flow); or, when the board went quiet without it, after the
+   *  frame's captured gap; --step-timeout bounds each wait. The default. */
+  BN_PACE_REACTIVE,
+  /** At the capture's times, from the first injected frame on (scheduled
+   *  against that start, so it does not drift); speed scales them. */
+  BN_PACE_RECORDED,
+  /** One after the other, as fast as the board takes them. */
+  BN_PACE_TOP,
+} bn_pace;
+
+/** What to replay and how. Zero-initialise, then fill in. */
+typedef struct bn_pcap_options {
+  const rp_plan *plan;              /**< the plan (outlives the link) */
+  const rp_plan_options *read;      /**< how the plan read the capture: read again the same way */
+  rp_live *live;                    /**< the results, the caller's: set up by open, final after close */
+  uint32_t live_ip;                 /**< the emulated board's address (host order) */
+  uint8_t live_mac[6];              /**< and MAC */
+  bn_pace pace;
+  double speed;                     /**< BN_PACE_RECORDED: 1 = as captured, 2 = twice as fast */
+  uint64_t step_timeout_ns;         /**< 0: 2 s */
+  uint64_t settle_ns;               /**< quiet time that ends the replay; 0: 500 ms */
+  /** Called now and then from the pump with steps done and in all; may be NULL. */
+  void (*progress)(void *arg, uint64_t done, uint64_t total);
+  void *progress_arg;
+} bn_pcap_options;
+
+/**
+ * Opens the replay backend (its name is "pcap").
+ * @return 0, or -EINVAL / -ENOENT / -ENOMEM with the reason in err.
+ */
+int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_ERRLEN]);
+
+#endif /* BN_LINK_PCAP_H */

@@ -1,0 +1,202 @@
+/*
+ * Telling the board in a capture (replay_census.h): every unicast IPv4
+ * address counted with the first MAC it was seen with, the first DHCP lease
+ * (DHCPACK's yiaddr) and the address that answered the first SYN; then the
+ * board is the leased address, or the most frequent one (the one that
+ * answered the first connection when the two most frequent are within 5%).
+ */
+#include "replay_census.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Distinct addresses the census counts at most (more are ignored). */
+#define COUNT_SLOTS 8192
+
+static int fail(char err[RP_ERRLEN], int rc, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, RP_ERRLEN, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+struct rp_census {
+  uint32_t ip[COUNT_SLOTS];
+  uint64_t frames[COUNT_SLOTS];
+  uint8_t mac[COUNT_SLOTS][6];
+  bool has_mac[COUNT_SLOTS];
+  size_t n;
+  uint64_t ipv4_frames;
+  uint32_t dhcp_yiaddr;
+  uint64_t dhcp_frame;
+  uint32_t syn_from, syn_to, syn_answerer;
+  uint16_t syn_sport, syn_dport;
+  uint64_t syn_frame;
+};
+
+static size_t census_slot(rp_census *c, uint32_t ip)
+{
+  for (size_t i = 0; i < c->n; i++) {
+    if (c->ip[i] == ip) {
+      return i;
+    }
+  }
+  if (c->n == COUNT_SLOTS) {
+    return COUNT_SLOTS;
+  }
+  c->ip[c->n] = ip;
+  return c->n++;
+}
+
+static bool unicast(uint32_t ip)
+{
+  return ip != 0 && !rp_ip_is_group(ip) && (ip >> 24) != 127;
+}
+
+static void census_count(rp_census *c, uint32_t ip, const uint8_t *mac)
+{
+  if (!unicast(ip)) {
+    return;
+  }
+  size_t i = census_slot(c, ip);
+  if (i < COUNT_SLOTS) {
+    c->frames[i]++;
+    if (mac != NULL && !c->has_mac[i]) {
+      memcpy(c->mac[i], mac, 6);
+      c->has_mac[i] = true;
+    }
+  }
+}
+
+/* The yiaddr of a DHCPACK (0 if the frame is none). */
+static uint32_t dhcp_ack_yiaddr(const rp_frame *f)
+{
+  if (f->proto != RP_PROTO_UDP || rp_sport(f) != 67 || rp_dport(f) != 68 || f->payload_len < 240) {
+    return 0;
+  }
+  const uint8_t *b = rp_payload(f), *end = b + f->payload_len;
+  if (b[0] != 2 || rp_get32(b + 236) != 0x63825363) {
+    return 0;
+  }
+  for (const uint8_t *o = b + 240; o < end && *o != 255;) {
+    if (*o == 0) {
+      o++;
+      continue;
+    }
+    if (end - o < 2 || o[1] > end - o - 2) {
+      break;
+    }
+    if (o[0] == 53 && o[1] == 1 && o[2] == 5) {
+      return rp_get32(b + 16);
+    }
+    o += 2 + o[1];
+  }
+  return 0;
+}
+
+void rp_census_frame(rp_census *c, const pcap_frame *pf, const rp_frame *f)
+{
+  const uint8_t *src_mac = pf->macs_synthesised ? NULL : f->eth + 6;
+  if (f->arp) {
+    census_count(c, rp_get32(f->eth + f->arp + 14), src_mac);
+    return;
+  }
+  if (!f->ip) {
+    return;
+  }
+  c->ipv4_frames++;
+  census_count(c, rp_ip_src(f), src_mac);
+  census_count(c, rp_ip_dst(f), NULL);
+  uint32_t yi = dhcp_ack_yiaddr(f);
+  if (yi != 0 && c->dhcp_yiaddr == 0) {
+    c->dhcp_yiaddr = yi;
+    c->dhcp_frame = pf->number;
+  }
+  uint8_t fl = rp_tcp_flags(f);
+  if (f->proto == RP_PROTO_TCP && f->l4) {
+    if ((fl & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN && c->syn_frame == 0) {
+      c->syn_from = rp_ip_src(f);
+      c->syn_to = rp_ip_dst(f);
+      c->syn_sport = rp_sport(f);
+      c->syn_dport = rp_dport(f);
+      c->syn_frame = pf->number;
+    } else if ((fl & (RP_TCP_SYN | RP_TCP_ACK)) == (RP_TCP_SYN | RP_TCP_ACK) && c->syn_frame != 0 &&
+               c->syn_answerer == 0 && rp_ip_src(f) == c->syn_to && rp_ip_dst(f) == c->syn_from &&
+               rp_sport(f) == c->syn_dport && rp_dport(f) == c->syn_sport) {
+      c->syn_answerer = c->syn_to;
+    }
+  }
+}
+
+/* Picks the board from the census (plan->board_ip if given) and its MAC. */
+int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN])
+{
+  char text[16];
+  if (!given) {
+    size_t top = COUNT_SLOTS, second = COUNT_SLOTS;
+    for (size_t i = 0; i < c->n; i++) {
+      if (top == COUNT_SLOTS || c->frames[i] > c->frames[top]) {
+        second = top;
+        top = i;
+      } else if (second == COUNT_SLOTS || c->frames[i] > c->frames[second]) {
+        second = i;
+      }
+    }
+    if (top == COUNT_SLOTS) {
+      return fail(err, -EINVAL, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
+    }
+    if (c->dhcp_yiaddr != 0) {
+      plan->board_ip = c->dhcp_yiaddr;
+      rp_ip_text(plan->board_ip, text, sizeof(text));
+      snprintf(plan->board_reason, sizeof(plan->board_reason),
+               "%s: the address the capture's DHCP server leased (DHCPACK, frame %llu)", text,
+               (unsigned long long)c->dhcp_frame);
+    } else if (second != COUNT_SLOTS && c->frames[top] * 20 <= c->frames[second] * 21 && c->syn_answerer != 0 &&
+               (c->syn_answerer == c->ip[top] || c->syn_answerer == c->ip[second])) {
+      plan->board_ip = c->syn_answerer;
+      rp_ip_text(plan->board_ip, text, sizeof(text));
+      snprintf(plan->board_reason, sizeof(plan->board_reason),
+               "%s: it answers the capture's first connection (SYN in frame %llu)", text,
+               (unsigned long long)c->syn_frame);
+    } else {
+      plan->board_ip = c->ip[top];
+      rp_ip_text(plan->board_ip, text, sizeof(text));
+      snprintf(plan->board_reason, sizeof(plan->board_reason),
+               "%s: the most frequent address (in %llu of %llu IPv4 frames)", text,
+               (unsigned long long)c->frames[top], (unsigned long long)c->ipv4_frames);
+    }
+  } else {
+    rp_ip_text(plan->board_ip, text, sizeof(text));
+    snprintf(plan->board_reason, sizeof(plan->board_reason), "%s: given (--board-ip)", text);
+  }
+  for (size_t i = 0; i < c->n; i++) {
+    if (c->ip[i] == plan->board_ip && c->has_mac[i]) {
+      memcpy(plan->board_mac, c->mac[i], 6);
+      plan->board_mac_known = true;
+    }
+  }
+  /* The peers' MACs, for answering the board's ARP requests. */
+  plan->hosts = calloc(c->n ? c->n : 1, sizeof(*plan->hosts));
+  if (plan->hosts == NULL) {
+    return fail(err, -ENOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < c->n; i++) {
+    if (c->has_mac[i] && c->ip[i] != plan->board_ip) {
+      plan->hosts[plan->nhosts].ip = c->ip[i];
+      memcpy(plan->hosts[plan->nhosts].mac, c->mac[i], 6);
+      plan->nhosts++;
+    }
+  }
+  return 0;
+}
+
+
+rp_census *rp_census_new(void)
+{
+  return calloc(1, sizeof(rp_census));
+}

@@ -1,0 +1,224 @@
+/* The divergence report of a replay, as text and as JSON (replay_report.h). */
+#include "replay_report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "replay_frame.h"
+
+/* A flow the report shows: one the board took part in. */
+static bool shown(const rp_flow *f, const rp_live_flow *lf)
+{
+  return f->board_frames > 0 || f->peer_frames > 0 || lf->frames > 0;
+}
+
+static const char *stream_word(const rp_flow *f, const rp_live_flow *lf)
+{
+  if (f->kind != RP_FLOW_TCP) {
+    return "-";
+  }
+  if (f->stream_gap || f->stream_dropped) {
+    return "not kept";
+  }
+  if (lf->diverge == RP_DIV_PAYLOAD || lf->diverge == RP_DIV_EXTRA ||
+      (lf->diverge == RP_DIV_MISSING && lf->stream_live < f->stream_len)) {
+    return "differ";
+  }
+  return lf->stream_live == f->stream_len ? "identical" : "differ";
+}
+
+bool rp_report_diverged(const rp_plan *plan, const rp_live *live)
+{
+  for (size_t i = 0; i < plan->nflows; i++) {
+    if (live->flows[i].diverge != RP_SAME) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The flow that diverged first (by capture frame), or -1. */
+static long first_divergence(const rp_plan *plan, const rp_live *live)
+{
+  long best = -1;
+  for (size_t i = 0; i < plan->nflows; i++) {
+    const rp_live_flow *lf = &live->flows[i];
+    if (lf->diverge != RP_SAME && (best < 0 || lf->diverge_number < live->flows[best].diverge_number)) {
+      best = (long)i;
+    }
+  }
+  return best;
+}
+
+static uint64_t skipped_total(const rp_plan *plan)
+{
+  uint64_t n = 0;
+  for (int i = 0; i < BN_SKIP_COUNT; i++) {
+    n += plan->skipped[i];
+  }
+  return n;
+}
+
+void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, const rp_live *live)
+{
+  char ip[16];
+  rp_ip_text(info->live_ip, ip, sizeof(ip));
+  double span = (double)(plan->last_ts_ns - plan->first_ts_ns) / 1e9;
+  double took = live->ended_ns > live->started_ns ? (double)(live->ended_ns - live->started_ns) / 1e9 : 0;
+  fprintf(out, "replay of %s (%s, %" PRIu64 " frames over %.3f s)\n", info->capture, plan->linktype,
+          plan->frames_read, span);
+  fprintf(out, "  board in the capture: %s\n", plan->board_reason);
+  fprintf(out, "  live board: %s at %s, %02x:%02x:%02x:%02x:%02x:%02x; pace %s; %.3f s\n", info->board, ip,
+          info->live_mac[0], info->live_mac[1], info->live_mac[2], info->live_mac[3], info->live_mac[4],
+          info->live_mac[5], info->pace, took);
+  fprintf(out, "  peer frames injected: %" PRIu64 " of %zu", live->injected, plan->nsteps);
+  if (live->not_injected > 0) {
+    fprintf(out, " (%" PRIu64 " not: their connection was never opened by the live board)", live->not_injected);
+  }
+  if (live->timeouts > 0) {
+    fprintf(out, "; %" PRIu64 " after --step-timeout", live->timeouts);
+  }
+  fprintf(out, "\n  made for the board: %" PRIu64 " ARP answers", live->arp_answers);
+  uint64_t acks = 0;
+  for (size_t i = 0; i < plan->nflows; i++) {
+    acks += live->flows[i].synth_acks;
+  }
+  fprintf(out, ", %" PRIu64 " ACKs the capture's peer gave but not as often\n", acks);
+  uint64_t skipped = skipped_total(plan);
+  if (skipped > 0) {
+    fprintf(out, "  capture frames skipped: %" PRIu64 "\n", skipped);
+    for (int i = 0; i < BN_SKIP_COUNT; i++) {
+      if (plan->skipped[i] > 0) {
+        fprintf(out, "    %8" PRIu64 "  %s\n", plan->skipped[i], bn_replay_skip_name((bn_replay_skip)i));
+      }
+    }
+  }
+  fprintf(out, "\n  %-36s %23s %23s  %-10s %s\n", "flow", "captured board", "live board", "stream", "divergence");
+  size_t flows = 0, diverged = 0;
+  for (size_t i = 0; i < plan->nflows; i++) {
+    const rp_flow *f = &plan->flows[i];
+    const rp_live_flow *lf = &live->flows[i];
+    if (!shown(f, lf)) {
+      continue;
+    }
+    flows++;
+    diverged += lf->diverge != RP_SAME;
+    char name[64], cap[32], liv[32];
+    rp_flow_name(plan, f, name, sizeof(name));
+    bool tcp = f->kind == RP_FLOW_TCP;
+    snprintf(cap, sizeof(cap), "%" PRIu64 " fr %" PRIu64 " %s", f->board_frames, f->board_bytes, tcp ? "B" : "B fr");
+    snprintf(liv, sizeof(liv), "%" PRIu64 " fr %" PRIu64 " %s", lf->frames, lf->bytes, tcp ? "B" : "B fr");
+    fprintf(out, "  %-36s %23s %23s  %-10s %s\n", name, cap, liv, stream_word(f, lf), rp_diverge_name(lf->diverge));
+    if (tcp && (f->board_retrans || lf->retrans || f->board_resets || lf->resets || f->peer_resets)) {
+      fprintf(out, "  %-36s retransmissions %" PRIu64 " / %" PRIu64 ", resets by the board %" PRIu64 " / %" PRIu64
+              ", by the peer %" PRIu64 "\n", "", f->board_retrans, lf->retrans, f->board_resets, lf->resets,
+              f->peer_resets);
+    }
+    if (tcp && lf->max_seg > 0) {
+      uint16_t cap_seg = 0;
+      for (size_t k = 0; k < f->nbframes; k++) {
+        cap_seg = f->bframes[k].len > cap_seg ? f->bframes[k].len : cap_seg;
+      }
+      if (cap_seg != lf->max_seg) {
+        fprintf(out, "  %-36s segments of up to %u bytes, the captured board's up to %u\n", "", lf->max_seg, cap_seg);
+      }
+    }
+    if (lf->diverge != RP_SAME) {
+      fprintf(out, "  %-36s at capture frame %" PRIu64 ": %s\n", "", lf->diverge_number, lf->diverge_text);
+    }
+  }
+  long first = first_divergence(plan, live);
+  if (first < 0) {
+    fprintf(out, "\nresult: the live board did what the captured board did in all %zu flows\n", flows);
+  } else {
+    char name[64];
+    rp_flow_name(plan, &plan->flows[first], name, sizeof(name));
+    fprintf(out, "\nresult: the live board diverged in %zu of %zu flows; first at capture frame %" PRIu64
+            " (%s, %s): %s\n", diverged, flows, live->flows[first].diverge_number, name,
+            rp_diverge_name(live->flows[first].diverge), live->flows[first].diverge_text);
+  }
+}
+
+/* A JSON string: quotes and backslashes escaped, control characters too. */
+static void json_string(FILE *out, const char *s)
+{
+  fputc('"', out);
+  for (; *s != '\0'; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') {
+      fprintf(out, "\\%c", c);
+    } else if (c < 0x20) {
+      fprintf(out, "\\u%04x", c);
+    } else {
+      fputc(c, out);
+    }
+  }
+  fputc('"', out);
+}
+
+int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *plan, const rp_live *live)
+{
+  FILE *out = fopen(path, "w");
+  if (out == NULL) {
+    return -errno;
+  }
+  char ip[16];
+  rp_ip_text(info->live_ip, ip, sizeof(ip));
+  fprintf(out, "{\n  \"capture\": ");
+  json_string(out, info->capture);
+  fprintf(out, ",\n  \"linktype\": ");
+  json_string(out, plan->linktype);
+  fprintf(out, ",\n  \"frames\": %" PRIu64 ",\n  \"board_reason\": ", plan->frames_read);
+  json_string(out, plan->board_reason);
+  fprintf(out, ",\n  \"live\": {\"board\": ");
+  json_string(out, info->board);
+  fprintf(out, ", \"ip\": \"%s\", \"pace\": ", ip);
+  json_string(out, info->pace);
+  fprintf(out, "},\n  \"peer_frames\": %zu,\n  \"injected\": %" PRIu64 ",\n  \"not_injected\": %" PRIu64
+          ",\n  \"timeouts\": %" PRIu64 ",\n  \"arp_answers\": %" PRIu64 ",\n  \"skipped\": {",
+          plan->nsteps, live->injected, live->not_injected, live->timeouts, live->arp_answers);
+  bool first = true;
+  for (int i = 0; i < BN_SKIP_COUNT; i++) {
+    if (plan->skipped[i] > 0) {
+      fprintf(out, "%s\"%s\": %" PRIu64, first ? "" : ", ", bn_replay_skip_id((bn_replay_skip)i), plan->skipped[i]);
+      first = false;
+    }
+  }
+  fprintf(out, "},\n  \"flows\": [");
+  first = true;
+  for (size_t i = 0; i < plan->nflows; i++) {
+    const rp_flow *f = &plan->flows[i];
+    const rp_live_flow *lf = &live->flows[i];
+    if (!shown(f, lf)) {
+      continue;
+    }
+    char name[64];
+    rp_flow_name(plan, f, name, sizeof(name));
+    fprintf(out, "%s\n    {\"flow\": ", first ? "" : ",");
+    json_string(out, name);
+    fprintf(out, ", \"captured\": {\"frames\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"retransmissions\": %" PRIu64
+            ", \"resets\": %" PRIu64 "}, \"live\": {\"frames\": %" PRIu64 ", \"bytes\": %" PRIu64
+            ", \"retransmissions\": %" PRIu64 ", \"resets\": %" PRIu64 "}, \"peer_resets\": %" PRIu64 ", \"stream\": ",
+            f->board_frames, f->board_bytes, f->board_retrans, f->board_resets, lf->frames, lf->bytes, lf->retrans,
+            lf->resets, f->peer_resets);
+    json_string(out, stream_word(f, lf));
+    fprintf(out, ", \"acks_made\": %" PRIu64 ", \"divergence\": ", lf->synth_acks);
+    if (lf->diverge == RP_SAME) {
+      fprintf(out, "null}");
+    } else {
+      fprintf(out, "{\"field\": \"%s\", \"frame\": %" PRIu64 ", \"text\": ", rp_diverge_name(lf->diverge),
+              lf->diverge_number);
+      json_string(out, lf->diverge_text);
+      fprintf(out, "}}");
+    }
+    first = false;
+  }
+  long fd = first_divergence(plan, live);
+  fprintf(out, "\n  ],\n  \"diverged\": %s", fd >= 0 ? "true" : "false");
+  if (fd >= 0) {
+    fprintf(out, ",\n  \"first_divergence_frame\": %" PRIu64, live->flows[fd].diverge_number);
+  }
+  fprintf(out, "\n}\n");
+  return fclose(out) == 0 ? 0 : -errno;
+}

@@ -1,0 +1,35 @@
+/*
+ * The divergence report of `boardnet replay`: per flow and overall, what the
+ * captured board sent and what the live board sent, whether the TCP byte
+ * streams are identical, the first divergence with a one-line explanation,
+ * retransmissions and resets on each side, and the capture frames skipped
+ * and why; as text for people, as JSON (--report FILE.json) for tools.
+ */
+#ifndef BN_REPLAY_REPORT_H
+#define BN_REPLAY_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "replay_live.h"
+#include "replay_plan.h"
+
+/** What the report describes besides plan and live. */
+typedef struct rp_report_info {
+  const char *capture;     /**< its path */
+  const char *board;       /**< the live board's profile name */
+  const char *pace;        /**< "reactive", "recorded", "x2", "top" */
+  uint32_t live_ip;
+  const uint8_t *live_mac;
+} rp_report_info;
+
+/** Whether the live board diverged from the capture (exit status 3). */
+bool rp_report_diverged(const rp_plan *plan, const rp_live *live);
+
+/** Writes the text report. */
+void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, const rp_live *live);
+
+/** Writes the JSON report. @return 0, or -errno when the file cannot be written. */
+int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *plan, const rp_live *live);
+
+#endif /* BN_REPLAY_REPORT_H */
