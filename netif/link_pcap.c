@@ -175,18 +175,37 @@ static int take_step(struct pcap_link *p, uint64_t now, uint8_t *out, size_t *le
       *wake = due;
       return 0;
     }
-    if (timed_out && !(p->o.pace == BN_PACE_REACTIVE ? progress : true)) {
+    bool done;
+    if (!rp_live_next_frame(p->live, s, p->frame, p->frame_len, out, len, &done)) {
+      if (done) {
+        next_step(p, now); /* nothing left of it to send */
+        continue;
+      }
+      /* The board's window is full: it reads, or its flow is given up on
+       * once it has been silent in it for the step timeout. */
+      uint64_t since = lf->last_ns > lf->blocked_since ? lf->last_ns : lf->blocked_since;
+      uint64_t give_up = bn_clock_add_ns(since, p->o.step_timeout_ns);
+      if (now >= give_up) {
+        lf->abandoned = true;
+        lf->window_shut = true;
+        p->live->not_injected++;
+        next_step(p, now);
+        continue;
+      }
+      *wake = give_up;
+      return 0;
+    }
+    if (timed_out && p->o.pace == BN_PACE_REACTIVE && !progress) {
       p->live->timeouts++;
     }
-    rp_live_rewrite(p->live, s, p->frame, p->frame_len);
-    memcpy(out, p->frame, p->frame_len);
-    *len = p->frame_len;
     if (p->start_ns == 0) {
       p->start_ns = now;
       p->live->started_ns = now;
     }
     p->last_inject_ns = now;
-    next_step(p, now);
+    if (done) {
+      next_step(p, now);
+    }
     return 1;
   }
   return -1;
@@ -218,9 +237,13 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
       memcpy(out, p->replies[0].data, len);
       memmove(&p->replies[0], &p->replies[1], (p->nreplies - 1) * sizeof(p->replies[0]));
       p->nreplies--;
+    } else if ((len = rp_live_retransmit(p->live, now, out)) > 0) {
+      /* peer data the live board did not acknowledge: again */
     } else {
-      uint64_t wake = BN_CLOCK_FOREVER;
-      int rc = steps < STEPS_PER_POLL ? take_step(p, now, out, &len, &wake) : 0;
+      uint64_t wake = rp_live_next_retransmit(p->live);
+      uint64_t step_wake = BN_CLOCK_FOREVER;
+      int rc = steps < STEPS_PER_POLL ? take_step(p, now, out, &len, &step_wake) : 0;
+      wake = step_wake < wake ? step_wake : wake;
       if (rc == 1) {
         steps++;
       } else if (rc < 0) {
@@ -235,7 +258,7 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
           __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
           continue;
         }
-        wake = end;
+        wake = end < wake ? end : wake;
       }
       if (len == 0) {
         report_progress(p, now, false);

@@ -211,6 +211,31 @@ void rp_tcp_each_sack(rp_frame *f, void (*fn)(void *arg, uint32_t *left, uint32_
   }
 }
 
+void rp_tcp_syn_options(const rp_frame *f, uint16_t *mss, int *wscale)
+{
+  *mss = 0;
+  *wscale = -1;
+  if (!is_tcp(f)) {
+    return;
+  }
+  const uint8_t *o = f->eth + f->l4 + 20, *end = f->eth + f->l4 + f->l4_hlen;
+  while (o < end && *o != 0) {
+    if (*o == 1) {
+      o++;
+      continue;
+    }
+    if (end - o < 2 || o[1] < 2 || o[1] > end - o) {
+      break; /* a length that lies */
+    }
+    if (o[0] == 2 && o[1] == 4) {
+      *mss = rp_get16(o + 2);
+    } else if (o[0] == 3 && o[1] == 3) {
+      *wscale = o[2] > 14 ? 14 : o[2];
+    }
+    o += o[1];
+  }
+}
+
 /* The one's-complement sum of len bytes, folded into 16 bits later. */
 static uint32_t sum16(const uint8_t *p, size_t len, uint32_t acc)
 {

@@ -82,6 +82,9 @@ bool rp_ip_is_group(uint32_t ip);
  */
 void rp_tcp_each_sack(rp_frame *f, void (*fn)(void *arg, uint32_t *left, uint32_t *right), void *arg);
 
+/** A TCP segment's MSS option (0 if none) and window-scale shift (-1 if none). */
+void rp_tcp_syn_options(const rp_frame *f, uint16_t *mss, int *wscale);
+
 /** Recomputes the IPv4 header checksum and the TCP/UDP/ICMP checksum. */
 void rp_fix_checksums(rp_frame *f);
 

@@ -7,6 +7,8 @@
 #include "bn_link.h"
 #include "replay_frame.h"
 
+#include "bn_clock.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +59,7 @@ int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_
   for (size_t i = 0; i < plan->nflows; i++) {
     const rp_flow *f = &plan->flows[i];
     rp_live_flow *lf = &l->flows[i];
+    lf->live_ws = -1;
     /* A connection the board opened gets its live port from the live SYN;
      * every other flow keeps the capture's ports. */
     bool later = (f->kind == RP_FLOW_TCP && f->board_opened) ||
@@ -72,8 +75,23 @@ int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_
   return 0;
 }
 
+static void free_pieces(rp_live_flow *lf, size_t n)
+{
+  for (size_t i = 0; i < n; i++) {
+    free(lf->unacked[i].frame);
+  }
+  memmove(lf->unacked, lf->unacked + n, (lf->nunacked - n) * sizeof(*lf->unacked));
+  lf->nunacked -= n;
+}
+
 void rp_live_free(rp_live *l)
 {
+  if (l->flows != NULL) {
+    for (size_t i = 0; i < l->plan->nflows; i++) {
+      free_pieces(&l->flows[i], l->flows[i].nunacked);
+      free(l->flows[i].unacked);
+    }
+  }
   rp_keymap_free(&l->by_live);
   free(l->flows);
   l->flows = NULL;
@@ -142,6 +160,18 @@ static void shift_sack(void *arg, uint32_t *left, uint32_t *right)
   *right = clamp_to(*right + sh->delta, sh->limit);
 }
 
+/* The peer's window for the live connection: in bytes as the capture meant
+ * it (scaled if its two SYNs agreed on scaling), in the live connection's
+ * units (scaled if the peer's SYN and the live board's agree). */
+static uint16_t live_window(const rp_flow *f, const rp_live_flow *lf, uint16_t field)
+{
+  uint64_t bytes = (uint64_t)field << (f->peer_ws >= 0 && f->board_ws >= 0 ? f->peer_ws : 0);
+  if (f->peer_ws >= 0 && lf->live_ws >= 0) {
+    bytes >>= f->peer_ws;
+  }
+  return bytes > 0xffff ? 0xffff : (uint16_t)bytes;
+}
+
 static void rewrite_tcp(rp_live *l, const rp_flow *f, rp_live_flow *lf, rp_frame *pf)
 {
   uint8_t *tcp = pf->eth + pf->l4;
@@ -149,6 +179,9 @@ static void rewrite_tcp(rp_live *l, const rp_flow *f, rp_live_flow *lf, rp_frame
     rp_put16(tcp + 2, lf->live_board_port);
   }
   uint8_t flags = rp_tcp_flags(pf);
+  if (!(flags & RP_TCP_SYN)) {
+    rp_put16(tcp + 14, live_window(f, lf, rp_get16(tcp + 14)));
+  }
   if ((flags & RP_TCP_ACK) && lf->isn_known) {
     uint32_t delta = lf->live_isn - f->board_isn;
     uint32_t sent = lf->live_isn + lf->live_rel_end; /* the live board's snd_max */
@@ -169,11 +202,12 @@ static void rewrite_tcp(rp_live *l, const rp_flow *f, rp_live_flow *lf, rp_frame
   }
 }
 
-void rp_live_rewrite(rp_live *l, const rp_step *s, uint8_t *frame, size_t len)
+/* Rewrites a frame of flow index for the live board, in place. */
+static void rewrite(rp_live *l, uint32_t index, uint8_t *frame, size_t len)
 {
   const rp_plan *p = l->plan;
-  const rp_flow *f = &p->flows[s->flow];
-  rp_live_flow *lf = &l->flows[s->flow];
+  const rp_flow *f = &p->flows[index];
+  rp_live_flow *lf = &l->flows[index];
   rp_frame pf;
   if (rp_parse(frame, len, &pf) >= 0) {
     return; /* the plan parsed it: cannot happen */
@@ -189,26 +223,204 @@ void rp_live_rewrite(rp_live *l, const rp_step *s, uint8_t *frame, size_t len)
     if (p->board_mac_known && memcmp(a + 18, p->board_mac, 6) == 0) {
       memcpy(a + 18, l->live_mac, 6);
     }
-  } else {
-    uint8_t *ip = frame + pf.ip;
-    if (rp_get32(ip + 16) == p->board_ip) {
-      rp_put32(ip + 16, l->live_ip);
-    }
-    if (f->kind == RP_FLOW_TCP) {
-      rewrite_tcp(l, f, lf, &pf);
-    } else if (f->kind == RP_FLOW_UDP && lf->live_board_port != f->board_port) {
-      rp_put16(frame + pf.l4 + 2, lf->live_board_port);
-    } else if (f->kind == RP_FLOW_DHCP && pf.payload_len >= BOOTP_CHADDR + 6) {
-      uint8_t *bootp = frame + pf.l4 + pf.l4_hlen;
-      rp_put32(bootp + BOOTP_XID, lf->dhcp_xid);
-      memcpy(bootp + BOOTP_CHADDR, l->live_mac, 6);
-    }
-    rp_fix_checksums(&pf);
+    return;
   }
-  if (lf->steps_left > 0) {
-    lf->steps_left--;
+  uint8_t *ip = frame + pf.ip;
+  if (rp_get32(ip + 16) == p->board_ip) {
+    rp_put32(ip + 16, l->live_ip);
   }
-  l->injected++;
+  if (f->kind == RP_FLOW_TCP) {
+    rewrite_tcp(l, f, lf, &pf);
+  } else if (f->kind == RP_FLOW_UDP && lf->live_board_port != f->board_port) {
+    rp_put16(frame + pf.l4 + 2, lf->live_board_port);
+  } else if (f->kind == RP_FLOW_DHCP && pf.payload_len >= BOOTP_CHADDR + 6) {
+    uint8_t *bootp = frame + pf.l4 + pf.l4_hlen;
+    rp_put32(bootp + BOOTP_XID, lf->dhcp_xid);
+    memcpy(bootp + BOOTP_CHADDR, l->live_mac, 6);
+  }
+  rp_fix_checksums(&pf);
+}
+
+/* Bytes [off, off + n) of a TCP segment's payload as a segment of their own
+ * (into out): sequence number moved on by off, FIN only with the last byte,
+ * PSH too. Returns its length. */
+static size_t piece_of(const rp_frame *pf, size_t off, size_t n, uint8_t *out)
+{
+  size_t head = pf->l4 + pf->l4_hlen;
+  memcpy(out, pf->eth, head);
+  memcpy(out + head, pf->eth + head + off, n);
+  uint8_t *ip = out + pf->ip, *tcp = out + pf->l4;
+  rp_put16(ip + 2, (uint16_t)(pf->ip_hlen + pf->l4_hlen + n));
+  rp_put32(tcp + 4, rp_tcp_seq(pf) + (uint32_t)off);
+  if (off + n < pf->payload_len) {
+    tcp[13] &= (uint8_t)~(RP_TCP_FIN | RP_TCP_PSH);
+  }
+  return head + n;
+}
+
+/* A pure ACK for the live board, from the flow's last injected frame. */
+static size_t synth_ack(rp_live_flow *lf, uint32_t ack, uint8_t *out)
+{
+  memcpy(out, lf->tmpl, sizeof(lf->tmpl));
+  uint8_t *ip = out + ETH_HLEN, *tcp = ip + 20;
+  rp_put16(ip + 2, 40);
+  rp_put32(tcp + 4, lf->peer_next_seq);
+  rp_put32(tcp + 8, ack);
+  tcp[12] = 5 << 4;
+  tcp[13] = RP_TCP_ACK;
+  rp_frame pf;
+  rp_parse(out, ETH_HLEN + 40, &pf);
+  rp_fix_checksums(&pf);
+  lf->synth_acks++;
+  return ETH_HLEN + 40;
+}
+
+/* While a flow waits for the live board's window: the live board's data, as
+ * far as the captured peer acknowledged it in all (never beyond what the
+ * live board sent), acknowledged in that peer's name. A board that waits
+ * for ACKs before it reads more (an echo) opens its window only then, and
+ * the capture's ACKs wait behind the data that does not fit.
+ * @return the ACK's length in out, or 0. */
+static size_t ack_as_peer(const rp_flow *f, rp_live_flow *lf, uint8_t *out)
+{
+  if (!lf->blocked || !lf->has_tmpl || !f->board_isn_known) {
+    return 0;
+  }
+  uint32_t target = clamp_to(f->peer_acked_rel, lf->live_rel_end);
+  if ((int32_t)(target - lf->acked_rel) <= 0) {
+    return 0;
+  }
+  lf->acked_rel = target;
+  return synth_ack(lf, lf->live_isn + target, out);
+}
+
+/* The head step's data does not fit the live board's window: the flow waits
+ * (from now, unless it waited already), acknowledging what it may. */
+static int window_full(const rp_flow *f, rp_live_flow *lf, uint8_t *out, size_t *out_len)
+{
+  if (!lf->blocked) {
+    lf->blocked = true;
+    lf->blocked_since = bn_clock_now_ns();
+  }
+  *out_len = ack_as_peer(f, lf, out);
+  return *out_len > 0;
+}
+
+/* Keeps a copy of injected peer data until the live board acknowledges it. */
+static void keep_piece(rp_live_flow *lf, const uint8_t *frame, size_t len, uint32_t rel_end, uint64_t now)
+{
+  if (lf->nunacked == lf->cap_unacked) {
+    size_t cap = lf->cap_unacked ? lf->cap_unacked * 2 : 16;
+    rp_piece *np = realloc(lf->unacked, cap * sizeof(*np));
+    if (np == NULL) {
+      return; /* no copy: it will not be sent again */
+    }
+    lf->unacked = np;
+    lf->cap_unacked = cap;
+  }
+  uint8_t *copy = malloc(len);
+  if (copy == NULL) {
+    return;
+  }
+  memcpy(copy, frame, len);
+  lf->unacked[lf->nunacked++] = (rp_piece){ .rel_end = rel_end, .sent_ns = now, .len = len, .frame = copy };
+}
+
+int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, uint8_t *out,
+                       size_t *out_len, bool *done)
+{
+  const rp_flow *f = &l->plan->flows[s->flow];
+  rp_live_flow *lf = &l->flows[s->flow];
+  *done = true;
+  memcpy(out, frame, len);
+  rp_frame pf;
+  if (rp_parse(out, len, &pf) >= 0) {
+    return 0;
+  }
+  bool data = f->kind == RP_FLOW_TCP && rp_tcp_seq_len(&pf) > 0 && !(rp_tcp_flags(&pf) & RP_TCP_SYN);
+  uint32_t start = data ? rp_tcp_seq(&pf) - f->peer_isn + (uint32_t)lf->offset : 0;
+  size_t rest = pf.payload_len - lf->offset, n = rest;
+  uint32_t end = start + (uint32_t)rest + ((rp_tcp_flags(&pf) & RP_TCP_FIN) ? 1 : 0);
+  if (data && lf->board_ack_known) {
+    if ((int32_t)(end - lf->board_ack_rel) <= 0) {
+      lf->offset = 0; /* the live board has it already */
+      return 0;
+    }
+    uint32_t window_end = lf->board_ack_rel + lf->board_wnd;
+    int32_t room = (int32_t)(window_end - start);
+    if (rest > 0 && room <= 0) {
+      *done = false; /* its window is full: wait for the board to read */
+      return window_full(f, lf, out, out_len);
+    }
+    if (rest > 0 && (size_t)room < rest) {
+      n = (size_t)room;
+    }
+  }
+  uint64_t now = bn_clock_now_ns();
+  lf->blocked = false;
+  if (data && (lf->offset > 0 || n < rest)) {
+    uint8_t whole[BN_LINK_MAX_FRAME];
+    memcpy(whole, out, len);
+    rp_frame wf;
+    rp_parse(whole, len, &wf);
+    len = piece_of(&wf, lf->offset, n, out);
+    lf->splits += lf->offset == 0;
+    end = start + (uint32_t)n + ((out[pf.l4 + 13] & RP_TCP_FIN) ? 1 : 0);
+  }
+  rewrite(l, s->flow, out, len);
+  *out_len = len;
+  if (data) {
+    lf->offset += n;
+    *done = lf->offset >= pf.payload_len;
+    if (*done) {
+      lf->offset = 0;
+    }
+    keep_piece(lf, out, len, end, now);
+  }
+  if (*done) {
+    if (lf->steps_left > 0) {
+      lf->steps_left--;
+    }
+    l->injected++;
+  }
+  return 1;
+}
+
+size_t rp_live_retransmit(rp_live *l, uint64_t now, uint8_t *out)
+{
+  for (size_t i = 0; i < l->plan->nflows; i++) {
+    rp_live_flow *lf = &l->flows[i];
+    if (lf->nunacked == 0) {
+      continue;
+    }
+    rp_piece *p = &lf->unacked[0];
+    if (lf->dup_acks >= 3 || now >= bn_clock_add_ns(p->sent_ns, RP_RTO_NS)) {
+      if (p->tries == RP_RETRIES) {
+        free_pieces(lf, lf->nunacked); /* the board does not take them: give up */
+        continue;
+      }
+      p->tries++;
+      lf->dup_acks = 0;
+      p->sent_ns = now;
+      lf->peer_retrans++;
+      memcpy(out, p->frame, p->len);
+      return p->len;
+    }
+  }
+  return 0;
+}
+
+uint64_t rp_live_next_retransmit(const rp_live *l)
+{
+  uint64_t next = BN_CLOCK_FOREVER;
+  for (size_t i = 0; i < l->plan->nflows; i++) {
+    const rp_live_flow *lf = &l->flows[i];
+    if (lf->nunacked > 0) {
+      uint64_t t = lf->dup_acks >= 3 ? 0 : bn_clock_add_ns(lf->unacked[0].sent_ns, RP_RTO_NS);
+      next = t < next ? t : next;
+    }
+  }
+  return next;
 }
 
 /* ---- the live board's frames ---------------------------------------------------------- */
@@ -333,24 +545,10 @@ static void compare_flag_event(const rp_flow *f, rp_live_flow *lf, uint8_t flags
     return;
   }
   if (flags & RP_TCP_SYN) {
-    uint16_t mss = 0;
-    bool wscale = false;
-    const uint8_t *o = pf->eth + pf->l4 + 20, *end = pf->eth + pf->l4 + pf->l4_hlen;
-    while (o < end && *o != 0) {
-      if (*o == 1) {
-        o++;
-        continue;
-      }
-      if (end - o < 2 || o[1] < 2 || o[1] > end - o) {
-        break;
-      }
-      if (o[0] == 2 && o[1] == 4) {
-        mss = rp_get16(o + 2);
-      } else if (o[0] == 3) {
-        wscale = true;
-      }
-      o += o[1];
-    }
+    uint16_t mss;
+    int ws;
+    rp_tcp_syn_options(pf, &mss, &ws);
+    bool wscale = ws >= 0;
     uint16_t window = rp_get16(pf->eth + pf->l4 + 14);
     if (mss != b->mss || wscale != b->wscale) {
       diverge(lf, RP_DIV_OPTIONS, b->number, "the live board's %s offers MSS %u%s, the captured board's MSS %u%s",
@@ -395,23 +593,6 @@ static void compare_stream(const rp_flow *f, rp_live_flow *lf, uint32_t rel, con
   lf->stream_live = at + len;
 }
 
-/* A pure ACK for the live board, from the flow's last injected frame. */
-static size_t synth_ack(rp_live_flow *lf, uint32_t ack, uint8_t *out)
-{
-  memcpy(out, lf->tmpl, sizeof(lf->tmpl));
-  uint8_t *ip = out + ETH_HLEN, *tcp = ip + 20;
-  rp_put16(ip + 2, 40);
-  rp_put32(tcp + 4, lf->peer_next_seq);
-  rp_put32(tcp + 8, ack);
-  tcp[12] = 5 << 4;
-  tcp[13] = RP_TCP_ACK;
-  rp_frame pf;
-  rp_parse(out, ETH_HLEN + 40, &pf);
-  rp_fix_checksums(&pf);
-  lf->synth_acks++;
-  return ETH_HLEN + 40;
-}
-
 static size_t tcp_frame(rp_live *l, uint32_t index, const rp_frame *pf, uint8_t *reply)
 {
   const rp_flow *f = &l->plan->flows[index];
@@ -421,6 +602,31 @@ static size_t tcp_frame(rp_live *l, uint32_t index, const rp_frame *pf, uint8_t 
   if ((flags & RP_TCP_SYN) && !syn_again) {
     lf->live_isn = rp_tcp_seq(pf);
     lf->isn_known = true;
+    uint16_t mss;
+    int ws;
+    rp_tcp_syn_options(pf, &mss, &ws);
+    lf->live_ws = (int8_t)ws;
+  }
+  if ((flags & RP_TCP_ACK) && f->peer_isn_known) {
+    /* How much of the peer's stream it has, and how much more it takes. */
+    uint32_t acked = rp_tcp_ack(pf) - f->peer_isn;
+    uint16_t field = rp_get16(pf->eth + pf->l4 + 14);
+    bool scaled = !(flags & RP_TCP_SYN) && f->peer_ws >= 0 && lf->live_ws >= 0;
+    uint32_t wnd = (uint32_t)field << (scaled ? lf->live_ws : 0);
+    if (!lf->board_ack_known || (int32_t)(acked - lf->board_ack_rel) > 0) {
+      lf->board_ack_rel = acked;
+      lf->board_ack_known = true;
+      lf->dup_acks = 0;
+      size_t done = 0;
+      while (done < lf->nunacked && (int32_t)(lf->unacked[done].rel_end - acked) <= 0) {
+        done++;
+      }
+      free_pieces(lf, done);
+    } else if (acked == lf->board_ack_rel && pf->payload_len == 0 && !(flags & (RP_TCP_SYN | RP_TCP_FIN)) &&
+               wnd == lf->board_wnd && lf->nunacked > 0) {
+      lf->dup_acks++;
+    }
+    lf->board_wnd = wnd;
   }
   if (!lf->isn_known) {
     return 0;
@@ -448,6 +654,9 @@ static size_t tcp_frame(rp_live *l, uint32_t index, const rp_frame *pf, uint8_t 
     if (pf->payload_len > 0) {
       compare_stream(f, lf, rel, rp_payload(pf), pf->payload_len);
     }
+  }
+  if (len > 0 && lf->blocked) {
+    return ack_as_peer(f, lf, reply);
   }
   /* The capture's ACKs for this flow are used up, yet the live board sends
    * what the captured peer did acknowledge: acknowledge it as that peer. */

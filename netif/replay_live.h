@@ -6,10 +6,14 @@
  * to the live one and never beyond what the live board sent, DHCP
  * transactions to the live board's xid and chaddr), learns from every frame
  * the live board sends (its ISNs and ports, how far it got), answers its ARP
- * requests for peers with the captured MACs, makes the pure ACKs the capture
- * shows the peer would have sent once the captured ones run out (a board that
- * segments differently), and compares: frames, bytes, TCP byte streams, the
- * SYN options, and the first divergence in each flow.
+ * requests for peers with the captured MACs, and stands in for the peer's
+ * TCP where the live board is not the captured one (another profile): the
+ * peer's data goes in as the live board's window takes it (split where it
+ * does not fit, sent again when not acknowledged), the peer's window is
+ * rescaled for the live connection, and pure ACKs are made once the
+ * capture's run out, for data the captured peer did acknowledge. It
+ * compares: frames, bytes, TCP byte streams, the SYN options, and the first
+ * divergence in each flow.
  * Not thread-safe: the replay backend (link_pcap.c) serialises calls.
  */
 #ifndef BN_REPLAY_LIVE_H
@@ -35,6 +39,15 @@ typedef enum rp_diverge {
 
 /** A name for a divergence field ("payload", "missing" ...). */
 const char *rp_diverge_name(rp_diverge d);
+
+/** Peer data injected and not yet acknowledged by the live board. */
+typedef struct rp_piece {
+  uint32_t rel_end;          /**< the peer's sequence space up to its end (relative) */
+  uint64_t sent_ns;          /**< when it last went in */
+  unsigned tries;            /**< times sent again */
+  size_t len;
+  uint8_t *frame;
+} rp_piece;
 
 typedef struct rp_live_flow {
   /* binding to the live connection */
@@ -64,7 +77,21 @@ typedef struct rp_live_flow {
   bool has_tmpl;
   uint32_t peer_next_seq;    /**< the sequence number after it */
   uint64_t synth_acks;       /**< pure ACKs the replay made for it */
-  bool abandoned;            /**< its live connection never came: its frames are not injected */
+  bool abandoned;            /**< its frames are no longer injected: see window_shut */
+  bool window_shut;          /**< abandoned as the live board's window stayed shut (else: its connection never came) */
+  /* the peer's data against the live board's window */
+  int8_t live_ws;            /**< the live board's window-scale shift (-1: none) */
+  bool board_ack_known;
+  uint32_t board_ack_rel;    /**< the peer's stream the live board acknowledged (relative to the peer's ISN) */
+  uint32_t board_wnd;        /**< the live board's receive window, bytes */
+  unsigned dup_acks;
+  size_t offset;             /**< payload of the head step already injected (a split) */
+  bool blocked;              /**< the head step waits for the live board's window */
+  uint64_t blocked_since;    /**< since when */
+  rp_piece *unacked;
+  size_t nunacked, cap_unacked;
+  uint64_t peer_retrans;     /**< peer data the replay sent again */
+  uint64_t splits;           /**< peer segments split to fit the window */
 } rp_live_flow;
 
 typedef struct rp_live {
@@ -100,10 +127,30 @@ void rp_live_free(rp_live *l);
 bool rp_live_can_rewrite(const rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, bool *progress);
 
 /**
- * Rewrites the frame of step s (frame[0..len), the capture's) for the live
- * board, in place. Call only when rp_live_can_rewrite() said so.
+ * The next frame of step s for the live board (call only when
+ * rp_live_can_rewrite() said so): the capture's frame (frame[0..len))
+ * rewritten into out (BN_LINK_MAX_FRAME bytes); for TCP data the live
+ * board's window cannot take whole, the part that fits (the rest comes with
+ * later calls); peer data the live board acknowledged already, nothing.
+ * @param done set when the step is finished
+ * @return 1 with *out_len set, or 0: nothing to inject now
  */
-void rp_live_rewrite(rp_live *l, const rp_step *s, uint8_t *frame, size_t len);
+int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, uint8_t *out,
+                       size_t *out_len, bool *done);
+
+/**
+ * Peer data to send again: unacknowledged for RP_RTO_NS, or after three
+ * duplicate ACKs. @return its length in out, or 0.
+ */
+size_t rp_live_retransmit(rp_live *l, uint64_t now, uint8_t *out);
+
+/** When rp_live_retransmit() may next have something (BN_CLOCK_FOREVER: never). */
+uint64_t rp_live_next_retransmit(const rp_live *l);
+
+/** The replay's retransmission timeout for peer data, and how often it
+ *  sends a piece again before it gives up on it. */
+#define RP_RTO_NS (200u * 1000u * 1000u)
+#define RP_RETRIES 8
 
 /**
  * Takes a frame the live board sent (at time now). If it calls for an

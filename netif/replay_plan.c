@@ -60,6 +60,8 @@ static int new_flow(builder *b, rp_flow_kind kind, uint32_t peer_ip, uint16_t pe
   f->peer_port = peer_port;
   f->board_port = board_port;
   f->first_number = number;
+  f->peer_ws = -1;
+  f->board_ws = -1;
   *index = (uint32_t)p->nflows++;
   return rp_keymap_put(&b->flow_of, flow_key(kind, peer_ip, peer_port, board_port), *index);
 }
@@ -80,29 +82,6 @@ static int add_step(builder *b, const pcap_frame *pf, uint32_t flow, uint32_t be
   return 0;
 }
 
-/* The MSS and window-scale options of a SYN. */
-static void syn_options(const rp_frame *f, uint16_t *mss, bool *wscale)
-{
-  *mss = 0;
-  *wscale = false;
-  const uint8_t *o = f->eth + f->l4 + 20, *end = f->eth + f->l4 + f->l4_hlen;
-  while (o < end && *o != 0) {
-    if (*o == 1) {
-      o++;
-      continue;
-    }
-    if (end - o < 2 || o[1] < 2 || o[1] > end - o) {
-      break;
-    }
-    if (o[0] == 2 && o[1] == 4) {
-      *mss = rp_get16(o + 2);
-    } else if (o[0] == 3) {
-      *wscale = true;
-    }
-    o += o[1];
-  }
-}
-
 /* One of the captured board's frames in flow fl. */
 static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_frame *f)
 {
@@ -117,7 +96,10 @@ static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_f
     bf.window = rp_get16(f->eth + f->l4 + 14);
     bf.flags = flags;
     if (flags & RP_TCP_SYN) {
-      syn_options(f, &bf.mss, &bf.wscale);
+      int ws;
+      rp_tcp_syn_options(f, &bf.mss, &ws);
+      bf.wscale = ws >= 0;
+      fl->board_ws = (int8_t)ws;
     }
     if (flags & RP_TCP_RST) {
       fl->board_resets++;
@@ -231,6 +213,10 @@ static int tcp_flow(builder *b, const pcap_frame *pf, const rp_frame *f, bool fr
     } else {
       fl->peer_isn = rp_tcp_seq(f);
       fl->peer_isn_known = true;
+      uint16_t mss;
+      int ws;
+      rp_tcp_syn_options(f, &mss, &ws);
+      fl->peer_ws = (int8_t)ws;
     }
   }
   return 0;

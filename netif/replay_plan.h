@@ -54,6 +54,7 @@ typedef struct rp_flow {
   uint32_t board_isn, peer_isn;
   uint32_t board_rel_end;  /**< sequence space the captured board used (relative) */
   uint32_t peer_acked_rel; /**< the most of it the captured peer acknowledged */
+  int8_t peer_ws, board_ws; /**< window-scale shifts of the two SYNs (-1: none) */
   /* what the captured board sent, and the peer */
   uint64_t board_frames, board_bytes, board_retrans, board_resets;
   uint64_t peer_frames, peer_bytes, peer_retrans, peer_resets;

@@ -74,7 +74,7 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
           info->live_mac[5], info->pace, took);
   fprintf(out, "  peer frames injected: %" PRIu64 " of %zu", live->injected, plan->nsteps);
   if (live->not_injected > 0) {
-    fprintf(out, " (%" PRIu64 " not: their connection was never opened by the live board)", live->not_injected);
+    fprintf(out, " (%" PRIu64 " not: their flow was given up on, see below)", live->not_injected);
   }
   if (live->timeouts > 0) {
     fprintf(out, "; %" PRIu64 " after --step-timeout", live->timeouts);
@@ -84,7 +84,7 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
   for (size_t i = 0; i < plan->nflows; i++) {
     acks += live->flows[i].synth_acks;
   }
-  fprintf(out, ", %" PRIu64 " ACKs the capture's peer gave but not as often\n", acks);
+  fprintf(out, ", %" PRIu64 " ACKs in the captured peer's name (for data the live board sent otherwise)\n", acks);
   uint64_t skipped = skipped_total(plan);
   if (skipped > 0) {
     fprintf(out, "  capture frames skipped: %" PRIu64 "\n", skipped);
@@ -123,6 +123,15 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
       if (cap_seg != lf->max_seg) {
         fprintf(out, "  %-36s segments of up to %u bytes, the captured board's up to %u\n", "", lf->max_seg, cap_seg);
       }
+    }
+    if (tcp && (lf->splits || lf->peer_retrans)) {
+      fprintf(out, "  %-36s peer data: %" PRIu64 " segments split to fit the live board's window, %" PRIu64
+              " sent again\n", "", lf->splits, lf->peer_retrans);
+    }
+    if (lf->abandoned) {
+      fprintf(out, "  %-36s given up on: %s\n", "",
+              lf->window_shut ? "the live board's window stayed shut for --step-timeout"
+                              : "the live board never opened this connection");
     }
     if (lf->diverge != RP_SAME) {
       fprintf(out, "  %-36s at capture frame %" PRIu64 ": %s\n", "", lf->diverge_number, lf->diverge_text);
@@ -203,7 +212,9 @@ int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *
             f->board_frames, f->board_bytes, f->board_retrans, f->board_resets, lf->frames, lf->bytes, lf->retrans,
             lf->resets, f->peer_resets);
     json_string(out, stream_word(f, lf));
-    fprintf(out, ", \"acks_made\": %" PRIu64 ", \"divergence\": ", lf->synth_acks);
+    fprintf(out, ", \"acks_made\": %" PRIu64 ", \"peer_splits\": %" PRIu64 ", \"peer_retransmissions\": %" PRIu64
+            ", \"given_up\": %s, \"divergence\": ", lf->synth_acks, lf->splits, lf->peer_retrans,
+            !lf->abandoned ? "null" : lf->window_shut ? "\"window shut\"" : "\"never opened\"");
     if (lf->diverge == RP_SAME) {
       fprintf(out, "null}");
     } else {
