@@ -1,0 +1,311 @@
+/*
+ * The plan of a replay (netif/replay_plan.h) from captures the tests write:
+ * which address is the board and why (a DHCP lease, the answerer of the
+ * first SYN, the most frequent address, or given), the flows with their
+ * sides, ISNs, window scaling and the captured board's byte stream, the
+ * steps with what the board had sent before each, and every frame that
+ * cannot be replayed counted under its reason, a TCP flow whose SYN is not
+ * in the capture among them (reported, not a crash).
+ */
+#include "bn_test.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "replay_plan.h"
+
+#define T0 1700000000000000000ull
+#define MS 1000000ull
+#define BOARD_IP 0xc0000202u  /* 192.0.2.2 */
+#define BOARD_ISN 0xfffffff0u /* its stream crosses 2^32 */
+
+static const struct frame_host peer = { { 2, 0, 0, 0, 0, 1 }, { 192, 0, 2, 1 } };
+static const struct frame_host board = { { 2, 0, 0, 0, 0, 2 }, { 192, 0, 2, 2 } };
+static const struct frame_host other = { { 2, 0, 0, 0, 0, 3 }, { 192, 0, 2, 3 } };
+static const struct frame_host third = { { 2, 0, 0, 0, 0, 4 }, { 192, 0, 2, 4 } };
+static const uint8_t hello[] = "hello world"; /* 11 bytes and a NUL: 12 */
+
+static struct capture cap;
+
+static void remove_capture(void)
+{
+  unlink(cap.path);
+}
+
+static void ping(uint64_t ts, const struct frame_host *from, const struct frame_host *to, uint8_t type)
+{
+  uint8_t buf[128], data[16] = { 0 };
+  capture_add(&cap, ts, buf, frame_icmp_echo(buf, type, from, to, 9, 1, data, sizeof(data)));
+}
+
+/* A connection 192.0.2.1:40000 -> board:7: handshake, 12 bytes each way, the
+ * peer's last ACK. Frames n .. n+5. */
+static void echo_connection(uint64_t ts)
+{
+  struct frame_tcp_seg t = { .sport = 40000, .dport = 7, .seq = 1000, .flags = FRAME_TCP_SYN, .window = 64240,
+                             .options = capture_syn_options, .options_len = sizeof(capture_syn_options) };
+  capture_tcp(&cap, ts, &peer, &board, &t);
+  t = (struct frame_tcp_seg){ .sport = 7, .dport = 40000, .seq = BOARD_ISN, .ack = 1001,
+                              .flags = FRAME_TCP_SYN | FRAME_TCP_ACK, .window = 65535,
+                              .options = capture_syn_options, .options_len = sizeof(capture_syn_options) };
+  capture_tcp(&cap, ts + 1 * MS, &board, &peer, &t);
+  t = (struct frame_tcp_seg){ .sport = 40000, .dport = 7, .seq = 1001, .ack = BOARD_ISN + 1,
+                              .flags = FRAME_TCP_ACK, .window = 502 };
+  capture_tcp(&cap, ts + 2 * MS, &peer, &board, &t);
+  t.flags |= FRAME_TCP_PSH;
+  t.payload = hello;
+  t.payload_len = sizeof(hello);
+  capture_tcp(&cap, ts + 3 * MS, &peer, &board, &t);
+  t = (struct frame_tcp_seg){ .sport = 7, .dport = 40000, .seq = BOARD_ISN + 1, .ack = 1001 + sizeof(hello),
+                              .flags = FRAME_TCP_ACK | FRAME_TCP_PSH, .window = 512, .payload = hello,
+                              .payload_len = sizeof(hello) };
+  capture_tcp(&cap, ts + 4 * MS, &board, &peer, &t);
+  t = (struct frame_tcp_seg){ .sport = 40000, .dport = 7, .seq = 1001 + sizeof(hello),
+                              .ack = BOARD_ISN + 1 + sizeof(hello), .flags = FRAME_TCP_ACK, .window = 502 };
+  capture_tcp(&cap, ts + 5 * MS, &peer, &board, &t);
+}
+
+static int build(rp_plan *plan, uint32_t board_ip, uint64_t start_at_ns, uint64_t limit, char err[RP_ERRLEN])
+{
+  rp_plan_options o = { .path = cap.path, .board_ip = board_ip, .start_at_ns = start_at_ns, .limit = limit };
+  return rp_plan_build(&o, plan, err);
+}
+
+static const rp_flow *flow_of_kind(const rp_plan *plan, rp_flow_kind kind, size_t *index)
+{
+  for (size_t i = 0; i < plan->nflows; i++) {
+    if (plan->flows[i].kind == kind) {
+      *index = i;
+      return &plan->flows[i];
+    }
+  }
+  ck_abort_msg("no flow of kind %d", kind);
+  return NULL;
+}
+
+START_TEST(plan_tcp_flow_sides_isns_scaling_stream_and_steps)
+{
+  capture_open(&cap, DLT_EN10MB);
+  echo_connection(T0);
+  capture_close(&cap);
+  rp_plan plan;
+  char err[RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
+  ck_assert_uint_eq(plan.board_ip, BOARD_IP);
+  ck_assert_msg(strstr(plan.board_reason, "answers the capture's first connection (SYN in frame 1)") != NULL, "%s",
+                plan.board_reason);
+  ck_assert(plan.board_mac_known);
+  ck_assert_mem_eq(plan.board_mac, board.mac, 6);
+  ck_assert_mem_eq(rp_plan_host_mac(&plan, 0xc0000201u), peer.mac, 6);
+  ck_assert_uint_eq(plan.frames_read, 6);
+  ck_assert_uint_eq(plan.nflows, 1);
+  const rp_flow *f = &plan.flows[0];
+  ck_assert_int_eq(f->kind, RP_FLOW_TCP);
+  ck_assert(f->has_syn && !f->board_opened);
+  ck_assert_uint_eq(f->peer_port, 40000);
+  ck_assert_uint_eq(f->board_port, 7);
+  ck_assert_uint_eq(f->peer_isn, 1000);
+  ck_assert_uint_eq(f->board_isn, BOARD_ISN);
+  ck_assert_int_eq(f->peer_ws, 7);
+  ck_assert_int_eq(f->board_ws, 7);
+  ck_assert_uint_eq(f->board_rel_end, 1 + sizeof(hello)); /* across 2^32 */
+  ck_assert_uint_eq(f->peer_acked_rel, 1 + sizeof(hello));
+  ck_assert_uint_eq(f->stream_len, sizeof(hello));
+  ck_assert_mem_eq(f->stream, hello, sizeof(hello));
+  ck_assert_uint_eq(f->board_frames, 2);
+  ck_assert_uint_eq(f->board_bytes, sizeof(hello));
+  /* The peer's four frames, each with what the board had sent before it. */
+  ck_assert_uint_eq(plan.nsteps, 4);
+  static const uint64_t numbers[] = { 1, 3, 4, 6 };
+  static const uint32_t before[] = { 0, 1, 1, 1 + sizeof(hello) };
+  for (size_t i = 0; i < 4; i++) {
+    ck_assert_uint_eq(plan.steps[i].number, numbers[i]);
+    ck_assert_uint_eq(plan.steps[i].board_before, before[i]);
+    ck_assert_uint_eq(plan.steps[i].flow, 0);
+  }
+  ck_assert_uint_eq(plan.steps[3].ts_ns, T0 + 5 * MS);
+  rp_plan_free(&plan);
+}
+END_TEST
+
+/* Writes a frame of each kind the plan skips. */
+static void bad_frames(uint64_t ts)
+{
+  uint8_t buf[256], data[64] = { 0 };
+  /* a connection that began before the capture: no SYN */
+  struct frame_tcp_seg t = { .sport = 41000, .dport = 80, .seq = 5000, .ack = 7000, .flags = FRAME_TCP_ACK,
+                             .window = 500, .payload = hello, .payload_len = sizeof(hello) };
+  capture_tcp(&cap, ts, &other, &board, &t);
+  /* IPv6 */
+  size_t n = frame_eth(buf, board.mac, peer.mac, 0x86dd);
+  memset(buf + n, 0x60, 40);
+  capture_add(&cap, ts + 1, buf, n + 40);
+  /* between two other hosts */
+  ping(ts + 2, &other, &third, FRAME_ICMP_ECHO_REQUEST);
+  /* a fragment */
+  capture_add(&cap, ts + 3, buf, frame_ip4_fragment(buf, &peer, &board, 17, 77, FRAME_IP_MF, data, 32));
+  /* an IPv4 header longer than the packet */
+  n = frame_ip4(buf, &peer, &board, 17, 78, data, 8);
+  buf[FRAME_OFF_IP] = 0x4f;
+  capture_add(&cap, ts + 4, buf, n);
+  /* a TCP header longer than the segment */
+  t = (struct frame_tcp_seg){ .sport = 40001, .dport = 7, .seq = 1, .flags = FRAME_TCP_SYN, .window = 500 };
+  n = frame_tcp(buf, &peer, &board, &t);
+  buf[FRAME_OFF_IP + FRAME_IP_HLEN + 12] = 0xf0;
+  capture_add(&cap, ts + 5, buf, n);
+  /* ARP that is not Ethernet/IPv4 */
+  n = frame_arp(buf, FRAME_ARP_REQUEST, &peer, &board);
+  frame_put16(buf + FRAME_ETH_HLEN, 6);
+  capture_add(&cap, ts + 6, buf, n);
+}
+
+START_TEST(plan_counts_each_frame_it_cannot_replay_under_its_reason)
+{
+  capture_open(&cap, DLT_EN10MB);
+  bad_frames(T0);
+  echo_connection(T0 + 10 * MS);
+  capture_close(&cap);
+  rp_plan plan;
+  char err[RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, BOARD_IP, 0, 0, err), 0);
+  ck_assert_msg(strstr(plan.board_reason, "given (--board-ip)") != NULL, "%s", plan.board_reason);
+  static const int reasons[] = { BN_SKIP_NO_SYN, BN_SKIP_ETHERTYPE, BN_SKIP_NOT_BOARD, BN_SKIP_FRAGMENT,
+                                 BN_SKIP_BAD_IP, BN_SKIP_BAD_L4, BN_SKIP_BAD_ARP };
+  uint64_t total = 0;
+  for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+    ck_assert_msg(plan.skipped[reasons[i]] == 1, "%s: %llu", bn_replay_skip_name((bn_replay_skip)reasons[i]),
+                  (unsigned long long)plan.skipped[reasons[i]]);
+  }
+  for (int i = 0; i < BN_SKIP_COUNT; i++) {
+    total += plan.skipped[i];
+  }
+  ck_assert_uint_eq(total, 7);
+  /* The flow without its SYN is there (reported), with nothing to inject;
+   * the connection with its SYN is replayed whole. */
+  size_t steps_echo = 0;
+  for (size_t i = 0; i < plan.nsteps; i++) {
+    const rp_flow *f = &plan.flows[plan.steps[i].flow];
+    ck_assert_uint_eq(f->peer_port, 40000);
+    steps_echo++;
+  }
+  ck_assert_uint_eq(steps_echo, 4);
+  ck_assert_uint_eq(plan.frames_read, 13);
+  rp_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(plan_detects_the_board_by_the_most_frequent_address)
+{
+  capture_open(&cap, DLT_EN10MB);
+  for (int i = 0; i < 3; i++) {
+    ping(T0 + (uint64_t)i * MS, i == 1 ? &other : &peer, &board, FRAME_ICMP_ECHO_REQUEST);
+    ping(T0 + (uint64_t)i * MS + 1, &board, i == 1 ? &other : &peer, FRAME_ICMP_ECHO_REPLY);
+  }
+  capture_close(&cap);
+  rp_plan plan;
+  char err[RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
+  ck_assert_uint_eq(plan.board_ip, BOARD_IP);
+  ck_assert_msg(strstr(plan.board_reason, "the most frequent address (in 6 of 6 IPv4 frames)") != NULL, "%s",
+                plan.board_reason);
+  size_t index;
+  const rp_flow *f = flow_of_kind(&plan, RP_FLOW_ICMP, &index);
+  ck_assert_uint_eq(f->board_frames + f->peer_frames, 4); /* 192.0.2.1's; 192.0.2.3 has its own flow */
+  ck_assert_uint_eq(plan.nflows, 2);
+  rp_plan_free(&plan);
+}
+END_TEST
+
+/* A DHCPACK from the server (peer) leasing 192.0.2.2 to chaddr. */
+static void dhcp_ack(uint64_t ts)
+{
+  uint8_t bootp[300] = { 0 }, buf[400];
+  bootp[0] = 2;                       /* BOOTREPLY */
+  bootp[1] = 1;
+  bootp[2] = 6;
+  frame_put32(bootp + 4, 0x12345678); /* xid */
+  memcpy(bootp + 16, board.ip, 4);    /* yiaddr */
+  memcpy(bootp + 28, board.mac, 6);   /* chaddr */
+  frame_put32(bootp + 236, 0x63825363);
+  const uint8_t options[] = { 53, 1, 5, 54, 4, 192, 0, 2, 1, 255 };
+  memcpy(bootp + 240, options, sizeof(options));
+  capture_add(&cap, ts, buf, frame_udp(buf, &peer, &board, 67, 68, bootp, 240 + sizeof(options)));
+}
+
+START_TEST(plan_detects_the_board_by_its_dhcp_lease)
+{
+  capture_open(&cap, DLT_EN10MB);
+  /* 192.0.2.3 is the busiest, but the lease says who the board is. */
+  for (int i = 0; i < 4; i++) {
+    ping(T0 + (uint64_t)i, &other, &peer, FRAME_ICMP_ECHO_REQUEST);
+  }
+  dhcp_ack(T0 + 10 * MS);
+  capture_close(&cap);
+  rp_plan plan;
+  char err[RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
+  ck_assert_uint_eq(plan.board_ip, BOARD_IP);
+  ck_assert_msg(strstr(plan.board_reason, "DHCP server leased (DHCPACK, frame 5)") != NULL, "%s", plan.board_reason);
+  size_t index;
+  const rp_flow *f = flow_of_kind(&plan, RP_FLOW_DHCP, &index);
+  ck_assert_uint_eq(f->peer_frames, 1);
+  ck_assert_uint_eq(plan.skipped[BN_SKIP_NOT_BOARD], 4);
+  rp_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(plan_refuses_a_capture_without_ipv4_naming_the_way_out)
+{
+  capture_open(&cap, DLT_EN10MB);
+  uint8_t buf[64];
+  size_t n = frame_eth(buf, board.mac, peer.mac, 0x88cc); /* LLDP */
+  memset(buf + n, 0, 40);
+  capture_add(&cap, T0, buf, n + 40);
+  capture_close(&cap);
+  rp_plan plan;
+  char err[RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, 0, 0, 0, err), -EINVAL);
+  ck_assert_msg(strstr(err, "--board-ip") != NULL, "%s", err);
+  rp_plan_options o = { .path = "-" };
+  ck_assert_int_eq(rp_plan_build(&o, &plan, err), -EINVAL); /* it reads the file twice */
+}
+END_TEST
+
+START_TEST(plan_start_at_and_limit_leave_frames_out)
+{
+  capture_open(&cap, DLT_EN10MB);
+  for (int i = 0; i < 10; i++) {
+    ping(T0 + (uint64_t)i * 100 * MS, &peer, &board, FRAME_ICMP_ECHO_REQUEST);
+  }
+  capture_close(&cap);
+  rp_plan plan;
+  char err[RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, BOARD_IP, 350 * MS, 0, err), 0);
+  ck_assert_uint_eq(plan.skipped[BN_SKIP_BEFORE_START], 4);
+  ck_assert_uint_eq(plan.nsteps, 6);
+  ck_assert_uint_eq(plan.steps[0].number, 5);
+  rp_plan_free(&plan);
+  ck_assert_int_eq(build(&plan, BOARD_IP, 0, 3, err), 0);
+  ck_assert_uint_eq(plan.nsteps, 3);
+  ck_assert_uint_eq(plan.frames_read, 3);
+  rp_plan_free(&plan);
+}
+END_TEST
+
+Suite *bn_test_suite(void)
+{
+  Suite *s = suite_create("replay_plan");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, NULL, remove_capture);
+  tcase_add_test(tc, plan_tcp_flow_sides_isns_scaling_stream_and_steps);
+  tcase_add_test(tc, plan_counts_each_frame_it_cannot_replay_under_its_reason);
+  tcase_add_test(tc, plan_detects_the_board_by_the_most_frequent_address);
+  tcase_add_test(tc, plan_detects_the_board_by_its_dhcp_lease);
+  tcase_add_test(tc, plan_refuses_a_capture_without_ipv4_naming_the_way_out);
+  tcase_add_test(tc, plan_start_at_and_limit_leave_frames_out);
+  suite_add_tcase(s, tc);
+  return s;
+}

@@ -1,0 +1,363 @@
+/*
+ * The TCP side of a replay (netif/replay_live.h) on synthetic flows, no
+ * stack involved: the test plays the live board's frames itself. Two
+ * interleaved connections, one whose captured ISN makes its stream cross
+ * 2^32: every peer frame goes to the live board's address and MAC with its
+ * own sequence numbers kept and its ACK numbers and SACK blocks shifted by
+ * (live ISN - captured ISN) of its own connection, never beyond what the
+ * live board sent; checksums hold. Pure ACKs are made once the capture's run
+ * out; peer data is split to fit the live board's window and sent again when
+ * not acknowledged; the comparison finds an identical stream, a missing one,
+ * a changed byte and other SYN options, each at the right capture frame.
+ */
+#include "bn_test.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bn_clock.h"
+#include "bn_link.h"
+#include "capture.h"
+#include "replay_frame.h"
+#include "replay_live.h"
+
+#define T0 1700000000000000000ull
+#define MS 1000000ull
+#define ISN_A 0xfffffff0u   /* the captured board's, connection A: crosses 2^32 */
+#define ISN_B 0x00007000u   /* connection B */
+#define LIVE_A 0x00000010u  /* the live board's */
+#define LIVE_B 0x90000000u
+#define LIVE_IP 0xc0000209u
+
+static const struct frame_host peer = { { 2, 0, 0, 0, 0, 1 }, { 192, 0, 2, 1 } };
+static const struct frame_host board = { { 2, 0, 0, 0, 0, 2 }, { 192, 0, 2, 2 } };
+static const struct frame_host live_board = { { 2, 0, 0, 0, 0, 9 }, { 192, 0, 2, 9 } };
+static const uint8_t hello[] = "hello world";  /* 12 bytes with its NUL */
+static const uint8_t sack_option[12] = { 1, 1, 5, 10 };  /* NOP NOP SACK: one block, filled in */
+
+static struct capture cap;
+static rp_plan plan;
+static rp_live live;
+
+static void teardown(void)
+{
+  rp_live_free(&live);
+  rp_plan_free(&plan);
+  unlink(cap.path);
+}
+
+static void syn(uint64_t ts, uint16_t port, uint32_t isn)
+{
+  struct frame_tcp_seg t = { .sport = port, .dport = 7, .seq = isn, .flags = FRAME_TCP_SYN, .window = 64240,
+                             .options = capture_syn_options, .options_len = sizeof(capture_syn_options) };
+  capture_tcp(&cap, ts, &peer, &board, &t);
+}
+
+static void syn_ack(uint64_t ts, const struct frame_host *from, uint16_t port, uint32_t isn, uint32_t ack,
+                    uint16_t window)
+{
+  struct frame_tcp_seg t = { .sport = 7, .dport = port, .seq = isn, .ack = ack, .window = window,
+                             .flags = FRAME_TCP_SYN | FRAME_TCP_ACK, .options = capture_syn_options,
+                             .options_len = sizeof(capture_syn_options) };
+  capture_tcp(&cap, ts, from, &peer, &t);
+}
+
+static void peer_segment(uint64_t ts, uint16_t port, uint32_t seq, uint32_t ack, const uint8_t *data, size_t len,
+                         const uint8_t *options)
+{
+  struct frame_tcp_seg t = { .sport = port, .dport = 7, .seq = seq, .ack = ack, .window = 502,
+                             .flags = FRAME_TCP_ACK | (len ? FRAME_TCP_PSH : 0), .payload = data,
+                             .payload_len = len, .options = options, .options_len = options ? 12 : 0 };
+  capture_tcp(&cap, ts, &peer, &board, &t);
+}
+
+static void board_segment(uint64_t ts, uint16_t port, uint32_t seq, uint32_t ack, const uint8_t *data, size_t len)
+{
+  struct frame_tcp_seg t = { .sport = 7, .dport = port, .seq = seq, .ack = ack, .window = 512,
+                             .flags = FRAME_TCP_ACK | FRAME_TCP_PSH, .payload = data, .payload_len = len };
+  capture_tcp(&cap, ts, &board, &peer, &t);
+}
+
+/*
+ * Two connections from 192.0.2.1 to the board's echo port, interleaved:
+ *   1 A SYN   2 B SYN   3 A SYN-ACK   4 B SYN-ACK   5 A ACK   6 B ACK
+ *   7 A data  8 B data  9 A echo     10 B echo     11 A ACK (4 bytes, SACK 8..12)  12 B ACK (all)
+ */
+static void two_connections(void)
+{
+  uint8_t sack[12];
+  memcpy(sack, sack_option, 4);
+  frame_put32(sack + 4, ISN_A + 1 + 8);
+  frame_put32(sack + 8, ISN_A + 1 + 12);
+  capture_open(&cap, DLT_EN10MB);
+  syn(T0, 40000, 1000);
+  syn(T0 + 1 * MS, 40001, 2000);
+  syn_ack(T0 + 2 * MS, &board, 40000, ISN_A, 1001, 65535);
+  syn_ack(T0 + 3 * MS, &board, 40001, ISN_B, 2001, 65535);
+  peer_segment(T0 + 4 * MS, 40000, 1001, ISN_A + 1, NULL, 0, NULL);
+  peer_segment(T0 + 5 * MS, 40001, 2001, ISN_B + 1, NULL, 0, NULL);
+  peer_segment(T0 + 6 * MS, 40000, 1001, ISN_A + 1, hello, sizeof(hello), NULL);
+  peer_segment(T0 + 7 * MS, 40001, 2001, ISN_B + 1, hello, sizeof(hello), NULL);
+  board_segment(T0 + 8 * MS, 40000, ISN_A + 1, 1013, hello, sizeof(hello));
+  board_segment(T0 + 9 * MS, 40001, ISN_B + 1, 2013, hello, sizeof(hello));
+  peer_segment(T0 + 10 * MS, 40000, 1013, ISN_A + 1 + 4, NULL, 0, sack);
+  peer_segment(T0 + 11 * MS, 40001, 2013, ISN_B + 13, NULL, 0, NULL);
+  capture_close(&cap);
+  char err[RP_ERRLEN] = "";
+  rp_plan_options o = { .path = cap.path };
+  ck_assert_msg(rp_plan_build(&o, &plan, err) == 0, "%s", err);
+  ck_assert_uint_eq(plan.nsteps, 8);
+  ck_assert_int_eq(rp_live_init(&live, &plan, LIVE_IP, live_board.mac), 0);
+}
+
+/* A peer frame for the live board, as the replay makes it. */
+struct injected {
+  uint8_t frame[BN_LINK_MAX_FRAME];
+  size_t len;
+  rp_frame f;
+};
+
+/* Step i, injected whole; fails the test if the replay holds it back. */
+static void inject(size_t i, struct injected *out)
+{
+  const rp_step *s = &plan.steps[i];
+  uint8_t frame[BN_LINK_MAX_FRAME];
+  size_t len = 0;
+  /* The step's frame from the capture, by its number. */
+  pcap_t *p = pcap_open_offline(cap.path, NULL);
+  ck_assert_ptr_nonnull(p);
+  struct pcap_pkthdr *h;
+  const u_char *data;
+  for (uint64_t n = 1; pcap_next_ex(p, &h, &data) == 1; n++) {
+    if (n == s->number) {
+      memcpy(frame, data, h->caplen);
+      len = h->caplen;
+    }
+  }
+  pcap_close(p);
+  ck_assert_uint_gt(len, 0);
+  bool progress;
+  ck_assert_msg(rp_live_can_rewrite(&live, s, frame, len, &progress), "step %zu cannot be rewritten", i);
+  bool done = false;
+  ck_assert_int_eq(rp_live_next_frame(&live, s, frame, len, out->frame, &out->len, &done), 1);
+  ck_assert(done);
+  ck_assert_int_lt(rp_parse(out->frame, out->len, &out->f), 0);
+  ck_assert(frame_checksums_ok(out->frame, out->len));
+  ck_assert_mem_eq(out->frame, live_board.mac, 6);
+  ck_assert_uint_eq(rp_ip_dst(&out->f), LIVE_IP);
+  ck_assert_uint_eq(rp_ip_src(&out->f), 0xc0000201u);
+}
+
+/* A frame of the live board's; returns the replay's answer's length (reply). */
+static size_t live_sends(const struct frame_tcp_seg *t, uint8_t *reply)
+{
+  uint8_t buf[BN_LINK_MAX_FRAME];
+  size_t len = frame_tcp(buf, &live_board, &peer, t);
+  return rp_live_board_frame(&live, buf, len, bn_clock_now_ns(), reply);
+}
+
+static void live_syn_ack(uint16_t port, uint32_t isn, uint32_t ack, uint16_t mss, uint16_t window)
+{
+  uint8_t options[12];
+  memcpy(options, capture_syn_options, sizeof(options));
+  frame_put16(options + 2, mss);
+  struct frame_tcp_seg t = { .sport = 7, .dport = port, .seq = isn, .ack = ack, .window = window,
+                             .flags = FRAME_TCP_SYN | FRAME_TCP_ACK, .options = options,
+                             .options_len = sizeof(options) };
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  ck_assert_uint_eq(live_sends(&t, reply), 0);
+}
+
+static size_t live_data(uint16_t port, uint32_t seq, uint32_t ack, const uint8_t *data, size_t len, uint8_t *reply)
+{
+  struct frame_tcp_seg t = { .sport = 7, .dport = port, .seq = seq, .ack = ack, .window = 512,
+                             .flags = FRAME_TCP_ACK | FRAME_TCP_PSH, .payload = data, .payload_len = len };
+  return live_sends(&t, reply);
+}
+
+static const rp_live_flow *live_flow(uint16_t peer_port)
+{
+  for (size_t i = 0; i < plan.nflows; i++) {
+    if (plan.flows[i].peer_port == peer_port) {
+      return &live.flows[i];
+    }
+  }
+  ck_abort_msg("no flow from port %u", peer_port);
+  return NULL;
+}
+
+START_TEST(tcp_acks_and_sack_shift_per_connection_across_2_32_never_past_what_was_sent)
+{
+  two_connections();
+  struct injected in;
+  inject(0, &in); /* A SYN: the peer's own numbers */
+  ck_assert_uint_eq(rp_tcp_seq(&in.f), 1000);
+  ck_assert_uint_eq(rp_tcp_flags(&in.f), RP_TCP_SYN);
+  inject(1, &in);
+  ck_assert_uint_eq(rp_tcp_seq(&in.f), 2000);
+  live_syn_ack(40000, LIVE_A, 1001, 1460, 65535);
+  live_syn_ack(40001, LIVE_B, 2001, 1460, 65535);
+  inject(2, &in); /* A ACK */
+  ck_assert_uint_eq(rp_dport(&in.f), 7);
+  ck_assert_uint_eq(rp_sport(&in.f), 40000);
+  ck_assert_uint_eq(rp_tcp_seq(&in.f), 1001);
+  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_A + 1);
+  inject(3, &in); /* B ACK: its own shift */
+  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_B + 1);
+  inject(4, &in); /* A data */
+  ck_assert_uint_eq(in.f.payload_len, sizeof(hello));
+  ck_assert_mem_eq(rp_payload(&in.f), hello, sizeof(hello));
+  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_A + 1);
+  inject(5, &in);
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  ck_assert_uint_eq(live_data(40000, LIVE_A + 1, 1013, hello, sizeof(hello), reply), 0);
+  inject(6, &in); /* A: ACK of 4 bytes, SACK of 8..12, shifted */
+  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_A + 1 + 4);
+  const uint8_t *sack = in.frame + in.f.l4 + 20;
+  ck_assert_uint_eq(sack[2], 5);
+  ck_assert_uint_eq(rp_get32(sack + 4), LIVE_A + 1 + 8);
+  ck_assert_uint_eq(rp_get32(sack + 8), LIVE_A + 1 + 12);
+  inject(7, &in); /* B: the capture acknowledges 12 bytes the live board has not sent */
+  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_B + 1);
+  rp_live_finish(&live);
+  const rp_live_flow *a = live_flow(40000), *b = live_flow(40001);
+  ck_assert_int_eq(a->diverge, RP_SAME);
+  ck_assert_uint_eq(a->stream_live, sizeof(hello));
+  ck_assert_uint_eq(a->stream_matched, sizeof(hello));
+  ck_assert_int_eq(b->diverge, RP_DIV_MISSING);
+  ck_assert_uint_eq(b->diverge_number, 10); /* the captured board's echo it did not send */
+  ck_assert_uint_eq(live.injected, 8);
+}
+END_TEST
+
+START_TEST(tcp_acks_are_made_for_data_the_captured_peer_acknowledged_once_the_capture_s_run_out)
+{
+  two_connections();
+  struct injected in;
+  inject(0, &in);
+  inject(1, &in);
+  live_syn_ack(40000, LIVE_A, 1001, 1460, 65535);
+  live_syn_ack(40001, LIVE_B, 2001, 1460, 65535);
+  for (size_t i = 2; i < 8; i++) {
+    inject(i, &in);
+  }
+  /* B's echo comes after the capture's last ACK for B: the replay acknowledges it. */
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  size_t n = live_data(40001, LIVE_B + 1, 2013, hello, sizeof(hello), reply);
+  ck_assert_uint_gt(n, 0);
+  rp_frame f;
+  ck_assert_int_lt(rp_parse(reply, n, &f), 0);
+  ck_assert(frame_checksums_ok(reply, n));
+  ck_assert_uint_eq(rp_tcp_flags(&f), RP_TCP_ACK);
+  ck_assert_uint_eq(rp_tcp_ack(&f), LIVE_B + 13);
+  ck_assert_uint_eq(rp_tcp_seq(&f), 2013);
+  ck_assert_uint_eq(rp_ip_dst(&f), LIVE_IP);
+  ck_assert_uint_eq(f.payload_len, 0);
+  /* The same data again is not acknowledged twice. */
+  ck_assert_uint_eq(live_data(40001, LIVE_B + 1, 2013, hello, sizeof(hello), reply), 0);
+  rp_live_finish(&live);
+  ck_assert_int_eq(live_flow(40001)->diverge, RP_SAME);
+  ck_assert_uint_eq(live_flow(40001)->synth_acks, 1);
+  ck_assert_uint_eq(live_flow(40001)->retrans, 1);
+}
+END_TEST
+
+START_TEST(tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_acknowledged)
+{
+  two_connections();
+  struct injected in;
+  inject(0, &in);
+  live_syn_ack(40000, LIVE_A, 1001, 1460, 5); /* a 5-byte window */
+  inject(1, &in);
+  inject(2, &in);
+  const rp_step *data_step = &plan.steps[4];
+  /* the capture's frame 7 (A's 12 bytes), by hand */
+  uint8_t frame[BN_LINK_MAX_FRAME], out[BN_LINK_MAX_FRAME];
+  struct frame_tcp_seg t = { .sport = 40000, .dport = 7, .seq = 1001, .ack = ISN_A + 1, .window = 502,
+                             .flags = FRAME_TCP_ACK | FRAME_TCP_PSH, .payload = hello,
+                             .payload_len = sizeof(hello) };
+  size_t len = frame_tcp(frame, &peer, &board, &t), out_len;
+  bool done;
+  ck_assert_int_eq(rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
+  ck_assert(!done);
+  rp_frame f;
+  ck_assert_int_lt(rp_parse(out, out_len, &f), 0);
+  ck_assert(frame_checksums_ok(out, out_len));
+  ck_assert_uint_eq(rp_tcp_seq(&f), 1001);
+  ck_assert_uint_eq(f.payload_len, 5);
+  ck_assert_mem_eq(rp_payload(&f), hello, 5);
+  ck_assert(!(rp_tcp_flags(&f) & RP_TCP_PSH)); /* PSH goes with the last byte */
+  uint8_t piece[BN_LINK_MAX_FRAME];
+  size_t piece_len = out_len;
+  memcpy(piece, out, out_len);
+  /* The window is full: nothing until the board reads. */
+  ck_assert_int_eq(rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 0);
+  ck_assert(!done);
+  /* Not acknowledged within the replay's RTO: the piece again, as it was. */
+  uint8_t again[BN_LINK_MAX_FRAME];
+  ck_assert_uint_eq(rp_live_retransmit(&live, bn_clock_now_ns(), again), 0);
+  size_t n = rp_live_retransmit(&live, bn_clock_add_ns(bn_clock_now_ns(), RP_RTO_NS), again);
+  ck_assert_uint_eq(n, piece_len);
+  ck_assert_mem_eq(again, piece, n);
+  /* The board takes the 5 bytes and opens its window (5 << 7 once scaled): the other 7. */
+  struct frame_tcp_seg ack = { .sport = 7, .dport = 40000, .seq = LIVE_A + 1, .ack = 1006, .window = 5,
+                               .flags = FRAME_TCP_ACK };
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  live_sends(&ack, reply);
+  ck_assert_uint_eq(rp_live_next_retransmit(&live), BN_CLOCK_FOREVER); /* acknowledged: nothing kept */
+  ck_assert_int_eq(rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
+  ck_assert(done);
+  ck_assert_int_lt(rp_parse(out, out_len, &f), 0);
+  ck_assert(frame_checksums_ok(out, out_len));
+  ck_assert_uint_eq(rp_tcp_seq(&f), 1006);
+  ck_assert_uint_eq(f.payload_len, 7);
+  ck_assert_mem_eq(rp_payload(&f), hello + 5, 7);
+  ck_assert(rp_tcp_flags(&f) & RP_TCP_PSH);
+  ck_assert_uint_eq(live_flow(40000)->splits, 1);
+  ck_assert_uint_eq(live_flow(40000)->peer_retrans, 1);
+}
+END_TEST
+
+START_TEST(tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_frames)
+{
+  two_connections();
+  struct injected in;
+  inject(0, &in);
+  inject(1, &in);
+  live_syn_ack(40000, LIVE_A, 1001, 1460, 65535);
+  live_syn_ack(40001, LIVE_B, 2001, 800, 65535); /* B: another MSS */
+  for (size_t i = 2; i < 6; i++) {
+    inject(i, &in);
+  }
+  uint8_t changed[sizeof(hello)], reply[BN_LINK_MAX_FRAME];
+  memcpy(changed, hello, sizeof(hello));
+  changed[6] = 'W';
+  live_data(40000, LIVE_A + 1, 1013, changed, sizeof(changed), reply);
+  live_data(40001, LIVE_B + 1, 2013, hello, sizeof(hello), reply);
+  rp_live_finish(&live);
+  const rp_live_flow *a = live_flow(40000), *b = live_flow(40001);
+  ck_assert_int_eq(a->diverge, RP_DIV_PAYLOAD);
+  ck_assert_uint_eq(a->diverge_number, 9);
+  ck_assert_uint_eq(a->stream_matched, 6);
+  ck_assert_msg(strstr(a->diverge_text, "byte 6") != NULL, "%s", a->diverge_text);
+  ck_assert_int_eq(b->diverge, RP_DIV_OPTIONS);
+  ck_assert_uint_eq(b->diverge_number, 4);
+  ck_assert_msg(strstr(b->diverge_text, "MSS 800") != NULL && strstr(b->diverge_text, "MSS 1460") != NULL, "%s",
+                b->diverge_text);
+  ck_assert_uint_eq(b->stream_matched, sizeof(hello)); /* the stream itself is the same */
+}
+END_TEST
+
+Suite *bn_test_suite(void)
+{
+  Suite *s = suite_create("replay_tcp");
+  TCase *tc = tcase_create("core");
+  tcase_add_checked_fixture(tc, NULL, teardown);
+  tcase_add_test(tc, tcp_acks_and_sack_shift_per_connection_across_2_32_never_past_what_was_sent);
+  tcase_add_test(tc, tcp_acks_are_made_for_data_the_captured_peer_acknowledged_once_the_capture_s_run_out);
+  tcase_add_test(tc, tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_acknowledged);
+  tcase_add_test(tc, tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_frames);
+  suite_add_tcase(s, tc);
+  return s;
+}
