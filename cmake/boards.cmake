@@ -26,6 +26,7 @@ set(BN_NETIF_SRCS
   ${CMAKE_SOURCE_DIR}/netif/replay_frame.c
   ${CMAKE_SOURCE_DIR}/netif/replay_live.c
   ${CMAKE_SOURCE_DIR}/netif/replay_plan.c
+  ${CMAKE_SOURCE_DIR}/netif/replay_report.c
   ${CMAKE_SOURCE_DIR}/netif/link_tap.c
   ${CMAKE_SOURCE_DIR}/netif/tap_carrier.c
   ${CMAKE_SOURCE_DIR}/netif/tap_uring.c

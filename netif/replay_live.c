@@ -67,7 +67,11 @@ int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_
     if (!later) {
       lf->bound = true;
       lf->live_board_port = f->board_port;
-      if (rp_keymap_put(&l->by_live, key_of(f, f->board_port), (uint32_t)i) < 0) {
+      /* The capture's first flow with these addresses and ports; a later
+       * connection on the same ports takes them over with its SYN. */
+      uint32_t first;
+      if (!rp_keymap_get(&l->by_live, key_of(f, f->board_port), &first) &&
+          rp_keymap_put(&l->by_live, key_of(f, f->board_port), (uint32_t)i) < 0) {
         return -ENOMEM;
       }
     }
@@ -77,6 +81,9 @@ int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_
 
 static void free_pieces(rp_live_flow *lf, size_t n)
 {
+  if (n == 0) {
+    return;
+  }
   for (size_t i = 0; i < n; i++) {
     free(lf->unacked[i].frame);
   }
@@ -366,6 +373,10 @@ int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_
     len = piece_of(&wf, lf->offset, n, out);
     lf->splits += lf->offset == 0;
     end = start + (uint32_t)n + ((out[pf.l4 + 13] & RP_TCP_FIN) ? 1 : 0);
+  }
+  if (f->kind == RP_FLOW_TCP && (rp_tcp_flags(&pf) & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN) {
+    /* A new connection on these ports: the live board's answers are its. */
+    (void)rp_keymap_put(&l->by_live, key_of(f, lf->live_board_port), s->flow);
   }
   rewrite(l, s->flow, out, len);
   *out_len = len;

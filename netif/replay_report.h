@@ -1,7 +1,8 @@
 /*
- * The divergence report of `boardnet replay`: per flow and overall, what the
- * captured board sent and what the live board sent, whether the TCP byte
- * streams are identical, the first divergence with a one-line explanation,
+ * The divergence report of a replay (boardnet replay, or a program of its
+ * own on the pcap backend): per flow and overall, what the captured board
+ * sent and what the live board sent, whether the TCP byte streams are
+ * identical, the first divergence with a one-line explanation,
  * retransmissions and resets on each side, and the capture frames skipped
  * and why; as text for people, as JSON (--report FILE.json) for tools.
  */

@@ -1,0 +1,122 @@
+/*
+ * Fuzz target: arbitrary bytes as a capture file through the replayer: the
+ * plan (libpcap reads it: pcap or pcapng, any link type), then the live side
+ * driven by the capture itself (every peer frame rewritten, split and sent
+ * again as the live side decides; every captured board frame given back as
+ * if the live board sent it), the comparison and both reports. Contracts
+ * checked, not just the absence of a crash: a refused file comes with a
+ * one-line message and a negative errno; an accepted one accounts for every
+ * frame (used by the plan, or skipped under a reason); nothing written is
+ * longer than a frame; a replay of the captured board against itself does
+ * not diverge in payload.
+ */
+#define _GNU_SOURCE /* memfd_create */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "bn_clock.h"
+#include "pcap_source.h"
+#include "replay_live.h"
+#include "replay_plan.h"
+#include "replay_report.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void require(int ok, const char *what)
+{
+  if (!ok) {
+    fprintf(stderr, "fuzz-replay: contract broken: %s\n", what);
+    abort();
+  }
+}
+
+/* Every frame of the plan's capture: the peer's through the rewrite, the
+ * board's back in as the live board's. */
+static void drive(const char *path, const rp_plan *plan, rp_live *live)
+{
+  pcap_source *s;
+  char err[BN_PCAP_ERRLEN];
+  require(pcap_source_open(path, NULL, &s, err) == 0, "a capture the plan read opens again");
+  uint64_t skipped[BN_SKIP_COUNT] = { 0 };
+  uint8_t out[BN_LINK_MAX_FRAME];
+  pcap_frame f;
+  size_t next = 0;
+  uint64_t now = bn_clock_now_ns();
+  while (pcap_source_next(s, &f, skipped) == 1) {
+    if (next < plan->nsteps && plan->steps[next].number == f.number) {
+      const rp_step *st = &plan->steps[next++];
+      bool progress;
+      if (!rp_live_can_rewrite(live, st, f.data, f.len, &progress)) {
+        continue;
+      }
+      bool done = false;
+      for (int piece = 0; piece < 64 && !done; piece++) {
+        size_t len = 0;
+        if (!rp_live_next_frame(live, st, f.data, f.len, out, &len, &done)) {
+          break;
+        }
+        require(len > 0 && len <= BN_LINK_MAX_FRAME, "an injected frame fits a frame");
+      }
+    } else {
+      size_t len = rp_live_board_frame(live, f.data, f.len, now, out);
+      require(len <= BN_LINK_MAX_FRAME, "a reply fits a frame");
+    }
+    now = bn_clock_add_ns(now, RP_RTO_NS);
+    size_t len = rp_live_retransmit(live, now, out);
+    require(len <= BN_LINK_MAX_FRAME, "a retransmission fits a frame");
+  }
+  pcap_source_close(s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  int fd = memfd_create("fuzz-replay", 0);
+  require(fd >= 0, "memfd_create");
+  require(write(fd, data, size) == (ssize_t)size, "write the input");
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+  rp_plan plan;
+  char err[RP_ERRLEN];
+  memset(err, 0xff, sizeof(err));
+  rp_plan_options o = { .path = path };
+  int rc = rp_plan_build(&o, &plan, err);
+  if (rc < 0) {
+    require(rc == -EINVAL || rc == -ENOMEM, "a refused capture: -EINVAL (or -ENOMEM)");
+    const char *end = memchr(err, '\0', sizeof(err));
+    require(end != NULL && end != err, "a refusal says why, in one NUL-terminated message");
+    require(memchr(err, '\n', (size_t)(end - err)) == NULL, "the message is one line");
+    close(fd);
+    return 0;
+  }
+  uint64_t skipped = 0;
+  for (int i = 0; i < BN_SKIP_COUNT; i++) {
+    skipped += i == BN_SKIP_FILE_TRUNCATED ? 0 : plan.skipped[i];
+  }
+  require(plan.frames_used + skipped == plan.frames_read, "every frame is used or skipped for a reason");
+  require(plan.nsteps + plan.board_frames == plan.frames_used, "every used frame is a step or the board's");
+  rp_live live;
+  const uint8_t mac[6] = { 2, 0, 0, 0, 0, 9 };
+  if (rp_live_init(&live, &plan, plan.board_ip, mac) == 0) {
+    drive(path, &plan, &live);
+    rp_live_finish(&live);
+    for (size_t i = 0; i < plan.nflows; i++) {
+      require(live.flows[i].diverge != RP_DIV_PAYLOAD, "the captured board does not diverge from itself in payload");
+    }
+    require(live.injected <= plan.nsteps, "no step is injected twice");
+    FILE *null = fopen("/dev/null", "w");
+    rp_report_info info = { .capture = path, .board = "generic", .pace = "top", .live_ip = plan.board_ip,
+                            .live_mac = mac };
+    rp_report_text(null, &info, &plan, &live);
+    fclose(null);
+    require(rp_report_json("/dev/null", &info, &plan, &live) == 0, "the JSON report is written");
+  }
+  rp_live_free(&live);
+  rp_plan_free(&plan);
+  close(fd);
+  return 0;
+}
