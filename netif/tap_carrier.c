@@ -63,6 +63,20 @@ int tap_carrier_open(tap_carrier *c, const char *ifname)
   return rc;
 }
 
+/* NLMSG_OK() and NLMSG_NEXT() with unsigned lengths (the macros compare a
+ * __u32 with an int, which clang's -Wsign-compare rejects). */
+static bool message_fits(const struct nlmsghdr *h, size_t left)
+{
+  return left >= sizeof(*h) && h->nlmsg_len >= sizeof(*h) && h->nlmsg_len <= left;
+}
+
+static struct nlmsghdr *next_message(struct nlmsghdr *h, size_t *left)
+{
+  size_t step = NLMSG_ALIGN(h->nlmsg_len);
+  *left = step < *left ? *left - step : 0;
+  return (struct nlmsghdr *)((char *)h + step);
+}
+
 int tap_carrier_read(tap_carrier *c)
 {
   if (c->fd < 0) {
@@ -80,7 +94,8 @@ int tap_carrier_read(tap_carrier *c)
       }
       return 0; /* EAGAIN: all read */
     }
-    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+    size_t left = (size_t)n;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)buf; message_fits(h, left); h = next_message(h, &left)) {
       if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) {
         continue;
       }
