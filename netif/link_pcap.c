@@ -48,6 +48,8 @@ struct pcap_link {
   struct reply replies[REPLIES];
   size_t nreplies;
   bool woken, ended;
+  bool held;                  /* o.hold, until bn_link_pcap_release() */
+  size_t free_until;          /* while held: the steps before this one may go */
 };
 
 static struct pcap_link *pcap_of(bn_link *link)
@@ -111,23 +113,31 @@ static uint64_t due_time(const struct pcap_link *p, const rp_step *s, bool can, 
     if (p->start_ns == 0) {
       return 0;
     }
-    double offset = (double)(s->ts_ns - plan->steps[0].ts_ns) / (p->o.speed > 0 ? p->o.speed : 1.0);
+    uint64_t since_first = s->ts_ns > plan->steps[0].ts_ns ? s->ts_ns - plan->steps[0].ts_ns : 0;
+    double offset = (double)since_first / (p->o.speed > 0 ? p->o.speed : 1.0);
     return bn_clock_add_ns(p->start_ns, (uint64_t)offset);
   }
   case BN_PACE_REACTIVE:
   default: {
+    uint64_t prev = p->next > 0 ? plan->steps[p->next - 1].ts_ns : s->ts_ns;
+    uint64_t gap = s->ts_ns > prev ? s->ts_ns - prev : 0; /* a capture's clock can step back */
+    uint64_t after_gap = bn_clock_add_ns(p->head_since, gap);
     if (can && progress) {
-      return 0;
+      /* Within a conversation the board's answers set the pace; a new one
+       * starts after its captured gap (what it waited for is unknown: the
+       * board's address, a user), at most the step timeout. */
+      if (p->live->flows[s->flow].started) {
+        return 0;
+      }
+      return after_gap < timeout ? after_gap : timeout;
     }
     if (!can) {
       return timeout;
     }
     /* The board went quiet short of what the capture shows: after the
      * frame's captured gap and a moment's quiet, it goes in anyway. */
-    uint64_t gap = p->next > 0 ? s->ts_ns - plan->steps[p->next - 1].ts_ns : 0;
     uint64_t quiet = bn_clock_add_ns(p->live->flows[s->flow].last_ns > p->last_inject_ns
                                        ? p->live->flows[s->flow].last_ns : p->last_inject_ns, IDLE_NS);
-    uint64_t after_gap = bn_clock_add_ns(p->head_since, gap);
     uint64_t t = quiet > after_gap ? quiet : after_gap;
     return t < timeout ? t : timeout;
   }
@@ -150,6 +160,10 @@ static int take_step(struct pcap_link *p, uint64_t now, uint8_t *out, size_t *le
 {
   const rp_plan *plan = p->o.plan;
   while (p->next < plan->nsteps) {
+    if (p->held && p->next >= p->free_until) {
+      *wake = BN_CLOCK_FOREVER; /* bn_link_pcap_release() wakes the poll */
+      return 0;
+    }
     const rp_step *s = &plan->steps[p->next];
     rp_live_flow *lf = &p->live->flows[s->flow];
     if (lf->abandoned) {
@@ -342,8 +356,32 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
   bn_clock_cond_init(&p->changed);
   p->head_since = bn_clock_now_ns();
   p->last_inject_ns = p->head_since;
+  p->held = o->hold;
+  for (size_t i = 0; i < o->plan->nsteps; i++) {
+    if (o->plan->flows[o->plan->steps[i].flow].kind == RP_FLOW_DHCP) {
+      p->free_until = i + 1; /* the lease, and what came before it */
+    }
+  }
   bn_link_stage_init(&p->link, &pcap_ops, NULL);
   snprintf(p->link.name, sizeof(p->link.name), "pcap");
   *out = &p->link;
+  return 0;
+}
+
+int bn_link_pcap_release(bn_link *link)
+{
+  bn_link *stage = bn_link_find(link, "pcap");
+  if (stage == NULL) {
+    return -ENOENT;
+  }
+  struct pcap_link *p = pcap_of(stage);
+  pthread_mutex_lock(&p->mu);
+  if (p->held) {
+    p->held = false;
+    p->head_since = bn_clock_now_ns(); /* the next step's waits count from now */
+    p->last_inject_ns = p->head_since;
+  }
+  pthread_cond_signal(&p->changed);
+  pthread_mutex_unlock(&p->mu);
   return 0;
 }

@@ -41,6 +41,10 @@ typedef struct bn_pcap_options {
   double speed;                     /**< BN_PACE_RECORDED: 1 = as captured, 2 = twice as fast */
   uint64_t step_timeout_ns;         /**< 0: 2 s */
   uint64_t settle_ns;               /**< quiet time that ends the replay; 0: 500 ms */
+  /** Hold the peer frames after the capture's DHCP exchange (all of them
+   *  if it has none) until bn_link_pcap_release(): a replay then starts
+   *  once the board's program is ready, not while it starts. */
+  bool hold;
   /** Called now and then from the pump with steps done and in all; may be NULL. */
   void (*progress)(void *arg, uint64_t done, uint64_t total);
   void *progress_arg;
@@ -51,5 +55,12 @@ typedef struct bn_pcap_options {
  * @return 0, or -EINVAL / -ENOENT / -ENOMEM with the reason in err.
  */
 int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_ERRLEN]);
+
+/**
+ * Lets a replay opened with hold inject the rest of its peer frames (the
+ * time they are paced from starts then). link is the pipeline's top or the
+ * pcap stage itself. @return 0, or -ENOENT: no pcap stage in link.
+ */
+int bn_link_pcap_release(bn_link *link);
 
 #endif /* BN_LINK_PCAP_H */

@@ -123,15 +123,23 @@ static void diverge(rp_live_flow *lf, rp_diverge what, uint64_t number, const ch
 
 /* ---- can a peer frame go in now? ------------------------------------------------- */
 
+/* Whether the live board sent, in flow index, what the captured board had
+ * when its measure (TCP: sequence space; others: frames) was before. */
+static bool sent_as_much(const rp_live *l, uint32_t index, uint32_t before)
+{
+  const rp_live_flow *lf = &l->flows[index];
+  if (l->plan->flows[index].kind == RP_FLOW_TCP) {
+    return (int32_t)(lf->live_rel_end - before) >= 0;
+  }
+  return lf->frames >= before;
+}
+
 bool rp_live_can_rewrite(const rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, bool *progress)
 {
   const rp_flow *f = &l->plan->flows[s->flow];
   const rp_live_flow *lf = &l->flows[s->flow];
-  if (f->kind == RP_FLOW_TCP) {
-    *progress = (int32_t)(lf->live_rel_end - s->board_before) >= 0;
-  } else {
-    *progress = lf->frames >= s->board_before;
-  }
+  *progress = sent_as_much(l, s->flow, s->board_before) &&
+              (s->dep_flow == RP_NO_FLOW || s->dep_flow >= l->plan->nflows || sent_as_much(l, s->dep_flow, s->dep_before));
   if (f->kind == RP_FLOW_DHCP) {
     return lf->dhcp_xid_known;
   }
@@ -380,6 +388,7 @@ int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_
   }
   rewrite(l, s->flow, out, len);
   *out_len = len;
+  lf->started = true;
   if (data) {
     lf->offset += n;
     *done = lf->offset >= pf.payload_len;

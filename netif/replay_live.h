@@ -73,6 +73,7 @@ typedef struct rp_live_flow {
   char diverge_text[200];
   /* the peer side, kept from the last frame injected in this flow */
   uint32_t steps_left;
+  bool started;              /**< its first frame went in */
   uint8_t tmpl[54];          /**< Ethernet + IPv4 + TCP headers of that frame */
   bool has_tmpl;
   uint32_t peer_next_seq;    /**< the sequence number after it */
@@ -120,7 +121,8 @@ void rp_live_free(rp_live *l);
  * Whether step s can be injected now: its flow's live connection is known
  * where it must be (a TCP connection the board opens: its SYN; an ACK: the
  * live board's ISN), and the live board has sent at least what the captured
- * one had before it in that flow (progress; reactive pacing waits for it).
+ * one had before it in that flow, and in the flow of the captured board's
+ * last frame before it (progress; reactive pacing waits for it).
  * @param progress receives whether that last condition holds
  * @return whether the frame can be rewritten at all now
  */

@@ -33,6 +33,7 @@ typedef struct builder {
   rp_keymap flow_of;     /* flow key -> the latest flow with it */
   size_t cap_flows, cap_steps;
   size_t streams_total;
+  uint32_t dep_flow, dep_before; /* the board's last frame so far: its flow, and that flow's measure after it */
 } builder;
 
 static uint64_t flow_key(rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port)
@@ -78,7 +79,8 @@ static int add_step(builder *b, const pcap_frame *pf, uint32_t flow, uint32_t be
     p->steps = ns;
     b->cap_steps = cap;
   }
-  p->steps[p->nsteps++] = (rp_step){ .number = pf->number, .ts_ns = pf->ts_ns, .flow = flow, .board_before = before };
+  p->steps[p->nsteps++] = (rp_step){ .number = pf->number, .ts_ns = pf->ts_ns, .flow = flow, .board_before = before,
+                                     .dep_flow = b->dep_flow, .dep_before = b->dep_before };
   return 0;
 }
 
@@ -152,6 +154,8 @@ static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_f
     fl->cap_bframes = cap;
   }
   fl->bframes[fl->nbframes++] = bf;
+  b->dep_flow = (uint32_t)(fl - b->plan->flows);
+  b->dep_before = fl->kind == RP_FLOW_TCP ? fl->board_rel_end : (uint32_t)fl->board_frames;
   return 0;
 }
 
@@ -365,7 +369,7 @@ int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
   }
   free(c);
   if (rc == 0) {
-    builder b = { .plan = plan };
+    builder b = { .plan = plan, .dep_flow = RP_NO_FLOW };
     rc = walk(o, plan, classify_fn, &b, true, err);
     rp_keymap_free(&b.flow_of);
   }

@@ -72,7 +72,14 @@ typedef struct rp_step {
   uint64_t ts_ns;          /**< its capture time */
   uint32_t flow;           /**< index in flows */
   uint32_t board_before;   /**< TCP: board_rel_end before it; others: board frames of the flow before it */
+  /** The captured board's last frame before it, in any flow (what the
+   *  peer may have waited for: a board announcing its new address before
+   *  it is pinged): that frame's flow (RP_NO_FLOW: none) and the flow's
+   *  board_before measure just after it. */
+  uint32_t dep_flow, dep_before;
 } rp_step;
+
+#define RP_NO_FLOW UINT32_MAX
 
 /** A peer's MAC, as its frames showed it. */
 typedef struct rp_host {

@@ -130,8 +130,9 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
     }
     if (lf->abandoned) {
       fprintf(out, "  %-36s given up on: %s\n", "",
-              lf->window_shut ? "the live board's window stayed shut for --step-timeout"
-                              : "the live board never opened this connection");
+              lf->window_shut           ? "the live board's window stayed shut for --step-timeout"
+              : f->kind == RP_FLOW_DHCP ? "the live board asked for no lease (it had --ip)"
+                                        : "the live board never opened this connection");
     }
     if (lf->diverge != RP_SAME) {
       fprintf(out, "  %-36s at capture frame %" PRIu64 ": %s\n", "", lf->diverge_number, lf->diverge_text);

@@ -40,7 +40,8 @@ static const char replay_usage_head[] =
   "blocks shift from the captured board's initial sequence numbers to the\n"
   "live board's (never beyond what it sent), and connections the board\n"
   "opened are replayed when the live board opens them (its program: --app).\n"
-  "A DHCP exchange in the capture gives the live board its lease (--dhcp).\n"
+  "A DHCP exchange in the capture gives the live board its lease: without\n"
+  "--ip, the live board uses DHCP as the captured one did.\n"
   "\n"
   "Replay:\n"
   "  --board-ip A.B.C.D   the captured board's address (default: detected,\n"
@@ -50,7 +51,10 @@ static const char replay_usage_head[] =
   "                       before it, or after its captured gap when the\n"
   "                       board went quiet without it; recorded: at the\n"
   "                       capture's times; xN: N times as fast (x0.5: half);\n"
-  "                       top: as fast as the board takes them\n"
+  "                       top: as fast as the board takes them. Only\n"
+  "                       reactive waits for the board: the others can\n"
+  "                       outrun its own timers (lwIP checks a DHCP address\n"
+  "                       for a second before it uses it)\n"
   "  --step-timeout SEC   the longest a peer frame waits for the board\n"
   "                       (default 2; fractions allowed)\n"
   "  --filter EXPR        replay only the frames matching the libpcap filter\n"
@@ -93,6 +97,7 @@ struct replay_options {
   double speed;
   uint64_t step_timeout_ns;
   bool quiet, progress;
+  bool dhcp_from_capture;    /* --dhcp by default: the capture holds the board's lease */
   const char *apps[MAX_APPS];
   uint16_t ports[MAX_APPS];
   int app_count;
@@ -167,7 +172,6 @@ static int parse_pace(struct replay_options *o, const char *text)
 static int parse_own(struct replay_options *o, int c, const char *arg)
 {
   char err[BN_CONFIG_ERRLEN];
-  uint64_t v;
   switch (c) {
   case OPT_BOARD_IP: {
     ip4_addr_t ip;
@@ -231,7 +235,6 @@ static int parse_own(struct replay_options *o, int c, const char *arg)
   default:
     return bn_cli_error(BN_EXIT_USAGE, "replay: unknown option (boardnet replay --help)");
   }
-  (void)v;
 }
 
 static int parse_replay_options(int argc, char **argv, struct replay_options *o)
@@ -300,10 +303,28 @@ static int common_prefix(const rp_plan *plan)
   return prefix < 1 ? 1 : prefix;
 }
 
-/* The board's address and MAC from the capture where none were given. */
+/* Whether the capture's DHCP server gave the board a lease (a DHCP flow
+ * with the server's side in it). */
+static bool capture_has_lease(const rp_plan *plan)
+{
+  for (size_t i = 0; i < plan->nflows; i++) {
+    if (plan->flows[i].kind == RP_FLOW_DHCP && plan->flows[i].peer_frames > 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* The board's address and MAC from the capture where none were given: the
+ * lease the capture shows (DHCP, as the captured board did), else its
+ * address. */
 static int board_defaults(struct replay_options *o, const rp_plan *plan)
 {
   bn_config *cfg = &o->board.cfg;
+  if (!o->board.ip_given && !cfg->dhcp && ip4_addr_isany_val(cfg->gw) && capture_has_lease(plan)) {
+    cfg->dhcp = true;
+    o->dhcp_from_capture = true;
+  }
   if (!o->board.ip_given && !cfg->dhcp) {
     char text[32], ip[16];
     rp_ip_text(plan->board_ip, ip, sizeof(ip));
@@ -378,7 +399,7 @@ int bn_cmd_replay(int argc, char **argv)
   }
   static rp_live live;
   bn_pcap_options pcap = { .plan = &plan, .read = &o.read, .live = &live, .pace = o.pace, .speed = o.speed,
-                           .step_timeout_ns = o.step_timeout_ns };
+                           .step_timeout_ns = o.step_timeout_ns, .hold = true };
   board_defaults(&o, &plan);
   o.board.pipeline.pcap = &pcap;
   rc = bn_board_options_finish(&o.board);
@@ -401,8 +422,9 @@ int bn_cmd_replay(int argc, char **argv)
     pcap.progress_arg = &t0;
   }
   if (!o.quiet) {
-    fprintf(out, "boardnet: replaying %s: %zu peer frames in %zu flows; board %s\n", o.capture, plan.nsteps,
-            plan.nflows, plan.board_reason);
+    fprintf(out, "boardnet: replaying %s: %zu peer frames in %zu flows; board %s%s\n", o.capture, plan.nsteps,
+            plan.nflows, plan.board_reason,
+            o.dhcp_from_capture ? "; the live board takes its lease from the capture (DHCP)" : "");
     fflush(out);
   }
   sigset_t signals;
@@ -431,6 +453,7 @@ int bn_cmd_replay(int argc, char **argv)
     rp_plan_free(&plan);
     return BN_EXIT_FAIL;
   }
+  bn_link_pcap_release(o.board.cfg.link); /* the apps listen: the replay may start */
   const char *stopped = wait_for_end(&signals, &live);
   bn_stack_stop(); /* closes the backend: the comparison is final */
   if (stopped != NULL) {
