@@ -352,6 +352,26 @@ static int classify_fn(void *arg, const pcap_frame *pf, uint8_t *data)
   return classify(arg, pf, data);
 }
 
+/* A capture with no frame to or from the board: refused, naming the reason
+ * most of its frames were skipped for. */
+static int nothing_to_replay(const rp_plan_options *o, const rp_plan *plan, char err[RP_ERRLEN])
+{
+  int most = -1;
+  for (int i = 0; i < BN_SKIP_COUNT; i++) {
+    if (plan->skipped[i] > 0 && (most < 0 || plan->skipped[i] > plan->skipped[most])) {
+      most = i;
+    }
+  }
+  char ip[16];
+  rp_ip_text(plan->board_ip, ip, sizeof(ip));
+  if (most < 0) {
+    return fail(err, -EINVAL, "%s: no frames to replay", o->path);
+  }
+  return fail(err, -EINVAL, "%s: nothing to replay for board %s: of %llu frames, %llu %s", o->path, ip,
+              (unsigned long long)plan->frames_read, (unsigned long long)plan->skipped[most],
+              bn_replay_skip_name((bn_replay_skip)most));
+}
+
 int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
 {
   memset(plan, 0, sizeof(*plan));
@@ -372,6 +392,9 @@ int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
     builder b = { .plan = plan, .dep_flow = RP_NO_FLOW };
     rc = walk(o, plan, classify_fn, &b, true, err);
     rp_keymap_free(&b.flow_of);
+    if (rc == 0 && plan->frames_used == 0) {
+      rc = nothing_to_replay(o, plan, err);
+    }
   }
   if (rc < 0) {
     rp_plan_free(plan);

@@ -118,8 +118,8 @@ typedef struct rp_plan_options {
 /**
  * Reads the capture and makes the plan.
  * @return 0; -EINVAL (not a capture, an unknown link type, a bad filter, no
- *         IPv4 traffic to tell the board by), -ENOENT/-EACCES, -ENOMEM,
- *         with the reason in err.
+ *         IPv4 traffic to tell the board by, no frame to or from the board),
+ *         -ENOENT/-EACCES, -ENOMEM, with the reason in err.
  */
 int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN]);
 

@@ -65,7 +65,8 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
   char ip[16];
   rp_ip_text(info->live_ip, ip, sizeof(ip));
   double span = (double)(plan->last_ts_ns - plan->first_ts_ns) / 1e9;
-  double took = live->ended_ns > live->started_ns ? (double)(live->ended_ns - live->started_ns) / 1e9 : 0;
+  double took = live->started_ns != 0 && live->ended_ns > live->started_ns
+                  ? (double)(live->ended_ns - live->started_ns) / 1e9 : 0;
   fprintf(out, "replay of %s (%s, %" PRIu64 " frames over %.3f s)\n", info->capture, plan->linktype,
           plan->frames_read, span);
   fprintf(out, "  board in the capture: %s\n", plan->board_reason);

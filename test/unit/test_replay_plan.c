@@ -257,7 +257,7 @@ START_TEST(plan_detects_the_board_by_its_dhcp_lease)
 }
 END_TEST
 
-START_TEST(plan_refuses_a_capture_without_ipv4_naming_the_way_out)
+START_TEST(plan_refuses_a_capture_with_nothing_for_the_board_naming_why)
 {
   capture_open(&cap, DLT_EN10MB);
   uint8_t buf[64];
@@ -269,6 +269,14 @@ START_TEST(plan_refuses_a_capture_without_ipv4_naming_the_way_out)
   char err[RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, 0, 0, 0, err), -EINVAL);
   ck_assert_msg(strstr(err, "--board-ip") != NULL, "%s", err);
+  /* A board given that the capture never shows: nothing to replay. */
+  unlink(cap.path);
+  capture_open(&cap, DLT_EN10MB);
+  ping(T0, &peer, &other, FRAME_ICMP_ECHO_REQUEST);
+  capture_close(&cap);
+  ck_assert_int_eq(build(&plan, BOARD_IP, 0, 0, err), -EINVAL);
+  ck_assert_msg(strstr(err, "nothing to replay for board 192.0.2.2") != NULL &&
+                strstr(err, "neither from nor to the board") != NULL, "%s", err);
   rp_plan_options o = { .path = "-" };
   ck_assert_int_eq(rp_plan_build(&o, &plan, err), -EINVAL); /* it reads the file twice */
 }
@@ -304,7 +312,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, plan_counts_each_frame_it_cannot_replay_under_its_reason);
   tcase_add_test(tc, plan_detects_the_board_by_the_most_frequent_address);
   tcase_add_test(tc, plan_detects_the_board_by_its_dhcp_lease);
-  tcase_add_test(tc, plan_refuses_a_capture_without_ipv4_naming_the_way_out);
+  tcase_add_test(tc, plan_refuses_a_capture_with_nothing_for_the_board_naming_why);
   tcase_add_test(tc, plan_start_at_and_limit_leave_frames_out);
   suite_add_tcase(s, tc);
   return s;

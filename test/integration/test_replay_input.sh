@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# boardnet replay on what users bring: a session (pings, 100 kB echoed, an
+# HTTP page) captured on the kernel's side with tcpdump -i any (Linux cooked
+# v2) and -y LINUX_SLL (v1), and by the board (--record, Ethernet), replays
+# with no divergence from each, and from its pcapng and raw-IP conversions
+# (editcap). Bad input gets one clear line and exit 1, never a crash or a
+# hang: a file that is no capture, an unknown link type, a missing file,
+# standard input, a board the capture does not show; a file cut off in the
+# middle replays what it holds and counts the cut. Bad usage exits 2.
+source "$(dirname "$0")/lib.sh"
+command -v tcpdump >/dev/null || bn_skip "no tcpdump"
+command -v editcap >/dev/null || bn_skip "no editcap (apt-get install tshark)"
+command -v python3 >/dev/null || bn_skip "no python3"
+bn_make_net
+
+# tcpdump_start NAME ARGS...: a capture on the kernel's side into $BN_TMP/NAME.
+tcpdump_start() {
+  local name=$1
+  shift
+  ip netns exec "$BN_NS" tcpdump -n -U "$@" -w "$BN_TMP/$name" 2>"$BN_TMP/$name.err" &
+  bn_track $!
+  bn_wait_for "$BN_TMP/$name.err" "listening on" 10 || { cat "$BN_TMP/$name.err"; bn_fail "tcpdump did not start"; }
+}
+
+bn_start_board --ip 192.0.2.2/24 --app echo --app http --record "$BN_TMP/board.pcap"
+tcpdump_start any2.pcap -i any
+tcpdump_start any1.pcap -i any -y LINUX_SLL
+bn_ns ping -c 3 -i 0.2 -W 2 192.0.2.2 >/dev/null || bn_fail "ping failed"
+head -c 100000 /dev/urandom | bn_ns timeout 30 python3 -c '
+import socket, sys
+data = sys.stdin.buffer.read()
+s = socket.create_connection(("192.0.2.2", 7), timeout=20)
+s.sendall(data); s.shutdown(socket.SHUT_WR)
+n = 0
+while True:
+    c = s.recv(65536)
+    if not c: break
+    n += len(c)
+sys.exit(0 if n == len(data) else 1)' || bn_fail "the echo failed"
+bn_ns curl -sf --max-time 10 -o /dev/null "http://192.0.2.2/bytes/20000" || bn_fail "curl failed"
+sleep 0.3   # the last ACKs reach tcpdump
+bn_stop_board
+for pid in "${BN_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+for pid in "${BN_PIDS[@]}"; do bn_wait_exit "$pid" 10; done
+editcap -F pcapng "$BN_TMP/board.pcap" "$BN_TMP/board.pcapng"
+editcap -L -C 14 -T rawip "$BN_TMP/board.pcap" "$BN_TMP/raw.pcap"  # -L: lengths follow the cut
+
+# replay FILE [options]: exit status in BN_RC, output in replay.out/replay.err.
+replay() {
+  local file=$1 rc=0
+  shift
+  timeout 60 "$BN" replay "$file" "$@" >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
+  BN_RC=$rc
+}
+
+# ---- every link type: no divergence ----------------------------------------------------
+for file in any2.pcap any1.pcap board.pcap board.pcapng raw.pcap; do
+  replay "$BN_TMP/$file" --app echo --app http
+  linktype=$(sed -nE 's/^replay of .* \(([A-Z0-9_]+), .*/\1/p' "$BN_TMP/replay.out")
+  [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "$file ($linktype): exit $BN_RC, not 0"; }
+  grep -qE "tcp 192\.0\.2\.1:[0-9]+ -> board:7 .* 100000 B .* 100000 B +identical" "$BN_TMP/replay.out" ||
+    { cat "$BN_TMP/replay.out"; bn_fail "$file: the echoed stream is not identical"; }
+  echo "$file ($linktype): no divergence, the echoed 100000 bytes identical"
+done
+[ "$(sed -nE 's/^replay of .* \(([A-Z0-9_]+), .*/\1/p' "$BN_TMP/replay.out")" = RAW ] || bn_fail "raw.pcap is not raw IP"
+
+# ---- bad input: one line, exit 1 ----------------------------------------------------
+# refused FILE PATTERN [options]: exit 1 with one line on stderr matching PATTERN.
+refused() {
+  local file=$1 pattern=$2
+  shift 2
+  replay "$file" "$@"
+  [ "$BN_RC" = 1 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "$file: exit $BN_RC, not 1"; }
+  [ "$(wc -l <"$BN_TMP/replay.err")" = 1 ] || { cat "$BN_TMP/replay.err"; bn_fail "$file: not one line on stderr"; }
+  grep -qE -- "$pattern" "$BN_TMP/replay.err" || { cat "$BN_TMP/replay.err"; bn_fail "$file: no '$pattern'"; }
+  echo "refused: $(cat "$BN_TMP/replay.err")"
+}
+head -c 4000 /dev/urandom >"$BN_TMP/noise.bin"
+refused "$BN_TMP/noise.bin" "not a capture libpcap reads"
+editcap -T ieee-802-11 "$BN_TMP/board.pcap" "$BN_TMP/wifi.pcap"
+refused "$BN_TMP/wifi.pcap" "link type IEEE802_11 .* cannot be replayed"
+refused "$BN_TMP/missing.pcap" "missing.pcap: No such file or directory"
+refused - "reads its capture twice" <"$BN_TMP/board.pcap"
+refused "$BN_TMP/board.pcap" "nothing to replay for board 192.0.2.77" --board-ip 192.0.2.77
+: >"$BN_TMP/empty.pcap"
+refused "$BN_TMP/empty.pcap" "not a capture libpcap reads"
+
+# A file cut off mid-frame: what it holds is replayed, the cut counted.
+size=$(stat -c %s "$BN_TMP/board.pcap")
+head -c $((size / 2 + 7)) "$BN_TMP/board.pcap" >"$BN_TMP/cut.pcap"
+replay "$BN_TMP/cut.pcap" --app echo --app http --report "$BN_TMP/cut.json"
+[ "$BN_RC" = 0 ] || [ "$BN_RC" = 3 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "cut.pcap: exit $BN_RC"; }
+grep -q "1  cut off by the end of the file" "$BN_TMP/replay.out" || { cat "$BN_TMP/replay.out"; bn_fail "cut.pcap: the cut is not counted"; }
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["skipped"]["file_truncated"] == 1 else 1)' \
+  "$BN_TMP/cut.json" || bn_fail "cut.pcap: the JSON report does not count the cut"
+echo "cut.pcap: replayed what it holds (exit $BN_RC), the cut counted once"
+
+# ---- bad usage: exit 2 -------------------------------------------------------------
+usage() {
+  local rc=0
+  timeout 10 "$BN" replay "$@" >/dev/null 2>"$BN_TMP/usage.err" || rc=$?
+  [ "$rc" = 2 ] || { cat "$BN_TMP/usage.err"; bn_fail "replay $*: exit $rc, not 2"; }
+  [ "$(wc -l <"$BN_TMP/usage.err")" = 1 ] || { cat "$BN_TMP/usage.err"; bn_fail "replay $*: not one line"; }
+}
+usage
+usage "$BN_TMP/board.pcap" "$BN_TMP/board.pcap"
+usage "$BN_TMP/board.pcap" --pace fast
+usage "$BN_TMP/board.pcap" --pace x0
+usage "$BN_TMP/board.pcap" --limit 0
+usage "$BN_TMP/board.pcap" --step-timeout 0
+usage "$BN_TMP/board.pcap" --start-at -1
+usage "$BN_TMP/board.pcap" --filter "tcp port banana"
+usage "$BN_TMP/board.pcap" --app telnet
+usage "$BN_TMP/board.pcap" --tap bn0
+usage "$BN_TMP/board.pcap" --board-ip 300.1.1.1
+"$BN" replay --help | grep -q "Exit status: 0 the live board did what the captured board did, 3 it" ||
+  bn_fail "replay --help does not document the exit status"
+echo "usage errors: exit 2 with one line each; --help documents the exit status"
