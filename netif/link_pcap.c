@@ -67,7 +67,9 @@ static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t t
   pthread_mutex_lock(&p->mu);
   uint64_t now = bn_clock_now_ns();
   p->last_board_ns = now;
-  if (p->nreplies < REPLIES) {
+  if (p->ended) {
+    /* the report is final: what the board sends after the end is not in it */
+  } else if (p->nreplies < REPLIES) {
     struct reply *r = &p->replies[p->nreplies];
     r->len = rp_live_board_frame(p->live, frame, len, now, r->data);
     if (r->len > 0) {
@@ -150,6 +152,7 @@ static void next_step(struct pcap_link *p, uint64_t now)
   p->next++;
   p->have_frame = false;
   p->head_since = now;
+  __atomic_store_n(&p->live->head, p->next, __ATOMIC_RELEASE);
 }
 
 /*

@@ -1,9 +1,11 @@
 /*
  * Telling the board in a capture (replay_census.h): every unicast IPv4
  * address counted with the first MAC it was seen with, the first DHCP lease
- * (DHCPACK's yiaddr) and the address that answered the first SYN; then the
- * board is the leased address, or the most frequent one (the one that
- * answered the first connection when the two most frequent are within 5%).
+ * (DHCPACK's yiaddr), the first address announced by gratuitous ARP and
+ * the address that answered the first SYN; then the board is the leased
+ * address, or the announced one (if it is one of the two most frequent),
+ * or the most frequent one (the one that answered the first connection when
+ * the two most frequent are within 5%).
  */
 #include "replay_census.h"
 
@@ -37,6 +39,8 @@ struct rp_census {
   uint32_t syn_from, syn_to, syn_answerer;
   uint16_t syn_sport, syn_dport;
   uint64_t syn_frame;
+  uint32_t garp_ip;          /* the first address announced by gratuitous ARP */
+  uint64_t garp_frame;
 };
 
 static size_t census_slot(rp_census *c, uint32_t ip)
@@ -103,7 +107,12 @@ void rp_census_frame(rp_census *c, const pcap_frame *pf, const rp_frame *f)
 {
   const uint8_t *src_mac = pf->macs_synthesised ? NULL : f->eth + 6;
   if (f->arp) {
-    census_count(c, rp_get32(f->eth + f->arp + 14), src_mac);
+    uint32_t sender = rp_get32(f->eth + f->arp + 14);
+    census_count(c, sender, src_mac);
+    if (sender != 0 && sender == rp_get32(f->eth + f->arp + 24) && c->garp_ip == 0) {
+      c->garp_ip = sender; /* "I am sender": a host that just took its address */
+      c->garp_frame = pf->number;
+    }
     return;
   }
   if (!f->ip) {
@@ -156,6 +165,12 @@ int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN
       snprintf(plan->board_reason, sizeof(plan->board_reason),
                "%s: the address the capture's DHCP server leased (DHCPACK, frame %llu)", text,
                (unsigned long long)c->dhcp_frame);
+    } else if (c->garp_ip != 0 && (c->garp_ip == c->ip[top] || (second != COUNT_SLOTS && c->garp_ip == c->ip[second]))) {
+      plan->board_ip = c->garp_ip;
+      rp_ip_text(plan->board_ip, text, sizeof(text));
+      snprintf(plan->board_reason, sizeof(plan->board_reason),
+               "%s: it announces its address (gratuitous ARP, frame %llu), as a board coming up does", text,
+               (unsigned long long)c->garp_frame);
     } else if (second != COUNT_SLOTS && c->frames[top] * 20 <= c->frames[second] * 21 && c->syn_answerer != 0 &&
                (c->syn_answerer == c->ip[top] || c->syn_answerer == c->ip[second])) {
       plan->board_ip = c->syn_answerer;

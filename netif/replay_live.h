@@ -109,6 +109,7 @@ typedef struct rp_live {
   uint64_t timeouts;         /**< peer frames injected after --step-timeout, not on cue */
   uint64_t started_ns, ended_ns; /**< the board clock at the first injection and at the end */
   int done;                  /**< atomic: the replay has ended (set by the backend) */
+  size_t head;               /**< atomic: the step the backend injects next (set by it) */
 } rp_live;
 
 /** Starts the live side of plan for a board with this IP and MAC. @return 0, -ENOMEM. */

@@ -95,6 +95,9 @@ static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_f
     uint32_t rel = rp_tcp_seq(f) - fl->board_isn;
     uint32_t end = rel + rp_tcp_seq_len(f);
     bf.rel_seq = rel;
+    if ((flags & RP_TCP_ACK) && fl->peer_isn_known) {
+      bf.ack_rel = rp_tcp_ack(f) - fl->peer_isn;
+    }
     bf.window = rp_get16(f->eth + f->l4 + 14);
     bf.flags = flags;
     if (flags & RP_TCP_SYN) {
@@ -170,6 +173,13 @@ static int peer_frame(builder *b, rp_flow *fl, uint32_t index, const pcap_frame 
     if (flags & RP_TCP_RST) {
       fl->peer_resets++;
     }
+    if (fl->peer_isn_known) {
+      uint32_t end = rp_tcp_seq(f) + rp_tcp_seq_len(f) - fl->peer_isn;
+      if ((int32_t)(end - fl->peer_rel_end) > 0) {
+        fl->peer_rel_end = end;
+      }
+    }
+    fl->peer_fin |= (flags & RP_TCP_FIN) != 0;
     if ((flags & RP_TCP_ACK) && fl->board_isn_known) {
       uint32_t acked = rp_tcp_ack(f) - fl->board_isn;
       if ((int32_t)(acked - fl->peer_acked_rel) > 0) {

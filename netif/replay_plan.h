@@ -32,6 +32,7 @@ typedef enum rp_flow_kind {
 typedef struct rp_board_frame {
   uint64_t number;       /**< frame number in the capture */
   uint32_t rel_seq;      /**< TCP: sequence number relative to the board's ISN */
+  uint32_t ack_rel;      /**< TCP: its ACK relative to the peer's ISN (the peer's stream it had), 0 if none */
   uint16_t len;          /**< TCP: payload bytes; others: frame length */
   uint16_t window;       /**< TCP window field */
   uint16_t mss;          /**< TCP: the MSS option (SYN), 0 if none */
@@ -54,6 +55,8 @@ typedef struct rp_flow {
   uint32_t board_isn, peer_isn;
   uint32_t board_rel_end;  /**< sequence space the captured board used (relative) */
   uint32_t peer_acked_rel; /**< the most of it the captured peer acknowledged */
+  uint32_t peer_rel_end;   /**< sequence space the captured peer used (relative to its ISN) */
+  bool peer_fin;           /**< the captured peer sent a FIN */
   int8_t peer_ws, board_ws; /**< window-scale shifts of the two SYNs (-1: none) */
   /* what the captured board sent, and the peer */
   uint64_t board_frames, board_bytes, board_retrans, board_resets;

@@ -11,6 +11,7 @@
 #include "bn_clock.h"
 #include "bn_config.h"
 #include "replay_frame.h"
+#include "replay_mirror.h"
 #include "replay_report.h"
 #include "run_report.h"
 #include "apps/board_apps.h"
@@ -25,6 +26,8 @@
 
 #define MAX_APPS 4
 #define EXIT_DIVERGED 3
+/* How long one of the mirror's receives or sends may wait. */
+#define MIRROR_IO_TIMEOUT_MS 30000
 
 static const char replay_usage_head[] =
   "Usage: boardnet [--board NAME] replay CAPTURE [OPTIONS]\n"
@@ -69,9 +72,15 @@ static const char replay_usage_head[] =
 static const char replay_usage_tail[] =
   "\n"
   "Apps (the live board's program; repeatable):\n"
+  "  --app mirror         re-enact the captured board's side of every TCP\n"
+  "                       connection: accept those the peers opened, open\n"
+  "                       those it opened, send the bytes it sent as it sent\n"
+  "                       them, close where it closed: a capture of any\n"
+  "                       board replays on both layers\n"
   "  --app NAME           run app NAME: echo (port 7), discard (9),\n"
   "                       chargen (19), http (80)\n"
-  "  --port N             port of the last --app given instead of its default\n"
+  "  --port N             port of the last --app NAME given instead of its\n"
+  "                       default\n"
   "\n"
   "Other:\n"
   "  -q, --quiet          print the result line only\n"
@@ -85,7 +94,8 @@ static const char replay_usage_tail[] =
   "  boardnet run --tap bn0 --app http --record field.pcap     # capture a session\n"
   "  boardnet replay field.pcap --app http                     # replay it offline\n"
   "  boardnet --board rp2-pico-w replay field.pcap --app http  # on another profile\n"
-  "  boardnet replay gw.pcap --board-ip 192.0.2.7 --pace x10 --report out.json\n";
+  "  boardnet replay gw.pcap --board-ip 192.0.2.7 --pace x10 --report out.json\n"
+  "  boardnet --board rp2-pico-w replay field.pcap --app mirror  # any board's capture\n";
 
 struct replay_options {
   bn_board_options board;
@@ -98,6 +108,7 @@ struct replay_options {
   uint64_t step_timeout_ns;
   bool quiet, progress;
   bool dhcp_from_capture;    /* --dhcp by default: the capture holds the board's lease */
+  bool mirror, mirror_last;  /* --app mirror (given last: --port cannot follow) */
   const char *apps[MAX_APPS];
   uint16_t ports[MAX_APPS];
   int app_count;
@@ -213,8 +224,13 @@ static int parse_own(struct replay_options *o, int c, const char *arg)
     o->progress = true;
     return 0;
   case OPT_APP:
+    o->mirror_last = strcmp(arg, "mirror") == 0;
+    if (o->mirror_last) {
+      o->mirror = true;
+      return 0;
+    }
     if (bn_app_find(arg) == NULL) {
-      return bn_cli_error(BN_EXIT_USAGE, "--app: unknown app '%s' (echo, discard, chargen, http)", arg);
+      return bn_cli_error(BN_EXIT_USAGE, "--app: unknown app '%s' (mirror, echo, discard, chargen, http)", arg);
     }
     if (o->app_count == MAX_APPS) {
       return bn_cli_error(BN_EXIT_USAGE, "--app: at most %d apps", MAX_APPS);
@@ -222,7 +238,7 @@ static int parse_own(struct replay_options *o, int c, const char *arg)
     o->apps[o->app_count++] = arg;
     return 0;
   case OPT_PORT:
-    if (o->app_count == 0) {
+    if (o->app_count == 0 || o->mirror_last) {
       return bn_cli_error(BN_EXIT_USAGE, "--port comes after the --app it applies to");
     }
     return bn_config_parse_port(arg, &o->ports[o->app_count - 1], err) < 0 ? bn_cli_error(BN_EXIT_USAGE, "%s", err) : 0;
@@ -453,8 +469,20 @@ int bn_cmd_replay(int argc, char **argv)
     rp_plan_free(&plan);
     return BN_EXIT_FAIL;
   }
+  if (o.mirror) {
+    char merr[BN_MIRROR_ERRLEN];
+    int n = bn_replay_mirror_start(&plan, &live, MIRROR_IO_TIMEOUT_MS, merr);
+    if (n < 0) {
+      bn_replay_mirror_stop();
+      bn_stack_stop();
+      rp_live_free(&live);
+      rp_plan_free(&plan);
+      return bn_cli_error(BN_EXIT_FAIL, "%s", merr);
+    }
+  }
   bn_link_pcap_release(o.board.cfg.link); /* the apps listen: the replay may start */
   const char *stopped = wait_for_end(&signals, &live);
+  bn_replay_mirror_stop();
   bn_stack_stop(); /* closes the backend: the comparison is final */
   if (stopped != NULL) {
     fprintf(stderr, "boardnet: replay stopped early (%s): the report covers what was replayed\n", stopped);

@@ -57,7 +57,7 @@ replay() {
 for file in any2.pcap any1.pcap board.pcap board.pcapng raw.pcap; do
   replay "$BN_TMP/$file" --app echo --app http
   linktype=$(sed -nE 's/^replay of .* \(([A-Z0-9_]+), .*/\1/p' "$BN_TMP/replay.out")
-  [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "$file ($linktype): exit $BN_RC, not 0"; }
+  [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; capinfos "$BN_TMP/$file"; cat "$BN_TMP/$file.err"; tshark -r "$BN_TMP/$file" | head; bn_fail "$file ($linktype): exit $BN_RC, not 0"; }
   grep -qE "tcp 192\.0\.2\.1:[0-9]+ -> board:7 .* 100000 B .* 100000 B +identical" "$BN_TMP/replay.out" ||
     { cat "$BN_TMP/replay.out"; bn_fail "$file: the echoed stream is not identical"; }
   echo "$file ($linktype): no divergence, the echoed 100000 bytes identical"

@@ -219,6 +219,33 @@ START_TEST(plan_detects_the_board_by_the_most_frequent_address)
 }
 END_TEST
 
+START_TEST(plan_detects_a_board_as_client_by_its_address_announcement)
+{
+  capture_open(&cap, DLT_EN10MB);
+  uint8_t buf[64];
+  capture_add(&cap, T0, buf, frame_arp(buf, FRAME_ARP_REQUEST, &board, &board)); /* gratuitous */
+  /* The board connects to the peer: the peer answers the first SYN. */
+  struct frame_tcp_seg t = { .sport = 50000, .dport = 80, .seq = 1, .flags = FRAME_TCP_SYN, .window = 500 };
+  capture_tcp(&cap, T0 + MS, &board, &peer, &t);
+  t = (struct frame_tcp_seg){ .sport = 80, .dport = 50000, .seq = 9, .ack = 2, .window = 500,
+                              .flags = FRAME_TCP_SYN | FRAME_TCP_ACK };
+  capture_tcp(&cap, T0 + 2 * MS, &peer, &board, &t);
+  capture_close(&cap);
+  rp_plan plan;
+  char err[RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
+  ck_assert_uint_eq(plan.board_ip, BOARD_IP);
+  ck_assert_msg(strstr(plan.board_reason, "announces its address (gratuitous ARP, frame 1)") != NULL, "%s",
+                plan.board_reason);
+  size_t index;
+  const rp_flow *f = flow_of_kind(&plan, RP_FLOW_TCP, &index);
+  ck_assert(f->board_opened);
+  ck_assert_uint_eq(f->board_port, 50000);
+  ck_assert_uint_eq(f->peer_port, 80);
+  rp_plan_free(&plan);
+}
+END_TEST
+
 /* A DHCPACK from the server (peer) leasing 192.0.2.2 to chaddr. */
 static void dhcp_ack(uint64_t ts)
 {
@@ -312,6 +339,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, plan_counts_each_frame_it_cannot_replay_under_its_reason);
   tcase_add_test(tc, plan_detects_the_board_by_the_most_frequent_address);
   tcase_add_test(tc, plan_detects_the_board_by_its_dhcp_lease);
+  tcase_add_test(tc, plan_detects_a_board_as_client_by_its_address_announcement);
   tcase_add_test(tc, plan_refuses_a_capture_with_nothing_for_the_board_naming_why);
   tcase_add_test(tc, plan_start_at_and_limit_leave_frames_out);
   suite_add_tcase(s, tc);

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# boardnet replay --app mirror: the captured board's own side re-enacted by
+# the live stack, so that any board's capture replays on both layers.
+# 1. The board as TCP client: bn-usock-agent (usocket) connects to socat on
+#    the kernel's side and sends 300 kB, then receives 200 kB from another
+#    socat, recorded with --record. Replayed offline with --app mirror: the
+#    live board opens both connections itself, sends the same bytes; no
+#    divergence (exit 0), both streams identical.
+# 2. The same capture into rp2-pico-w: exit 3 for its MSS 800, the streams
+#    still identical.
+# 3. The board as server (boardnet run --app echo --app http): mirrored
+#    without those apps, no divergence.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/usock_agent.sh"
+command -v socat >/dev/null || bn_skip "no socat"
+command -v python3 >/dev/null || bn_skip "no python3"
+bn_make_net
+
+head -c 300000 /dev/urandom >"$BN_TMP/up"
+head -c 200000 /dev/urandom >"$BN_TMP/down"
+
+# ---- the board as client, recorded --------------------------------------------------
+bn_ns timeout 60 socat -u TCP-LISTEN:5001,bind=192.0.2.1,reuseaddr CREATE:"$BN_TMP/got" 2>"$BN_TMP/socat1.err" &
+socat_pid=$!; bn_track $socat_pid
+ua_wait_listen 5001
+ua_start send --hold 60 --record "$BN_TMP/client-send.pcap" tcp-client-send 192.0.2.1 5001 "$BN_TMP/up"
+bn_wait_exit $socat_pid 60
+ua_stop
+cmp -s "$BN_TMP/up" "$BN_TMP/got" || bn_fail "the session's upload differs"
+bn_ns timeout 60 socat -u OPEN:"$BN_TMP/down" TCP-LISTEN:5002,bind=192.0.2.1,reuseaddr 2>"$BN_TMP/socat2.err" &
+socat_pid=$!; bn_track $socat_pid
+ua_wait_listen 5002
+ua_start recv --record "$BN_TMP/client-recv.pcap" tcp-client-recv 192.0.2.1 5002 "$BN_TMP/got2"
+ua_end 60
+bn_wait_exit $socat_pid 10
+cmp -s "$BN_TMP/down" "$BN_TMP/got2" || bn_fail "the session's download differs"
+mergecap -w "$BN_TMP/client.pcap" "$BN_TMP/client-send.pcap" "$BN_TMP/client-recv.pcap" 2>/dev/null ||
+  bn_skip "no mergecap (apt-get install tshark)"
+echo "sessions: the board (usocket) uploaded 300000 bytes and downloaded 200000, recorded"
+
+# replay FILE [boardnet options] -- [replay options]: BN_RC, replay.out.
+replay() {
+  local file=$1 pre=() rc=0
+  shift
+  while [ "$1" != -- ]; do pre+=("$1"); shift; done
+  shift
+  timeout 120 "$BN" "${pre[@]}" replay "$file" "$@" >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
+  BN_RC=$rc
+}
+# stream_of PORT: the stream column of the report's flow to peer port PORT.
+stream_of() { sed -nE "s/^  tcp board:[0-9]+ -> 192\.0\.2\.1:$1 .* ([a-z]+( kept)?) +[a-z]+$/\1/p" "$BN_TMP/replay.out"; }
+
+# ---- 1. mirrored on the same profile ------------------------------------------------
+replay "$BN_TMP/client.pcap" -- --app mirror
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "mirror: exit $BN_RC, not 0"; }
+for port in 5001 5002; do
+  [ "$(stream_of $port)" = identical ] || { cat "$BN_TMP/replay.out"; bn_fail "mirror: the stream to port $port is not identical"; }
+done
+grep -qE "tcp board:[0-9]+ -> 192\.0\.2\.1:5001 .* 300000 B .* 300000 B" "$BN_TMP/replay.out" ||
+  { cat "$BN_TMP/replay.out"; bn_fail "mirror: the live board did not send the 300000 bytes"; }
+echo "mirror, board as client: exit 0, both connections opened by the live board, both streams identical"
+
+# ---- 2. mirrored into rp2-pico-w --------------------------------------------------------
+replay "$BN_TMP/client.pcap" --board rp2-pico-w -- --app mirror
+[ "$BN_RC" = 3 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "mirror into rp2: exit $BN_RC, not 3"; }
+grep -q "SYN offers MSS 800" "$BN_TMP/replay.out" || { cat "$BN_TMP/replay.out"; bn_fail "rp2: no MSS divergence"; }
+[ "$(stream_of 5001)" = identical ] || { cat "$BN_TMP/replay.out"; bn_fail "rp2: the upload is not identical"; }
+echo "mirror into rp2-pico-w: exit 3 (MSS 800), the upload identical"
+
+# ---- 3. the board as server, mirrored without its apps ------------------------------
+bn_start_board --ip 192.0.2.2/24 --app echo --app http --record "$BN_TMP/server.pcap"
+head -c 50000 /dev/urandom | bn_ns timeout 30 socat -t 5 - TCP:192.0.2.2:7 >"$BN_TMP/echoed" || bn_fail "echo failed"
+[ "$(stat -c %s "$BN_TMP/echoed")" = 50000 ] || bn_fail "the session's echo is not 50000 bytes"
+bn_ns curl -sf --max-time 10 -o /dev/null "http://192.0.2.2/bytes/5000" || bn_fail "curl failed"
+bn_stop_board
+replay "$BN_TMP/server.pcap" -- --app mirror
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "mirror as server: exit $BN_RC, not 0"; }
+[ "$(grep -cE '^  tcp .* identical  none$' "$BN_TMP/replay.out")" = 2 ] ||
+  { cat "$BN_TMP/replay.out"; bn_fail "mirror as server: not 2 identical streams"; }
+echo "mirror, board as server: exit 0, the echo and the page identical without --app echo/http"

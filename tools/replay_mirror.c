@@ -1,0 +1,381 @@
+/*
+ * --app mirror (replay_mirror.h): one thread per listening port and one that
+ * opens the captured board's own connections, each connection re-enacted in
+ * a thread of its own. Every socket in use is registered, so that stopping
+ * closes them all (which wakes whatever waits on them) and joins every
+ * thread before the plan they read goes.
+ */
+#define _GNU_SOURCE
+#include "replay_mirror.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bn_clock.h"
+#include "replay_frame.h"
+#include "usocket.h"
+
+#define MAX_THREADS 256
+#define MAX_SOCKETS 256
+#define BACKLOG 8
+#define HEAD_POLL_MS 5
+
+static struct mirror {
+  pthread_mutex_t mu;
+  const rp_plan *plan;
+  const rp_live *live;
+  long io_timeout_ms;
+  bool stop;
+  bool *taken;                 /* flows already matched to a live connection */
+  usocket *sockets[MAX_SOCKETS];
+  pthread_t threads[MAX_THREADS];
+  size_t nthreads;
+  bool running;
+} m = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* Registers s so that stopping closes it; false (s freed) when stopping. */
+static bool hold_socket(usocket *s)
+{
+  pthread_mutex_lock(&m.mu);
+  for (size_t i = 0; !m.stop && i < MAX_SOCKETS; i++) {
+    if (m.sockets[i] == NULL) {
+      m.sockets[i] = s;
+      pthread_mutex_unlock(&m.mu);
+      return true;
+    }
+  }
+  pthread_mutex_unlock(&m.mu);
+  usocket_free(s);
+  return false;
+}
+
+static void drop_socket(usocket *s)
+{
+  pthread_mutex_lock(&m.mu);
+  for (size_t i = 0; i < MAX_SOCKETS; i++) {
+    if (m.sockets[i] == s) {
+      m.sockets[i] = NULL;
+    }
+  }
+  pthread_mutex_unlock(&m.mu);
+  usocket_free(s);
+}
+
+static bool stopping(void)
+{
+  pthread_mutex_lock(&m.mu);
+  bool stop = m.stop;
+  pthread_mutex_unlock(&m.mu);
+  return stop;
+}
+
+/* Starts fn(arg) in a joinable thread; false (nothing started) if it cannot. */
+static bool start_thread(void *(*fn)(void *), void *arg, const char *name)
+{
+  pthread_mutex_lock(&m.mu);
+  bool ok = !m.stop && m.nthreads < MAX_THREADS && pthread_create(&m.threads[m.nthreads], NULL, fn, arg) == 0;
+  if (ok) {
+    pthread_setname_np(m.threads[m.nthreads], name);
+    m.nthreads++;
+  }
+  pthread_mutex_unlock(&m.mu);
+  return ok;
+}
+
+/* ---- one connection ------------------------------------------------------------ */
+
+struct conversation {
+  usocket *s;
+  const rp_flow *f;
+  bool connect;   /* the captured board opened it: connect to `to` first */
+  usocket_addr to;
+  size_t got;     /* bytes of the peer's stream received */
+  bool eof;
+};
+
+/* Receives until the peer's first `need` bytes are in (or its end). */
+static void receive_until(struct conversation *c, size_t need)
+{
+  uint8_t buf[4096];
+  while (!c->eof && c->got < need) {
+    ssize_t n = usocket_recv(c->s, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      c->eof = true; /* EOF, a reset, a timeout, or the mirror stopping */
+    } else {
+      c->got += (size_t)n;
+    }
+  }
+}
+
+/* The peer's stream before a board frame that acknowledged up to ack_rel
+ * (the SYN takes sequence number 0, a FIN one more after the data). */
+static size_t peer_bytes_before(const rp_flow *f, uint32_t ack_rel)
+{
+  size_t data = f->peer_rel_end > 0 ? f->peer_rel_end - 1 - (f->peer_fin ? 1 : 0) : 0;
+  size_t had = ack_rel > 0 ? ack_rel - 1 : 0;
+  return had < data ? had : data;
+}
+
+/* The captured board's side of flow f on connected socket s. */
+static void converse(struct conversation *c)
+{
+  const rp_flow *f = c->f;
+  bool kept = !f->stream_gap && !f->stream_dropped;
+  size_t sent = 0;
+  for (size_t k = 0; k < f->nbframes && !stopping(); k++) {
+    const rp_board_frame *b = &f->bframes[k];
+    if (b->flags & RP_TCP_RST) {
+      return; /* the captured board reset it: closing is the nearest usocket has */
+    }
+    size_t end = b->rel_seq > 0 ? (size_t)b->rel_seq - 1 + b->len : 0;
+    if (b->len > 0 && end > sent && kept && end <= f->stream_len) {
+      receive_until(c, peer_bytes_before(f, b->ack_rel));
+      if (usocket_sendall(c->s, f->stream + sent, end - sent) < 0) {
+        return;
+      }
+      sent = end;
+    }
+    if (b->flags & RP_TCP_FIN) {
+      /* After the peer's FIN (its FIN acknowledged): read to its end first. */
+      if (f->peer_fin && b->ack_rel >= f->peer_rel_end) {
+        receive_until(c, SIZE_MAX);
+      }
+      return;
+    }
+  }
+  receive_until(c, SIZE_MAX); /* no FIN in the capture: until the peer's end */
+}
+
+static void *conversation_main(void *arg)
+{
+  struct conversation c = *(struct conversation *)arg;
+  free(arg);
+  usocket_settimeout(c.s, m.io_timeout_ms);
+  if (!c.connect || usocket_connect(c.s, &c.to) == 0) {
+    converse(&c);
+  }
+  drop_socket(c.s); /* close: FIN */
+  return NULL;
+}
+
+static void start_conversation(usocket *s, const rp_flow *f, const usocket_addr *connect_to)
+{
+  struct conversation *c = calloc(1, sizeof(*c));
+  if (c == NULL) {
+    drop_socket(s);
+    return;
+  }
+  c->s = s;
+  c->f = f;
+  if (connect_to != NULL) {
+    c->connect = true;
+    c->to = *connect_to;
+  }
+  if (!start_thread(conversation_main, c, "bn-mirror")) {
+    free(c);
+    drop_socket(s);
+  }
+}
+
+/* ---- connections the peers opened ---------------------------------------------------- */
+
+/* The captured flow (not matched yet) of a connection from peer ip:port to the board's port. */
+static const rp_flow *flow_of_peer(const usocket_addr *peer, uint16_t board_port)
+{
+  struct in_addr a;
+  if (inet_pton(AF_INET, peer->ip, &a) != 1) {
+    return NULL;
+  }
+  uint32_t ip = ntohl(a.s_addr);
+  const rp_flow *found = NULL;
+  pthread_mutex_lock(&m.mu);
+  for (size_t i = 0; i < m.plan->nflows && found == NULL; i++) {
+    const rp_flow *f = &m.plan->flows[i];
+    if (f->kind == RP_FLOW_TCP && !f->board_opened && !m.taken[i] && f->peer_ip == ip &&
+        f->peer_port == peer->port && f->board_port == board_port) {
+      m.taken[i] = true;
+      found = f;
+    }
+  }
+  pthread_mutex_unlock(&m.mu);
+  return found;
+}
+
+struct listener {
+  usocket *s;
+  uint16_t port;
+};
+
+static void *listener_main(void *arg)
+{
+  struct listener l = *(struct listener *)arg;
+  free(arg);
+  while (!stopping()) {
+    usocket *client;
+    usocket_addr peer;
+    int rc = usocket_accept(l.s, &client, &peer);
+    if (rc == -USOCKET_EBADF || rc == -USOCKET_EINVAL) {
+      break; /* closed: the mirror stops */
+    }
+    if (rc != 0 || !hold_socket(client)) {
+      continue;
+    }
+    const rp_flow *f = flow_of_peer(&peer, l.port);
+    if (f == NULL) {
+      drop_socket(client); /* no such connection in the capture */
+    } else {
+      start_conversation(client, f, NULL);
+    }
+  }
+  drop_socket(l.s);
+  return NULL;
+}
+
+static int listen_on(uint16_t port, char err[BN_MIRROR_ERRLEN])
+{
+  usocket *s;
+  int one = 1;
+  usocket_addr any = { .ip = "", .port = port };
+  int rc = usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s);
+  if (rc == 0) {
+    usocket_setsockopt(s, USOCKET_SOL_SOCKET, USOCKET_SO_REUSEADDR, &one, sizeof(one));
+    rc = usocket_bind(s, &any);
+    if (rc == 0) {
+      rc = usocket_listen(s, BACKLOG);
+    }
+    if (rc != 0) {
+      usocket_free(s);
+    }
+  }
+  if (rc != 0) {
+    snprintf(err, BN_MIRROR_ERRLEN, "--app mirror: cannot listen on port %u: %s", port,
+             rc == -USOCKET_EADDRINUSE ? "another --app has it" : "out of sockets");
+    return rc == -USOCKET_EADDRINUSE ? -EADDRINUSE : -ENOMEM;
+  }
+  struct listener *l = malloc(sizeof(*l));
+  if (l == NULL || !hold_socket(s)) {
+    free(l);
+    snprintf(err, BN_MIRROR_ERRLEN, "--app mirror: out of memory");
+    return -ENOMEM;
+  }
+  *l = (struct listener){ .s = s, .port = port };
+  if (!start_thread(listener_main, l, "bn-mirror-l")) {
+    free(l);
+    drop_socket(s);
+    snprintf(err, BN_MIRROR_ERRLEN, "--app mirror: cannot start a thread");
+    return -ENOMEM;
+  }
+  return 0;
+}
+
+/* ---- connections the captured board opened ------------------------------------------------ */
+
+/* The first step after the captured board's SYN of f: the replay has got
+ * there when the live board should open it. */
+static size_t open_at(const rp_plan *plan, const rp_flow *f)
+{
+  size_t i = 0;
+  while (i < plan->nsteps && plan->steps[i].number < f->first_number) {
+    i++;
+  }
+  return i;
+}
+
+static void *opener_main(void *arg)
+{
+  (void)arg;
+  const rp_plan *plan = m.plan;
+  for (size_t i = 0; i < plan->nflows && !stopping(); i++) {
+    const rp_flow *f = &plan->flows[i];
+    if (f->kind != RP_FLOW_TCP || !f->board_opened || !f->has_syn) {
+      continue;
+    }
+    size_t at = open_at(plan, f);
+    while (!stopping() && __atomic_load_n(&m.live->head, __ATOMIC_ACQUIRE) < at &&
+           !__atomic_load_n(&m.live->done, __ATOMIC_ACQUIRE)) {
+      bn_clock_sleep_ms(HEAD_POLL_MS);
+    }
+    if (stopping() || __atomic_load_n(&m.live->done, __ATOMIC_ACQUIRE)) {
+      break;
+    }
+    usocket *s;
+    if (usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s) != 0 || !hold_socket(s)) {
+      continue;
+    }
+    usocket_addr to = { .port = f->peer_port };
+    rp_ip_text(f->peer_ip, to.ip, sizeof(to.ip));
+    /* connect() waits for the SYN-ACK, which the replay injects: in the
+     * conversation's thread, so that the next connection is not held up. */
+    start_conversation(s, f, &to);
+  }
+  return NULL;
+}
+
+int bn_replay_mirror_start(const rp_plan *plan, const rp_live *live, long io_timeout_ms,
+                           char err[BN_MIRROR_ERRLEN])
+{
+  m.plan = plan;
+  m.live = live;
+  m.io_timeout_ms = io_timeout_ms;
+  m.stop = false;
+  m.taken = calloc(plan->nflows ? plan->nflows : 1, sizeof(*m.taken));
+  if (m.taken == NULL) {
+    snprintf(err, BN_MIRROR_ERRLEN, "--app mirror: out of memory");
+    return -ENOMEM;
+  }
+  m.running = true;
+  int count = 0;
+  for (size_t i = 0; i < plan->nflows; i++) {
+    const rp_flow *f = &plan->flows[i];
+    if (f->kind != RP_FLOW_TCP || !f->has_syn) {
+      continue;
+    }
+    count++;
+    bool first_on_port = !f->board_opened;
+    for (size_t k = 0; k < i && first_on_port; k++) {
+      const rp_flow *g = &plan->flows[k];
+      first_on_port = !(g->kind == RP_FLOW_TCP && g->has_syn && !g->board_opened && g->board_port == f->board_port);
+    }
+    if (first_on_port) {
+      int rc = listen_on(f->board_port, err);
+      if (rc < 0) {
+        return rc;
+      }
+    }
+  }
+  if (!start_thread(opener_main, NULL, "bn-mirror-o")) {
+    snprintf(err, BN_MIRROR_ERRLEN, "--app mirror: cannot start a thread");
+    return -ENOMEM;
+  }
+  return count;
+}
+
+void bn_replay_mirror_stop(void)
+{
+  pthread_mutex_lock(&m.mu);
+  if (!m.running) {
+    pthread_mutex_unlock(&m.mu);
+    return;
+  }
+  m.stop = true;
+  for (size_t i = 0; i < MAX_SOCKETS; i++) {
+    if (m.sockets[i] != NULL) {
+      usocket_close(m.sockets[i]); /* wakes its waiter; its thread frees it */
+    }
+  }
+  pthread_mutex_unlock(&m.mu);
+  /* No thread starts once stop is set: nthreads is final. */
+  for (size_t i = 0; i < m.nthreads; i++) {
+    pthread_join(m.threads[i], NULL);
+  }
+  pthread_mutex_lock(&m.mu);
+  m.nthreads = 0;
+  m.running = false;
+  free(m.taken);
+  m.taken = NULL;
+  pthread_mutex_unlock(&m.mu);
+}
