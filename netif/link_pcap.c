@@ -48,13 +48,24 @@ struct pcap_link {
   struct reply replies[REPLIES];
   size_t nreplies;
   bool woken, ended;
+  unsigned pass;              /* the pass over the capture, 0 first */
   bool held;                  /* o.hold, until bn_link_pcap_release() */
-  size_t free_until;          /* while held: the steps before this one may go */
+  size_t boot_steps;          /* the steps up to the capture's DHCP lease: the board's start */
 };
 
 static struct pcap_link *pcap_of(bn_link *link)
 {
   return (struct pcap_link *)link;
+}
+
+/* Whether a and b are pure TCP ACKs of one connection (the later makes the
+ * earlier needless: ACKs are cumulative). */
+static bool same_pure_ack(const struct reply *a, const struct reply *b)
+{
+  enum { PURE_ACK_LEN = 14 + 20 + 20, ADDRS = 14 + 12, ADDRS_LEN = 12 /* IPs and ports */ };
+  return a->len == PURE_ACK_LEN && b->len == PURE_ACK_LEN && a->data[14 + 9] == 6 &&
+         memcmp(a->data + ADDRS, b->data + ADDRS, ADDRS_LEN) == 0 && a->data[14 + 20 + 13] == 0x10 &&
+         b->data[14 + 20 + 13] == 0x10;
 }
 
 static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
@@ -72,7 +83,9 @@ static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t t
   } else if (p->nreplies < REPLIES) {
     struct reply *r = &p->replies[p->nreplies];
     r->len = rp_live_board_frame(p->live, frame, len, now, r->data);
-    if (r->len > 0) {
+    if (r->len > 0 && p->nreplies > 0 && same_pure_ack(&p->replies[p->nreplies - 1], r)) {
+      p->replies[p->nreplies - 1] = *r; /* the newer ACK in place of the older */
+    } else if (r->len > 0) {
       p->nreplies++;
     }
   } else {
@@ -163,14 +176,18 @@ static int take_step(struct pcap_link *p, uint64_t now, uint8_t *out, size_t *le
 {
   const rp_plan *plan = p->o.plan;
   while (p->next < plan->nsteps) {
-    if (p->held && p->next >= p->free_until) {
+    if (p->held && p->next >= p->boot_steps) {
       *wake = BN_CLOCK_FOREVER; /* bn_link_pcap_release() wakes the poll */
       return 0;
     }
     const rp_step *s = &plan->steps[p->next];
     rp_live_flow *lf = &p->live->flows[s->flow];
+    if (p->pass > 0 && p->next < p->boot_steps) {
+      next_step(p, now); /* a later pass: the board started in the first */
+      continue;
+    }
     if (lf->abandoned) {
-      p->live->not_injected++;
+      p->live->not_injected += !lf->not_compared; /* a later pass leaves DHCP out on purpose */
       next_step(p, now);
       continue;
     }
@@ -232,8 +249,40 @@ static void report_progress(struct pcap_link *p, uint64_t now, bool force)
 {
   if (p->o.progress != NULL && (force || now >= bn_clock_add_ns(p->last_progress_ns, PROGRESS_EVERY_NS))) {
     p->last_progress_ns = now;
-    p->o.progress(p->o.progress_arg, p->next, p->o.plan->nsteps);
+    uint64_t n = p->o.plan->nsteps, loops = p->o.loops > 1 ? p->o.loops : 1;
+    p->o.progress(p->o.progress_arg, p->pass * n + p->next, loops * n);
   }
+}
+
+/* The end of a pass (under mu): true if another one has begun, with the
+ * capture read again from its start and the live side set up anew. */
+static bool next_pass(struct pcap_link *p, uint64_t now)
+{
+  if (p->pass + 1 >= p->o.loops) {
+    return false;
+  }
+  if (p->o.pass_done != NULL) {
+    p->o.pass_done(p->o.pass_arg, p->live);
+  }
+  char err[BN_PCAP_ERRLEN];
+  pcap_source *src;
+  if (pcap_source_open(p->o.read->path, p->o.read->filter, &src, err) < 0) {
+    return false; /* gone since: the replay ends with this pass's results */
+  }
+  rp_live_free(p->live);
+  if (rp_live_init_pass(p->live, p->o.plan, p->o.live_ip, p->o.live_mac, p->pass + 1) < 0) {
+    pcap_source_close(src);
+    return false;
+  }
+  pcap_source_close(p->src);
+  p->src = src;
+  p->pass++;
+  p->next = 0;
+  p->have_frame = false;
+  p->start_ns = 0;
+  p->head_since = now;
+  p->last_inject_ns = now;
+  return true;
 }
 
 static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
@@ -268,10 +317,13 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
         uint64_t quiet = p->last_board_ns > p->last_inject_ns ? p->last_board_ns : p->last_inject_ns;
         uint64_t end = bn_clock_add_ns(quiet, p->o.settle_ns);
         if (now >= end) {
-          p->ended = true;
           p->live->ended_ns = now;
-          report_progress(p, now, true);
           rp_live_finish(p->live);
+          if (next_pass(p, now)) {
+            continue;
+          }
+          p->ended = true;
+          report_progress(p, now, true);
           __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
           continue;
         }
@@ -362,7 +414,7 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
   p->held = o->hold;
   for (size_t i = 0; i < o->plan->nsteps; i++) {
     if (o->plan->flows[o->plan->steps[i].flow].kind == RP_FLOW_DHCP) {
-      p->free_until = i + 1; /* the lease, and what came before it */
+      p->boot_steps = i + 1; /* the lease, and what came before it */
     }
   }
   bn_link_stage_init(&p->link, &pcap_ops, NULL);

@@ -45,6 +45,15 @@ typedef struct bn_pcap_options {
    *  if it has none) until bn_link_pcap_release(): a replay then starts
    *  once the board's program is ready, not while it starts. */
   bool hold;
+  /** Passes over the capture (--loop); 0 or 1: once. Each pass after the
+   *  first is new connections (rp_live_init_pass()) to a board that is up
+   *  already: the frames up to the capture's DHCP lease are left out. */
+  unsigned loops;
+  /** Called at the end of each pass but the last with its final results,
+   *  before live is set up again for the next; may be NULL. It runs in the
+   *  pump and must not call into the link. */
+  void (*pass_done)(void *arg, const rp_live *live);
+  void *pass_arg;
   /** Called now and then from the pump with steps done and in all; may be NULL. */
   void (*progress)(void *arg, uint64_t done, uint64_t total);
   void *progress_arg;

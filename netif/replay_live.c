@@ -9,7 +9,9 @@
 
 #include "bn_clock.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,16 +38,32 @@ static uint64_t live_key(rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port
   return (uint64_t)kind << 58 ^ (uint64_t)peer_ip << 26 ^ (uint64_t)peer_port << 10 ^ board_port;
 }
 
-static uint64_t key_of(const rp_flow *f, uint16_t board_port)
+uint16_t rp_live_peer_port(const rp_live *l, const rp_flow *f)
+{
+  if (__atomic_load_n(&l->pass, __ATOMIC_RELAXED) == 0 || f->kind != RP_FLOW_TCP || f->board_opened || f->peer_port < 1024) {
+    return f->peer_port;
+  }
+  return (uint16_t)(1024 + ((uint32_t)f->peer_port - 1024 + __atomic_load_n(&l->pass, __ATOMIC_RELAXED)) % (65536 - 1024));
+}
+
+static uint64_t key_of(const rp_live *l, const rp_flow *f, uint16_t board_port)
 {
   bool ported = f->kind == RP_FLOW_TCP || f->kind == RP_FLOW_UDP;
   bool single = f->kind == RP_FLOW_ARP || f->kind == RP_FLOW_DHCP;
-  return live_key(f->kind, single ? 0 : f->peer_ip, single ? 0 : f->peer_port, ported ? board_port : 0);
+  return live_key(f->kind, single ? 0 : f->peer_ip, single ? 0 : rp_live_peer_port(l, f), ported ? board_port : 0);
 }
 
 int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6])
 {
-  memset(l, 0, sizeof(*l));
+  return rp_live_init_pass(l, plan, live_ip, live_mac, 0);
+}
+
+int rp_live_init_pass(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6], unsigned pass)
+{
+  memset(l, 0, offsetof(rp_live, head));
+  __atomic_store_n(&l->head, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&l->done, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&l->pass, pass, __ATOMIC_RELEASE); /* after head: a reader of the new pass sees head 0 */
   l->plan = plan;
   l->live_ip = live_ip;
   memcpy(l->live_mac, live_mac, 6);
@@ -60,6 +78,10 @@ int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_
     const rp_flow *f = &plan->flows[i];
     rp_live_flow *lf = &l->flows[i];
     lf->live_ws = -1;
+    if (pass > 0 && (f->kind == RP_FLOW_DHCP || f->kind == RP_FLOW_ARP)) {
+      lf->not_compared = true;
+      lf->abandoned = f->kind == RP_FLOW_DHCP;
+    }
     /* A connection the board opened gets its live port from the live SYN;
      * every other flow keeps the capture's ports. */
     bool later = (f->kind == RP_FLOW_TCP && f->board_opened) ||
@@ -70,8 +92,8 @@ int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_
       /* The capture's first flow with these addresses and ports; a later
        * connection on the same ports takes them over with its SYN. */
       uint32_t first;
-      if (!rp_keymap_get(&l->by_live, key_of(f, f->board_port), &first) &&
-          rp_keymap_put(&l->by_live, key_of(f, f->board_port), (uint32_t)i) < 0) {
+      if (!rp_keymap_get(&l->by_live, key_of(l, f, f->board_port), &first) &&
+          rp_keymap_put(&l->by_live, key_of(l, f, f->board_port), (uint32_t)i) < 0) {
         return -ENOMEM;
       }
     }
@@ -193,6 +215,10 @@ static void rewrite_tcp(rp_live *l, const rp_flow *f, rp_live_flow *lf, rp_frame
   if (lf->live_board_port != f->board_port) {
     rp_put16(tcp + 2, lf->live_board_port);
   }
+  uint16_t peer_port = rp_live_peer_port(l, f);
+  if (peer_port != f->peer_port) {
+    rp_put16(tcp, peer_port); /* a later pass (--loop): a new connection */
+  }
   uint8_t flags = rp_tcp_flags(pf);
   if (!(flags & RP_TCP_SYN)) {
     rp_put16(tcp + 14, live_window(f, lf, rp_get16(tcp + 14)));
@@ -209,7 +235,6 @@ static void rewrite_tcp(rp_live *l, const rp_flow *f, rp_live_flow *lf, rp_frame
     sack_shift sh = { delta, sent };
     rp_tcp_each_sack(pf, shift_sack, &sh);
   }
-  (void)l;
   lf->peer_next_seq = rp_tcp_seq(pf) + rp_tcp_seq_len(pf);
   if (pf->ip_hlen == 20) {
     memcpy(lf->tmpl, pf->eth, sizeof(lf->tmpl));
@@ -384,7 +409,7 @@ int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_
   }
   if (f->kind == RP_FLOW_TCP && (rp_tcp_flags(&pf) & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN) {
     /* A new connection on these ports: the live board's answers are its. */
-    (void)rp_keymap_put(&l->by_live, key_of(f, lf->live_board_port), s->flow);
+    (void)rp_keymap_put(&l->by_live, key_of(l, f, lf->live_board_port), s->flow);
   }
   rewrite(l, s->flow, out, len);
   *out_len = len;
@@ -679,12 +704,13 @@ static size_t tcp_frame(rp_live *l, uint32_t index, const rp_frame *pf, uint8_t 
     return ack_as_peer(f, lf, reply);
   }
   /* The capture's ACKs for this flow are used up, yet the live board sends
-   * what the captured peer did acknowledge: acknowledge it as that peer. */
+   * what the captured peer did acknowledge: acknowledge it as that peer;
+   * data sent again is acknowledged again (the ACK may have been lost). */
   if (len > 0 && lf->steps_left == 0 && lf->has_tmpl && f->board_isn_known) {
     uint32_t target = clamp_to(f->peer_acked_rel, lf->live_rel_end);
-    if ((int32_t)(target - lf->acked_rel) > 0) {
-      lf->acked_rel = target;
-      return synth_ack(lf, lf->live_isn + target, reply);
+    if ((int32_t)(target - lf->acked_rel) > 0 || (again && lf->acked_rel > 0)) {
+      lf->acked_rel = (int32_t)(target - lf->acked_rel) > 0 ? target : lf->acked_rel;
+      return synth_ack(lf, lf->live_isn + lf->acked_rel, reply);
     }
   }
   return 0;
@@ -755,7 +781,7 @@ void rp_live_finish(rp_live *l)
   for (size_t i = 0; i < l->plan->nflows; i++) {
     const rp_flow *f = &l->plan->flows[i];
     rp_live_flow *lf = &l->flows[i];
-    if (f->board_frames == 0 || lf->diverge != RP_SAME) {
+    if (f->board_frames == 0 || lf->diverge != RP_SAME || lf->not_compared) {
       continue;
     }
     if (!lf->bound || lf->frames == 0) {

@@ -80,6 +80,8 @@ typedef struct rp_live_flow {
   uint64_t synth_acks;       /**< pure ACKs the replay made for it */
   bool abandoned;            /**< its frames are no longer injected: see window_shut */
   bool window_shut;          /**< abandoned as the live board's window stayed shut (else: its connection never came) */
+  bool not_compared;         /**< a pass after the first: the board keeps its lease (DHCP, not injected either)
+                                  and its ARP cache (ARP) from the first */
   /* the peer's data against the live board's window */
   int8_t live_ws;            /**< the live board's window-scale shift (-1: none) */
   bool board_ack_known;
@@ -108,12 +110,26 @@ typedef struct rp_live {
   uint64_t arp_answers;      /**< ARP replies the replay made for the board */
   uint64_t timeouts;         /**< peer frames injected after --step-timeout, not on cue */
   uint64_t started_ns, ended_ns; /**< the board clock at the first injection and at the end */
-  int done;                  /**< atomic: the replay has ended (set by the backend) */
+  /* Read by other threads (--app mirror) while the backend runs; last, so
+   * that setting up a pass does not zero them under a reader. */
   size_t head;               /**< atomic: the step the backend injects next (set by it) */
+  int done;                  /**< atomic: the replay has ended (set by the backend) */
+  unsigned pass;             /**< atomic: the pass over the capture (--loop), 0 first */
 } rp_live;
 
 /** Starts the live side of plan for a board with this IP and MAC. @return 0, -ENOMEM. */
 int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6]);
+
+/**
+ * As rp_live_init(), for pass number pass over the capture (--loop): the
+ * peers' ports of the TCP connections they open move on by pass (each pass
+ * is new connections, as from a client that runs again; an old one may be
+ * in the board's TIME_WAIT). @return 0, -ENOMEM.
+ */
+int rp_live_init_pass(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6], unsigned pass);
+
+/** The peer's port of flow f on the live side (rp_live_init_pass()). */
+uint16_t rp_live_peer_port(const rp_live *l, const rp_flow *f);
 
 /** Frees it (the plan stays). */
 void rp_live_free(rp_live *l);

@@ -73,6 +73,13 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
   fprintf(out, "  live board: %s at %s, %02x:%02x:%02x:%02x:%02x:%02x; pace %s; %.3f s\n", info->board, ip,
           info->live_mac[0], info->live_mac[1], info->live_mac[2], info->live_mac[3], info->live_mac[4],
           info->live_mac[5], info->pace, took);
+  if (info->passes > 1) {
+    fprintf(out, "  passes: %u (--loop); the live board diverged in %u", info->passes, info->passes_diverged);
+    if (info->passes_diverged > 0) {
+      fprintf(out, ", first in pass %u", info->first_diverged_pass);
+    }
+    fprintf(out, "; below: pass %u\n", info->passes);
+  }
   fprintf(out, "  peer frames injected: %" PRIu64 " of %zu", live->injected, plan->nsteps);
   if (live->not_injected > 0) {
     fprintf(out, " (%" PRIu64 " not: their flow was given up on, see below)", live->not_injected);
@@ -129,7 +136,10 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
       fprintf(out, "  %-36s peer data: %" PRIu64 " segments split to fit the live board's window, %" PRIu64
               " sent again\n", "", lf->splits, lf->peer_retrans);
     }
-    if (lf->abandoned) {
+    if (lf->not_compared) {
+      fprintf(out, "  %-36s not compared after the first pass: the board keeps its %s\n", "",
+              f->kind == RP_FLOW_DHCP ? "lease (not replayed either)" : "ARP cache");
+    } else if (lf->abandoned) {
       fprintf(out, "  %-36s given up on: %s\n", "",
               lf->window_shut           ? "the live board's window stayed shut for --step-timeout"
               : f->kind == RP_FLOW_DHCP ? "the live board asked for no lease (it had --ip)"
@@ -140,8 +150,12 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
     }
   }
   long first = first_divergence(plan, live);
-  if (first < 0) {
-    fprintf(out, "\nresult: the live board did what the captured board did in all %zu flows\n", flows);
+  if (first < 0 && info->passes_diverged > 0) {
+    fprintf(out, "\nresult: the live board diverged in %u of %u passes, first in pass %u; in the last, above, it did "
+            "what the captured board did\n", info->passes_diverged, info->passes, info->first_diverged_pass);
+  } else if (first < 0) {
+    fprintf(out, "\nresult: the live board did what the captured board did in all %zu flows%s\n", flows,
+            info->passes > 1 ? ", in every pass" : "");
   } else {
     char name[64];
     rp_flow_name(plan, &plan->flows[first], name, sizeof(name));
@@ -186,7 +200,9 @@ int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *
   json_string(out, info->board);
   fprintf(out, ", \"ip\": \"%s\", \"pace\": ", ip);
   json_string(out, info->pace);
-  fprintf(out, "},\n  \"peer_frames\": %zu,\n  \"injected\": %" PRIu64 ",\n  \"not_injected\": %" PRIu64
+  fprintf(out, "},\n  \"passes\": %u,\n  \"passes_diverged\": %u,", info->passes > 1 ? info->passes : 1,
+          info->passes_diverged);
+  fprintf(out, "\n  \"peer_frames\": %zu,\n  \"injected\": %" PRIu64 ",\n  \"not_injected\": %" PRIu64
           ",\n  \"timeouts\": %" PRIu64 ",\n  \"arp_answers\": %" PRIu64 ",\n  \"skipped\": {",
           plan->nsteps, live->injected, live->not_injected, live->timeouts, live->arp_answers);
   bool first = true;
@@ -228,7 +244,7 @@ int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *
     first = false;
   }
   long fd = first_divergence(plan, live);
-  fprintf(out, "\n  ],\n  \"diverged\": %s", fd >= 0 ? "true" : "false");
+  fprintf(out, "\n  ],\n  \"diverged\": %s", fd >= 0 || info->passes_diverged > 0 ? "true" : "false");
   if (fd >= 0) {
     fprintf(out, ",\n  \"first_divergence_frame\": %" PRIu64, live->flows[fd].diverge_number);
   }

@@ -22,6 +22,10 @@ typedef struct rp_report_info {
   const char *pace;        /**< "reactive", "recorded", "x2", "top" */
   uint32_t live_ip;
   const uint8_t *live_mac;
+  /* --loop: the passes over the capture (0 or 1: once), in how many the live
+   * board diverged, and the first of those (1-based); the rest of the
+   * report is the last pass's. */
+  unsigned passes, passes_diverged, first_diverged_pass;
 } rp_report_info;
 
 /** Whether the live board diverged from the capture (exit status 3). */

@@ -63,6 +63,9 @@ static const char replay_usage_head[] =
   "  --filter EXPR        replay only the frames matching the libpcap filter\n"
   "  --start-at SEC       skip the capture's first SEC seconds\n"
   "  --limit N            read only the capture's first N frames\n"
+  "  --loop N             replay the capture N times into the same board;\n"
+  "                       each pass after the first is new connections (the\n"
+  "                       peers' ports of those they open move on by one)\n"
   "  --report FILE        also write the report as JSON to FILE\n"
   "  --progress           show progress even when stderr is no terminal\n"
   "\n"
@@ -106,6 +109,7 @@ struct replay_options {
   bn_pace pace;
   double speed;
   uint64_t step_timeout_ns;
+  unsigned loops;
   bool quiet, progress;
   bool dhcp_from_capture;    /* --dhcp by default: the capture holds the board's lease */
   bool mirror, mirror_last;  /* --app mirror (given last: --port cannot follow) */
@@ -114,7 +118,7 @@ struct replay_options {
   int app_count;
 };
 
-enum { OPT_BOARD_IP = 256, OPT_PACE, OPT_STEP_TIMEOUT, OPT_FILTER, OPT_START_AT, OPT_LIMIT, OPT_REPORT,
+enum { OPT_BOARD_IP = 256, OPT_PACE, OPT_STEP_TIMEOUT, OPT_FILTER, OPT_START_AT, OPT_LIMIT, OPT_LOOP, OPT_REPORT,
        OPT_PROGRESS, OPT_APP, OPT_PORT };
 
 static const struct option replay_own_options[] = {
@@ -124,6 +128,7 @@ static const struct option replay_own_options[] = {
   { "filter", required_argument, NULL, OPT_FILTER },
   { "start-at", required_argument, NULL, OPT_START_AT },
   { "limit", required_argument, NULL, OPT_LIMIT },
+  { "loop", required_argument, NULL, OPT_LOOP },
   { "report", required_argument, NULL, OPT_REPORT },
   { "progress", no_argument, NULL, OPT_PROGRESS },
   { "app", required_argument, NULL, OPT_APP },
@@ -151,6 +156,20 @@ static int parse_seconds(const char *opt, const char *text, uint64_t max_s, uint
                         (unsigned long long)max_s);
   }
   *ns = (uint64_t)(v * 1e9);
+  return 0;
+}
+
+/* A count of 1 or more, at most max. */
+static int parse_count(const char *opt, const char *text, const char *what, uint64_t max, uint64_t *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long long n = strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || n == 0 || n > max || text[0] == '-') {
+    return bn_cli_error(BN_EXIT_USAGE, "%s: '%s' is not a number of %s (1 to %llu)", opt, text, what,
+                        (unsigned long long)max);
+  }
+  *out = n;
   return 0;
 }
 
@@ -207,15 +226,13 @@ static int parse_own(struct replay_options *o, int c, const char *arg)
     return 0;
   case OPT_START_AT:
     return parse_seconds("--start-at", arg, 86400 * 365, &o->read.start_at_ns) != 0 ? BN_EXIT_USAGE : 0;
-  case OPT_LIMIT: {
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(arg, &end, 10);
-    if (errno != 0 || end == arg || *end != '\0' || n == 0 || arg[0] == '-') {
-      return bn_cli_error(BN_EXIT_USAGE, "--limit: '%s' is not a number of frames (1 or more)", arg);
-    }
-    o->read.limit = n;
-    return 0;
+  case OPT_LIMIT:
+    return parse_count("--limit", arg, "frames", UINT64_MAX, &o->read.limit);
+  case OPT_LOOP: {
+    uint64_t n;
+    int rc = parse_count("--loop", arg, "passes", 1000000, &n);
+    o->loops = (unsigned)n;
+    return rc;
   }
   case OPT_REPORT:
     o->report = arg;
@@ -370,6 +387,22 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
   }
 }
 
+/* The passes of --loop so far: how many diverged, the first that did. */
+struct passes {
+  const rp_plan *plan;
+  unsigned done, diverged, first;
+};
+
+static void pass_done(void *arg, const rp_live *live)
+{
+  struct passes *ps = arg;
+  ps->done++;
+  if (rp_report_diverged(ps->plan, live)) {
+    ps->diverged++;
+    ps->first = ps->first ? ps->first : ps->done;
+  }
+}
+
 static int start_apps(const struct replay_options *o)
 {
   for (int i = 0; i < o->app_count; i++) {
@@ -414,8 +447,10 @@ int bn_cmd_replay(int argc, char **argv)
     return bn_cli_error(BN_EXIT_FAIL, "%s", err);
   }
   static rp_live live;
+  struct passes passes = { .plan = &plan };
   bn_pcap_options pcap = { .plan = &plan, .read = &o.read, .live = &live, .pace = o.pace, .speed = o.speed,
-                           .step_timeout_ns = o.step_timeout_ns, .hold = true };
+                           .step_timeout_ns = o.step_timeout_ns, .hold = true, .loops = o.loops,
+                           .pass_done = pass_done, .pass_arg = &passes };
   board_defaults(&o, &plan);
   o.board.pipeline.pcap = &pcap;
   rc = bn_board_options_finish(&o.board);
@@ -487,12 +522,14 @@ int bn_cmd_replay(int argc, char **argv)
   if (stopped != NULL) {
     fprintf(stderr, "boardnet: replay stopped early (%s): the report covers what was replayed\n", stopped);
   }
+  pass_done(&passes, &live); /* the last pass */
   rp_report_info info = { .capture = o.capture, .board = bn_board_name(), .pace = o.pace_text,
-                          .live_ip = pcap.live_ip, .live_mac = pcap.live_mac };
+                          .live_ip = pcap.live_ip, .live_mac = pcap.live_mac, .passes = passes.done,
+                          .passes_diverged = passes.diverged, .first_diverged_pass = passes.first };
   if (!o.quiet) {
     rp_report_text(out, &info, &plan, &live);
   }
-  bool diverged = rp_report_diverged(&plan, &live);
+  bool diverged = passes.diverged > 0;
   if (o.quiet) {
     fprintf(out, "boardnet: replay of %s: %s\n", o.capture, diverged ? "the live board diverged" : "no divergence");
   }

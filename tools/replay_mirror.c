@@ -31,6 +31,7 @@ static struct mirror {
   long io_timeout_ms;
   bool stop;
   bool *taken;                 /* flows already matched to a live connection */
+  unsigned taken_pass;         /* the pass (--loop) taken is about */
   usocket *sockets[MAX_SOCKETS];
   pthread_t threads[MAX_THREADS];
   size_t nthreads;
@@ -193,10 +194,15 @@ static const rp_flow *flow_of_peer(const usocket_addr *peer, uint16_t board_port
   uint32_t ip = ntohl(a.s_addr);
   const rp_flow *found = NULL;
   pthread_mutex_lock(&m.mu);
+  unsigned pass = __atomic_load_n(&m.live->pass, __ATOMIC_ACQUIRE);
+  if (pass != m.taken_pass) {
+    memset(m.taken, 0, m.plan->nflows * sizeof(*m.taken)); /* a new pass: the same flows again */
+    m.taken_pass = pass;
+  }
   for (size_t i = 0; i < m.plan->nflows && found == NULL; i++) {
     const rp_flow *f = &m.plan->flows[i];
     if (f->kind == RP_FLOW_TCP && !f->board_opened && !m.taken[i] && f->peer_ip == ip &&
-        f->peer_port == peer->port && f->board_port == board_port) {
+        rp_live_peer_port(m.live, f) == peer->port && f->board_port == board_port) {
       m.taken[i] = true;
       found = f;
     }
@@ -285,35 +291,55 @@ static size_t open_at(const rp_plan *plan, const rp_flow *f)
   return i;
 }
 
+/* Opens the captured board's connection f (its conversation's thread connects). */
+static void open_connection(const rp_flow *f)
+{
+  usocket *s;
+  if (usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s) != 0 || !hold_socket(s)) {
+    return;
+  }
+  usocket_addr to = { .port = f->peer_port };
+  rp_ip_text(f->peer_ip, to.ip, sizeof(to.ip));
+  /* connect() waits for the SYN-ACK, which the replay injects: in the
+   * conversation's thread, so that the next connection is not held up. */
+  start_conversation(s, f, &to);
+}
+
+/* Waits until the replay, in this pass, has got to step at; false if it
+ * is past this pass (or ended, or the mirror stops). */
+static bool wait_for_step(unsigned pass, size_t at)
+{
+  for (;;) {
+    if (stopping() || __atomic_load_n(&m.live->done, __ATOMIC_ACQUIRE) ||
+        __atomic_load_n(&m.live->pass, __ATOMIC_ACQUIRE) != pass) {
+      return false;
+    }
+    if (__atomic_load_n(&m.live->head, __ATOMIC_ACQUIRE) >= at) {
+      return true;
+    }
+    bn_clock_sleep_ms(HEAD_POLL_MS);
+  }
+}
+
 static void *opener_main(void *arg)
 {
   (void)arg;
   const rp_plan *plan = m.plan;
-  for (size_t i = 0; i < plan->nflows && !stopping(); i++) {
-    const rp_flow *f = &plan->flows[i];
-    if (f->kind != RP_FLOW_TCP || !f->board_opened || !f->has_syn) {
-      continue;
+  for (unsigned pass = 0; !stopping() && !__atomic_load_n(&m.live->done, __ATOMIC_ACQUIRE); pass++) {
+    while (!stopping() && !__atomic_load_n(&m.live->done, __ATOMIC_ACQUIRE) &&
+           __atomic_load_n(&m.live->pass, __ATOMIC_ACQUIRE) < pass) {
+      bn_clock_sleep_ms(HEAD_POLL_MS); /* the next pass (--loop) */
     }
-    size_t at = open_at(plan, f);
-    while (!stopping() && __atomic_load_n(&m.live->head, __ATOMIC_ACQUIRE) < at &&
-           !__atomic_load_n(&m.live->done, __ATOMIC_ACQUIRE)) {
-      bn_clock_sleep_ms(HEAD_POLL_MS);
+    for (size_t i = 0; i < plan->nflows; i++) {
+      const rp_flow *f = &plan->flows[i];
+      if (f->kind == RP_FLOW_TCP && f->board_opened && f->has_syn && wait_for_step(pass, open_at(plan, f))) {
+        open_connection(f);
+      }
     }
-    if (stopping() || __atomic_load_n(&m.live->done, __ATOMIC_ACQUIRE)) {
-      break;
-    }
-    usocket *s;
-    if (usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s) != 0 || !hold_socket(s)) {
-      continue;
-    }
-    usocket_addr to = { .port = f->peer_port };
-    rp_ip_text(f->peer_ip, to.ip, sizeof(to.ip));
-    /* connect() waits for the SYN-ACK, which the replay injects: in the
-     * conversation's thread, so that the next connection is not held up. */
-    start_conversation(s, f, &to);
   }
   return NULL;
 }
+
 
 int bn_replay_mirror_start(const rp_plan *plan, const rp_live *live, long io_timeout_ms,
                            char err[BN_MIRROR_ERRLEN])

@@ -10,7 +10,8 @@
 #    echoed byte stream is still identical;
 # 3. --pace top and --pace x4 (recorded timing), which do not wait for the
 #    board, replay a session with a static address (DHCP's address check
-#    would be outrun) with no divergence either; --filter replays only part.
+#    would be outrun) with no divergence either, and so do three passes of
+#    --loop 3 into one board; --filter replays only part.
 source "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || bn_skip "no tshark (apt-get install tshark)"
 command -v python3 >/dev/null || bn_skip "no python3"
@@ -123,4 +124,9 @@ replay_board -- --app echo --filter "icmp or arp or udp" --report "$BN_TMP/part.
 [ "$(report_json "$BN_TMP/part.json" 'sum(1 for f in r["flows"] if f["flow"].startswith("tcp"))')" = 0 ] ||
   bn_fail "--filter 'icmp or arp or udp' replayed TCP"
 [ "$(report_json "$BN_TMP/part.json" 'r["skipped"]["filtered"]')" -gt 0 ] || bn_fail "--filter: nothing counted as filtered"
-echo "--pace top, --pace x4: no divergence; --filter replays only what matches"
+replay_board -- --app echo --app http --loop 3 --report "$BN_TMP/loop.json"
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "--loop 3: exit $BN_RC"; }
+[ "$(report_json "$BN_TMP/loop.json" '(r["passes"], r["passes_diverged"])')" = "(3, 0)" ] ||
+  bn_fail "--loop 3: the JSON report does not show 3 passes, none diverged"
+grep -q "passes: 3 (--loop); the live board diverged in 0" "$BN_TMP/replay.out" || bn_fail "--loop 3: no pass line"
+echo "--pace top, --pace x4, --loop 3: no divergence; --filter replays only what matches"

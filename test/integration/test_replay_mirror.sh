@@ -58,7 +58,11 @@ for port in 5001 5002; do
 done
 grep -qE "tcp board:[0-9]+ -> 192\.0\.2\.1:5001 .* 300000 B .* 300000 B" "$BN_TMP/replay.out" ||
   { cat "$BN_TMP/replay.out"; bn_fail "mirror: the live board did not send the 300000 bytes"; }
-echo "mirror, board as client: exit 0, both connections opened by the live board, both streams identical"
+replay "$BN_TMP/client.pcap" -- --app mirror --loop 2
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "mirror --loop 2: exit $BN_RC, not 0"; }
+grep -q "passes: 2 (--loop); the live board diverged in 0" "$BN_TMP/replay.out" ||
+  { cat "$BN_TMP/replay.out"; bn_fail "mirror --loop 2: not 2 clean passes"; }
+echo "mirror, board as client: exit 0, both connections opened by the live board, both streams identical; twice with --loop 2"
 
 # ---- 2. mirrored into rp2-pico-w --------------------------------------------------------
 replay "$BN_TMP/client.pcap" --board rp2-pico-w -- --app mirror
