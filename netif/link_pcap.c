@@ -48,6 +48,7 @@ struct pcap_link {
   struct reply replies[REPLIES];
   size_t nreplies;
   bool woken, ended;
+  bool waiting;               /* the poller waits on changed (a signal is needed) */
   unsigned pass;              /* the pass over the capture, 0 first */
   bool held;                  /* o.hold, until bn_link_pcap_release() */
   size_t boot_steps;          /* the steps up to the capture's DHCP lease: the board's start */
@@ -92,7 +93,9 @@ static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t t
     uint8_t scratch[BN_LINK_MAX_FRAME];
     (void)rp_live_board_frame(p->live, frame, len, now, scratch); /* replies full: answer later ones */
   }
-  pthread_cond_signal(&p->changed);
+  if (p->waiting) {
+    pthread_cond_signal(&p->changed); /* else it looks again before it waits */
+  }
   pthread_mutex_unlock(&p->mu);
   return 0;
 }
@@ -335,7 +338,9 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
           p->woken = false;
           break;
         }
+        p->waiting = true;
         bn_clock_cond_wait(&p->changed, &p->mu, wake < until_ns ? wake : until_ns);
+        p->waiting = false;
         continue;
       }
     }
@@ -436,7 +441,9 @@ int bn_link_pcap_release(bn_link *link)
     p->head_since = bn_clock_now_ns(); /* the next step's waits count from now */
     p->last_inject_ns = p->head_since;
   }
-  pthread_cond_signal(&p->changed);
+  if (p->waiting) {
+    pthread_cond_signal(&p->changed); /* else it looks again before it waits */
+  }
   pthread_mutex_unlock(&p->mu);
   return 0;
 }
