@@ -169,7 +169,7 @@ int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN
       plan->board_ip = c->garp_ip;
       rp_ip_text(plan->board_ip, text, sizeof(text));
       snprintf(plan->board_reason, sizeof(plan->board_reason),
-               "%s: it announces its address (gratuitous ARP, frame %llu), as a board coming up does", text,
+               "%s: it announces its address (gratuitous ARP, frame %llu)", text,
                (unsigned long long)c->garp_frame);
     } else if (second != COUNT_SLOTS && c->frames[top] * 20 <= c->frames[second] * 21 && c->syn_answerer != 0 &&
                (c->syn_answerer == c->ip[top] || c->syn_answerer == c->ip[second])) {
