@@ -24,6 +24,8 @@ set(BN_NETIF_SRCS
   ${CMAKE_SOURCE_DIR}/netif/record_writer.c
   ${CMAKE_SOURCE_DIR}/netif/replay_census.c
   ${CMAKE_SOURCE_DIR}/netif/replay_frame.c
+  ${CMAKE_SOURCE_DIR}/netif/replay_compare.c
+  ${CMAKE_SOURCE_DIR}/netif/replay_inject.c
   ${CMAKE_SOURCE_DIR}/netif/replay_live.c
   ${CMAKE_SOURCE_DIR}/netif/replay_plan.c
   ${CMAKE_SOURCE_DIR}/netif/replay_report.c

@@ -1,0 +1,184 @@
+/*
+ * The comparison of a replay (replay_live.h): what the live board sends,
+ * flow by flow, against what the captured board sent (its SYN options and
+ * window, where its SYN/FIN/RST fall in the byte stream, the stream itself,
+ * frame sizes for ICMP and UDP), and the first divergence of each flow.
+ */
+#include "replay_live_impl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+const char *rp_diverge_name(rp_diverge d)
+{
+  switch (d) {
+  case RP_SAME:        return "none";
+  case RP_DIV_OPTIONS: return "options";
+  case RP_DIV_WINDOW:  return "window";
+  case RP_DIV_FLAGS:   return "flags";
+  case RP_DIV_PAYLOAD: return "payload";
+  case RP_DIV_MISSING: return "missing";
+  case RP_DIV_EXTRA:   return "extra";
+  }
+  return "?";
+}
+
+/* The first divergence of a flow, once. */
+void rp_diverge_set(rp_live_flow *lf, rp_diverge what, uint64_t number, const char *fmt, ...)
+{
+  if (lf->diverge != RP_SAME) {
+    return;
+  }
+  lf->diverge = what;
+  lf->diverge_number = number;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(lf->diverge_text, sizeof(lf->diverge_text), fmt, ap);
+  va_end(ap);
+}
+
+/* The captured board frame holding stream byte off (0-based), for reports. */
+static uint64_t frame_of_offset(const rp_flow *f, size_t off)
+{
+  uint64_t last = f->first_number;
+  for (size_t i = 0; i < f->nbframes; i++) {
+    const rp_board_frame *b = &f->bframes[i];
+    if (b->len > 0 && b->rel_seq - 1 <= off && off < (size_t)(b->rel_seq - 1) + b->len) {
+      return b->number;
+    }
+    if (b->len > 0) {
+      last = b->number;
+    }
+  }
+  return last;
+}
+
+static const char *flag_word(uint8_t flags)
+{
+  return (flags & RP_TCP_RST) ? "RST" : (flags & RP_TCP_SYN) ? ((flags & RP_TCP_ACK) ? "SYN-ACK" : "SYN") : "FIN";
+}
+
+/* The next SYN/FIN/RST of the captured board in flow f, from *k on. */
+static const rp_board_frame *next_flag_event(const rp_flow *f, size_t *k)
+{
+  for (; *k < f->nbframes; (*k)++) {
+    const rp_board_frame *b = &f->bframes[*k];
+    if (!b->retrans && (b->flags & (RP_TCP_SYN | RP_TCP_FIN | RP_TCP_RST))) {
+      return b;
+    }
+  }
+  return NULL;
+}
+
+/* A live SYN/SYN-ACK/FIN/RST against the captured board's next one. */
+void rp_compare_flags(const rp_flow *f, rp_live_flow *lf, uint8_t flags, uint32_t rel, const rp_frame *pf)
+{
+  size_t k = lf->flag_event;
+  const rp_board_frame *b = next_flag_event(f, &k);
+  uint8_t mask = RP_TCP_SYN | RP_TCP_FIN | RP_TCP_RST;
+  if (b == NULL) {
+    rp_diverge_set(lf, RP_DIV_FLAGS, f->bframes ? f->bframes[f->nbframes - 1].number : f->first_number,
+            "the live board sent %s after %u bytes; the captured board sent no more SYN/FIN/RST",
+            flag_word(flags), rel > 0 ? rel - 1 : 0);
+    return;
+  }
+  lf->flag_event = k + 1;
+  uint32_t captured_at = (b->flags & RP_TCP_FIN) ? b->rel_seq + b->len : b->rel_seq;
+  if ((b->flags & mask) != (flags & mask) || captured_at != rel) {
+    rp_diverge_set(lf, RP_DIV_FLAGS, b->number, "the live board sent %s at stream byte %u, the captured board %s at %u",
+            flag_word(flags), rel > 0 ? rel - 1 : 0, flag_word(b->flags), captured_at > 0 ? captured_at - 1 : 0);
+    return;
+  }
+  if (flags & RP_TCP_SYN) {
+    uint16_t mss;
+    int ws;
+    rp_tcp_syn_options(pf, &mss, &ws);
+    bool wscale = ws >= 0;
+    uint16_t window = rp_get16(pf->eth + pf->l4 + 14);
+    if (mss != b->mss || wscale != b->wscale) {
+      rp_diverge_set(lf, RP_DIV_OPTIONS, b->number, "the live board's %s offers MSS %u%s, the captured board's MSS %u%s",
+              flag_word(flags), mss, wscale ? " and window scaling" : "", b->mss,
+              b->wscale ? " and window scaling" : "");
+    } else if (window != b->window) {
+      rp_diverge_set(lf, RP_DIV_WINDOW, b->number, "the live board's %s window is %u, the captured board's %u",
+              flag_word(flags), window, b->window);
+    }
+  }
+}
+
+/* The live board's TCP payload against the captured board's stream. */
+void rp_compare_stream(const rp_flow *f, rp_live_flow *lf, uint32_t rel, const uint8_t *data, size_t len)
+{
+  size_t at = (size_t)(rel - 1);
+  if (at + len <= lf->stream_live) {
+    return; /* all sent before */
+  }
+  size_t skip = lf->stream_live > at ? lf->stream_live - at : 0;
+  if (at > lf->stream_live) {
+    return; /* out of order: cannot be on lwIP's output; ignored */
+  }
+  for (size_t i = skip; i < len; i++) {
+    size_t off = at + i;
+    if (f->stream_dropped || f->stream_gap) {
+      break; /* the capture's stream is not kept whole: counts only */
+    }
+    if (off >= f->stream_len) {
+      rp_diverge_set(lf, RP_DIV_EXTRA, f->nbframes ? f->bframes[f->nbframes - 1].number : f->first_number,
+              "the live board sent more than the captured board's %zu bytes", f->stream_len);
+      break;
+    }
+    if (f->stream[off] != data[i]) {
+      rp_diverge_set(lf, RP_DIV_PAYLOAD, frame_of_offset(f, off),
+              "stream byte %zu differs: the live board sent 0x%02x, the captured board 0x%02x", off, data[i],
+              f->stream[off]);
+      break;
+    }
+    lf->stream_matched = off + 1;
+  }
+  lf->stream_live = at + len;
+}
+
+/* ICMP/UDP/IP: the live board's k-th frame of a flow against the captured one's. */
+void rp_compare_other(const rp_flow *f, rp_live_flow *lf, const rp_frame *pf)
+{
+  if (f->kind != RP_FLOW_ICMP && f->kind != RP_FLOW_UDP) {
+    return;
+  }
+  if (lf->frame_index >= f->nbframes) {
+    rp_diverge_set(lf, RP_DIV_EXTRA, f->nbframes ? f->bframes[f->nbframes - 1].number : f->first_number,
+            "the live board sent more than the captured board's %zu frames", f->nbframes);
+    return;
+  }
+  const rp_board_frame *b = &f->bframes[lf->frame_index++];
+  if (b->len != pf->len) {
+    rp_diverge_set(lf, RP_DIV_PAYLOAD, b->number, "frame %zu of the flow is %zu bytes, the captured board's %u",
+            lf->frame_index, pf->len, b->len);
+  }
+}
+
+void rp_live_finish(rp_live *l)
+{
+  for (size_t i = 0; i < l->plan->nflows; i++) {
+    const rp_flow *f = &l->plan->flows[i];
+    rp_live_flow *lf = &l->flows[i];
+    if (f->board_frames == 0 || lf->diverge != RP_SAME || lf->not_compared) {
+      continue;
+    }
+    if (!lf->bound || lf->frames == 0) {
+      rp_diverge_set(lf, RP_DIV_MISSING, f->bframes[0].number, "the live board sent nothing in this flow");
+    } else if (f->kind == RP_FLOW_TCP) {
+      size_t k = lf->flag_event;
+      const rp_board_frame *b = next_flag_event(f, &k);
+      if (!f->stream_gap && !f->stream_dropped && lf->stream_live < f->stream_len) {
+        rp_diverge_set(lf, RP_DIV_MISSING, frame_of_offset(f, lf->stream_live),
+                "the live board sent %zu of the captured board's %zu bytes", lf->stream_live, f->stream_len);
+      } else if (b != NULL) {
+        rp_diverge_set(lf, RP_DIV_MISSING, b->number, "the live board never sent the captured board's %s",
+                flag_word(b->flags));
+      }
+    } else if ((f->kind == RP_FLOW_ICMP || f->kind == RP_FLOW_UDP) && lf->frame_index < f->nbframes) {
+      rp_diverge_set(lf, RP_DIV_MISSING, f->bframes[lf->frame_index].number,
+              "the live board sent %zu of the captured board's %zu frames", lf->frame_index, f->nbframes);
+    }
+  }
+}
