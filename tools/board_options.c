@@ -85,20 +85,6 @@ size_t bn_board_options_getopt(struct option *opts)
   return ROWS;
 }
 
-/* A decimal number in [min, max]. */
-static int parse_number(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
-{
-  char *end;
-  errno = 0;
-  unsigned long long v = strtoull(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || text[0] == '+' || v < min || v > max) {
-    return bn_cli_error(BN_EXIT_USAGE, "--%s: '%s' is not a number in %" PRIu64 "..%" PRIu64, opt, text,
-                        min, max);
-  }
-  *out = v;
-  return 0;
-}
-
 static void record_notice(void *arg, const char *message)
 {
   (void)arg;
@@ -125,7 +111,7 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     o->cfg.dhcp = true;
     return 0;
   case OPT_DHCP_TIMEOUT:
-    if (parse_number("dhcp-timeout", arg, 1, 86400, &v) != 0) {
+    if (bn_cli_parse_number("--dhcp-timeout", arg, 1, 86400, &v) != 0) {
       return BN_EXIT_USAGE;
     }
     o->cfg.dhcp_timeout_ms = (unsigned)v * 1000u;
@@ -147,7 +133,7 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     o->cfg.hostname = arg;
     return 0;
   case OPT_SEED:
-    if (parse_number("seed", arg, 0, UINT64_MAX, &o->cfg.seed) != 0) {
+    if (bn_cli_parse_number("--seed", arg, 0, UINT64_MAX, &o->cfg.seed) != 0) {
       return BN_EXIT_USAGE;
     }
     o->seed_given = true;
@@ -164,7 +150,7 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     o->pipeline.record.filter = arg;
     return 0;
   case OPT_RECORD_SIZE:
-    if (parse_number("record-size", arg, 1, 1000000, &v) != 0) {
+    if (bn_cli_parse_number("--record-size", arg, 1, 1000000, &v) != 0) {
       return BN_EXIT_USAGE;
     }
     o->pipeline.record.rotate_bytes = v * 1000000u;
@@ -250,4 +236,37 @@ void bn_board_options_help(FILE *out)
       line += n + (nl ? 1 : 0);
     }
   }
+}
+
+int bn_board_options_parse_argv(bn_board_options *o, int argc, char **argv, const char *cmd,
+                                const struct option *own, size_t n_own, int (*own_fn)(void *, int, const char *),
+                                void *ctx)
+{
+  struct option opts[BN_OWN_OPTIONS_MAX + BN_BOARD_OPTIONS_MAX + 1];
+  if (n_own > BN_OWN_OPTIONS_MAX) {
+    return bn_cli_error(BN_EXIT_FAIL, "%s: too many options", cmd);
+  }
+  memcpy(opts, own, n_own * sizeof(*own));
+  size_t n = n_own + bn_board_options_getopt(opts + n_own);
+  opts[n] = (struct option){ NULL, 0, NULL, 0 };
+  bn_board_options_init(o);
+  int c;
+  opterr = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+    if (c == ':') {
+      return bn_cli_error(BN_EXIT_USAGE, "%s needs a value (boardnet %s --help)", argv[optind - 1], cmd);
+    }
+    if (c == '?') {
+      return bn_cli_error(BN_EXIT_USAGE, "%s: unknown option '%s' (boardnet %s --help)", cmd, argv[optind - 1], cmd);
+    }
+    int rc = bn_board_options_parse(o, c, optarg);
+    if (rc == -1) {
+      rc = own_fn(ctx, c, optarg);
+    }
+    if (rc != 0) {
+      return rc;
+    }
+  }
+  return 0;
 }

@@ -68,6 +68,21 @@ int bn_board_options_finish(bn_board_options *o);
  */
 int bn_board_options_open(bn_board_options *o, int (*backend_opened)(void *), void *arg);
 
+/** The most options of a command's own bn_board_options_parse_argv() takes. */
+#define BN_OWN_OPTIONS_MAX 32
+
+/**
+ * Parses a command's argv (getopt_long, "-q" and "-h" short forms): the
+ * board options into o (after bn_board_options_init()), every other option
+ * of own[0..n_own) through own_fn(ctx, its getopt value, optarg). Messages
+ * name the command cmd ("run"). optind is then the first operand.
+ * @return 0; an exit code (own_fn's, or BN_EXIT_USAGE after printing why:
+ *         an unknown option, a missing value); -1 when own_fn printed help.
+ */
+int bn_board_options_parse_argv(bn_board_options *o, int argc, char **argv, const char *cmd,
+                                const struct option *own, size_t n_own, int (*own_fn)(void *, int, const char *),
+                                void *ctx);
+
 /** Prints the board options' help, one section per group, to out. */
 void bn_board_options_help(FILE *out);
 

@@ -1,8 +1,11 @@
-/* The "boardnet: <message>" line on stderr (cli_error.h). */
+/* The "boardnet: <message>" line on stderr, and option numbers (cli_error.h). */
 #include "cli_error.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int bn_cli_error(int code, const char *fmt, ...)
 {
@@ -13,4 +16,16 @@ int bn_cli_error(int code, const char *fmt, ...)
   fputc('\n', stderr);
   va_end(ap);
   return code;
+}
+
+int bn_cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || text[0] == '+' || v < min || v > max) {
+    return bn_cli_error(BN_EXIT_USAGE, "%s: '%s' is not a number in %" PRIu64 "..%" PRIu64, opt, text, min, max);
+  }
+  *out = v;
+  return 0;
 }

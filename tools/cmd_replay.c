@@ -159,20 +159,6 @@ static int parse_seconds(const char *opt, const char *text, uint64_t max_s, uint
   return 0;
 }
 
-/* A count of 1 or more, at most max. */
-static int parse_count(const char *opt, const char *text, const char *what, uint64_t max, uint64_t *out)
-{
-  char *end;
-  errno = 0;
-  unsigned long long n = strtoull(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || n == 0 || n > max || text[0] == '-') {
-    return bn_cli_error(BN_EXIT_USAGE, "%s: '%s' is not a number of %s (1 to %llu)", opt, text, what,
-                        (unsigned long long)max);
-  }
-  *out = n;
-  return 0;
-}
-
 static int parse_pace(struct replay_options *o, const char *text)
 {
   o->pace_text = text;
@@ -199,8 +185,9 @@ static int parse_pace(struct replay_options *o, const char *text)
 }
 
 /* One option of replay's own; 0, or an exit code (-1: help printed). */
-static int parse_own(struct replay_options *o, int c, const char *arg)
+static int parse_own(void *ctx, int c, const char *arg)
 {
+  struct replay_options *o = ctx;
   char err[BN_CONFIG_ERRLEN];
   switch (c) {
   case OPT_BOARD_IP: {
@@ -227,10 +214,10 @@ static int parse_own(struct replay_options *o, int c, const char *arg)
   case OPT_START_AT:
     return parse_seconds("--start-at", arg, 86400 * 365, &o->read.start_at_ns) != 0 ? BN_EXIT_USAGE : 0;
   case OPT_LIMIT:
-    return parse_count("--limit", arg, "frames", UINT64_MAX, &o->read.limit);
+    return bn_cli_parse_number("--limit", arg, 1, UINT64_MAX, &o->read.limit);
   case OPT_LOOP: {
     uint64_t n;
-    int rc = parse_count("--loop", arg, "passes", 1000000, &n);
+    int rc = bn_cli_parse_number("--loop", arg, 1, 1000000, &n);
     o->loops = (unsigned)n;
     return rc;
   }
@@ -272,30 +259,11 @@ static int parse_own(struct replay_options *o, int c, const char *arg)
 
 static int parse_replay_options(int argc, char **argv, struct replay_options *o)
 {
-  struct option opts[REPLAY_OWN + BN_BOARD_OPTIONS_MAX + 1];
-  memcpy(opts, replay_own_options, sizeof(replay_own_options));
-  size_t n = REPLAY_OWN + bn_board_options_getopt(opts + REPLAY_OWN);
-  opts[n] = (struct option){ NULL, 0, NULL, 0 };
-  bn_board_options_init(&o->board);
   o->pace = BN_PACE_REACTIVE;
   o->pace_text = "reactive";
-  int c;
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
-    if (c == ':') {
-      return bn_cli_error(BN_EXIT_USAGE, "%s needs a value (boardnet replay --help)", argv[optind - 1]);
-    }
-    if (c == '?') {
-      return bn_cli_error(BN_EXIT_USAGE, "replay: unknown option '%s' (boardnet replay --help)", argv[optind - 1]);
-    }
-    int rc = bn_board_options_parse(&o->board, c, optarg);
-    if (rc == -1) {
-      rc = parse_own(o, c, optarg);
-    }
-    if (rc != 0) {
-      return rc;
-    }
+  int rc = bn_board_options_parse_argv(&o->board, argc, argv, "replay", replay_own_options, REPLAY_OWN, parse_own, o);
+  if (rc != 0) {
+    return rc;
   }
   if (optind >= argc) {
     return bn_cli_error(BN_EXIT_USAGE, "replay: which capture? (boardnet replay --help)");

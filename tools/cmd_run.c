@@ -97,24 +97,12 @@ static void run_usage(FILE *out)
   fputs(run_usage_tail, out);
 }
 
-/* A decimal number in 1..max, or a usage error naming the option. */
-static int parse_count(const char *opt, const char *text, long max, long *out)
-{
-  char *end;
-  errno = 0;
-  long v = strtol(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < 1 || v > max) {
-    return bn_cli_error(BN_EXIT_USAGE, "%s: '%s' is not a number in 1..%ld", opt, text, max);
-  }
-  *out = v;
-  return 0;
-}
-
 /* Parses one option of run's own; 0, or an exit code (-1: help printed). */
-static int parse_own(struct run_options *o, int c, const char *arg)
+static int parse_own(void *ctx, int c, const char *arg)
 {
+  struct run_options *o = ctx;
   char err[BN_CONFIG_ERRLEN];
-  long v;
+  uint64_t v;
   switch (c) {
   case OPT_APP:
     if (bn_app_find(arg) == NULL) {
@@ -132,13 +120,13 @@ static int parse_own(struct run_options *o, int c, const char *arg)
     return bn_config_parse_port(arg, &o->ports[o->app_count - 1], err) < 0
              ? bn_cli_error(BN_EXIT_USAGE, "%s", err) : 0;
   case OPT_BACKLOG:
-    if (parse_count("--backlog", arg, BN_APP_BACKLOG_MAX, &v) != 0) {
+    if (bn_cli_parse_number("--backlog", arg, 1, BN_APP_BACKLOG_MAX, &v) != 0) {
       return BN_EXIT_USAGE;
     }
     o->backlog = (int)v;
     return 0;
   case OPT_EXIT_AFTER:
-    if (parse_count("--exit-after", arg, 86400, &v) != 0) {
+    if (bn_cli_parse_number("--exit-after", arg, 1, 86400, &v) != 0) {
       return BN_EXIT_USAGE;
     }
     o->exit_after_s = (unsigned)v;
@@ -163,29 +151,9 @@ static int parse_own(struct run_options *o, int c, const char *arg)
 /* Parses argv into o; returns 0, or an exit code (-1 for "help printed"). */
 static int parse_run_options(int argc, char **argv, struct run_options *o)
 {
-  struct option opts[RUN_OWN + BN_BOARD_OPTIONS_MAX + 1];
-  memcpy(opts, run_own_options, sizeof(run_own_options));
-  size_t n = RUN_OWN + bn_board_options_getopt(opts + RUN_OWN);
-  opts[n] = (struct option){ NULL, 0, NULL, 0 };
-  bn_board_options_init(&o->board);
-  int c;
-  opterr = 0;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
-    int rc;
-    if (c == ':') {
-      return bn_cli_error(BN_EXIT_USAGE, "%s needs a value (boardnet run --help)", argv[optind - 1]);
-    }
-    if (c == '?') {
-      return bn_cli_error(BN_EXIT_USAGE, "run: unknown option '%s' (boardnet run --help)", argv[optind - 1]);
-    }
-    rc = bn_board_options_parse(&o->board, c, optarg);
-    if (rc == -1) {
-      rc = parse_own(o, c, optarg);
-    }
-    if (rc != 0) {
-      return rc;
-    }
+  int rc = bn_board_options_parse_argv(&o->board, argc, argv, "run", run_own_options, RUN_OWN, parse_own, o);
+  if (rc != 0) {
+    return rc;
   }
   if (optind < argc) {
     return bn_cli_error(BN_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
