@@ -136,6 +136,27 @@ bn_start_dnsmasq() {
   bn_fail "dnsmasq did not start within 10 s"
 }
 
+# bn_echo_session IP BYTES: a kernel-side session with a board (192.0.2.0/24)
+# that runs the echo and http apps: 3 pings, BYTES random bytes echoed over
+# TCP (checked: all of them back), a 20000-byte page; fails the test if a
+# step fails.
+bn_echo_session() {
+  local ip=$1 bytes=$2
+  bn_ns ping -c 3 -i 0.2 -W 2 "$ip" >/dev/null || bn_fail "ping $ip failed"
+  head -c "$bytes" /dev/urandom | bn_ns timeout 30 python3 -c '
+import socket, sys
+data = sys.stdin.buffer.read()
+s = socket.create_connection((sys.argv[1], 7), timeout=20)
+s.sendall(data); s.shutdown(socket.SHUT_WR)
+n = 0
+while True:
+    c = s.recv(65536)
+    if not c: break
+    n += len(c)
+sys.exit(0 if n == len(data) else 1)' "$ip" || bn_fail "the echo of $bytes bytes failed"
+  bn_ns curl -sf --max-time 10 -o /dev/null "http://$ip/bytes/20000" || bn_fail "curl http://$ip/bytes/20000 failed"
+}
+
 # Stops the board with SIGTERM and waits (bounded); fails if it does not stop cleanly.
 bn_stop_board() {
   kill -TERM "$BN_BOARD_PID"

@@ -48,19 +48,7 @@ echo "session: $frames frames (DHCP lease $ip, 3 pings, 1 MB echoed, a 20000-byt
 
 # A second session, static address: pings, 200 kB echoed, the page.
 bn_start_board --ip 192.0.2.2/24 --app echo --app http --record "$BN_TMP/static.pcap"
-bn_ns ping -c 3 -i 0.2 -W 2 192.0.2.2 >/dev/null || bn_fail "ping 192.0.2.2 failed"
-head -c 200000 /dev/urandom | bn_ns timeout 30 python3 -c '
-import socket, sys
-data = sys.stdin.buffer.read()
-s = socket.create_connection(("192.0.2.2", 7), timeout=20)
-s.sendall(data); s.shutdown(socket.SHUT_WR)
-n = 0
-while True:
-    c = s.recv(65536)
-    if not c: break
-    n += len(c)
-sys.exit(0 if n == len(data) else 1)' || bn_fail "the static session's echo failed"
-bn_ns curl -sf --max-time 10 -o /dev/null "http://192.0.2.2/bytes/20000" || bn_fail "curl failed"
+bn_echo_session 192.0.2.2 200000
 bn_stop_board
 
 # replay_board [boardnet options] -- [replay options]: exit status in BN_RC.

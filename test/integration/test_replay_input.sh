@@ -27,19 +27,7 @@ tcpdump_start() {
 bn_start_board --ip 192.0.2.2/24 --app echo --app http --record "$BN_TMP/board.pcap"
 tcpdump_start any2.pcap -i any
 tcpdump_start any1.pcap -i any -y LINUX_SLL
-bn_ns ping -c 3 -i 0.2 -W 2 192.0.2.2 >/dev/null || bn_fail "ping failed"
-head -c 100000 /dev/urandom | bn_ns timeout 30 python3 -c '
-import socket, sys
-data = sys.stdin.buffer.read()
-s = socket.create_connection(("192.0.2.2", 7), timeout=20)
-s.sendall(data); s.shutdown(socket.SHUT_WR)
-n = 0
-while True:
-    c = s.recv(65536)
-    if not c: break
-    n += len(c)
-sys.exit(0 if n == len(data) else 1)' || bn_fail "the echo failed"
-bn_ns curl -sf --max-time 10 -o /dev/null "http://192.0.2.2/bytes/20000" || bn_fail "curl failed"
+bn_echo_session 192.0.2.2 100000
 sleep 0.3   # the last ACKs reach tcpdump
 bn_stop_board
 for pid in "${BN_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
