@@ -320,7 +320,7 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
         uint64_t quiet = p->last_board_ns > p->last_inject_ns ? p->last_board_ns : p->last_inject_ns;
         uint64_t end = bn_clock_add_ns(quiet, p->o.settle_ns);
         if (now >= end) {
-          p->live->ended_ns = now;
+          p->live->ended_ns = quiet; /* its last frame: the settling is not the replay's time */
           rp_live_finish(p->live);
           if (next_pass(p, now)) {
             continue;

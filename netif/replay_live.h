@@ -109,7 +109,7 @@ typedef struct rp_live {
   uint64_t not_injected;     /**< peer frames given up on (a flow never bound) */
   uint64_t arp_answers;      /**< ARP replies the replay made for the board */
   uint64_t timeouts;         /**< peer frames injected after --step-timeout, not on cue */
-  uint64_t started_ns, ended_ns; /**< the board clock at the first injection and at the end */
+  uint64_t started_ns, ended_ns; /**< the board clock at the first injection, and at the last frame (either side) */
   /* Read by other threads (--app mirror) while the backend runs; last, so
    * that setting up a pass does not zero them under a reader. */
   size_t head;               /**< atomic: the step the backend injects next (set by it) */
