@@ -3,9 +3,12 @@
  * step with the plan, each step's frame injected from the poll when its pace
  * says so, the live board's frames taken by send, and the replies the replay
  * owes the board (ARP answers, pure ACKs) handed over by the next poll.
- * Lock: mu guards everything; it is never held while a frame is handed to
- * the receiver (which runs lwIP, whose output reaches send from another
- * thread).
+ * Locks: mu guards the replay's state; it is never held while a frame is
+ * handed to the receiver (which runs lwIP, whose output reaches send from
+ * another thread). send only copies the board's frames into an inbox (under
+ * in_mu) for the poller to take in order, so that the board's transmit
+ * thread does not wait for the pump; with the inbox full it takes them
+ * itself, under mu.
  */
 #include "link_pcap.h"
 #include "bn_clock.h"
@@ -31,6 +34,15 @@ struct reply {
   uint8_t data[BN_LINK_MAX_FRAME];
 };
 
+/* The live board's frames on their way from send to the poller. */
+#define INBOX 256
+
+struct board_frame {
+  size_t len;
+  uint64_t ts_ns;
+  uint8_t data[BN_LINK_MAX_FRAME];
+};
+
 struct pcap_link {
   bn_link link;               /* first: a bn_link * is a struct pcap_link * */
   pthread_mutex_t mu;
@@ -48,7 +60,14 @@ struct pcap_link {
   struct reply replies[REPLIES];
   size_t nreplies;
   bool woken, ended;
-  bool waiting;               /* the poller waits on changed (a signal is needed) */
+  int waiting;                /* atomic: the poller waits on changed (a signal is needed) */
+  /* The inbox: send copies the board's frames in (under in_mu, never mu,
+   * so that it does not wait for the pump), the poller takes them out in
+   * order; the slots [in_head, in_head + in_count) are full. */
+  pthread_mutex_t in_mu;
+  struct board_frame inbox[INBOX];
+  size_t in_head, in_count;   /* in_count: atomic, changed under in_mu */
+  bool in_closed;             /* the replay ended: frames are not taken any more */
   unsigned pass;              /* the pass over the capture, 0 first */
   bool held;                  /* o.hold, until bn_link_pcap_release() */
   size_t boot_steps;          /* the steps up to the capture's DHCP lease: the board's start */
@@ -69,21 +88,14 @@ static bool same_pure_ack(const struct reply *a, const struct reply *b)
          b->data[14 + 20 + 13] == 0x10;
 }
 
-static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
+/* One of the live board's frames, in order (under mu): compared, and
+ * answered where the replay owes an answer (ARP, ACKs). */
+static void take_board_frame(struct pcap_link *p, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
-  (void)ts_ns;
-  if (len == 0 || len > BN_LINK_MAX_FRAME) {
-    return -EMSGSIZE;
-  }
-  struct pcap_link *p = pcap_of(link);
-  pthread_mutex_lock(&p->mu);
-  uint64_t now = bn_clock_now_ns();
-  p->last_board_ns = now;
-  if (p->ended) {
-    /* the report is final: what the board sends after the end is not in it */
-  } else if (p->nreplies < REPLIES) {
+  p->last_board_ns = ts_ns;
+  if (p->nreplies < REPLIES) {
     struct reply *r = &p->replies[p->nreplies];
-    r->len = rp_live_board_frame(p->live, frame, len, now, r->data);
+    r->len = rp_live_board_frame(p->live, frame, len, ts_ns, r->data);
     if (r->len > 0 && p->nreplies > 0 && same_pure_ack(&p->replies[p->nreplies - 1], r)) {
       p->replies[p->nreplies - 1] = *r; /* the newer ACK in place of the older */
     } else if (r->len > 0) {
@@ -91,10 +103,63 @@ static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t t
     }
   } else {
     uint8_t scratch[BN_LINK_MAX_FRAME];
-    (void)rp_live_board_frame(p->live, frame, len, now, scratch); /* replies full: answer later ones */
+    (void)rp_live_board_frame(p->live, frame, len, ts_ns, scratch); /* replies full: answer later ones */
   }
-  if (p->waiting) {
-    pthread_cond_signal(&p->changed); /* else it looks again before it waits */
+}
+
+/* Takes what the inbox holds (under mu). */
+static void drain_inbox(struct pcap_link *p)
+{
+  size_t n = __atomic_load_n(&p->in_count, __ATOMIC_ACQUIRE);
+  if (n == 0) {
+    return;
+  }
+  for (size_t k = 0; k < n; k++) {
+    const struct board_frame *f = &p->inbox[(p->in_head + k) % INBOX];
+    if (!p->ended) {
+      take_board_frame(p, f->data, f->len, f->ts_ns);
+    }
+  }
+  pthread_mutex_lock(&p->in_mu);
+  p->in_head = (p->in_head + n) % INBOX;
+  __atomic_sub_fetch(&p->in_count, n, __ATOMIC_SEQ_CST);
+  pthread_mutex_unlock(&p->in_mu);
+}
+
+static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
+{
+  (void)ts_ns;
+  if (len == 0 || len > BN_LINK_MAX_FRAME) {
+    return -EMSGSIZE;
+  }
+  struct pcap_link *p = pcap_of(link);
+  uint64_t now = bn_clock_now_ns();
+  pthread_mutex_lock(&p->in_mu);
+  if (p->in_closed) {
+    pthread_mutex_unlock(&p->in_mu);
+    return 0; /* the report is final: what the board sends after the end is not in it */
+  }
+  if (p->in_count < INBOX) {
+    struct board_frame *f = &p->inbox[(p->in_head + p->in_count) % INBOX];
+    f->len = len;
+    f->ts_ns = now;
+    memcpy(f->data, frame, len);
+    __atomic_add_fetch(&p->in_count, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&p->in_mu);
+    if (__atomic_load_n(&p->waiting, __ATOMIC_SEQ_CST)) {
+      pthread_mutex_lock(&p->mu);
+      pthread_cond_signal(&p->changed);
+      pthread_mutex_unlock(&p->mu);
+    }
+    return 0;
+  }
+  pthread_mutex_unlock(&p->in_mu);
+  /* Full: take it here, after those before it. Never waits for the poller
+   * to drain (it may be waiting for this thread: lwIP's output). */
+  pthread_mutex_lock(&p->mu);
+  drain_inbox(p);
+  if (!p->ended) {
+    take_board_frame(p, frame, len, now);
   }
   pthread_mutex_unlock(&p->mu);
   return 0;
@@ -299,6 +364,7 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
       pthread_mutex_unlock(&p->mu);
       return delivered > 0 ? delivered : -ENODATA;
     }
+    drain_inbox(p);
     uint64_t now = bn_clock_now_ns();
     size_t len = 0;
     if (p->nreplies > 0) {
@@ -326,6 +392,9 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
             continue;
           }
           p->ended = true;
+          pthread_mutex_lock(&p->in_mu);
+          p->in_closed = true;
+          pthread_mutex_unlock(&p->in_mu);
           report_progress(p, now, true);
           __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
           continue;
@@ -338,9 +407,11 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
           p->woken = false;
           break;
         }
-        p->waiting = true;
-        bn_clock_cond_wait(&p->changed, &p->mu, wake < until_ns ? wake : until_ns);
-        p->waiting = false;
+        __atomic_store_n(&p->waiting, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&p->in_count, __ATOMIC_SEQ_CST) == 0) { /* else send did not signal */
+          bn_clock_cond_wait(&p->changed, &p->mu, wake < until_ns ? wake : until_ns);
+        }
+        __atomic_store_n(&p->waiting, 0, __ATOMIC_RELAXED);
         continue;
       }
     }
@@ -366,12 +437,14 @@ static void pcap_close(bn_link *link)
 {
   struct pcap_link *p = pcap_of(link);
   if (!p->ended) {
+    drain_inbox(p); /* nothing the board sent is lost */
     p->live->ended_ns = bn_clock_now_ns();
     rp_live_finish(p->live); /* stopped early: compare what there is */
     __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
   }
   pcap_source_close(p->src);
   pthread_cond_destroy(&p->changed);
+  pthread_mutex_destroy(&p->in_mu);
   pthread_mutex_destroy(&p->mu);
   free(p);
 }
@@ -413,6 +486,7 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
   }
   p->live = o->live;
   pthread_mutex_init(&p->mu, NULL);
+  pthread_mutex_init(&p->in_mu, NULL);
   bn_clock_cond_init(&p->changed);
   p->head_since = bn_clock_now_ns();
   p->last_inject_ns = p->head_since;

@@ -20,6 +20,8 @@
 #define ARPHRD_LOOPBACK 772
 /* The packet types of a cooked header (packet(7)). */
 #define SLL_OUTGOING 4
+/* The stdio buffer the capture is read through. */
+#define READ_BUFFER (1 << 20)
 
 struct pcap_source {
   pcap_t *p;
@@ -64,6 +66,7 @@ int pcap_source_open(const char *path, const char *filter, pcap_source **out, ch
     int rc = -errno;
     return fail(err, rc, "%s: %s", path, strerror(-rc));
   }
+  setvbuf(f, NULL, _IOFBF, READ_BUFFER); /* libpcap reads through stdio: a few large reads */
   pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, perr);
   if (p == NULL) {
     fclose(f);

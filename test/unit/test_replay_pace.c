@@ -5,7 +5,8 @@
  * offset from the first, divided by the speed, on the board's clock; the
  * reactive pace holds a frame until the live board has sent what the
  * captured board sent before it, and the replay ends (-ENODATA) once the steps
- * are done and the board is quiet.
+ * are done and the board is quiet. Frames the board sends faster than the
+ * pump polls are all taken, in order.
  */
 #include "bn_test.h"
 
@@ -155,6 +156,25 @@ START_TEST(pace_reactive_waits_for_the_board_s_answer)
 }
 END_TEST
 
+START_TEST(pace_board_frames_sent_faster_than_polled_are_all_taken)
+{
+  open_replay(BN_PACE_TOP, 0, true);
+  /* More than the backend's inbox holds, before any poll. */
+  enum { SENT = 600 };
+  uint8_t reply[128], data[16] = { 0 };
+  for (int i = 0; i < SENT; i++) {
+    size_t n = frame_icmp_echo(reply, FRAME_ICMP_ECHO_REPLY, &board, &peer, 9, (uint16_t)i, data, 16);
+    ck_assert_int_eq(bn_link_send(replay, reply, n, bn_clock_now_ns()), 0);
+  }
+  struct seen seen = { 0 };
+  run_to_end(&seen);
+  ck_assert_uint_eq(live.board_frames, SENT);
+  size_t icmp = plan.steps[0].flow;
+  ck_assert_uint_eq(live.flows[icmp].frames, SENT);
+  ck_assert_int_eq(live.flows[icmp].diverge, RP_DIV_EXTRA); /* the capture has 5 */
+}
+END_TEST
+
 Suite *bn_test_suite(void)
 {
   Suite *s = suite_create("replay_pace");
@@ -163,6 +183,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, pace_top_injects_every_frame_in_one_poll);
   tcase_add_loop_test(tc, pace_recorded_never_injects_before_the_captured_offset, 0, 2);
   tcase_add_test(tc, pace_reactive_waits_for_the_board_s_answer);
+  tcase_add_test(tc, pace_board_frames_sent_faster_than_polled_are_all_taken);
   suite_add_tcase(s, tc);
   return s;
 }
