@@ -23,9 +23,10 @@
 #define IDLE_NS (20u * 1000u * 1000u)
 #define DEFAULT_STEP_TIMEOUT_NS (2000u * 1000u * 1000u)
 #define DEFAULT_SETTLE_NS (500u * 1000u * 1000u)
+#define SETTLE_MAX_NS (60ull * 1000u * 1000u * 1000u)
 #define PROGRESS_EVERY_NS (250u * 1000u * 1000u)
 /* Replies waiting for the next poll. */
-#define REPLIES 32
+#define REPLIES 512  /* more than a full inbox can call for */
 /* Steps injected in one poll at most (the receiver holds lwIP's core lock). */
 #define STEPS_PER_POLL 64
 
@@ -56,6 +57,8 @@ struct pcap_link {
   bool have_frame;
   uint64_t head_since;        /* when the next step became the next */
   uint64_t start_ns;          /* the first injection (recorded pacing counts from it) */
+  uint64_t start_ts;          /* and its step's capture time */
+  uint64_t steps_done_ns;     /* when every step of the pass was done */
   uint64_t last_inject_ns, last_board_ns, last_progress_ns;
   struct reply replies[REPLIES];
   size_t nreplies;
@@ -92,7 +95,7 @@ static bool same_pure_ack(const struct reply *a, const struct reply *b)
  * answered where the replay owes an answer (ARP, ACKs). */
 static void take_board_frame(struct pcap_link *p, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
-  p->last_board_ns = ts_ns;
+  uint64_t unmatched = p->live->unmatched;
   if (p->nreplies < REPLIES) {
     struct reply *r = &p->replies[p->nreplies];
     r->len = rp_live_board_frame(p->live, frame, len, ts_ns, r->data);
@@ -104,6 +107,9 @@ static void take_board_frame(struct pcap_link *p, const uint8_t *frame, size_t l
   } else {
     uint8_t scratch[BN_LINK_MAX_FRAME];
     (void)rp_live_board_frame(p->live, frame, len, ts_ns, scratch); /* replies full: answer later ones */
+  }
+  if (p->live->unmatched == unmatched) {
+    p->last_board_ns = ts_ns; /* a frame of the capture's flows: the board is not done */
   }
 }
 
@@ -169,7 +175,7 @@ static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t t
 static bool read_step_frame(struct pcap_link *p)
 {
   const rp_step *s = &p->o.plan->steps[p->next];
-  uint64_t skipped[BN_SKIP_COUNT];
+  uint64_t skipped[BN_SKIP_COUNT] = { 0 }; /* the plan counted them */
   pcap_frame f;
   while (!p->have_frame && pcap_source_next(p->src, &f, skipped) == 1) {
     if (f.number == s->number) {
@@ -196,7 +202,7 @@ static uint64_t due_time(const struct pcap_link *p, const rp_step *s, bool can, 
     if (p->start_ns == 0) {
       return 0;
     }
-    uint64_t since_first = s->ts_ns > plan->steps[0].ts_ns ? s->ts_ns - plan->steps[0].ts_ns : 0;
+    uint64_t since_first = s->ts_ns > p->start_ts ? s->ts_ns - p->start_ts : 0;
     double offset = (double)since_first / (p->o.speed > 0 ? p->o.speed : 1.0);
     return bn_clock_add_ns(p->start_ns, (uint64_t)offset);
   }
@@ -302,6 +308,7 @@ static int take_step(struct pcap_link *p, uint64_t now, uint8_t *out, size_t *le
     }
     if (p->start_ns == 0) {
       p->start_ns = now;
+      p->start_ts = s->ts_ns;
       p->live->started_ns = now;
     }
     p->last_inject_ns = now;
@@ -329,25 +336,27 @@ static bool next_pass(struct pcap_link *p, uint64_t now)
   if (p->pass + 1 >= p->o.loops) {
     return false;
   }
-  if (p->o.pass_done != NULL) {
-    p->o.pass_done(p->o.pass_arg, p->live);
-  }
   char err[BN_PCAP_ERRLEN];
   pcap_source *src;
+  rp_live fresh;
   if (pcap_source_open(p->o.read->path, p->o.read->filter, &src, err) < 0) {
     return false; /* gone since: the replay ends with this pass's results */
   }
-  rp_live_free(p->live);
-  if (rp_live_init_pass(p->live, p->o.plan, p->o.live_ip, p->o.live_mac, p->pass + 1) < 0) {
+  if (rp_live_init_pass(&fresh, p->o.plan, p->o.live_ip, p->o.live_mac, p->pass + 1) < 0) {
     pcap_source_close(src);
     return false;
   }
+  if (p->o.pass_done != NULL) {
+    p->o.pass_done(p->o.pass_arg, p->live);
+  }
+  rp_live_replace(p->live, &fresh);
   pcap_source_close(p->src);
   p->src = src;
   p->pass++;
   p->next = 0;
   p->have_frame = false;
   p->start_ns = 0;
+  p->steps_done_ns = 0;
   p->head_since = now;
   p->last_inject_ns = now;
   return true;
@@ -385,6 +394,13 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
         /* Every step done: the replay ends once the board is quiet. */
         uint64_t quiet = p->last_board_ns > p->last_inject_ns ? p->last_board_ns : p->last_inject_ns;
         uint64_t end = bn_clock_add_ns(quiet, p->o.settle_ns);
+        if (p->steps_done_ns == 0) {
+          p->steps_done_ns = now;
+        }
+        /* A board that never goes quiet (it sends on its own, on a timer)
+         * ends the replay at most SETTLE_MAX after the last step. */
+        uint64_t latest = bn_clock_add_ns(p->steps_done_ns, p->o.settle_ns > SETTLE_MAX_NS ? p->o.settle_ns : SETTLE_MAX_NS);
+        end = end < latest ? end : latest;
         if (now >= end) {
           p->live->ended_ns = quiet; /* its last frame: the settling is not the replay's time */
           rp_live_finish(p->live);
@@ -491,11 +507,7 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
   p->head_since = bn_clock_now_ns();
   p->last_inject_ns = p->head_since;
   p->held = o->hold;
-  for (size_t i = 0; i < o->plan->nsteps; i++) {
-    if (o->plan->flows[o->plan->steps[i].flow].kind == RP_FLOW_DHCP) {
-      p->boot_steps = i + 1; /* the lease, and what came before it */
-    }
-  }
+  p->boot_steps = o->plan->lease_known ? o->plan->lease_step + 1 : 0; /* the lease, and what came before it */
   bn_link_stage_init(&p->link, &pcap_ops, NULL);
   snprintf(p->link.name, sizeof(p->link.name), "pcap");
   *out = &p->link;
@@ -514,6 +526,7 @@ int bn_link_pcap_release(bn_link *link)
     p->held = false;
     p->head_since = bn_clock_now_ns(); /* the next step's waits count from now */
     p->last_inject_ns = p->head_since;
+    p->start_ns = 0;                   /* and recorded pacing from the next step */
   }
   if (p->waiting) {
     pthread_cond_signal(&p->changed); /* else it looks again before it waits */

@@ -77,32 +77,6 @@ static void census_count(rp_census *c, uint32_t ip, const uint8_t *mac)
   }
 }
 
-/* The yiaddr of a DHCPACK (0 if the frame is none). */
-static uint32_t dhcp_ack_yiaddr(const rp_frame *f)
-{
-  if (f->proto != RP_PROTO_UDP || rp_sport(f) != 67 || rp_dport(f) != 68 || f->payload_len < 240) {
-    return 0;
-  }
-  const uint8_t *b = rp_payload(f), *end = b + f->payload_len;
-  if (b[0] != 2 || rp_get32(b + 236) != 0x63825363) {
-    return 0;
-  }
-  for (const uint8_t *o = b + 240; o < end && *o != 255;) {
-    if (*o == 0) {
-      o++;
-      continue;
-    }
-    if (end - o < 2 || o[1] > end - o - 2) {
-      break;
-    }
-    if (o[0] == 53 && o[1] == 1 && o[2] == 5) {
-      return rp_get32(b + 16);
-    }
-    o += 2 + o[1];
-  }
-  return 0;
-}
-
 void rp_census_frame(rp_census *c, const pcap_frame *pf, const rp_frame *f)
 {
   const uint8_t *src_mac = pf->macs_synthesised ? NULL : f->eth + 6;
@@ -121,7 +95,7 @@ void rp_census_frame(rp_census *c, const pcap_frame *pf, const rp_frame *f)
   c->ipv4_frames++;
   census_count(c, rp_ip_src(f), src_mac);
   census_count(c, rp_ip_dst(f), NULL);
-  uint32_t yi = dhcp_ack_yiaddr(f);
+  uint32_t yi = rp_dhcp_ack_yiaddr(f);
   if (yi != 0 && c->dhcp_yiaddr == 0) {
     c->dhcp_yiaddr = yi;
     c->dhcp_frame = pf->number;

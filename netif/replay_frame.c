@@ -289,3 +289,34 @@ void rp_fix_checksums(rp_frame *f)
   }
   rp_put16(l4 + csum_at, c);
 }
+
+/* The yiaddr of a DHCPACK (0 if the frame is none). */
+uint32_t rp_dhcp_ack_yiaddr(const rp_frame *f)
+{
+  if (f->proto != RP_PROTO_UDP || rp_sport(f) != 67 || rp_dport(f) != 68 || f->payload_len < 240) {
+    return 0;
+  }
+  const uint8_t *b = rp_payload(f), *end = b + f->payload_len;
+  if (b[0] != 2 || rp_get32(b + 236) != 0x63825363) {
+    return 0;
+  }
+  for (const uint8_t *o = b + 240; o < end && *o != 255;) {
+    if (*o == 0) {
+      o++;
+      continue;
+    }
+    if (end - o < 2 || o[1] > end - o - 2) {
+      break;
+    }
+    if (o[0] == 53 && o[1] == 1 && o[2] == 5) {
+      return rp_get32(b + 16);
+    }
+    o += 2 + o[1];
+  }
+  return 0;
+}
+
+bool rp_dhcp_chaddr_is(const rp_frame *f, const uint8_t mac[6])
+{
+  return f->proto == RP_PROTO_UDP && f->payload_len >= 28 + 6 && memcmp(rp_payload(f) + 28, mac, 6) == 0;
+}

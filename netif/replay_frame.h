@@ -75,6 +75,12 @@ void rp_ip_text(uint32_t ip, char *out, size_t size);
 /** Whether an IPv4 destination is broadcast (limited, or given the netmask) or multicast. */
 bool rp_ip_is_group(uint32_t ip);
 
+/** The address a DHCPACK (UDP 67 -> 68, option 53 = 5) leases; 0 if the frame is none. */
+uint32_t rp_dhcp_ack_yiaddr(const rp_frame *f);
+
+/** Whether a DHCP (BOOTP) frame's client hardware address is mac. */
+bool rp_dhcp_chaddr_is(const rp_frame *f, const uint8_t mac[6]);
+
 /**
  * Calls fn(arg, &left, &right) for every SACK block of a TCP segment's
  * options (the values in place, host order; fn may change them). Options

@@ -266,7 +266,9 @@ int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_
   uint32_t end = start + (uint32_t)rest + ((rp_tcp_flags(&pf) & RP_TCP_FIN) ? 1 : 0);
   if (data && lf->board_ack_known) {
     if ((int32_t)(end - lf->board_ack_rel) <= 0) {
-      lf->offset = 0; /* the live board has it already */
+      lf->offset = 0; /* the live board has it already (the capture's peer sent it again) */
+      lf->steps_left -= lf->steps_left > 0;
+      l->redundant++;
       return 0;
     }
     uint32_t window_end = lf->board_ack_rel + lf->board_wnd;
@@ -292,7 +294,7 @@ int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_
   }
   if (f->kind == RP_FLOW_TCP && (rp_tcp_flags(&pf) & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN) {
     /* A new connection on these ports: the live board's answers are its. */
-    (void)rp_keymap_put(&l->by_live, rp_live_key_of(l, f, lf->live_board_port), s->flow);
+    (void)rp_live_map(l, f, lf->live_board_port, s->flow, true);
   }
   rewrite(l, s->flow, out, len);
   *out_len = len;

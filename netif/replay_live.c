@@ -12,24 +12,28 @@
 #include <stddef.h>
 #include <stdlib.h>
 
-static uint64_t live_key(rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port)
-{
-  return (uint64_t)kind << 58 ^ (uint64_t)peer_ip << 26 ^ (uint64_t)peer_port << 10 ^ board_port;
-}
-
 uint16_t rp_live_peer_port(const rp_live *l, const rp_flow *f)
 {
-  if (__atomic_load_n(&l->pass, __ATOMIC_RELAXED) == 0 || f->kind != RP_FLOW_TCP || f->board_opened || f->peer_port < 1024) {
+  unsigned pass = __atomic_load_n(&l->pass, __ATOMIC_RELAXED);
+  if (pass == 0 || f->kind != RP_FLOW_TCP || f->board_opened || f->peer_port < 1024) {
     return f->peer_port;
   }
-  return (uint16_t)(1024 + ((uint32_t)f->peer_port - 1024 + __atomic_load_n(&l->pass, __ATOMIC_RELAXED)) % (65536 - 1024));
+  /* Past every port the capture's peers used: a port of the pass before
+   * may be in the board's TIME_WAIT still. */
+  uint32_t span = (uint32_t)l->plan->peer_port_max - l->plan->peer_port_min + 1;
+  return (uint16_t)(1024 + ((uint32_t)f->peer_port - 1024 + pass * span) % (65536 - 1024));
 }
 
-uint64_t rp_live_key_of(const rp_live *l, const rp_flow *f, uint16_t board_port)
+int rp_live_map(rp_live *l, const rp_flow *f, uint16_t board_port, uint32_t index, bool replace)
 {
   bool ported = f->kind == RP_FLOW_TCP || f->kind == RP_FLOW_UDP;
   bool single = f->kind == RP_FLOW_ARP || f->kind == RP_FLOW_DHCP;
-  return live_key(f->kind, single ? 0 : f->peer_ip, single ? 0 : rp_live_peer_port(l, f), ported ? board_port : 0);
+  uint32_t ip = single ? 0 : f->peer_ip, first;
+  uint16_t peer_port = single ? 0 : rp_live_peer_port(l, f), port = ported ? board_port : 0;
+  if (!replace && rp_flowmap_get(&l->by_live, f->kind, ip, peer_port, port, &first)) {
+    return 0;
+  }
+  return rp_flowmap_put(&l->by_live, f->kind, ip, peer_port, port, index);
 }
 
 int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6])
@@ -70,14 +74,22 @@ int rp_live_init_pass(rp_live *l, const rp_plan *plan, uint32_t live_ip, const u
       lf->live_board_port = f->board_port;
       /* The capture's first flow with these addresses and ports; a later
        * connection on the same ports takes them over with its SYN. */
-      uint32_t first;
-      if (!rp_keymap_get(&l->by_live, rp_live_key_of(l, f, f->board_port), &first) &&
-          rp_keymap_put(&l->by_live, rp_live_key_of(l, f, f->board_port), (uint32_t)i) < 0) {
+      if (rp_live_map(l, f, f->board_port, (uint32_t)i, false) < 0) {
+        rp_live_free(l);
         return -ENOMEM;
       }
     }
   }
   return 0;
+}
+
+void rp_live_replace(rp_live *l, rp_live *fresh)
+{
+  rp_live_free(l);
+  memcpy(l, fresh, offsetof(rp_live, head)); /* the atomics stay in place, for their readers */
+  __atomic_store_n(&l->head, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&l->done, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&l->pass, fresh->pass, __ATOMIC_RELEASE);
 }
 
 void rp_live_free(rp_live *l)
@@ -88,7 +100,7 @@ void rp_live_free(rp_live *l)
       free(l->flows[i].unacked);
     }
   }
-  rp_keymap_free(&l->by_live);
+  rp_flowmap_free(&l->by_live);
   free(l->flows);
   l->flows = NULL;
 }
@@ -140,7 +152,7 @@ static bool find_flow(rp_live *l, const rp_frame *pf, uint32_t *index)
     kind = pf->proto == RP_PROTO_ICMP ? RP_FLOW_ICMP : RP_FLOW_IP;
     peer_port = pf->proto;
   }
-  if (rp_keymap_get(&l->by_live, live_key(kind, peer, peer_port, board_port), index)) {
+  if (rp_flowmap_get(&l->by_live, kind, peer, peer_port, board_port, index)) {
     return true;
   }
   bool opens = kind == RP_FLOW_UDP || (rp_tcp_flags(pf) & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN;
@@ -154,7 +166,7 @@ static bool find_flow(rp_live *l, const rp_frame *pf, uint32_t *index)
       l->flows[i].bound = true;
       l->flows[i].live_board_port = board_port;
       *index = (uint32_t)i;
-      return rp_keymap_put(&l->by_live, live_key(kind, peer, peer_port, board_port), (uint32_t)i) == 0;
+      return rp_flowmap_put(&l->by_live, kind, peer, peer_port, board_port, (uint32_t)i) == 0;
     }
   }
   return false;
@@ -174,10 +186,10 @@ static size_t tcp_frame(rp_live *l, uint32_t index, const rp_frame *pf, uint8_t 
     rp_tcp_syn_options(pf, &mss, &ws);
     lf->live_ws = (int8_t)ws;
   }
-  rp_inject_board_ack(f, lf, pf);
   if (!lf->isn_known) {
-    return 0;
+    return 0; /* not this connection's yet (an old one's ACK on its ports) */
   }
+  rp_inject_board_ack(f, lf, pf);
   uint32_t rel = rp_tcp_seq(pf) - lf->live_isn, len = rp_tcp_seq_len(pf);
   uint32_t end = rel + len;
   bool again = syn_again || (len > 0 && (int32_t)(end - lf->live_rel_end) <= 0 && !(flags & RP_TCP_SYN));

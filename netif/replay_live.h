@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "replay_keymap.h"
+#include "replay_flowmap.h"
 #include "replay_plan.h"
 
 /** How a flow of the live board differed first from the captured one. */
@@ -102,11 +102,12 @@ typedef struct rp_live {
   rp_live_flow *flows;
   uint32_t live_ip;          /**< host order */
   uint8_t live_mac[6];
-  rp_keymap by_live;         /**< live board frame key -> flow */
+  rp_flowmap by_live;        /**< the live board's frames' addresses and ports -> flow */
   uint64_t board_frames;     /**< frames the live board sent */
   uint64_t unmatched;        /**< of them, in no flow of the capture */
   uint64_t injected;         /**< peer frames injected */
   uint64_t not_injected;     /**< peer frames given up on (a flow never bound) */
+  uint64_t redundant;        /**< peer data left out: the live board had acknowledged it already */
   uint64_t arp_answers;      /**< ARP replies the replay made for the board */
   uint64_t timeouts;         /**< peer frames injected after --step-timeout, not on cue */
   uint64_t started_ns, ended_ns; /**< the board clock at the first injection, and at the last frame (either side) */
@@ -122,11 +123,19 @@ int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_
 
 /**
  * As rp_live_init(), for pass number pass over the capture (--loop): the
- * peers' ports of the TCP connections they open move on by pass (each pass
- * is new connections, as from a client that runs again; an old one may be
- * in the board's TIME_WAIT). @return 0, -ENOMEM.
+ * peers' ports of the TCP connections they open move on, pass by pass, past
+ * every port the capture's peers used (each pass is new connections, as
+ * from a client that runs again; an old one may be in the board's
+ * TIME_WAIT). @return 0, -ENOMEM.
  */
 int rp_live_init_pass(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6], unsigned pass);
+
+/**
+ * Frees l and puts fresh (set up by rp_live_init_pass()) in its place, so
+ * that readers of its atomics (head, done, pass) never see them zeroed;
+ * fresh must not be used or freed after.
+ */
+void rp_live_replace(rp_live *l, rp_live *fresh);
 
 /** The peer's port of flow f on the live side (rp_live_init_pass()). */
 uint16_t rp_live_peer_port(const rp_live *l, const rp_flow *f);

@@ -19,8 +19,10 @@
 #define BOOTP_XID 4
 #define BOOTP_CHADDR 28
 
-/* replay_live.c: the key the live board's frames of flow f are found by. */
-uint64_t rp_live_key_of(const rp_live *l, const rp_flow *f, uint16_t board_port);
+/* replay_live.c: maps the live board's frames of flow f (its board port
+ * board_port) to flow index (replace: even if another flow had them).
+ * @return 0, -ENOMEM. */
+int rp_live_map(rp_live *l, const rp_flow *f, uint16_t board_port, uint32_t index, bool replace);
 
 /* replay_inject.c */
 /** Drops the first n pieces of peer data kept for sending again. */

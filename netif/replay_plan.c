@@ -8,13 +8,14 @@
 #include "pcap_source.h"
 #include "replay_census.h"
 #include "replay_frame.h"
-#include "replay_keymap.h"
+#include "replay_flowmap.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 
 static int fail(char err[RP_ERRLEN], int rc, const char *fmt, ...)
@@ -30,16 +31,11 @@ static int fail(char err[RP_ERRLEN], int rc, const char *fmt, ...)
 
 typedef struct builder {
   rp_plan *plan;
-  rp_keymap flow_of;     /* flow key -> the latest flow with it */
+  rp_flowmap flow_of;    /* flow addresses -> the latest flow with them */
   size_t cap_flows, cap_steps;
   size_t streams_total;
   uint32_t dep_flow, dep_before; /* the board's last frame so far: its flow, and that flow's measure after it */
 } builder;
-
-static uint64_t flow_key(rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port)
-{
-  return (uint64_t)kind << 61 ^ (uint64_t)peer_ip << 29 ^ (uint64_t)peer_port << 13 ^ board_port;
-}
 
 static int new_flow(builder *b, rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port,
                     uint64_t number, uint32_t *index)
@@ -64,7 +60,7 @@ static int new_flow(builder *b, rp_flow_kind kind, uint32_t peer_ip, uint16_t pe
   f->peer_ws = -1;
   f->board_ws = -1;
   *index = (uint32_t)p->nflows++;
-  return rp_keymap_put(&b->flow_of, flow_key(kind, peer_ip, peer_port, board_port), *index);
+  return rp_flowmap_put(&b->flow_of, kind, peer_ip, peer_port, board_port, *index);
 }
 
 static int add_step(builder *b, const pcap_frame *pf, uint32_t flow, uint32_t before)
@@ -197,8 +193,7 @@ static int tcp_flow(builder *b, const pcap_frame *pf, const rp_frame *f, bool fr
                     uint16_t peer_port, uint16_t board_port, uint32_t *index, int *skip)
 {
   uint8_t flags = rp_tcp_flags(f);
-  uint64_t key = flow_key(RP_FLOW_TCP, peer_ip, peer_port, board_port);
-  bool found = rp_keymap_get(&b->flow_of, key, index);
+  bool found = rp_flowmap_get(&b->flow_of, RP_FLOW_TCP, peer_ip, peer_port, board_port, index);
   /* A SYN with another initial sequence number than the flow's: the same
    * ports used again, a new connection. */
   if (found && (flags & RP_TCP_SYN)) {
@@ -227,6 +222,14 @@ static int tcp_flow(builder *b, const pcap_frame *pf, const rp_frame *f, bool fr
     } else {
       fl->peer_isn = rp_tcp_seq(f);
       fl->peer_isn_known = true;
+      rp_plan *p = b->plan;
+      bool opens = !(flags & RP_TCP_ACK) && peer_port >= 1024; /* the peer's SYN, from a client port */
+      if (opens && (p->peer_port_min == 0 || peer_port < p->peer_port_min)) {
+        p->peer_port_min = peer_port;
+      }
+      if (opens && peer_port > p->peer_port_max) {
+        p->peer_port_max = peer_port;
+      }
       uint16_t mss;
       int ws;
       rp_tcp_syn_options(f, &mss, &ws);
@@ -272,12 +275,20 @@ static int classify(builder *b, const pcap_frame *pf, uint8_t *data)
   uint32_t index;
   int rc;
   if (f.arp) {
-    rc = rp_keymap_get(&b->flow_of, flow_key(RP_FLOW_ARP, 0, 0, 0), &index)
+    rc = rp_flowmap_get(&b->flow_of, RP_FLOW_ARP, 0, 0, 0, &index)
            ? 0 : new_flow(b, RP_FLOW_ARP, 0, 0, 0, pf->number, &index);
   } else if (f.proto == RP_PROTO_UDP && ((rp_sport(&f) == 68 && rp_dport(&f) == 67) ||
                                          (rp_sport(&f) == 67 && rp_dport(&f) == 68))) {
-    rc = rp_keymap_get(&b->flow_of, flow_key(RP_FLOW_DHCP, 0, 0, 0), &index)
+    if (p->board_mac_known && !rp_dhcp_chaddr_is(&f, p->board_mac)) {
+      p->skipped[BN_SKIP_NOT_BOARD]++; /* another client's DHCP */
+      return 0;
+    }
+    rc = rp_flowmap_get(&b->flow_of, RP_FLOW_DHCP, 0, 0, 0, &index)
            ? 0 : new_flow(b, RP_FLOW_DHCP, 0, 0, 0, pf->number, &index);
+    if (rc == 0 && !from_board && !p->lease_known && rp_dhcp_ack_yiaddr(&f) == p->board_ip) {
+      p->lease_known = true;
+      p->lease_step = p->nsteps; /* the step about to be added */
+    }
   } else if (f.proto == RP_PROTO_TCP) {
     uint16_t peer_port = from_board ? rp_dport(&f) : rp_sport(&f);
     uint16_t board_port = from_board ? rp_sport(&f) : rp_dport(&f);
@@ -290,8 +301,7 @@ static int classify(builder *b, const pcap_frame *pf, uint8_t *data)
     rp_flow_kind kind = f.proto == RP_PROTO_UDP ? RP_FLOW_UDP : f.proto == RP_PROTO_ICMP ? RP_FLOW_ICMP : RP_FLOW_IP;
     uint16_t peer_port = kind == RP_FLOW_UDP ? (from_board ? rp_dport(&f) : rp_sport(&f)) : f.proto;
     uint16_t board_port = kind == RP_FLOW_UDP ? (from_board ? rp_sport(&f) : rp_dport(&f)) : 0;
-    uint64_t key = flow_key(kind, peer_ip, peer_port, board_port);
-    rc = rp_keymap_get(&b->flow_of, key, &index) ? 0 : new_flow(b, kind, peer_ip, peer_port, board_port, pf->number, &index);
+    rc = rp_flowmap_get(&b->flow_of, kind, peer_ip, peer_port, board_port, &index) ? 0 : new_flow(b, kind, peer_ip, peer_port, board_port, pf->number, &index);
   }
   if (rc < 0) {
     return rc;
@@ -388,6 +398,11 @@ int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
   if (o->path == NULL || strcmp(o->path, "-") == 0) {
     return fail(err, -EINVAL, "a replay reads its capture twice: give a file, not standard input");
   }
+  struct stat st;
+  if (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    return fail(err, -EINVAL, "%s: a replay reads its capture more than once: give a regular file, not a pipe "
+                "or a device", o->path);
+  }
   rp_census *c = rp_census_new();
   if (c == NULL) {
     return fail(err, -ENOMEM, "out of memory");
@@ -401,7 +416,7 @@ int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
   if (rc == 0) {
     builder b = { .plan = plan, .dep_flow = RP_NO_FLOW };
     rc = walk(o, plan, classify_fn, &b, true, err);
-    rp_keymap_free(&b.flow_of);
+    rp_flowmap_free(&b.flow_of);
     if (rc == 0 && plan->frames_used == 0) {
       rc = nothing_to_replay(o, plan, err);
     }

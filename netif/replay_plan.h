@@ -107,6 +107,9 @@ typedef struct rp_plan {
   uint64_t skipped[BN_SKIP_COUNT];
   uint64_t first_ts_ns, last_ts_ns;
   char linktype[32];
+  uint16_t peer_port_min, peer_port_max; /**< the ports (>= 1024) of TCP connections peers opened */
+  bool lease_known;          /**< the capture's DHCP server leased the board its address */
+  size_t lease_step;         /**< the step of that DHCPACK (the board's start ends there) */
 } rp_plan;
 
 /** What to read, and how. Zero-initialise, then fill in. */

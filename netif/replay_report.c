@@ -84,6 +84,9 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
   if (live->not_injected > 0) {
     fprintf(out, " (%" PRIu64 " not: their flow was given up on, see below)", live->not_injected);
   }
+  if (live->redundant > 0) {
+    fprintf(out, "; %" PRIu64 " left out: data sent again in the capture that the live board had", live->redundant);
+  }
   if (live->timeouts > 0) {
     fprintf(out, "; %" PRIu64 " after --step-timeout", live->timeouts);
   }
@@ -200,8 +203,8 @@ int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *
   json_string(out, info->board);
   fprintf(out, ", \"ip\": \"%s\", \"pace\": ", ip);
   json_string(out, info->pace);
-  fprintf(out, "},\n  \"passes\": %u,\n  \"passes_diverged\": %u,", info->passes > 1 ? info->passes : 1,
-          info->passes_diverged);
+  fprintf(out, "},\n  \"redundant\": %" PRIu64 ",\n  \"passes\": %u,\n  \"passes_diverged\": %u,", live->redundant,
+          info->passes > 1 ? info->passes : 1, info->passes_diverged);
   fprintf(out, "\n  \"peer_frames\": %zu,\n  \"injected\": %" PRIu64 ",\n  \"not_injected\": %" PRIu64
           ",\n  \"timeouts\": %" PRIu64 ",\n  \"arp_answers\": %" PRIu64 ",\n  \"skipped\": {",
           plan->nsteps, live->injected, live->not_injected, live->timeouts, live->arp_answers);

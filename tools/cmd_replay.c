@@ -91,7 +91,8 @@ static const char replay_usage_tail[] =
   "\n"
   "Exit status: 0 the live board did what the captured board did, 3 it\n"
   "diverged (the report says where first), 1 the replay could not run (a\n"
-  "capture it cannot read, a board that cannot start), 2 bad usage.\n"
+  "capture it cannot read, a board that cannot start) or was stopped early\n"
+  "(a signal; the report covers what was replayed), 2 bad usage.\n"
   "\n"
   "Examples:\n"
   "  boardnet run --tap bn0 --app http --record field.pcap     # capture a session\n"
@@ -304,25 +305,13 @@ static int common_prefix(const rp_plan *plan)
   return prefix < 1 ? 1 : prefix;
 }
 
-/* Whether the capture's DHCP server gave the board a lease (a DHCP flow
- * with the server's side in it). */
-static bool capture_has_lease(const rp_plan *plan)
-{
-  for (size_t i = 0; i < plan->nflows; i++) {
-    if (plan->flows[i].kind == RP_FLOW_DHCP && plan->flows[i].peer_frames > 0) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /* The board's address and MAC from the capture where none were given: the
  * lease the capture shows (DHCP, as the captured board did), else its
  * address. */
 static int board_defaults(struct replay_options *o, const rp_plan *plan)
 {
   bn_config *cfg = &o->board.cfg;
-  if (!o->board.ip_given && !cfg->dhcp && ip4_addr_isany_val(cfg->gw) && capture_has_lease(plan)) {
+  if (!o->board.ip_given && !cfg->dhcp && ip4_addr_isany_val(cfg->gw) && plan->lease_known) {
     cfg->dhcp = true;
     o->dhcp_from_capture = true;
   }
@@ -455,6 +444,7 @@ int bn_cmd_replay(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
   rc = bn_board_options_open(&o.board, NULL, NULL);
   if (rc != 0) {
+    rp_live_free(&live);
     rp_plan_free(&plan);
     return rc;
   }
@@ -501,7 +491,7 @@ int bn_cmd_replay(int argc, char **argv)
   if (o.quiet) {
     fprintf(out, "boardnet: replay of %s: %s\n", o.capture, diverged ? "the live board diverged" : "no divergence");
   }
-  rc = diverged ? EXIT_DIVERGED : BN_EXIT_OK;
+  rc = stopped != NULL ? BN_EXIT_FAIL : diverged ? EXIT_DIVERGED : BN_EXIT_OK; /* cut short: no verdict */
   if (o.report != NULL) {
     int jrc = rp_report_json(o.report, &info, &plan, &live);
     if (jrc < 0) {

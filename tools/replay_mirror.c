@@ -1,9 +1,9 @@
 /*
  * --app mirror (replay_mirror.h): one thread per listening port and one that
  * opens the captured board's own connections, each connection re-enacted in
- * a thread of its own. Every socket in use is registered, so that stopping
- * closes them all (which wakes whatever waits on them) and joins every
- * thread before the plan they read goes.
+ * a (detached) thread of its own. Every socket in use is registered, so that
+ * stopping closes them all (which wakes whatever waits on them) and waits
+ * for every thread before the plan they read goes.
  */
 #define _GNU_SOURCE
 #include "replay_mirror.h"
@@ -19,7 +19,7 @@
 #include "replay_frame.h"
 #include "usocket.h"
 
-#define MAX_THREADS 256
+#define MAX_THREADS 256            /* listening ports, and the opener */
 #define MAX_SOCKETS 256
 #define BACKLOG 8
 #define HEAD_POLL_MS 5
@@ -33,10 +33,12 @@ static struct mirror {
   bool *taken;                 /* flows already matched to a live connection */
   unsigned taken_pass;         /* the pass (--loop) taken is about */
   usocket *sockets[MAX_SOCKETS];
-  pthread_t threads[MAX_THREADS];
+  pthread_t threads[MAX_THREADS]; /* the listeners and the opener: joined at stop */
   size_t nthreads;
+  unsigned conversations;      /* running (detached): stop waits for none */
+  pthread_cond_t ended;        /* a conversation ended */
   bool running;
-} m = { .mu = PTHREAD_MUTEX_INITIALIZER };
+} m = { .mu = PTHREAD_MUTEX_INITIALIZER, .ended = PTHREAD_COND_INITIALIZER };
 
 /* Registers s so that stopping closes it; false (s freed) when stopping. */
 static bool hold_socket(usocket *s)
@@ -92,8 +94,6 @@ static bool start_thread(void *(*fn)(void *), void *arg, const char *name)
 struct conversation {
   usocket *s;
   const rp_flow *f;
-  bool connect;   /* the captured board opened it: connect to `to` first */
-  usocket_addr to;
   size_t got;     /* bytes of the peer's stream received */
   bool eof;
 };
@@ -155,28 +155,40 @@ static void *conversation_main(void *arg)
 {
   struct conversation c = *(struct conversation *)arg;
   free(arg);
-  usocket_settimeout(c.s, m.io_timeout_ms);
-  if (!c.connect || usocket_connect(c.s, &c.to) == 0) {
-    converse(&c);
-  }
+  converse(&c);
   drop_socket(c.s); /* close: FIN */
+  pthread_mutex_lock(&m.mu);
+  m.conversations--;
+  pthread_cond_broadcast(&m.ended);
+  pthread_mutex_unlock(&m.mu);
   return NULL;
 }
 
-static void start_conversation(usocket *s, const rp_flow *f, const usocket_addr *connect_to)
+/* Re-enacts f on connected socket s in a detached thread of its own (as
+ * many as there are connections at once); frees s if it cannot. */
+static void start_conversation(usocket *s, const rp_flow *f)
 {
   struct conversation *c = calloc(1, sizeof(*c));
-  if (c == NULL) {
+  pthread_attr_t attr;
+  pthread_t thread;
+  if (c == NULL || pthread_attr_init(&attr) != 0) {
+    free(c);
     drop_socket(s);
     return;
   }
   c->s = s;
   c->f = f;
-  if (connect_to != NULL) {
-    c->connect = true;
-    c->to = *connect_to;
+  usocket_settimeout(s, m.io_timeout_ms);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_mutex_lock(&m.mu);
+  bool ok = !m.stop && pthread_create(&thread, &attr, conversation_main, c) == 0;
+  if (ok) {
+    m.conversations++;
+    pthread_setname_np(thread, "bn-mirror");
   }
-  if (!start_thread(conversation_main, c, "bn-mirror")) {
+  pthread_mutex_unlock(&m.mu);
+  pthread_attr_destroy(&attr);
+  if (!ok) {
     free(c);
     drop_socket(s);
   }
@@ -234,7 +246,7 @@ static void *listener_main(void *arg)
     if (f == NULL) {
       drop_socket(client); /* no such connection in the capture */
     } else {
-      start_conversation(client, f, NULL);
+      start_conversation(client, f);
     }
   }
   drop_socket(l.s);
@@ -291,7 +303,9 @@ static size_t open_at(const rp_plan *plan, const rp_flow *f)
   return i;
 }
 
-/* Opens the captured board's connection f (its conversation's thread connects). */
+/* Opens the captured board's connection f, then re-enacts it. The opener
+ * connects one at a time, in the capture's order: the replay binds each
+ * live SYN to the next connection the captured board opened to that peer. */
 static void open_connection(const rp_flow *f)
 {
   usocket *s;
@@ -300,9 +314,12 @@ static void open_connection(const rp_flow *f)
   }
   usocket_addr to = { .port = f->peer_port };
   rp_ip_text(f->peer_ip, to.ip, sizeof(to.ip));
-  /* connect() waits for the SYN-ACK, which the replay injects: in the
-   * conversation's thread, so that the next connection is not held up. */
-  start_conversation(s, f, &to);
+  usocket_settimeout(s, m.io_timeout_ms);
+  if (usocket_connect(s, &to) != 0) {
+    drop_socket(s);
+    return;
+  }
+  start_conversation(s, f);
 }
 
 /* Waits until the replay, in this pass, has got to step at; false if it
@@ -399,6 +416,9 @@ void bn_replay_mirror_stop(void)
     pthread_join(m.threads[i], NULL);
   }
   pthread_mutex_lock(&m.mu);
+  while (m.conversations > 0) {
+    pthread_cond_wait(&m.ended, &m.mu); /* their sockets are closed: they end */
+  }
   m.nthreads = 0;
   m.running = false;
   free(m.taken);

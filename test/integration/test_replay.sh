@@ -46,9 +46,12 @@ frames=$(tshark -n -r "$BN_TMP/session.pcap" 2>/dev/null | wc -l)
   bn_fail "the session holds no DHCPACK"
 echo "session: $frames frames (DHCP lease $ip, 3 pings, 1 MB echoed, a 20000-byte page)"
 
-# A second session, static address: pings, 200 kB echoed, the page.
+# A second session, static address: pings, 200 kB echoed, two pages.
 bn_start_board --ip 192.0.2.2/24 --app echo --app http --record "$BN_TMP/static.pcap"
 bn_echo_session 192.0.2.2 200000
+# A second page: two connections from neighbouring ports, both closed by the
+# board first (its TIME_WAIT holds their ports: --loop must move past both).
+bn_ns curl -sf --max-time 10 -o /dev/null "http://192.0.2.2/" || bn_fail "curl / failed"
 bn_stop_board
 
 # replay_board [boardnet options] -- [replay options]: exit status in BN_RC.

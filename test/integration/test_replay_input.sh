@@ -5,8 +5,9 @@
 # with no divergence from each, and from its pcapng and raw-IP conversions
 # (editcap). Bad input gets one clear line and exit 1, never a crash or a
 # hang: a file that is no capture, an unknown link type, a missing file,
-# standard input, a board the capture does not show; a file cut off in the
-# middle replays what it holds and counts the cut. Bad usage exits 2.
+# standard input or a pipe, a board the capture does not show; a file cut off
+# in the middle replays what it holds and counts the cut; a replay stopped by
+# SIGINT reports what it replayed and exits 1. Bad usage exits 2.
 source "$(dirname "$0")/lib.sh"
 command -v tcpdump >/dev/null || bn_skip "no tcpdump"
 command -v editcap >/dev/null || bn_skip "no editcap (apt-get install tshark)"
@@ -76,6 +77,7 @@ refused "$BN_TMP/wifi.pcap" "link type IEEE802_11 .* cannot be replayed"
 refused "$BN_TMP/missing.pcap" "missing.pcap: No such file or directory"
 refused - "reads its capture twice" <"$BN_TMP/board.pcap"
 refused "$BN_TMP/board.pcap" "nothing to replay for board 192.0.2.77" --board-ip 192.0.2.77
+refused <(cat "$BN_TMP/board.pcap") "give a regular file, not a pipe"
 : >"$BN_TMP/empty.pcap"
 refused "$BN_TMP/empty.pcap" "not a capture libpcap reads"
 
@@ -88,6 +90,19 @@ grep -q "1  cut off by the end of the file" "$BN_TMP/replay.out" || { cat "$BN_T
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["skipped"]["file_truncated"] == 1 else 1)' \
   "$BN_TMP/cut.json" || bn_fail "cut.pcap: the JSON report does not count the cut"
 echo "cut.pcap: replayed what it holds (exit $BN_RC), the cut counted once"
+
+# Stopped early (SIGINT, as Ctrl-C): the report of what was replayed, exit 1.
+"$BN" replay "$BN_TMP/board.pcap" --app echo --app http --pace x0.01 >"$BN_TMP/int.out" 2>"$BN_TMP/int.err" &
+pid=$!
+bn_track $pid
+bn_wait_for "$BN_TMP/int.out" "^boardnet: replaying" 10 || bn_fail "the slow replay did not start"
+sleep 1
+kill -INT $pid
+bn_wait_exit $pid 10
+[ "$BN_RC" = 1 ] || { cat "$BN_TMP/int.out" "$BN_TMP/int.err"; bn_fail "an interrupted replay exited $BN_RC, not 1"; }
+grep -q "replay stopped early (Interrupt)" "$BN_TMP/int.err" && grep -q "^result:" "$BN_TMP/int.out" ||
+  { cat "$BN_TMP/int.out" "$BN_TMP/int.err"; bn_fail "an interrupted replay: no notice or no report"; }
+echo "interrupted: the report of what was replayed, exit 1"
 
 # ---- bad usage: exit 2 -------------------------------------------------------------
 usage() {

@@ -276,10 +276,40 @@ START_TEST(plan_detects_the_board_by_its_dhcp_lease)
   ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
   ck_assert_uint_eq(plan.board_ip, BOARD_IP);
   ck_assert_msg(strstr(plan.board_reason, "DHCP server leased (DHCPACK, frame 5)") != NULL, "%s", plan.board_reason);
+  ck_assert(plan.lease_known);
+  ck_assert_uint_eq(plan.steps[plan.lease_step].number, 5);
   size_t index;
   const rp_flow *f = flow_of_kind(&plan, RP_FLOW_DHCP, &index);
   ck_assert_uint_eq(f->peer_frames, 1);
   ck_assert_uint_eq(plan.skipped[BN_SKIP_NOT_BOARD], 4);
+  rp_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(plan_leaves_out_other_clients_dhcp)
+{
+  capture_open(&cap, DLT_EN10MB);
+  ping(T0, &peer, &board, FRAME_ICMP_ECHO_REQUEST);
+  ping(T0 + 1, &board, &peer, FRAME_ICMP_ECHO_REPLY); /* the board's MAC, from its own frame */
+  /* A DHCPACK for another client (its chaddr), then the board's own. */
+  uint8_t bootp[300] = { 0 }, buf[400];
+  bootp[0] = 2;
+  memcpy(bootp + 16, other.ip, 4);
+  memcpy(bootp + 28, other.mac, 6);
+  frame_put32(bootp + 236, 0x63825363);
+  const uint8_t options[] = { 53, 1, 5, 255 };
+  memcpy(bootp + 240, options, sizeof(options));
+  static const struct frame_host everyone = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, { 255, 255, 255, 255 } };
+  capture_add(&cap, T0 + 2, buf, frame_udp(buf, &peer, &everyone, 67, 68, bootp, 240 + sizeof(options)));
+  capture_close(&cap);
+  rp_plan plan;
+  char err[RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, BOARD_IP, 0, 0, err), 0);
+  ck_assert(!plan.lease_known);
+  ck_assert_uint_eq(plan.skipped[BN_SKIP_NOT_BOARD], 1);
+  for (size_t i = 0; i < plan.nflows; i++) {
+    ck_assert_int_ne(plan.flows[i].kind, RP_FLOW_DHCP);
+  }
   rp_plan_free(&plan);
 }
 END_TEST
@@ -340,6 +370,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, plan_detects_the_board_by_the_most_frequent_address);
   tcase_add_test(tc, plan_detects_the_board_by_its_dhcp_lease);
   tcase_add_test(tc, plan_detects_a_board_as_client_by_its_address_announcement);
+  tcase_add_test(tc, plan_leaves_out_other_clients_dhcp);
   tcase_add_test(tc, plan_refuses_a_capture_with_nothing_for_the_board_naming_why);
   tcase_add_test(tc, plan_start_at_and_limit_leave_frames_out);
   suite_add_tcase(s, tc);
