@@ -18,15 +18,6 @@
 /* Distinct addresses the census counts at most (more are ignored). */
 #define COUNT_SLOTS 8192
 
-static int fail(char err[RP_ERRLEN], int rc, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, RP_ERRLEN, fmt, ap);
-  va_end(ap);
-  return rc;
-}
-
 struct rp_census {
   uint32_t ip[COUNT_SLOTS];
   uint64_t frames[COUNT_SLOTS];
@@ -131,7 +122,7 @@ int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN
       }
     }
     if (top == COUNT_SLOTS) {
-      return fail(err, -EINVAL, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
+      return rp_plan_error(err, -EINVAL, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
     }
     if (c->dhcp_yiaddr != 0) {
       plan->board_ip = c->dhcp_yiaddr;
@@ -172,7 +163,7 @@ int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN
   /* The peers' MACs, for answering the board's ARP requests. */
   plan->hosts = calloc(c->n ? c->n : 1, sizeof(*plan->hosts));
   if (plan->hosts == NULL) {
-    return fail(err, -ENOMEM, "out of memory");
+    return rp_plan_error(err, -ENOMEM, "out of memory");
   }
   for (size_t i = 0; i < c->n; i++) {
     if (c->has_mac[i] && c->ip[i] != plan->board_ip) {

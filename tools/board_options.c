@@ -270,3 +270,10 @@ int bn_board_options_parse_argv(bn_board_options *o, int argc, char **argv, cons
   }
   return 0;
 }
+
+void bn_board_options_usage(FILE *out, const char *head, const char *tail)
+{
+  fputs(head, out);
+  bn_board_options_help(out);
+  fputs(tail, out);
+}

@@ -86,4 +86,7 @@ int bn_board_options_parse_argv(bn_board_options *o, int argc, char **argv, cons
 /** Prints the board options' help, one section per group, to out. */
 void bn_board_options_help(FILE *out);
 
+/** A command's --help: head, the board options' help, tail. */
+void bn_board_options_usage(FILE *out, const char *head, const char *tail);
+
 #endif /* BN_BOARD_OPTIONS_H */

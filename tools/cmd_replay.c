@@ -139,13 +139,6 @@ static const struct option replay_own_options[] = {
 };
 #define REPLAY_OWN (sizeof(replay_own_options) / sizeof(replay_own_options[0]))
 
-static void replay_usage(FILE *out)
-{
-  fputs(replay_usage_head, out);
-  bn_board_options_help(out);
-  fputs(replay_usage_tail, out);
-}
-
 /* Seconds as a decimal fraction ("2", "0.5") into nanoseconds. */
 static int parse_seconds(const char *opt, const char *text, uint64_t max_s, uint64_t *ns)
 {
@@ -251,7 +244,7 @@ static int parse_own(void *ctx, int c, const char *arg)
     o->quiet = true;
     return 0;
   case 'h':
-    replay_usage(stdout);
+    bn_board_options_usage(stdout, replay_usage_head, replay_usage_tail);
     return -1;
   default:
     return bn_cli_error(BN_EXIT_USAGE, "replay: unknown option (boardnet replay --help)");

@@ -90,13 +90,6 @@ static const struct option run_own_options[] = {
 };
 #define RUN_OWN (sizeof(run_own_options) / sizeof(run_own_options[0]))
 
-static void run_usage(FILE *out)
-{
-  fputs(run_usage_head, out);
-  bn_board_options_help(out);
-  fputs(run_usage_tail, out);
-}
-
 /* Parses one option of run's own; 0, or an exit code (-1: help printed). */
 static int parse_own(void *ctx, int c, const char *arg)
 {
@@ -141,7 +134,7 @@ static int parse_own(void *ctx, int c, const char *arg)
     o->quiet = true;
     return 0;
   case 'h':
-    run_usage(stdout);
+    bn_board_options_usage(stdout, run_usage_head, run_usage_tail);
     return -1;
   default:
     return bn_cli_error(BN_EXIT_USAGE, "run: unknown option (boardnet run --help)");
