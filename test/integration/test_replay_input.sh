@@ -91,6 +91,16 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["sk
   "$BN_TMP/cut.json" || bn_fail "cut.pcap: the JSON report does not count the cut"
 echo "cut.pcap: replayed what it holds (exit $BN_RC), the cut counted once"
 
+# Progress: with --progress (stderr is no terminal here) frames done of all, rate, time to go.
+replay "$BN_TMP/board.pcap" --app echo --app http --progress
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.err"; bn_fail "--progress: exit $BN_RC"; }
+total=$(sed -nE 's/.*: ([0-9]+) peer frames in .*/\1/p' "$BN_TMP/replay.out")
+grep -qE "replay $total/$total peer frames \(100%\), [0-9]+ frames/s, 0 s to go" "$BN_TMP/replay.err" ||
+  { cat "$BN_TMP/replay.err"; bn_fail "--progress: no final progress line"; }
+replay "$BN_TMP/board.pcap" --app echo --app http
+[ ! -s "$BN_TMP/replay.err" ] || { cat "$BN_TMP/replay.err"; bn_fail "progress shown without a terminal or --progress"; }
+echo "progress: with --progress, up to $total/$total peer frames; quiet otherwise"
+
 # Stopped early (SIGINT, as Ctrl-C): the report of what was replayed, exit 1.
 "$BN" replay "$BN_TMP/board.pcap" --app echo --app http --pace x0.01 >"$BN_TMP/int.out" 2>"$BN_TMP/int.err" &
 pid=$!
