@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "app_options.h"
 #include "board_options.h"
 #include "bn_board.h"
 #include "bn_clock.h"
@@ -24,7 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_APPS 4
 #define EXIT_DIVERGED 3
 /* How long one of the mirror's receives or sends may wait. */
 #define MIRROR_IO_TIMEOUT_MS 30000
@@ -113,10 +113,8 @@ struct replay_options {
   unsigned loops;
   bool quiet, progress;
   bool dhcp_from_capture;    /* --dhcp by default: the capture holds the board's lease */
-  bool mirror, mirror_last;  /* --app mirror (given last: --port cannot follow) */
-  const char *apps[MAX_APPS];
-  uint16_t ports[MAX_APPS];
-  int app_count;
+  bool mirror;               /* --app mirror */
+  bn_app_options apps;
 };
 
 enum { OPT_BOARD_IP = 256, OPT_PACE, OPT_STEP_TIMEOUT, OPT_FILTER, OPT_START_AT, OPT_LIMIT, OPT_LOOP, OPT_REPORT,
@@ -222,24 +220,14 @@ static int parse_own(void *ctx, int c, const char *arg)
     o->progress = true;
     return 0;
   case OPT_APP:
-    o->mirror_last = strcmp(arg, "mirror") == 0;
-    if (o->mirror_last) {
+    if (strcmp(arg, "mirror") == 0) {
       o->mirror = true;
+      o->apps.port_taken = true; /* --port cannot follow it */
       return 0;
     }
-    if (bn_app_find(arg) == NULL) {
-      return bn_cli_error(BN_EXIT_USAGE, "--app: unknown app '%s' (mirror, echo, discard, chargen, http)", arg);
-    }
-    if (o->app_count == MAX_APPS) {
-      return bn_cli_error(BN_EXIT_USAGE, "--app: at most %d apps", MAX_APPS);
-    }
-    o->apps[o->app_count++] = arg;
-    return 0;
+    return bn_app_options_add(&o->apps, arg, "mirror, ");
   case OPT_PORT:
-    if (o->app_count == 0 || o->mirror_last) {
-      return bn_cli_error(BN_EXIT_USAGE, "--port comes after the --app it applies to");
-    }
-    return bn_config_parse_port(arg, &o->ports[o->app_count - 1], err) < 0 ? bn_cli_error(BN_EXIT_USAGE, "%s", err) : 0;
+    return bn_app_options_port(&o->apps, arg);
   case 'q':
     o->quiet = true;
     return 0;
@@ -353,18 +341,6 @@ static void pass_done(void *arg, const rp_live *live)
   }
 }
 
-static int start_apps(const struct replay_options *o)
-{
-  for (int i = 0; i < o->app_count; i++) {
-    const bn_app_info *app = bn_app_find(o->apps[i]);
-    uint16_t port = o->ports[i] ? o->ports[i] : app->default_port;
-    int rc = bn_app_start(app->name, port, 0);
-    if (rc < 0) {
-      return bn_cli_error(BN_EXIT_FAIL, "app %s on port %u: %s", app->name, port, strerror(-rc));
-    }
-  }
-  return 0;
-}
 
 /* Waits until the replay ends or a stop signal; returns the signal's name or NULL. */
 static const char *wait_for_end(const sigset_t *signals, const rp_live *live)
@@ -449,7 +425,7 @@ int bn_cmd_replay(int argc, char **argv)
     return bn_cli_error(BN_EXIT_FAIL, rc == -ETIMEDOUT ? "no DHCP lease from the capture" : "cannot start the stack: %s",
                         strerror(-rc));
   }
-  if (start_apps(&o) != 0) {
+  if (bn_app_options_start(&o.apps, 0, NULL) != 0) {
     bn_stack_stop();
     rp_live_free(&live);
     rp_plan_free(&plan);

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "app_options.h"
 #include "board_options.h"
 #include "bn_board.h"
 #include "bn_clock.h"
@@ -23,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_APPS 4
+#define MAX_NAMES 4   /* --resolve */
 
 static const char run_usage_head[] =
   "Usage: boardnet [--board NAME] run --tap NAME [OPTIONS]\n"
@@ -69,10 +70,8 @@ struct run_options {
   bn_board_options board;
   unsigned exit_after_s;
   bool quiet;
-  const char *apps[MAX_APPS];
-  uint16_t ports[MAX_APPS];
-  int app_count;
-  const char *names[MAX_APPS];
+  bn_app_options apps;
+  const char *names[MAX_NAMES];
   int name_count;
   int backlog;
 };
@@ -94,24 +93,12 @@ static const struct option run_own_options[] = {
 static int parse_own(void *ctx, int c, const char *arg)
 {
   struct run_options *o = ctx;
-  char err[BN_CONFIG_ERRLEN];
   uint64_t v;
   switch (c) {
   case OPT_APP:
-    if (bn_app_find(arg) == NULL) {
-      return bn_cli_error(BN_EXIT_USAGE, "--app: unknown app '%s' (echo, discard, chargen, http)", arg);
-    }
-    if (o->app_count == MAX_APPS) {
-      return bn_cli_error(BN_EXIT_USAGE, "--app: at most %d apps", MAX_APPS);
-    }
-    o->apps[o->app_count++] = arg;
-    return 0;
+    return bn_app_options_add(&o->apps, arg, "");
   case OPT_PORT:
-    if (o->app_count == 0) {
-      return bn_cli_error(BN_EXIT_USAGE, "--port comes after the --app it applies to");
-    }
-    return bn_config_parse_port(arg, &o->ports[o->app_count - 1], err) < 0
-             ? bn_cli_error(BN_EXIT_USAGE, "%s", err) : 0;
+    return bn_app_options_port(&o->apps, arg);
   case OPT_BACKLOG:
     if (bn_cli_parse_number("--backlog", arg, 1, BN_APP_BACKLOG_MAX, &v) != 0) {
       return BN_EXIT_USAGE;
@@ -125,8 +112,8 @@ static int parse_own(void *ctx, int c, const char *arg)
     o->exit_after_s = (unsigned)v;
     return 0;
   case OPT_RESOLVE:
-    if (o->name_count == MAX_APPS || arg[0] == '\0' || strlen(arg) > 253) {
-      return bn_cli_error(BN_EXIT_USAGE, "--resolve: at most %d names of 1..253 characters", MAX_APPS);
+    if (o->name_count == MAX_NAMES || arg[0] == '\0' || strlen(arg) > 253) {
+      return bn_cli_error(BN_EXIT_USAGE, "--resolve: at most %d names of 1..253 characters", MAX_NAMES);
     }
     o->names[o->name_count++] = arg;
     return 0;
@@ -200,22 +187,6 @@ static const char *wait_for_stop(const sigset_t *signals, unsigned exit_after_s,
   }
 }
 
-static int start_apps(const struct run_options *o)
-{
-  for (int i = 0; i < o->app_count; i++) {
-    const bn_app_info *app = bn_app_find(o->apps[i]);
-    uint16_t port = o->ports[i] ? o->ports[i] : app->default_port;
-    int rc = bn_app_start(app->name, port, o->backlog);
-    if (rc < 0) {
-      return bn_cli_error(BN_EXIT_FAIL, "app %s on port %u: %s", app->name, port, strerror(-rc));
-    }
-    if (!o->quiet) {
-      fprintf(bn_report_stream(), "boardnet: app %s listening on port %u\n", app->name, port);
-    }
-  }
-  fflush(bn_report_stream());
-  return 0;
-}
 
 int bn_cmd_run(int argc, char **argv)
 {
@@ -267,7 +238,7 @@ int bn_cmd_run(int argc, char **argv)
     bn_report_status(tap);
     bn_report_link_changes(tap);
   }
-  if (start_apps(&o) != 0) {
+  if (bn_app_options_start(&o.apps, o.backlog, o.quiet ? NULL : bn_report_stream()) != 0) {
     bn_stack_stop();
     return BN_EXIT_FAIL;
   }
