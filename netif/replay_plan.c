@@ -37,19 +37,31 @@ typedef struct builder {
   uint32_t dep_flow, dep_before; /* the board's last frame so far: its flow, and that flow's measure after it */
 } builder;
 
+/* arr (n used of *cap elements of elem bytes) with room for one more:
+ * doubled when full, from first. @return it (maybe moved), or NULL
+ * without memory (arr is then unchanged). */
+static void *room_for_one(void *arr, size_t n, size_t *cap, size_t elem, size_t first)
+{
+  if (n < *cap) {
+    return arr;
+  }
+  size_t bigger = *cap ? *cap * 2 : first;
+  void *grown = realloc(arr, bigger * elem);
+  if (grown != NULL) {
+    *cap = bigger;
+  }
+  return grown;
+}
+
 static int new_flow(builder *b, rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port,
                     uint64_t number, uint32_t *index)
 {
   rp_plan *p = b->plan;
-  if (p->nflows == b->cap_flows) {
-    size_t cap = b->cap_flows ? b->cap_flows * 2 : 64;
-    rp_flow *nf = realloc(p->flows, cap * sizeof(*nf));
-    if (nf == NULL) {
-      return -ENOMEM;
-    }
-    p->flows = nf;
-    b->cap_flows = cap;
+  void *grown = room_for_one(p->flows, p->nflows, &b->cap_flows, sizeof(*p->flows), 64);
+  if (grown == NULL) {
+    return -ENOMEM;
   }
+  p->flows = grown;
   rp_flow *f = &p->flows[p->nflows];
   memset(f, 0, sizeof(*f));
   f->kind = kind;
@@ -66,15 +78,11 @@ static int new_flow(builder *b, rp_flow_kind kind, uint32_t peer_ip, uint16_t pe
 static int add_step(builder *b, const pcap_frame *pf, uint32_t flow, uint32_t before)
 {
   rp_plan *p = b->plan;
-  if (p->nsteps == b->cap_steps) {
-    size_t cap = b->cap_steps ? b->cap_steps * 2 : 1024;
-    rp_step *ns = realloc(p->steps, cap * sizeof(*ns));
-    if (ns == NULL) {
-      return -ENOMEM;
-    }
-    p->steps = ns;
-    b->cap_steps = cap;
+  void *grown = room_for_one(p->steps, p->nsteps, &b->cap_steps, sizeof(*p->steps), 1024);
+  if (grown == NULL) {
+    return -ENOMEM;
   }
+  p->steps = grown;
   p->steps[p->nsteps++] = (rp_step){ .number = pf->number, .ts_ns = pf->ts_ns, .flow = flow, .board_before = before,
                                      .dep_flow = b->dep_flow, .dep_before = b->dep_before };
   return 0;
@@ -143,15 +151,11 @@ static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_f
   } else {
     fl->board_bytes += pf->len;
   }
-  if (fl->nbframes == fl->cap_bframes) {
-    size_t cap = fl->cap_bframes ? fl->cap_bframes * 2 : 16;
-    rp_board_frame *nb = realloc(fl->bframes, cap * sizeof(*nb));
-    if (nb == NULL) {
-      return -ENOMEM;
-    }
-    fl->bframes = nb;
-    fl->cap_bframes = cap;
+  void *grown = room_for_one(fl->bframes, fl->nbframes, &fl->cap_bframes, sizeof(*fl->bframes), 16);
+  if (grown == NULL) {
+    return -ENOMEM;
   }
+  fl->bframes = grown;
   fl->bframes[fl->nbframes++] = bf;
   b->dep_flow = (uint32_t)(fl - b->plan->flows);
   b->dep_before = fl->kind == RP_FLOW_TCP ? fl->board_rel_end : (uint32_t)fl->board_frames;
