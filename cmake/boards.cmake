@@ -46,6 +46,17 @@ if(NOT LIBPCAP_FOUND)
   message(FATAL_ERROR "libpcap not found (pkg-config libpcap): install libpcap-dev "
                       "(sudo tools/setup does)")
 endif()
+# The scenario language (scenarios/): plain data, no lwIP, one library for
+# every board; libpcap compiles its match filters.
+add_library(bn_scenarios STATIC
+  ${CMAKE_SOURCE_DIR}/scenarios/scn_lex.c
+  ${CMAKE_SOURCE_DIR}/scenarios/scn_parse.c
+  ${CMAKE_SOURCE_DIR}/scenarios/scn_print.c
+  ${CMAKE_SOURCE_DIR}/scenarios/scn_units.c)
+target_include_directories(bn_scenarios PUBLIC ${CMAKE_SOURCE_DIR}/scenarios)
+target_compile_options(bn_scenarios PRIVATE ${BN_WARNINGS})
+target_link_libraries(bn_scenarios PUBLIC PkgConfig::LIBPCAP m)
+
 set(BN_STACK_SRCS
   ${CMAKE_SOURCE_DIR}/stack/bn_board.c
   ${CMAKE_SOURCE_DIR}/stack/bn_config.c
@@ -89,5 +100,5 @@ function(bn_add_board board)
     ${CMAKE_SOURCE_DIR}/netif ${CMAKE_SOURCE_DIR}/stack ${CMAKE_SOURCE_DIR}/usocket)
   target_compile_options(boardnet_${board} PRIVATE ${BN_WARNINGS})
   target_compile_definitions(boardnet_${board} PRIVATE BN_SYS_ARCH_NAME="boardnet")
-  target_link_libraries(boardnet_${board} PUBLIC lwip_${board} PkgConfig::LIBPCAP PRIVATE PkgConfig::LIBURING)
+  target_link_libraries(boardnet_${board} PUBLIC lwip_${board} bn_scenarios PkgConfig::LIBPCAP PRIVATE PkgConfig::LIBURING)
 endfunction()

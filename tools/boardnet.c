@@ -30,6 +30,8 @@ static const char usage[] =
   "           (boardnet run --help for its options)\n"
   "  replay   play a capture's peers into a live board and report how it\n"
   "           answers compared with the captured board (boardnet replay --help)\n"
+  "  check    validate scenario files and print the timeline understood\n"
+  "           (boardnet check --help)\n"
   "  info     print the board profile in effect: lwIP options and version\n"
   "\n"
   "Options:\n"
@@ -100,6 +102,9 @@ int main(int argc, char **argv)
   }
   if (strcmp(cmd, "replay") == 0) {
     return bn_cmd_replay(argc - i, argv + i);
+  }
+  if (strcmp(cmd, "check") == 0) {
+    return bn_cmd_check(argc - i, argv + i);
   }
   if (strcmp(cmd, "info") == 0) {
     return bn_cmd_info(argc - i, argv + i);

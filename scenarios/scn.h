@@ -1,0 +1,210 @@
+/*
+ * scn: the scenario language. A scenario file scripts, over time, what the
+ * wire does to a board's frames: netem's impairments (tc-netem(8): delay,
+ * loss, duplicate, corrupt, reorder, rate, limit, slot) per direction and
+ * per flow (a libpcap filter), per-packet aim (drop the 3rd SYN-ACK), link
+ * faults, and faults of the board's own lwIP memory pools. This header is
+ * the parsed form, the timeline, that netif/link_impair.c runs and
+ * `boardnet check` prints; scn_parse.c reads the language into it and
+ * scn_print.c writes it back.
+ *
+ *     seed 42
+ *     at 0s      both delay 20ms 5ms 25% distribution normal
+ *     at 10s     link down
+ *     after 2s   link up
+ *     at 20s     match "tcp port 80" egress reorder 25% 50% gap 5 delay 10ms
+ *     at 30s     match "tcp[tcpflags] & tcp-syn != 0" nth 3 egress drop
+ *     at 40s     end
+ *
+ * Nothing here knows lwIP or a link: a scenario is plain data, checked when
+ * it is parsed (every value, every filter compiled), so a bad file fails
+ * before anything runs.
+ */
+#ifndef BN_SCN_H
+#define BN_SCN_H
+
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Room for any error message of scn_parse(): "file:line:col: message\n  usage: ...". */
+#define SCN_ERRLEN 512
+
+/** Directions: what the board sends (towards the wire), what it receives. */
+enum scn_dir { SCN_EGRESS = 1, SCN_INGRESS = 2, SCN_BOTH = 3 };
+
+/** Delay distributions (netem's tables): jitter is spread this way around the delay. */
+enum scn_dist { SCN_DIST_UNIFORM, SCN_DIST_NORMAL, SCN_DIST_PARETO, SCN_DIST_PARETONORMAL };
+
+/** netem's loss models. */
+enum scn_loss_model {
+  SCN_LOSS_RANDOM,   /**< p[0] = P, p[1] = correlation */
+  SCN_LOSS_STATE,    /**< 4-state Markov: p[0..4] = p13 p31 p32 p23 p14 */
+  SCN_LOSS_GEMODEL,  /**< Gilbert-Elliott: p[0..3] = p r 1-h 1-k */
+};
+
+/** The impairments of one directive: bits of scn_netem.set. */
+enum scn_netem_kind {
+  SCN_NM_DELAY = 1u << 0,
+  SCN_NM_LOSS = 1u << 1,
+  SCN_NM_DUPLICATE = 1u << 2,
+  SCN_NM_CORRUPT = 1u << 3,
+  SCN_NM_REORDER = 1u << 4,
+  SCN_NM_RATE = 1u << 5,
+  SCN_NM_LIMIT = 1u << 6,
+  SCN_NM_SLOT = 1u << 7,
+  SCN_NM_MTU = 1u << 8,
+  SCN_NM_BLACKHOLE = 1u << 9,
+};
+
+/** A probability with its correlation, both in percent (0..100), as written. */
+typedef struct scn_chance {
+  double pct;
+  double corr_pct;
+} scn_chance;
+
+/**
+ * netem's settings, as one `tc qdisc ... netem` line holds them. Only the
+ * kinds in `set` are meaningful. Percentages are kept as written (0..100),
+ * times in nanoseconds, the rate in bits per second (0: unlimited).
+ */
+typedef struct scn_netem {
+  unsigned set;  /**< enum scn_netem_kind bits */
+  struct {
+    uint64_t time_ns, jitter_ns;
+    double corr_pct;
+    enum scn_dist dist;
+  } delay;
+  struct {
+    enum scn_loss_model model;
+    double pct[5];  /**< see enum scn_loss_model; defaults filled in as tc does */
+  } loss;
+  scn_chance duplicate, corrupt;
+  struct {
+    scn_chance chance;
+    uint32_t gap;     /**< 1 when not given (tc's default) */
+  } reorder;
+  struct {
+    uint64_t bits_per_s;
+    int32_t packet_overhead;
+    uint32_t cell_size;
+    int32_t cell_overhead;
+  } rate;
+  uint32_t limit;     /**< queue limit in frames */
+  struct {
+    uint64_t min_ns, max_ns;  /**< max_ns == min_ns when not given */
+    uint32_t packets, bytes;  /**< 0: no limit */
+  } slot;
+  uint32_t mtu;       /**< largest IP packet (frame minus its Ethernet header) let through */
+} scn_netem;
+
+/** Per-packet aim: which of a rule's frames a one-shot action hits. */
+enum scn_select { SCN_SEL_NTH, SCN_SEL_FIRST, SCN_SEL_EVERY };
+enum scn_action { SCN_ACT_DROP, SCN_ACT_CORRUPT, SCN_ACT_DUPLICATE, SCN_ACT_DELAY };
+
+/** What a step does. */
+enum scn_kind {
+  SCN_STEP_IMPAIR,      /**< netem settings for (dir, match): each kind given replaces that kind */
+  SCN_STEP_AIM,         /**< a one-shot action on selected frames of (dir, match) */
+  SCN_STEP_LINK,        /**< carrier down or up */
+  SCN_STEP_CLEAR,       /**< remove the impairments and aims of (dir, match); match -1 and dir BOTH: all */
+  SCN_STEP_POOL_EXHAUST,/**< hold pool.share_pct of an lwIP pool */
+  SCN_STEP_POOL_FAIL,   /**< fail the next pool.next allocations from a pool (or the heap) */
+  SCN_STEP_CLEAR_POOLS, /**< release held pool elements, cancel pending failures */
+  SCN_STEP_END,         /**< the scenario, and the run, end */
+};
+
+/** Room for a pool's name: lwIP's MEMP_<NAME> without the prefix, or "heap". */
+#define SCN_POOL_NAME_MAX 32
+
+/** One directive of the timeline. */
+typedef struct scn_step {
+  uint64_t at_ns;       /**< from the start of the run (the stage's opening) */
+  unsigned line;        /**< where it was written */
+  enum scn_kind kind;
+  unsigned dir;         /**< enum scn_dir (IMPAIR, AIM, CLEAR) */
+  int match;            /**< index into scn_scenario.matches; -1: every frame */
+  bool match_all_clear; /**< CLEAR without a match: every rule of dir, matched or not */
+  scn_netem netem;      /**< IMPAIR */
+  struct {
+    enum scn_select select;
+    uint32_t n;
+    enum scn_action action;
+    uint64_t delay_ns;  /**< SCN_ACT_DELAY */
+  } aim;                /**< AIM */
+  bool up;              /**< LINK */
+  struct {
+    char name[SCN_POOL_NAME_MAX];
+    unsigned col;       /**< the name's column, for errors found later (an unknown pool) */
+    double share_pct;   /**< POOL_EXHAUST */
+    uint32_t next;      /**< POOL_FAIL */
+  } pool;
+} scn_step;
+
+/** A flow: one libpcap filter, compiled once (for DLT_EN10MB). */
+typedef struct scn_match {
+  char *filter;
+  struct bpf_program prog;
+  unsigned line;        /**< where it first appeared */
+} scn_match;
+
+/** A parsed scenario. */
+typedef struct scn_scenario {
+  char *path;           /**< the file's name, as given (for messages) */
+  bool seed_given;
+  uint64_t seed;
+  scn_step *steps;      /**< in time order (as written: times never go back) */
+  size_t n_steps;
+  scn_match *matches;   /**< each distinct filter once, in order of appearance */
+  size_t n_matches;
+} scn_scenario;
+
+/**
+ * Parses the scenario in text[0..len) (need not be NUL-terminated); path
+ * names it in messages.
+ * @return 0 with *out filled in (free it with scn_free()); -EINVAL with
+ *         "path:line:col: message" (the offending token named, and a usage
+ *         line for the directive) in err; -ENOMEM.
+ */
+int scn_parse(const char *path, const char *text, size_t len, scn_scenario *out, char err[SCN_ERRLEN]);
+
+/**
+ * Reads and parses the file at path.
+ * @return as scn_parse(); -errno with "path: reason" when it cannot be read.
+ */
+int scn_load(const char *path, scn_scenario *out, char err[SCN_ERRLEN]);
+
+/** Frees what scn_parse() allocated; a zeroed scenario is fine. */
+void scn_free(scn_scenario *s);
+
+/**
+ * Writes s in the scenario language, one directive per line with absolute
+ * times, every value in its canonical unit: scn_parse() of the output gives
+ * the same timeline (the round trip `boardnet check` relies on).
+ * @return 0, or -EIO when out fails.
+ */
+int scn_print(const scn_scenario *s, FILE *out);
+
+/**
+ * Writes step as one line of the language (no time, no newline) into buf.
+ * @return the length it needed (as snprintf).
+ */
+int scn_step_format(const scn_scenario *s, const scn_step *step, char *buf, size_t size);
+
+/** "egress", "ingress" or "both". */
+const char *scn_dir_name(unsigned dir);
+
+/** Whether any step holds frames of dir in a queue (delay, rate, slot, a delay aim). */
+bool scn_holds_frames(const scn_scenario *s, unsigned dir);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BN_SCN_H */
