@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 static int open_backend(const bn_pipeline_desc *d, bn_link **out, char err[BN_PIPELINE_ERRLEN])
 {
@@ -50,6 +51,15 @@ int bn_pipeline_open(const bn_pipeline_desc *d, bn_link **out, char err[BN_PIPEL
       return rc;
     }
     link = record;
+  }
+  if (d->impair.scenario != NULL) {
+    bn_link *impair;
+    rc = bn_link_impair_open(link, &d->impair, &impair);
+    if (rc < 0) {
+      snprintf(err, BN_PIPELINE_ERRLEN, "scenario %s: %s", d->impair.scenario->path, strerror(-rc));
+      return rc;
+    }
+    link = impair;
   }
   *out = link;
   return 0;

@@ -2,7 +2,7 @@
  * bn_pipeline: the one place that assembles a board's link chain from its
  * options. From the wire up:
  *
- *     backend (tap | memory | pcap) -> record -> impair (later) -> netif
+ *     backend (tap | memory | pcap) -> record -> impair -> netif
  *
  * The record stage sits on the backend so that a capture shows the wire
  * itself: what the board sent after any impairment, what it received before
@@ -12,6 +12,7 @@
 #define BN_PIPELINE_H
 
 #include "bn_link.h"
+#include "link_impair.h"
 #include "link_pcap.h"
 #include "link_record.h"
 
@@ -33,6 +34,7 @@ typedef struct bn_pipeline_desc {
   void *backend_opened_arg;
   /* The stages: each only if asked for. */
   bn_record_options record; /**< record.path NULL: no recording */
+  bn_impair_options impair; /**< impair.scenario NULL: no impairment */
 } bn_pipeline_desc;
 
 /**
@@ -43,6 +45,7 @@ typedef struct bn_pipeline_desc {
  *         device or the file), everything opened closed again (a given
  *         d->link too): -EINVAL (no backend, or two), the TAP's or the replay's errors
  *         (bn_link_tap_open()), the record stage's (bn_link_record_open()),
+ *         the impairment stage's (bn_link_impair_open()),
  *         or the return value of backend_opened (then err is "": the hook
  *         reports its own failure).
  */

@@ -191,6 +191,17 @@ int scn_format_time(char *buf, size_t size, uint64_t ns)
   return format_exact(buf, size, ns, names, scales, 4);
 }
 
+int scn_format_time_approx(char *buf, size_t size, uint64_t ns)
+{
+  if (ns >= 1000000000u) {
+    return snprintf(buf, size, "%.3fs", (double)ns / 1e9);
+  }
+  if (ns >= 1000000u) {
+    return snprintf(buf, size, "%.3fms", (double)ns / 1e6);
+  }
+  return snprintf(buf, size, "%.3fus", (double)ns / 1e3);
+}
+
 int scn_format_rate(char *buf, size_t size, uint64_t bits_per_s)
 {
   static const char *const names[] = { "gbit", "mbit", "kbit", "bit" };

@@ -42,6 +42,9 @@ int scn_parse_signed(const char *tok, int64_t min, int64_t max, int64_t *v);
 /** A time in the largest unit that divides it: "2500ms", "2s", "0s". */
 int scn_format_time(char *buf, size_t size, uint64_t ns);
 
+/** A time for people, to 3 decimals in s, ms or us: "23.456ms" (not for parsing back). */
+int scn_format_time_approx(char *buf, size_t size, uint64_t ns);
+
 /** A rate in the largest of bit/kbit/mbit/gbit that divides it. */
 int scn_format_rate(char *buf, size_t size, uint64_t bits_per_s);
 

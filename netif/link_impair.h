@@ -1,0 +1,102 @@
+/*
+ * Impairment stage of the link pipeline: runs a scenario (scenarios/scn.h)
+ * on the frames that pass it, both directions, on the board's clock. What
+ * netem does to one interface's egress, this does to egress (what the board
+ * sends) and ingress (what it receives), per flow (a scenario's match
+ * rules), with per-packet aim, link faults and a timeline:
+ *
+ * - Each (direction, match) pair is a rule with netem's settings, its own
+ *   queue and its own random stream, named after the direction and the
+ *   filter and seeded from the run's seed: adding a rule for one flow
+ *   changes no decision for another. A frame goes to the first match rule
+ *   (in order of the scenario's matches) whose filter it passes and that has
+ *   settings in force, else to the rule for every frame; aims count every
+ *   frame their filter passes.
+ * - In a rule, as netem: mtu, blackhole, loss, duplicate, corrupt (one
+ *   random bit of one copy), limit (of its queue; tc's default 1000), then
+ *   the frame's release time: delay and jitter (or sent early by reorder),
+ *   rate by serialisation time after the frames queued before it; slot
+ *   gates the queue's output. Frames leave in release-time order (tfifo).
+ * - `link down` reports carrier loss to the stage above (the netif: lwIP
+ *   sees NETIF_FLAG_LINK_UP go) and drops every frame while down;
+ *   `blackhole` drops silently with the carrier up.
+ *
+ * Threading (bn_link.h): a direction whose frames a scenario never holds
+ * (no delay, rate, slot or delay aim in it, scn_holds_frames()) is decided
+ * and handed on in the caller's thread; one that is held is queued by
+ * send() and released by poll(), the pipeline's pump, which also applies
+ * the timeline's steps as their times come. One lock guards the rules.
+ */
+#ifndef BN_LINK_IMPAIR_H
+#define BN_LINK_IMPAIR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bn_link.h"
+#include "scn.h"
+
+/** What one direction saw. */
+typedef struct bn_impair_dir_stats {
+  uint64_t frames, bytes;      /**< that reached the stage */
+  uint64_t passed, passed_bytes; /**< that left it (towards the wire, or to the board) */
+  uint64_t lost;               /**< dropped by loss */
+  uint64_t blackholed;         /**< dropped by blackhole */
+  uint64_t limited;            /**< dropped because the rule's queue was full (limit) */
+  uint64_t too_big;            /**< dropped by mtu */
+  uint64_t link_down;          /**< dropped while the link was down */
+  uint64_t aimed;              /**< dropped by an aim (nth/first/every ... drop) */
+  uint64_t duplicated, corrupted, reordered, delayed;
+  uint64_t queued;             /**< held right now */
+} bn_impair_dir_stats;
+
+/** What the stage has done so far. */
+typedef struct bn_impair_stats {
+  bn_impair_dir_stats egress, ingress;
+  uint64_t elapsed_ns;         /**< since the stage opened: the scenario's clock */
+  size_t steps_done;           /**< steps of the timeline applied */
+  unsigned step_line;          /**< the line of the last one (0: none yet) */
+  bool link_up;                /**< the scenario's carrier (link down|up) */
+  bool ended;                  /**< an `end` step was reached */
+} bn_impair_stats;
+
+/** Called as each step takes effect, from the pump's thread with no lock held. */
+typedef void (*bn_impair_step_fn)(void *arg, const scn_scenario *s, const scn_step *step);
+
+/** Zero-initialise, then fill in. */
+typedef struct bn_impair_options {
+  const scn_scenario *scenario; /**< borrowed: it must outlive the stage */
+  uint64_t seed;                /**< the run's seed (a scenario's own `seed` is the caller's to apply) */
+  FILE *decisions;              /**< if not NULL, one line per decision and per step (see below) */
+  bn_impair_step_fn on_step;    /**< may be NULL */
+  void *on_step_arg;
+} bn_impair_options;
+
+/*
+ * The decision log, one line each:
+ *   SECONDS DIRECTION FRAME RULE ACTION
+ *   12.345678 egress 17 "tcp port 80" drop loss
+ *   12.345701 ingress 9 * delay 23.456ms
+ *   12.400000 egress 31 * corrupt byte 40 bit 3
+ *   # 10.000000 step line 7: link down
+ * FRAME counts the direction's frames from 1; RULE is the match's filter or
+ * `*`; ACTIONs: drop loss|blackhole|limit|mtu|link|aim, duplicate,
+ * corrupt byte B bit K, reorder, delay TIME.
+ */
+
+/**
+ * Opens the stage over inner (which it owns from now on); the scenario's
+ * time 0 is now.
+ * @return 0 with *out set; -EINVAL (no scenario), -ENOMEM; inner is closed on failure.
+ */
+int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **out);
+
+/**
+ * Copies the counters of the impairment stage in the chain from link
+ * towards the wire (link may be the outermost link).
+ * @return 0, or -ENOENT when the chain has no impairment stage.
+ */
+int bn_link_impair_stats(bn_link *link, bn_impair_stats *st);
+
+#endif /* BN_LINK_IMPAIR_H */
