@@ -24,11 +24,50 @@ static struct timespec to_timespec(uint64_t ns)
   return ts;
 }
 
-uint64_t bn_clock_now_ns(void)
+/* The hand-driven clock: while manual is set, the time is manual_ns. */
+static int manual;
+static uint64_t manual_ns;
+
+static uint64_t source_ns(void)
 {
   struct timespec ts;
   clock_gettime(BN_CLOCK_SOURCE, &ts);
   return to_ns(&ts);
+}
+
+uint64_t bn_clock_now_ns(void)
+{
+  if (__atomic_load_n(&manual, __ATOMIC_ACQUIRE)) {
+    return __atomic_load_n(&manual_ns, __ATOMIC_ACQUIRE);
+  }
+  return source_ns();
+}
+
+void bn_clock_manual_start(uint64_t start_ns)
+{
+  __atomic_store_n(&manual_ns, start_ns, __ATOMIC_RELEASE);
+  __atomic_store_n(&manual, 1, __ATOMIC_RELEASE);
+}
+
+void bn_clock_manual_advance(uint64_t ns)
+{
+  __atomic_add_fetch(&manual_ns, ns, __ATOMIC_ACQ_REL);
+}
+
+void bn_clock_manual_stop(void)
+{
+  __atomic_store_n(&manual, 0, __ATOMIC_RELEASE);
+}
+
+/* A deadline on the board's clock as one on the source (they differ only
+ * while the clock is hand-driven). */
+static uint64_t source_deadline(uint64_t until_ns)
+{
+  if (!__atomic_load_n(&manual, __ATOMIC_ACQUIRE)) {
+    return until_ns;
+  }
+  uint64_t now = bn_clock_now_ns();
+  return until_ns <= now ? 0 : bn_clock_add_ns(source_ns(), until_ns - now);
 }
 
 uint64_t bn_clock_add_ns(uint64_t t, uint64_t ns)
@@ -76,14 +115,14 @@ int bn_clock_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t un
   if (until_ns == BN_CLOCK_FOREVER) {
     return pthread_cond_wait(cond, mutex);
   }
-  struct timespec at = to_timespec(until_ns);
+  struct timespec at = to_timespec(source_deadline(until_ns));
   int rc = pthread_cond_timedwait(cond, mutex, &at);
   return rc == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
 void bn_clock_sleep_until(uint64_t until_ns)
 {
-  struct timespec at = to_timespec(until_ns);
+  struct timespec at = to_timespec(source_deadline(until_ns));
   while (clock_nanosleep(BN_CLOCK_SOURCE, TIMER_ABSTIME, &at, NULL) == EINTR) {
   }
 }
@@ -100,9 +139,9 @@ static pthread_once_t wall_once = PTHREAD_ONCE_INIT;
 static void take_wall_offset(void)
 {
   struct timespec wall;
-  uint64_t before = bn_clock_now_ns();
+  uint64_t before = source_ns();
   clock_gettime(CLOCK_REALTIME, &wall);
-  uint64_t after = bn_clock_now_ns();
+  uint64_t after = source_ns();
   wall_offset = (int64_t)to_ns(&wall) - (int64_t)(before + (after - before) / 2);
 }
 

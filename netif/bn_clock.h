@@ -64,6 +64,25 @@ void bn_clock_sleep_ms(unsigned ms);
  */
 uint64_t bn_clock_wall_ns(uint64_t board_ns);
 
+/*
+ * A hand-driven clock, for tests of time-driven code (the impairment
+ * stage's delays, rates and slots) that must not depend on the machine's
+ * speed: from bn_clock_manual_start() on, bn_clock_now_ns() returns a time
+ * that moves only by bn_clock_manual_advance(); a wait for a deadline that
+ * has not come yet waits that long in real time, one that has passed returns
+ * at once. bn_clock_manual_stop() goes back to the real source. Not for
+ * boards running lwIP's timers: a first step towards the virtual clock.
+ */
+
+/** Stops the clock at start_ns (e.g. bn_clock_now_ns()). */
+void bn_clock_manual_start(uint64_t start_ns);
+
+/** Moves a stopped clock on by ns. */
+void bn_clock_manual_advance(uint64_t ns);
+
+/** Back to real time. */
+void bn_clock_manual_stop(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,7 +55,8 @@ typedef struct impair {
   const scn_scenario *s;
   size_t n_rules;
   struct side side[2];
-  size_t next_step;
+  size_t next_step;         /* the next step to apply */
+  size_t next_hook;         /* the next applied step whose hook has not run */
   uint64_t t0;
   bool scn_up, inner_up, reported_up;
   bool ended;
@@ -224,15 +225,22 @@ static uint64_t next_step_ns(const impair *im)
   return im->t0 + im->s->steps[im->next_step].at_ns;
 }
 
-/* Applies the steps that are due, then tells their hook (no lock held). */
-static void advance(impair *im, uint64_t now)
+/* Applies the steps that are due (under the lock). */
+static void apply_due(impair *im, uint64_t now)
 {
-  size_t first = im->next_step;
-  pthread_mutex_lock(&im->lock);
   while (im->next_step < im->s->n_steps && next_step_ns(im) <= now) {
     apply_step(im, &im->s->steps[im->next_step++], now);
   }
-  size_t last = im->next_step;
+}
+
+/* Applies the steps that are due, then runs the hook of each step applied
+ * since the last call (no lock held: the hook may reach into the stack). */
+static void advance(impair *im, uint64_t now)
+{
+  pthread_mutex_lock(&im->lock);
+  apply_due(im, now);
+  size_t first = im->next_hook, last = im->next_step;
+  im->next_hook = last;
   pthread_mutex_unlock(&im->lock);
   for (size_t i = first; i < last && im->on_step != NULL; i++) {
     im->on_step(im->on_step_arg, im->s, &im->s->steps[i]);
@@ -703,7 +711,10 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
       bn_rng_seed(&sd->rules[k].rng, o->seed, name);
     }
   }
+  /* the steps at 0 hold for the first frame already (their hooks run on
+   * the first poll, once the board is up) */
   im->t0 = bn_clock_now_ns();
+  apply_due(im, im->t0);
   *out = &im->link;
   return 0;
 }
