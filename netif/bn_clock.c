@@ -96,6 +96,16 @@ int bn_clock_timeout_ms(uint64_t until_ns)
   return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
+struct timespec *bn_clock_timeout_timespec(uint64_t until_ns, struct timespec *ts)
+{
+  if (until_ns == BN_CLOCK_FOREVER) {
+    return NULL;
+  }
+  uint64_t now = bn_clock_now_ns();
+  *ts = to_timespec(until_ns > now ? until_ns - now : 0);
+  return ts;
+}
+
 int bn_clock_cond_init(pthread_cond_t *cond)
 {
   pthread_condattr_t attr;

@@ -17,6 +17,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,6 +41,14 @@ uint64_t bn_clock_add_ns(uint64_t t, uint64_t ns);
  * the deadline has passed, at most INT_MAX.
  */
 int bn_clock_timeout_ms(uint64_t until_ns);
+
+/**
+ * The time from now until until_ns as a relative timespec in *ts for a
+ * system call that takes one (ppoll(2): nanosecond precision, where a
+ * millisecond timeout would release a frame held for a delay up to 1 ms
+ * late): NULL for BN_CLOCK_FOREVER, zero once the deadline has passed.
+ */
+struct timespec *bn_clock_timeout_timespec(uint64_t until_ns, struct timespec *ts);
 
 /** Initialises a condition variable that bn_clock_cond_wait() can wait on. */
 int bn_clock_cond_init(pthread_cond_t *cond);

@@ -64,6 +64,7 @@ typedef struct impair {
   FILE *decisions;
   bn_impair_step_fn on_step;
   void *on_step_arg;
+  bn_impair_stats *final_stats;
   const bn_link_rx *outer;  /* during a poll: where ingress frames go */
   int delivered;
 } impair;
@@ -649,9 +650,23 @@ static int impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   return im->delivered;
 }
 
+static void copy_stats(impair *im, bn_impair_stats *st)
+{
+  st->egress = im->side[EGRESS].st;
+  st->ingress = im->side[INGRESS].st;
+  st->elapsed_ns = bn_clock_now_ns() - im->t0;
+  st->steps_done = im->next_step;
+  st->step_line = im->step_line;
+  st->link_up = im->scn_up;
+  st->ended = im->ended;
+}
+
 static void impair_close(bn_link *link)
 {
   impair *im = (impair *)link;
+  if (im->final_stats != NULL) {
+    copy_stats(im, im->final_stats);
+  }
   for (int d = EGRESS; d <= INGRESS; d++) {
     for (size_t k = 0; k < im->n_rules; k++) {
       impair_queue_free(&im->side[d].rules[k].q);
@@ -691,6 +706,7 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
   im->decisions = o->decisions;
   im->on_step = o->on_step;
   im->on_step_arg = o->on_step_arg;
+  im->final_stats = o->final_stats;
   im->scn_up = im->inner_up = im->reported_up = true;
   for (int d = EGRESS; d <= INGRESS; d++) {
     struct side *sd = &im->side[d];
@@ -727,13 +743,7 @@ int bn_link_impair_stats(bn_link *link, bn_impair_stats *st)
   }
   impair *im = (impair *)found;
   pthread_mutex_lock(&im->lock);
-  st->egress = im->side[EGRESS].st;
-  st->ingress = im->side[INGRESS].st;
-  st->elapsed_ns = bn_clock_now_ns() - im->t0;
-  st->steps_done = im->next_step;
-  st->step_line = im->step_line;
-  st->link_up = im->scn_up;
-  st->ended = im->ended;
+  copy_stats(im, st);
   pthread_mutex_unlock(&im->lock);
   return 0;
 }

@@ -52,14 +52,15 @@ typedef struct bn_impair_dir_stats {
 } bn_impair_dir_stats;
 
 /** What the stage has done so far. */
-typedef struct bn_impair_stats {
+typedef struct bn_impair_stats bn_impair_stats;
+struct bn_impair_stats {
   bn_impair_dir_stats egress, ingress;
   uint64_t elapsed_ns;         /**< since the stage opened: the scenario's clock */
   size_t steps_done;           /**< steps of the timeline applied */
   unsigned step_line;          /**< the line of the last one (0: none yet) */
   bool link_up;                /**< the scenario's carrier (link down|up) */
   bool ended;                  /**< an `end` step was reached */
-} bn_impair_stats;
+};
 
 /** Called as each step takes effect, from the pump's thread with no lock held. */
 typedef void (*bn_impair_step_fn)(void *arg, const scn_scenario *s, const scn_step *step);
@@ -71,6 +72,8 @@ typedef struct bn_impair_options {
   FILE *decisions;              /**< if not NULL, one line per decision and per step (see below) */
   bn_impair_step_fn on_step;    /**< may be NULL */
   void *on_step_arg;
+  /** If not NULL, the stage's counters are copied here when it closes. */
+  struct bn_impair_stats *final_stats;
 } bn_impair_options;
 
 /*

@@ -175,7 +175,8 @@ static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
     { .fd = t->wake_fd, .events = POLLIN },
     { .fd = t->carrier.fd, .events = POLLIN },
   };
-  int rc = poll(fds, t->carrier.fd >= 0 ? 3 : 2, bn_clock_timeout_ms(until_ns));
+  struct timespec ts;
+  int rc = ppoll(fds, t->carrier.fd >= 0 ? 3 : 2, bn_clock_timeout_timespec(until_ns, &ts), NULL);
   if (rc < 0) {
     return errno == EINTR ? 0 : -errno;
   }

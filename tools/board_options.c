@@ -6,6 +6,7 @@
 #include "bn_config.h"
 #include "bn_random.h"
 #include "cli_error.h"
+#include "scn_units.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +15,8 @@
 
 enum board_opt {
   OPT_TAP = BN_BOARD_OPT_FIRST, OPT_IP, OPT_GW, OPT_DHCP, OPT_DHCP_TIMEOUT, OPT_DNS, OPT_MAC,
-  OPT_HOSTNAME, OPT_SEED, OPT_RECORD, OPT_RECORD_FILTER, OPT_RECORD_SIZE,
+  OPT_HOSTNAME, OPT_SEED, OPT_RECORD, OPT_RECORD_FILTER, OPT_RECORD_SIZE, OPT_SCENARIO, OPT_STATS,
+  OPT_STATS_JSON, OPT_DECISIONS,
 };
 
 /* One row: the option, its argument's name (NULL: none), its group and help
@@ -63,6 +65,26 @@ static const struct row rows[] = {
   { OPT_RECORD_SIZE, "record-size", "MB", NULL,
     "go on in a new file once one holds MB million bytes:\n"
     "FILE, FILE1, FILE2, ... (tcpdump -C)" },
+  { OPT_SCENARIO, "scenario", "FILE", "Faults (scenarios/*.scn; boardnet check FILE)",
+    "run the scenario FILE on the wire: netem's delay,\n"
+    "loss, duplicate, corrupt, reorder, rate, limit,\n"
+    "slot per direction and flow, link down/up,\n"
+    "blackholes, per-packet aim and pool faults on a\n"
+    "timeline. Its `seed N` seeds the run unless --seed\n"
+    "is given. With --record, its steps go to FILE.events\n"
+    "with the capture's timestamps" },
+  { OPT_STATS, "stats", "INTERVAL", NULL,
+    "print the scenario's counters every INTERVAL (1s,\n"
+    "500ms: frames and bytes per direction, drops by\n"
+    "reason, duplicated, corrupted, reordered, delayed,\n"
+    "queued, the step in force) and a summary at exit" },
+  { OPT_STATS_JSON, "stats-json", "FILE", NULL,
+    "write the counters (each interval and the total) to\n"
+    "FILE as JSON at exit" },
+  { OPT_DECISIONS, "decisions", "FILE", NULL,
+    "log every decision to FILE ('-': stderr), one line\n"
+    "each: seconds, direction, frame number, rule, action\n"
+    "(drop loss, delay 23.456ms, corrupt byte B bit K ...)" },
 };
 
 #define ROWS (sizeof(rows) / sizeof(rows[0]))
@@ -155,6 +177,21 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     }
     o->pipeline.record.rotate_bytes = v * 1000000u;
     return 0;
+  case OPT_SCENARIO:
+    o->scenario.path = arg;
+    return 0;
+  case OPT_STATS:
+    if (scn_parse_time(arg, &v) < 0 || v < 1000000u) {
+      return bn_cli_error(BN_EXIT_USAGE, "--stats '%s': an interval of at least 1ms, with its unit (1s, 500ms)", arg);
+    }
+    o->scenario.stats_interval_ns = v;
+    return 0;
+  case OPT_STATS_JSON:
+    o->scenario.stats_json = arg;
+    return 0;
+  case OPT_DECISIONS:
+    o->scenario.decisions_path = arg;
+    return 0;
   default:
     return -1;
   }
@@ -191,9 +228,18 @@ int bn_board_options_finish(bn_board_options *o)
   if (r->filter != NULL && bn_link_record_check_filter(r->filter, err) < 0) {
     return bn_cli_error(BN_EXIT_USAGE, "--record-filter: %s", err);
   }
+  int rc = bn_scenario_run_prepare(&o->scenario, r->path);
+  if (rc != 0) {
+    return rc;
+  }
+  if (!o->seed_given && o->scenario.loaded && o->scenario.scn.seed_given) {
+    o->cfg.seed = o->scenario.scn.seed;
+    o->seed_given = true;
+  }
   if (!o->seed_given) {
     o->cfg.seed = bn_random_fresh_seed();
   }
+  o->pipeline.impair = bn_scenario_run_stage(&o->scenario, o->cfg.seed);
   return 0;
 }
 

@@ -1,7 +1,7 @@
 /*
  * The options that describe a board, parsed in one place for every program
  * that boots one (boardnet run, bn-usock-agent, ...): its wire (--tap), its
- * addresses, MAC and hostname, its seed, its recording. One table holds each
+ * addresses, MAC and hostname, its seed, its recording, its scenario. One table holds each
  * option's name, argument, help text and parser, so the help and the
  * behaviour cannot drift apart.
  *
@@ -19,6 +19,7 @@
 
 #include "bn_pipeline.h"
 #include "bn_stack.h"
+#include "scenario_run.h"
 
 /** getopt_long() values of the board options start here; a program's own
  *  options use values below it (and above 255). */
@@ -35,6 +36,7 @@ typedef struct bn_board_options {
   bool seed_given;            /**< false: cfg.seed is a fresh one, to print */
   const char *default_ip;     /**< the address without --ip/--dhcp ("192.0.2.2/24") */
   bn_record_stats record_stats; /**< the recording's counters, once the stack stopped */
+  bn_scenario_run scenario;   /**< --scenario and its options (scenario_run.h) */
 } bn_board_options;
 
 /** Sets the defaults (no TAP yet, 192.0.2.2/24, no recording). */

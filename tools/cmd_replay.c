@@ -343,7 +343,7 @@ static void pass_done(void *arg, const rp_live *live)
 
 
 /* Waits until the replay ends or a stop signal; returns the signal's name or NULL. */
-static const char *wait_for_end(const sigset_t *signals, const rp_live *live)
+static const char *wait_for_end(const sigset_t *signals, const rp_live *live, bn_scenario_run *scn)
 {
   struct timespec step = { .tv_nsec = 50 * 1000 * 1000 };
   while (!__atomic_load_n(&live->done, __ATOMIC_ACQUIRE)) {
@@ -353,6 +353,9 @@ static const char *wait_for_end(const sigset_t *signals, const rp_live *live)
     }
     if (bn_stack_link_error() != 0) {
       break;
+    }
+    if (bn_scenario_run_ended(scn)) {
+      return "the scenario's end";
     }
   }
   return NULL;
@@ -442,10 +445,19 @@ int bn_cmd_replay(int argc, char **argv)
       return bn_cli_error(BN_EXIT_FAIL, "%s", merr);
     }
   }
+  if (bn_scenario_run_start(&o.board.scenario, o.board.cfg.link, o.quiet ? NULL : out) != 0) {
+    bn_replay_mirror_stop();
+    bn_stack_stop();
+    rp_live_free(&live);
+    rp_plan_free(&plan);
+    return BN_EXIT_FAIL;
+  }
   bn_link_pcap_release(o.board.cfg.link); /* the apps listen: the replay may start */
-  const char *stopped = wait_for_end(&signals, &live);
+  const char *stopped = wait_for_end(&signals, &live, &o.board.scenario);
   bn_replay_mirror_stop();
+  bn_scenario_run_stop(&o.board.scenario);
   bn_stack_stop(); /* closes the backend: the comparison is final */
+  int scenario_rc = bn_scenario_run_finish(&o.board.scenario);
   if (stopped != NULL) {
     fprintf(stderr, "boardnet: replay stopped early (%s): the report covers what was replayed\n", stopped);
   }
@@ -460,7 +472,7 @@ int bn_cmd_replay(int argc, char **argv)
   if (o.quiet) {
     fprintf(out, "boardnet: replay of %s: %s\n", o.capture, diverged ? "the live board diverged" : "no divergence");
   }
-  rc = stopped != NULL ? BN_EXIT_FAIL : diverged ? EXIT_DIVERGED : BN_EXIT_OK; /* cut short: no verdict */
+  rc = stopped != NULL || scenario_rc != 0 ? BN_EXIT_FAIL : diverged ? EXIT_DIVERGED : BN_EXIT_OK; /* cut short: no verdict */
   if (o.report != NULL) {
     int jrc = rp_report_json(o.report, &info, &plan, &live);
     if (jrc < 0) {

@@ -166,9 +166,10 @@ static int drop_privileges(void *arg)
  * or the end of the link (checked every second). Returns why it stopped;
  * *link_error is the link's error, if that was the reason.
  */
-static const char *wait_for_stop(const sigset_t *signals, unsigned exit_after_s, int *link_error)
+static const char *wait_for_stop(const sigset_t *signals, unsigned exit_after_s, bn_scenario_run *scn,
+                                 int *link_error)
 {
-  struct timespec step = { .tv_sec = 1 };
+  struct timespec step = { .tv_nsec = 200 * 1000 * 1000 };
   time_t deadline = exit_after_s ? time(NULL) + (time_t)exit_after_s : 0;
   *link_error = 0;
   for (;;) {
@@ -183,6 +184,9 @@ static const char *wait_for_stop(const sigset_t *signals, unsigned exit_after_s,
     }
     if (deadline != 0 && time(NULL) >= deadline) {
       return "--exit-after";
+    }
+    if (bn_scenario_run_ended(scn)) {
+      return "the scenario's end";
     }
   }
 }
@@ -243,14 +247,22 @@ int bn_cmd_run(int argc, char **argv)
     return BN_EXIT_FAIL;
   }
   bn_report_resolve(o.names, o.name_count);
+  if (bn_scenario_run_start(&o.board.scenario, o.board.cfg.link, o.quiet ? NULL : out) != 0) {
+    bn_stack_stop();
+    return BN_EXIT_FAIL;
+  }
 
   int link_error;
-  const char *why = wait_for_stop(&signals, o.exit_after_s, &link_error);
+  const char *why = wait_for_stop(&signals, o.exit_after_s, &o.board.scenario, &link_error);
+  bn_scenario_run_stop(&o.board.scenario);
   bn_stack_status st;
   bn_stack_status_get(&st);
   bn_stack_stop(); /* closes the pipeline: the recording is flushed and closed */
   double secs = (double)(bn_clock_now_ns() - t0) / 1e9;
   bn_report_summary(why, secs, &st, record != NULL ? &o.board.record_stats : NULL, record);
+  if (bn_scenario_run_finish(&o.board.scenario) != 0) {
+    return BN_EXIT_FAIL;
+  }
   if (link_error != 0) {
     return bn_cli_error(BN_EXIT_FAIL, "tap %s: %s", tap,
                         link_error == -ENODEV ? "the TAP device was deleted" : strerror(-link_error));

@@ -1,0 +1,73 @@
+/*
+ * A board run's scenario (boardnet run|replay --scenario FILE): loads and
+ * checks the file, opens what its options ask for (--decisions, the
+ * recording's FILE.events), prints --stats lines while the board runs and
+ * a summary at the end, writes --stats-json, and runs each step's side
+ * effects outside the link (the events file, the board's pool faults).
+ * board_options.c owns one and wires it into the pipeline.
+ */
+#ifndef BN_SCENARIO_RUN_H
+#define BN_SCENARIO_RUN_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "link_impair.h"
+#include "scn.h"
+
+typedef struct bn_scenario_run {
+  /* options */
+  const char *path;             /**< --scenario FILE (NULL: none) */
+  uint64_t stats_interval_ns;   /**< --stats INTERVAL (0: none) */
+  const char *stats_json;       /**< --stats-json FILE */
+  const char *decisions_path;   /**< --decisions FILE ('-': standard error) */
+  /* state */
+  scn_scenario scn;
+  bool loaded;
+  uint64_t seed;
+  FILE *decisions, *events;
+  bn_impair_stats final;        /**< the stage's counters as it closed */
+  bn_link *link;                /**< the board's outermost link, once it runs */
+  FILE *out;                    /**< where --stats lines and the summary go */
+  pthread_t thread;
+  bool thread_running;
+  bool print_lines;             /**< --stats given (not only --stats-json) */
+  int stop;                     /**< atomic: the stats thread ends */
+  char *json;                   /**< the intervals written so far (JSON objects, comma-separated) */
+  size_t json_len, json_cap;
+} bn_scenario_run;
+
+/**
+ * After the options were parsed: loads the scenario (errors as
+ * file:line:col), checks its pool names against this board, and opens
+ * --decisions and (with record_path) record_path.events.
+ * @return 0, or BN_EXIT_USAGE / BN_EXIT_FAIL after printing why.
+ */
+int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path);
+
+/** The stage's options for the pipeline (scenario NULL when there is none). */
+bn_impair_options bn_scenario_run_stage(bn_scenario_run *r, uint64_t seed);
+
+/**
+ * Once the board runs on link: starts the --stats thread (lines to out) and
+ * prints the seed line's scenario part.
+ * @return 0, or BN_EXIT_FAIL after printing why.
+ */
+int bn_scenario_run_start(bn_scenario_run *r, bn_link *link, FILE *out);
+
+/** Whether the scenario reached its `end`. */
+bool bn_scenario_run_ended(bn_scenario_run *r);
+
+/** Stops the stats thread (before the board stops). */
+void bn_scenario_run_stop(bn_scenario_run *r);
+
+/**
+ * After the board stopped (the stage closed): prints the summary to out,
+ * writes --stats-json, closes the files, frees the scenario.
+ * @return 0, or BN_EXIT_FAIL after printing why (--stats-json not written).
+ */
+int bn_scenario_run_finish(bn_scenario_run *r);
+
+#endif /* BN_SCENARIO_RUN_H */
