@@ -58,6 +58,7 @@ typedef struct impair {
   size_t next_step;         /* the next step to apply */
   size_t next_hook;         /* the next applied step whose hook has not run */
   uint64_t t0;
+  bool started;             /* the timeline runs (bn_link_impair_start()) */
   bool scn_up, inner_up, reported_up;
   bool ended;
   unsigned step_line;
@@ -220,7 +221,7 @@ static void apply_step(impair *im, const scn_step *st, uint64_t now)
 /* The time of the next step, or BN_LINK_FOREVER. */
 static uint64_t next_step_ns(const impair *im)
 {
-  if (im->next_step == im->s->n_steps) {
+  if (!im->started || im->next_step == im->s->n_steps) {
     return BN_LINK_FOREVER;
   }
   return im->t0 + im->s->steps[im->next_step].at_ns;
@@ -229,7 +230,7 @@ static uint64_t next_step_ns(const impair *im)
 /* Applies the steps that are due (under the lock). */
 static void apply_due(impair *im, uint64_t now)
 {
-  while (im->next_step < im->s->n_steps && next_step_ns(im) <= now) {
+  while (im->started && im->next_step < im->s->n_steps && next_step_ns(im) <= now) {
     apply_step(im, &im->s->steps[im->next_step++], now);
   }
 }
@@ -727,11 +728,34 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
       bn_rng_seed(&sd->rules[k].rng, o->seed, name);
     }
   }
-  /* the steps at 0 hold for the first frame already (their hooks run on
-   * the first poll, once the board is up) */
   im->t0 = bn_clock_now_ns();
-  apply_due(im, im->t0);
   *out = &im->link;
+  if (!o->start_later) {
+    bn_link_impair_start(&im->link);
+  }
+  return 0;
+}
+
+int bn_link_impair_start(bn_link *link)
+{
+  bn_link *found = bn_link_find(link, "impair");
+  if (found == NULL) {
+    return -ENOENT;
+  }
+  impair *im = (impair *)found;
+  pthread_mutex_lock(&im->lock);
+  bool was = im->started;
+  if (!was) {
+    /* the steps at 0 hold for the next frame already; their hooks run on
+     * the pump's next round */
+    im->started = true;
+    im->t0 = bn_clock_now_ns();
+    apply_due(im, im->t0);
+  }
+  pthread_mutex_unlock(&im->lock);
+  if (!was) {
+    bn_link_wake(im->link.inner);
+  }
   return 0;
 }
 

@@ -72,6 +72,10 @@ typedef struct bn_impair_options {
   FILE *decisions;              /**< if not NULL, one line per decision and per step (see below) */
   bn_impair_step_fn on_step;    /**< may be NULL */
   void *on_step_arg;
+  /** Start with the timeline stopped (frames pass untouched) until
+   *  bn_link_impair_start(): e.g. until the board is up and its apps listen,
+   *  so that the scenario's time 0 is the same for every run. */
+  bool start_later;
   /** If not NULL, the stage's counters are copied here when it closes. */
   struct bn_impair_stats *final_stats;
 } bn_impair_options;
@@ -90,10 +94,17 @@ typedef struct bn_impair_options {
 
 /**
  * Opens the stage over inner (which it owns from now on); the scenario's
- * time 0 is now.
+ * time 0 is now, or bn_link_impair_start()'s call with o->start_later.
  * @return 0 with *out set; -EINVAL (no scenario), -ENOMEM; inner is closed on failure.
  */
 int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **out);
+
+/**
+ * Starts the timeline of the impairment stage in the chain from link: its
+ * time 0 is now. Does nothing if it runs already.
+ * @return 0, or -ENOENT when the chain has no impairment stage.
+ */
+int bn_link_impair_start(bn_link *link);
 
 /**
  * Copies the counters of the impairment stage in the chain from link

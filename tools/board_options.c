@@ -70,9 +70,10 @@ static const struct row rows[] = {
     "loss, duplicate, corrupt, reorder, rate, limit,\n"
     "slot per direction and flow, link down/up,\n"
     "blackholes, per-packet aim and pool faults on a\n"
-    "timeline. Its `seed N` seeds the run unless --seed\n"
-    "is given. With --record, its steps go to FILE.events\n"
-    "with the capture's timestamps" },
+    "timeline whose time 0 is when the board is up and\n"
+    "its apps listen. Its `seed N` seeds the run unless\n"
+    "--seed is given. With --record, its steps go to\n"
+    "FILE.events with the capture's timestamps" },
   { OPT_STATS, "stats", "INTERVAL", NULL,
     "print the scenario's counters every INTERVAL (1s,\n"
     "500ms: frames and bytes per direction, drops by\n"

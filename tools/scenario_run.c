@@ -115,6 +115,7 @@ bn_impair_options bn_scenario_run_stage(bn_scenario_run *r, uint64_t seed)
     o.on_step = on_step;
     o.on_step_arg = r;
     o.final_stats = &r->final;
+    o.start_later = true;  /* time 0: the board is up, its apps listen (bn_scenario_run_start()) */
   }
   return o;
 }
@@ -252,6 +253,7 @@ int bn_scenario_run_start(bn_scenario_run *r, bn_link *link, FILE *out)
     fprintf(out, "boardnet: scenario %s: %zu steps, seed %" PRIu64 "\n", r->path, r->scn.n_steps, r->seed);
     fflush(out);
   }
+  bn_link_impair_start(link);
   if (r->stats_interval_ns == 0 && r->stats_json == NULL) {
     return 0;
   }

@@ -51,8 +51,9 @@ int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path);
 bn_impair_options bn_scenario_run_stage(bn_scenario_run *r, uint64_t seed);
 
 /**
- * Once the board runs on link: starts the --stats thread (lines to out) and
- * prints the seed line's scenario part.
+ * Once the board runs on link (up, its apps listening): starts the
+ * scenario's timeline (its time 0 is now), prints its line to out, and
+ * starts the --stats thread (lines to out).
  * @return 0, or BN_EXIT_FAIL after printing why.
  */
 int bn_scenario_run_start(bn_scenario_run *r, bn_link *link, FILE *out);

@@ -1,0 +1,127 @@
+/*
+ * Faults of the board's own memory (stack/bn_pool_faults.h) on a running
+ * stack: a failed allocation from an lwIP pool reaches the board's code as
+ * ENOMEM, never a crash; a held pool refuses until it is given back; and
+ * `clear pools` restores full capacity. The timeline drives the same calls
+ * (tools/scenario_run.c); test_scenario_aim.sh shows a refused connection.
+ */
+#include "usocket_fixture.h"
+
+#include "bn_pool_faults.h"
+#include "lwip/memp.h"
+#include "lwip/priv/memp_priv.h"
+
+/* lwIP's tcp_alloc() asks MEMP_TCP_PCB up to 5 times (src/core/tcp.c),
+ * freeing TIME_WAIT and closing pcbs between the tries, as on a real board:
+ * one failure is absorbed, five refuse one pcb. */
+#define TCP_ALLOC_TRIES 5
+
+START_TEST(a_failed_pcb_allocation_is_enomem_once)
+{
+  start_stack();
+  uint64_t refused = bn_pool_faults_refused();
+  ck_assert_int_eq(bn_pool_faults_fail_next("TCP_PCB", 1), 0);
+  usocket *s = tcp();  /* lwIP tried again */
+  usocket_close(s);
+  ck_assert_uint_eq(bn_pool_faults_refused(), refused + 1);
+  ck_assert_int_eq(bn_pool_faults_fail_next("TCP_PCB", TCP_ALLOC_TRIES), 0);
+  s = NULL;
+  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s), -USOCKET_ENOMEM);
+  ck_assert_ptr_null(s);
+  ck_assert_uint_eq(bn_pool_faults_refused(), refused + 1 + TCP_ALLOC_TRIES);
+  s = tcp();  /* only those failed */
+  usocket_close(s);
+  stop_stack();
+}
+END_TEST
+
+START_TEST(an_exhausted_pool_refuses_until_cleared)
+{
+  start_stack();
+  int held = bn_pool_faults_exhaust("TCP_PCB", 100);
+  ck_assert_int_eq(held, memp_pools[MEMP_TCP_PCB]->num);
+  usocket *s = NULL;
+  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s), -USOCKET_ENOMEM);
+  /* UDP has pcbs of its own: the board still works where it can */
+  ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_DGRAM, 0, &s), 0);
+  usocket_close(s);
+  bn_pool_faults_clear();
+  /* full capacity back: every pcb of the profile at once */
+  int n = memp_pools[MEMP_TCP_PCB]->num;
+  usocket **all = calloc((size_t)n, sizeof(*all));
+  for (int i = 0; i < n; i++) {
+    all[i] = tcp();
+  }
+  for (int i = 0; i < n; i++) {
+    usocket_close(all[i]);
+  }
+  free(all);
+  stop_stack();
+}
+END_TEST
+
+START_TEST(a_share_holds_that_many_elements)
+{
+  start_stack();
+  int num = memp_pools[MEMP_PBUF_POOL]->num;
+  int held = bn_pool_faults_exhaust("PBUF_POOL", 50);
+  ck_assert_int_eq(held, (num + 1) / 2);
+  bn_pool_faults_clear();
+  stop_stack();
+}
+END_TEST
+
+START_TEST(a_failed_heap_allocation_is_an_error_not_a_crash)
+{
+  start_stack();
+  usocket *srv = listener_at(LOOP, 7000, 2);
+  usocket *c = tcp();
+  usocket_addr a = addr(LOOP, 7000);
+  ck_assert_int_eq(usocket_connect(c, &a), 0);
+  usocket *peer = NULL;
+  ck_assert_int_eq(usocket_accept(srv, &peer, NULL), 0);
+  ck_assert_int_eq(bn_pool_faults_fail_next("heap", 1), 0);
+  /* the first send may meet the failure (lwIP queues nothing then) */
+  ssize_t sent = usocket_send(c, "hello", 5);
+  ck_assert(sent == 5 || sent == -USOCKET_ENOMEM);
+  if (sent < 0) {
+    ck_assert_int_eq(usocket_send(c, "hello", 5), 5);
+  }
+  char buf[8];
+  usocket_settimeout(peer, 5000);
+  ck_assert_int_eq(usocket_recv(peer, buf, sizeof(buf), 0), 5);
+  ck_assert(memcmp(buf, "hello", 5) == 0);
+  usocket_close(peer);
+  usocket_close(c);
+  usocket_close(srv);
+  bn_pool_faults_clear();
+  stop_stack();
+}
+END_TEST
+
+START_TEST(unknown_pools_are_enoent)
+{
+  ck_assert_int_eq(bn_pool_faults_exhaust("NO_SUCH_POOL", 10), -ENOENT);
+  ck_assert_int_eq(bn_pool_faults_fail_next("NO_SUCH_POOL", 1), -ENOENT);
+  ck_assert(bn_pool_faults_known("TCP_PCB", 0));
+  ck_assert(!bn_pool_faults_known("heap", 0));
+  ck_assert(bn_pool_faults_known("heap", 1));
+  char names[1024];
+  bn_pool_faults_names(names, sizeof(names));
+  ck_assert_ptr_nonnull(strstr(names, "PBUF_POOL"));
+}
+END_TEST
+
+Suite *bn_test_suite(void)
+{
+  Suite *s = suite_create("pool_faults");
+  TCase *tc = tcase_create("memory");
+  tcase_set_timeout(tc, 30);
+  tcase_add_test(tc, a_failed_pcb_allocation_is_enomem_once);
+  tcase_add_test(tc, an_exhausted_pool_refuses_until_cleared);
+  tcase_add_test(tc, a_share_holds_that_many_elements);
+  tcase_add_test(tc, a_failed_heap_allocation_is_an_error_not_a_crash);
+  tcase_add_test(tc, unknown_pools_are_enoent);
+  suite_add_tcase(s, tc);
+  return s;
+}
