@@ -22,7 +22,7 @@ START_TEST(a_failed_pcb_allocation_is_enomem_once)
   uint64_t refused = bn_pool_faults_refused();
   ck_assert_int_eq(bn_pool_faults_fail_next("TCP_PCB", 1), 0);
   usocket *s = tcp();  /* lwIP tried again */
-  usocket_close(s);
+  usocket_free(s);
   ck_assert_uint_eq(bn_pool_faults_refused(), refused + 1);
   ck_assert_int_eq(bn_pool_faults_fail_next("TCP_PCB", TCP_ALLOC_TRIES), 0);
   s = NULL;
@@ -30,7 +30,7 @@ START_TEST(a_failed_pcb_allocation_is_enomem_once)
   ck_assert_ptr_null(s);
   ck_assert_uint_eq(bn_pool_faults_refused(), refused + 1 + TCP_ALLOC_TRIES);
   s = tcp();  /* only those failed */
-  usocket_close(s);
+  usocket_free(s);
   stop_stack();
 }
 END_TEST
@@ -44,7 +44,7 @@ START_TEST(an_exhausted_pool_refuses_until_cleared)
   ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s), -USOCKET_ENOMEM);
   /* UDP has pcbs of its own: the board still works where it can */
   ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_DGRAM, 0, &s), 0);
-  usocket_close(s);
+  usocket_free(s);
   bn_pool_faults_clear();
   /* full capacity back: every pcb of the profile at once */
   int n = memp_pools[MEMP_TCP_PCB]->num;
@@ -53,7 +53,7 @@ START_TEST(an_exhausted_pool_refuses_until_cleared)
     all[i] = tcp();
   }
   for (int i = 0; i < n; i++) {
-    usocket_close(all[i]);
+    usocket_free(all[i]);
   }
   free(all);
   stop_stack();
@@ -91,9 +91,9 @@ START_TEST(a_failed_heap_allocation_is_an_error_not_a_crash)
   usocket_settimeout(peer, 5000);
   ck_assert_int_eq(usocket_recv(peer, buf, sizeof(buf), 0), 5);
   ck_assert(memcmp(buf, "hello", 5) == 0);
-  usocket_close(peer);
-  usocket_close(c);
-  usocket_close(srv);
+  usocket_free(peer);
+  usocket_free(c);
+  usocket_free(srv);
   bn_pool_faults_clear();
   stop_stack();
 }
