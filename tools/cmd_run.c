@@ -60,7 +60,7 @@ static const char run_usage_tail[] =
   "\n"
   "Exit status: 0 after a clean stop, 1 if the board could not start (TAP,\n"
   "DHCP, recording file) or its TAP was deleted while it ran, 2 on bad usage\n"
-  "(a scenario file with an error among it).\n"
+  "(an error in the --scenario file included).\n"
   "\n"
   "Examples (TAP bn0 addressed 192.0.2.1/24 on the kernel side):\n"
   "  boardnet run --tap bn0 --ip 192.0.2.2/24 --gw 192.0.2.1 --app http --app echo\n"
