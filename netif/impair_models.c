@@ -162,7 +162,7 @@ uint64_t impair_delay_draw(bn_rng *r, impair_corr *c, uint64_t time_ns, uint64_t
     break;
   }
   double d = (double)time_ns + z * (double)jitter_ns;
-  return d <= 0 ? 0 : d >= 1.8e19 ? UINT64_MAX / 2 : (uint64_t)d;
+  return d <= 0 ? 0 : d >= IMPAIR_MAX_NS ? (uint64_t)IMPAIR_MAX_NS : (uint64_t)d;
 }
 
 uint64_t impair_serialisation_ns(const scn_netem *nm, uint64_t len)
@@ -181,5 +181,6 @@ uint64_t impair_serialisation_ns(const scn_netem *nm, uint64_t len)
       l = 0;
     }
   }
-  return (uint64_t)((double)l * 8.0 * 1e9 / (double)nm->rate.bits_per_s);
+  double ns = (double)l * 8.0 * 1e9 / (double)nm->rate.bits_per_s;
+  return ns >= IMPAIR_MAX_NS ? (uint64_t)IMPAIR_MAX_NS : (uint64_t)ns;
 }

@@ -20,6 +20,10 @@
 #include "bn_random.h"
 #include "scn.h"
 
+/** The longest delay or serialisation time a model returns (~292 years):
+ *  release times add up without overflow (bn_clock_add_ns saturates). */
+#define IMPAIR_MAX_NS 9.2e18
+
 /** A correlated draw's memory (netem's struct crndstate). */
 typedef struct impair_corr {
   double last;
@@ -46,7 +50,7 @@ bool impair_loss_next(bn_rng *r, impair_loss *l, const scn_netem *nm);
 /**
  * A delay in nanoseconds: time with jitter spread by the distribution (a
  * uniform spread is time +- jitter), its draws correlated by corr_pct.
- * Never negative.
+ * Never negative, at most IMPAIR_MAX_NS.
  */
 uint64_t impair_delay_draw(bn_rng *r, impair_corr *c, uint64_t time_ns, uint64_t jitter_ns, double corr_pct,
                            enum scn_dist dist);
@@ -54,7 +58,8 @@ uint64_t impair_delay_draw(bn_rng *r, impair_corr *c, uint64_t time_ns, uint64_t
 /**
  * How long a frame of len bytes takes at the rate of nm (netem's
  * packet_time_ns(): the packet overhead added, rounded up to cells of
- * cell_size bytes each carrying cell_overhead more). 0 with no rate.
+ * cell_size bytes each carrying cell_overhead more). 0 with no rate; at
+ * most IMPAIR_MAX_NS.
  */
 uint64_t impair_serialisation_ns(const scn_netem *nm, uint64_t len);
 

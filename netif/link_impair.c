@@ -25,6 +25,7 @@ struct rule {
   bool active;              /* settings or an aim in force: its filter is worth running */
   scn_netem nm;
   bn_rng rng;
+  bn_rng slot_rng;          /* the slots' own stream: how often the pump looks must not shift the rest */
   impair_corr delay_c, dup_c, corrupt_c, reorder_c;
   impair_loss loss;
   uint32_t reorder_count;
@@ -60,6 +61,10 @@ typedef struct impair {
   uint64_t t0;
   bool started;             /* the timeline runs (bn_link_impair_start()) */
   bool scn_up, inner_up, reported_up;
+  unsigned carrier_changes; /* reported to the stage above so far */
+  bool wire_ended;          /* the inner link returned -ENODATA (a replay's end) */
+  bool woken;               /* bn_link_wake() while the pump waits on cond */
+  pthread_cond_t cond;
   bool ended;
   unsigned step_line;
   FILE *decisions;
@@ -82,7 +87,7 @@ static void log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, siz
   if (im->decisions == NULL) {
     return;
   }
-  uint64_t t = now - im->t0;
+  uint64_t t = now > im->t0 ? now - im->t0 : 0;
   fprintf(im->decisions, "%" PRIu64 ".%06" PRIu64 " %s %" PRIu64 " ", t / 1000000000u, t % 1000000000u / 1000u,
           side_name[d], frame_no);
   if (rule == 0) {
@@ -110,32 +115,45 @@ static void log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, siz
 static void slot_open_next(struct rule *r, uint64_t now)
 {
   uint64_t span = r->nm.slot.max_ns - r->nm.slot.min_ns;
-  uint64_t len = r->nm.slot.min_ns + (span ? (uint64_t)(bn_rng_unit(&r->rng) * (double)span) : 0);
-  r->slot_next = now + len;
+  uint64_t len = r->nm.slot.min_ns + (span ? (uint64_t)(bn_rng_unit(&r->slot_rng) * (double)span) : 0);
+  r->slot_next = bn_clock_add_ns(now, len);
   r->slot_packets = r->nm.slot.packets ? r->nm.slot.packets : INT32_MAX;
   r->slot_bytes = r->nm.slot.bytes ? r->nm.slot.bytes : INT32_MAX;
 }
 
-/* Each kind the step sets replaces that kind of the rule's settings. */
+/* A correlated draw's memory starts at a random value (netem's
+ * init_crandom()), so that the first draws are not biased low. */
+static void corr_start(struct rule *r, impair_corr *c)
+{
+  c->last = bn_rng_unit(&r->rng);
+}
+
+/* Each kind the step sets replaces that kind of the rule's settings (and
+ * restarts its state, as netem's change does). */
 static void merge_netem(struct rule *r, const scn_netem *nm, uint64_t now)
 {
   scn_netem *cur = &r->nm;
   if (nm->set & SCN_NM_DELAY) {
     cur->delay = nm->delay;
+    corr_start(r, &r->delay_c);
   }
   if (nm->set & SCN_NM_LOSS) {
     cur->loss = nm->loss;
     memset(&r->loss, 0, sizeof(r->loss));
+    corr_start(r, &r->loss.corr);
   }
   if (nm->set & SCN_NM_DUPLICATE) {
     cur->duplicate = nm->duplicate;
+    corr_start(r, &r->dup_c);
   }
   if (nm->set & SCN_NM_CORRUPT) {
     cur->corrupt = nm->corrupt;
+    corr_start(r, &r->corrupt_c);
   }
   if (nm->set & SCN_NM_REORDER) {
     cur->reorder = nm->reorder;
     r->reorder_count = 0;
+    corr_start(r, &r->reorder_c);
   }
   if (nm->set & SCN_NM_RATE) {
     cur->rate = nm->rate;
@@ -211,7 +229,7 @@ static void apply_step(impair *im, const scn_step *st, uint64_t now)
   im->step_line = st->line;
   if (im->decisions != NULL) {
     char text[512];
-    uint64_t t = now - im->t0;
+    uint64_t t = now > im->t0 ? now - im->t0 : 0;
     scn_step_format(im->s, st, text, sizeof(text));
     fprintf(im->decisions, "# %" PRIu64 ".%06" PRIu64 " step line %u: %s\n", t / 1000000000u,
             t % 1000000000u / 1000u, st->line, text);
@@ -235,17 +253,31 @@ static void apply_due(impair *im, uint64_t now)
   }
 }
 
-/* Applies the steps that are due, then runs the hook of each step applied
- * since the last call (no lock held: the hook may reach into the stack). */
+static void report_carrier(impair *im);
+
+/* Applies the steps that are due one by one: the hook of each (with the
+ * stage's lock released) and, after a link step, the carrier, so that a
+ * flap shorter than the pump's round still reaches the stage above. Only
+ * the pump (poll) calls it; the receiver's carrier callback is set. */
 static void advance(impair *im, uint64_t now)
 {
-  pthread_mutex_lock(&im->lock);
-  apply_due(im, now);
-  size_t first = im->next_hook, last = im->next_step;
-  im->next_hook = last;
-  pthread_mutex_unlock(&im->lock);
-  for (size_t i = first; i < last && im->on_step != NULL; i++) {
-    im->on_step(im->on_step_arg, im->s, &im->s->steps[i]);
+  for (;;) {
+    pthread_mutex_lock(&im->lock);
+    if (im->next_hook == im->next_step) {
+      if (!im->started || im->next_step == im->s->n_steps || next_step_ns(im) > now) {
+        pthread_mutex_unlock(&im->lock);
+        return;
+      }
+      apply_step(im, &im->s->steps[im->next_step++], now);
+    }
+    const scn_step *st = &im->s->steps[im->next_hook++];
+    pthread_mutex_unlock(&im->lock);
+    if (im->on_step != NULL) {
+      im->on_step(im->on_step_arg, im->s, st);
+    }
+    if (st->kind == SCN_STEP_LINK) {
+      report_carrier(im);
+    }
   }
 }
 
@@ -307,7 +339,7 @@ static uint64_t release_time(impair *im, struct side *sd, struct rule *r, size_t
     r->reorder_count = 0;
     sd->st.reordered++;
     log_decision(im, d, now, frame_no, k, "reorder");
-    return now + extra_ns;
+    return bn_clock_add_ns(now, extra_ns);
   }
   uint64_t delay = 0;
   if (nm->set & SCN_NM_DELAY) {
@@ -323,7 +355,7 @@ static uint64_t release_time(impair *im, struct side *sd, struct rule *r, size_t
     delay = delay > ahead ? delay - ahead : 0;
     base = r->tail_ns;
   }
-  uint64_t at = base + delay + tx + extra_ns;
+  uint64_t at = bn_clock_add_ns(bn_clock_add_ns(bn_clock_add_ns(base, delay), tx), extra_ns);
   if (at > now) {
     sd->st.delayed++;
     char t[32];
@@ -385,14 +417,16 @@ static int decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t 
     log_decision(im, d, now, no, aim_rule, "drop aim");
     return 0;
   }
-  if ((nm->set & SCN_NM_LOSS) && impair_loss_next(&r->rng, &r->loss, nm)) {
+  /* netem_enqueue(): a duplicate is drawn, then a loss; count = 1 + dup - loss */
+  bool dup = aim_dup || ((nm->set & SCN_NM_DUPLICATE) && impair_chance(&r->rng, &r->dup_c, &nm->duplicate));
+  bool lost = (nm->set & SCN_NM_LOSS) && impair_loss_next(&r->rng, &r->loss, nm);
+  int copies = 1 + dup - lost;
+  if (copies == 0) {
     sd->st.lost++;
     log_decision(im, d, now, no, k, "drop loss");
     return 0;
   }
-  int copies = 1;
-  if (aim_dup || ((nm->set & SCN_NM_DUPLICATE) && impair_chance(&r->rng, &r->dup_c, &nm->duplicate))) {
-    copies = 2;
+  if (copies == 2) {
     sd->st.duplicated++;
     log_decision(im, d, now, no, aim_dup ? aim_rule : k, "duplicate");
   }
@@ -408,16 +442,21 @@ static int decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t 
   }
   int n_now = 0;
   bool timed = (nm->set & (SCN_NM_DELAY | SCN_NM_RATE | SCN_NM_REORDER)) || aim_delay != 0;
+  uint32_t limit = (nm->set & SCN_NM_LIMIT) ? nm->limit : DEFAULT_LIMIT;
   for (int c = 0; c < copies; c++) {
     const uint8_t *data = c == 0 ? first : frame;
+    if (r->q.n >= limit) {  /* netem: the queue is full, whatever the frame's delay */
+      sd->st.limited++;
+      log_decision(im, d, now, no, k, "drop limit");
+      continue;
+    }
     uint64_t at = timed ? release_time(im, sd, r, k, no, len, now, aim_delay) : now;
     if (at <= now && !sd->held && !(nm->set & SCN_NM_SLOT)) {
       outs[n_now].data = data;
       outs[n_now++].len = len;
       continue;
     }
-    uint32_t limit = (nm->set & SCN_NM_LIMIT) ? nm->limit : DEFAULT_LIMIT;
-    if (r->q.n >= limit || impair_queue_push(&r->q, data, len, at, no) < 0) {
+    if (impair_queue_push(&r->q, data, len, at, no) < 0) {
       sd->st.limited++;
       log_decision(im, d, now, no, k, "drop limit");
       continue;
@@ -579,6 +618,7 @@ static void report_carrier(impair *im)
   bool up = im->scn_up && im->inner_up;
   bool changed = up != im->reported_up;
   im->reported_up = up;
+  im->carrier_changes += changed;
   pthread_mutex_unlock(&im->lock);
   if (changed) {
     if (im->outer->carrier != NULL) {
@@ -621,34 +661,52 @@ static int impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   impair *im = (impair *)link;
   im->outer = rx;
   im->delivered = 0;
-  bool was_up = im->reported_up;
+  unsigned changes = im->carrier_changes;
   uint64_t now = bn_clock_now_ns();
   advance(im, now);
   report_carrier(im);
   release_due(im, now);
-  uint64_t deadline = BN_LINK_NOW;
-  if (im->delivered == 0 && was_up == im->reported_up) {
-    pthread_mutex_lock(&im->lock);
+  uint64_t deadline = BN_LINK_NOW;  /* something was handed up: do not block */
+  pthread_mutex_lock(&im->lock);
+  if (im->delivered == 0 && changes == im->carrier_changes) {
     deadline = min_ns(until_ns, min_ns(next_step_ns(im), min_ns(side_due(im, EGRESS, now), side_due(im, INGRESS, now))));
+  }
+  pthread_mutex_unlock(&im->lock);
+  int rc = -ENODATA;
+  if (!im->wire_ended) {
+    const bn_link_rx inner_rx = { .frame = inner_frame, .carrier = inner_carrier, .arg = im };
+    rc = bn_link_poll(im->link.inner, &inner_rx, deadline);
+    im->wire_ended = rc == -ENODATA;
+  } else {
+    /* the wire has ended with frames still held for the board: wait for
+     * the next one to be due, or a wake */
+    pthread_mutex_lock(&im->lock);
+    while (!im->woken && bn_clock_cond_wait(&im->cond, &im->lock, deadline) == 0) {
+    }
+    im->woken = false;
     pthread_mutex_unlock(&im->lock);
   }
-  const bn_link_rx inner_rx = { .frame = inner_frame, .carrier = inner_carrier, .arg = im };
-  int rc = bn_link_poll(im->link.inner, &inner_rx, deadline);
   now = bn_clock_now_ns();
   advance(im, now);
   report_carrier(im);
   release_due(im, now);
-  if (rc < 0 && !(rc == -ENODATA && im->side[INGRESS].st.queued > 0)) {
+  pthread_mutex_lock(&im->lock);
+  bool held = im->side[INGRESS].st.queued > 0;
+  pthread_mutex_unlock(&im->lock);
+  if (rc < 0 && !(rc == -ENODATA && held)) {
     return rc;  /* a fatal error, or the wire's end once nothing is held for the board */
   }
-  if (rc == -ENODATA) {
-    /* the wire ended with frames still held for the board: wait for the next one */
-    pthread_mutex_lock(&im->lock);
-    uint64_t due = min_ns(until_ns, side_due(im, INGRESS, now));
-    pthread_mutex_unlock(&im->lock);
-    bn_clock_sleep_until(due);
-  }
   return im->delivered;
+}
+
+static void impair_wake(bn_link *link)
+{
+  impair *im = (impair *)link;
+  pthread_mutex_lock(&im->lock);
+  im->woken = true;
+  pthread_cond_signal(&im->cond);
+  pthread_mutex_unlock(&im->lock);
+  bn_link_wake(im->link.inner);
 }
 
 static void copy_stats(impair *im, bn_impair_stats *st)
@@ -669,7 +727,7 @@ static void impair_close(bn_link *link)
     copy_stats(im, im->final_stats);
   }
   for (int d = EGRESS; d <= INGRESS; d++) {
-    for (size_t k = 0; k < im->n_rules; k++) {
+    for (size_t k = 0; im->side[d].rules != NULL && k < im->n_rules; k++) {
       impair_queue_free(&im->side[d].rules[k].q);
     }
     free(im->side[d].rules);
@@ -678,6 +736,7 @@ static void impair_close(bn_link *link)
   if (im->decisions != NULL) {
     fflush(im->decisions);
   }
+  pthread_cond_destroy(&im->cond);
   pthread_mutex_destroy(&im->lock);
   free(im);
 }
@@ -686,6 +745,7 @@ static const struct bn_link_ops impair_ops = {
   .kind = "impair",
   .send = impair_send,
   .poll = impair_poll,
+  .wake = impair_wake,
   .close = impair_close,
 };
 
@@ -702,6 +762,7 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
   }
   bn_link_stage_init(&im->link, &impair_ops, inner);
   pthread_mutex_init(&im->lock, NULL);
+  bn_clock_cond_init(&im->cond);
   im->s = o->scenario;
   im->n_rules = o->scenario->n_matches + 1;
   im->decisions = o->decisions;
@@ -715,6 +776,7 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
     sd->matched = calloc(im->n_rules, sizeof(*sd->matched));
     if (sd->rules == NULL || sd->matched == NULL) {
       im->link.inner = NULL;
+      im->final_stats = NULL;
       impair_close(&im->link);
       bn_link_close(inner);
       return -ENOMEM;
@@ -726,6 +788,8 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
       snprintf(name, sizeof(name), "impair/%s/%s", side_name[d],
                k == 0 ? "*" : o->scenario->matches[k - 1].filter);
       bn_rng_seed(&sd->rules[k].rng, o->seed, name);
+      strncat(name, "/slot", sizeof(name) - strlen(name) - 1);
+      bn_rng_seed(&sd->rules[k].slot_rng, o->seed, name);
     }
   }
   im->t0 = bn_clock_now_ns();

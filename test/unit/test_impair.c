@@ -552,6 +552,57 @@ START_TEST(delay_distributions_have_their_mean_and_spread)
 }
 END_TEST
 
+START_TEST(a_correlated_chance_starts_unbiased)
+{
+  /* netem seeds a correlation's memory at random: with loss 1% 99%, the
+   * first frame of a run is lost about 1% of the time, not always */
+  int first_lost = 0;
+  for (uint64_t seed = 1; seed <= 200; seed++) {
+    rig_open("ingress loss 1% 99%\n", seed);
+    send_frames(1, 1, 7);
+    first_lost += rig->got == 0;
+    rig_close();
+  }
+  ck_assert_msg(first_lost <= 20, "the first frame was lost in %d of 200 runs", first_lost);
+}
+END_TEST
+
+START_TEST(a_duplicated_frame_that_is_lost_goes_out_once)
+{
+  /* netem_enqueue(): count = 1 + duplicate - loss */
+  rig_open("ingress loss 100% duplicate 100%\n", 1);
+  send_frames(1, 50, 7);
+  ck_assert_uint_eq(rig->got, 50);
+  bn_impair_stats st = stats();
+  ck_assert_uint_eq(st.ingress.lost, 0);
+  ck_assert_uint_eq(st.ingress.duplicated, 0);
+  rig_close();
+}
+END_TEST
+
+START_TEST(limit_zero_drops_every_frame)
+{
+  rig_open("ingress limit 0\n", 1);
+  send_frames(1, 5, 7);
+  ck_assert_uint_eq(rig->got, 0);
+  ck_assert_uint_eq(stats().ingress.limited, 5);
+  rig_close();
+}
+END_TEST
+
+START_TEST(a_flap_within_one_round_still_reports_down_and_up)
+{
+  bn_clock_manual_start(1000000000);
+  rig_open("at 1s link down\nat 1s link up\n", 1);
+  drain();
+  bn_clock_manual_advance(1000000000);
+  drain();
+  ck_assert_int_eq(rig->downs, 1);
+  ck_assert_int_eq(rig->ups, 1);
+  rig_close();
+}
+END_TEST
+
 Suite *bn_test_suite(void)
 {
   Suite *s = suite_create("impair");
@@ -576,6 +627,10 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, a_new_rule_for_another_flow_changes_no_decision_of_this_one);
   tcase_add_test(tc, a_later_directive_replaces_only_its_kind);
   tcase_add_test(tc, delay_distributions_have_their_mean_and_spread);
+  tcase_add_test(tc, a_correlated_chance_starts_unbiased);
+  tcase_add_test(tc, a_duplicated_frame_that_is_lost_goes_out_once);
+  tcase_add_test(tc, limit_zero_drops_every_frame);
+  tcase_add_test(tc, a_flap_within_one_round_still_reports_down_and_up);
   suite_add_tcase(s, tc);
   return s;
 }
