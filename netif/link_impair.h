@@ -55,14 +55,20 @@ typedef struct bn_impair_dir_stats {
 typedef struct bn_impair_stats bn_impair_stats;
 struct bn_impair_stats {
   bn_impair_dir_stats egress, ingress;
-  uint64_t elapsed_ns;         /**< since the stage opened: the scenario's clock */
+  uint64_t elapsed_ns;         /**< since the scenario's time 0 (bn_link_impair_start()) */
   size_t steps_done;           /**< steps of the timeline applied */
   unsigned step_line;          /**< the line of the last one (0: none yet) */
   bool link_up;                /**< the scenario's carrier (link down|up) */
   bool ended;                  /**< an `end` step was reached */
 };
 
-/** Called as each step takes effect, from the pump's thread with no lock held. */
+/**
+ * Called as each step takes effect, from the pump's thread (the netif's
+ * receive thread), without the stage's lock, but possibly while that thread
+ * holds lwIP's core lock (it takes it across a batch of frames): a hook must
+ * not take the core lock itself (LOCK_TCPIP_CORE, netifapi_*); lwIP's
+ * SYS_ARCH_PROTECT and tcpip_callback() are fine.
+ */
 typedef void (*bn_impair_step_fn)(void *arg, const scn_scenario *s, const scn_step *step);
 
 /** Zero-initialise, then fill in. */

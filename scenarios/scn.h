@@ -120,12 +120,15 @@ enum scn_kind {
   SCN_STEP_END,         /**< the scenario, and the run, end */
 };
 
+/** The longest match filter, in bytes. */
+#define SCN_FILTER_MAX 4096
+
 /** Room for a pool's name: lwIP's MEMP_<NAME> without the prefix, or "heap". */
 #define SCN_POOL_NAME_MAX 32
 
 /** One directive of the timeline. */
 typedef struct scn_step {
-  uint64_t at_ns;       /**< from the start of the run (the stage's opening) */
+  uint64_t at_ns;       /**< from the scenario's time 0 (bn_link_impair_start()) */
   unsigned line;        /**< where it was written */
   enum scn_kind kind;
   unsigned dir;         /**< enum scn_dir (IMPAIR, AIM, CLEAR) */
@@ -187,7 +190,7 @@ void scn_free(scn_scenario *s);
  * Writes s in the scenario language, one directive per line with absolute
  * times, every value in its canonical unit: scn_parse() of the output gives
  * the same timeline (the round trip `boardnet check` relies on).
- * @return 0, or -EIO when out fails.
+ * @return 0, -EIO when out fails, -ENOMEM.
  */
 int scn_print(const scn_scenario *s, FILE *out);
 

@@ -40,6 +40,7 @@ struct parser {
   scn_scenario *s;
   char *err;
   uint64_t now_ns;      /* the time of the previous directive */
+  unsigned end_line;    /* the line of `end`, once read */
   size_t cap_steps, cap_matches;
   /* Whether (dir, match) has a delay in force: reorder needs one. Indexed
    * [match + 1][dir - 1] (dir 1 egress, 2 ingress), grown with matches. */
@@ -192,6 +193,9 @@ static scn_step *new_step(struct parser *p, enum scn_kind kind)
 static int find_match(struct parser *p, const scn_token *t, int *index)
 {
   scn_scenario *s = p->s;
+  if (strlen(t->text) > SCN_FILTER_MAX) {
+    return fail(p, t->col, NULL, "a filter longer than %d bytes", SCN_FILTER_MAX);
+  }
   for (size_t i = 0; i < s->n_matches; i++) {
     if (strcmp(s->matches[i].filter, t->text) == 0) {
       *index = (int)i;
@@ -483,11 +487,13 @@ static int parse_impair(struct parser *p, scn_step *step)
       return rc;
     }
   }
-  if (gap != NULL && reorder == NULL) {
-    return fail(p, gap->col, U_REORDER, "'gap' without 'reorder' on the same line");
+  /* tc/q_netem.c: "gap specified without reorder probability" */
+  if (gap != NULL && (reorder == NULL || nm->reorder.chance.pct == 0)) {
+    return fail(p, gap->col, U_REORDER, "'gap' without a reorder probability above 0%% on the same line");
   }
-  if (dist != NULL && !(nm->set & SCN_NM_DELAY)) {
-    return fail(p, dist->col, U_DELAY, "'distribution' without 'delay' on the same line");
+  /* tc/q_netem.c: "distribution specified but no latency and jitter values" */
+  if (dist != NULL && (!(nm->set & SCN_NM_DELAY) || nm->delay.time_ns == 0 || nm->delay.jitter_ns == 0)) {
+    return fail(p, dist->col, U_DELAY, "'distribution' without a delay and a jitter on the same line");
   }
   /* tc: "reordering not possible without specifying some delay" */
   for (unsigned d = SCN_EGRESS; d <= SCN_INGRESS; d++) {
@@ -496,7 +502,7 @@ static int parse_impair(struct parser *p, scn_step *step)
     }
     bool *has = &p->has_delay[step->match + 1][d - 1];
     if (nm->set & SCN_NM_DELAY) {
-      *has = nm->delay.time_ns > 0 || nm->delay.jitter_ns > 0;
+      *has = nm->delay.time_ns > 0;  /* tc: "reordering not possible without specifying some delay" */
     }
     if (reorder != NULL && !*has && nm->reorder.chance.pct > 0) {
       return fail(p, reorder->col, U_REORDER, "reordering needs a delay for the frames it does not send early "
@@ -738,6 +744,7 @@ static int parse_body(struct parser *p, const struct quals *q)
     if ((rc = no_quals(p, q, t, "end")) < 0) {
       return rc;
     }
+    p->end_line = p->line;
     return new_step(p, SCN_STEP_END) != NULL ? 0 : -ENOMEM;
   }
   if (strcmp(w, "pool") == 0 || strcmp(w, "fail") == 0) {
@@ -798,13 +805,18 @@ static int parse_line(struct parser *p)
       scn_format_time(prev, sizeof(prev), p->now_ns);
       return fail(p, tt->col, U_TIME, "'%s': time goes back (the directive before is at %s)", tt->text, prev);
     }
-    if (!at && ns > UINT64_MAX / 2 - p->now_ns) {
-      return fail(p, tt->col, U_TIME, "'%s': too far", tt->text);
+    if (!at && ns > SCN_TIME_MAX_NS - p->now_ns) {
+      return fail(p, tt->col, U_TIME, "'%s': too far (a scenario lasts at most 292 years)", tt->text);
     }
     p->now_ns = at ? ns : p->now_ns + ns;
     if (p->i == p->toks.n) {
       return fail(p, end_col(p), U_LINE, "a directive expected after the time");
     }
+  }
+  if (p->end_line != 0) {
+    const scn_token *first = &p->toks.tok[0];
+    return fail(p, first->col, NULL, "'%s': nothing happens after the scenario's end (line %u)", first->text,
+                p->end_line);
   }
   struct quals q;
   memset(&q, 0, sizeof(q));
@@ -821,8 +833,9 @@ static int parse_line(struct parser *p)
 
 /* ---- the file ---------------------------------------------------------------- */
 
-/* The longest line read. */
-#define SCN_LINE_MAX 4096
+/* The longest line read: room for the longest filter printed back with its
+ * escapes (twice SCN_FILTER_MAX) and the rest of its line. */
+#define SCN_LINE_MAX 16384
 
 int scn_parse(const char *path, const char *text, size_t len, scn_scenario *out, char err[SCN_ERRLEN])
 {

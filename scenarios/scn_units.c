@@ -36,9 +36,9 @@ static int leading_number(const char *tok, double *v, const char **rest)
   if (digits == 0) {
     return -EINVAL;
   }
-  char num[64];
+  char num[128];
   size_t n = (size_t)(p - tok);
-  if (n >= sizeof(num)) {
+  if (n >= sizeof(num) || n > SCN_NUMBER_MAX) {
     return -EINVAL;
   }
   memcpy(num, tok, n);
@@ -48,9 +48,26 @@ static int leading_number(const char *tok, double *v, const char **rest)
   return 0;
 }
 
+/* The whole number at the start of tok, exactly (no '.'), into *n; false
+ * if it has a fraction or does not fit. */
+static bool exact_integer(const char *tok, uint64_t *n)
+{
+  uint64_t v = 0;
+  const char *p = tok;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
+      return false;
+    }
+    v = v * 10 + (uint64_t)(*p - '0');
+  }
+  *n = v;
+  return p != tok && *p != '.';
+}
+
 /* number * the scale of its unit (one of units, case-insensitive; "" only if
- * bare_scale > 0), rounded to an integer no larger than max. */
-static int scaled(const char *tok, const struct unit *units, double bare_scale, double max, uint64_t *out)
+ * bare_scale > 0), rounded to an integer no larger than max; a whole number
+ * with a whole scale is computed exactly. */
+static int scaled(const char *tok, const struct unit *units, double bare_scale, uint64_t max, uint64_t *out)
 {
   double v;
   const char *unit;
@@ -70,12 +87,21 @@ static int scaled(const char *tok, const struct unit *units, double bare_scale, 
   if (scale <= 0) {
     return -EINVAL;
   }
+  uint64_t whole;
+  if (exact_integer(tok, &whole) && scale == floor(scale) && scale < 1.8e19) {
+    uint64_t s = (uint64_t)scale;
+    if (whole != 0 && s > max / whole) {
+      return -EINVAL;
+    }
+    *out = whole * s;
+    return 0;
+  }
   double r = nearbyint(v * scale);
-  if (!(r <= max)) {
+  if (!(r <= (double)max) || r >= 1.8e19) {
     return -EINVAL;
   }
   *out = (uint64_t)r;
-  return 0;
+  return *out <= max ? 0 : -EINVAL;
 }
 
 static const struct unit time_units[] = {
@@ -88,7 +114,7 @@ static const struct unit time_units[] = {
 
 int scn_parse_time(const char *tok, uint64_t *ns)
 {
-  return scaled(tok, time_units, 0, 9.2e18, ns);
+  return scaled(tok, time_units, 0, SCN_TIME_MAX_NS, ns);
 }
 
 /* tc's rate suffixes (iproute2 lib/utils_math.c), in bits per second. */
@@ -103,7 +129,7 @@ static const struct unit rate_units[] = {
 
 int scn_parse_rate(const char *tok, uint64_t *bits_per_s)
 {
-  return scaled(tok, rate_units, 1, 1.8e19, bits_per_s);
+  return scaled(tok, rate_units, 1, UINT64_MAX / 2, bits_per_s);
 }
 
 int scn_parse_percent(const char *tok, double *pct)
@@ -211,12 +237,14 @@ int scn_format_rate(char *buf, size_t size, uint64_t bits_per_s)
 
 int scn_format_percent(char *buf, size_t size, double pct)
 {
-  for (int digits = 6; digits <= 17; digits++) {
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), "%.*g", digits, pct);
-    if (strtod(tmp, NULL) == pct && strchr(tmp, 'e') == NULL) {
-      return snprintf(buf, size, "%s%%", tmp);
+  /* the fewest decimals that read back to the same value: a parsed
+   * percentage came from at most SCN_NUMBER_MAX characters, so it has them */
+  char tmp[SCN_NUMBER_MAX + 32];
+  for (int decimals = 0; decimals <= SCN_NUMBER_MAX; decimals++) {
+    snprintf(tmp, sizeof(tmp), "%.*f", decimals, pct);
+    if (strtod(tmp, NULL) == pct) {
+      break;
     }
   }
-  return snprintf(buf, size, "%.17f%%", pct);
+  return snprintf(buf, size, "%s%%", tmp);
 }

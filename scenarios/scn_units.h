@@ -18,6 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** The longest time a scenario holds (~292 years), at and after alike. */
+#define SCN_TIME_MAX_NS UINT64_C(9200000000000000000)
+
+/** The most characters of a number (its digits and point). */
+#define SCN_NUMBER_MAX 100
+
 /** A time such as "2.5s", "1500ms", "20us" into nanoseconds (at most ~292 years). */
 int scn_parse_time(const char *tok, uint64_t *ns);
 
@@ -48,7 +54,9 @@ int scn_format_time_approx(char *buf, size_t size, uint64_t ns);
 /** A rate in the largest of bit/kbit/mbit/gbit that divides it. */
 int scn_format_rate(char *buf, size_t size, uint64_t bits_per_s);
 
-/** A percentage, shortest form that reads back to the same value, with "%". */
+/** A percentage, with the fewest decimals that read back to the same value
+ *  (for any value scn_parse_percent() gave), with "%"; buf needs
+ *  SCN_NUMBER_MAX + 2 bytes at most. */
 int scn_format_percent(char *buf, size_t size, double pct);
 
 #endif /* BN_SCN_UNITS_H */

@@ -6,7 +6,13 @@
  * memp_malloc() and mem_malloc() are wrapped at link time (ld --wrap, set
  * on the lwip_<board> library), so lwIP's own code meets the failure where
  * a real board would: a refused connection, ENOMEM from a socket call, a
- * dropped frame, never a crash.
+ * dropped frame, never a crash. ld --wrap reaches calls between lwIP's
+ * files, not within one: pbuf_alloc()'s PBUF_RAM (pbuf.c -> mem_malloc())
+ * and every memp_malloc() fail; mem_calloc(), whose mem_malloc() call is
+ * inside mem.c, does not. lwIP
+ * often asks again after a failure (tcp_alloc() up to 5 times, freeing
+ * TIME_WAIT and closing pcbs in between), as on a board: `fail TCP_PCB
+ * next 5` refuses one pcb.
  *
  * Thread-safe: held elements are taken and given back under lwIP's
  * SYS_ARCH_PROTECT, as memp_malloc() itself does.

@@ -448,6 +448,7 @@ int bn_cmd_replay(int argc, char **argv)
   if (bn_scenario_run_start(&o.board.scenario, o.board.cfg.link, o.quiet ? NULL : out) != 0) {
     bn_replay_mirror_stop();
     bn_stack_stop();
+    bn_scenario_run_finish(&o.board.scenario);
     rp_live_free(&live);
     rp_plan_free(&plan);
     return BN_EXIT_FAIL;

@@ -251,6 +251,7 @@ int bn_cmd_run(int argc, char **argv)
   bn_report_resolve(o.names, o.name_count);
   if (bn_scenario_run_start(&o.board.scenario, o.board.cfg.link, o.quiet ? NULL : out) != 0) {
     bn_stack_stop();
+    bn_scenario_run_finish(&o.board.scenario);
     return BN_EXIT_FAIL;
   }
 

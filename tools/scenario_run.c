@@ -88,13 +88,14 @@ static void on_step(void *arg, const scn_scenario *s, const scn_step *st)
   char text[1024];
   scn_step_format(s, st, text, sizeof(text));
   if (r->events != NULL) {
-    struct timespec wall;
-    clock_gettime(CLOCK_REALTIME, &wall);
+    /* the recording's own wall clock: the same offset as its timestamps */
+    uint64_t wall = bn_clock_wall_ns(bn_clock_now_ns());
+    time_t secs = (time_t)(wall / 1000000000u);
     struct tm tm;
-    gmtime_r(&wall.tv_sec, &tm);
+    gmtime_r(&secs, &tm);
     char when[32];
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(r->events, "%s.%06ldZ %.6f line %u: %s\n", when, wall.tv_nsec / 1000,
+    fprintf(r->events, "%s.%06luZ %.6f line %u: %s\n", when, (unsigned long)(wall % 1000000000u / 1000u),
             (double)st->at_ns / 1e9, st->line, text);
     fflush(r->events);
   }
@@ -285,9 +286,23 @@ void bn_scenario_run_stop(bn_scenario_run *r)
     pthread_join(r->thread, NULL);
     r->thread_running = false;
   }
-  if (r->loaded) {
-    bn_pool_faults_clear();
+}
+
+/* s as a JSON string, escaped. */
+static void json_string(FILE *f, const char *s)
+{
+  fputc('"', f);
+  for (; *s != '\0'; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') {
+      fprintf(f, "\\%c", ch);
+    } else if (ch < 0x20) {
+      fprintf(f, "\\u%04x", ch);
+    } else {
+      fputc(ch, f);
+    }
   }
+  fputc('"', f);
 }
 
 static void close_output(FILE *f)
@@ -326,9 +341,11 @@ int bn_scenario_run_finish(bn_scenario_run *r)
     } else {
       char total[4096];
       json_object(total, sizeof(total), st, &st->egress, &st->ingress);
-      fprintf(f, "{\n  \"scenario\": \"%s\",\n  \"seed\": %" PRIu64 ",\n  \"interval_s\": %.3f,\n"
+      fprintf(f, "{\n  \"scenario\": ");
+      json_string(f, r->path);
+      fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"interval_s\": %.3f,\n"
               "  \"intervals\": [%s\n  ],\n  \"total\": %s,\n  \"allocations_refused\": %" PRIu64 "\n}\n",
-              r->path, r->seed, (double)r->stats_interval_ns / 1e9, r->json ? r->json : "", total,
+              r->seed, (double)r->stats_interval_ns / 1e9, r->json ? r->json : "", total,
               bn_pool_faults_refused());
       if (fflush(f) != 0 || ferror(f)) {
         rc = bn_cli_error(BN_EXIT_FAIL, "--stats-json %s: %s", r->stats_json, strerror(errno));
@@ -336,6 +353,7 @@ int bn_scenario_run_finish(bn_scenario_run *r)
       close_output(f);
     }
   }
+  bn_pool_faults_clear();  /* the board has stopped: nothing allocates any more */
   close_output(r->decisions);
   close_output(r->events);
   free(r->json);

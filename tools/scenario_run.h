@@ -61,12 +61,13 @@ int bn_scenario_run_start(bn_scenario_run *r, bn_link *link, FILE *out);
 /** Whether the scenario reached its `end`. */
 bool bn_scenario_run_ended(bn_scenario_run *r);
 
-/** Stops the stats thread (before the board stops). */
+/** Stops the stats thread (before the board stops; pool faults stay in force until then). */
 void bn_scenario_run_stop(bn_scenario_run *r);
 
 /**
- * After the board stopped (the stage closed): prints the summary to out,
- * writes --stats-json, closes the files, frees the scenario.
+ * After the board stopped (the stage closed), or after a failed start:
+ * prints the summary to out, writes --stats-json, gives back held pool
+ * elements, closes the files, frees the scenario.
  * @return 0, or BN_EXIT_FAIL after printing why (--stats-json not written).
  */
 int bn_scenario_run_finish(bn_scenario_run *r);

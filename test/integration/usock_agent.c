@@ -142,6 +142,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "FAIL: cannot start the stack: %s\n", strerror(-rc));
     return UA_FAIL;
   }
+  if (bn_scenario_run_start(&o.scenario, o.cfg.link, NULL) != 0) {  /* --scenario, quietly */
+    bn_stack_stop();
+    return UA_FAIL;
+  }
   ip4addr_ntoa_r(&o.cfg.ip, ua_board_ip, sizeof(ua_board_ip));
   ua_say("agent: up on tap %s ip %s scenario %s", o.pipeline.tap, ua_board_ip, sc->name);
 
@@ -152,6 +156,8 @@ int main(int argc, char **argv)
     struct timespec limit = { .tv_sec = hold_s };
     sigtimedwait(&signals, NULL, &limit);
   }
+  bn_scenario_run_stop(&o.scenario);
   bn_stack_stop();
+  bn_scenario_run_finish(&o.scenario);
   return result;
 }

@@ -248,7 +248,12 @@ static const struct {
   { "link down egress\n", "t.scn:1:11: ", "'egress': unexpected here" },
   { "egress link down\n", "t.scn:1:1: ", "'link' takes no direction" },
   { "nth 3 loss 5%\n", "t.scn:1:7: ", "'loss': not an action" },
-  { "gap 4 delay 1ms\n", "t.scn:1:1: ", "'gap' without 'reorder'" },
+  { "gap 4 delay 1ms\n", "t.scn:1:1: ", "'gap' without a reorder probability" },
+  { "delay 1ms reorder 0% gap 4\n", "t.scn:1:22: ", "'gap' without a reorder probability above 0%" },
+  { "delay 1ms distribution normal\n", "t.scn:1:11: ", "'distribution' without a delay and a jitter" },
+  { "delay 0ms 1ms reorder 5%\n", "t.scn:1:15: ", "reordering needs a delay" },
+  { "at 1s end\nat 2s link up\n", "t.scn:2:1: ", "'at': nothing happens after the scenario's end (line 1)" },
+  { "at 9000000000s link down\nafter 300000000s link up\n", "t.scn:2:7: ", "too far" },
   { "seed 1 2\n", "t.scn:1:8: ", "'2': nothing may follow the seed" },
   { "seed 1\nseed 2\n", "t.scn:2:1: ", "a second seed" },
   { "fail heap next 0\n", "t.scn:1:16: ", "'0': the number of allocations to fail" },
@@ -259,7 +264,7 @@ static const struct {
   { "x\"y\"\n", "t.scn:1:2: ", "a string must start a word" },
   { "\"x\"y\n", "t.scn:1:4: ", "a blank must follow a string" },
   { "at 1s\n", "t.scn:1:6: ", "a directive expected after the time" },
-  { "distribution normal delay 1ms 1ms\ndistribution normal\n", "t.scn:2:1: ", "'distribution' without 'delay'" },
+  { "distribution normal delay 1ms 1ms\ndistribution normal\n", "t.scn:2:1: ", "'distribution' without a delay and a jitter" },
   { "slot 5ms 1ms\n", "t.scn:1:10: ", "the longest slot is shorter" },
   { "mtu 70000\n", "t.scn:1:5: ", "'70000': the MTU must be a whole number" },
   { "\n\n   clear \"x\"\n", "t.scn:3:10: ", "'x': unexpected here" },
@@ -288,7 +293,7 @@ START_TEST(a_nul_byte_and_a_long_line_are_errors)
   static const char nul[] = "delay 1ms\n\0x\n";
   ck_assert_int_eq(scn_parse("t.scn", nul, sizeof(nul) - 1, &s, err), -EINVAL);
   ck_assert_msg(strstr(err, "t.scn:2:1: a NUL byte") != NULL, "%s", err);
-  size_t n = 5000;
+  size_t n = 20000;
   char *line = malloc(n + 1);
   memset(line, 'a', n);
   line[n] = '\0';
@@ -357,6 +362,59 @@ START_TEST(check_output_parses_back_to_the_same_timeline)
 }
 END_TEST
 
+START_TEST(long_times_and_tiny_percentages_round_trip)
+{
+  static const char text[] = "at 9007199254740993ns loss 0.0000000000000000001%\n"
+                             "after 1ns delay 18446744073ms\n"
+                             "at 9200000000s link down\n";
+  scn_scenario a, b;
+  char err[SCN_ERRLEN];
+  ck_assert_msg(scn_parse("a.scn", text, strlen(text), &a, err) == 0, "%s", err);
+  ck_assert_uint_eq(a.steps[0].at_ns, UINT64_C(9007199254740993));  /* past 2^53: exact */
+  ck_assert_uint_eq(a.steps[1].at_ns, UINT64_C(9007199254740994));
+  char *pa = print_of(&a);
+  ck_assert_msg(scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%s\n%s", err, pa);
+  ck_assert_uint_eq(b.steps[0].at_ns, a.steps[0].at_ns);
+  ck_assert_uint_eq(b.steps[1].at_ns, a.steps[1].at_ns);
+  ck_assert(b.steps[0].netem.loss.pct[0] == a.steps[0].netem.loss.pct[0]);
+  ck_assert(a.steps[0].netem.loss.pct[0] > 0);
+  ck_assert_uint_eq(b.steps[1].netem.delay.time_ns, a.steps[1].netem.delay.time_ns);
+  free(pa);
+  scn_free(&a), scn_free(&b);
+}
+END_TEST
+
+START_TEST(the_longest_filter_round_trips_and_a_longer_one_is_refused)
+{
+  /* a filter near SCN_FILTER_MAX bytes, with a backslash in every term that
+   * the printer writes back doubled: "ip proto \tcp or ip proto \tcp ..." */
+  static const char term[] = "ip proto \\\\tcp or ";  /* in the file; 17 bytes of filter */
+  size_t terms = (SCN_FILTER_MAX - 13) / 17;
+  char *text = malloc(terms * sizeof(term) + SCN_FILTER_MAX + 64);
+  size_t n = (size_t)sprintf(text, "match \"");
+  for (size_t i = 0; i < terms; i++) {
+    n += (size_t)sprintf(text + n, "%s", term);
+  }
+  sprintf(text + n, "ip proto \\\\tcp\" ingress loss 5%%\n");
+  scn_scenario a, b;
+  char err[SCN_ERRLEN];
+  ck_assert_msg(scn_parse("a.scn", text, strlen(text), &a, err) == 0, "%.200s", err);
+  ck_assert_uint_le(strlen(a.matches[0].filter), SCN_FILTER_MAX);
+  ck_assert_uint_gt(strlen(a.matches[0].filter), SCN_FILTER_MAX - 20);
+  char *pa = print_of(&a);
+  ck_assert_msg(scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%.200s", err);
+  ck_assert_str_eq(a.matches[0].filter, b.matches[0].filter);
+  free(pa);
+  scn_free(&a), scn_free(&b);
+  n = (size_t)sprintf(text, "match \"");
+  memset(text + n, 'x', SCN_FILTER_MAX + 1);
+  sprintf(text + n + SCN_FILTER_MAX + 1, "\" ingress loss 5%%\n");
+  ck_assert_int_eq(scn_parse("a.scn", text, strlen(text), &a, err), -EINVAL);
+  ck_assert_msg(strstr(err, "a filter longer than 4096 bytes") != NULL, "%s", err);
+  free(text);
+}
+END_TEST
+
 START_TEST(a_filter_with_quotes_round_trips)
 {
   scn_scenario a, b;
@@ -406,6 +464,8 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, a_nul_byte_and_a_long_line_are_errors);
   tcase_add_test(tc, check_output_parses_back_to_the_same_timeline);
   tcase_add_test(tc, a_filter_with_quotes_round_trips);
+  tcase_add_test(tc, long_times_and_tiny_percentages_round_trip);
+  tcase_add_test(tc, the_longest_filter_round_trips_and_a_longer_one_is_refused);
   tcase_add_test(tc, holds_frames_knows_which_directions_queue);
   tcase_add_test(tc, load_reports_a_missing_file);
   suite_add_tcase(s, tc);
