@@ -40,7 +40,7 @@
 /** What one direction saw. */
 typedef struct bn_impair_dir_stats {
   uint64_t frames, bytes;      /**< that reached the stage */
-  uint64_t passed, passed_bytes; /**< that left it (towards the wire, or to the board) */
+  uint64_t passed, passed_bytes; /**< that it handed on (towards the wire, or to the board) */
   uint64_t lost;               /**< dropped by loss */
   uint64_t blackholed;         /**< dropped by blackhole */
   uint64_t limited;            /**< dropped because the rule's queue was full (limit) */

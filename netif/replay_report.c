@@ -1,5 +1,6 @@
 /* The divergence report of a replay, as text and as JSON (replay_report.h). */
 #include "replay_report.h"
+#include "bn_json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -168,23 +169,6 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
   }
 }
 
-/* A JSON string: quotes and backslashes escaped, control characters too. */
-static void json_string(FILE *out, const char *s)
-{
-  fputc('"', out);
-  for (; *s != '\0'; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      fprintf(out, "\\%c", c);
-    } else if (c < 0x20) {
-      fprintf(out, "\\u%04x", c);
-    } else {
-      fputc(c, out);
-    }
-  }
-  fputc('"', out);
-}
-
 int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *plan, const rp_live *live)
 {
   FILE *out = fopen(path, "w");
@@ -194,15 +178,15 @@ int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *
   char ip[16];
   rp_ip_text(info->live_ip, ip, sizeof(ip));
   fprintf(out, "{\n  \"capture\": ");
-  json_string(out, info->capture);
+  bn_json_string(out, info->capture);
   fprintf(out, ",\n  \"linktype\": ");
-  json_string(out, plan->linktype);
+  bn_json_string(out, plan->linktype);
   fprintf(out, ",\n  \"frames\": %" PRIu64 ",\n  \"board_reason\": ", plan->frames_read);
-  json_string(out, plan->board_reason);
+  bn_json_string(out, plan->board_reason);
   fprintf(out, ",\n  \"live\": {\"board\": ");
-  json_string(out, info->board);
+  bn_json_string(out, info->board);
   fprintf(out, ", \"ip\": \"%s\", \"pace\": ", ip);
-  json_string(out, info->pace);
+  bn_json_string(out, info->pace);
   fprintf(out, "},\n  \"redundant\": %" PRIu64 ",\n  \"passes\": %u,\n  \"passes_diverged\": %u,", live->redundant,
           info->passes > 1 ? info->passes : 1, info->passes_diverged);
   fprintf(out, "\n  \"peer_frames\": %zu,\n  \"injected\": %" PRIu64 ",\n  \"not_injected\": %" PRIu64
@@ -226,13 +210,13 @@ int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *
     char name[64];
     rp_flow_name(plan, f, name, sizeof(name));
     fprintf(out, "%s\n    {\"flow\": ", first ? "" : ",");
-    json_string(out, name);
+    bn_json_string(out, name);
     fprintf(out, ", \"captured\": {\"frames\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"retransmissions\": %" PRIu64
             ", \"resets\": %" PRIu64 "}, \"live\": {\"frames\": %" PRIu64 ", \"bytes\": %" PRIu64
             ", \"retransmissions\": %" PRIu64 ", \"resets\": %" PRIu64 "}, \"peer_resets\": %" PRIu64 ", \"stream\": ",
             f->board_frames, f->board_bytes, f->board_retrans, f->board_resets, lf->frames, lf->bytes, lf->retrans,
             lf->resets, f->peer_resets);
-    json_string(out, stream_word(f, lf));
+    bn_json_string(out, stream_word(f, lf));
     fprintf(out, ", \"acks_made\": %" PRIu64 ", \"peer_splits\": %" PRIu64 ", \"peer_retransmissions\": %" PRIu64
             ", \"given_up\": %s, \"divergence\": ", lf->synth_acks, lf->splits, lf->peer_retrans,
             !lf->abandoned ? "null" : lf->window_shut ? "\"window shut\"" : "\"never opened\"");
@@ -241,7 +225,7 @@ int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *
     } else {
       fprintf(out, "{\"field\": \"%s\", \"frame\": %" PRIu64 ", \"text\": ", rp_diverge_name(lf->diverge),
               lf->diverge_number);
-      json_string(out, lf->diverge_text);
+      bn_json_string(out, lf->diverge_text);
       fprintf(out, "}}");
     }
     first = false;

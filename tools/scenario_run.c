@@ -3,6 +3,7 @@
  * --stats thread, the summary, and each step's effects outside the link.
  */
 #include "scenario_run.h"
+#include "bn_json.h"
 #include "bn_board.h"
 #include "bn_pool_faults.h"
 #include "cli_error.h"
@@ -288,23 +289,6 @@ void bn_scenario_run_stop(bn_scenario_run *r)
   }
 }
 
-/* s as a JSON string, escaped. */
-static void json_string(FILE *f, const char *s)
-{
-  fputc('"', f);
-  for (; *s != '\0'; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') {
-      fprintf(f, "\\%c", ch);
-    } else if (ch < 0x20) {
-      fprintf(f, "\\u%04x", ch);
-    } else {
-      fputc(ch, f);
-    }
-  }
-  fputc('"', f);
-}
-
 static void close_output(FILE *f)
 {
   if (f != NULL && f != stderr) {
@@ -342,7 +326,7 @@ int bn_scenario_run_finish(bn_scenario_run *r)
       char total[4096];
       json_object(total, sizeof(total), st, &st->egress, &st->ingress);
       fprintf(f, "{\n  \"scenario\": ");
-      json_string(f, r->path);
+      bn_json_string(f, r->path);
       fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"interval_s\": %.3f,\n"
               "  \"intervals\": [%s\n  ],\n  \"total\": %s,\n  \"allocations_refused\": %" PRIu64 "\n}\n",
               r->seed, (double)r->stats_interval_ns / 1e9, r->json ? r->json : "", total,
