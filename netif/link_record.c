@@ -270,23 +270,30 @@ struct record_rx {
   const bn_link_rx *up;
 };
 
+/* A frame not sent by the board (received, or a mark): written now, or
+ * after the send in progress (under mu). Returns write_locked()'s answer. */
+static bool write_incoming_locked(struct record_link *r, const uint8_t *frame, size_t len, uint64_t ts_ns)
+{
+  /* The send in progress lasts no longer than the writer's bounded wait. */
+  while (r->sending && r->deferred_count == DEFERRED_MAX) {
+    pthread_cond_wait(&r->sent, &r->mu);
+  }
+  if (!r->sending) {
+    return write_locked(r, frame, len, ts_ns);
+  }
+  struct deferred_frame *d = &r->deferred[r->deferred_count++];
+  d->ts_ns = ts_ns;
+  d->len = len;
+  memcpy(d->data, frame, len);
+  return false;  /* the sender arms the flush */
+}
+
 static void record_rx_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   struct record_link *r = ((struct record_rx *)arg)->r;
   const bn_link_rx *up = ((struct record_rx *)arg)->up;
   pthread_mutex_lock(&r->mu);
-  /* The send in progress lasts no longer than the writer's bounded wait. */
-  while (r->sending && r->deferred_count == DEFERRED_MAX) {
-    pthread_cond_wait(&r->sent, &r->mu);
-  }
-  if (r->sending) {
-    struct deferred_frame *d = &r->deferred[r->deferred_count++];
-    d->ts_ns = ts_ns;
-    d->len = len;
-    memcpy(d->data, frame, len);
-  } else {
-    (void)write_locked(r, frame, len, ts_ns); /* the pump itself: it sees flush_at next */
-  }
+  (void)write_incoming_locked(r, frame, len, ts_ns); /* the pump itself: it sees flush_at next */
   pthread_mutex_unlock(&r->mu);
   up->frame(up->arg, frame, len, ts_ns);
 }
@@ -475,5 +482,31 @@ int bn_link_record_stats(bn_link *record, bn_record_stats *out)
   pthread_mutex_lock(&r->mu);
   *out = r->stats;
   pthread_mutex_unlock(&r->mu);
+  return 0;
+}
+
+int bn_link_record_mark(bn_link *link, uint64_t ts_ns, const char *text)
+{
+  bn_link *found = bn_link_find(link, "record");
+  if (found == NULL) {
+    return -ENOENT;
+  }
+  struct record_link *r = record_of(found);
+  uint8_t frame[BN_LINK_MAX_FRAME];
+  memcpy(frame, bn_record_mark_mac, 6);
+  memcpy(frame + 6, bn_record_mark_mac, 6);
+  frame[12] = (uint8_t)(BN_RECORD_MARK_ETHERTYPE >> 8);
+  frame[13] = (uint8_t)BN_RECORD_MARK_ETHERTYPE;
+  size_t n = strlen(text);
+  n = n > sizeof(frame) - 14 ? sizeof(frame) - 14 : n;
+  memcpy(frame + 14, text, n);
+  size_t len = 14 + n < 60 ? 60 : 14 + n;  /* Ethernet's minimum, padded with zeros */
+  memset(frame + 14 + n, 0, len - 14 - n);
+  pthread_mutex_lock(&r->mu);
+  bool armed = write_incoming_locked(r, frame, len, ts_ns);
+  pthread_mutex_unlock(&r->mu);
+  if (armed) {
+    bn_link_wake(found);
+  }
   return 0;
 }

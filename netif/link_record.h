@@ -83,4 +83,24 @@ int bn_link_record_open(bn_link *inner, const bn_record_options *o, bn_link **ou
  */
 int bn_link_record_stats(bn_link *record, bn_record_stats *out);
 
+/** The EtherType of a mark: IEEE 802's Local Experimental EtherType 1. */
+#define BN_RECORD_MARK_ETHERTYPE 0x88b5
+
+/** The source and destination of a mark: 00-00-5E-00-53-00, the MAC
+ *  address for documentation (RFC 7042): no device has it. */
+static const uint8_t bn_record_mark_mac[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x00 };
+
+/**
+ * Writes a mark into the recording of the record stage in the chain from
+ * link (link may be the outermost link): an Ethernet frame of EtherType
+ * BN_RECORD_MARK_ETHERTYPE between bn_record_mark_mac and itself, whose
+ * payload is text (ASCII, cut to fit one frame), at ts_ns, in order with
+ * the frames around it. Wireshark shows it in the timeline
+ * (`eth.type == 0x88b5`, the text in its data); it never reaches the wire.
+ * The scenario's steps are marked this way. Thread-safe. A filter given
+ * with --record-filter applies to marks too.
+ * @return 0, or -ENOENT when the chain has no record stage.
+ */
+int bn_link_record_mark(bn_link *link, uint64_t ts_ns, const char *text);
+
 #endif /* BN_LINK_RECORD_H */

@@ -72,8 +72,10 @@ static const struct row rows[] = {
     "blackholes, per-packet aim and pool faults on a\n"
     "timeline whose time 0 is when the board is up and\n"
     "its apps listen. Its `seed N` seeds the run unless\n"
-    "--seed is given. With --record, its steps go to\n"
-    "FILE.events with the capture's timestamps" },
+    "--seed is given. With --record, each step is marked\n"
+    "in the capture (a frame of EtherType 0x88b5 with the\n"
+    "step as text: eth.type == 0x88b5 in Wireshark) and\n"
+    "listed in FILE.events with the capture's timestamps" },
   { OPT_STATS, "stats", "INTERVAL", NULL,
     "print the scenario's counters every INTERVAL (1s,\n"
     "500ms: frames and bytes per direction, drops by\n"

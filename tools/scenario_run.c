@@ -6,6 +6,7 @@
 #include "bn_json.h"
 #include "bn_board.h"
 #include "bn_pool_faults.h"
+#include "link_record.h"
 #include "cli_error.h"
 
 #include <errno.h>
@@ -99,6 +100,12 @@ static void on_step(void *arg, const scn_scenario *s, const scn_step *st)
     fprintf(r->events, "%s.%06luZ %.6f line %u: %s\n", when, (unsigned long)(wall % 1000000000u / 1000u),
             (double)st->at_ns / 1e9, st->line, text);
     fflush(r->events);
+  }
+  if (r->link != NULL) {
+    char mark[1100];
+    snprintf(mark, sizeof(mark), "boardnet scenario %s at %.3fs line %u: %s", r->path, (double)st->at_ns / 1e9,
+             st->line, text);
+    bn_link_record_mark(r->link, bn_clock_now_ns(), mark);  /* -ENOENT: not recording */
   }
   if (r->out != NULL) {
     fprintf(r->out, "boardnet: scenario at %.3f s (line %u): %s\n", (double)st->at_ns / 1e9, st->line, text);

@@ -3,7 +3,7 @@
 # drop). Of three connections from the kernel, the third one's first SYN-ACK
 # never reaches the wire, so the kernel retransmits its SYN exactly once and
 # connects; read back from the board's recording with tshark, and from the
-# decision log.
+# decision log; the step is marked in the recording (EtherType 0x88b5).
 source "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || bn_skip "tshark not installed (sudo tools/setup)"
 bn_make_net
@@ -40,6 +40,10 @@ grep -Eq '^[0-9.]+ egress [0-9]+ "tcp\[tcpflags\].*" drop aim$' "$BN_TMP/decisio
   { cat "$BN_TMP/decisions.log"; bn_fail "no aim drop in the decision log"; }
 [ "$(grep -c 'drop aim' "$BN_TMP/decisions.log")" -eq 1 ] || bn_fail "more than one aimed drop"
 [ -s "$BN_TMP/aim.pcap.events" ] || bn_fail "no events file beside the recording"
+# the step is marked in the capture, where Wireshark shows it
+marks=$(tshark -r "$BN_TMP/aim.pcap" -Y "eth.type == 0x88b5" -T fields -e data.data 2>/dev/null |
+  python3 -c 'import sys; print(bytes.fromhex(sys.stdin.read().replace(":", "").strip()).decode(errors="replace"))')
+grep -q "line 1: egress match .* nth 3 drop" <<<"$marks" || bn_fail "no mark of the step in the capture: '$marks'"
 
 # A pool fault on the same timeline: lwIP cannot allocate the pcb for the
 # first SYN (tcp_alloc() asks MEMP_TCP_PCB 5 times), drops it as a real

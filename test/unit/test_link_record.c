@@ -164,6 +164,32 @@ START_TEST(record_both_directions_in_order_with_bytes_and_timestamps)
 }
 END_TEST
 
+START_TEST(record_mark_is_a_frame_in_the_timeline)
+{
+  char path[256];
+  bn_link *b;
+  bn_link *r = record_pair("mark.pcap", 16, (bn_record_options){ 0 }, path, &b);
+  uint8_t f[BN_LINK_MAX_FRAME];
+  uint64_t t0 = bn_clock_now_ns();
+  ck_assert_int_eq(bn_link_send(r, f, test_frame(f, 60, 0x0800, 1), t0 + 1000), 0);
+  ck_assert_int_eq(bn_link_record_mark(r, t0 + 2000, "step line 4: link down"), 0);
+  ck_assert_int_eq(bn_link_send(r, f, test_frame(f, 60, 0x0800, 2), t0 + 3000), 0);
+  ck_assert_int_eq(bn_link_record_mark(b, t0, "x"), -ENOENT);  /* no record stage there */
+  ck_assert_int_eq(poll_ms(b, ignore, NULL, 0), 2);  /* the mark never reaches the wire */
+  bn_link_close(r);
+  bn_link_close(b);
+  static struct capture c;
+  ck_assert_int_eq(read_capture(path, &c), 3);
+  ck_assert_uint_eq(c.len[1], 60);  /* padded to Ethernet's minimum */
+  ck_assert_mem_eq(c.data[1], bn_record_mark_mac, 6);
+  ck_assert_mem_eq(c.data[1] + 6, bn_record_mark_mac, 6);
+  ck_assert_uint_eq(c.data[1][12] << 8 | c.data[1][13], BN_RECORD_MARK_ETHERTYPE);
+  ck_assert_mem_eq(c.data[1] + 14, "step line 4: link down", 22);
+  ck_assert_uint_eq(c.data[1][14 + 22], 0);
+  ck_assert_uint_eq(c.ts[1], bn_clock_wall_ns(t0 + 2000));
+}
+END_TEST
+
 START_TEST(record_filter_keeps_matching_frames_only)
 {
   char path[256];
@@ -389,6 +415,7 @@ Suite *bn_test_suite(void)
   tcase_add_checked_fixture(tc, NULL, remove_dir);
   tcase_add_test(tc, record_both_directions_in_order_with_bytes_and_timestamps);
   tcase_add_test(tc, record_filter_keeps_matching_frames_only);
+  tcase_add_test(tc, record_mark_is_a_frame_in_the_timeline);
   tcase_add_test(tc, record_bad_filter_is_refused_and_the_link_stays_the_callers);
   tcase_add_test(tc, record_rotates_by_size_as_tcpdump_C);
   tcase_add_test(tc, record_flushes_within_a_second_while_idle);
