@@ -103,7 +103,9 @@ static void put_netem(struct out *o, const scn_netem *nm)
   }
   if (nm->set & SCN_NM_REORDER) {
     put_chance(o, "reorder", &nm->reorder.chance);
-    put(o, " gap %" PRIu32, nm->reorder.gap);
+    if (nm->reorder.chance.pct > 0) {  /* tc takes a gap only with a probability */
+      put(o, " gap %" PRIu32, nm->reorder.gap);
+    }
   }
   if (nm->set & SCN_NM_RATE) {
     char r[32];
