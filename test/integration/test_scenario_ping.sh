@@ -2,7 +2,8 @@
 # A scenario on the TAP, seen by the kernel's ping: `delay 50ms` both ways
 # adds 100 ms to the median RTT (within 1 ms, measured against the same
 # board unimpaired in the same run), and `loss 20%` (egress, seeded) loses a
-# share of 400 probes inside the binomial 99.9% band (20% +- 3.29 sigma).
+# share of 400 probes inside the binomial 99.9% band (20% +- 3.29 sigma),
+# counted alike by --stats, --stats-json and ping.
 source "$(dirname "$0")/lib.sh"
 bn_make_net
 
@@ -27,9 +28,13 @@ awk -v b="$base" -v d="$delayed" 'BEGIN { x = d - b - 100; exit !(x <= 1 && x >=
 echo "median RTT $base ms unimpaired, $delayed ms with delay 50ms both ways"
 
 printf 'seed 7\negress loss 20%%\n' > "$BN_TMP/loss.scn"
-bn_start_board --ip 192.0.2.2/24 --scenario "$BN_TMP/loss.scn" --stats-json "$BN_TMP/stats.json"
+bn_start_board --ip 192.0.2.2/24 --scenario "$BN_TMP/loss.scn" --stats-json "$BN_TMP/stats.json" --stats 500ms
 bn_ns ping -c 400 -i 0.005 -W 1 192.0.2.2 > "$BN_TMP/loss.log" || true
 bn_stop_board
+# --stats: a line per interval with the drops by reason and the step in force, and a summary
+grep -Eq '^boardnet: \[ *[0-9.]+s\] egress [0-9]+ fr .*dropped [0-9]+ \(loss [0-9]+\).* step: line 2 egress loss random 20%$' \
+  "$BN_TMP/board.log" || { bn_board_output; bn_fail "no --stats line"; }
+grep -Eq '^boardnet: scenario .*: [0-9.]+ s, 1 of 1 steps; egress' "$BN_TMP/board.log" || { bn_board_output; bn_fail "no summary"; }
 got=$(grep -o '[0-9]* received' "$BN_TMP/loss.log" | cut -d' ' -f1)
 lost=$((400 - got))
 # 400 probes at p = 0.2: mean 80, sigma 8; the 99.9% band is 80 +- 26.3
