@@ -8,6 +8,8 @@
 #include "usocket_fixture.h"
 
 #include "bn_pool_faults.h"
+#include "frames.h"
+#include "link_poll.h"
 #include "lwip/memp.h"
 #include "lwip/priv/memp_priv.h"
 
@@ -99,6 +101,48 @@ START_TEST(a_failed_heap_allocation_is_an_error_not_a_crash)
 }
 END_TEST
 
+/* Counts ARP replies arriving on the wire. */
+static void count_arp_reply(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns)
+{
+  (void)ts_ns;
+  if (len >= FRAME_ARP_LEN && frame_get16(frame + FRAME_OFF_ETH_TYPE) == FRAME_ETHERTYPE_ARP &&
+      frame_get16(frame + FRAME_ETH_HLEN + 6) == FRAME_ARP_REPLY) {
+    ++*(int *)arg;
+  }
+}
+
+/* ARP replies to one request for the board, within ms. */
+static int arp_replies(long ms)
+{
+  static const struct frame_host peer = { { 0x02, 0, 0, 0, 0, 1 }, { 192, 0, 2, 1 } };
+  static const struct frame_host board = { { 0 }, { 192, 0, 2, 2 } };
+  uint8_t f[FRAME_ARP_LEN];
+  ck_assert_int_eq(bn_link_send(peer_end, f, frame_arp(f, FRAME_ARP_REQUEST, &peer, &board), 0), 0);
+  int replies = 0;
+  uint64_t until = bn_clock_after_ms(ms);
+  while (replies == 0 && bn_clock_now_ns() < until) {
+    poll_ms(peer_end, count_arp_reply, &replies, 50);
+  }
+  return replies;
+}
+
+START_TEST(an_exhausted_pbuf_pool_drops_what_the_board_receives)
+{
+  start_stack();
+  ck_assert_int_eq(arp_replies(2000), 1);
+  bn_stack_status st;
+  ck_assert_int_eq(bn_stack_status_get(&st), 0);
+  uint64_t dropped = st.counters.rx_dropped;
+  ck_assert_int_gt(bn_pool_faults_exhaust("PBUF_POOL", 100), 0);
+  ck_assert_int_eq(arp_replies(300), 0);  /* no pbuf for the frame: dropped, as a board's MAC would */
+  ck_assert_int_eq(bn_stack_status_get(&st), 0);
+  ck_assert_uint_gt(st.counters.rx_dropped, dropped);
+  bn_pool_faults_clear();
+  ck_assert_int_eq(arp_replies(2000), 1);
+  stop_stack();
+}
+END_TEST
+
 START_TEST(unknown_pools_are_enoent)
 {
   ck_assert_int_eq(bn_pool_faults_exhaust("NO_SUCH_POOL", 10), -ENOENT);
@@ -121,6 +165,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, an_exhausted_pool_refuses_until_cleared);
   tcase_add_test(tc, a_share_holds_that_many_elements);
   tcase_add_test(tc, a_failed_heap_allocation_is_an_error_not_a_crash);
+  tcase_add_test(tc, an_exhausted_pbuf_pool_drops_what_the_board_receives);
   tcase_add_test(tc, unknown_pools_are_enoent);
   suite_add_tcase(s, tc);
   return s;
