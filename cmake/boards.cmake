@@ -53,7 +53,9 @@ endif()
 # every board; libpcap compiles its match filters.
 add_library(bn_scenarios STATIC
   ${CMAKE_SOURCE_DIR}/scenarios/scn_lex.c
+  ${CMAKE_SOURCE_DIR}/scenarios/scn_netem_words.c
   ${CMAKE_SOURCE_DIR}/scenarios/scn_parse.c
+  ${CMAKE_SOURCE_DIR}/scenarios/scn_reader.c
   ${CMAKE_SOURCE_DIR}/scenarios/scn_print.c
   ${CMAKE_SOURCE_DIR}/scenarios/scn_units.c)
 target_include_directories(bn_scenarios PUBLIC ${CMAKE_SOURCE_DIR}/scenarios)
