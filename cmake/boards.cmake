@@ -17,6 +17,7 @@ target_link_libraries(bn_base PUBLIC Threads::Threads)
 set(BN_NETIF_SRCS
   ${CMAKE_SOURCE_DIR}/netif/bn_netif.c
   ${CMAKE_SOURCE_DIR}/netif/bn_pipeline.c
+  ${CMAKE_SOURCE_DIR}/netif/impair_decide.c
   ${CMAKE_SOURCE_DIR}/netif/impair_models.c
   ${CMAKE_SOURCE_DIR}/netif/impair_queue.c
   ${CMAKE_SOURCE_DIR}/netif/link_impair.c

@@ -1,0 +1,424 @@
+/*
+ * The impairment stage's decisions (impair_stage.h): the rules a scenario's
+ * steps set, what happens to one frame under them (netem_enqueue()'s
+ * order), and which held frames are due (netem_dequeue()'s, with slots).
+ */
+#include "impair_stage.h"
+#include "scn_units.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const impair_side_name[2] = { "egress", "ingress" };
+
+/* tc's default netem queue limit (iproute2 tc/q_netem.c: opt.limit = 1000). */
+#define DEFAULT_LIMIT 1000
+
+/* ---- the decision log ------------------------------------------------------ */
+
+void impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, size_t rule, const char *fmt, ...)
+{
+  if (im->decisions == NULL) {
+    return;
+  }
+  uint64_t t = now > im->t0 ? now - im->t0 : 0;
+  fprintf(im->decisions, "%" PRIu64 ".%06" PRIu64 " %s %" PRIu64 " ", t / 1000000000u, t % 1000000000u / 1000u,
+          impair_side_name[d], frame_no);
+  if (rule == 0) {
+    fputc('*', im->decisions);
+  } else {
+    fputc('"', im->decisions);
+    for (const char *c = im->s->matches[rule - 1].filter; *c != '\0'; c++) {
+      if (*c == '"' || *c == '\\') {
+        fputc('\\', im->decisions);
+      }
+      fputc(*c, im->decisions);
+    }
+    fputc('"', im->decisions);
+  }
+  fputc(' ', im->decisions);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(im->decisions, fmt, ap);
+  va_end(ap);
+  fputc('\n', im->decisions);
+}
+
+/* ---- the rules ------------------------------------------------------------------- */
+
+static void slot_open_next(struct rule *r, uint64_t now)
+{
+  uint64_t span = r->nm.slot.max_ns - r->nm.slot.min_ns;
+  uint64_t len = r->nm.slot.min_ns + (span ? (uint64_t)(bn_rng_unit(&r->slot_rng) * (double)span) : 0);
+  r->slot_next = bn_clock_add_ns(now, len);
+  r->slot_packets = r->nm.slot.packets ? r->nm.slot.packets : INT32_MAX;
+  r->slot_bytes = r->nm.slot.bytes ? r->nm.slot.bytes : INT32_MAX;
+}
+
+/* A correlated draw's memory starts at a random value (netem's
+ * init_crandom()), so that the first draws are not biased low. */
+static void corr_start(struct rule *r, impair_corr *c)
+{
+  c->last = bn_rng_unit(&r->rng);
+}
+
+/* Each kind the step sets replaces that kind of the rule's settings (and
+ * restarts its state, as netem's change does). */
+static void merge_netem(struct rule *r, const scn_netem *nm, uint64_t now)
+{
+  scn_netem *cur = &r->nm;
+  if (nm->set & SCN_NM_DELAY) {
+    cur->delay = nm->delay;
+    corr_start(r, &r->delay_c);
+  }
+  if (nm->set & SCN_NM_LOSS) {
+    cur->loss = nm->loss;
+    memset(&r->loss, 0, sizeof(r->loss));
+    corr_start(r, &r->loss.corr);
+  }
+  if (nm->set & SCN_NM_DUPLICATE) {
+    cur->duplicate = nm->duplicate;
+    corr_start(r, &r->dup_c);
+  }
+  if (nm->set & SCN_NM_CORRUPT) {
+    cur->corrupt = nm->corrupt;
+    corr_start(r, &r->corrupt_c);
+  }
+  if (nm->set & SCN_NM_REORDER) {
+    cur->reorder = nm->reorder;
+    r->reorder_count = 0;
+    corr_start(r, &r->reorder_c);
+  }
+  if (nm->set & SCN_NM_RATE) {
+    cur->rate = nm->rate;
+  }
+  if (nm->set & SCN_NM_LIMIT) {
+    cur->limit = nm->limit;
+  }
+  if (nm->set & SCN_NM_SLOT) {
+    cur->slot = nm->slot;
+    r->slot_next = now;  /* the first slot is open now */
+    r->slot_packets = nm->slot.packets ? nm->slot.packets : INT32_MAX;
+    r->slot_bytes = nm->slot.bytes ? nm->slot.bytes : INT32_MAX;
+  }
+  if (nm->set & SCN_NM_MTU) {
+    cur->mtu = nm->mtu;
+  }
+  cur->set |= nm->set;
+  r->active = true;
+}
+
+static void clear_rule(struct rule *r)
+{
+  r->nm.set = 0;
+  r->slot_next = 0;
+  r->aim_on = false;
+  r->active = false;
+}
+
+/* Applies step (under the lock). */
+void impair_apply_step(impair *im, const scn_step *st, uint64_t now)
+{
+  for (int d = EGRESS; d <= INGRESS; d++) {
+    if (!(st->dir & (1u << d))) {
+      continue;
+    }
+    struct side *sd = &im->side[d];
+    struct rule *r = &sd->rules[st->match + 1];
+    switch (st->kind) {
+    case SCN_STEP_IMPAIR:
+      merge_netem(r, &st->netem, now);
+      break;
+    case SCN_STEP_AIM:
+      r->aim_on = true;
+      r->sel = st->aim.select;
+      r->aim_n = st->aim.n;
+      r->act = st->aim.action;
+      r->aim_delay_ns = st->aim.delay_ns;
+      r->aim_count = 0;
+      r->active = true;
+      break;
+    case SCN_STEP_CLEAR:
+      for (size_t k = 0; k < im->n_rules; k++) {
+        if (st->match_all_clear || k == (size_t)(st->match + 1)) {
+          clear_rule(&sd->rules[k]);
+        }
+      }
+      break;
+    case SCN_STEP_END:
+      for (size_t k = 0; k < im->n_rules; k++) {
+        clear_rule(&sd->rules[k]);
+      }
+      break;
+    default:
+      break;
+    }
+  }
+  if (st->kind == SCN_STEP_LINK) {
+    im->scn_up = st->up;
+  }
+  if (st->kind == SCN_STEP_END) {
+    im->ended = true;
+  }
+  im->step_line = st->line;
+  if (im->decisions != NULL) {
+    char text[512];
+    uint64_t t = now > im->t0 ? now - im->t0 : 0;
+    scn_step_format(im->s, st, text, sizeof(text));
+    fprintf(im->decisions, "# %" PRIu64 ".%06" PRIu64 " step line %u: %s\n", t / 1000000000u,
+            t % 1000000000u / 1000u, st->line, text);
+  }
+}
+
+/* The rule for a frame: the first match rule in force whose filter it passes. */
+static size_t pick_rule(impair *im, struct side *sd, const uint8_t *frame, size_t len)
+{
+  struct pcap_pkthdr h = { .caplen = (bpf_u_int32)len, .len = (bpf_u_int32)len };
+  size_t pick = 0;
+  for (size_t k = 1; k < im->n_rules; k++) {
+    sd->matched[k] = sd->rules[k].active && pcap_offline_filter(&im->s->matches[k - 1].prog, &h, frame) != 0;
+    if (pick == 0 && sd->matched[k] && sd->rules[k].nm.set != 0) {
+      pick = k;
+    }
+  }
+  return pick;
+}
+
+/* Whether an aim hits this frame (counting it). */
+static bool aim_hits(struct rule *r)
+{
+  uint64_t c = ++r->aim_count;
+  switch (r->sel) {
+  case SCN_SEL_NTH:
+    return c == r->aim_n;
+  case SCN_SEL_FIRST:
+    return c <= r->aim_n;
+  default:
+    return c % r->aim_n == 0;
+  }
+}
+
+/* The IP packet's size: the frame less its Ethernet header (and a VLAN tag). */
+static size_t ip_size(const uint8_t *frame, size_t len)
+{
+  size_t hdr = len >= 18 && frame[12] == 0x81 && frame[13] == 0x00 ? 18 : 14;
+  return len > hdr ? len - hdr : 0;
+}
+
+/* When a copy of a frame leaves under rule r (netem_enqueue()'s order). */
+static uint64_t release_time(impair *im, struct side *sd, struct rule *r, size_t k, uint64_t frame_no,
+                             size_t len, uint64_t now, uint64_t extra_ns)
+{
+  const scn_netem *nm = &r->nm;
+  int d = (int)(sd - im->side);
+  if ((nm->set & SCN_NM_REORDER) && nm->reorder.gap > 0 && r->reorder_count + 1 >= nm->reorder.gap &&
+      impair_chance(&r->rng, &r->reorder_c, &nm->reorder.chance)) {
+    /* "put one out of N packets at the front of the queue" */
+    r->reorder_count = 0;
+    sd->st.reordered++;
+    impair_log_decision(im, d, now, frame_no, k, "reorder");
+    return bn_clock_add_ns(now, extra_ns);
+  }
+  uint64_t delay = 0;
+  if (nm->set & SCN_NM_DELAY) {
+    delay = impair_delay_draw(&r->rng, &r->delay_c, nm->delay.time_ns, nm->delay.jitter_ns, nm->delay.corr_pct,
+                              nm->delay.dist);
+    r->reorder_count++;
+  }
+  uint64_t base = now;
+  uint64_t tx = impair_serialisation_ns(nm, len);
+  if (tx != 0 && r->q.n > 0 && r->tail_ns > now) {
+    /* the last frame queued is the reference: its wait counts towards this one's delay */
+    uint64_t ahead = r->tail_ns - now;
+    delay = delay > ahead ? delay - ahead : 0;
+    base = r->tail_ns;
+  }
+  uint64_t at = bn_clock_add_ns(bn_clock_add_ns(bn_clock_add_ns(base, delay), tx), extra_ns);
+  if (at > now) {
+    sd->st.delayed++;
+    char t[32];
+    scn_format_time_approx(t, sizeof(t), at - now);
+    impair_log_decision(im, d, now, frame_no, k, "delay %s", t);
+  }
+  return at;
+}
+
+/*
+ * Decides a frame's fate (under the lock): the copies that leave now go
+ * into outs[] (a corrupted one lives in the side's copy buffer), the others
+ * into their rule's queue (*queued set). Returns how many leave now.
+ */
+int impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now, struct impair_out outs[2],
+                  bool *queued)
+{
+  struct side *sd = &im->side[d];
+  uint64_t no = ++sd->frame_no;
+  sd->st.frames++;
+  sd->st.bytes += len;
+  if (!im->scn_up) {
+    sd->st.link_down++;
+    impair_log_decision(im, d, now, no, 0, "drop link");
+    return 0;
+  }
+  size_t k = pick_rule(im, sd, frame, len);
+  struct rule *r = &sd->rules[k];
+  const scn_netem *nm = &r->nm;
+  /* every aim whose filter the frame passes counts it */
+  bool aim_drop = false, aim_corrupt = false, aim_dup = false;
+  uint64_t aim_delay = 0;
+  size_t aim_rule = 0;
+  for (size_t a = 0; a < im->n_rules; a++) {
+    struct rule *ar = &sd->rules[a];
+    if (!ar->aim_on || (a > 0 && !sd->matched[a]) || !aim_hits(ar)) {
+      continue;
+    }
+    aim_rule = a;
+    aim_drop |= ar->act == SCN_ACT_DROP;
+    aim_corrupt |= ar->act == SCN_ACT_CORRUPT;
+    aim_dup |= ar->act == SCN_ACT_DUPLICATE;
+    if (ar->act == SCN_ACT_DELAY && ar->aim_delay_ns > aim_delay) {
+      aim_delay = ar->aim_delay_ns;
+    }
+  }
+  if ((nm->set & SCN_NM_MTU) && ip_size(frame, len) > nm->mtu) {
+    sd->st.too_big++;
+    impair_log_decision(im, d, now, no, k, "drop mtu");
+    return 0;
+  }
+  if (nm->set & SCN_NM_BLACKHOLE) {
+    sd->st.blackholed++;
+    impair_log_decision(im, d, now, no, k, "drop blackhole");
+    return 0;
+  }
+  if (aim_drop) {
+    sd->st.aimed++;
+    impair_log_decision(im, d, now, no, aim_rule, "drop aim");
+    return 0;
+  }
+  /* netem_enqueue(): a duplicate is drawn, then a loss; count = 1 + dup - loss */
+  bool dup = aim_dup || ((nm->set & SCN_NM_DUPLICATE) && impair_chance(&r->rng, &r->dup_c, &nm->duplicate));
+  bool lost = (nm->set & SCN_NM_LOSS) && impair_loss_next(&r->rng, &r->loss, nm);
+  int copies = 1 + dup - lost;
+  if (copies == 0) {
+    sd->st.lost++;
+    impair_log_decision(im, d, now, no, k, "drop loss");
+    return 0;
+  }
+  if (copies == 2) {
+    sd->st.duplicated++;
+    impair_log_decision(im, d, now, no, aim_dup ? aim_rule : k, "duplicate");
+  }
+  const uint8_t *first = frame;
+  if (aim_corrupt || ((nm->set & SCN_NM_CORRUPT) && impair_chance(&r->rng, &r->corrupt_c, &nm->corrupt))) {
+    /* netem: one random bit of one copy */
+    memcpy(sd->copy, frame, len);
+    uint32_t byte = bn_rng_u32(&r->rng) % (uint32_t)len, bit = bn_rng_u32(&r->rng) % 8;
+    sd->copy[byte] ^= (uint8_t)(1u << bit);
+    first = sd->copy;
+    sd->st.corrupted++;
+    impair_log_decision(im, d, now, no, aim_corrupt ? aim_rule : k, "corrupt byte %" PRIu32 " bit %" PRIu32, byte, bit);
+  }
+  int n_now = 0;
+  bool timed = (nm->set & (SCN_NM_DELAY | SCN_NM_RATE | SCN_NM_REORDER)) || aim_delay != 0;
+  uint32_t limit = (nm->set & SCN_NM_LIMIT) ? nm->limit : DEFAULT_LIMIT;
+  for (int c = 0; c < copies; c++) {
+    const uint8_t *data = c == 0 ? first : frame;
+    if (r->q.n >= limit) {  /* netem: the queue is full, whatever the frame's delay */
+      sd->st.limited++;
+      impair_log_decision(im, d, now, no, k, "drop limit");
+      continue;
+    }
+    uint64_t at = timed ? release_time(im, sd, r, k, no, len, now, aim_delay) : now;
+    if (at <= now && !sd->held && !(nm->set & SCN_NM_SLOT)) {
+      outs[n_now].data = data;
+      outs[n_now++].len = len;
+      continue;
+    }
+    if (impair_queue_push(&r->q, data, len, at, no) < 0) {
+      sd->st.limited++;
+      impair_log_decision(im, d, now, no, k, "drop limit");
+      continue;
+    }
+    if (at > r->tail_ns) {
+      r->tail_ns = at;
+    }
+    sd->st.queued++;
+    *queued = true;
+  }
+  return n_now;
+}
+
+/* ---- releasing held frames --------------------------------------------------- */
+
+/* When rule r's head may leave (BN_LINK_FOREVER when empty); with a slot,
+ * netem's dequeue: a head due after the slot opened waits for a new one. */
+static uint64_t rule_due(struct rule *r, uint64_t now)
+{
+  const impair_item *h = impair_queue_head(&r->q);
+  if (h == NULL) {
+    return BN_LINK_FOREVER;
+  }
+  if (!(r->nm.set & SCN_NM_SLOT)) {
+    return h->release_ns;
+  }
+  if (r->slot_next < h->release_ns) {
+    slot_open_next(r, now);
+  }
+  return h->release_ns > r->slot_next ? h->release_ns : r->slot_next;
+}
+
+/* Takes up to max frames of direction d that are due (under the lock). */
+size_t impair_take_due(impair *im, int d, uint64_t now, impair_item **items, size_t max)
+{
+  struct side *sd = &im->side[d];
+  size_t n = 0;
+  while (n < max) {
+    struct rule *best = NULL;
+    for (size_t k = 0; k < im->n_rules; k++) {
+      struct rule *r = &sd->rules[k];
+      if (rule_due(r, now) <= now &&
+          (best == NULL || impair_queue_head(&r->q)->release_ns < impair_queue_head(&best->q)->release_ns)) {
+        best = r;
+      }
+    }
+    if (best == NULL) {
+      break;
+    }
+    impair_item *it = impair_queue_pop(&best->q);
+    if (best->nm.set & SCN_NM_SLOT) {
+      best->slot_packets--;
+      best->slot_bytes -= (int64_t)it->len;
+      if (best->slot_packets <= 0 || best->slot_bytes <= 0) {
+        slot_open_next(best, now);
+      }
+    }
+    if (best->q.n == 0) {
+      best->tail_ns = 0;
+    }
+    sd->st.queued--;
+    if (!im->scn_up) {
+      sd->st.link_down++;
+      impair_log_decision(im, d, now, it->frame_no, 0, "drop link");
+      free(it);
+      continue;
+    }
+    sd->st.passed++;
+    sd->st.passed_bytes += it->len;
+    items[n++] = it;
+  }
+  return n;
+}
+
+/* The earliest time a held frame of direction d may leave. */
+uint64_t impair_side_due(impair *im, int d, uint64_t now)
+{
+  uint64_t due = BN_LINK_FOREVER;
+  for (size_t k = 0; k < im->n_rules; k++) {
+    uint64_t t = rule_due(&im->side[d].rules[k], now);
+    due = t < due ? t : due;
+  }
+  return due;
+}
+
