@@ -40,6 +40,11 @@ struct record_writer {
   bool filling;              /* the fill chunk holds (or is claimed for) data */
   bool stop;
   int error;
+  /* A file given up after an error, while the thread may still be writing
+   * to it: the thread closes it between chunks, record_writer_close() if
+   * the thread did not (-1: none). Closing it under the thread's write()
+   * would let a new file reuse the number and get the rest of the chunk. */
+  int orphan_fd;
   void (*failed)(void *arg);
   void *failed_arg;
   pthread_t thread;
@@ -129,9 +134,14 @@ static int cookie_close(void *p)
   pthread_mutex_lock(&w->mu);
   if (w->error != 0) {
     /* Nothing of this file will be written any more (the thread skips its
-     * queued chunks): close it now, without waiting for room. */
+     * queued chunks): the thread closes it, without waiting for room. One
+     * error stops the recording, so there is one such file at most. */
+    if (w->orphan_fd >= 0) {
+      close(w->orphan_fd);  /* cannot happen; never leak one */
+    }
+    w->orphan_fd = k->fd;
+    pthread_cond_signal(&w->to_write);
     pthread_mutex_unlock(&w->mu);
-    close(k->fd);
     free(k);
     return 0;
   }
@@ -180,8 +190,15 @@ static void *writer_main(void *arg)
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
   pthread_mutex_lock(&w->mu);
   for (;;) {
-    while (w->queued == 0 && !w->stop) {
+    while (w->queued == 0 && !w->stop && w->orphan_fd < 0) {
       pthread_cond_wait(&w->to_write, &w->mu);
+    }
+    if (w->orphan_fd >= 0) {
+      close(w->orphan_fd);  /* between chunks: no write() of ours is on it */
+      w->orphan_fd = -1;
+    }
+    if (w->queued == 0 && !w->stop) {
+      continue;
     }
     if (w->queued == 0) {
       break; /* stop, and everything is written */
@@ -236,6 +253,7 @@ int record_writer_open(record_writer **out, void (*failed)(void *arg), void *arg
   }
   w->failed = failed;
   w->failed_arg = arg;
+  w->orphan_fd = -1;
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->to_write, NULL);
   bn_clock_cond_init(&w->written);
@@ -301,6 +319,9 @@ int record_writer_close(record_writer *w)
     pthread_cancel(w->thread); /* it may sit in a write() nobody reads */
   }
   pthread_join(w->thread, NULL);
+  if (w->orphan_fd >= 0) {
+    close(w->orphan_fd);
+  }
   if (stalled) { /* what the cancelled thread left: close the files it would have */
     for (unsigned i = 0; i < w->queued; i++) {
       const struct chunk *c = &w->chunks[(w->head + i) % CHUNKS];

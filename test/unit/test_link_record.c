@@ -280,14 +280,14 @@ END_TEST
 
 struct pump {
   bn_link *link;
-  volatile int stop;
+  int stop;  /* atomic */
 };
 
 /* The netif's receive thread in miniature: polls forever, until told to stop. */
 static void *pump_main(void *arg)
 {
   struct pump *p = arg;
-  while (!p->stop) {
+  while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
     ck_assert_int_ge(poll_ms(p->link, ignore, NULL, -1), 0);
   }
   return NULL;
@@ -312,7 +312,7 @@ START_TEST(record_flushes_within_a_second_while_idle)
   }
   ck_assert_int_eq(n, 1);
   ck_assert_mem_eq(c.data[0], f, 60);
-  p.stop = 1;
+  __atomic_store_n(&p.stop, 1, __ATOMIC_RELEASE);
   bn_link_wake(r);
   pthread_join(t, NULL);
   bn_link_close(r);
