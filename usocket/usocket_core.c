@@ -57,12 +57,20 @@ static void wake_locked(const usocket *s)
 void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 {
   LWIP_UNUSED_ARG(len);
+  err_t pending = ERR_OK;
+  if (evt == NETCONN_EVT_ERROR) {
+    /* err_tcp() stored the error before signalling; netconn_err() in an
+     * application thread takes it under SYS_ARCH_PROTECT, so read it so. */
+    SYS_ARCH_DECL_PROTECT(lev);
+    SYS_ARCH_PROTECT(lev);
+    pending = conn->pending_err;
+    SYS_ARCH_UNPROTECT(lev);
+  }
   pthread_mutex_lock(&us_mu);
   usocket *s = lookup_locked(conn);
-  if (s != NULL && evt == NETCONN_EVT_ERROR && conn->pending_err != ERR_OK) {
-    /* err_tcp() stored the error before signalling (tcpip thread, core
-     * locked): remember it for send/recv/connect/poll. */
-    us_set_conn_err_locked(s, -us_err(conn->pending_err));
+  if (s != NULL && pending != ERR_OK) {
+    /* remember it for send/recv/connect/poll */
+    us_set_conn_err_locked(s, -us_err(pending));
   }
   if (evt == NETCONN_EVT_RCVMINUS || evt == NETCONN_EVT_SENDMINUS) {
     pthread_mutex_unlock(&us_mu);
@@ -117,6 +125,17 @@ void us_wake_all(void)
   pthread_mutex_unlock(&us_mu);
 }
 
+/* netconn_set_nonblocking() under the core lock: conn->flags is one byte
+ * whose other bits the tcpip thread changes (api_msg.c's sent_tcp(),
+ * err_tcp() ...) with the core lock held, so an unlocked read-modify-write
+ * here could undo one of them. */
+static void set_nonblocking(struct netconn *conn, int on)
+{
+  LOCK_TCPIP_CORE();
+  netconn_set_nonblocking(conn, on);
+  UNLOCK_TCPIP_CORE();
+}
+
 usocket *us_wrap(struct netconn *conn, int af, int type, us_state state)
 {
   usocket *s = calloc(1, sizeof(*s));
@@ -130,7 +149,7 @@ usocket *us_wrap(struct netconn *conn, int af, int type, us_state state)
   s->timeout_ms = USOCKET_TIMEOUT_NONE;
   pthread_mutex_init(&s->rx_mu, NULL);
   pthread_mutex_init(&s->tx_mu, NULL);
-  netconn_set_nonblocking(conn, 1);
+  set_nonblocking(conn, 1);
 
   pthread_mutex_lock(&us_mu);
   size_t i = 0;
@@ -193,7 +212,7 @@ static void release_conn(usocket *s, struct netconn *conn)
   }
   if (conn != NULL) {
     /* A blocking close lets lwIP finish it (FIN, or RST if data is unread). */
-    netconn_set_nonblocking(conn, 0);
+    set_nonblocking(conn, 0);
     netconn_delete(conn);
   }
 }
