@@ -104,7 +104,7 @@ for _ in $(seq 100); do grep -q "up on tap" "$BN_TMP/live.err" 2>/dev/null && br
 grep -q "up on tap" "$BN_TMP/live.err" || { cat "$BN_TMP/live.err"; bn_fail "the board on --record - did not come up"; }
 bn_ns ping -c 3 -i 0.2 -W 2 192.0.2.2 >/dev/null || bn_fail "ping failed"
 seen=0
-for _ in $(seq 50); do
+for _ in $(seq 150); do  # tshark's own start can take seconds on a loaded machine
   seen=$(grep -c "Echo (ping) reply" "$BN_TMP/live.txt" 2>/dev/null || true)
   [ "$seen" -ge 3 ] && break
   sleep 0.1
