@@ -334,6 +334,8 @@ int impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t 
     if (at <= now && !sd->held && !(nm->set & SCN_NM_SLOT)) {
       outs[n_now].data = data;
       outs[n_now++].len = len;
+      sd->st.passed++;  /* handed on by the caller, as take_due() counts the held ones */
+      sd->st.passed_bytes += len;
       continue;
     }
     if (impair_queue_push(&r->q, data, len, at, no) < 0) {

@@ -92,8 +92,9 @@ void impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, siz
 void impair_apply_step(impair *im, const scn_step *st, uint64_t now);
 
 /**
- * Decides a frame's fate: the copies that leave now go into outs[], the
- * others into their rule's queue (*queued set). Returns how many leave now.
+ * Decides a frame's fate: the copies that leave now go into outs[] (counted
+ * as passed: the caller hands them on), the others into their rule's queue
+ * (*queued set). Returns how many leave now.
  */
 int impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now, struct impair_out outs[2],
                   bool *queued);

@@ -93,19 +93,6 @@ static void release_due(impair *im, uint64_t now)
 
 /* ---- the link's operations ------------------------------------------------ */
 
-static void note_passed(impair *im, int d, const struct impair_out *outs, int n)
-{
-  if (n == 0) {
-    return;
-  }
-  pthread_mutex_lock(&im->lock);
-  for (int i = 0; i < n; i++) {
-    im->side[d].st.passed++;
-    im->side[d].st.passed_bytes += outs[i].len;
-  }
-  pthread_mutex_unlock(&im->lock);
-}
-
 static int impair_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   impair *im = (impair *)link;
@@ -125,7 +112,6 @@ static int impair_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t
     int r = bn_link_send(im->link.inner, outs[i].data, outs[i].len, ts_ns);
     rc = i == 0 ? r : rc;
   }
-  note_passed(im, EGRESS, outs, n);
   return rc;
 }
 
@@ -157,7 +143,6 @@ static void inner_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts
     im->outer->frame(im->outer->arg, outs[i].data, outs[i].len, ts_ns);
     im->delivered++;
   }
-  note_passed(im, INGRESS, outs, n);
 }
 
 static void inner_carrier(void *arg, bool up)
