@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,6 +55,10 @@ static const char run_usage_tail[] =
   "Other:\n"
   "  --resolve NAME       once up, look NAME up with the board's DNS resolver\n"
   "                       and print the answer (repeatable)\n"
+  "  --user NAME          once the TAP is open, run as user NAME (a name or a\n"
+  "                       uid; its primary group and its groups) instead of\n"
+  "                       sudo's invoking user (SUDO_UID, SUDO_GID). Run as\n"
+  "                       root without sudo or --user, the board stays root.\n"
   "  --exit-after SEC     stop by itself after SEC seconds\n"
   "  -q, --quiet          print errors only\n"
   "  -h, --help           print this help\n"
@@ -76,9 +81,10 @@ struct run_options {
   const char *names[MAX_NAMES];
   int name_count;
   int backlog;
+  const char *user;
 };
 
-enum { OPT_APP = 256, OPT_PORT, OPT_BACKLOG, OPT_EXIT_AFTER, OPT_RESOLVE };
+enum { OPT_APP = 256, OPT_PORT, OPT_BACKLOG, OPT_EXIT_AFTER, OPT_RESOLVE, OPT_USER };
 
 static const struct option run_own_options[] = {
   { "app", required_argument, NULL, OPT_APP },
@@ -86,10 +92,50 @@ static const struct option run_own_options[] = {
   { "backlog", required_argument, NULL, OPT_BACKLOG },
   { "exit-after", required_argument, NULL, OPT_EXIT_AFTER },
   { "resolve", required_argument, NULL, OPT_RESOLVE },
+  { "user", required_argument, NULL, OPT_USER },
   { "quiet", no_argument, NULL, 'q' },
   { "help", no_argument, NULL, 'h' },
 };
 #define RUN_OWN (sizeof(run_own_options) / sizeof(run_own_options[0]))
+
+/* The identity to become: --user's (by name, else as a uid), else sudo's
+ * invoking user. 0 and *name NULL: none (stay as we are). */
+static int identity_to_become(const char *user, uid_t *uid, gid_t *gid, const char **name)
+{
+  *name = NULL;
+  if (user != NULL) {
+    char *end;
+    errno = 0;
+    struct passwd *pw = getpwnam(user);
+    if (pw == NULL) {
+      unsigned long v = strtoul(user, &end, 10);
+      pw = (*end == '\0' && end != user) ? getpwuid((uid_t)v) : NULL;
+    }
+    if (pw == NULL) {
+      return bn_cli_error(BN_EXIT_USAGE, "--user: no such user '%s'", user);
+    }
+    *uid = pw->pw_uid;
+    *gid = pw->pw_gid;
+    *name = pw->pw_name;
+    return 0;
+  }
+  const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
+  if (su == NULL || sg == NULL) {
+    return 0;
+  }
+  char *end_u, *end_g;
+  unsigned long u = strtoul(su, &end_u, 10), g = strtoul(sg, &end_g, 10);
+  if (*end_u != '\0' || *end_g != '\0' || end_u == su || end_g == sg) {
+    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges: SUDO_UID '%s' or SUDO_GID '%s' is not a number", su, sg);
+  }
+  if (u == 0) {
+    return 0; /* sudo from root: root it is */
+  }
+  *uid = (uid_t)u;
+  *gid = (gid_t)g;
+  *name = "";
+  return 0;
+}
 
 /* Parses one option of run's own; 0, or an exit code (-1: help printed). */
 static int parse_own(void *ctx, int c, const char *arg)
@@ -119,6 +165,13 @@ static int parse_own(void *ctx, int c, const char *arg)
     }
     o->names[o->name_count++] = arg;
     return 0;
+  case OPT_USER: {
+    uid_t uid;
+    gid_t gid;
+    const char *name;
+    o->user = arg;
+    return identity_to_become(arg, &uid, &gid, &name); /* a bad name is a usage error now */
+  }
   case 'q':
     o->quiet = true;
     return 0;
@@ -143,22 +196,29 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
   return bn_board_options_finish(&o->board);
 }
 
-/* Started by sudo as root: become the invoking user again (the TAP stays
- * open; the recording is created after this, as the user). */
+/* Called once the TAP is open, before the recording is created: as root,
+ * become --user or sudo's invoking user (the TAP and its rings stay open; a
+ * recording then belongs to that user). The change is checked: afterwards
+ * the process cannot become root again. */
 static int drop_privileges(void *arg)
 {
-  (void)arg;
-  const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
-  if (geteuid() != 0 || uid == NULL || gid == NULL) {
-    return 0;
+  const char *user = arg, *name;
+  uid_t uid;
+  gid_t gid;
+  if (geteuid() != 0) {
+    return user != NULL ? bn_cli_error(BN_EXIT_USAGE, "--user needs boardnet started as root") : 0;
   }
-  uid_t u = (uid_t)strtoul(uid, NULL, 10);
-  gid_t g = (gid_t)strtoul(gid, NULL, 10);
-  if (u == 0) {
-    return 0;
+  int rc = identity_to_become(user, &uid, &gid, &name);
+  if (rc != 0 || name == NULL) {
+    return rc;
   }
-  if (setgroups(0, NULL) != 0 || setgid(g) != 0 || setuid(u) != 0) {
-    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges to uid %u: %s", (unsigned)u, strerror(errno));
+  /* sudo's user: no supplementary groups (sudo's own are root's); --user: its groups. */
+  if ((name[0] != '\0' ? initgroups(name, gid) : setgroups(0, NULL)) != 0 || setgid(gid) != 0 ||
+      setuid(uid) != 0) {
+    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges to uid %u: %s", (unsigned)uid, strerror(errno));
+  }
+  if (uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges to uid %u: root could be regained", (unsigned)uid);
   }
   return 0;
 }
@@ -218,7 +278,7 @@ int bn_cmd_run(int argc, char **argv)
   pthread_sigmask(SIG_BLOCK, &signals, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  rc = bn_board_options_open(&o.board, drop_privileges, NULL);
+  rc = bn_board_options_open(&o.board, drop_privileges, (void *)o.user);
   if (rc != 0) {
     return rc;
   }
