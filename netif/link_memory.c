@@ -20,6 +20,7 @@ struct frame_queue {
   int woken;          /* bn_link_wake() called since the last poll returned */
   int peer_closed;    /* the sending end is gone */
   int carrier_seen;   /* the carrier state this end's poller last reported */
+  int read_error;     /* bn_link_memory_fail_reads(): polls fail with it once drained */
 };
 
 struct pipe {
@@ -79,7 +80,8 @@ static int memory_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   struct frame_queue *q = &p->toward[end->side];
 
   pthread_mutex_lock(&p->lock);
-  while (q->count == 0 && !q->woken && !q->peer_closed && q->carrier_seen == p->carrier) {
+  while (q->count == 0 && !q->woken && !q->peer_closed && q->carrier_seen == p->carrier &&
+         q->read_error == 0) {
     if (bn_clock_cond_wait(&p->changed, &p->lock, until_ns) == ETIMEDOUT) {
       break;
     }
@@ -109,9 +111,10 @@ static int memory_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
     delivered++;
     pthread_mutex_lock(&p->lock);
   }
+  int failed = delivered == 0 ? q->read_error : 0;
   int ended = q->peer_closed && delivered == 0;
   pthread_mutex_unlock(&p->lock);
-  return ended ? -ENODATA : delivered;
+  return failed != 0 ? failed : ended ? -ENODATA : delivered;
 }
 
 static void memory_wake(bn_link *link)
@@ -133,6 +136,19 @@ int bn_link_memory_set_carrier(bn_link *link, bool up)
   p->carrier = up;
   pthread_cond_broadcast(&p->changed);
   pthread_mutex_unlock(&p->lock);
+  return 0;
+}
+
+int bn_link_memory_fail_reads(bn_link *link, int err)
+{
+  if (link == NULL || link->ops != &memory_ops || err > 0) {
+    return -EINVAL;
+  }
+  struct memory_end *end = end_of(link);
+  pthread_mutex_lock(&end->pipe->lock);
+  end->pipe->toward[end->side].read_error = err;
+  pthread_cond_broadcast(&end->pipe->changed);
+  pthread_mutex_unlock(&end->pipe->lock);
   return 0;
 }
 

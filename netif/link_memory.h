@@ -28,4 +28,14 @@ int bn_link_memory_pair(size_t capacity, bn_link **a, bn_link **b);
  */
 int bn_link_memory_set_carrier(bn_link *link, bool up);
 
+/**
+ * Makes this end a failing device, as a TAP whose read() starts returning
+ * EIO: once the frames queued toward it now are delivered (nothing already
+ * received is lost), every poll on it returns err. Used to provoke the
+ * receivers' error paths. Thread-safe; wakes a poller waiting on this end.
+ * @param err a negative errno, or 0 to make the end healthy again
+ * @return 0, or -EINVAL if link is not a memory link end or err > 0.
+ */
+int bn_link_memory_fail_reads(bn_link *link, int err);
+
 #endif /* BN_LINK_MEMORY_H */

@@ -547,6 +547,63 @@ static void ignore(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns)
   (void)ts_ns;
 }
 
+/* The device fails (a TAP's read() returning EIO): the frames received
+ * before are still answered, the netif reports the error and takes lwIP's
+ * link down, the board stops cleanly. */
+START_TEST(device_read_error_ends_the_link_after_what_was_received)
+{
+  bn_link *end;
+  ck_assert_int_eq(bn_link_memory_pair(QUEUE_MAX, &end, &wire), 0);
+  bn_config cfg;
+  board_config(&cfg, end);
+  ck_assert_int_eq(bn_stack_start(&cfg), 0);
+  ck_assert_int_eq(bn_stack_link_error(), 0);
+  uint8_t frame[BN_LINK_MAX_FRAME], reply[BN_LINK_MAX_FRAME];
+  send_frame(frame, frame_arp(frame, FRAME_ARP_REQUEST, &peer, &board));
+  send_ping(&board, 1);
+  send_ping(&board, 2);
+  ck_assert_int_eq(bn_link_memory_fail_reads(end, -EIO), 0);
+  /* Both pings came before the failure: both are answered. */
+  for (uint16_t seq = 1; seq <= 2; seq++) {
+    size_t len = wait_frame(is_echo_reply, reply, WAIT_POLLS);
+    ck_assert_uint_gt(len, 0);
+    assert_echo_reply(reply, len, seq);
+  }
+  for (int i = 0; i < WAIT_POLLS && bn_stack_link_error() == 0; i++) {
+    ck_assert_int_ge(poll_ms(wire, on_wire, NULL, POLL_MS), 0);
+  }
+  ck_assert_int_eq(bn_stack_link_error(), -EIO);
+  bn_stack_status st;
+  for (int i = 0; i < WAIT_POLLS; i++) {
+    ck_assert_int_eq(bn_stack_status_get(&st), 0);
+    if (!st.link_up) {
+      break;
+    }
+    ck_assert_int_ge(poll_ms(wire, on_wire, NULL, POLL_MS), 0);
+  }
+  ck_assert(!st.link_up);
+  /* Nothing after the failure is read: a ping now gets no answer. */
+  send_ping(&board, 3);
+  ck_assert_uint_eq(wait_frame(is_echo_reply, reply, 5), 0);
+  ck_assert_int_eq(bn_stack_stop(), 0);
+}
+END_TEST
+
+START_TEST(memory_fail_reads_rejects_bad_arguments)
+{
+  bn_link *a, *b;
+  ck_assert_int_eq(bn_link_memory_pair(4, &a, &b), 0);
+  ck_assert_int_eq(bn_link_memory_fail_reads(NULL, -EIO), -EINVAL);
+  ck_assert_int_eq(bn_link_memory_fail_reads(a, EIO), -EINVAL);
+  ck_assert_int_eq(bn_link_memory_fail_reads(a, -EIO), 0);
+  ck_assert_int_eq(poll_ms(a, ignore, NULL, 10), -EIO);
+  ck_assert_int_eq(bn_link_memory_fail_reads(a, 0), 0);
+  ck_assert_int_eq(poll_ms(a, ignore, NULL, 10), 0);
+  bn_link_close(a);
+  bn_link_close(b);
+}
+END_TEST
+
 START_TEST(stop_closes_the_link_once)
 {
   start_board();
@@ -594,6 +651,8 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, start_rejects_bad_configurations);
   tcase_add_test(tc, second_start_is_ealready);
   tcase_add_test(tc, stop_closes_the_link_once);
+  tcase_add_test(tc, device_read_error_ends_the_link_after_what_was_received);
+  tcase_add_test(tc, memory_fail_reads_rejects_bad_arguments);
   tcase_add_test(tc, dhcp_without_a_server_times_out);
   suite_add_tcase(s, tc);
   return s;
