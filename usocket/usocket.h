@@ -210,7 +210,9 @@ void usocket_free(usocket *s);
 /**
  * socket.bind(address).
  * @return 0; -USOCKET_EADDRINUSE the (ip, port) is taken, or a TCP socket
- *   is bound already (as lwIP's tcp_bind() under MicroPython); SO_REUSEADDR
+ *   is bound already, to any port (lwIP's tcp_bind() answers so for the same
+ *   port; for another one it would link the pcb twice and corrupt lwIP's
+ *   list of bound pcbs, as it does under MicroPython); SO_REUSEADDR
  *   lets a server rebind while the old connection is in TIME_WAIT;
  *   -USOCKET_EINVAL ip not a dotted IPv4; -USOCKET_EBADF closed.
  */
@@ -324,6 +326,8 @@ ssize_t usocket_recvfrom(usocket *s, void *buf, size_t len, int flags, usocket_a
  * is ignored (option numbers are distinct). value is an int (len ==
  * sizeof(int)) or a byte buffer:
  * - SO_REUSEADDR, SO_BROADCAST, TCP_NODELAY: int, non-zero sets.
+ *   TCP_NODELAY on a listening socket does nothing (lwIP's listening pcb
+ *   has no such flag; modlwip would write past it into another pcb).
  * - IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP: 8 bytes, group then interface
  *   address (network byte order, as struct ip_mreq); joins/leaves the group.
  * - Any other option: ignored and 0 returned (MicroPython prints a warning and

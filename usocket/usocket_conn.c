@@ -26,6 +26,26 @@ static int enter_with_addr(usocket *s, const usocket_addr *addr, ip_addr_t *ip, 
   return rc;
 }
 
+/* Serialises the binds of TCP sockets: the bound-already check and the bind
+ * are one step, also when two threads bind one socket at once. */
+static pthread_mutex_t bind_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* 1 if s is a TCP socket whose pcb has a local port (bound, explicitly or by
+ * a connect). lwIP's tcp_bind() accepts such a pcb again (its state is still
+ * CLOSED) and links it into tcp_bound_pcbs a second time, a cycle in that
+ * list: every later bind on the board then loops for ever (found by
+ * fuzz-usocket). */
+static bool tcp_bound_already(usocket *s)
+{
+  if (s->type != USOCKET_SOCK_STREAM) {
+    return false; /* udp_bind() rebinds a bound pcb correctly */
+  }
+  LOCK_TCPIP_CORE();
+  bool bound = s->conn->pcb.tcp != NULL && s->conn->pcb.tcp->local_port != 0;
+  UNLOCK_TCPIP_CORE();
+  return bound;
+}
+
 int usocket_bind(usocket *s, const usocket_addr *addr)
 {
   ip_addr_t ip;
@@ -34,7 +54,9 @@ int usocket_bind(usocket *s, const usocket_addr *addr)
   if (rc < 0) {
     return rc;
   }
-  rc = us_err(netconn_bind(s->conn, &ip, port));
+  pthread_mutex_lock(&bind_mu);
+  rc = tcp_bound_already(s) ? -USOCKET_EADDRINUSE : us_err(netconn_bind(s->conn, &ip, port));
+  pthread_mutex_unlock(&bind_mu);
   us_leave(s);
   return rc;
 }
@@ -326,7 +348,11 @@ int usocket_setsockopt(usocket *s, int level, int optname, const void *value, si
     if (s->conn->pcb.ip == NULL) {
       /* the connection failed: nothing to set */
     } else if (optname == USOCKET_TCP_NODELAY) {
-      if (s->type == USOCKET_SOCK_STREAM) {
+      /* Not on a listener: a tcp_pcb_listen has no flags (lwIP's
+       * tcp_nagle_disable() would write past it, into the next pcb of the
+       * pool: found by fuzz-usocket), and accepted pcbs do not inherit
+       * them. Accepted without effect, as Linux accepts it. */
+      if (s->type == USOCKET_SOCK_STREAM && s->conn->pcb.tcp->state != LISTEN) {
         if (ival) {
           tcp_nagle_disable(s->conn->pcb.tcp);
         } else {

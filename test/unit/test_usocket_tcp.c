@@ -108,6 +108,14 @@ START_TEST(tcp_bind_listen_errors)
   a.port = 7004;
   ck_assert_int_eq(usocket_bind(s, &a), 0);
   ck_assert_int_eq(usocket_bind(s, &a), -USOCKET_EADDRINUSE); /* already bound (lwIP) */
+  /* To another port too: lwIP itself would link the pcb into its bound list
+   * twice, and the next bind of any socket would loop for ever. */
+  usocket_addr other = addr(LOOP, 7005);
+  ck_assert_int_eq(usocket_bind(s, &other), -USOCKET_EADDRINUSE);
+  usocket *fresh = tcp();
+  usocket_addr next_port = addr(LOOP, 7006);
+  ck_assert_int_eq(usocket_bind(fresh, &next_port), 0);
+  usocket_free(fresh);
   char buf[4];
   ck_assert_int_eq(usocket_send(s, "x", 1), -USOCKET_ENOTCONN);
   ck_assert_int_eq(usocket_recv(s, buf, 4, 0), -USOCKET_ENOTCONN);
@@ -562,6 +570,37 @@ START_TEST(tcp_reuseaddr_lets_a_server_rebind)
 }
 END_TEST
 
+/* TCP_NODELAY on listening sockets: accepted, and the listeners around them
+ * in lwIP's pool stay intact (lwIP's tcp_nagle_disable() on a listening pcb
+ * wrote past it, into the next one: found by fuzz-usocket). */
+START_TEST(tcp_nodelay_on_listeners_leaves_them_intact)
+{
+  start_stack();
+  enum { N = 4 };
+  usocket *l[N];
+  int one = 1;
+  for (int i = 0; i < N; i++) {
+    l[i] = listener_at(LOOP, (uint16_t)(7030 + i), 1);
+    ck_assert_int_eq(usocket_setsockopt(l[i], USOCKET_IPPROTO_TCP, USOCKET_TCP_NODELAY, &one, sizeof(one)), 0);
+  }
+  for (int i = 0; i < N; i++) {
+    usocket *cli = tcp(), *srv = NULL;
+    usocket_addr a = addr(LOOP, (uint16_t)(7030 + i));
+    ck_assert_int_eq(usocket_connect(cli, &a), 0);
+    ck_assert_int_eq(usocket_accept(l[i], &srv, NULL), 0);
+    ck_assert_int_eq(usocket_send(cli, "n", 1), 1);
+    char c = 0;
+    ck_assert_int_eq(usocket_recv(srv, &c, 1, 0), 1);
+    ck_assert_int_eq(c, 'n');
+    usocket_free(srv);
+    usocket_free(cli);
+  }
+  for (int i = 0; i < N; i++) {
+    usocket_free(l[i]);
+  }
+}
+END_TEST
+
 START_TEST(tcp_socket_exhaustion_is_enomem)
 {
   start_stack();
@@ -646,6 +685,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_one_thread_recvs_while_another_sends);
   tcase_add_test(tc, tcp_close_from_another_thread_wakes_blocked_calls);
   tcase_add_test(tc, tcp_reuseaddr_lets_a_server_rebind);
+  tcase_add_test(tc, tcp_nodelay_on_listeners_leaves_them_intact);
   tcase_add_test(tc, tcp_socket_exhaustion_is_enomem);
   tcase_add_test(tc, tcp_poller_register_modify_unregister);
   suite_add_tcase(s, tc);
