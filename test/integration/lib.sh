@@ -157,6 +157,30 @@ sys.exit(0 if n == len(data) else 1)' "$ip" || bn_fail "the echo of $bytes bytes
   bn_ns curl -sf --max-time 10 -o /dev/null "http://$ip/bytes/20000" || bn_fail "curl http://$ip/bytes/20000 failed"
 }
 
+# bn_board_info KEY: the value of KEY (e.g. MEMP_NUM_TCP_PCB) in `boardnet info`.
+bn_board_info() {
+  local v; v=$("$BN" info | awk -v k="$1:" '$1 == k { print $2 }')
+  [ -n "$v" ] || bn_fail "boardnet info shows no $1"
+  echo "$v"
+}
+
+# bn_survived WHAT: after an attack (WHAT names it), the board is alive,
+# answers ping, serves its page within 60 s (lwIP may first have to time
+# out what the attack left: SYN_RCVD 20 s, retransmitted SYN-ACKs), and
+# lwIP asserted nothing; fails the test otherwise.
+bn_survived() {
+  kill -0 "$BN_BOARD_PID" 2>/dev/null || { bn_board_output | tail -20; bn_fail "the board died ($1)"; }
+  bn_ns ping -c 1 -W 5 192.0.2.2 >/dev/null || bn_fail "no ping after $1"
+  local ok=0
+  for _ in $(seq 30); do
+    if bn_ns curl -sf --max-time 2 -o "$BN_TMP/page" http://192.0.2.2/; then ok=1; break; fi
+    sleep 1
+  done
+  [ $ok = 1 ] || { bn_board_output | tail -20; bn_fail "no page within 60 s of $1"; }
+  grep -q "boardnet" "$BN_TMP/page" || bn_fail "the page after $1 is not the board's"
+  if grep -q "Assertion" "$BN_TMP/board.err"; then bn_board_output; bn_fail "lwIP asserted ($1)"; fi
+}
+
 # Stops the board with SIGTERM and waits (bounded); fails if it does not stop cleanly.
 bn_stop_board() {
   kill -TERM "$BN_BOARD_PID"

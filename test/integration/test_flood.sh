@@ -10,8 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || bn_skip "no python3"
 ROUNDS=${BN_FLOOD_ROUNDS:-8}
-capacity=$("$BN" info | awk '$1 == "MEMP_NUM_TCP_PCB:" { print $2 }')
-[ -n "$capacity" ] || bn_fail "boardnet info shows no MEMP_NUM_TCP_PCB"
+capacity=$(bn_board_info MEMP_NUM_TCP_PCB)
 bn_make_net
 bn_start_board --ip 192.0.2.2/24 --app echo
 bn_ns timeout 240 python3 "$BN_TOP/test/integration/flood_peer.py" 192.0.2.2 7 "$capacity" 300 "$ROUNDS" ||

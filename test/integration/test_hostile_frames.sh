@@ -26,8 +26,7 @@ sent=$(( $(tx_packets) - before ))
 # The kernel drops none of them on the way (runts included: a packet socket
 # sends what it is given): they all reached the board's wire.
 [ "$sent" -ge "$FRAMES" ] || bn_fail "only $sent of $FRAMES frames reached the TAP"
-kill -0 "$BN_BOARD_PID" 2>/dev/null || { bn_board_output | tail -20; bn_fail "the board died"; }
+bn_survived "the malformed frames"
 bn_echo_session 192.0.2.2 100000
-if grep -q "Assertion" "$BN_TMP/board.err"; then bn_board_output; bn_fail "lwIP asserted"; fi
 echo "after $sent malformed frames the board answers ping, serves a page and echoes 100 kB"
 bn_stop_board

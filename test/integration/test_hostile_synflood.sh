@@ -21,17 +21,6 @@ after=$(tx_packets)
 # The flood reached the board's wire (the kernel counts what it queued on the TAP).
 [ $((after - before)) -ge $((SYNS / 2)) ] || bn_fail "only $((after - before)) frames reached the TAP"
 echo "flood: $((after - before)) frames onto the board's wire"
-kill -0 "$BN_BOARD_PID" 2>/dev/null || { bn_board_output | tail -20; bn_fail "the board died in the flood"; }
-bn_ns ping -c 1 -W 5 192.0.2.2 >/dev/null || bn_fail "no ping right after the flood"
-# Served again once lwIP's SYN_RCVD timeout has dropped the half-open
-# connections: allow 60 s (20 s timeout, retransmitted SYN-ACKs).
-ok=0
-for _ in $(seq 30); do
-  if bn_ns curl -sf --max-time 2 -o "$BN_TMP/page" http://192.0.2.2/; then ok=1; break; fi
-  sleep 1
-done
-[ $ok = 1 ] || { bn_board_output | tail -20; bn_fail "no page within 60 s of the flood"; }
-grep -q "boardnet" "$BN_TMP/page" || bn_fail "the page after the flood is not the board's"
-if grep -q "Assertion" "$BN_TMP/board.err"; then bn_board_output; bn_fail "lwIP asserted"; fi
+bn_survived "the SYN flood"
 echo "after $SYNS spoofed SYNs the board answers ping and serves a page"
 bn_stop_board
