@@ -85,7 +85,8 @@ function(bn_add_board board)
   add_library(lwip_${board} STATIC
     ${lwipcore_SRCS} ${lwipcore4_SRCS} ${lwipcore6_SRCS} ${lwipapi_SRCS}
     ${LWIP_DIR}/src/netif/ethernet.c ${sys_arch} ${CMAKE_SOURCE_DIR}/stack/bn_thread_sem.c
-    ${CMAKE_SOURCE_DIR}/stack/bn_lwip_random.c ${CMAKE_SOURCE_DIR}/stack/bn_pool_faults.c)
+    ${CMAKE_SOURCE_DIR}/stack/bn_lwip_random.c ${CMAKE_SOURCE_DIR}/stack/bn_pool_faults.c
+    ${CMAKE_SOURCE_DIR}/stack/bn_chksum.c)
   # A scenario's pool faults (stack/bn_pool_faults.c) meet lwIP's own
   # allocations: every program linking lwIP goes through the wrappers.
   target_link_options(lwip_${board} INTERFACE "LINKER:--wrap=memp_malloc,--wrap=mem_malloc")
@@ -102,7 +103,8 @@ function(bn_add_board board)
   # lwIP itself builds with the compiler's default warnings (it is not our
   # code); our sys_arch in it builds with ours.
   set_source_files_properties(${CMAKE_SOURCE_DIR}/stack/bn_sys_arch.c ${CMAKE_SOURCE_DIR}/stack/bn_thread_sem.c
-    ${CMAKE_SOURCE_DIR}/stack/bn_lwip_random.c ${CMAKE_SOURCE_DIR}/stack/bn_pool_faults.c PROPERTIES COMPILE_OPTIONS "${BN_WARNINGS}")
+    ${CMAKE_SOURCE_DIR}/stack/bn_lwip_random.c ${CMAKE_SOURCE_DIR}/stack/bn_pool_faults.c
+    ${CMAKE_SOURCE_DIR}/stack/bn_chksum.c PROPERTIES COMPILE_OPTIONS "${BN_WARNINGS}")
 
   add_library(boardnet_${board} STATIC ${BN_NETIF_SRCS} ${BN_STACK_SRCS} ${BN_USOCKET_SRCS})
   target_include_directories(boardnet_${board} PUBLIC
