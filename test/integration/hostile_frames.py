@@ -124,8 +124,9 @@ frames = []
 while len(frames) < count:
     frames.extend(rng.choice(kinds)())
 frames = frames[:count]
-# In bursts of 200 with a pause, so the TAP's queue (1000 frames) holds them:
-# this tests what the board does with each frame, not the kernel's drops.
+# In calls of 200 frames (scapy builds each burst before sending it, a
+# natural pause), so the TAP's queue (1000 frames) holds them: this tests
+# what the board does with each frame, not the kernel's drops.
 for i in range(0, len(frames), 200):
     sendp(frames[i:i + 200], iface=iface)
 print("hostile_frames: %d malformed frames onto %s" % (len(frames), iface))
