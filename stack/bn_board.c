@@ -29,7 +29,21 @@ void bn_board_print_info(FILE *out)
   fprintf(out, "description:            %s\n", BN_BOARD_DESCRIPTION);
   fprintf(out, "lwip:                   %s\n", LWIP_VERSION_STRING);
   fprintf(out, "sys_arch:               %s\n", BN_SYS_ARCH_NAME);
+  fprintf(out, "hostname:               %s\n", BN_BOARD_HOSTNAME);
+#ifdef BN_BOARD_MAC_LAA_INDEX
+  fprintf(out, "MAC:                    locally administered (02:...)\n");
+#else
+  fprintf(out, "MAC:                    OUI %02lx:%02lx:%02lx\n", (unsigned long)(BN_BOARD_OUI >> 16) & 0xff,
+          (unsigned long)(BN_BOARD_OUI >> 8) & 0xff, (unsigned long)BN_BOARD_OUI & 0xff);
+#endif
+  fprintf(out, "MTU:                    1500\n");
+  size_t link_len;
+  fprintf(out, "link:                   %s\n", bn_board_link(&link_len) ? "link.scn" : "none");
+#if MEM_LIBC_MALLOC
+  fprintf(out, "MEM_SIZE:               libc\n");
+#else
   fprintf(out, "MEM_SIZE:               %lu\n", (unsigned long)MEM_SIZE);
+#endif
   fprintf(out, "PBUF_POOL_SIZE:         %lu\n", (unsigned long)PBUF_POOL_SIZE);
   fprintf(out, "PBUF_POOL_BUFSIZE:      %lu\n", (unsigned long)PBUF_POOL_BUFSIZE);
   fprintf(out, "TCP_MSS:                %lu\n", (unsigned long)TCP_MSS);
@@ -44,8 +58,19 @@ void bn_board_print_info(FILE *out)
   fprintf(out, "MEMP_NUM_TCP_PCB_LISTEN: %d\n", MEMP_NUM_TCP_PCB_LISTEN);
   fprintf(out, "MEMP_NUM_UDP_PCB:       %d\n", MEMP_NUM_UDP_PCB);
   fprintf(out, "MEMP_NUM_NETCONN:       %d\n", MEMP_NUM_NETCONN);
+  fprintf(out, "TCP_QUEUE_OOSEQ:        %d\n", TCP_QUEUE_OOSEQ);
+  fprintf(out, "LWIP_TCP_SACK_OUT:      %d\n", LWIP_TCP_SACK_OUT);
+  fprintf(out, "TCP_MAXRTX:             %d\n", TCP_MAXRTX);
+  fprintf(out, "TCP_SYNMAXRTX:          %d\n", TCP_SYNMAXRTX);
+  fprintf(out, "TCPIP_MBOX_SIZE:        %d\n", TCPIP_MBOX_SIZE);
+  fprintf(out, "TCP_RECVMBOX_SIZE:      %d\n", DEFAULT_TCP_RECVMBOX_SIZE);
+  fprintf(out, "ACCEPTMBOX_SIZE:        %d\n", DEFAULT_ACCEPTMBOX_SIZE);
+  fprintf(out, "IP_REASSEMBLY:          %d\n", IP_REASSEMBLY);
+  fprintf(out, "IP_DEFAULT_TTL:         %d\n", IP_DEFAULT_TTL);
   fprintf(out, "IPv6:                   %s\n", LWIP_IPV6 ? "on" : "off");
   fprintf(out, "DHCP:                   %s\n", LWIP_DHCP ? "on" : "off");
+  fprintf(out, "DHCP_DOES_ARP_CHECK:    %d\n", DHCP_DOES_ARP_CHECK);
   fprintf(out, "DNS:                    %s\n", LWIP_DNS ? "on" : "off");
+  fprintf(out, "DNS_MAX_SERVERS:        %d\n", DNS_MAX_SERVERS);
   fprintf(out, "IGMP:                   %s\n", LWIP_IGMP ? "on" : "off");
 }

@@ -172,6 +172,18 @@ void bn_config_default_mac(const char *seed, uint8_t mac[6])
   for (const char *s = seed ? seed : ""; *s; s++) {
     h = (h ^ (uint8_t)*s) * 16777619u;
   }
+#ifdef BN_BOARD_MAC_LAA_INDEX
+  /* A locally administered address as the board makes it: 0x02, then bytes
+   * of the device's own (here: the seed's hash, with a second round for the
+   * fifth byte), the interface index in the last one's low two bits. */
+  uint32_t h2 = (h ^ 0x9e3779b9u) * 16777619u;
+  mac[0] = 0x02;
+  mac[1] = (uint8_t)(h >> 24);
+  mac[2] = (uint8_t)(h >> 16);
+  mac[3] = (uint8_t)(h >> 8);
+  mac[4] = (uint8_t)h;
+  mac[5] = (uint8_t)((h2 >> 8) << 2 | (BN_BOARD_MAC_LAA_INDEX & 3));
+#else
   unsigned long oui = BN_BOARD_OUI;
   mac[0] = (uint8_t)(oui >> 16) & 0xfe;  /* never multicast */
   mac[1] = (uint8_t)(oui >> 8);
@@ -179,4 +191,5 @@ void bn_config_default_mac(const char *seed, uint8_t mac[6])
   mac[3] = (uint8_t)(h >> 16);
   mac[4] = (uint8_t)(h >> 8);
   mac[5] = (uint8_t)h;
+#endif
 }

@@ -38,8 +38,10 @@ int bn_config_check_ip4(const ip4_addr_t *addr, const ip4_addr_t *netmask, const
 
 /**
  * The board's default MAC: the profile's OUI (BN_BOARD_OUI) followed by
- * three bytes derived from seed (e.g. the TAP name), so a board keeps its
- * MAC from run to run. Always unicast.
+ * three bytes derived from seed (e.g. the TAP name), or, for a profile whose
+ * board makes a locally administered address (BN_BOARD_MAC_LAA_INDEX), 0x02
+ * and five such bytes with the index in the last one's low two bits; so a
+ * board keeps its MAC from run to run. Always unicast.
  */
 void bn_config_default_mac(const char *seed, uint8_t mac[6]);
 

@@ -16,7 +16,7 @@
 enum board_opt {
   OPT_TAP = BN_BOARD_OPT_FIRST, OPT_IP, OPT_GW, OPT_DHCP, OPT_DHCP_TIMEOUT, OPT_DNS, OPT_MAC,
   OPT_HOSTNAME, OPT_SEED, OPT_RECORD, OPT_RECORD_FILTER, OPT_RECORD_SIZE, OPT_SCENARIO, OPT_STATS,
-  OPT_STATS_JSON, OPT_DECISIONS,
+  OPT_STATS_JSON, OPT_DECISIONS, OPT_LINK,
 };
 
 /* One row: the option, its argument's name (NULL: none), its group and help
@@ -76,6 +76,13 @@ static const struct row rows[] = {
     "in the capture (a frame of EtherType 0x88b5 with the\n"
     "step as text: eth.type == 0x88b5 in Wireshark) and\n"
     "listed in FILE.events with the capture's timestamps" },
+  { OPT_LINK, "link", "board", NULL,
+    "run the board profile's own link character instead\n"
+    "of a scenario: its link.scn (the rate and delay of\n"
+    "the board's WiFi or Ethernet, each figure cited;\n"
+    "boardnet info --link prints it). Real boards are\n"
+    "slower than a TAP: this is for testing timeouts.\n"
+    "Not with --scenario (copy its lines into yours)" },
   { OPT_STATS, "stats", "INTERVAL", NULL,
     "print the scenario's counters every INTERVAL (1s,\n"
     "500ms: frames and bytes per direction, drops by\n"
@@ -182,6 +189,12 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     return 0;
   case OPT_SCENARIO:
     o->scenario.path = arg;
+    return 0;
+  case OPT_LINK:
+    if (strcmp(arg, "board") != 0) {
+      return bn_cli_error(BN_EXIT_USAGE, "--link '%s': only 'board' (the profile's link.scn)", arg);
+    }
+    o->scenario.board_link = true;
     return 0;
   case OPT_STATS:
     if (scn_parse_time(arg, &v) < 0 || v < 1000000u) {

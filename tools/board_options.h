@@ -26,7 +26,7 @@
 #define BN_BOARD_OPT_FIRST 1000
 
 /** Room a program's option table must leave for the board options. */
-#define BN_BOARD_OPTIONS_MAX 16
+#define BN_BOARD_OPTIONS_MAX 24
 
 /** A board's options, filled in by parsing. */
 typedef struct bn_board_options {

@@ -33,6 +33,8 @@ static const char usage[] =
   "  check    validate scenario files and print the timeline understood\n"
   "           (boardnet check --help)\n"
   "  info     print the board profile in effect: lwIP options and version\n"
+  "           (info --compare A,B side by side; info --link its link.scn)\n"
+  "  boards   list the board profiles built, one line each\n"
   "\n"
   "Options:\n"
   "  --board NAME   use board profile NAME (default: the one this binary was\n"
@@ -108,6 +110,9 @@ int main(int argc, char **argv)
   }
   if (strcmp(cmd, "info") == 0) {
     return bn_cmd_info(argc - i, argv + i);
+  }
+  if (strcmp(cmd, "boards") == 0) {
+    return bn_cmd_boards(argc - i, argv + i);
   }
   if (strcmp(cmd, "help") == 0) {
     fputs(usage, stdout);

@@ -15,5 +15,7 @@ int bn_cmd_check(int argc, char **argv);
 
 /** boardnet info: prints the board profile in effect. */
 int bn_cmd_info(int argc, char **argv);
+/** boardnet boards: the profiles built, one line each. */
+int bn_cmd_boards(int argc, char **argv);
 
 #endif /* BN_CLI_H */

@@ -30,16 +30,42 @@ static FILE *open_output(const char *option, const char *path)
   return f;
 }
 
+/* --link board: the profile's built-in link.scn becomes the scenario. */
+static int load_link(bn_scenario_run *r, char err[SCN_ERRLEN])
+{
+  size_t len;
+  const char *text = bn_board_link(&len);
+  if (r->path != NULL) {
+    return bn_cli_error(BN_EXIT_USAGE, "--link board and --scenario %s: one of them (boardnet info --link prints "
+                                       "the link's lines, to start a scenario with)", r->path);
+  }
+  if (text == NULL) {
+    return bn_cli_error(BN_EXIT_USAGE, "--link board: board %s has no link character (stack/boards/%s/link.scn)",
+                        bn_board_name(), bn_board_name());
+  }
+  snprintf(r->link_name, sizeof(r->link_name), "%s:link.scn", bn_board_name());
+  r->path = r->link_name;
+  if (scn_parse(r->path, text, len, &r->scn, err) < 0) {
+    fprintf(stderr, "%s\n", err);
+    return BN_EXIT_FAIL; /* a profile's own file: built and tested, so never */
+  }
+  return 0;
+}
+
 int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path)
 {
-  if (r->path == NULL) {
+  char err[SCN_ERRLEN];
+  if (r->board_link) {
+    int rc = load_link(r, err);
+    if (rc != 0) {
+      return rc;
+    }
+  } else if (r->path == NULL) {
     if (r->stats_interval_ns != 0 || r->stats_json != NULL || r->decisions_path != NULL) {
-      return bn_cli_error(BN_EXIT_USAGE, "--stats, --stats-json and --decisions need --scenario FILE");
+      return bn_cli_error(BN_EXIT_USAGE, "--stats, --stats-json and --decisions need --scenario FILE or --link board");
     }
     return 0;
-  }
-  char err[SCN_ERRLEN];
-  if (scn_load(r->path, &r->scn, err) < 0) {
+  } else if (scn_load(r->path, &r->scn, err) < 0) {
     fprintf(stderr, "%s\n", err);
     return BN_EXIT_USAGE;
   }

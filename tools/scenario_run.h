@@ -20,10 +20,12 @@
 typedef struct bn_scenario_run {
   /* options */
   const char *path;             /**< --scenario FILE (NULL: none) */
+  bool board_link;              /**< --link board: the profile's link.scn instead */
   uint64_t stats_interval_ns;   /**< --stats INTERVAL (0: none) */
   const char *stats_json;       /**< --stats-json FILE */
   const char *decisions_path;   /**< --decisions FILE ('-': standard error) */
   /* state */
+  char link_name[64];           /**< "<board>:link.scn", the path of --link board */
   scn_scenario scn;
   bool loaded;
   uint64_t seed;

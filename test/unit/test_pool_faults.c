@@ -48,8 +48,8 @@ START_TEST(an_exhausted_pool_refuses_until_cleared)
   ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_DGRAM, 0, &s), 0);
   usocket_free(s);
   bn_pool_faults_clear();
-  /* full capacity back: every pcb of the profile at once */
-  int n = memp_pools[MEMP_TCP_PCB]->num;
+  /* full capacity back: every TCP socket of the profile at once */
+  int n = TCP_SOCKETS_MAX;
   usocket **all = calloc((size_t)n, sizeof(*all));
   for (int i = 0; i < n; i++) {
     all[i] = tcp();

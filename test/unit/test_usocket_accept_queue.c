@@ -44,10 +44,14 @@ START_TEST(accept_queue_connection_reset_before_accept_disappears)
 }
 END_TEST
 
-/* Sockets holding every TCP pcb left (each unconnected socket holds one). */
+/* What holds every TCP pcb left: sockets (each unconnected one holds a
+ * pcb), then, on a board with fewer sockets than TCP pcbs (esp32), bare
+ * pcbs of lwIP's raw API for the rest. */
 typedef struct fillers {
   usocket *s[MEMP_NUM_TCP_PCB];
   int n;
+  struct tcp_pcb *raw[MEMP_NUM_TCP_PCB];
+  int n_raw;
 } fillers;
 
 static void fill_pcbs(fillers *f)
@@ -59,13 +63,25 @@ static void fill_pcbs(fillers *f)
   }
   usocket *more = NULL;
   ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &more), -USOCKET_ENOMEM);
+  f->n_raw = 0;
+  LOCK_TCPIP_CORE();
+  while (f->n_raw < MEMP_NUM_TCP_PCB && (f->raw[f->n_raw] = tcp_new()) != NULL) {
+    f->n_raw++;
+  }
+  UNLOCK_TCPIP_CORE();
 }
 
+/* Frees count of them: sockets first (each gives back a pcb and a socket). */
 static void free_fillers(fillers *f, int count)
 {
   for (; count > 0 && f->n > 0; count--) {
     usocket_free(f->s[--f->n]);
   }
+  LOCK_TCPIP_CORE();
+  for (; count > 0 && f->n_raw > 0; count--) {
+    tcp_abort(f->raw[--f->n_raw]);
+  }
+  UNLOCK_TCPIP_CORE();
 }
 
 #define VICTIMS 3
@@ -97,7 +113,7 @@ static void free_all(usocket *victims[VICTIMS], fillers *f)
   for (int i = 0; i < VICTIMS; i++) {
     usocket_free(victims[i]);
   }
-  free_fillers(f, f->n);
+  free_fillers(f, f->n + f->n_raw);
 }
 
 START_TEST(accept_queue_aborted_entries_give_no_pollin)

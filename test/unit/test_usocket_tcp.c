@@ -614,7 +614,7 @@ START_TEST(tcp_socket_exhaustion_is_enomem)
     n++;
   }
   ck_assert_int_eq(rc, -USOCKET_ENOMEM);
-  ck_assert_int_eq(n, MEMP_NUM_TCP_PCB); /* the board profile's limit */
+  ck_assert_int_eq(n, TCP_SOCKETS_MAX); /* the board profile's limit */
   usocket_free(socks[0]);
   ck_assert_int_eq(usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &socks[0]), 0);
   for (int i = 0; i < n; i++) {

@@ -18,6 +18,10 @@
 
 #define LOOP "127.0.0.1"
 
+/* TCP sockets the board allows at once: one TCP pcb and one netconn each,
+ * so the fewer of the two (esp32: 10 sockets, 12 TCP pcbs). */
+#define TCP_SOCKETS_MAX LWIP_MIN(MEMP_NUM_TCP_PCB, MEMP_NUM_NETCONN)
+
 static bn_link *peer_end;
 
 static inline void start_stack(void)

@@ -7,6 +7,7 @@
  *   ports/rp2/lwip_inc/lwipopts.h           the port's lwIP options; it sets a
  *                                           few itself and includes the next
  *   extmod/lwip-include/lwipopts_common.h   options shared by MicroPython ports
+ *                                           (../micropython_lwipopts_common.h)
  *   ports/rp2/mpconfigport.h                ROM level, raw sockets
  *   ports/rp2/boards/RPI_PICO_W/mpconfigboard.h  default hostname
  *   georgerobotics/cyw43-driver src/cyw43_lwip.c the WiFi netif (rx into
@@ -37,20 +38,10 @@
 
 /* ---- memory ------------------------------------------------------------------ */
 
-/* extmod/lwip-include/lwipopts_common.h sets MEM_ALIGNMENT 4 (the RP2040's
- * Cortex-M0+ is 32-bit). boardnet: on a 64-bit host, pbufs and pool elements
- * hold 8-byte pointers, so 4-byte alignment would be undefined behaviour
- * (and trips -fsanitize=alignment); use the pointer size there. */
-#if defined(__SIZEOF_POINTER__) && __SIZEOF_POINTER__ > 4
-#define MEM_ALIGNMENT                   8
-#else
-#define MEM_ALIGNMENT                   4   /* extmod/lwip-include/lwipopts_common.h */
-#endif
-/* The heap (PBUF_RAM: TCP send data, ARP/ND queues). Over lwIP's loopback
- * netif, each delivered packet is also a PBUF_RAM copy from this heap (the
- * board receives into PBUF_POOL) and both endpoints share it, so loopback
- * transfers run short of heap long before a real link would. */
-#define MEM_SIZE                        (8000)  /* extmod/lwip-include/lwipopts_common.h */
+/* MEM_ALIGNMENT, MEM_SIZE 8000, TCP_MSS 800, TCP_WND and TCP_SND_BUF 6400,
+ * MEMP_NUM_TCP_SEG 32, MEMP_NUM_UDP_PCB 5, DHCP, DNS, IGMP, checksums
+ * (algorithm 3): extmod/lwip-include/lwipopts_common.h, in ../micropython_lwipopts_common.h. */
+#include "../micropython_lwipopts_common.h"
 
 /* Receive pool: the CYW43 driver copies every received frame into PBUF_POOL
  * pbufs (georgerobotics/cyw43-driver src/cyw43_lwip.c). MicroPython sets
@@ -62,32 +53,12 @@
  * prints PBUF_POOL_BUFSIZE with only lwip/opt.h included. */
 #define PBUF_POOL_BUFSIZE               LWIP_MEM_ALIGN_SIZE(TCP_MSS + 40 + 20 + PBUF_LINK_ENCAPSULATION_HLEN + PBUF_LINK_HLEN)
 
-/* ---- TCP --------------------------------------------------------------------- */
-
-/* The "#if 1" block of extmod/lwip-include/lwipopts_common.h ("lwIP takes
- * 26700 bytes; TCP dl/ul are around 750/600 k/s"). */
-#define TCP_MSS                         (800)            /* extmod/lwip-include/lwipopts_common.h */
-#define TCP_WND                         (8 * TCP_MSS)    /* extmod/lwip-include/lwipopts_common.h */
-#define TCP_SND_BUF                     (8 * TCP_MSS)    /* extmod/lwip-include/lwipopts_common.h */
-#define MEMP_NUM_TCP_SEG                (32)             /* extmod/lwip-include/lwipopts_common.h */
-/* Not set by MicroPython: lwIP's default formula (src/include/lwip/opt.h),
- * (4 * 6400 + 799) / 800 = 32. init.c's checks hold with the real values:
- * 32 >= 2 * (6400 / 800), MEMP_NUM_TCP_SEG 32 >= 32, TCP_WND 6400 <= 0xffff,
- * TCP_WND <= PBUF_POOL_SIZE * (PBUF_POOL_BUFSIZE - headers), and the default
- * TCP_SNDLOWAT (3200) < TCP_SND_BUF and TCP_SNDQUEUELOWAT (16) < 32. */
-#define TCP_SND_QUEUELEN                ((4 * (TCP_SND_BUF) + (TCP_MSS - 1)) / (TCP_MSS))
-#define TCP_LISTEN_BACKLOG              1   /* extmod/lwip-include/lwipopts_common.h */
-
 /* ---- sockets (pcbs) ------------------------------------------------------------ */
 
 /* MicroPython's sockets are raw-API pcbs, so the pcb pools are the board's
  * socket limits. */
 #define MEMP_NUM_TCP_PCB                5   /* lwIP default, src/include/lwip/opt.h */
 #define MEMP_NUM_TCP_PCB_LISTEN         8   /* lwIP default, src/include/lwip/opt.h */
-/* extmod/lwip-include/lwipopts_common.h: (4 + LWIP_MDNS_RESPONDER), the
- * responder being on (1). boardnet does not build lwIP's mDNS app, so that
- * pcb is free here; DHCP and DNS each take one UDP pcb on both. */
-#define MEMP_NUM_UDP_PCB                (4 + 1)
 /* Raw sockets exist on the board: ports/rp2/mpconfigport.h sets
  * MICROPY_PY_LWIP_SOCK_RAW; LWIP_RAW 1 is in lwipopts_common.h. */
 #define MEMP_NUM_RAW_PCB                4   /* lwIP default, src/include/lwip/opt.h */
@@ -98,7 +69,6 @@
 /* boardnet: netbufs carry received UDP/raw datagrams to netconns (the board's
  * raw API has none); one per pool pbuf. */
 #define MEMP_NUM_NETBUF                 PBUF_POOL_SIZE
-#define SO_REUSE                        1   /* extmod/lwip-include/lwipopts_common.h; boardnet needs it too */
 
 /* ---- protocols ------------------------------------------------------------------ */
 
@@ -114,24 +84,12 @@
 #define LWIP_ND6_NUM_DESTINATIONS       4   /* ports/rp2/lwip_inc/lwipopts.h, lwipopts_common.h */
 #define LWIP_ND6_QUEUEING               0   /* ports/rp2/lwip_inc/lwipopts.h, lwipopts_common.h */
 
-#define LWIP_ARP                        1   /* extmod/lwip-include/lwipopts_common.h */
-#define LWIP_ETHERNET                   1   /* extmod/lwip-include/lwipopts_common.h */
 #define ETH_PAD_SIZE                    0   /* lwIP default, src/include/lwip/opt.h; boardnet: required */
-#define LWIP_RAW                        1   /* extmod/lwip-include/lwipopts_common.h */
 #define LWIP_ICMP                       1   /* lwIP default, src/include/lwip/opt.h; boardnet: required */
 #define LWIP_UDP                        1   /* lwIP default, src/include/lwip/opt.h; boardnet: required */
 #define LWIP_TCP                        1   /* lwIP default, src/include/lwip/opt.h; boardnet: required */
-#define LWIP_IGMP                       1   /* extmod/lwip-include/lwipopts_common.h */
 
-#define LWIP_DHCP                       1   /* extmod/lwip-include/lwipopts_common.h */
-/* lwIP 2.2 options MicroPython sets; 2.1.3 does not know them (no effect). */
-#define LWIP_DHCP_CHECK_LINK_UP         1   /* extmod/lwip-include/lwipopts_common.h */
-#define LWIP_DHCP_DOES_ACD_CHECK        0   /* extmod/lwip-include/lwipopts_common.h ("to speed DHCP up") */
-/* boardnet: lwIP 2.1.3's name for that address-conflict check. */
-#define DHCP_DOES_ARP_CHECK             0
 
-#define LWIP_DNS                        1   /* extmod/lwip-include/lwipopts_common.h */
-#define LWIP_DNS_SUPPORT_MDNS_QUERIES   1   /* extmod/lwip-include/lwipopts_common.h */
 #define DNS_MAX_SERVERS                 2   /* lwIP default, src/include/lwip/opt.h */
 #define DNS_TABLE_SIZE                  4   /* lwIP default, src/include/lwip/opt.h */
 
@@ -141,8 +99,6 @@
 
 /* ---- checksums --------------------------------------------------------------------- */
 
-#define LWIP_CHKSUM_ALGORITHM           3   /* extmod/lwip-include/lwipopts_common.h */
-#define LWIP_CHECKSUM_CTRL_PER_NETIF    1   /* extmod/lwip-include/lwipopts_common.h */
 /* The CYW43 netif keeps netif_add's NETIF_CHECKSUM_ENABLE_ALL
  * (georgerobotics/cyw43-driver src/cyw43_lwip.c): every checksum is made
  * and checked in software, as lwIP's defaults (src/include/lwip/opt.h) say. */
@@ -159,7 +115,6 @@
 
 /* ---- netif --------------------------------------------------------------------------- */
 
-#define LWIP_NETIF_HOSTNAME             1   /* extmod/lwip-include/lwipopts_common.h */
 #define LWIP_NETIF_EXT_STATUS_CALLBACK  1   /* ports/rp2/lwip_inc/lwipopts.h */
 #define LWIP_NETIF_STATUS_CALLBACK      1   /* ports/rp2/lwip_inc/lwipopts.h */
 #define LWIP_NETIF_LINK_CALLBACK        1   /* boardnet: required (the board keeps lwIP's default 0) */
@@ -171,7 +126,6 @@
 
 /* ---- statistics and debugging --------------------------------------------------------- */
 
-#define LWIP_STATS                      0   /* extmod/lwip-include/lwipopts_common.h */
 /* LWIP_DEBUG stays undefined (lwIP tests it with #ifdef, so even 0 would turn
  * debugging on); LWIP_NOASSERT stays undefined: assertions are kept. */
 
@@ -189,7 +143,6 @@
 #define LWIP_TCPIP_CORE_LOCKING_INPUT   1
 /* boardnet: sockets are netconns (MicroPython uses the raw API directly). */
 #define LWIP_NETCONN                    1
-#define LWIP_SOCKET                     0   /* also 0 in extmod/lwip-include/lwipopts_common.h */
 #define LWIP_SO_RCVTIMEO                1   /* boardnet: socket timeouts */
 #define LWIP_SO_SNDTIMEO                1   /* boardnet: socket timeouts */
 #define LWIP_SO_RCVBUF                  1   /* boardnet: SO_RCVBUF */
