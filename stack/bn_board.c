@@ -49,6 +49,9 @@ void bn_board_print_info(FILE *out)
   fprintf(out, "TCP_MSS:                %lu\n", (unsigned long)TCP_MSS);
   fprintf(out, "TCP_WND:                %lu\n", (unsigned long)TCP_WND);
   fprintf(out, "LWIP_WND_SCALE:         %d\n", LWIP_WND_SCALE);
+#if LWIP_WND_SCALE
+  fprintf(out, "TCP_RCV_SCALE:          %d\n", TCP_RCV_SCALE);
+#endif
   fprintf(out, "TCP_SND_BUF:            %lu\n", (unsigned long)TCP_SND_BUF);
   fprintf(out, "TCP_SND_QUEUELEN:       %lu\n", (unsigned long)TCP_SND_QUEUELEN);
   fprintf(out, "sockets:                %d (TCP connections %d, TCP listeners %d, UDP %d, raw %d)\n",

@@ -9,8 +9,10 @@
  *       median and p99 in microseconds
  *   bn-tcpprobe conns HOST PORT N          N connections opened at once, each
  *       then exchanging 1 KB with the echo server and held until all are
- *       done; counts echoed, refused (RST), unanswered (no SYN-ACK within
- *       the wait), failed (connected, exchange broke or differed)
+ *       done; counts echoed, refused (RST instead of a SYN-ACK, or right
+ *       after it, before any byte came back: lwIP out of sockets),
+ *       unanswered (no SYN-ACK within the wait), failed (the exchange broke
+ *       after bytes came back, or they differed)
  *   bn-tcpprobe rate HOST PORT N           N connections one after another:
  *       connect, 1 byte there and back, close; prints connections/s
  *   bn-tcpprobe echod PORT                 a kernel echo server (poll, any
@@ -100,17 +102,18 @@ static int connect_blocking(const struct sockaddr_in *a)
   return fd;
 }
 
-/* Sends len bytes and reads len bytes back; 0 if they came back equal. */
+/* Sends len bytes and reads len bytes back: 0 if they came back equal, 1 if
+ * the peer reset the connection before any came back, -1 otherwise. */
 static int exchange(int fd, const uint8_t *out, uint8_t *in, size_t len)
 {
   if (send(fd, out, len, MSG_NOSIGNAL) != (ssize_t)len) {
-    return -1;
+    return errno == ECONNRESET || errno == EPIPE ? 1 : -1;
   }
   size_t got = 0;
   while (got < len) {
     ssize_t n = recv(fd, in + got, len - got, 0);
     if (n <= 0) {
-      return -1;
+      return n < 0 && errno == ECONNRESET && got == 0 ? 1 : -1;
     }
     got += (size_t)n;
   }
@@ -211,11 +214,10 @@ static int run_conns(const struct sockaddr_in *a, long n)
       fcntl(fds[i], F_SETFL, 0);
       struct timeval tv = { .tv_sec = 10 };
       setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-      if (exchange(fds[i], out, in, sizeof(out)) == 0) {
-        echoed++;
-      } else {
-        failed++;
-      }
+      int rc = exchange(fds[i], out, in, sizeof(out));
+      echoed += rc == 0;
+      refused += rc == 1;
+      failed += rc < 0;
     } else if (state[i] == REFUSED) {
       refused++;
     } else {

@@ -4,6 +4,13 @@
 set -euo pipefail
 
 BN_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# BN_BOARD=<board> runs a test on that profile (build/boardnet-<board> and
+# its bn-usock-agent-<board>); the default is the build's default profile.
+BN_BOARD=${BN_BOARD:-}
+if [ -n "$BN_BOARD" ]; then
+  BN=${BN:-$BN_TOP/build/boardnet-$BN_BOARD}
+  BN_AGENT=${BN_AGENT:-$BN_TOP/build/bn-usock-agent-$BN_BOARD}
+fi
 BN=${BN:-$BN_TOP/build/boardnet}
 BN_NS=bn-t$$
 BN_TAP=bn0
@@ -143,17 +150,9 @@ bn_start_dnsmasq() {
 bn_echo_session() {
   local ip=$1 bytes=$2
   bn_ns ping -c 3 -i 0.2 -W 2 "$ip" >/dev/null || bn_fail "ping $ip failed"
-  head -c "$bytes" /dev/urandom | bn_ns timeout 30 python3 -c '
-import socket, sys
-data = sys.stdin.buffer.read()
-s = socket.create_connection((sys.argv[1], 7), timeout=20)
-s.sendall(data); s.shutdown(socket.SHUT_WR)
-n = 0
-while True:
-    c = s.recv(65536)
-    if not c: break
-    n += len(c)
-sys.exit(0 if n == len(data) else 1)' "$ip" || bn_fail "the echo of $bytes bytes failed"
+  head -c "$bytes" /dev/urandom >"$BN_TMP/echo.sent"
+  bn_ns timeout 30 python3 "$BN_TOP/test/integration/echo_peer.py" "$ip" "$BN_TMP/echo.sent" "$BN_TMP/echo.back" \
+    || bn_fail "the echo of $bytes bytes failed"
   bn_ns curl -sf --max-time 10 -o /dev/null "http://$ip/bytes/20000" || bn_fail "curl http://$ip/bytes/20000 failed"
 }
 
@@ -162,6 +161,18 @@ bn_board_info() {
   local v; v=$("$BN" info | awk -v k="$1:" '$1 == k { print $2 }')
   [ -n "$v" ] || bn_fail "boardnet info shows no $1"
   echo "$v"
+}
+
+# bn_tcp_capacity SOCKETS: the TCP connections the board takes at once while
+# its apps hold SOCKETS sockets of their own (the echo app: 2, its TCP
+# listener and its UDP socket): each connection takes a TCP pcb and a socket
+# (netconn), so the fewer of the two that are left (esp32: 10 sockets, 12
+# TCP pcbs).
+bn_tcp_capacity() {
+  local pcbs sockets
+  pcbs=$(bn_board_info MEMP_NUM_TCP_PCB)
+  sockets=$(( $(bn_board_info MEMP_NUM_NETCONN) - $1 ))
+  echo $(( pcbs < sockets ? pcbs : sockets ))
 }
 
 # bn_survived WHAT: after an attack (WHAT names it), the board is alive,

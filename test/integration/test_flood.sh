@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A connection flood against a full board (test/integration/flood_peer.py):
-# the echo app holds as many connections as the profile has TCP pcbs, a
-# kernel peer fires hundreds of connects at it, and one held connection
+# the echo app holds as many connections as the profile takes at once (its
+# TCP pcbs, or its sockets where fewer), a kernel peer fires hundreds of
+# connects at it, and one held connection
 # closes so that the retransmitted SYNs land on the freed pcb. lwIP 2.1.3
 # with LWIP_NETCONN_FULLDUPLEX aborted the board here ("netconn marked closed",
 # about every other round); now the board must survive every round, serve the
@@ -10,7 +11,7 @@
 source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || bn_skip "no python3"
 ROUNDS=${BN_FLOOD_ROUNDS:-8}
-capacity=$(bn_board_info MEMP_NUM_TCP_PCB)
+capacity=$(bn_tcp_capacity 2)  # the echo app holds 2 sockets
 bn_make_net
 bn_start_board --ip 192.0.2.2/24 --app echo
 bn_ns timeout 240 python3 "$BN_TOP/test/integration/flood_peer.py" 192.0.2.2 7 "$capacity" 300 "$ROUNDS" ||

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # 60 idle connections held open against the http app (a slowloris): the
 # peer connects and sends nothing. The board takes as many as its profile's
-# TCP pcbs allow (generic: MEMP_NUM_TCP_PCB 32) and leaves the rest
+# TCP pcbs and sockets allow (generic: MEMP_NUM_TCP_PCB 32) and leaves the rest
 # unanswered or refused; held for 5 s, the board stays up and answers ping;
 # once the peer lets go, a normal request is served (bounded wait).
 source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || bn_skip "no python3"
 IDLE=${BN_IDLE_CONNS:-60}
-capacity=$(bn_board_info MEMP_NUM_TCP_PCB)
+capacity=$(bn_tcp_capacity 1)  # the http app holds 1 socket
 bn_make_net
 
 bn_start_board --ip 192.0.2.2/24 --gw 192.0.2.1 --app http

@@ -19,21 +19,8 @@ tshark_count() { tshark -n -r "$1" -Y "$2" 2>/dev/null | wc -l; }
 # echo_bytes N: sends N random bytes to the echo app and checks they come back.
 echo_bytes() {
   head -c "$1" /dev/urandom >"$BN_TMP/sent"
-  bn_ns timeout 30 python3 - "$BN_TMP/sent" "$BN_TMP/echoed" <<'PEER'
-import socket, sys
-data = open(sys.argv[1], "rb").read()
-s = socket.create_connection(("192.0.2.2", 7), timeout=10)
-s.sendall(data)
-s.shutdown(socket.SHUT_WR)
-got = b""
-while len(got) < len(data):
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    got += chunk
-open(sys.argv[2], "wb").write(got)
-s.close()
-PEER
+  bn_ns timeout 30 python3 "$BN_TOP/test/integration/echo_peer.py" 192.0.2.2 "$BN_TMP/sent" "$BN_TMP/echoed" 10 ||
+    bn_fail "the echo of $1 bytes failed"
   cmp -s "$BN_TMP/sent" "$BN_TMP/echoed" || bn_fail "the echo of $1 bytes differs"
 }
 

@@ -24,20 +24,8 @@ ip=$(sed -nE 's/.* ip ([0-9.]+)\/24.*/\1/p' "$BN_TMP/board.log" | head -1)
 [ -n "$ip" ] || { bn_board_output; bn_fail "no leased address in the up line"; }
 bn_ns ping -c 3 -i 0.2 -W 2 "$ip" >/dev/null || bn_fail "ping $ip failed"
 head -c 1000000 /dev/urandom >"$BN_TMP/sent"
-bn_ns timeout 60 python3 - "$ip" "$BN_TMP/sent" "$BN_TMP/echoed" <<'PEER'
-import socket, sys
-data = open(sys.argv[2], "rb").read()
-s = socket.create_connection((sys.argv[1], 7), timeout=20)
-s.sendall(data)
-s.shutdown(socket.SHUT_WR)
-got = b""
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    got += chunk
-open(sys.argv[3], "wb").write(got)
-PEER
+bn_ns timeout 60 python3 "$BN_TOP/test/integration/echo_peer.py" "$ip" "$BN_TMP/sent" "$BN_TMP/echoed" ||
+  bn_fail "the session's echo of 1 MB failed"
 cmp -s "$BN_TMP/sent" "$BN_TMP/echoed" || bn_fail "the session's echo of 1 MB differs"
 bn_ns curl -sf --max-time 10 -o "$BN_TMP/page" "http://$ip/bytes/20000" || bn_fail "curl failed"
 bn_stop_board
