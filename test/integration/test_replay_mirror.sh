@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# bn-profile: default only (it replays the default profile's capture into rp2-pico-w and expects the differences of the two)
 # boardnet replay --app mirror: the captured board's own side re-enacted by
 # the live stack, so that any board's capture replays on both layers.
 # 1. The board as TCP client: bn-usock-agent (usocket) connects to socat on
