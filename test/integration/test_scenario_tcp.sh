@@ -22,25 +22,9 @@ bn_make_net
 # echo BYTES: BYTES random bytes through the board's echo app, checked.
 echo_bytes() {
   head -c "$1" /dev/urandom > "$BN_TMP/data"
-  bn_ns timeout 240 python3 - "$BN_TMP/data" <<'PY' || { bn_board_output | tail -20; bn_fail "the echo of $1 bytes was not byte-exact"; }
-import hashlib, socket, sys, threading
-data = open(sys.argv[1], "rb").read()
-s = socket.create_connection(("192.0.2.2", 7), timeout=60)
-def send():
-    s.sendall(data)
-    s.shutdown(socket.SHUT_WR)
-t = threading.Thread(target=send)
-t.start()
-got = bytearray()
-while True:
-    c = s.recv(1 << 16)
-    if not c:
-        break
-    got += c
-t.join()
-print(f"echoed {len(got)} of {len(data)} bytes")
-sys.exit(0 if hashlib.sha256(got).digest() == hashlib.sha256(data).digest() else 1)
-PY
+  bn_ns timeout 240 python3 "$BN_TOP/test/integration/echo_peer.py" 192.0.2.2 "$BN_TMP/data" "$BN_TMP/back" 60 ||
+    { bn_board_output | tail -20; bn_fail "the echo of $1 bytes was not byte-exact"; }
+  echo "echoed $1 bytes byte for byte"
 }
 
 cat > "$BN_TMP/faults.scn" <<'SCN'
