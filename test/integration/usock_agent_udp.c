@@ -5,22 +5,53 @@
  * IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP.
  */
 #include "usock_agent.h"
+#include "lwip/opt.h" /* IP_REASSEMBLY: the profile's */
 
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Datagram sizes the client cycles through: tiny, one full Ethernet frame
- * (1472), one byte more (two IP fragments), multi-fragment ones, and an
- * empty datagram (MicroPython receives b"" for it). */
-#if IP_REASSEMBLY
-static const size_t udp_sizes[] = { 1, 64, 512, 1472, 1473, 4000, 8000, 0 };
-#else
-/* A board without IPv4 reassembly (esp32) receives no fragmented datagram:
- * the echo of anything above 1472 bytes could never come back. */
-static const size_t udp_sizes[] = { 1, 64, 512, 1472, 0 };
-#endif
+/* Datagram sizes to cycle through: tiny, one full Ethernet frame (1472),
+ * one byte more (two IP fragments), multi-fragment ones, and an empty
+ * datagram (MicroPython receives b"" for it); those the board can receive
+ * (udp_sizes()). */
+static const size_t udp_candidates[] = { 1, 64, 512, 1472, 1473, 4000, 8000, 0 };
+#define N_CANDIDATES (sizeof(udp_candidates) / sizeof(udp_candidates[0]))
 #define UDP_MAX 8192
+
+/* 1 if the board takes a datagram of len bytes: one frame always; as IPv4
+ * fragments of 1480 bytes only with reassembly (esp32: none) and within
+ * IP_REASS_MAX_PBUFS pool pbufs (rp2-pico-w, stm32: a full frame takes two
+ * of their pbufs, so 10 pbufs hold 5 fragments, 7392 bytes). */
+static int receivable(size_t len)
+{
+  size_t ip_len = len + 8;
+  if (ip_len + 20 <= 1500) {
+    return 1;
+  }
+#if IP_REASSEMBLY
+  size_t fragments = (ip_len + 1479) / 1480;
+  size_t pbufs_each = (1514 + PBUF_POOL_BUFSIZE - 1) / PBUF_POOL_BUFSIZE;
+  return fragments * pbufs_each <= IP_REASS_MAX_PBUFS;
+#else
+  return 0;
+#endif
+}
+
+/* The sizes this board can take, into sizes; prints them ("sizes=1,64,..."). */
+static size_t udp_sizes(size_t sizes[N_CANDIDATES])
+{
+  size_t n = 0;
+  char list[128] = "";
+  for (size_t i = 0; i < N_CANDIDATES; i++) {
+    if (receivable(udp_candidates[i])) {
+      sizes[n++] = udp_candidates[i];
+      snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%zu", n > 1 ? "," : "", udp_candidates[i]);
+    }
+  }
+  ua_say("sizes=%s", list);
+  return n;
+}
 
 /* s = socket(AF_INET, SOCK_DGRAM); s.settimeout(T); s.bind(("", port)) */
 static int udp_bound(const char *port, usocket **out, usocket_addr *addr)
@@ -53,6 +84,8 @@ int ua_udp_echo_server(char **argv)
   if (rc != UA_OK) {
     return rc;
   }
+  size_t sizes[N_CANDIDATES];
+  (void)udp_sizes(sizes); /* for the kernel's client, which sends them */
   ua_say("listening port=%u", addr.port);
   size_t bytes = 0;
   long done = 0, err = 0;
@@ -87,10 +120,11 @@ int ua_udp_client(char **argv)
   if (rc < 0) {
     return ua_fail("socket", rc);
   }
+  size_t sizes[N_CANDIDATES], n_sizes = udp_sizes(sizes);
   size_t bytes = 0;
   long done = 0, mismatches = 0, err = 0;
   for (; done < count; done++) {
-    size_t len = udp_sizes[done % (sizeof(udp_sizes) / sizeof(udp_sizes[0]))];
+    size_t len = sizes[done % n_sizes];
     ua_fill(out, len, (uint32_t)done + 1);
     ssize_t n = usocket_sendto(s, out, len, &to);
     if (n != (ssize_t)len) {
