@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "app_options.h"
 #include "board_options.h"
+#include "privileges.h"
 #include "bn_board.h"
 #include "bn_clock.h"
 #include "bn_config.h"
@@ -15,8 +16,6 @@
 #include "apps/board_apps.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,45 +97,6 @@ static const struct option run_own_options[] = {
 };
 #define RUN_OWN (sizeof(run_own_options) / sizeof(run_own_options[0]))
 
-/* The identity to become: --user's (by name, else as a uid), else sudo's
- * invoking user. 0 and *name NULL: none (stay as we are). */
-static int identity_to_become(const char *user, uid_t *uid, gid_t *gid, const char **name)
-{
-  *name = NULL;
-  if (user != NULL) {
-    char *end;
-    errno = 0;
-    struct passwd *pw = getpwnam(user);
-    if (pw == NULL) {
-      unsigned long v = strtoul(user, &end, 10);
-      pw = (*end == '\0' && end != user) ? getpwuid((uid_t)v) : NULL;
-    }
-    if (pw == NULL) {
-      return bn_cli_error(BN_EXIT_USAGE, "--user: no such user '%s'", user);
-    }
-    *uid = pw->pw_uid;
-    *gid = pw->pw_gid;
-    *name = pw->pw_name;
-    return 0;
-  }
-  const char *su = getenv("SUDO_UID"), *sg = getenv("SUDO_GID");
-  if (su == NULL || sg == NULL) {
-    return 0;
-  }
-  char *end_u, *end_g;
-  unsigned long u = strtoul(su, &end_u, 10), g = strtoul(sg, &end_g, 10);
-  if (*end_u != '\0' || *end_g != '\0' || end_u == su || end_g == sg) {
-    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges: SUDO_UID '%s' or SUDO_GID '%s' is not a number", su, sg);
-  }
-  if (u == 0) {
-    return 0; /* sudo from root: root it is */
-  }
-  *uid = (uid_t)u;
-  *gid = (gid_t)g;
-  *name = "";
-  return 0;
-}
-
 /* Parses one option of run's own; 0, or an exit code (-1: help printed). */
 static int parse_own(void *ctx, int c, const char *arg)
 {
@@ -166,11 +126,8 @@ static int parse_own(void *ctx, int c, const char *arg)
     o->names[o->name_count++] = arg;
     return 0;
   case OPT_USER: {
-    uid_t uid;
-    gid_t gid;
-    const char *name;
     o->user = arg;
-    return identity_to_become(arg, &uid, &gid, &name); /* a bad name is a usage error now */
+    return bn_check_user(arg); /* a bad name is a usage error now */
   }
   case 'q':
     o->quiet = true;
@@ -194,33 +151,6 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
     return bn_cli_error(BN_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
   }
   return bn_board_options_finish(&o->board);
-}
-
-/* Called once the TAP is open, before the recording is created: as root,
- * become --user or sudo's invoking user (the TAP and its rings stay open; a
- * recording then belongs to that user). The change is checked: afterwards
- * the process cannot become root again. */
-static int drop_privileges(void *arg)
-{
-  const char *user = arg, *name;
-  uid_t uid;
-  gid_t gid;
-  if (geteuid() != 0) {
-    return user != NULL ? bn_cli_error(BN_EXIT_USAGE, "--user needs boardnet started as root") : 0;
-  }
-  int rc = identity_to_become(user, &uid, &gid, &name);
-  if (rc != 0 || name == NULL) {
-    return rc;
-  }
-  /* sudo's user: no supplementary groups (sudo's own are root's); --user: its groups. */
-  if ((name[0] != '\0' ? initgroups(name, gid) : setgroups(0, NULL)) != 0 || setgid(gid) != 0 ||
-      setuid(uid) != 0) {
-    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges to uid %u: %s", (unsigned)uid, strerror(errno));
-  }
-  if (uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
-    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges to uid %u: root could be regained", (unsigned)uid);
-  }
-  return 0;
 }
 
 /*
@@ -278,7 +208,7 @@ int bn_cmd_run(int argc, char **argv)
   pthread_sigmask(SIG_BLOCK, &signals, NULL);
   signal(SIGPIPE, SIG_IGN);
 
-  rc = bn_board_options_open(&o.board, drop_privileges, (void *)o.user);
+  rc = bn_board_options_open(&o.board, bn_drop_privileges, (void *)o.user);
   if (rc != 0) {
     return rc;
   }

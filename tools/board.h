@@ -1,0 +1,70 @@
+/*
+ * A board program: your networking code as the firmware of an emulated
+ * board. Installed as <boardnet/board.h>, with libboardnet-<board> (one
+ * per board profile: `pkg-config --cflags --libs boardnet-<board>`).
+ *
+ * You write board_main(); the library supplies main(), which
+ *   1. parses the board options, the same as `boardnet run`'s: --tap NAME
+ *      (the wire; created if missing), --ip/--gw/--dhcp/--dns/--mac/
+ *      --hostname, --seed, --record FILE, --scenario FILE, --link board,
+ *      --stats ..., plus --user NAME (the identity to drop to, as `run`)
+ *      and --exit-after SEC; `--help` lists them all;
+ *   2. opens the wire (then, started by sudo, drops to the invoking user),
+ *      boots lwIP configured as the board profile and waits for the address
+ *      (DHCP with --dhcp);
+ *   3. calls board_main(argc, argv) on a board thread of its own, with
+ *      argv[0] the program and the arguments after `--` (or those that
+ *      are no board option) as the rest;
+ *   4. stops the board cleanly when board_main() returns, or on SIGINT or
+ *      SIGTERM (then board_main's thread is left running while the stack
+ *      stops: its blocking usocket calls fail, and the process exits), or
+ *      after --exit-after; the exit status is board_main()'s return value
+ *      (1 if the board could not start, 2 for bad options, 128 + signal
+ *      number after a signal: 130 for SIGINT, 143 for SIGTERM).
+ *
+ * In board_main() use usocket (<boardnet/usocket.h>, MicroPython's socket
+ * API) or lwIP's netconn API (<lwip/api.h>: the pkg-config flags include
+ * lwIP's headers and the board's lwipopts.h). The calls below tell the
+ * program about its board.
+ */
+#ifndef BOARDNET_BOARD_H
+#define BOARDNET_BOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * The program's entry point, written by the user; called on the board
+ * thread once the board is up. Its return value is the exit status.
+ */
+int board_main(int argc, char **argv);
+
+/** The board profile the program is linked with, e.g. "rp2-pico-w". */
+const char *board_name(void);
+
+/**
+ * The board's IPv4 address as a dotted string into buf (at least 16 bytes).
+ * @return 0, or -1 if buf is NULL or the board has no address.
+ */
+int board_ip(char *buf, size_t size);
+
+/** 1 while the board's link is up (its TAP up, no scenario link-down). */
+bool board_link_up(void);
+
+/**
+ * Waits until board_main() should end: SIGINT, SIGTERM or --exit-after.
+ * For a server loop that has nothing else to wait for.
+ * @param timeout_ms the longest wait (< 0: no limit)
+ * @return 1 when the board is stopping, 0 on timeout.
+ */
+int board_wait_stop(long timeout_ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BOARDNET_BOARD_H */
