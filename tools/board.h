@@ -15,12 +15,13 @@
  *   3. calls board_main(argc, argv) on a board thread of its own, with
  *      argv[0] the program and the arguments after `--` (or those that
  *      are no board option) as the rest;
- *   4. stops the board cleanly when board_main() returns, or on SIGINT or
- *      SIGTERM (then board_main's thread is left running while the stack
- *      stops: its blocking usocket calls fail, and the process exits), or
- *      after --exit-after; the exit status is board_main()'s return value
- *      (1 if the board could not start, 2 for bad options, 128 + signal
- *      number after a signal: 130 for SIGINT, 143 for SIGTERM).
+ *   4. stops the board cleanly (a recording flushed) when board_main()
+ *      returns, or on SIGINT, SIGTERM or after --exit-after: then
+ *      board_wait_stop() returns 1 and board_main() has 5 s to return
+ *      before the board stops under it (the process then exits without
+ *      waiting for it). The exit status is board_main()'s return value; 1
+ *      if the board could not start, 2 for bad options, 128 + the signal
+ *      after one (130 for SIGINT, 143 for SIGTERM), 0 after --exit-after.
  *
  * In board_main() use usocket (<boardnet/usocket.h>, MicroPython's socket
  * API) or lwIP's netconn API (<lwip/api.h>: the pkg-config flags include

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# bn-profile: default only (it builds programs for two profiles itself)
+# A user's board program, built as a user would: `cmake --install` into a
+# scratch prefix, then `cc prog.c $(pkg-config --cflags --libs
+# boardnet-<board>)` of examples/hello_http.c (usocket, for rp2-pico-w) and
+# examples/netconn_echo.c (lwIP's netconn API, for esp32), each run on a TAP
+# in a namespace:
+# 1. hello_http serves 2 requests (curl reads its board's name) and exits
+#    with board_main()'s return value, 0; a bad argument gives its 2;
+# 2. SIGTERM stops a serving hello_http: exit 143, the stop reported;
+# 3. netconn_echo echoes 100 kB byte for byte and exits 0.
+source "$(dirname "$0")/lib.sh"
+command -v pkg-config >/dev/null || bn_skip "no pkg-config"
+command -v curl >/dev/null || bn_skip "no curl"
+build=$(dirname "$BN")
+prefix=$BN_TMP/prefix
+cmake --install "$build" --prefix "$prefix" >/dev/null || bn_fail "cmake --install failed"
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+for pair in hello_http:rp2-pico-w netconn_echo:esp32; do
+  prog=${pair%%:*} board=${pair#*:}
+  cc -std=c11 -Wall -Wextra -Werror "$BN_TOP/examples/$prog.c" $(pkg-config --cflags --libs "boardnet-$board") \
+    -o "$BN_TMP/$prog" 2>"$BN_TMP/cc.err" || { cat "$BN_TMP/cc.err"; bn_fail "$prog does not build with pkg-config boardnet-$board"; }
+done
+echo "built with pkg-config: hello_http (boardnet-rp2-pico-w), netconn_echo (boardnet-esp32)"
+bn_make_net
+
+# run PROG LOG ARGS...: starts PROG on the TAP (as the test's board); waits for PATTERN in LOG.
+run() {
+  local prog=$1 log=$2; shift 2
+  ip netns exec "$BN_NS" "$BN_TMP/$prog" --tap "$BN_TAP" --ip 192.0.2.2/24 "$@" >"$BN_TMP/$log" 2>&1 &
+  BN_BOARD_PID=$!
+}
+
+# ---- 1. two requests, then board_main's return value ------------------------------
+run hello_http h1.log -- 2
+bn_wait_for "$BN_TMP/h1.log" "serving 2 requests" 15 || { cat "$BN_TMP/h1.log"; bn_fail "hello_http did not come up"; }
+for i in 1 2; do
+  page=$(bn_ns curl -sf --max-time 5 http://192.0.2.2/) || bn_fail "request $i failed"
+  [ "$page" = "hello from board rp2-pico-w at 192.0.2.2" ] || bn_fail "request $i: '$page'"
+done
+bn_wait_exit "$BN_BOARD_PID" 10
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/h1.log"; bn_fail "hello_http exited $BN_RC after its 2 requests, not 0"; }
+BN_BOARD_PID=
+run hello_http h0.log -- 0
+bn_wait_exit "$BN_BOARD_PID" 15
+[ "$BN_RC" = 2 ] || { cat "$BN_TMP/h0.log"; bn_fail "hello_http -- 0 exited $BN_RC, not its 2"; }
+BN_BOARD_PID=
+echo "hello_http: 2 requests served by board rp2-pico-w, exit 0; a bad COUNT, its exit 2"
+
+# ---- 2. SIGTERM while it serves --------------------------------------------------------
+run hello_http h2.log -- 5
+bn_wait_for "$BN_TMP/h2.log" "serving 5 requests" 15 || { cat "$BN_TMP/h2.log"; bn_fail "hello_http did not come up"; }
+kill -TERM "$BN_BOARD_PID"
+bn_wait_exit "$BN_BOARD_PID" 15   # board_main() is given 5 s to return
+[ "$BN_RC" = 143 ] || { cat "$BN_TMP/h2.log"; bn_fail "hello_http exited $BN_RC on SIGTERM, not 143"; }
+grep -q "stopped, exit status 143" "$BN_TMP/h2.log" || { cat "$BN_TMP/h2.log"; bn_fail "no stop reported"; }
+BN_BOARD_PID=
+echo "hello_http: SIGTERM stops it, exit 143"
+
+# ---- 3. a netconn program --------------------------------------------------------------
+run netconn_echo n.log
+bn_wait_for "$BN_TMP/n.log" "board esp32 up on tap" 15 || { cat "$BN_TMP/n.log"; bn_fail "netconn_echo did not come up"; }
+head -c 100000 /dev/urandom >"$BN_TMP/sent"
+bn_ns timeout 30 python3 "$BN_TOP/test/integration/echo_peer.py" 192.0.2.2 "$BN_TMP/sent" "$BN_TMP/back" ||
+  bn_fail "netconn_echo's echo of 100 kB failed"
+bn_wait_exit "$BN_BOARD_PID" 10
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/n.log"; bn_fail "netconn_echo exited $BN_RC, not 0"; }
+BN_BOARD_PID=
+echo "netconn_echo (esp32): 100 kB echoed byte for byte, exit 0"
