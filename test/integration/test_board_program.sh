@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # bn-profile: default only (it builds programs for two profiles itself)
-# A user's board program, built as a user would: `cmake --install` into a
-# scratch prefix, then `cc prog.c $(pkg-config --cflags --libs
-# boardnet-<board>)` of examples/hello_http.c (usocket, for rp2-pico-w) and
-# examples/netconn_echo.c (lwIP's netconn API, for esp32), each run on a TAP
-# in a namespace:
-# 1. hello_http serves 2 requests (curl reads its board's name) and exits
-#    with board_main()'s return value, 0; a bad argument gives its 2;
-# 2. SIGTERM stops a serving hello_http: exit 143, the stop reported;
-# 3. netconn_echo echoes 100 kB byte for byte and exits 0.
+# A user's board program, built as a user would, both ways: `cmake
+# --install` into a scratch prefix, then `cc prog.c $(pkg-config --cflags
+# --libs boardnet-<board>)`, and a CMake project with find_package(boardnet)
+# (examples/CMakeLists.txt), of examples/hello_http.c (usocket, for
+# rp2-pico-w) and examples/netconn_echo.c (lwIP's netconn API, for esp32),
+# each run on a TAP in a namespace:
+# 1. hello_http (pkg-config's) serves 2 requests (curl reads its board's
+#    name) and exits with board_main()'s return value, 0; a bad argument
+#    gives its 2;
+# 2. SIGTERM stops a serving hello_http (CMake's): exit 143, stop reported;
+# 3. netconn_echo, both builds, echoes 100 kB byte for byte and exits 0.
 source "$(dirname "$0")/lib.sh"
 command -v pkg-config >/dev/null || bn_skip "no pkg-config"
 command -v curl >/dev/null || bn_skip "no curl"
@@ -22,6 +24,12 @@ for pair in hello_http:rp2-pico-w netconn_echo:esp32; do
     -o "$BN_TMP/$prog" 2>"$BN_TMP/cc.err" || { cat "$BN_TMP/cc.err"; bn_fail "$prog does not build with pkg-config boardnet-$board"; }
 done
 echo "built with pkg-config: hello_http (boardnet-rp2-pico-w), netconn_echo (boardnet-esp32)"
+command -v cmake >/dev/null || bn_skip "no cmake"
+cmake -S "$BN_TOP/examples" -B "$BN_TMP/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" >"$BN_TMP/cmake.log" 2>&1 &&
+  cmake --build "$BN_TMP/cmake-build" >>"$BN_TMP/cmake.log" 2>&1 ||
+  { tail -20 "$BN_TMP/cmake.log"; bn_fail "the examples do not build with find_package(boardnet)"; }
+for prog in hello_http netconn_echo; do cp "$BN_TMP/cmake-build/$prog" "$BN_TMP/$prog.cmake"; done
+echo "built with CMake's find_package(boardnet): boardnet::rp2-pico-w, boardnet::esp32"
 bn_make_net
 
 # run PROG LOG ARGS...: starts PROG on the TAP (as the test's board); waits for PATTERN in LOG.
@@ -48,7 +56,7 @@ BN_BOARD_PID=
 echo "hello_http: 2 requests served by board rp2-pico-w, exit 0; a bad COUNT, its exit 2"
 
 # ---- 2. SIGTERM while it serves --------------------------------------------------------
-run hello_http h2.log -- 5
+run hello_http.cmake h2.log -- 5
 bn_wait_for "$BN_TMP/h2.log" "serving 5 requests" 15 || { cat "$BN_TMP/h2.log"; bn_fail "hello_http did not come up"; }
 kill -TERM "$BN_BOARD_PID"
 bn_wait_exit "$BN_BOARD_PID" 15   # board_main() is given 5 s to return
@@ -57,13 +65,15 @@ grep -q "stopped, exit status 143" "$BN_TMP/h2.log" || { cat "$BN_TMP/h2.log"; b
 BN_BOARD_PID=
 echo "hello_http: SIGTERM stops it, exit 143"
 
-# ---- 3. a netconn program --------------------------------------------------------------
-run netconn_echo n.log
-bn_wait_for "$BN_TMP/n.log" "board esp32 up on tap" 15 || { cat "$BN_TMP/n.log"; bn_fail "netconn_echo did not come up"; }
+# ---- 3. a netconn program, both builds ---------------------------------------------------
 head -c 100000 /dev/urandom >"$BN_TMP/sent"
-bn_ns timeout 30 python3 "$BN_TOP/test/integration/echo_peer.py" 192.0.2.2 "$BN_TMP/sent" "$BN_TMP/back" ||
-  bn_fail "netconn_echo's echo of 100 kB failed"
-bn_wait_exit "$BN_BOARD_PID" 10
-[ "$BN_RC" = 0 ] || { cat "$BN_TMP/n.log"; bn_fail "netconn_echo exited $BN_RC, not 0"; }
-BN_BOARD_PID=
-echo "netconn_echo (esp32): 100 kB echoed byte for byte, exit 0"
+for prog in netconn_echo netconn_echo.cmake; do
+  run "$prog" n.log
+  bn_wait_for "$BN_TMP/n.log" "board esp32 up on tap" 15 || { cat "$BN_TMP/n.log"; bn_fail "$prog did not come up"; }
+  bn_ns timeout 30 python3 "$BN_TOP/test/integration/echo_peer.py" 192.0.2.2 "$BN_TMP/sent" "$BN_TMP/back" ||
+    bn_fail "$prog's echo of 100 kB failed"
+  bn_wait_exit "$BN_BOARD_PID" 10
+  [ "$BN_RC" = 0 ] || { cat "$BN_TMP/n.log"; bn_fail "$prog exited $BN_RC, not 0"; }
+  BN_BOARD_PID=
+done
+echo "netconn_echo (esp32), pkg-config's and CMake's: 100 kB echoed byte for byte, exit 0"
