@@ -188,7 +188,8 @@ int main(int argc, char **argv)
   struct program p;
   memset(&p, 0, sizeof(p));
   bn_board_options_init(&p.board);
-  int rc = bn_board_options_parse_argv(&p.board, argc, argv, "board", own_options,
+  const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+  int rc = bn_board_options_parse_argv(&p.board, argc, argv, self, own_options,
                                        sizeof(own_options) / sizeof(own_options[0]), parse_own, &p);
   if (rc != 0) {
     return rc < 0 ? BN_EXIT_OK : rc;

@@ -317,10 +317,10 @@ int bn_board_options_parse_argv(bn_board_options *o, int argc, char **argv, cons
   optind = 1;
   while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
     if (c == ':') {
-      return bn_cli_error(BN_EXIT_USAGE, "%s needs a value (boardnet %s --help)", argv[optind - 1], cmd);
+      return bn_cli_error(BN_EXIT_USAGE, "%s needs a value (%s --help)", argv[optind - 1], cmd);
     }
     if (c == '?') {
-      return bn_cli_error(BN_EXIT_USAGE, "%s: unknown option '%s' (boardnet %s --help)", cmd, argv[optind - 1], cmd);
+      return bn_cli_error(BN_EXIT_USAGE, "unknown option '%s' (%s --help)", argv[optind - 1], cmd);
     }
     int rc = bn_board_options_parse(o, c, optarg);
     if (rc == -1) {

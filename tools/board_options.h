@@ -77,7 +77,8 @@ int bn_board_options_open(bn_board_options *o, int (*backend_opened)(void *), vo
  * Parses a command's argv (getopt_long, "-q" and "-h" short forms): the
  * board options into o (after bn_board_options_init()), every other option
  * of own[0..n_own) through own_fn(ctx, its getopt value, optarg). Messages
- * name the command cmd ("run"). optind is then the first operand.
+ * name the command as the user types it, cmd ("boardnet run", a board
+ * program's name), for its --help. optind is then the first operand.
  * @return 0; an exit code (own_fn's, or BN_EXIT_USAGE after printing why:
  *         an unknown option, a missing value); -1 when own_fn printed help.
  */

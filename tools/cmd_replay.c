@@ -243,7 +243,7 @@ static int parse_replay_options(int argc, char **argv, struct replay_options *o)
 {
   o->pace = BN_PACE_REACTIVE;
   o->pace_text = "reactive";
-  int rc = bn_board_options_parse_argv(&o->board, argc, argv, "replay", replay_own_options, REPLAY_OWN, parse_own, o);
+  int rc = bn_board_options_parse_argv(&o->board, argc, argv, "boardnet replay", replay_own_options, REPLAY_OWN, parse_own, o);
   if (rc != 0) {
     return rc;
   }

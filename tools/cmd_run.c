@@ -143,7 +143,7 @@ static int parse_own(void *ctx, int c, const char *arg)
 /* Parses argv into o; returns 0, or an exit code (-1 for "help printed"). */
 static int parse_run_options(int argc, char **argv, struct run_options *o)
 {
-  int rc = bn_board_options_parse_argv(&o->board, argc, argv, "run", run_own_options, RUN_OWN, parse_own, o);
+  int rc = bn_board_options_parse_argv(&o->board, argc, argv, "boardnet run", run_own_options, RUN_OWN, parse_own, o);
   if (rc != 0) {
     return rc;
   }
