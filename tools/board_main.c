@@ -186,8 +186,7 @@ static bool stop_board_main(void)
 int main(int argc, char **argv)
 {
   struct program p;
-  memset(&p, 0, sizeof(p));
-  bn_board_options_init(&p.board);
+  memset(&p, 0, sizeof(p)); /* the board options: bn_board_options_parse_argv() initialises them */
   const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
   int rc = bn_board_options_parse_argv(&p.board, argc, argv, self, own_options,
                                        sizeof(own_options) / sizeof(own_options[0]), parse_own, &p);

@@ -98,7 +98,6 @@ int main(int argc, char **argv)
 {
   bn_board_options o;
   long exit_after = 600;
-  bn_board_options_init(&o);
   int rc = bn_board_options_parse_argv(&o, argc, argv, "bench-netconn-board", own_options,
                                        sizeof(own_options) / sizeof(own_options[0]), parse_own, &exit_after);
   if (rc != 0) {
