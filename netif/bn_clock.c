@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <time.h>
 
 /* The source of the board's time. */
@@ -120,14 +121,40 @@ int bn_clock_cond_init(pthread_cond_t *cond)
   return rc;
 }
 
+/* The watched thread (bn_clock_watch_waits()): the waits it began, and
+ * whether it waits now. */
+static _Thread_local bool watched;
+static uint64_t watched_waits;
+static bool watched_waiting;
+
+void bn_clock_watch_waits(void)
+{
+  watched = true;
+}
+
+uint64_t bn_clock_watched_waits(bool *waiting)
+{
+  *waiting = __atomic_load_n(&watched_waiting, __ATOMIC_ACQUIRE);
+  return __atomic_load_n(&watched_waits, __ATOMIC_ACQUIRE);
+}
+
 int bn_clock_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t until_ns)
 {
-  if (until_ns == BN_CLOCK_FOREVER) {
-    return pthread_cond_wait(cond, mutex);
+  if (watched) {
+    __atomic_add_fetch(&watched_waits, 1, __ATOMIC_ACQ_REL);
+    __atomic_store_n(&watched_waiting, true, __ATOMIC_RELEASE);
   }
-  struct timespec at = to_timespec(source_deadline(until_ns));
-  int rc = pthread_cond_timedwait(cond, mutex, &at);
-  return rc == ETIMEDOUT ? ETIMEDOUT : 0;
+  int rc;
+  if (until_ns == BN_CLOCK_FOREVER) {
+    rc = pthread_cond_wait(cond, mutex);
+  } else {
+    struct timespec at = to_timespec(source_deadline(until_ns));
+    rc = pthread_cond_timedwait(cond, mutex, &at) == ETIMEDOUT ? ETIMEDOUT : 0;
+  }
+  if (watched) {
+    __atomic_store_n(&watched_waiting, false, __ATOMIC_RELEASE);
+  }
+  return rc;
 }
 
 void bn_clock_sleep_until(uint64_t until_ns)

@@ -16,6 +16,7 @@
 #define BN_CLOCK_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -59,6 +60,23 @@ int bn_clock_cond_init(pthread_cond_t *cond);
  * @return 0, or ETIMEDOUT once the deadline has passed.
  */
 int bn_clock_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t until_ns);
+
+/*
+ * One thread's waits, watched: a board program's, whose replay starts once
+ * the program waits for its peers (in accept(), recv(), a connect or any
+ * other wait of lwIP's or usocket's, which all come here). Sleeps are not
+ * waits for the network and are not counted.
+ */
+
+/** From now on the calling thread's bn_clock_cond_wait()s are counted (one thread per process). */
+void bn_clock_watch_waits(void);
+
+/**
+ * The waits in bn_clock_cond_wait() the watched thread has begun, and in
+ * *waiting whether it is in one now; two calls that both say waiting with
+ * the same count saw one wait that lasted from the first to the second.
+ */
+uint64_t bn_clock_watched_waits(bool *waiting);
 
 /** Sleeps until until_ns (returns at once if it has passed). */
 void bn_clock_sleep_until(uint64_t until_ns);

@@ -12,10 +12,13 @@
 #include "lwip/dns.h"
 #include "lwip/netifapi.h"
 #include "lwip/prot/dhcp.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcpip.h"
+#include "link_impair.h"
 
 #define DHCP_DEFAULT_TIMEOUT_MS 10000
 #define DHCP_POLL_MS 20
+#define SETTLE_POLL_MS 10
 
 static struct {
   int started;        /* tcpip_init() ran (lwIP cannot be initialised twice) */
@@ -154,6 +157,42 @@ int bn_stack_status_get(bn_stack_status *out)
   UNLOCK_TCPIP_CORE();
   out->link_error = bn_netif_link_error(stack.netif);
   bn_netif_get_counters(stack.netif, &out->counters);
+  return 0;
+}
+
+/* Whether a TCP connection still has data or a FIN on its way (under the core lock). */
+static bool tcp_sending(void)
+{
+  for (const struct tcp_pcb *pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {
+    if (pcb->unsent != NULL || pcb->unacked != NULL || pcb->state == FIN_WAIT_1 || pcb->state == CLOSING ||
+        pcb->state == LAST_ACK) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool stack_settled(void)
+{
+  LOCK_TCPIP_CORE();
+  bool sending = tcp_sending();
+  UNLOCK_TCPIP_CORE();
+  bn_impair_stats st;
+  return !sending && (bn_link_impair_stats(stack.link, &st) < 0 || st.egress.queued == 0);
+}
+
+int bn_stack_settle(long max_ms)
+{
+  if (stack.netif == NULL) {
+    return -ENOTCONN;
+  }
+  uint64_t deadline = bn_clock_after_ms(max_ms);
+  while (!stack_settled()) {
+    if (bn_clock_now_ns() >= deadline) {
+      return -ETIMEDOUT;
+    }
+    bn_clock_sleep_ms(SETTLE_POLL_MS);
+  }
   return 0;
 }
 

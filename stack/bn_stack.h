@@ -71,6 +71,16 @@ int bn_stack_link_error(void);
 int bn_stack_status_get(bn_stack_status *out);
 
 /**
+ * Waits (at most max_ms) until what the board sent has left it: no TCP
+ * connection holds unsent or unacknowledged data or an unacknowledged FIN,
+ * and the pipeline's impairment stage (if any) holds no outgoing frame.
+ * For a program that closes its sockets and ends: its last bytes reach the
+ * peer before bn_stack_stop() takes the interface away.
+ * @return 0, -ETIMEDOUT (still sending at max_ms), or -ENOTCONN (no stack).
+ */
+int bn_stack_settle(long max_ms);
+
+/**
  * Releases the DHCP lease (if any), removes the interface and closes the link.
  * lwIP's tcpip thread keeps running (lwIP has no way to end it) but is idle.
  * @return 0, or -ENOTCONN when no stack runs.

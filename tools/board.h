@@ -4,24 +4,35 @@
  * per board profile: `pkg-config --cflags --libs boardnet-<board>`).
  *
  * You write board_main(); the library supplies main(), which
- *   1. parses the board options, the same as `boardnet run`'s: --tap NAME
- *      (the wire; created if missing), --ip/--gw/--dhcp/--dns/--mac/
- *      --hostname, --seed, --record FILE, --scenario FILE, --link board,
- *      --stats ..., plus --user NAME (the identity to drop to, as `run`)
- *      and --exit-after SEC; `--help` lists them all;
+ *   1. parses the board options, the same as `boardnet run`'s: the wire,
+ *      --tap NAME (created if missing) or --pcap CAPTURE (a capture whose
+ *      peers' side is replayed into the board, as `boardnet replay` does,
+ *      with its options: --pace, --loop, --report FILE ...; no TAP, no
+ *      root), --ip/--gw/--dhcp/--dns/--mac/--hostname, --seed, --record
+ *      FILE, --scenario FILE (on either wire), --link board, --stats ...,
+ *      plus --user NAME (the identity to drop to, as `run`) and
+ *      --exit-after SEC; `--help` lists them all;
  *   2. opens the wire (then, started by sudo, drops to the invoking user),
  *      boots lwIP configured as the board profile and waits for the address
- *      (DHCP with --dhcp);
+ *      (DHCP with --dhcp, or when a capture holds the board's lease);
  *   3. calls board_main(argc, argv) on a board thread of its own, with
  *      argv[0] the program and the arguments after `--` (or those that
  *      are no board option) as the rest;
  *   4. stops the board cleanly (a recording flushed) when board_main()
- *      returns, or on SIGINT, SIGTERM or after --exit-after: then
+ *      returns (on a capture: when the replay has ended), or on SIGINT,
+ *      SIGTERM, after --exit-after or at a scenario's `end`: then
  *      board_wait_stop() returns 1 and board_main() has 5 s to return
  *      before the board stops under it (the process then exits without
- *      waiting for it). The exit status is board_main()'s return value; 1
- *      if the board could not start, 2 for bad options, 128 + the signal
- *      after one (130 for SIGINT, 143 for SIGTERM), 0 after --exit-after.
+ *      waiting for it).
+ *
+ * Exit status: on a TAP, board_main()'s return value; 128 + the signal
+ * after one (130 for SIGINT, 143 for SIGTERM); after --exit-after or a
+ * scenario's end, 0 unless board_main() then returns another value. On a
+ * capture, board_main()'s return value if it is not 0, else the replay's
+ * verdict: 0 the board answered as the captured one did, 3 it diverged
+ * (the report, on stdout, says where first), 1 the replay was cut short;
+ * 128 + the signal after one. Either wire: 1 if the board could not start,
+ * 2 for bad options.
  *
  * In board_main() use usocket (<boardnet/usocket.h>, MicroPython's socket
  * API) or lwIP's netconn API (<lwip/api.h>: the pkg-config flags include
@@ -57,7 +68,20 @@ int board_ip(char *buf, size_t size);
 bool board_link_up(void);
 
 /**
- * Waits until board_main() should end: SIGINT, SIGTERM or --exit-after.
+ * Tells boardnet that the program is ready for its peers. Only a replay
+ * (--pcap) uses it: the capture's peer frames after the board's start (its
+ * DHCP lease, if the capture holds one) are held until the program is
+ * ready, so that the capture's first SYN does not find its port closed.
+ * Without the call the replay starts once board_main() waits for the
+ * network (blocks for more than a moment in accept(), recv(), connect(),
+ * board_wait_stop() ...: any wait of lwIP's or usocket's) or returns; call
+ * it where a program busy-polls, or sleeps before it first waits.
+ */
+void board_ready(void);
+
+/**
+ * Waits until board_main() should end: SIGINT, SIGTERM, --exit-after, a
+ * scenario's end, or (on a capture) the replay's end.
  * For a server loop that has nothing else to wait for.
  * @param timeout_ms the longest wait (< 0: no limit)
  * @return 1 when the board is stopping, 0 on timeout.

@@ -10,10 +10,8 @@
 #include "board_options.h"
 #include "bn_board.h"
 #include "bn_clock.h"
-#include "bn_config.h"
-#include "replay_frame.h"
 #include "replay_mirror.h"
-#include "replay_report.h"
+#include "replay_session.h"
 #include "run_report.h"
 #include "apps/board_apps.h"
 
@@ -25,7 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_DIVERGED 3
 /* How long one of the mirror's receives or sends may wait. */
 #define MIRROR_IO_TIMEOUT_MS 30000
 
@@ -45,29 +42,9 @@ static const char replay_usage_head[] =
   "opened are replayed when the live board opens them (its program: --app).\n"
   "A DHCP exchange in the capture gives the live board its lease: without\n"
   "--ip, the live board uses DHCP as the captured one did.\n"
-  "\n"
-  "Replay:\n"
-  "  --board-ip A.B.C.D   the captured board's address (default: detected,\n"
-  "                       and the reason printed)\n"
-  "  --pace MODE          reactive (default): each peer frame once the live\n"
-  "                       board has sent what the capture shows it sent\n"
-  "                       before it, or after its captured gap when the\n"
-  "                       board went quiet without it; recorded: at the\n"
-  "                       capture's times; xN: N times as fast (x0.5: half);\n"
-  "                       top: as fast as the board takes them. Only\n"
-  "                       reactive waits for the board: the others can\n"
-  "                       outrun its own timers (lwIP checks a DHCP address\n"
-  "                       for a second before it uses it)\n"
-  "  --step-timeout SEC   the longest a peer frame waits for the board\n"
-  "                       (default 2; fractions allowed)\n"
-  "  --filter EXPR        replay only the frames matching the libpcap filter\n"
-  "  --start-at SEC       skip the capture's first SEC seconds\n"
-  "  --limit N            read only the capture's first N frames\n"
-  "  --loop N             replay the capture N times into the same board;\n"
-  "                       each pass after the first is new connections (the\n"
-  "                       peers' ports of those they open move on by one)\n"
-  "  --report FILE        also write the report as JSON to FILE\n"
-  "  --progress           show progress even when stderr is no terminal\n"
+  "\n";
+
+static const char replay_usage_board[] =
   "\n"
   "The board (as boardnet run; default: the captured board's address and MAC,\n"
   "on a subnet holding every peer of the capture):\n";
@@ -103,33 +80,14 @@ static const char replay_usage_tail[] =
 
 struct replay_options {
   bn_board_options board;
-  rp_plan_options read;
-  const char *capture;
-  const char *report;
-  const char *pace_text;
-  bn_pace pace;
-  double speed;
-  uint64_t step_timeout_ns;
-  unsigned loops;
-  bool quiet, progress;
-  bool dhcp_from_capture;    /* --dhcp by default: the capture holds the board's lease */
+  bn_replay_session replay;
   bool mirror;               /* --app mirror */
   bn_app_options apps;
 };
 
-enum { OPT_BOARD_IP = 256, OPT_PACE, OPT_STEP_TIMEOUT, OPT_FILTER, OPT_START_AT, OPT_LIMIT, OPT_LOOP, OPT_REPORT,
-       OPT_PROGRESS, OPT_APP, OPT_PORT };
+enum { OPT_APP = 256, OPT_PORT };
 
 static const struct option replay_own_options[] = {
-  { "board-ip", required_argument, NULL, OPT_BOARD_IP },
-  { "pace", required_argument, NULL, OPT_PACE },
-  { "step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT },
-  { "filter", required_argument, NULL, OPT_FILTER },
-  { "start-at", required_argument, NULL, OPT_START_AT },
-  { "limit", required_argument, NULL, OPT_LIMIT },
-  { "loop", required_argument, NULL, OPT_LOOP },
-  { "report", required_argument, NULL, OPT_REPORT },
-  { "progress", no_argument, NULL, OPT_PROGRESS },
   { "app", required_argument, NULL, OPT_APP },
   { "port", required_argument, NULL, OPT_PORT },
   { "quiet", no_argument, NULL, 'q' },
@@ -137,88 +95,15 @@ static const struct option replay_own_options[] = {
 };
 #define REPLAY_OWN (sizeof(replay_own_options) / sizeof(replay_own_options[0]))
 
-/* Seconds as a decimal fraction ("2", "0.5") into nanoseconds. */
-static int parse_seconds(const char *opt, const char *text, uint64_t max_s, uint64_t *ns)
-{
-  char *end;
-  errno = 0;
-  double v = strtod(text, &end);
-  if (errno != 0 || end == text || *end != '\0' || !(v >= 0) || v > (double)max_s) {
-    return bn_cli_error(BN_EXIT_USAGE, "%s: '%s' is not a number of seconds (0..%llu)", opt, text,
-                        (unsigned long long)max_s);
-  }
-  *ns = (uint64_t)(v * 1e9);
-  return 0;
-}
-
-static int parse_pace(struct replay_options *o, const char *text)
-{
-  o->pace_text = text;
-  if (strcmp(text, "reactive") == 0) {
-    o->pace = BN_PACE_REACTIVE;
-  } else if (strcmp(text, "recorded") == 0) {
-    o->pace = BN_PACE_RECORDED;
-    o->speed = 1;
-  } else if (strcmp(text, "top") == 0) {
-    o->pace = BN_PACE_TOP;
-  } else if (text[0] == 'x') {
-    char *end;
-    errno = 0;
-    double v = strtod(text + 1, &end);
-    if (errno != 0 || end == text + 1 || *end != '\0' || !(v > 0) || v > 1e6) {
-      return bn_cli_error(BN_EXIT_USAGE, "--pace: '%s' is not a speed (x0.5, x2, x10 ...)", text);
-    }
-    o->pace = BN_PACE_RECORDED;
-    o->speed = v;
-  } else {
-    return bn_cli_error(BN_EXIT_USAGE, "--pace: '%s' is none of reactive, recorded, xN, top", text);
-  }
-  return 0;
-}
-
 /* One option of replay's own; 0, or an exit code (-1: help printed). */
 static int parse_own(void *ctx, int c, const char *arg)
 {
   struct replay_options *o = ctx;
-  char err[BN_CONFIG_ERRLEN];
-  switch (c) {
-  case OPT_BOARD_IP: {
-    ip4_addr_t ip;
-    if (bn_config_parse_ip4(arg, &ip, err) < 0) {
-      return bn_cli_error(BN_EXIT_USAGE, "--board-ip: %s", err);
-    }
-    o->read.board_ip = lwip_ntohl(ip4_addr_get_u32(&ip));
-    return 0;
-  }
-  case OPT_PACE:
-    return parse_pace(o, arg);
-  case OPT_STEP_TIMEOUT:
-    if (parse_seconds("--step-timeout", arg, 3600, &o->step_timeout_ns) != 0) {
-      return BN_EXIT_USAGE;
-    }
-    if (o->step_timeout_ns == 0) {
-      return bn_cli_error(BN_EXIT_USAGE, "--step-timeout: must be more than 0");
-    }
-    return 0;
-  case OPT_FILTER:
-    o->read.filter = arg;
-    return 0;
-  case OPT_START_AT:
-    return parse_seconds("--start-at", arg, 86400 * 365, &o->read.start_at_ns) != 0 ? BN_EXIT_USAGE : 0;
-  case OPT_LIMIT:
-    return bn_cli_parse_number("--limit", arg, 1, UINT64_MAX, &o->read.limit);
-  case OPT_LOOP: {
-    uint64_t n;
-    int rc = bn_cli_parse_number("--loop", arg, 1, 1000000, &n);
-    o->loops = (unsigned)n;
+  int rc = bn_replay_session_parse(&o->replay, c, arg);
+  if (rc >= 0) {
     return rc;
   }
-  case OPT_REPORT:
-    o->report = arg;
-    return 0;
-  case OPT_PROGRESS:
-    o->progress = true;
-    return 0;
+  switch (c) {
   case OPT_APP:
     if (strcmp(arg, "mirror") == 0) {
       o->mirror = true;
@@ -229,10 +114,12 @@ static int parse_own(void *ctx, int c, const char *arg)
   case OPT_PORT:
     return bn_app_options_port(&o->apps, arg);
   case 'q':
-    o->quiet = true;
+    o->replay.quiet = true;
     return 0;
   case 'h':
-    bn_board_options_usage(stdout, replay_usage_head, replay_usage_tail);
+    fputs(replay_usage_head, stdout);
+    fputs(bn_replay_options_help, stdout);
+    bn_board_options_usage(stdout, replay_usage_board, replay_usage_tail);
     return -1;
   default:
     return bn_cli_error(BN_EXIT_USAGE, "replay: unknown option (boardnet replay --help)");
@@ -241,9 +128,12 @@ static int parse_own(void *ctx, int c, const char *arg)
 
 static int parse_replay_options(int argc, char **argv, struct replay_options *o)
 {
-  o->pace = BN_PACE_REACTIVE;
-  o->pace_text = "reactive";
-  int rc = bn_board_options_parse_argv(&o->board, argc, argv, "boardnet replay", replay_own_options, REPLAY_OWN, parse_own, o);
+  bn_replay_session_init(&o->replay);
+  struct option own[REPLAY_OWN + BN_OWN_OPTIONS_MAX];
+  memcpy(own, replay_own_options, sizeof(replay_own_options));
+  memcpy(own + REPLAY_OWN, bn_replay_options, bn_replay_options_count * sizeof(own[0]));
+  int rc = bn_board_options_parse_argv(&o->board, argc, argv, "boardnet replay", own,
+                                       REPLAY_OWN + bn_replay_options_count, parse_own, o);
   if (rc != 0) {
     return rc;
   }
@@ -253,100 +143,15 @@ static int parse_replay_options(int argc, char **argv, struct replay_options *o)
   if (optind + 1 < argc) {
     return bn_cli_error(BN_EXIT_USAGE, "replay: unexpected argument '%s'", argv[optind + 1]);
   }
-  o->capture = argv[optind];
-  o->read.path = o->capture;
-  if (o->board.pipeline.tap != NULL) {
-    return bn_cli_error(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
-  }
-  if (o->read.filter != NULL) {
-    char err[BN_RECORD_ERRLEN];
-    if (bn_link_record_check_filter(o->read.filter, err) < 0) {
-      return bn_cli_error(BN_EXIT_USAGE, "--filter: %s", err);
-    }
-  }
+  o->replay.read.path = argv[optind];
   return 0;
 }
-
-/* The shortest prefix that holds the board and every peer of the capture
- * (so that the live board reaches them all on its link), 1..30. */
-static int common_prefix(const rp_plan *plan)
-{
-  int prefix = 30;
-  for (size_t i = 0; i < plan->nflows; i++) {
-    uint32_t peer = plan->flows[i].peer_ip;
-    if (peer == 0 || rp_ip_is_group(peer)) {
-      continue;
-    }
-    uint32_t diff = peer ^ plan->board_ip;
-    int same = diff ? __builtin_clz(diff) : 32;
-    if (same < prefix) {
-      prefix = same;
-    }
-  }
-  return prefix < 1 ? 1 : prefix;
-}
-
-/* The board's address and MAC from the capture where none were given: the
- * lease the capture shows (DHCP, as the captured board did), else its
- * address. */
-static int board_defaults(struct replay_options *o, const rp_plan *plan)
-{
-  bn_config *cfg = &o->board.cfg;
-  if (!o->board.ip_given && !cfg->dhcp && ip4_addr_isany_val(cfg->gw) && plan->lease_known) {
-    cfg->dhcp = true;
-    o->dhcp_from_capture = true;
-  }
-  if (!o->board.ip_given && !cfg->dhcp) {
-    char text[32], ip[16];
-    rp_ip_text(plan->board_ip, ip, sizeof(ip));
-    snprintf(text, sizeof(text), "%s/%d", ip, common_prefix(plan));
-    static char default_ip[32];
-    snprintf(default_ip, sizeof(default_ip), "%s", text);
-    o->board.default_ip = default_ip;
-  }
-  if (!cfg->mac_set && plan->board_mac_known) {
-    memcpy(cfg->mac, plan->board_mac, 6);
-    cfg->mac_set = (plan->board_mac[0] & 1) == 0;
-  }
-  return 0;
-}
-
-static void show_progress(void *arg, uint64_t done, uint64_t total)
-{
-  const uint64_t *t0 = arg;
-  double secs = (double)(bn_clock_now_ns() - *t0) / 1e9;
-  double rate = secs > 0 ? (double)done / secs : 0;
-  double eta = rate > 0 ? (double)(total - done) / rate : 0;
-  fprintf(stderr, "\rboardnet: replay %llu/%llu peer frames (%.0f%%), %.0f frames/s, %.0f s to go   ",
-          (unsigned long long)done, (unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0,
-          rate, eta);
-  if (done == total) {
-    fputc('\n', stderr);
-  }
-}
-
-/* The passes of --loop so far: how many diverged, the first that did. */
-struct passes {
-  const rp_plan *plan;
-  unsigned done, diverged, first;
-};
-
-static void pass_done(void *arg, const rp_live *live)
-{
-  struct passes *ps = arg;
-  ps->done++;
-  if (rp_report_diverged(ps->plan, live)) {
-    ps->diverged++;
-    ps->first = ps->first ? ps->first : ps->done;
-  }
-}
-
 
 /* Waits until the replay ends or a stop signal; returns the signal's name or NULL. */
-static const char *wait_for_end(const sigset_t *signals, const rp_live *live, bn_scenario_run *scn)
+static const char *wait_for_end(const sigset_t *signals, const bn_replay_session *replay, bn_scenario_run *scn)
 {
   struct timespec step = { .tv_nsec = 50 * 1000 * 1000 };
-  while (!__atomic_load_n(&live->done, __ATOMIC_ACQUIRE)) {
+  while (!bn_replay_session_done(replay)) {
     int sig = sigtimedwait(signals, NULL, &step);
     if (sig > 0) {
       return strsignal(sig);
@@ -361,52 +166,31 @@ static const char *wait_for_end(const sigset_t *signals, const rp_live *live, bn
   return NULL;
 }
 
+/* Stops the apps and the board and frees the replay; returns rc. */
+static int stop(struct replay_options *o, int rc)
+{
+  bn_replay_mirror_stop();
+  bn_scenario_run_stop(&o->board.scenario);
+  bn_stack_stop();
+  bn_scenario_run_finish(&o->board.scenario);
+  bn_replay_session_free(&o->replay);
+  return rc;
+}
+
 int bn_cmd_replay(int argc, char **argv)
 {
-  struct replay_options o;
-  memset(&o, 0, sizeof(o));
+  static struct replay_options o; /* the replay's results are large */
   int rc = parse_replay_options(argc, argv, &o);
   if (rc != 0) {
     return rc < 0 ? BN_EXIT_OK : rc;
   }
-  rp_plan plan;
-  char err[RP_ERRLEN];
-  rc = rp_plan_build(&o.read, &plan, err);
-  if (rc < 0) {
-    return bn_cli_error(BN_EXIT_FAIL, "%s", err);
-  }
-  static rp_live live;
-  struct passes passes = { .plan = &plan };
-  bn_pcap_options pcap = { .plan = &plan, .read = &o.read, .live = &live, .pace = o.pace, .speed = o.speed,
-                           .step_timeout_ns = o.step_timeout_ns, .hold = true, .loops = o.loops,
-                           .pass_done = pass_done, .pass_arg = &passes };
-  board_defaults(&o, &plan);
-  o.board.pipeline.pcap = &pcap;
-  rc = bn_board_options_finish(&o.board);
-  if (rc != 0) {
-    rp_plan_free(&plan);
+  bn_replay_session *replay = &o.replay;
+  if ((rc = bn_replay_session_plan(replay, &o.board)) != 0 || (rc = bn_board_options_finish(&o.board)) != 0) {
+    bn_replay_session_free(replay);
     return rc;
   }
-  FILE *out = stdout;
   bn_report_set_stream(o.board.pipeline.record.path && strcmp(o.board.pipeline.record.path, "-") == 0 ? stderr : stdout);
-  out = bn_report_stream();
-  pcap.live_ip = o.board.cfg.dhcp ? plan.board_ip : lwip_ntohl(ip4_addr_get_u32(&o.board.cfg.ip));
-  if (o.board.cfg.mac_set) {
-    memcpy(pcap.live_mac, o.board.cfg.mac, 6);
-  } else {
-    bn_config_default_mac("pcap", pcap.live_mac); /* the backend's name, as bn_stack_start() will */
-  }
-  uint64_t t0 = bn_clock_now_ns();
-  if (o.progress || (!o.quiet && isatty(STDERR_FILENO))) {
-    pcap.progress = show_progress;
-    pcap.progress_arg = &t0;
-  }
-  if (!o.quiet) {
-    fprintf(out, "boardnet: replaying %s: %zu peer frames in %zu flows; board %s%s\n", o.capture, plan.nsteps,
-            plan.nflows, plan.board_reason,
-            o.dhcp_from_capture ? "; the live board takes its lease from the capture (DHCP)" : "");
-    fflush(out);
-  }
+  bn_replay_session_begin(replay, &o.board, bn_report_stream());
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -416,71 +200,35 @@ int bn_cmd_replay(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
   rc = bn_board_options_open(&o.board, NULL, NULL);
   if (rc != 0) {
-    rp_live_free(&live);
-    rp_plan_free(&plan);
+    bn_replay_session_free(replay);
     return rc;
   }
   rc = bn_stack_start(&o.board.cfg);
   if (rc < 0) {
     bn_link_close(o.board.cfg.link);
-    rp_live_free(&live);
-    rp_plan_free(&plan);
+    bn_replay_session_free(replay);
     return bn_cli_error(BN_EXIT_FAIL, rc == -ETIMEDOUT ? "no DHCP lease from the capture" : "cannot start the stack: %s",
                         strerror(-rc));
   }
   if (bn_app_options_start(&o.apps, 0, NULL) != 0) {
-    bn_stack_stop();
-    rp_live_free(&live);
-    rp_plan_free(&plan);
-    return BN_EXIT_FAIL;
+    return stop(&o, BN_EXIT_FAIL);
   }
   if (o.mirror) {
     char merr[BN_MIRROR_ERRLEN];
-    int n = bn_replay_mirror_start(&plan, &live, MIRROR_IO_TIMEOUT_MS, merr);
-    if (n < 0) {
-      bn_replay_mirror_stop();
-      bn_stack_stop();
-      rp_live_free(&live);
-      rp_plan_free(&plan);
-      return bn_cli_error(BN_EXIT_FAIL, "%s", merr);
+    if (bn_replay_mirror_start(&replay->plan, &replay->live, MIRROR_IO_TIMEOUT_MS, merr) < 0) {
+      return stop(&o, bn_cli_error(BN_EXIT_FAIL, "%s", merr));
     }
   }
-  if (bn_scenario_run_start(&o.board.scenario, o.board.cfg.link, o.quiet ? NULL : out) != 0) {
-    bn_replay_mirror_stop();
-    bn_stack_stop();
-    bn_scenario_run_finish(&o.board.scenario);
-    rp_live_free(&live);
-    rp_plan_free(&plan);
-    return BN_EXIT_FAIL;
+  if (bn_scenario_run_start(&o.board.scenario, o.board.cfg.link, replay->quiet ? NULL : bn_report_stream()) != 0) {
+    return stop(&o, BN_EXIT_FAIL);
   }
   bn_link_pcap_release(o.board.cfg.link); /* the apps listen: the replay may start */
-  const char *stopped = wait_for_end(&signals, &live, &o.board.scenario);
+  const char *stopped = wait_for_end(&signals, replay, &o.board.scenario);
   bn_replay_mirror_stop();
   bn_scenario_run_stop(&o.board.scenario);
   bn_stack_stop(); /* closes the backend: the comparison is final */
   int scenario_rc = bn_scenario_run_finish(&o.board.scenario);
-  if (stopped != NULL) {
-    fprintf(stderr, "boardnet: replay stopped early (%s): the report covers what was replayed\n", stopped);
-  }
-  pass_done(&passes, &live); /* the last pass */
-  rp_report_info info = { .capture = o.capture, .board = bn_board_name(), .pace = o.pace_text,
-                          .live_ip = pcap.live_ip, .live_mac = pcap.live_mac, .passes = passes.done,
-                          .passes_diverged = passes.diverged, .first_diverged_pass = passes.first };
-  if (!o.quiet) {
-    rp_report_text(out, &info, &plan, &live);
-  }
-  bool diverged = passes.diverged > 0;
-  if (o.quiet) {
-    fprintf(out, "boardnet: replay of %s: %s\n", o.capture, diverged ? "the live board diverged" : "no divergence");
-  }
-  rc = stopped != NULL || scenario_rc != 0 ? BN_EXIT_FAIL : diverged ? EXIT_DIVERGED : BN_EXIT_OK; /* cut short: no verdict */
-  if (o.report != NULL) {
-    int jrc = rp_report_json(o.report, &info, &plan, &live);
-    if (jrc < 0) {
-      rc = bn_cli_error(BN_EXIT_FAIL, "--report %s: %s", o.report, strerror(-jrc));
-    }
-  }
-  rp_live_free(&live);
-  rp_plan_free(&plan);
-  return rc;
+  rc = bn_replay_session_end(replay, stopped);
+  bn_replay_session_free(replay);
+  return scenario_rc != 0 ? BN_EXIT_FAIL : rc;
 }

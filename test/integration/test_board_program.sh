@@ -10,7 +10,15 @@
 #    name) and exits with board_main()'s return value, 0; a bad argument
 #    gives its 2;
 # 2. SIGTERM stops a serving hello_http (CMake's): exit 143, stop reported;
-# 3. netconn_echo, both builds, echoes 100 kB byte for byte and exits 0.
+# 3. netconn_echo, both builds, echoes 100 kB byte for byte and exits 0;
+# 4. the recording of 1. replayed into hello_http (--pcap): no TAP, the
+#    report's two HTTP flows identical, exit 0; under a scenario (both
+#    delay 5ms) too, the stage's counters showing it; served with COUNT 1
+#    the second connection finds the port closed: diverged, exit 3;
+# 5. a scenario on a TAP: hello_http behind `both delay 5ms` still serves,
+#    the stage's counters showing the delay;
+# 6. the options: a replay option without --pcap, --pcap with --tap, no
+#    wire at all: exit 2 with the reason.
 source "$(dirname "$0")/lib.sh"
 command -v pkg-config >/dev/null || bn_skip "no pkg-config"
 command -v curl >/dev/null || bn_skip "no curl"
@@ -40,7 +48,7 @@ run() {
 }
 
 # ---- 1. two requests, then board_main's return value ------------------------------
-run hello_http h1.log -- 2
+run hello_http h1.log --record "$BN_TMP/h1.pcap" -- 2
 bn_wait_for "$BN_TMP/h1.log" "serving 2 requests" 15 || { cat "$BN_TMP/h1.log"; bn_fail "hello_http did not come up"; }
 for i in 1 2; do
   page=$(bn_ns curl -sf --max-time 5 http://192.0.2.2/) || bn_fail "request $i failed"
@@ -77,3 +85,69 @@ for prog in netconn_echo netconn_echo.cmake; do
   BN_BOARD_PID=
 done
 echo "netconn_echo (esp32), pkg-config's and CMake's: 100 kB echoed byte for byte, exit 0"
+
+# ---- 4. the recording of 1., replayed into the program --------------------------------
+reject_report() { cat "$BN_TMP/$1"; bn_fail "$2"; }
+rc=0
+timeout 60 "$BN_TMP/hello_http" --pcap "$BN_TMP/h1.pcap" --report "$BN_TMP/r1.json" -- 2 >"$BN_TMP/r1.out" 2>&1 || rc=$?
+[ $rc = 0 ] || reject_report r1.out "hello_http --pcap of its own recording exited $rc, not 0"
+python3 - "$BN_TMP/r1.json" <<'PY' || reject_report r1.out "the replay's report is wrong"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+tcp = [f for f in rep["flows"] if f["flow"].startswith("tcp")]
+assert len(tcp) == 2 and all(f["stream"] == "identical" for f in tcp), tcp
+assert rep["diverged"] is False, rep
+PY
+grep -q "board rp2-pico-w up on capture" "$BN_TMP/r1.out" || reject_report r1.out "no 'up on capture' line"
+echo "hello_http --pcap (its own recording): 2 HTTP flows identical, exit 0"
+
+printf 'seed 5\nboth delay 5ms\n' >"$BN_TMP/delay.scn"
+rc=0
+timeout 60 "$BN_TMP/hello_http.cmake" --pcap "$BN_TMP/h1.pcap" --scenario "$BN_TMP/delay.scn" \
+  --stats-json "$BN_TMP/s2.json" --report "$BN_TMP/r2.json" -- 2 >"$BN_TMP/r2.out" 2>&1 || rc=$?
+[ $rc = 0 ] || reject_report r2.out "hello_http --pcap --scenario exited $rc, not 0"
+python3 - "$BN_TMP/r2.json" "$BN_TMP/s2.json" <<'PY' || reject_report r2.out "the replay under a scenario is wrong"
+import json, sys
+rep, st = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+tcp = [f for f in rep["flows"] if f["flow"].startswith("tcp")]
+assert len(tcp) == 2 and all(f["stream"] == "identical" for f in tcp), tcp
+t = st["total"]
+assert st["seed"] == 5 and t["ingress"]["delayed"] > 0 and t["egress"]["delayed"] > 0, t
+PY
+echo "hello_http --pcap --scenario (both delay 5ms): identical streams, every direction delayed, exit 0"
+
+rc=0
+timeout 60 "$BN_TMP/hello_http" --pcap "$BN_TMP/h1.pcap" -q -- 1 >"$BN_TMP/r3.out" 2>&1 || rc=$?
+[ $rc = 3 ] || reject_report r3.out "hello_http --pcap -- 1 (one request of two) exited $rc, not 3"
+grep -q "the live board diverged" "$BN_TMP/r3.out" || reject_report r3.out "no divergence reported"
+echo "hello_http --pcap -- 1: the second request finds the port closed: diverged, exit 3"
+
+# ---- 5. a scenario on the TAP ------------------------------------------------------------
+run hello_http h5.log --scenario "$BN_TMP/delay.scn" --stats-json "$BN_TMP/s5.json" -- 1
+bn_wait_for "$BN_TMP/h5.log" "serving 1 requests" 15 || { cat "$BN_TMP/h5.log"; bn_fail "hello_http did not come up"; }
+page=$(bn_ns curl -sf --max-time 5 http://192.0.2.2/) || { cat "$BN_TMP/h5.log"; bn_fail "the request under a scenario failed"; }
+[ "$page" = "hello from board rp2-pico-w at 192.0.2.2" ] || bn_fail "under a scenario: '$page'"
+bn_wait_exit "$BN_BOARD_PID" 10
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/h5.log"; bn_fail "hello_http under a scenario exited $BN_RC"; }
+BN_BOARD_PID=
+python3 - "$BN_TMP/s5.json" <<'PY' || { cat "$BN_TMP/h5.log"; bn_fail "no delay in the stage's counters"; }
+import json, sys
+t = json.load(open(sys.argv[1]))["total"]
+assert t["ingress"]["delayed"] > 0 and t["egress"]["delayed"] > 0, t
+PY
+echo "hello_http --tap --scenario: served, both directions delayed"
+
+# ---- 6. the options --------------------------------------------------------------------
+usage() { # usage EXPECTED-MESSAGE ARGS...
+  local want=$1; shift
+  rc=0
+  "$BN_TMP/hello_http" "$@" >"$BN_TMP/u.out" 2>&1 || rc=$?
+  [ $rc = 2 ] || reject_report u.out "hello_http $* exited $rc, not 2"
+  grep -q -- "$want" "$BN_TMP/u.out" || reject_report u.out "hello_http $*: no '$want'"
+}
+usage "--pace: a replay option, for --pcap CAPTURE" --tap bn9 --pace x2
+usage "a replay's wire is its capture, not a TAP" --pcap "$BN_TMP/h1.pcap" --tap bn9
+usage "the wire: --tap NAME or --pcap CAPTURE" --ip 192.0.2.2/24
+"$BN_TMP/hello_http" --help >"$BN_TMP/help.out" || bn_fail "--help exited non-zero"
+grep -q -- "--pcap CAPTURE" "$BN_TMP/help.out" || bn_fail "--help names no --pcap"
+echo "options: a replay option without --pcap, --pcap with --tap, no wire: exit 2 with the reason"

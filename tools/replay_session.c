@@ -1,0 +1,305 @@
+/*
+ * A replay of a capture into a live board (replay_session.h): the replay
+ * options, the plan and the board's defaults from the capture, progress,
+ * the passes of --loop and the report, for `boardnet replay` and board
+ * programs alike.
+ */
+#define _GNU_SOURCE
+#include "replay_session.h"
+#include "bn_board.h"
+#include "bn_clock.h"
+#include "bn_config.h"
+#include "cli_error.h"
+#include "replay_frame.h"
+#include "replay_report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { OPT_BOARD_IP = BN_REPLAY_OPT_FIRST, OPT_PACE, OPT_STEP_TIMEOUT, OPT_FILTER, OPT_START_AT, OPT_LIMIT, OPT_LOOP,
+       OPT_REPORT, OPT_PROGRESS };
+
+const struct option bn_replay_options[] = {
+  { "board-ip", required_argument, NULL, OPT_BOARD_IP },
+  { "pace", required_argument, NULL, OPT_PACE },
+  { "step-timeout", required_argument, NULL, OPT_STEP_TIMEOUT },
+  { "filter", required_argument, NULL, OPT_FILTER },
+  { "start-at", required_argument, NULL, OPT_START_AT },
+  { "limit", required_argument, NULL, OPT_LIMIT },
+  { "loop", required_argument, NULL, OPT_LOOP },
+  { "report", required_argument, NULL, OPT_REPORT },
+  { "progress", no_argument, NULL, OPT_PROGRESS },
+};
+const size_t bn_replay_options_count = sizeof(bn_replay_options) / sizeof(bn_replay_options[0]);
+
+const char bn_replay_options_help[] =
+  "Replay:\n"
+  "  --board-ip A.B.C.D   the captured board's address (default: detected,\n"
+  "                       and the reason printed)\n"
+  "  --pace MODE          reactive (default): each peer frame once the live\n"
+  "                       board has sent what the capture shows it sent\n"
+  "                       before it, or after its captured gap when the\n"
+  "                       board went quiet without it; recorded: at the\n"
+  "                       capture's times; xN: N times as fast (x0.5: half);\n"
+  "                       top: as fast as the board takes them. Only\n"
+  "                       reactive waits for the board: the others can\n"
+  "                       outrun its own timers (lwIP checks a DHCP address\n"
+  "                       for a second before it uses it)\n"
+  "  --step-timeout SEC   the longest a peer frame waits for the board\n"
+  "                       (default 2; fractions allowed)\n"
+  "  --filter EXPR        replay only the frames matching the libpcap filter\n"
+  "  --start-at SEC       skip the capture's first SEC seconds\n"
+  "  --limit N            read only the capture's first N frames\n"
+  "  --loop N             replay the capture N times into the same board;\n"
+  "                       each pass after the first is new connections (the\n"
+  "                       peers' ports of those they open move on by one)\n"
+  "  --report FILE        also write the report as JSON to FILE\n"
+  "  --progress           show progress even when stderr is no terminal\n";
+
+void bn_replay_session_init(bn_replay_session *s)
+{
+  s->pace = BN_PACE_REACTIVE;
+  s->pace_text = "reactive";
+}
+
+/* Seconds as a decimal fraction ("2", "0.5") into nanoseconds. */
+static int parse_seconds(const char *opt, const char *text, uint64_t max_s, uint64_t *ns)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !(v >= 0) || v > (double)max_s) {
+    return bn_cli_error(BN_EXIT_USAGE, "%s: '%s' is not a number of seconds (0..%llu)", opt, text,
+                        (unsigned long long)max_s);
+  }
+  *ns = (uint64_t)(v * 1e9);
+  return 0;
+}
+
+static int parse_pace(bn_replay_session *s, const char *text)
+{
+  s->pace_text = text;
+  if (strcmp(text, "reactive") == 0) {
+    s->pace = BN_PACE_REACTIVE;
+  } else if (strcmp(text, "recorded") == 0) {
+    s->pace = BN_PACE_RECORDED;
+    s->speed = 1;
+  } else if (strcmp(text, "top") == 0) {
+    s->pace = BN_PACE_TOP;
+  } else if (text[0] == 'x') {
+    char *end;
+    errno = 0;
+    double v = strtod(text + 1, &end);
+    if (errno != 0 || end == text + 1 || *end != '\0' || !(v > 0) || v > 1e6) {
+      return bn_cli_error(BN_EXIT_USAGE, "--pace: '%s' is not a speed (x0.5, x2, x10 ...)", text);
+    }
+    s->pace = BN_PACE_RECORDED;
+    s->speed = v;
+  } else {
+    return bn_cli_error(BN_EXIT_USAGE, "--pace: '%s' is none of reactive, recorded, xN, top", text);
+  }
+  return 0;
+}
+
+int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg)
+{
+  char err[BN_CONFIG_ERRLEN];
+  switch (id) {
+  case OPT_BOARD_IP: {
+    ip4_addr_t ip;
+    if (bn_config_parse_ip4(arg, &ip, err) < 0) {
+      return bn_cli_error(BN_EXIT_USAGE, "--board-ip: %s", err);
+    }
+    s->read.board_ip = lwip_ntohl(ip4_addr_get_u32(&ip));
+    return 0;
+  }
+  case OPT_PACE:
+    return parse_pace(s, arg);
+  case OPT_STEP_TIMEOUT:
+    if (parse_seconds("--step-timeout", arg, 3600, &s->step_timeout_ns) != 0) {
+      return BN_EXIT_USAGE;
+    }
+    if (s->step_timeout_ns == 0) {
+      return bn_cli_error(BN_EXIT_USAGE, "--step-timeout: must be more than 0");
+    }
+    return 0;
+  case OPT_FILTER:
+    s->read.filter = arg;
+    return 0;
+  case OPT_START_AT:
+    return parse_seconds("--start-at", arg, 86400 * 365, &s->read.start_at_ns) != 0 ? BN_EXIT_USAGE : 0;
+  case OPT_LIMIT:
+    return bn_cli_parse_number("--limit", arg, 1, UINT64_MAX, &s->read.limit);
+  case OPT_LOOP: {
+    uint64_t n;
+    int rc = bn_cli_parse_number("--loop", arg, 1, 1000000, &n);
+    s->loops = (unsigned)n;
+    return rc;
+  }
+  case OPT_REPORT:
+    s->report = arg;
+    return 0;
+  case OPT_PROGRESS:
+    s->progress = true;
+    return 0;
+  default:
+    return -1;
+  }
+}
+
+/* The shortest prefix that holds the board and every peer of the capture
+ * (so that the live board reaches them all on its link), 1..30. */
+static int common_prefix(const rp_plan *plan)
+{
+  int prefix = 30;
+  for (size_t i = 0; i < plan->nflows; i++) {
+    uint32_t peer = plan->flows[i].peer_ip;
+    if (peer == 0 || rp_ip_is_group(peer)) {
+      continue;
+    }
+    uint32_t diff = peer ^ plan->board_ip;
+    int same = diff ? __builtin_clz(diff) : 32;
+    if (same < prefix) {
+      prefix = same;
+    }
+  }
+  return prefix < 1 ? 1 : prefix;
+}
+
+/* The board's address and MAC from the capture where none were given: the
+ * lease the capture shows (DHCP, as the captured board did), else its
+ * address. */
+static void board_defaults(bn_replay_session *s, bn_board_options *board)
+{
+  const rp_plan *plan = &s->plan;
+  bn_config *cfg = &board->cfg;
+  if (!board->ip_given && !cfg->dhcp && ip4_addr_isany_val(cfg->gw) && plan->lease_known) {
+    cfg->dhcp = true;
+    s->dhcp_from_capture = true;
+  }
+  if (!board->ip_given && !cfg->dhcp) {
+    static char default_ip[32];
+    char ip[16];
+    rp_ip_text(plan->board_ip, ip, sizeof(ip));
+    snprintf(default_ip, sizeof(default_ip), "%s/%d", ip, common_prefix(plan));
+    board->default_ip = default_ip;
+  }
+  if (!cfg->mac_set && plan->board_mac_known) {
+    memcpy(cfg->mac, plan->board_mac, 6);
+    cfg->mac_set = (plan->board_mac[0] & 1) == 0;
+  }
+}
+
+/* The end of each pass but the last (the pump's callback). */
+static void pass_done(void *arg, const rp_live *live)
+{
+  bn_replay_session *s = arg;
+  s->passes++;
+  if (rp_report_diverged(&s->plan, live)) {
+    s->passes_diverged++;
+    s->first_diverged = s->first_diverged ? s->first_diverged : s->passes;
+  }
+}
+
+int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board)
+{
+  if (board->pipeline.tap != NULL) {
+    return bn_cli_error(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
+  }
+  if (s->read.filter != NULL) {
+    char err[BN_RECORD_ERRLEN];
+    if (bn_link_record_check_filter(s->read.filter, err) < 0) {
+      return bn_cli_error(BN_EXIT_USAGE, "--filter: %s", err);
+    }
+  }
+  char err[RP_ERRLEN];
+  if (rp_plan_build(&s->read, &s->plan, err) < 0) {
+    return bn_cli_error(BN_EXIT_FAIL, "%s", err);
+  }
+  s->planned = true;
+  s->pcap = (bn_pcap_options){ .plan = &s->plan, .read = &s->read, .live = &s->live, .pace = s->pace,
+                               .speed = s->speed, .step_timeout_ns = s->step_timeout_ns, .hold = true,
+                               .loops = s->loops, .pass_done = pass_done, .pass_arg = s };
+  board_defaults(s, board);
+  board->pipeline.pcap = &s->pcap;
+  return 0;
+}
+
+static void show_progress(void *arg, uint64_t done, uint64_t total)
+{
+  const bn_replay_session *s = arg;
+  double secs = (double)(bn_clock_now_ns() - s->t0) / 1e9;
+  double rate = secs > 0 ? (double)done / secs : 0;
+  double eta = rate > 0 ? (double)(total - done) / rate : 0;
+  fprintf(stderr, "\rboardnet: replay %llu/%llu peer frames (%.0f%%), %.0f frames/s, %.0f s to go   ",
+          (unsigned long long)done, (unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0,
+          rate, eta);
+  if (done == total) {
+    fputc('\n', stderr);
+  }
+}
+
+void bn_replay_session_begin(bn_replay_session *s, const bn_board_options *board, FILE *out)
+{
+  s->out = out;
+  const bn_config *cfg = &board->cfg;
+  s->pcap.live_ip = cfg->dhcp ? s->plan.board_ip : lwip_ntohl(ip4_addr_get_u32(&cfg->ip));
+  if (cfg->mac_set) {
+    memcpy(s->pcap.live_mac, cfg->mac, 6);
+  } else {
+    bn_config_default_mac("pcap", s->pcap.live_mac); /* the backend's name, as bn_stack_start() will */
+  }
+  s->t0 = bn_clock_now_ns();
+  if (s->progress || (!s->quiet && isatty(STDERR_FILENO))) {
+    s->pcap.progress = show_progress;
+    s->pcap.progress_arg = s;
+  }
+  if (!s->quiet) {
+    fprintf(out, "boardnet: replaying %s: %zu peer frames in %zu flows; board %s%s\n", s->read.path, s->plan.nsteps,
+            s->plan.nflows, s->plan.board_reason,
+            s->dhcp_from_capture ? "; the live board takes its lease from the capture (DHCP)" : "");
+    fflush(out);
+  }
+}
+
+bool bn_replay_session_done(const bn_replay_session *s)
+{
+  return __atomic_load_n(&s->live.done, __ATOMIC_ACQUIRE);
+}
+
+int bn_replay_session_end(bn_replay_session *s, const char *stopped)
+{
+  if (stopped != NULL) {
+    fprintf(stderr, "boardnet: replay stopped early (%s): the report covers what was replayed\n", stopped);
+  }
+  pass_done(s, &s->live); /* the last pass */
+  rp_report_info info = { .capture = s->read.path, .board = bn_board_name(), .pace = s->pace_text,
+                          .live_ip = s->pcap.live_ip, .live_mac = s->pcap.live_mac, .passes = s->passes,
+                          .passes_diverged = s->passes_diverged, .first_diverged_pass = s->first_diverged };
+  bool diverged = s->passes_diverged > 0;
+  if (!s->quiet) {
+    rp_report_text(s->out, &info, &s->plan, &s->live);
+  } else {
+    fprintf(s->out, "boardnet: replay of %s: %s\n", s->read.path, diverged ? "the live board diverged" : "no divergence");
+  }
+  int rc = stopped != NULL ? BN_EXIT_FAIL : diverged ? BN_EXIT_DIVERGED : BN_EXIT_OK; /* cut short: no verdict */
+  if (s->report != NULL) {
+    int jrc = rp_report_json(s->report, &info, &s->plan, &s->live);
+    if (jrc < 0) {
+      rc = bn_cli_error(BN_EXIT_FAIL, "--report %s: %s", s->report, strerror(-jrc));
+    }
+  }
+  fflush(s->out);
+  return rc;
+}
+
+void bn_replay_session_free(bn_replay_session *s)
+{
+  rp_live_free(&s->live);
+  if (s->planned) {
+    rp_plan_free(&s->plan);
+    s->planned = false;
+  }
+}

@@ -1,0 +1,99 @@
+/*
+ * A replay of a capture into a live board, as `boardnet replay CAPTURE` and
+ * a board program's `--pcap CAPTURE` run one: the replay's options (one
+ * table, one help text), the plan read from the capture, the board's
+ * defaults taken from it (address, MAC, DHCP), progress, the passes of
+ * --loop, and the report at the end. The caller boots the board and runs
+ * its program between bn_replay_session_begin() and bn_replay_session_end().
+ */
+#ifndef BN_REPLAY_SESSION_H
+#define BN_REPLAY_SESSION_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "board_options.h"
+#include "link_pcap.h"
+#include "replay_live.h"
+#include "replay_plan.h"
+
+/** getopt_long() values of the replay options (below BN_BOARD_OPT_FIRST). */
+#define BN_REPLAY_OPT_FIRST 600
+
+/** The replay options' getopt_long() entries, and how many. */
+extern const struct option bn_replay_options[];
+extern const size_t bn_replay_options_count;
+
+/** Their help ("Replay:" and one entry per option), for a command's --help. */
+extern const char bn_replay_options_help[];
+
+/** A replay: its options, then its state. Static storage (it is large);
+ *  zero-initialise, then bn_replay_session_init(). */
+typedef struct bn_replay_session {
+  rp_plan_options read;       /**< the capture (read.path) and how to read it */
+  const char *report;         /**< --report FILE, or NULL */
+  const char *pace_text;
+  bn_pace pace;
+  double speed;
+  uint64_t step_timeout_ns;
+  unsigned loops;
+  bool progress;              /**< --progress */
+  bool quiet;                 /**< the caller's -q: the result line only */
+
+  bool dhcp_from_capture;     /**< the live board takes its lease from the capture */
+  bool planned;
+  rp_plan plan;
+  rp_live live;
+  bn_pcap_options pcap;
+  unsigned passes, passes_diverged, first_diverged;
+  uint64_t t0;
+  FILE *out;                  /**< the report's stream */
+} bn_replay_session;
+
+/** Sets the defaults (reactive pace, no report). */
+void bn_replay_session_init(bn_replay_session *s);
+
+/**
+ * Parses the replay option whose getopt value is id (optarg arg).
+ * @return 0 when parsed; -1 when id is no replay option; BN_EXIT_USAGE
+ *         after printing why.
+ */
+int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg);
+
+/**
+ * Once the options are parsed (s->read.path set): checks them against the
+ * board's (no --tap), reads the capture into the plan and sets the board's
+ * defaults from it, the pipeline's backend being the replay. Call before
+ * bn_board_options_finish(board).
+ * @return 0, or an exit code after printing why (2: bad usage, 1: a
+ *         capture that cannot be read).
+ */
+int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board);
+
+/**
+ * After bn_board_options_finish(board), before the board starts: the live
+ * board's address and MAC for the rewriting, progress, and the replay's
+ * first line (unless quiet) on out (the report's stream).
+ */
+void bn_replay_session_begin(bn_replay_session *s, const bn_board_options *board, FILE *out);
+
+/** Whether every pass over the capture is done (the link ends after it). */
+bool bn_replay_session_done(const bn_replay_session *s);
+
+/**
+ * After the board stopped (bn_stack_stop(): the comparison is final): the
+ * report (text unless quiet, the JSON of --report), the stop's cause if
+ * stopped is not NULL ("Terminated", "the scenario's end").
+ * @return 0 the live board did what the captured board did, 3 it diverged,
+ *         1 cut short (stopped) or a report that could not be written.
+ */
+int bn_replay_session_end(bn_replay_session *s, const char *stopped);
+
+/** Frees the plan and the results; s can be initialised again. */
+void bn_replay_session_free(bn_replay_session *s);
+
+/** The exit status of a live board that diverged. */
+#define BN_EXIT_DIVERGED 3
+
+#endif /* BN_REPLAY_SESSION_H */
