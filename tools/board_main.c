@@ -8,8 +8,8 @@
 #define _GNU_SOURCE
 #include "board.h"
 #include "board_options.h"
+#include "board_runner.h"
 #include "bn_board.h"
-#include "bn_clock.h"
 #include "bn_stack.h"
 #include "cli_error.h"
 #include "privileges.h"
@@ -17,15 +17,10 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* How long board_main() may take to return once the board is told to stop. */
-#define STOP_GRACE_MS 5000
 
 static const char usage_head[] =
   "Usage: PROGRAM --tap NAME [board options] [program options] [-- ARGS...]\n"
@@ -126,165 +121,28 @@ static int parse_own(void *ctx, int c, const char *arg)
   }
 }
 
-/* ---- the board thread and the stop --------------------------------------- */
-
-static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t stop_cv;
-static bool stopping;       /* under stop_mu: the board is told to stop */
-static bool returned;       /* under stop_mu: board_main() returned */
-static int main_status;     /* board_main()'s return value, once returned */
-static bool ready;          /* atomic: board_ready() was called */
-
-struct main_args {
-  int argc;
-  char **argv;
-};
-
-static void *board_thread(void *arg)
+/* The exit status, once the board stopped. */
+static int exit_status(const bn_runner *r, bn_run_end end)
 {
-  struct main_args *a = arg;
-  bn_clock_watch_waits(); /* a replay starts once the program waits */
-  int status = board_main(a->argc, a->argv);
-  pthread_mutex_lock(&stop_mu);
-  returned = true;
-  main_status = status;
-  pthread_cond_broadcast(&stop_cv);
-  pthread_mutex_unlock(&stop_mu);
-  return NULL;
-}
-
-static bool main_returned(void)
-{
-  pthread_mutex_lock(&stop_mu);
-  bool done = returned;
-  pthread_mutex_unlock(&stop_mu);
-  return done;
-}
-
-int board_wait_stop(long timeout_ms)
-{
-  uint64_t until = timeout_ms < 0 ? BN_CLOCK_FOREVER : bn_clock_after_ms(timeout_ms);
-  pthread_mutex_lock(&stop_mu);
-  while (!stopping && bn_clock_cond_wait(&stop_cv, &stop_mu, until) != ETIMEDOUT) {
-  }
-  int stop = stopping;
-  pthread_mutex_unlock(&stop_mu);
-  return stop;
-}
-
-void board_ready(void)
-{
-  __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
-}
-
-const char *board_name(void)
-{
-  return bn_board_name();
-}
-
-int board_ip(char *buf, size_t size)
-{
-  bn_stack_status st;
-  if (buf == NULL || size < IP4ADDR_STRLEN_MAX || bn_stack_status_get(&st) < 0 || ip4_addr_isany_val(st.ip)) {
-    return -1;
-  }
-  ip4addr_ntoa_r(&st.ip, buf, (int)size);
-  return 0;
-}
-
-bool board_link_up(void)
-{
-  bn_stack_status st;
-  return bn_stack_status_get(&st) == 0 && st.link_up;
-}
-
-/* Whether board_main() is ready for a replay's peers: it called
- * board_ready(), returned, or has been in one wait since the last look
- * (*waits, *waiting: what that look saw). */
-static bool program_ready(uint64_t *waits, bool *waiting)
-{
-  bool now_waiting;
-  uint64_t now_waits = bn_clock_watched_waits(&now_waiting);
-  bool same_wait = *waiting && now_waiting && now_waits == *waits;
-  *waits = now_waits;
-  *waiting = now_waiting;
-  return same_wait || __atomic_load_n(&ready, __ATOMIC_ACQUIRE) || main_returned();
-}
-
-/* Why the board stops. */
-enum end { END_RETURNED, END_REPLAYED, END_SIGNAL, END_LINK, END_EXIT_AFTER, END_SCENARIO };
-
-/*
- * Waits for the end: board_main()'s return (on a TAP) or the replay's, a
- * stop signal (*sig), --exit-after, a scenario's end, the end of the TAP.
- * A replay's peer frames are released once the program is ready.
- */
-static enum end wait_for_end(struct program *p, const sigset_t *signals, int *sig)
-{
-  uint64_t deadline = p->exit_after_s ? bn_clock_after_ms((long)p->exit_after_s * 1000) : 0;
-  struct timespec step = { .tv_nsec = 20 * 1000 * 1000 };
-  bool held = replay.planned, waiting = false;
-  uint64_t waits = 0;
-  for (;;) {
-    if (held && program_ready(&waits, &waiting)) {
-      bn_link_pcap_release(p->board.cfg.link);
-      held = false;
-    }
-    if (replay.planned ? bn_replay_session_done(&replay) : main_returned()) {
-      return replay.planned ? END_REPLAYED : END_RETURNED;
-    }
-    if ((*sig = sigtimedwait(signals, NULL, &step)) > 0) {
-      return END_SIGNAL;
-    }
-    int err = bn_stack_link_error();
-    if (err != 0 && replay.planned) {
-      return END_REPLAYED; /* the capture's end */
-    }
-    if (err != 0) {
-      bn_cli_error(0, "the wire ended: %s", err == -ENODEV ? "the TAP device was deleted" : strerror(-err));
-      return END_LINK;
-    }
-    if (deadline != 0 && bn_clock_now_ns() >= deadline) {
-      return END_EXIT_AFTER;
-    }
-    if (bn_scenario_run_ended(&p->board.scenario)) {
-      return END_SCENARIO;
-    }
-  }
-}
-
-/* Tells board_main() to stop and gives it STOP_GRACE_MS to return. */
-static bool stop_board_main(void)
-{
-  uint64_t until = bn_clock_after_ms(STOP_GRACE_MS);
-  pthread_mutex_lock(&stop_mu);
-  stopping = true;
-  pthread_cond_broadcast(&stop_cv);
-  while (!returned && bn_clock_cond_wait(&stop_cv, &stop_mu, until) != ETIMEDOUT) {
-  }
-  bool done = returned;
-  pthread_mutex_unlock(&stop_mu);
-  return done;
-}
-
-/* The exit status, once the board stopped (done: board_main() returned). */
-static int exit_status(enum end end, int sig, bool done, int scenario_rc)
-{
-  const char *early = end == END_SIGNAL ? strsignal(sig) : end == END_EXIT_AFTER ? "--exit-after"
-                      : end == END_SCENARIO ? "the scenario's end" : NULL;
+  const char *early = end == BN_END_SIGNAL ? strsignal(r->sig) : end == BN_END_EXIT_AFTER ? "--exit-after"
+                      : end == BN_END_SCENARIO ? "the scenario's end" : NULL;
   int verdict = replay.planned ? bn_replay_session_end(&replay, early) : BN_EXIT_OK;
   switch (end) {
-  case END_SIGNAL:
-    return 128 + sig;
-  case END_LINK:
+  case BN_END_SIGNAL:
+    return 128 + r->sig;
+  case BN_END_LINK:
+    bn_cli_error(0, "the wire ended: %s",
+                 r->link_error == -ENODEV ? "the TAP device was deleted" : strerror(-r->link_error));
     return BN_EXIT_FAIL;
-  case END_RETURNED:
-    return main_status;
+  case BN_END_FAILED:
+    return BN_EXIT_FAIL;
+  case BN_END_RETURNED:
+    return r->status;
   default:
-    if (done && main_status != 0) {
-      return main_status;
+    if (r->returned && r->status != 0) {
+      return r->status;
     }
-    return scenario_rc != 0 ? BN_EXIT_FAIL : verdict;
+    return r->scenario_rc != 0 ? BN_EXIT_FAIL : verdict;
   }
 }
 
@@ -329,66 +187,23 @@ int main(int argc, char **argv)
   if (replay.planned) {
     bn_replay_session_begin(&replay, &p.board, out);
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, NULL); /* every thread inherits it */
-  signal(SIGPIPE, SIG_IGN);
-  bn_clock_cond_init(&stop_cv);
-
-  if ((rc = bn_board_options_open(&p.board, bn_drop_privileges, (void *)p.user)) != 0) {
+  bn_runner r = { .board = &p.board, .replay = replay.planned ? &replay : NULL, .user = p.user,
+                  .exit_after_s = p.exit_after_s, .quiet = p.quiet };
+  if ((rc = bn_runner_boot(&r)) != 0) {
     bn_replay_session_free(&replay);
     return rc;
   }
-  rc = bn_stack_start(&p.board.cfg);
-  if (rc < 0) {
-    bn_link_close(p.board.cfg.link);
-    bn_replay_session_free(&replay);
-    return bn_cli_error(BN_EXIT_FAIL, "cannot start the board: %s",
-                        rc != -ETIMEDOUT ? strerror(-rc) : replay.planned ? "no DHCP lease from the capture" : "no DHCP lease");
-  }
-  char ip[IP4ADDR_STRLEN_MAX] = "-";
-  board_ip(ip, sizeof(ip));
   if (!p.quiet) {
+    char ip[IP4ADDR_STRLEN_MAX] = "-";
+    board_ip(ip, sizeof(ip));
     fprintf(stderr, "boardnet: board %s up on %s %s: ip %s\n", bn_board_name(), replay.planned ? "capture" : "tap",
             replay.planned ? replay.read.path : p.board.pipeline.tap, ip);
   }
-  if (bn_scenario_run_start(&p.board.scenario, p.board.cfg.link, p.quiet ? NULL : stderr) != 0) {
-    bn_stack_stop();
-    bn_scenario_run_finish(&p.board.scenario);
-    bn_replay_session_free(&replay);
-    return BN_EXIT_FAIL;
-  }
-
   /* board_main(argc, argv): the program's name, then the arguments the
    * board options left (after "--", or that are no option). */
-  struct main_args args = { .argc = 1 + argc - optind, .argv = argv + optind - 1 };
-  args.argv[0] = argv[0];
-  pthread_t thread;
-  if (pthread_create(&thread, NULL, board_thread, &args) != 0) {
-    bn_stack_stop();
-    bn_replay_session_free(&replay);
-    return bn_cli_error(BN_EXIT_FAIL, "cannot start the board thread");
-  }
-  pthread_setname_np(thread, "board_main");
-  int sig = 0;
-  enum end end = wait_for_end(&p, &signals, &sig);
-  bool done = end == END_RETURNED || stop_board_main();
-  if (!done && !p.quiet) {
-    bn_cli_error(0, "board_main() did not return within %d s: stopping the board under it", STOP_GRACE_MS / 1000);
-  }
-  if (done && end != END_SIGNAL && !replay.planned) {
-    bn_stack_settle(STOP_GRACE_MS); /* a last response on its way (a FIN, a delayed frame) */
-  }
-  bn_scenario_run_stop(&p.board.scenario);
-  bn_stack_stop(); /* a recording is flushed and closed; a replay's comparison is final */
-  int scenario_rc = bn_scenario_run_finish(&p.board.scenario);
-  if (done) {
-    pthread_join(thread, NULL);
-  }
-  int status = exit_status(end, sig, done, scenario_rc);
+  argv[optind - 1] = argv[0];
+  bn_run_end end = bn_runner_run(&r, board_main, 1 + argc - optind, argv + optind - 1);
+  int status = exit_status(&r, end);
   bn_replay_session_free(&replay);
   if (!p.quiet) {
     fprintf(stderr, "boardnet: board %s stopped, exit status %d\n", bn_board_name(), status);

@@ -1,0 +1,225 @@
+/*
+ * A board and its program, run (board_runner.h): the boot, the board
+ * thread, the wait for the end and the stop, and the calls of board.h that
+ * a program makes from that thread.
+ */
+#define _GNU_SOURCE
+#include "board_runner.h"
+#include "board.h"
+#include "bn_board.h"
+#include "bn_clock.h"
+#include "cli_error.h"
+#include "privileges.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+
+/* How often the runner looks at the program, the link and the clock. */
+#define LOOK_NS (20 * 1000 * 1000)
+#define DHCP_DEFAULT_TIMEOUT_MS 10000
+
+static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stop_cv;
+static bool stopping;       /* under stop_mu: the program is told to stop */
+static bool returned;       /* under stop_mu: it returned */
+static int main_status;     /* its return value, once returned */
+static bool ready;          /* atomic: board_ready() was called */
+static sigset_t stop_signals;
+
+struct program_call {
+  int (*program)(int, char **);
+  int argc;
+  char **argv;
+};
+
+static void *board_thread(void *arg)
+{
+  const struct program_call *call = arg;
+  bn_clock_watch_waits(); /* a replay starts once the program waits */
+  int status = call->program(call->argc, call->argv);
+  pthread_mutex_lock(&stop_mu);
+  returned = true;
+  main_status = status;
+  pthread_cond_broadcast(&stop_cv);
+  pthread_mutex_unlock(&stop_mu);
+  return NULL;
+}
+
+static bool program_returned(void)
+{
+  pthread_mutex_lock(&stop_mu);
+  bool done = returned;
+  pthread_mutex_unlock(&stop_mu);
+  return done;
+}
+
+/* ---- board.h --------------------------------------------------------------- */
+
+int board_wait_stop(long timeout_ms)
+{
+  uint64_t until = timeout_ms < 0 ? BN_CLOCK_FOREVER : bn_clock_after_ms(timeout_ms);
+  pthread_mutex_lock(&stop_mu);
+  while (!stopping && bn_clock_cond_wait(&stop_cv, &stop_mu, until) != ETIMEDOUT) {
+  }
+  int stop = stopping;
+  pthread_mutex_unlock(&stop_mu);
+  return stop;
+}
+
+void board_ready(void)
+{
+  __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+}
+
+const char *board_name(void)
+{
+  return bn_board_name();
+}
+
+int board_ip(char *buf, size_t size)
+{
+  bn_stack_status st;
+  if (buf == NULL || size < IP4ADDR_STRLEN_MAX || bn_stack_status_get(&st) < 0 || ip4_addr_isany_val(st.ip)) {
+    return -1;
+  }
+  ip4addr_ntoa_r(&st.ip, buf, (int)size);
+  return 0;
+}
+
+bool board_link_up(void)
+{
+  bn_stack_status st;
+  return bn_stack_status_get(&st) == 0 && st.link_up;
+}
+
+/* ---- the run ----------------------------------------------------------------- */
+
+int bn_runner_boot(bn_runner *r)
+{
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, NULL); /* every thread inherits it */
+  signal(SIGPIPE, SIG_IGN); /* a reader of --record - that goes away ends the recording, not the board */
+  bn_clock_cond_init(&stop_cv);
+  bool tap = r->replay == NULL;
+  int rc = bn_board_options_open(r->board, tap ? bn_drop_privileges : NULL, (void *)r->user);
+  if (rc != 0) {
+    return rc;
+  }
+  rc = bn_stack_start(&r->board->cfg);
+  if (rc < 0) {
+    bn_link_close(r->board->cfg.link);
+    if (rc == -ETIMEDOUT && !tap) {
+      return bn_cli_error(BN_EXIT_FAIL, "no DHCP lease from the capture");
+    }
+    if (rc == -ETIMEDOUT) {
+      unsigned ms = r->board->cfg.dhcp_timeout_ms ? r->board->cfg.dhcp_timeout_ms : DHCP_DEFAULT_TIMEOUT_MS;
+      return bn_cli_error(BN_EXIT_FAIL, "no DHCP lease on tap %s within %u s", r->board->pipeline.tap, ms / 1000);
+    }
+    return bn_cli_error(BN_EXIT_FAIL, "cannot start the stack: %s", strerror(-rc));
+  }
+  r->started_ns = bn_clock_now_ns();
+  return 0;
+}
+
+/* Whether the program is ready for a replay's peers: it called
+ * board_ready(), returned, or has been in one wait since the last look
+ * (*waits, *waiting: what that look saw). */
+static bool program_ready(uint64_t *waits, bool *waiting)
+{
+  bool now_waiting;
+  uint64_t now_waits = bn_clock_watched_waits(&now_waiting);
+  bool same_wait = *waiting && now_waiting && now_waits == *waits;
+  *waits = now_waits;
+  *waiting = now_waiting;
+  return same_wait || __atomic_load_n(&ready, __ATOMIC_ACQUIRE) || program_returned();
+}
+
+/* Waits for the end; a replay's peer frames are released once the program is ready. */
+static bn_run_end wait_for_end(bn_runner *r)
+{
+  uint64_t deadline = r->exit_after_s ? bn_clock_after_ms((long)r->exit_after_s * 1000) : 0;
+  struct timespec step = { .tv_nsec = LOOK_NS };
+  bool held = r->replay != NULL, waiting = false;
+  uint64_t waits = 0;
+  for (;;) {
+    if (held && program_ready(&waits, &waiting)) {
+      bn_link_pcap_release(r->board->cfg.link);
+      held = false;
+    }
+    if (r->replay != NULL ? bn_replay_session_done(r->replay) : program_returned()) {
+      return r->replay != NULL ? BN_END_REPLAYED : BN_END_RETURNED;
+    }
+    if ((r->sig = sigtimedwait(&stop_signals, NULL, &step)) > 0) {
+      return BN_END_SIGNAL;
+    }
+    if ((r->link_error = bn_stack_link_error()) != 0) {
+      return r->replay != NULL ? BN_END_REPLAYED : BN_END_LINK; /* a capture's end */
+    }
+    if (deadline != 0 && bn_clock_now_ns() >= deadline) {
+      return BN_END_EXIT_AFTER;
+    }
+    if (bn_scenario_run_ended(&r->board->scenario)) {
+      return BN_END_SCENARIO;
+    }
+  }
+}
+
+/* Tells the program to stop and gives it BN_RUNNER_GRACE_MS to return. */
+static bool stop_program(void)
+{
+  uint64_t until = bn_clock_after_ms(BN_RUNNER_GRACE_MS);
+  pthread_mutex_lock(&stop_mu);
+  stopping = true;
+  pthread_cond_broadcast(&stop_cv);
+  while (!returned && bn_clock_cond_wait(&stop_cv, &stop_mu, until) != ETIMEDOUT) {
+  }
+  bool done = returned;
+  pthread_mutex_unlock(&stop_mu);
+  return done;
+}
+
+bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, char **argv)
+{
+  bn_scenario_run *scenario = &r->board->scenario;
+  if (bn_scenario_run_start(scenario, r->board->cfg.link, r->quiet ? NULL : r->out != NULL ? r->out : stderr) != 0) {
+    bn_stack_stop();
+    r->scenario_rc = bn_scenario_run_finish(scenario);
+    return BN_END_FAILED;
+  }
+  static struct program_call call;
+  call = (struct program_call){ .program = program, .argc = argc, .argv = argv };
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, board_thread, &call) != 0) {
+    bn_cli_error(0, "cannot start the board thread");
+    bn_scenario_run_stop(scenario);
+    bn_stack_stop();
+    r->scenario_rc = bn_scenario_run_finish(scenario);
+    return BN_END_FAILED;
+  }
+  pthread_setname_np(thread, "board_main");
+  bn_run_end end = wait_for_end(r);
+  r->returned = end == BN_END_RETURNED || stop_program();
+  if (!r->returned) {
+    bn_cli_error(0, "the board's program did not return within %d s: stopping the board under it",
+                 BN_RUNNER_GRACE_MS / 1000);
+  }
+  if (r->returned && end != BN_END_SIGNAL && r->replay == NULL) {
+    bn_stack_settle(BN_RUNNER_GRACE_MS); /* its last response on its way (a FIN, a delayed frame) */
+  }
+  bn_scenario_run_stop(scenario);
+  bn_stack_status_get(&r->last);
+  bn_stack_stop(); /* a recording is flushed and closed; a replay's comparison is final */
+  r->scenario_rc = bn_scenario_run_finish(scenario);
+  if (r->returned) {
+    pthread_join(thread, NULL);
+    r->status = main_status;
+  } else {
+    pthread_detach(thread); /* the process ends without it */
+  }
+  return end;
+}
