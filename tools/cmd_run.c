@@ -1,13 +1,16 @@
 /*
  * boardnet run: boots the board on a TAP interface (static address or DHCP),
- * optionally recording its wire, starts the requested apps, and serves until
- * SIGINT/SIGTERM, --exit-after, or the TAP's deletion, then stops cleanly and
- * prints a one-line summary.
+ * optionally recording its wire, runs the requested apps as the board's
+ * program (on the runner every board program runs on, board_runner.h), and
+ * serves until SIGINT/SIGTERM, --exit-after, a scenario's end or the TAP's
+ * deletion, then stops cleanly and prints a one-line summary.
  */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "app_options.h"
 #include "board_options.h"
+#include "board.h"
+#include "board_runner.h"
 #include "privileges.h"
 #include "bn_board.h"
 #include "bn_clock.h"
@@ -17,12 +20,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #define MAX_NAMES 4   /* --resolve */
 
@@ -153,41 +153,41 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
   return bn_board_options_finish(&o->board);
 }
 
-/*
- * Waits for SIGINT/SIGTERM/SIGHUP (blocked in every thread), the deadline,
- * or the end of the link (checked every second). Returns why it stopped;
- * *link_error is the link's error, if that was the reason.
- */
-static const char *wait_for_stop(const sigset_t *signals, unsigned exit_after_s, bn_scenario_run *scn,
-                                 int *link_error)
+/* The board's program: the --app servers, and the --resolve answers. */
+static struct run_options *run;
+
+static int run_apps(int argc, char **argv)
 {
-  struct timespec step = { .tv_nsec = 200 * 1000 * 1000 };
-  time_t deadline = exit_after_s ? time(NULL) + (time_t)exit_after_s : 0;
-  *link_error = 0;
-  for (;;) {
-    int sig = sigtimedwait(signals, NULL, &step);
-    if (sig > 0) {
-      return strsignal(sig);
-    }
-    int err = bn_stack_link_error();
-    if (err != 0) {
-      *link_error = err;
-      return "the link ended";
-    }
-    if (deadline != 0 && time(NULL) >= deadline) {
-      return "--exit-after";
-    }
-    if (bn_scenario_run_ended(scn)) {
-      return "the scenario's end";
-    }
+  (void)argc;
+  (void)argv;
+  FILE *out = run->quiet ? NULL : bn_report_stream();
+  if (bn_app_options_start(&run->apps, run->backlog, out) != 0) {
+    return BN_EXIT_FAIL;
+  }
+  if (out != NULL) {
+    bn_report_status(run->board.pipeline.tap); /* "up on tap": the apps listen */
+    bn_report_link_changes(run->board.pipeline.tap);
+  }
+  bn_report_resolve(run->names, run->name_count);
+  board_wait_stop(-1);
+  return BN_EXIT_OK;
+}
+
+/* The summary's reason. */
+static const char *end_reason(const bn_runner *r, bn_run_end end)
+{
+  switch (end) {
+  case BN_END_SIGNAL:     return strsignal(r->sig);
+  case BN_END_LINK:       return "the link ended";
+  case BN_END_EXIT_AFTER: return "--exit-after";
+  case BN_END_SCENARIO:   return "the scenario's end";
+  default:                return "the apps ended";
   }
 }
 
-
 int bn_cmd_run(int argc, char **argv)
 {
-  struct run_options o;
-  memset(&o, 0, sizeof(o));
+  static struct run_options o;
   int rc = parse_run_options(argc, argv, &o);
   if (rc != 0) {
     return rc < 0 ? BN_EXIT_OK : rc;
@@ -197,68 +197,32 @@ int bn_cmd_run(int argc, char **argv)
   /* The recording on stdout: every message goes to stderr. */
   bn_report_set_stream(record != NULL && strcmp(record, "-") == 0 ? stderr : stdout);
   FILE *out = bn_report_stream();
-  /* Block the stop signals before any thread starts, so all inherit the mask
-   * and only wait_for_stop() receives them. A reader of --record - that
-   * goes away ends the recording (EPIPE), not the board. */
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, NULL);
-  signal(SIGPIPE, SIG_IGN);
-
-  rc = bn_board_options_open(&o.board, bn_drop_privileges, (void *)o.user);
-  if (rc != 0) {
-    return rc;
-  }
-  uint64_t t0 = bn_clock_now_ns();
+  bn_runner r = { .board = &o.board, .user = o.user, .exit_after_s = o.exit_after_s, .quiet = o.quiet, .out = out };
   if (!o.quiet && !o.board.seed_given) {
     fprintf(out, "boardnet: seed %" PRIu64 " (--seed %" PRIu64 " repeats this run's random choices)\n",
             o.board.cfg.seed, o.board.cfg.seed);
   }
   if (o.board.cfg.dhcp && !o.quiet) {
     fprintf(out, "boardnet: board %s on tap %s: waiting for a DHCP lease...\n", bn_board_name(), tap);
+    fflush(out);
   }
-  fflush(out);
-  rc = bn_stack_start(&o.board.cfg);
-  if (rc < 0) {
-    bn_link_close(o.board.cfg.link);
-    if (rc == -ETIMEDOUT) {
-      return bn_cli_error(BN_EXIT_FAIL, "no DHCP lease on tap %s within %u s", tap,
-                          (o.board.cfg.dhcp_timeout_ms ? o.board.cfg.dhcp_timeout_ms : 10000) / 1000);
-    }
-    return bn_cli_error(BN_EXIT_FAIL, "cannot start the stack: %s", strerror(-rc));
+  if ((rc = bn_runner_boot(&r)) != 0) {
+    return rc;
   }
-  if (!o.quiet) {
-    bn_report_status(tap);
-    bn_report_link_changes(tap);
+  run = &o;
+  static char *no_args[] = { "boardnet run", NULL };
+  bn_run_end end = bn_runner_run(&r, run_apps, 1, no_args);
+  if (end == BN_END_FAILED || (end == BN_END_RETURNED && r.status != 0)) {
+    return BN_EXIT_FAIL; /* the scenario or an app could not start: said why */
   }
-  if (bn_app_options_start(&o.apps, o.backlog, o.quiet ? NULL : bn_report_stream()) != 0) {
-    bn_stack_stop();
+  double secs = (double)(bn_clock_now_ns() - r.started_ns) / 1e9;
+  bn_report_summary(end_reason(&r, end), secs, &r.last, record != NULL ? &o.board.record_stats : NULL, record);
+  if (r.scenario_rc != 0) {
     return BN_EXIT_FAIL;
   }
-  bn_report_resolve(o.names, o.name_count);
-  if (bn_scenario_run_start(&o.board.scenario, o.board.cfg.link, o.quiet ? NULL : out) != 0) {
-    bn_stack_stop();
-    bn_scenario_run_finish(&o.board.scenario);
-    return BN_EXIT_FAIL;
-  }
-
-  int link_error;
-  const char *why = wait_for_stop(&signals, o.exit_after_s, &o.board.scenario, &link_error);
-  bn_scenario_run_stop(&o.board.scenario);
-  bn_stack_status st;
-  bn_stack_status_get(&st);
-  bn_stack_stop(); /* closes the pipeline: the recording is flushed and closed */
-  double secs = (double)(bn_clock_now_ns() - t0) / 1e9;
-  bn_report_summary(why, secs, &st, record != NULL ? &o.board.record_stats : NULL, record);
-  if (bn_scenario_run_finish(&o.board.scenario) != 0) {
-    return BN_EXIT_FAIL;
-  }
-  if (link_error != 0) {
+  if (end == BN_END_LINK) {
     return bn_cli_error(BN_EXIT_FAIL, "tap %s: %s", tap,
-                        link_error == -ENODEV ? "the TAP device was deleted" : strerror(-link_error));
+                        r.link_error == -ENODEV ? "the TAP device was deleted" : strerror(-r.link_error));
   }
   return BN_EXIT_OK;
 }
