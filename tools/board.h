@@ -68,14 +68,17 @@ int board_ip(char *buf, size_t size);
 bool board_link_up(void);
 
 /**
- * Tells boardnet that the program is ready for its peers. Only a replay
- * (--pcap) uses it: the capture's peer frames after the board's start (its
- * DHCP lease, if the capture holds one) are held until the program is
- * ready, so that the capture's first SYN does not find its port closed.
- * Without the call the replay starts once board_main() waits for the
- * network (blocks for more than a moment in accept(), recv(), connect(),
- * board_wait_stop() ...: any wait of lwIP's or usocket's) or returns; call
- * it where a program busy-polls, or sleeps before it first waits.
+ * Tells boardnet that the program is ready for its peers: a --scenario's
+ * time 0 is then (its faults apply from there on; frames before it pass
+ * untouched), and on a capture (--pcap) the peer frames after the board's
+ * start (its DHCP lease, if the capture holds one) come from then on, so
+ * that the capture's first SYN does not find its port closed. Without the
+ * call, that is once board_main() waits for the network (blocks for more
+ * than a moment in accept(), recv(), connect(), board_wait_stop() ...: any
+ * wait of lwIP's or usocket's) or returns. Call it where a program
+ * busy-polls or sleeps before it first waits, or, before its first
+ * connect(), where a client's first SYN must meet the scenario. Once
+ * ready, later calls do nothing.
  */
 void board_ready(void);
 

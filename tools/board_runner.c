@@ -28,6 +28,13 @@ static int main_status;     /* its return value, once returned */
 static bool ready;          /* atomic: board_ready() was called */
 static sigset_t stop_signals;
 
+/* The program became ready (become_ready()): its scenario started and its
+ * replay released, once, by board_ready() or by the runner. */
+static bn_runner *running;  /* the run under way, for board_ready() */
+static pthread_mutex_t ready_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool readied;        /* atomic, set under ready_mu */
+static bool ready_failed;   /* atomic: the scenario could not start */
+
 struct program_call {
   int (*program)(int, char **);
   int argc;
@@ -68,9 +75,29 @@ int board_wait_stop(long timeout_ms)
   return stop;
 }
 
+/* The program is ready for its peers: the scenario's time 0 is now and a
+ * replay's peer frames may come (in that order). Once; any thread. */
+static void become_ready(void)
+{
+  pthread_mutex_lock(&ready_mu);
+  bn_runner *r = running;
+  if (r != NULL && !__atomic_load_n(&readied, __ATOMIC_ACQUIRE)) {
+    bn_link *link = r->board->cfg.link;
+    if (bn_scenario_run_start(&r->board->scenario, link, r->quiet ? NULL : r->out != NULL ? r->out : stderr) != 0) {
+      __atomic_store_n(&ready_failed, true, __ATOMIC_RELEASE);
+    }
+    if (r->replay != NULL) {
+      bn_link_pcap_release(link);
+    }
+    __atomic_store_n(&readied, true, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&ready_mu);
+}
+
 void board_ready(void)
 {
   __atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+  become_ready();
 }
 
 const char *board_name(void)
@@ -139,17 +166,22 @@ static bool program_ready(uint64_t *waits, bool *waiting)
   return same_wait || __atomic_load_n(&ready, __ATOMIC_ACQUIRE) || program_returned();
 }
 
-/* Waits for the end; a replay's peer frames are released once the program is ready. */
+/* Waits for the end; once the program is ready, its scenario starts and a
+ * replay's peer frames are released. */
 static bn_run_end wait_for_end(bn_runner *r)
 {
   uint64_t deadline = r->exit_after_s ? bn_clock_after_ms((long)r->exit_after_s * 1000) : 0;
   struct timespec step = { .tv_nsec = LOOK_NS };
-  bool held = r->replay != NULL, waiting = false;
+  bool waiting = false;
   uint64_t waits = 0;
   for (;;) {
-    if (held && program_ready(&waits, &waiting)) {
-      bn_link_pcap_release(r->board->cfg.link);
-      held = false;
+    bool started = __atomic_load_n(&readied, __ATOMIC_ACQUIRE);
+    if (!started && program_ready(&waits, &waiting)) {
+      become_ready();
+      started = true;
+    }
+    if (__atomic_load_n(&ready_failed, __ATOMIC_ACQUIRE)) {
+      return BN_END_FAILED;
     }
     if (r->replay != NULL ? bn_replay_session_done(r->replay) : program_returned()) {
       return r->replay != NULL ? BN_END_REPLAYED : BN_END_RETURNED;
@@ -163,7 +195,7 @@ static bn_run_end wait_for_end(bn_runner *r)
     if (deadline != 0 && bn_clock_now_ns() >= deadline) {
       return BN_END_EXIT_AFTER;
     }
-    if (bn_scenario_run_ended(&r->board->scenario)) {
+    if (started && bn_scenario_run_ended(&r->board->scenario)) {
       return BN_END_SCENARIO;
     }
   }
@@ -186,17 +218,14 @@ static bool stop_program(void)
 bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, char **argv)
 {
   bn_scenario_run *scenario = &r->board->scenario;
-  if (bn_scenario_run_start(scenario, r->board->cfg.link, r->quiet ? NULL : r->out != NULL ? r->out : stderr) != 0) {
-    bn_stack_stop();
-    r->scenario_rc = bn_scenario_run_finish(scenario);
-    return BN_END_FAILED;
-  }
+  pthread_mutex_lock(&ready_mu);
+  running = r;
+  pthread_mutex_unlock(&ready_mu);
   static struct program_call call;
   call = (struct program_call){ .program = program, .argc = argc, .argv = argv };
   pthread_t thread;
   if (pthread_create(&thread, NULL, board_thread, &call) != 0) {
     bn_cli_error(0, "cannot start the board thread");
-    bn_scenario_run_stop(scenario);
     bn_stack_stop();
     r->scenario_rc = bn_scenario_run_finish(scenario);
     return BN_END_FAILED;
@@ -211,6 +240,9 @@ bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, c
   if (r->returned && end != BN_END_SIGNAL && r->replay == NULL) {
     bn_stack_settle(BN_RUNNER_GRACE_MS); /* its last response on its way (a FIN, a delayed frame) */
   }
+  pthread_mutex_lock(&ready_mu);
+  running = NULL; /* a late board_ready() starts nothing */
+  pthread_mutex_unlock(&ready_mu);
   bn_scenario_run_stop(scenario);
   bn_stack_status_get(&r->last);
   bn_stack_stop(); /* a recording is flushed and closed; a replay's comparison is final */

@@ -29,7 +29,7 @@ typedef enum bn_run_end {
   BN_END_LINK,        /**< the TAP ended (bn_runner.link_error) */
   BN_END_EXIT_AFTER,  /**< --exit-after */
   BN_END_SCENARIO,    /**< the scenario's `end` */
-  BN_END_FAILED,      /**< the scenario or the board thread could not start (printed) */
+  BN_END_FAILED,      /**< the board thread or the scenario could not start (printed) */
 } bn_run_end;
 
 /** A board to run. Zero-initialise, then fill in the first part. */
@@ -60,8 +60,10 @@ typedef struct bn_runner {
 int bn_runner_boot(bn_runner *r);
 
 /**
- * Once booted: starts the scenario, runs program(argc, argv) on the board
- * thread, waits for the end, stops the program (BN_RUNNER_GRACE_MS) and
+ * Once booted: runs program(argc, argv) on the board thread; once it is
+ * ready (board_ready(), or it waits for the network, or it returns) starts
+ * the scenario (its time 0) and releases a replay's peer frames; waits for
+ * the end, stops the program (BN_RUNNER_GRACE_MS) and
  * the board (a recording flushed, a replay's comparison final). argv must
  * live until the process ends (the program may be left running).
  * @return why it stopped, the results in r.

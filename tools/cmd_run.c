@@ -164,8 +164,9 @@ static int run_apps(int argc, char **argv)
   if (bn_app_options_start(&run->apps, run->backlog, out) != 0) {
     return BN_EXIT_FAIL;
   }
+  board_ready(); /* the scenario's time 0: the apps listen */
   if (out != NULL) {
-    bn_report_status(run->board.pipeline.tap); /* "up on tap": the apps listen */
+    bn_report_status(run->board.pipeline.tap); /* "up on tap": the apps listen, the scenario runs */
     bn_report_link_changes(run->board.pipeline.tap);
   }
   bn_report_resolve(run->names, run->name_count);
