@@ -18,7 +18,11 @@
 # 5. a scenario on a TAP: hello_http behind `both delay 5ms` still serves,
 #    the stage's counters showing the delay;
 # 6. the options: a replay option without --pcap, --pcap with --tap, no
-#    wire at all: exit 2 with the reason.
+#    wire at all: exit 2 with the reason;
+# 7. a client, examples/mqtt_ping.c (stm32): CONNECT, 3 PINGREQs and
+#    DISCONNECT to a broker stub in the namespace (mqtt_broker.py, which
+#    checks the order), exit 0; its recording replayed into it: the
+#    connection it opens is replayed when it opens it, identical, exit 0.
 source "$(dirname "$0")/lib.sh"
 command -v pkg-config >/dev/null || bn_skip "no pkg-config"
 command -v curl >/dev/null || bn_skip "no curl"
@@ -26,17 +30,17 @@ build=$(dirname "$BN")
 prefix=$BN_TMP/prefix
 cmake --install "$build" --prefix "$prefix" >/dev/null || bn_fail "cmake --install failed"
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
-for pair in hello_http:rp2-pico-w netconn_echo:esp32; do
+for pair in hello_http:rp2-pico-w netconn_echo:esp32 mqtt_ping:stm32; do
   prog=${pair%%:*} board=${pair#*:}
   cc -std=c11 -Wall -Wextra -Werror "$BN_TOP/examples/$prog.c" $(pkg-config --cflags --libs "boardnet-$board") \
     -o "$BN_TMP/$prog" 2>"$BN_TMP/cc.err" || { cat "$BN_TMP/cc.err"; bn_fail "$prog does not build with pkg-config boardnet-$board"; }
 done
-echo "built with pkg-config: hello_http (boardnet-rp2-pico-w), netconn_echo (boardnet-esp32)"
+echo "built with pkg-config: hello_http (boardnet-rp2-pico-w), netconn_echo (boardnet-esp32), mqtt_ping (boardnet-stm32)"
 command -v cmake >/dev/null || bn_skip "no cmake"
 cmake -S "$BN_TOP/examples" -B "$BN_TMP/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" >"$BN_TMP/cmake.log" 2>&1 &&
   cmake --build "$BN_TMP/cmake-build" >>"$BN_TMP/cmake.log" 2>&1 ||
   { tail -20 "$BN_TMP/cmake.log"; bn_fail "the examples do not build with find_package(boardnet)"; }
-for prog in hello_http netconn_echo; do cp "$BN_TMP/cmake-build/$prog" "$BN_TMP/$prog.cmake"; done
+for prog in hello_http netconn_echo mqtt_ping; do cp "$BN_TMP/cmake-build/$prog" "$BN_TMP/$prog.cmake"; done
 echo "built with CMake's find_package(boardnet): boardnet::rp2-pico-w, boardnet::esp32"
 bn_make_net
 
@@ -151,3 +155,28 @@ usage "the wire: --tap NAME or --pcap CAPTURE" --ip 192.0.2.2/24
 "$BN_TMP/hello_http" --help >"$BN_TMP/help.out" || bn_fail "--help exited non-zero"
 grep -q -- "--pcap CAPTURE" "$BN_TMP/help.out" || bn_fail "--help names no --pcap"
 echo "options: a replay option without --pcap, --pcap with --tap, no wire: exit 2 with the reason"
+
+# ---- 7. a client, on the TAP, then replayed ------------------------------------------------
+bn_ns timeout 40 python3 "$BN_TOP/test/integration/mqtt_broker.py" 192.0.2.1 1883 3 20 >"$BN_TMP/broker.log" 2>&1 &
+broker=$!
+bn_track "$broker"
+for _ in $(seq 100); do bn_ns ss -ltn | grep -q "192.0.2.1:1883" && break; sleep 0.1; done
+run mqtt_ping m.log --record "$BN_TMP/m.pcap" -- 192.0.2.1 1883 3
+bn_wait_exit "$BN_BOARD_PID" 30
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/m.log" "$BN_TMP/broker.log"; bn_fail "mqtt_ping exited $BN_RC, not 0"; }
+BN_BOARD_PID=
+bn_wait_exit "$broker" 10
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/m.log" "$BN_TMP/broker.log"; bn_fail "the broker saw another session ($BN_RC)"; }
+grep -q "client id stm32" "$BN_TMP/broker.log" || { cat "$BN_TMP/broker.log"; bn_fail "no client id stm32"; }
+rc=0
+timeout 60 "$BN_TMP/mqtt_ping" --pcap "$BN_TMP/m.pcap" --report "$BN_TMP/m.json" -- 192.0.2.1 1883 3 \
+  >"$BN_TMP/mr.out" 2>&1 || rc=$?
+[ $rc = 0 ] || reject_report mr.out "mqtt_ping --pcap of its own recording exited $rc, not 0"
+python3 - "$BN_TMP/m.json" <<'PY' || reject_report mr.out "the client's replay is wrong"
+import json, sys
+rep = json.load(open(sys.argv[1]))
+tcp = [f for f in rep["flows"] if f["flow"].startswith("tcp")]
+assert len(tcp) == 1 and tcp[0]["stream"] == "identical", tcp
+assert rep["diverged"] is False, rep
+PY
+echo "mqtt_ping (stm32): CONNECT, 3 pings, DISCONNECT to the broker, exit 0; replayed into it: identical, exit 0"
