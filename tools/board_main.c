@@ -22,30 +22,28 @@
 #include <string.h>
 #include <unistd.h>
 
+/* After "Usage: PROGRAM ..." (usage()). */
 static const char usage_head[] =
-  "Usage: PROGRAM --tap NAME [board options] [program options] [-- ARGS...]\n"
-  "       PROGRAM --pcap CAPTURE [replay options] [board options] [-- ARGS...]\n"
   "\n"
-  "A board program: its board_main() runs as the firmware of a board of this\n"
-  "library's profile, with ARGS, on TAP interface NAME, or on a capture whose\n"
-  "peers' side is replayed into it (as 'boardnet replay CAPTURE' replays it\n"
-  "into a bundled app: no TAP, no privileges; the report compares the board's\n"
-  "answers with the captured board's). A --scenario applies on either wire.\n"
+  "A board program: its board_main() runs as the firmware of a board of that\n"
+  "profile, with ARGS, on TAP interface NAME, or on CAPTURE, whose\n"
+  "peers' side is replayed into it as 'boardnet replay' replays it (no TAP, no\n"
+  "privileges; the report compares the board's answers with the captured\n"
+  "board's). A scenario's time 0, and on a capture the peers' first frames,\n"
+  "wait until board_main() waits for the network or calls board_ready().\n"
   "\n"
-  "On a TAP the program stops when board_main() returns (its return value is\n"
-  "the exit status), on SIGINT/SIGTERM (128 + the signal), after --exit-after\n"
-  "or a scenario's 'end' (0). A scenario's time 0, and on a capture the peers'\n"
-  "frames, wait until board_main() waits for the network (or calls\n"
-  "board_ready()). On a capture the board stops when the replay has ended,\n"
-  "board_wait_stop() telling the program: exit\n"
-  "status board_main()'s return value if not 0, else 0 the board answered as\n"
-  "the captured one, 3 it diverged, 1 the replay was cut short, 128 + the\n"
-  "signal after one. Bad options: 2; a board that cannot start: 1.\n"
+  "Exit status, on a TAP: board_main()'s return value; 128 + the signal after\n"
+  "SIGINT or SIGTERM; 0 after --exit-after or a scenario's 'end'. On a capture\n"
+  "the board stops when the replay ends (board_wait_stop() tells the program):\n"
+  "board_main()'s return value if not 0, else 0 the board answered as the\n"
+  "captured one did, 3 it diverged, 1 the replay was cut short. On either: 1\n"
+  "the board could not start, 2 bad options.\n"
   "\n"
   "Program options:\n"
   "  --pcap CAPTURE       the wire is CAPTURE (pcap or pcapng), replayed\n"
-  "  --user NAME          once the TAP is open, run as user NAME instead of sudo's\n"
-  "                       invoking user (SUDO_UID); as root without either, stay root\n"
+  "  --user NAME          once the TAP is open, run as user NAME instead of\n"
+  "                       sudo's invoking user (SUDO_UID); as root without\n"
+  "                       either, stay root\n"
   "  --exit-after SEC     stop by itself after SEC seconds\n"
   "  -q, --quiet          print errors only (a replay: its result line)\n"
   "  -h, --help           print this help\n"
@@ -59,8 +57,8 @@ static const char usage_board[] =
 static const char usage_tail[] =
   "\n"
   "Examples:\n"
-  "  sudo ./prog --tap bn0 --ip 192.0.2.2/24 --gw 192.0.2.1 --record run.pcap -- ARGS\n"
-  "  ./prog --pcap run.pcap -- ARGS                  # the same session, replayed\n"
+  "  sudo ./prog --tap bn0 --ip 192.0.2.2/24 --record run.pcap -- ARGS\n"
+  "  ./prog --pcap run.pcap -- ARGS            # the same session, replayed\n"
   "  ./prog --pcap run.pcap --scenario wifi-weak.scn --report out.json -- ARGS\n";
 
 struct program {
@@ -69,6 +67,7 @@ struct program {
   unsigned exit_after_s;
   bool quiet;
   const char *replay_option;  /* a replay option given (it needs --pcap) */
+  const char *self;           /* the program's name, for messages and --help */
 };
 
 /* --pcap: the replay (static: its results are large). */
@@ -113,6 +112,11 @@ static int parse_own(void *ctx, int c, const char *arg)
     replay.quiet = true;
     return 0;
   case 'h':
+    printf("Usage: %s --tap NAME [options] [-- ARGS...]\n"
+           "       %s --pcap CAPTURE [options] [-- ARGS...]\n"
+           "\n"
+           "Board profile: %s (its lwIP options: boardnet --board %s info)\n",
+           p->self, p->self, bn_board_name(), bn_board_name());
     fputs(usage_head, stdout);
     fputs(bn_replay_options_help, stdout);
     bn_board_options_usage(stdout, usage_board, usage_tail);
@@ -151,6 +155,7 @@ static int exit_status(const bn_runner *r, bn_run_end end)
 static int parse_program(struct program *p, int argc, char **argv)
 {
   const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+  p->self = self;
   bn_replay_session_init(&replay);
   struct option own[BN_OWN_OPTIONS_MAX];
   size_t n_own = sizeof(own_options) / sizeof(own_options[0]);
