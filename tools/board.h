@@ -28,7 +28,8 @@
  * Exit status: on a TAP, board_main()'s return value; 128 + the signal
  * after one (130 for SIGINT, 143 for SIGTERM); after --exit-after or a
  * scenario's end, 0 unless board_main() then returns another value. On a
- * capture, board_main()'s return value if it is not 0, else the replay's
+ * capture, board_main()'s return value if it is not 0 (a non-zero return
+ * ends the replay there), else the replay's
  * verdict: 0 the board answered as the captured one did, 3 it diverged
  * (the report, on stdout, says where first), 1 the replay was cut short;
  * 128 + the signal after one. Either wire: 1 if the board could not start,

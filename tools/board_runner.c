@@ -54,12 +54,20 @@ static void *board_thread(void *arg)
   return NULL;
 }
 
-static bool program_returned(void)
+/* Whether the program returned, and with what (*status). */
+static bool program_ended(int *status)
 {
   pthread_mutex_lock(&stop_mu);
   bool done = returned;
+  *status = main_status;
   pthread_mutex_unlock(&stop_mu);
   return done;
+}
+
+static bool program_returned(void)
+{
+  int status;
+  return program_ended(&status);
 }
 
 /* ---- board.h --------------------------------------------------------------- */
@@ -183,8 +191,12 @@ static bn_run_end wait_for_end(bn_runner *r)
     if (__atomic_load_n(&ready_failed, __ATOMIC_ACQUIRE)) {
       return BN_END_FAILED;
     }
-    if (r->replay != NULL ? bn_replay_session_done(r->replay) : program_returned()) {
-      return r->replay != NULL ? BN_END_REPLAYED : BN_END_RETURNED;
+    if (r->replay != NULL && bn_replay_session_done(r->replay)) {
+      return BN_END_REPLAYED;
+    }
+    int status;
+    if (program_ended(&status) && (r->replay == NULL || status != 0)) {
+      return BN_END_RETURNED; /* on a capture, a program that failed ends the replay */
     }
     if ((r->sig = sigtimedwait(&stop_signals, NULL, &step)) > 0) {
       return BN_END_SIGNAL;

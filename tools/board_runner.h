@@ -23,7 +23,7 @@
 
 /** Why the board stopped. */
 typedef enum bn_run_end {
-  BN_END_RETURNED,    /**< the program returned (on a TAP) */
+  BN_END_RETURNED,    /**< the program returned (on a capture: with a non-zero value) */
   BN_END_REPLAYED,    /**< the replay ended (on a capture) */
   BN_END_SIGNAL,      /**< SIGINT, SIGTERM or SIGHUP (bn_runner.sig) */
   BN_END_LINK,        /**< the TAP ended (bn_runner.link_error) */

@@ -7,7 +7,9 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "app_options.h"
+#include "board.h"
 #include "board_options.h"
+#include "board_runner.h"
 #include "bn_board.h"
 #include "bn_clock.h"
 #include "replay_mirror.h"
@@ -16,12 +18,8 @@
 #include "apps/board_apps.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 /* How long one of the mirror's receives or sends may wait. */
 #define MIRROR_IO_TIMEOUT_MS 30000
@@ -147,34 +145,27 @@ static int parse_replay_options(int argc, char **argv, struct replay_options *o)
   return 0;
 }
 
-/* Waits until the replay ends or a stop signal; returns the signal's name or NULL. */
-static const char *wait_for_end(const sigset_t *signals, const bn_replay_session *replay, bn_scenario_run *scn)
+/* The live board's program: the --app servers and the mirror. */
+static struct replay_options *rep;
+
+static int replay_apps(int argc, char **argv)
 {
-  struct timespec step = { .tv_nsec = 50 * 1000 * 1000 };
-  while (!bn_replay_session_done(replay)) {
-    int sig = sigtimedwait(signals, NULL, &step);
-    if (sig > 0) {
-      return strsignal(sig);
-    }
-    if (bn_stack_link_error() != 0) {
-      break;
-    }
-    if (bn_scenario_run_ended(scn)) {
-      return "the scenario's end";
+  (void)argc;
+  (void)argv;
+  if (bn_app_options_start(&rep->apps, 0, NULL) != 0) {
+    return BN_EXIT_FAIL;
+  }
+  if (rep->mirror) {
+    char err[BN_MIRROR_ERRLEN];
+    if (bn_replay_mirror_start(&rep->replay.plan, &rep->replay.live, MIRROR_IO_TIMEOUT_MS, err) < 0) {
+      bn_replay_mirror_stop();
+      return bn_cli_error(BN_EXIT_FAIL, "%s", err);
     }
   }
-  return NULL;
-}
-
-/* Stops the apps and the board and frees the replay; returns rc. */
-static int stop(struct replay_options *o, int rc)
-{
+  board_ready(); /* the apps listen: the replay may start */
+  board_wait_stop(-1);
   bn_replay_mirror_stop();
-  bn_scenario_run_stop(&o->board.scenario);
-  bn_stack_stop();
-  bn_scenario_run_finish(&o->board.scenario);
-  bn_replay_session_free(&o->replay);
-  return rc;
+  return BN_EXIT_OK;
 }
 
 int bn_cmd_replay(int argc, char **argv)
@@ -191,44 +182,20 @@ int bn_cmd_replay(int argc, char **argv)
   }
   bn_report_set_stream(o.board.pipeline.record.path && strcmp(o.board.pipeline.record.path, "-") == 0 ? stderr : stdout);
   bn_replay_session_begin(replay, &o.board, bn_report_stream());
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, NULL);
-  signal(SIGPIPE, SIG_IGN);
-  rc = bn_board_options_open(&o.board, NULL, NULL);
-  if (rc != 0) {
+  bn_runner r = { .board = &o.board, .replay = replay, .quiet = replay->quiet, .out = bn_report_stream() };
+  if ((rc = bn_runner_boot(&r)) != 0) {
     bn_replay_session_free(replay);
     return rc;
   }
-  rc = bn_stack_start(&o.board.cfg);
-  if (rc < 0) {
-    bn_link_close(o.board.cfg.link);
+  rep = &o;
+  static char *no_args[] = { "boardnet replay", NULL };
+  bn_run_end end = bn_runner_run(&r, replay_apps, 1, no_args);
+  if (end == BN_END_FAILED || end == BN_END_RETURNED) {
     bn_replay_session_free(replay);
-    return bn_cli_error(BN_EXIT_FAIL, rc == -ETIMEDOUT ? "no DHCP lease from the capture" : "cannot start the stack: %s",
-                        strerror(-rc));
+    return BN_EXIT_FAIL; /* the scenario, an app or the mirror could not start: said why */
   }
-  if (bn_app_options_start(&o.apps, 0, NULL) != 0) {
-    return stop(&o, BN_EXIT_FAIL);
-  }
-  if (o.mirror) {
-    char merr[BN_MIRROR_ERRLEN];
-    if (bn_replay_mirror_start(&replay->plan, &replay->live, MIRROR_IO_TIMEOUT_MS, merr) < 0) {
-      return stop(&o, bn_cli_error(BN_EXIT_FAIL, "%s", merr));
-    }
-  }
-  if (bn_scenario_run_start(&o.board.scenario, o.board.cfg.link, replay->quiet ? NULL : bn_report_stream()) != 0) {
-    return stop(&o, BN_EXIT_FAIL);
-  }
-  bn_link_pcap_release(o.board.cfg.link); /* the apps listen: the replay may start */
-  const char *stopped = wait_for_end(&signals, replay, &o.board.scenario);
-  bn_replay_mirror_stop();
-  bn_scenario_run_stop(&o.board.scenario);
-  bn_stack_stop(); /* closes the backend: the comparison is final */
-  int scenario_rc = bn_scenario_run_finish(&o.board.scenario);
+  const char *stopped = end == BN_END_SIGNAL ? strsignal(r.sig) : end == BN_END_SCENARIO ? "the scenario's end" : NULL;
   rc = bn_replay_session_end(replay, stopped);
   bn_replay_session_free(replay);
-  return scenario_rc != 0 ? BN_EXIT_FAIL : rc;
+  return r.scenario_rc != 0 ? BN_EXIT_FAIL : rc;
 }
