@@ -249,7 +249,7 @@ bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, c
     bn_cli_error(0, "the board's program did not return within %d s: stopping the board under it",
                  BN_RUNNER_GRACE_MS / 1000);
   }
-  if (r->returned && end != BN_END_SIGNAL && r->replay == NULL) {
+  if (end == BN_END_RETURNED && r->replay == NULL) {
     bn_stack_settle(BN_RUNNER_GRACE_MS); /* its last response on its way (a FIN, a delayed frame) */
   }
   pthread_mutex_lock(&ready_mu);

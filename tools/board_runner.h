@@ -5,8 +5,8 @@
  * thread of its own ("board_main"), waits for the end (the program's
  * return, a replay's end, a stop signal, --exit-after, a scenario's end, the
  * end of the TAP), tells the program to stop (board_wait_stop() returns 1)
- * and gives it a grace to return, lets its last frames leave, and stops
- * the board. Also holds the calls of board.h.
+ * and gives it a grace to return, and stops the board; a program that
+ * ended by itself first has its last frames leave (bn_stack_settle()). Also holds the calls of board.h.
  */
 #ifndef BN_BOARD_RUNNER_H
 #define BN_BOARD_RUNNER_H
