@@ -28,26 +28,26 @@ void bn_report_status(const char *tap)
   if (bn_stack_status_get(&st) < 0) {
     return;
   }
-  char ip[IP4ADDR_STRLEN_MAX], gw[IP4ADDR_STRLEN_MAX], dns[IP4ADDR_STRLEN_MAX];
+  char ip[IP4ADDR_STRLEN_MAX], gw[IP4ADDR_STRLEN_MAX], dns[IP4ADDR_STRLEN_MAX], server[IP4ADDR_STRLEN_MAX];
   ip4addr_ntoa_r(&st.ip, ip, sizeof(ip));
   ip4addr_ntoa_r(&st.gw, gw, sizeof(gw));
   ip4addr_ntoa_r(&st.dns[0], dns, sizeof(dns));
+  ip4addr_ntoa_r(&st.dhcp_server, server, sizeof(server));
   int prefix = __builtin_popcount(ip4_addr_get_u32(&st.netmask));
-  fprintf(out, "boardnet: board %s up on tap %s: mac %02x:%02x:%02x:%02x:%02x:%02x, ip %s/%d",
-          bn_board_name(), tap, st.mac[0], st.mac[1], st.mac[2], st.mac[3], st.mac[4], st.mac[5],
-          ip, prefix);
-  if (!ip4_addr_isany_val(st.gw)) {
-    fprintf(out, ", gw %s", gw);
+  /* One line in one write: the scenario's first steps print from another thread meanwhile. */
+  char line[256];
+  int n = snprintf(line, sizeof(line), "boardnet: board %s up on tap %s: mac %02x:%02x:%02x:%02x:%02x:%02x, ip %s/%d",
+                   bn_board_name(), tap, st.mac[0], st.mac[1], st.mac[2], st.mac[3], st.mac[4], st.mac[5], ip, prefix);
+  if (!ip4_addr_isany_val(st.gw) && n > 0 && (size_t)n < sizeof(line)) {
+    n += snprintf(line + n, sizeof(line) - (size_t)n, ", gw %s", gw);
   }
-  if (!ip4_addr_isany_val(st.dns[0])) {
-    fprintf(out, ", dns %s", dns);
+  if (!ip4_addr_isany_val(st.dns[0]) && n > 0 && (size_t)n < sizeof(line)) {
+    n += snprintf(line + n, sizeof(line) - (size_t)n, ", dns %s", dns);
   }
-  if (st.lease_s != 0) {
-    char server[IP4ADDR_STRLEN_MAX];
-    ip4addr_ntoa_r(&st.dhcp_server, server, sizeof(server));
-    fprintf(out, " (DHCP lease %" PRIu32 " s from %s)", st.lease_s, server);
+  if (st.lease_s != 0 && n > 0 && (size_t)n < sizeof(line)) {
+    snprintf(line + n, sizeof(line) - (size_t)n, " (DHCP lease %" PRIu32 " s from %s)", st.lease_s, server);
   }
-  fprintf(out, "\n");
+  fprintf(out, "%s\n", line);
   fflush(out);
 }
 
