@@ -24,6 +24,8 @@
 #define DEFAULT_STEP_TIMEOUT_NS (2000u * 1000u * 1000u)
 #define DEFAULT_SETTLE_NS (500u * 1000u * 1000u)
 #define SETTLE_MAX_NS (60ull * 1000u * 1000u * 1000u)
+/* How often a pass whose board program is busy (o.busy) looks again. */
+#define BUSY_POLL_NS (10u * 1000u * 1000u)
 #define PROGRESS_EVERY_NS (250u * 1000u * 1000u)
 /* Replies waiting for the next poll. */
 #define REPLIES 512  /* more than a full inbox can call for */
@@ -401,6 +403,9 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
          * ends the replay at most SETTLE_MAX after the last step. */
         uint64_t latest = bn_clock_add_ns(p->steps_done_ns, p->o.settle_ns > SETTLE_MAX_NS ? p->o.settle_ns : SETTLE_MAX_NS);
         end = end < latest ? end : latest;
+        if (now >= end && now < latest && p->o.busy != NULL && p->o.busy(p->o.busy_arg)) {
+          end = bn_clock_add_ns(now, BUSY_POLL_NS); /* the program is not done: look again */
+        }
         if (now >= end) {
           p->live->ended_ns = quiet; /* its last frame: the settling is not the replay's time */
           rp_live_finish(p->live);

@@ -54,6 +54,13 @@ typedef struct bn_pcap_options {
    *  pump and must not call into the link. */
   void (*pass_done)(void *arg, const rp_live *live);
   void *pass_arg;
+  /** Whether the board's program still owes frames the capture shows (the
+   *  mirror: a close it has not made yet); while it says so, a pass does not
+   *  end on the board's quiet (at most SETTLE_MAX, 60 s, after its last
+   *  step). Called from the pump, possibly under lwIP's core lock: it must
+   *  not block or take a lock. May be NULL. */
+  bool (*busy)(void *arg);
+  void *busy_arg;
   /** Called now and then from the pump with steps done and in all; may be NULL. */
   void (*progress)(void *arg, uint64_t done, uint64_t total);
   void *progress_arg;

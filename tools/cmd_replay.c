@@ -180,6 +180,9 @@ int bn_cmd_replay(int argc, char **argv)
     bn_replay_session_free(replay);
     return rc;
   }
+  if (o.mirror) {
+    replay->pcap.busy = bn_replay_mirror_busy; /* a pass ends once the mirror has closed where the capture did */
+  }
   bn_report_set_stream(o.board.pipeline.record.path && strcmp(o.board.pipeline.record.path, "-") == 0 ? stderr : stdout);
   bn_replay_session_begin(replay, &o.board, bn_report_stream());
   bn_runner r = { .board = &o.board, .replay = replay, .quiet = replay->quiet, .out = bn_report_stream() };

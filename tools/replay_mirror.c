@@ -36,6 +36,7 @@ static struct mirror {
   pthread_t threads[MAX_THREADS]; /* the listeners and the opener: joined at stop */
   size_t nthreads;
   unsigned conversations;      /* running (detached): stop waits for none */
+  unsigned owing;              /* atomic: conversations with a close of the capture still to make */
   pthread_cond_t ended;        /* a conversation ended */
   bool running;
 } m = { .mu = PTHREAD_MUTEX_INITIALIZER, .ended = PTHREAD_COND_INITIALIZER };
@@ -96,6 +97,7 @@ struct conversation {
   const rp_flow *f;
   size_t got;     /* bytes of the peer's stream received */
   bool eof;
+  bool owes;      /* counted in m.owing */
 };
 
 /* Receives until the peer's first `need` bytes are in (or its end). */
@@ -119,6 +121,15 @@ static size_t peer_bytes_before(const rp_flow *f, uint32_t ack_rel)
   size_t data = f->peer_rel_end > 0 ? f->peer_rel_end - 1 - (f->peer_fin ? 1 : 0) : 0;
   size_t had = ack_rel > 0 ? ack_rel - 1 : 0;
   return had < data ? had : data;
+}
+
+/* The conversation has made the last of the captured board's frames (or never will). */
+static void owe_nothing(struct conversation *c)
+{
+  if (c->owes) {
+    c->owes = false;
+    __atomic_sub_fetch(&m.owing, 1, __ATOMIC_RELEASE);
+  }
 }
 
 /* The captured board's side of flow f on connected socket s. */
@@ -148,7 +159,8 @@ static void converse(struct conversation *c)
       return;
     }
   }
-  receive_until(c, SIZE_MAX); /* no FIN in the capture: until the peer's end */
+  owe_nothing(c); /* no FIN in the capture: nothing more of the board's to come */
+  receive_until(c, SIZE_MAX); /* until the peer's end */
 }
 
 static void *conversation_main(void *arg)
@@ -157,6 +169,7 @@ static void *conversation_main(void *arg)
   free(arg);
   converse(&c);
   drop_socket(c.s); /* close: FIN */
+  owe_nothing(&c);
   pthread_mutex_lock(&m.mu);
   m.conversations--;
   pthread_cond_broadcast(&m.ended);
@@ -181,7 +194,12 @@ static void start_conversation(usocket *s, const rp_flow *f)
   usocket_settimeout(s, m.io_timeout_ms);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_mutex_lock(&m.mu);
+  c->owes = true;
+  __atomic_add_fetch(&m.owing, 1, __ATOMIC_ACQ_REL); /* before the thread can owe nothing */
   bool ok = !m.stop && pthread_create(&thread, &attr, conversation_main, c) == 0;
+  if (!ok) {
+    __atomic_sub_fetch(&m.owing, 1, __ATOMIC_RELEASE);
+  }
   if (ok) {
     m.conversations++;
     pthread_setname_np(thread, "bn-mirror");
@@ -395,6 +413,12 @@ int bn_replay_mirror_start(const rp_plan *plan, const rp_live *live, long io_tim
     return -ENOMEM;
   }
   return count;
+}
+
+bool bn_replay_mirror_busy(void *arg)
+{
+  (void)arg;
+  return __atomic_load_n(&m.owing, __ATOMIC_ACQUIRE) > 0;
 }
 
 void bn_replay_mirror_stop(void)

@@ -14,6 +14,8 @@
 #ifndef BN_REPLAY_MIRROR_H
 #define BN_REPLAY_MIRROR_H
 
+#include <stdbool.h>
+
 #include "replay_live.h"
 #include "replay_plan.h"
 
@@ -29,6 +31,12 @@
  */
 int bn_replay_mirror_start(const rp_plan *plan, const rp_live *live, long io_timeout_ms,
                            char err[BN_MIRROR_ERRLEN]);
+
+/**
+ * Whether a connection of the mirror still has the captured board's close
+ * to make (bn_pcap_options.busy: a pass does not end before it). Lock-free.
+ */
+bool bn_replay_mirror_busy(void *arg);
 
 /**
  * Stops the mirror: closes its sockets (FIN where still open) and waits for
