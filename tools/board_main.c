@@ -129,10 +129,7 @@ static int parse_own(void *ctx, int c, const char *arg)
 /* The exit status, once the board stopped. */
 static int exit_status(const bn_runner *r, bn_run_end end)
 {
-  const char *early = end == BN_END_SIGNAL ? strsignal(r->sig) : end == BN_END_EXIT_AFTER ? "--exit-after"
-                      : end == BN_END_SCENARIO ? "the scenario's end"
-                      : end == BN_END_RETURNED ? "board_main() failed" : NULL;
-  int verdict = replay.planned ? bn_replay_session_end(&replay, early) : BN_EXIT_OK;
+  int verdict = replay.planned ? bn_replay_session_end(&replay, bn_runner_cut_short(r, end)) : BN_EXIT_OK;
   switch (end) {
   case BN_END_SIGNAL:
     return 128 + r->sig;

@@ -267,3 +267,14 @@ bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, c
   }
   return end;
 }
+
+const char *bn_runner_cut_short(const bn_runner *r, bn_run_end end)
+{
+  switch (end) {
+  case BN_END_SIGNAL:     return strsignal(r->sig);
+  case BN_END_EXIT_AFTER: return "--exit-after";
+  case BN_END_SCENARIO:   return "the scenario's end";
+  case BN_END_RETURNED:   return "the board's program failed";
+  default:                return NULL;
+  }
+}

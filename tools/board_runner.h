@@ -70,4 +70,11 @@ int bn_runner_boot(bn_runner *r);
  */
 bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, char **argv);
 
+/**
+ * Why a replay was cut short, for its report ("Terminated", "--exit-after",
+ * "the scenario's end", "the board's program failed"), or NULL when it
+ * ended as it should (the replay's end).
+ */
+const char *bn_runner_cut_short(const bn_runner *r, bn_run_end end);
+
 #endif /* BN_BOARD_RUNNER_H */

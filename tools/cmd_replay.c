@@ -197,8 +197,7 @@ int bn_cmd_replay(int argc, char **argv)
     bn_replay_session_free(replay);
     return BN_EXIT_FAIL; /* the scenario, an app or the mirror could not start: said why */
   }
-  const char *stopped = end == BN_END_SIGNAL ? strsignal(r.sig) : end == BN_END_SCENARIO ? "the scenario's end" : NULL;
-  rc = bn_replay_session_end(replay, stopped);
+  rc = bn_replay_session_end(replay, bn_runner_cut_short(&r, end));
   bn_replay_session_free(replay);
   return r.scenario_rc != 0 ? BN_EXIT_FAIL : rc;
 }
