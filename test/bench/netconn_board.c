@@ -13,7 +13,7 @@
 #define _GNU_SOURCE
 #include "board_options.h"
 #include "bn_stack.h"
-#include "apps/board_apps.h"
+#include "board_apps.h"
 #include "lwip/api.h"
 
 #include <getopt.h>

@@ -3,8 +3,8 @@
  * "boardnet: <message>" on stderr. Shared by the CLI's commands, the board
  * options (board_options.h) and the test and benchmark boards.
  */
-#ifndef BN_CLI_ERROR_H
-#define BN_CLI_ERROR_H
+#ifndef BN_EXIT_STATUS_H
+#define BN_EXIT_STATUS_H
 
 #include <stdint.h>
 
@@ -21,4 +21,4 @@ int bn_cli_error(int code, const char *fmt, ...) __attribute__((format(printf, 2
  */
 int bn_cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
 
-#endif /* BN_CLI_ERROR_H */
+#endif /* BN_EXIT_STATUS_H */

@@ -8,7 +8,7 @@
 #include "board.h"
 #include "bn_board.h"
 #include "bn_clock.h"
-#include "cli_error.h"
+#include "exit_status.h"
 #include "privileges.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
 #include "bn_board.h"
 #include "bn_pool_faults.h"
 #include "link_record.h"
-#include "cli_error.h"
+#include "exit_status.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -11,7 +11,7 @@
 #include "board_runner.h"
 #include "bn_board.h"
 #include "bn_stack.h"
-#include "cli_error.h"
+#include "exit_status.h"
 #include "privileges.h"
 #include "replay_session.h"
 

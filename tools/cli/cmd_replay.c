@@ -15,7 +15,7 @@
 #include "replay_mirror.h"
 #include "replay_session.h"
 #include "run_report.h"
-#include "apps/board_apps.h"
+#include "board_apps.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * Shared by `boardnet run` and board programs (board_main.c).
  */
 #include "privileges.h"
-#include "cli_error.h"
+#include "exit_status.h"
 
 #include <errno.h>
 #include <grp.h>

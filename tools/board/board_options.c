@@ -5,7 +5,7 @@
 #include "board_options.h"
 #include "bn_config.h"
 #include "bn_random.h"
-#include "cli_error.h"
+#include "exit_status.h"
 #include "scn_units.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
 #ifndef BN_CLI_H
 #define BN_CLI_H
 
-#include "cli_error.h"
+#include "exit_status.h"
 
 /** boardnet run ...: boots the board on a TAP and serves until stopped. */
 int bn_cmd_run(int argc, char **argv);

@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-#include "apps/board_apps.h"
+#include "board_apps.h"
 #include "bn_config.h"
-#include "cli_error.h"
+#include "exit_status.h"
 
 int bn_app_options_add(bn_app_options *a, const char *name, const char *others)
 {

@@ -16,7 +16,7 @@
 #include "bn_clock.h"
 #include "bn_config.h"
 #include "run_report.h"
-#include "apps/board_apps.h"
+#include "board_apps.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -9,7 +9,7 @@
 #include "bn_board.h"
 #include "bn_clock.h"
 #include "bn_config.h"
-#include "cli_error.h"
+#include "exit_status.h"
 #include "replay_frame.h"
 #include "replay_report.h"
 

@@ -1,5 +1,5 @@
 /* The "boardnet: <message>" line on stderr, and option numbers (cli_error.h). */
-#include "cli_error.h"
+#include "exit_status.h"
 
 #include <errno.h>
 #include <inttypes.h>
