@@ -8,7 +8,7 @@
 #include <stdbool.h>
 
 #include "pcap_source.h"
-#include "replay_frame.h"
+#include "replay_headers.h"
 #include "replay_plan.h"
 
 typedef struct rp_census rp_census;

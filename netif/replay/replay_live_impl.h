@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "bn_link.h"
-#include "replay_frame.h"
+#include "replay_headers.h"
 #include "replay_live.h"
 
 #define ETH_HLEN 14

@@ -7,7 +7,7 @@
 #include "replay_plan.h"
 #include "pcap_source.h"
 #include "replay_census.h"
-#include "replay_frame.h"
+#include "replay_headers.h"
 #include "replay_flowmap.h"
 
 #include <errno.h>

@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "replay_frame.h"
+#include "replay_headers.h"
 
 /* A flow the report shows: one the board took part in. */
 static bool shown(const rp_flow *f, const rp_live_flow *lf)

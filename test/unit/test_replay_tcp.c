@@ -19,7 +19,7 @@
 #include "bn_clock.h"
 #include "bn_link.h"
 #include "capture.h"
-#include "replay_frame.h"
+#include "replay_headers.h"
 #include "replay_live.h"
 
 #define T0 1700000000000000000ull

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "bn_clock.h"
-#include "replay_frame.h"
+#include "replay_headers.h"
 #include "usocket.h"
 
 #define MAX_THREADS 256            /* listening ports, and the opener */

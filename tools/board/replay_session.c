@@ -10,7 +10,7 @@
 #include "bn_clock.h"
 #include "bn_config.h"
 #include "exit_status.h"
-#include "replay_frame.h"
+#include "replay_headers.h"
 #include "replay_report.h"
 
 #include <errno.h>

@@ -1,5 +1,5 @@
-/* Headers of a replayed frame: parse with bounds, edit, re-checksum (replay_frame.h). */
-#include "replay_frame.h"
+/* Headers of a replayed frame: parse with bounds, edit, re-checksum (replay_headers.h). */
+#include "replay_headers.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,8 +4,8 @@
  * what the frame holds (a header that lies is a skip reason, never a read
  * past the end), and the checksums recomputed after an edit.
  */
-#ifndef BN_REPLAY_FRAME_H
-#define BN_REPLAY_FRAME_H
+#ifndef BN_REPLAY_HEADERS_H
+#define BN_REPLAY_HEADERS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -94,4 +94,4 @@ void rp_tcp_syn_options(const rp_frame *f, uint16_t *mss, int *wscale);
 /** Recomputes the IPv4 header checksum and the TCP/UDP/ICMP checksum. */
 void rp_fix_checksums(rp_frame *f);
 
-#endif /* BN_REPLAY_FRAME_H */
+#endif /* BN_REPLAY_HEADERS_H */
