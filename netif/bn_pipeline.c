@@ -1,5 +1,6 @@
 /* Assembles a board's link chain from its description (bn_pipeline.h). */
 #include "bn_pipeline.h"
+#include "link_pcap.h"
 #include "link_tap.h"
 
 #include <errno.h>

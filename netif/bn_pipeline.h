@@ -13,8 +13,10 @@
 
 #include "bn_link.h"
 #include "link_impair.h"
-#include "link_pcap.h"
 #include "link_record.h"
+
+/** The replay backend's options (link_pcap.h). */
+typedef struct bn_pcap_options bn_pcap_options;
 
 /** Room for any error message of bn_pipeline_open(). */
 #define BN_PIPELINE_ERRLEN BN_RECORD_ERRLEN

@@ -12,6 +12,10 @@
  */
 #include "link_pcap.h"
 #include "bn_clock.h"
+#include "replay_board_frame.h"
+#include "replay_compare.h"
+#include "replay_peer_tcp.h"
+#include "replay_rewrite.h"
 
 #include <errno.h>
 #include <pthread.h>

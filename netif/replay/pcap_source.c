@@ -4,6 +4,7 @@
  * loopback captures is replaced by an Ethernet header.
  */
 #include "pcap_source.h"
+#include "replay_headers.h"
 
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -12,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ETH_HLEN 14
-#define ETHERTYPE_IPV4 0x0800
 #define SLL_HLEN 16
 #define SLL2_HLEN 20
 #define ARPHRD_ETHER 1
@@ -142,7 +141,7 @@ static bool rebuild(pcap_source *s, const u_char *data, size_t caplen, size_t hl
     return false;
   }
   size_t payload = caplen - hlen;
-  if (payload > BN_LINK_MAX_FRAME - ETH_HLEN) {
+  if (payload > BN_LINK_MAX_FRAME - RP_ETH_HLEN) {
     return false;
   }
   uint8_t mac[6];
@@ -151,9 +150,9 @@ static bool rebuild(pcap_source *s, const u_char *data, size_t caplen, size_t hl
     src_mac = mac;
   }
   put_eth(s->frame, NULL, src_mac, type);
-  memcpy(s->frame + ETH_HLEN, data + hlen, payload);
+  memcpy(s->frame + RP_ETH_HLEN, data + hlen, payload);
   f->data = s->frame;
-  f->len = ETH_HLEN + payload;
+  f->len = RP_ETH_HLEN + payload;
   f->macs_synthesised = true;
   return true;
 }
@@ -166,7 +165,7 @@ static int normalise(pcap_source *s, const struct pcap_pkthdr *h, const u_char *
   f->outgoing = false;
   switch (s->dlt) {
   case DLT_EN10MB:
-    if (caplen < ETH_HLEN) {
+    if (caplen < RP_ETH_HLEN) {
       return BN_SKIP_LINK_HEADER;
     }
     if (caplen > BN_LINK_MAX_FRAME) {
@@ -194,7 +193,7 @@ static int normalise(pcap_source *s, const struct pcap_pkthdr *h, const u_char *
     f->outgoing = pkttype == SLL_OUTGOING;
     const uint8_t *src = hatype == ARPHRD_ETHER && alen == 6 ? addr : NULL;
     if (!rebuild(s, data, caplen, hlen, src, proto, f)) {
-      return caplen - hlen > BN_LINK_MAX_FRAME - ETH_HLEN ? BN_SKIP_TOO_LONG : BN_SKIP_LINK_HEADER;
+      return caplen - hlen > BN_LINK_MAX_FRAME - RP_ETH_HLEN ? BN_SKIP_TOO_LONG : BN_SKIP_LINK_HEADER;
     }
     return -1;
   }
@@ -203,7 +202,7 @@ static int normalise(pcap_source *s, const struct pcap_pkthdr *h, const u_char *
     if (caplen == 0 || (data[0] >> 4) != 4) {
       return BN_SKIP_ETHERTYPE; /* raw IPv6, or nothing */
     }
-    if (!rebuild(s, data, caplen, 0, NULL, ETHERTYPE_IPV4, f)) {
+    if (!rebuild(s, data, caplen, 0, NULL, RP_ETHERTYPE_IPV4, f)) {
       return BN_SKIP_TOO_LONG;
     }
     return -1;
@@ -219,7 +218,7 @@ static int normalise(pcap_source *s, const struct pcap_pkthdr *h, const u_char *
     if (le != 2 && be != 2) {
       return BN_SKIP_ETHERTYPE; /* IPv6 or another family */
     }
-    if (!rebuild(s, data, caplen, 4, NULL, ETHERTYPE_IPV4, f)) {
+    if (!rebuild(s, data, caplen, 4, NULL, RP_ETHERTYPE_IPV4, f)) {
       return BN_SKIP_TOO_LONG;
     }
     return -1;

@@ -10,7 +10,6 @@
 #include "replay_census.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +121,8 @@ int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN
       }
     }
     if (top == COUNT_SLOTS) {
-      return rp_plan_error(err, -EINVAL, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
+      snprintf(err, RP_ERRLEN, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
+      return -EINVAL;
     }
     if (c->dhcp_yiaddr != 0) {
       plan->board_ip = c->dhcp_yiaddr;
@@ -163,7 +163,8 @@ int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN
   /* The peers' MACs, for answering the board's ARP requests. */
   plan->hosts = calloc(c->n ? c->n : 1, sizeof(*plan->hosts));
   if (plan->hosts == NULL) {
-    return rp_plan_error(err, -ENOMEM, "out of memory");
+    snprintf(err, RP_ERRLEN, "out of memory");
+    return -ENOMEM;
   }
   for (size_t i = 0; i < c->n; i++) {
     if (c->has_mac[i] && c->ip[i] != plan->board_ip) {

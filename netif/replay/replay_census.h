@@ -13,9 +13,6 @@
 
 typedef struct rp_census rp_census;
 
-/** Writes a plan error's one line into err; returns rc (shared by the plan's parts). */
-int rp_plan_error(char err[RP_ERRLEN], int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
 /** A new, empty census (free() it); NULL without memory. */
 rp_census *rp_census_new(void);
 

@@ -1,10 +1,9 @@
 /*
- * The comparison of a replay (replay_live.h): what the live board sends,
- * flow by flow, against what the captured board sent (its SYN options and
- * window, where its SYN/FIN/RST fall in the byte stream, the stream itself,
- * frame sizes for ICMP and UDP), and the first divergence of each flow.
+ * The comparison of a replay (replay_compare.h): what the live board sends,
+ * flow by flow, against what the captured board sent, and the first
+ * divergence of each flow.
  */
-#include "replay_live_impl.h"
+#include "replay_compare.h"
 
 #include <stdarg.h>
 #include <stdio.h>

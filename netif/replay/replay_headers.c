@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ETH_HLEN 14
-
 uint16_t rp_get16(const uint8_t *p)
 {
   return (uint16_t)(p[0] << 8 | p[1]);
@@ -32,8 +30,8 @@ void rp_put32(uint8_t *p, uint32_t v)
 
 static int parse_ip(uint8_t *frame, size_t len, rp_frame *f)
 {
-  const uint8_t *ip = frame + ETH_HLEN;
-  size_t room = len - ETH_HLEN;
+  const uint8_t *ip = frame + RP_ETH_HLEN;
+  size_t room = len - RP_ETH_HLEN;
   if (room < 20 || (ip[0] >> 4) != 4) {
     return BN_SKIP_BAD_IP;
   }
@@ -42,7 +40,7 @@ static int parse_ip(uint8_t *frame, size_t len, rp_frame *f)
   if (hlen < 20 || total < hlen || total > room) {
     return BN_SKIP_BAD_IP;
   }
-  f->ip = ETH_HLEN;
+  f->ip = RP_ETH_HLEN;
   f->ip_hlen = hlen;
   f->ip_len = total;
   f->proto = ip[9];
@@ -51,7 +49,7 @@ static int parse_ip(uint8_t *frame, size_t len, rp_frame *f)
   if (f->fragment) {
     return -1; /* the caller decides (no L4 header to rely on) */
   }
-  size_t l4 = ETH_HLEN + hlen, l4_room = total - hlen;
+  size_t l4 = RP_ETH_HLEN + hlen, l4_room = total - hlen;
   switch (f->proto) {
   case RP_PROTO_TCP: {
     if (l4_room < 20) {
@@ -96,7 +94,7 @@ int rp_parse(uint8_t *frame, size_t len, rp_frame *f)
   memset(f, 0, sizeof(*f));
   f->eth = frame;
   f->len = len;
-  if (len < ETH_HLEN) {
+  if (len < RP_ETH_HLEN) {
     return BN_SKIP_LINK_HEADER;
   }
   f->ethertype = rp_get16(frame + 12);
@@ -104,12 +102,12 @@ int rp_parse(uint8_t *frame, size_t len, rp_frame *f)
     return parse_ip(frame, len, f);
   }
   if (f->ethertype == RP_ETHERTYPE_ARP) {
-    const uint8_t *a = frame + ETH_HLEN;
+    const uint8_t *a = frame + RP_ETH_HLEN;
     /* Ethernet (1) / IPv4 (0x0800), 6- and 4-byte addresses: 28 bytes. */
-    if (len < ETH_HLEN + 28 || rp_get16(a) != 1 || rp_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
+    if (len < RP_ETH_HLEN + 28 || rp_get16(a) != 1 || rp_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
       return BN_SKIP_BAD_ARP;
     }
-    f->arp = ETH_HLEN;
+    f->arp = RP_ETH_HLEN;
     return -1;
   }
   return BN_SKIP_ETHERTYPE;

@@ -13,6 +13,7 @@
 
 #include "replay_skip.h"
 
+#define RP_ETH_HLEN 14
 #define RP_ETHERTYPE_IPV4 0x0800
 #define RP_ETHERTYPE_ARP  0x0806
 #define RP_PROTO_ICMP 1
@@ -24,6 +25,10 @@
 #define RP_TCP_RST 0x04
 #define RP_TCP_PSH 0x08
 #define RP_TCP_ACK 0x10
+
+/* Offsets in a DHCP (BOOTP) message: the transaction id, the client's MAC. */
+#define RP_BOOTP_XID 4
+#define RP_BOOTP_CHADDR 28
 
 /** A parsed frame: offsets into its bytes (which it does not own). */
 typedef struct rp_frame {
@@ -90,6 +95,12 @@ void rp_tcp_each_sack(rp_frame *f, void (*fn)(void *arg, uint32_t *left, uint32_
 
 /** A TCP segment's MSS option (0 if none) and window-scale shift (-1 if none). */
 void rp_tcp_syn_options(const rp_frame *f, uint16_t *mss, int *wscale);
+
+/** v, or limit if v is beyond it in TCP sequence space (modulo 2^32). */
+static inline uint32_t rp_seq_min(uint32_t v, uint32_t limit)
+{
+  return (int32_t)(v - limit) > 0 ? limit : v;
+}
 
 /** Recomputes the IPv4 header checksum and the TCP/UDP/ICMP checksum. */
 void rp_fix_checksums(rp_frame *f);

@@ -1,19 +1,14 @@
 /*
- * The live side of a replay: what the emulated board does, flow by flow,
- * against the plan (replay_plan.h). It rewrites each peer frame for the live
- * board (its IP and MAC, the ports of connections it opened, TCP ACK numbers
- * and SACK blocks shifted from the captured board's initial sequence number
- * to the live one and never beyond what the live board sent, DHCP
- * transactions to the live board's xid and chaddr), learns from every frame
- * the live board sends (its ISNs and ports, how far it got), answers its ARP
- * requests for peers with the captured MACs, and stands in for the peer's
- * TCP where the live board is not the captured one (another profile): the
- * peer's data goes in as the live board's window takes it (split where it
- * does not fit, sent again when not acknowledged), the peer's window is
- * rescaled for the live connection, and pure ACKs are made once the
- * capture's run out, for data the captured peer did acknowledge. It
- * compares: frames, bytes, TCP byte streams, the SYN options, and the first
- * divergence in each flow.
+ * The live side of a replay: the state of each of the plan's flows
+ * (replay_plan.h) on the live board -- which live connection it is bound to
+ * (the live board's ports and initial sequence number), what the live board
+ * sent in it, how it compares, and the peer's data in flight -- and the map
+ * from the live board's addresses and ports to flows. The parts that work
+ * on it (README.md draws the path):
+ *   replay_rewrite.h     a peer frame rewritten for the live board
+ *   replay_peer_tcp.h    the peer's TCP, where the replay stands in for it
+ *   replay_board_frame.h a frame the live board sent: bound, learnt from, answered
+ *   replay_compare.h     the comparison with the captured board
  * Not thread-safe: the replay backend (link_pcap.c) serialises calls.
  */
 #ifndef BN_REPLAY_LIVE_H
@@ -36,9 +31,6 @@ typedef enum rp_diverge {
   RP_DIV_MISSING,    /**< the live board sent less */
   RP_DIV_EXTRA,      /**< the live board sent more */
 } rp_diverge;
-
-/** A name for a divergence field ("payload", "missing" ...). */
-const char *rp_diverge_name(rp_diverge d);
 
 /** Peer data injected and not yet acknowledged by the live board. */
 typedef struct rp_piece {
@@ -144,51 +136,13 @@ uint16_t rp_live_peer_port(const rp_live *l, const rp_flow *f);
 void rp_live_free(rp_live *l);
 
 /**
- * Whether step s can be injected now: its flow's live connection is known
- * where it must be (a TCP connection the board opens: its SYN; an ACK: the
- * live board's ISN), and the live board has sent at least what the captured
- * one had before it in that flow, and in the flow of the captured board's
- * last frame before it (progress; reactive pacing waits for it).
- * @param progress receives whether that last condition holds
- * @return whether the frame can be rewritten at all now
+ * Maps the live board's frames of flow f (its board port board_port) to
+ * flow index (replace: even if another flow had them).
+ * @return 0, -ENOMEM.
  */
-bool rp_live_can_rewrite(const rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, bool *progress);
+int rp_live_map(rp_live *l, const rp_flow *f, uint16_t board_port, uint32_t index, bool replace);
 
-/**
- * The next frame of step s for the live board (call only when
- * rp_live_can_rewrite() said so): the capture's frame (frame[0..len))
- * rewritten into out (BN_LINK_MAX_FRAME bytes); for TCP data the live
- * board's window cannot take whole, the part that fits (the rest comes with
- * later calls); peer data the live board acknowledged already, nothing.
- * @param done set when the step is finished
- * @return 1 with *out_len set, or 0: nothing to inject now
- */
-int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, uint8_t *out,
-                       size_t *out_len, bool *done);
-
-/**
- * Peer data to send again: unacknowledged for RP_RTO_NS, or after three
- * duplicate ACKs. @return its length in out, or 0.
- */
-size_t rp_live_retransmit(rp_live *l, uint64_t now, uint8_t *out);
-
-/** When rp_live_retransmit() may next have something (BN_CLOCK_FOREVER: never). */
-uint64_t rp_live_next_retransmit(const rp_live *l);
-
-/** The replay's retransmission timeout for peer data, and how often it
- *  sends a piece again before it gives up on it. */
-#define RP_RTO_NS (200u * 1000u * 1000u)
-#define RP_RETRIES 8
-
-/**
- * Takes a frame the live board sent (at time now). If it calls for an
- * answer from the replay (an ARP request for a peer; data the capture shows
- * the peer acknowledged, when its ACKs ran out), writes it to reply
- * (BN_LINK_MAX_FRAME bytes) and returns its length, else 0.
- */
-size_t rp_live_board_frame(rp_live *l, const uint8_t *frame, size_t len, uint64_t now, uint8_t *reply);
-
-/** Ends the comparison (after the replay): the missing and extra data. */
-void rp_live_finish(rp_live *l);
+/** Drops the first n pieces of peer data kept for sending again. */
+void rp_live_free_pieces(rp_live_flow *lf, size_t n);
 
 #endif /* BN_REPLAY_LIVE_H */

@@ -17,8 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Writes a plan error's one line into err; returns rc. */
+static int plan_error(char err[RP_ERRLEN], int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-int rp_plan_error(char err[RP_ERRLEN], int rc, const char *fmt, ...)
+static int plan_error(char err[RP_ERRLEN], int rc, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -326,7 +328,7 @@ static int walk(const rp_plan_options *o, rp_plan *plan, int (*fn)(void *arg, co
   char perr[BN_PCAP_ERRLEN];
   int rc = pcap_source_open(o->path, o->filter, &s, perr);
   if (rc < 0) {
-    return rp_plan_error(err, rc, "%s", perr);
+    return plan_error(err, rc, "%s", perr);
   }
   snprintf(plan->linktype, sizeof(plan->linktype), "%s", pcap_source_linktype(s));
   uint64_t skipped[BN_SKIP_COUNT] = { 0 };
@@ -349,7 +351,7 @@ static int walk(const rp_plan_options *o, rp_plan *plan, int (*fn)(void *arg, co
     rc = fn(arg, &pf, copy);
     if (rc < 0) {
       pcap_source_close(s);
-      return rp_plan_error(err, rc, "out of memory reading %s", o->path);
+      return plan_error(err, rc, "out of memory reading %s", o->path);
     }
   }
   plan->frames_read = pcap_source_count(s);
@@ -389,9 +391,9 @@ static int nothing_to_replay(const rp_plan_options *o, const rp_plan *plan, char
   char ip[16];
   rp_ip_text(plan->board_ip, ip, sizeof(ip));
   if (most < 0) {
-    return rp_plan_error(err, -EINVAL, "%s: no frames to replay", o->path);
+    return plan_error(err, -EINVAL, "%s: no frames to replay", o->path);
   }
-  return rp_plan_error(err, -EINVAL, "%s: nothing to replay for board %s: of %llu frames, %llu %s", o->path, ip,
+  return plan_error(err, -EINVAL, "%s: nothing to replay for board %s: of %llu frames, %llu %s", o->path, ip,
               (unsigned long long)plan->frames_read, (unsigned long long)plan->skipped[most],
               bn_replay_skip_name((bn_replay_skip)most));
 }
@@ -400,16 +402,16 @@ int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
 {
   memset(plan, 0, sizeof(*plan));
   if (o->path == NULL || strcmp(o->path, "-") == 0) {
-    return rp_plan_error(err, -EINVAL, "a replay reads its capture twice: give a file, not standard input");
+    return plan_error(err, -EINVAL, "a replay reads its capture twice: give a file, not standard input");
   }
   struct stat st;
   if (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) {
-    return rp_plan_error(err, -EINVAL, "%s: a replay reads its capture more than once: give a regular file, not a pipe "
+    return plan_error(err, -EINVAL, "%s: a replay reads its capture more than once: give a regular file, not a pipe "
                 "or a device", o->path);
   }
   rp_census *c = rp_census_new();
   if (c == NULL) {
-    return rp_plan_error(err, -ENOMEM, "out of memory");
+    return plan_error(err, -ENOMEM, "out of memory");
   }
   plan->board_ip = o->board_ip;
   int rc = walk(o, plan, census_fn, c, false, err);

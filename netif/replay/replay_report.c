@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "replay_compare.h"
 #include "replay_headers.h"
 
 /* A flow the report shows: one the board took part in. */

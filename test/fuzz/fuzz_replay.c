@@ -22,9 +22,13 @@
 
 #include "bn_clock.h"
 #include "pcap_source.h"
+#include "replay_board_frame.h"
+#include "replay_compare.h"
 #include "replay_live.h"
+#include "replay_peer_tcp.h"
 #include "replay_plan.h"
 #include "replay_report.h"
+#include "replay_rewrite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

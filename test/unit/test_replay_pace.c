@@ -16,6 +16,7 @@
 
 #include "capture.h"
 #include "link_pcap.h"
+#include "replay_compare.h"
 #include "link_poll.h"
 
 #define T0 1700000000000000000ull

@@ -20,7 +20,11 @@
 #include "bn_link.h"
 #include "capture.h"
 #include "replay_headers.h"
+#include "replay_board_frame.h"
+#include "replay_compare.h"
 #include "replay_live.h"
+#include "replay_peer_tcp.h"
+#include "replay_rewrite.h"
 
 #define T0 1700000000000000000ull
 #define MS 1000000ull
