@@ -91,6 +91,8 @@ struct bn_link_ops {
   void (*wake)(bn_link *link);
   /** Releases this link's own resources (not its inner link: bn_link_close() does). */
   void (*close)(bn_link *link);
+  /** See bn_link_egress_held(): this stage's own count (NULL: it holds none). */
+  size_t (*egress_held)(bn_link *link);
 };
 
 struct bn_link {
@@ -237,6 +239,23 @@ static inline int bn_link_poll(bn_link *link, const bn_link_rx *rx, uint64_t unt
   int rc = link->ops->poll(link, rx, until_ns);
   bn_link_leave_(&link->polling);
   return rc;
+}
+
+/**
+ * How many frames the board sent that the chain still holds on their way to
+ * the wire (a delay, a rate or a reorder queue): every stage's own count,
+ * from link towards the wire; a stage that holds none adds nothing. 0 means
+ * every frame sent so far has been handed to the backend. Any thread.
+ */
+static inline size_t bn_link_egress_held(bn_link *link)
+{
+  size_t held = 0;
+  for (; link != NULL; link = link->inner) {
+    if (link->ops->egress_held != NULL) {
+      held += link->ops->egress_held(link);
+    }
+  }
+  return held;
 }
 
 /** Makes a bn_link_poll() in progress (or the next one) return promptly. */

@@ -14,7 +14,6 @@
 #include "lwip/prot/dhcp.h"
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcpip.h"
-#include "link_impair.h"
 
 #define DHCP_DEFAULT_TIMEOUT_MS 10000
 #define DHCP_POLL_MS 20
@@ -177,8 +176,7 @@ static bool stack_settled(void)
   LOCK_TCPIP_CORE();
   bool sending = tcp_sending();
   UNLOCK_TCPIP_CORE();
-  bn_impair_stats st;
-  return !sending && (bn_link_impair_stats(stack.link, &st) < 0 || st.egress.queued == 0);
+  return !sending && bn_link_egress_held(stack.link) == 0;
 }
 
 int bn_stack_settle(long max_ms)

@@ -244,12 +244,23 @@ static void impair_close(bn_link *link)
   free(im);
 }
 
+/* Egress frames in the stage's queue (delay, rate, reorder, slot). */
+static size_t impair_egress_held(bn_link *link)
+{
+  impair *im = (impair *)link;
+  pthread_mutex_lock(&im->lock);
+  size_t held = (size_t)im->side[EGRESS].st.queued;
+  pthread_mutex_unlock(&im->lock);
+  return held;
+}
+
 static const struct bn_link_ops impair_ops = {
   .kind = "impair",
   .send = impair_send,
   .poll = impair_poll,
   .wake = impair_wake,
   .close = impair_close,
+  .egress_held = impair_egress_held,
 };
 
 int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **out)

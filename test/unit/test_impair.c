@@ -434,10 +434,14 @@ START_TEST(egress_delay_is_released_by_the_poll)
   }
   struct rig *r = rig;
   bn_link_rx rx = { .frame = got_frame };
+  ck_assert_uint_eq(bn_link_egress_held(r->stage), 3); /* what bn_stack_settle() waits for */
+  ck_assert_uint_eq(bn_link_egress_held(r->wire), 0);
   drain();
   ck_assert_int_eq(bn_link_poll(r->wire, &rx, BN_LINK_NOW), 0);
+  ck_assert_uint_eq(bn_link_egress_held(r->stage), 3);
   bn_clock_manual_advance(20000000);
   drain();
+  ck_assert_uint_eq(bn_link_egress_held(r->stage), 0);
   ck_assert_int_eq(bn_link_poll(r->wire, &rx, BN_LINK_NOW), 3);
   ck_assert_uint_eq(r->got, 3);
   rig_close();
