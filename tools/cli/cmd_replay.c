@@ -12,7 +12,6 @@
 #include "board_runner.h"
 #include "bn_board.h"
 #include "bn_clock.h"
-#include "replay_mirror.h"
 #include "replay_session.h"
 #include "run_report.h"
 #include "board_apps.h"
@@ -20,9 +19,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-/* How long one of the mirror's receives or sends may wait. */
-#define MIRROR_IO_TIMEOUT_MS 30000
 
 static const char replay_usage_head[] =
   "Usage: boardnet [--board NAME] replay CAPTURE [OPTIONS]\n"
@@ -79,7 +75,6 @@ static const char replay_usage_tail[] =
 struct replay_options {
   bn_board_options board;
   bn_replay_session replay;
-  bool mirror;               /* --app mirror */
   bn_app_options apps;
 };
 
@@ -103,12 +98,7 @@ static int parse_own(void *ctx, int c, const char *arg)
   }
   switch (c) {
   case OPT_APP:
-    if (strcmp(arg, "mirror") == 0) {
-      o->mirror = true;
-      o->apps.port_taken = true; /* --port cannot follow it */
-      return 0;
-    }
-    return bn_app_options_add(&o->apps, arg, "mirror, ");
+    return bn_app_options_add(&o->apps, arg);
   case OPT_PORT:
     return bn_app_options_port(&o->apps, arg);
   case 'q':
@@ -127,6 +117,7 @@ static int parse_own(void *ctx, int c, const char *arg)
 static int parse_replay_options(int argc, char **argv, struct replay_options *o)
 {
   bn_replay_session_init(&o->replay);
+  o->apps.on_replay = true;
   struct option own[REPLAY_OWN + BN_OWN_OPTIONS_MAX];
   memcpy(own, replay_own_options, sizeof(replay_own_options));
   memcpy(own + REPLAY_OWN, bn_replay_options, bn_replay_options_count * sizeof(own[0]));
@@ -152,19 +143,14 @@ static int replay_apps(int argc, char **argv)
 {
   (void)argc;
   (void)argv;
-  if (bn_app_options_start(&rep->apps, 0, NULL) != 0) {
+  bn_app_env env = { .plan = &rep->replay.plan, .live = &rep->replay.live };
+  if (bn_app_options_start(&rep->apps, &env, NULL) != 0) {
+    bn_app_options_stop(&rep->apps);
     return BN_EXIT_FAIL;
-  }
-  if (rep->mirror) {
-    char err[BN_MIRROR_ERRLEN];
-    if (bn_replay_mirror_start(&rep->replay.plan, &rep->replay.live, MIRROR_IO_TIMEOUT_MS, err) < 0) {
-      bn_replay_mirror_stop();
-      return bn_cli_error(BN_EXIT_FAIL, "%s", err);
-    }
   }
   board_ready(); /* the apps listen: the replay may start */
   board_wait_stop(-1);
-  bn_replay_mirror_stop();
+  bn_app_options_stop(&rep->apps); /* before the stack stops: the mirror's sockets */
   return BN_EXIT_OK;
 }
 
@@ -180,9 +166,8 @@ int bn_cmd_replay(int argc, char **argv)
     bn_replay_session_free(replay);
     return rc;
   }
-  if (o.mirror) {
-    replay->pcap.busy = bn_replay_mirror_busy; /* a pass ends once the mirror has closed where the capture did */
-  }
+  replay->pcap.busy = bn_app_options_busy; /* a pass ends once the mirror has closed where the capture did */
+  replay->pcap.busy_arg = &o.apps;
   bn_report_set_stream(o.board.pipeline.record.path && strcmp(o.board.pipeline.record.path, "-") == 0 ? stderr : stdout);
   bn_replay_session_begin(replay, &o.board, bn_report_stream());
   bn_runner r = { .board = &o.board, .replay = replay, .quiet = replay->quiet, .out = bn_report_stream() };

@@ -104,7 +104,7 @@ static int parse_own(void *ctx, int c, const char *arg)
   uint64_t v;
   switch (c) {
   case OPT_APP:
-    return bn_app_options_add(&o->apps, arg, "");
+    return bn_app_options_add(&o->apps, arg);
   case OPT_PORT:
     return bn_app_options_port(&o->apps, arg);
   case OPT_BACKLOG:
@@ -161,7 +161,8 @@ static int run_apps(int argc, char **argv)
   (void)argc;
   (void)argv;
   FILE *out = run->quiet ? NULL : bn_report_stream();
-  if (bn_app_options_start(&run->apps, run->backlog, out) != 0) {
+  bn_app_env env = { .backlog = run->backlog };
+  if (bn_app_options_start(&run->apps, &env, out) != 0) {
     return BN_EXIT_FAIL;
   }
   board_ready(); /* the scenario's time 0: the apps listen */
