@@ -33,61 +33,61 @@
 extern "C" {
 #endif
 
-/** Room for any error message of scn_parse(): "file:line:col: message\n  usage: ...". */
-#define SCN_ERRLEN 512
+/** Room for any error message of bn_scn_parse(): "file:line:col: message\n  usage: ...". */
+#define BN_SCN_ERRLEN 512
 
 /** Directions: what the board sends (towards the wire), what it receives. */
-enum scn_dir { SCN_EGRESS = 1, SCN_INGRESS = 2, SCN_BOTH = 3 };
+enum bn_scn_dir { BN_SCN_EGRESS = 1, BN_SCN_INGRESS = 2, BN_SCN_BOTH = 3 };
 
 /** Delay distributions (netem's tables): jitter is spread this way around the delay. */
-enum scn_dist { SCN_DIST_UNIFORM, SCN_DIST_NORMAL, SCN_DIST_PARETO, SCN_DIST_PARETONORMAL };
+enum bn_scn_dist { BN_SCN_DIST_UNIFORM, BN_SCN_DIST_NORMAL, BN_SCN_DIST_PARETO, BN_SCN_DIST_PARETONORMAL };
 
 /** netem's loss models. */
-enum scn_loss_model {
-  SCN_LOSS_RANDOM,   /**< p[0] = P, p[1] = correlation */
-  SCN_LOSS_STATE,    /**< 4-state Markov: p[0..4] = p13 p31 p32 p23 p14 */
-  SCN_LOSS_GEMODEL,  /**< Gilbert-Elliott: p[0..3] = p r 1-h 1-k */
+enum bn_scn_loss_model {
+  BN_SCN_LOSS_RANDOM,   /**< p[0] = P, p[1] = correlation */
+  BN_SCN_LOSS_STATE,    /**< 4-state Markov: p[0..4] = p13 p31 p32 p23 p14 */
+  BN_SCN_LOSS_GEMODEL,  /**< Gilbert-Elliott: p[0..3] = p r 1-h 1-k */
 };
 
-/** The impairments of one directive: bits of scn_netem.set. */
-enum scn_netem_kind {
-  SCN_NM_DELAY = 1u << 0,
-  SCN_NM_LOSS = 1u << 1,
-  SCN_NM_DUPLICATE = 1u << 2,
-  SCN_NM_CORRUPT = 1u << 3,
-  SCN_NM_REORDER = 1u << 4,
-  SCN_NM_RATE = 1u << 5,
-  SCN_NM_LIMIT = 1u << 6,
-  SCN_NM_SLOT = 1u << 7,
-  SCN_NM_MTU = 1u << 8,
-  SCN_NM_BLACKHOLE = 1u << 9,
+/** The impairments of one directive: bits of bn_scn_netem.set. */
+enum bn_scn_netem_kind {
+  BN_SCN_NM_DELAY = 1u << 0,
+  BN_SCN_NM_LOSS = 1u << 1,
+  BN_SCN_NM_DUPLICATE = 1u << 2,
+  BN_SCN_NM_CORRUPT = 1u << 3,
+  BN_SCN_NM_REORDER = 1u << 4,
+  BN_SCN_NM_RATE = 1u << 5,
+  BN_SCN_NM_LIMIT = 1u << 6,
+  BN_SCN_NM_SLOT = 1u << 7,
+  BN_SCN_NM_MTU = 1u << 8,
+  BN_SCN_NM_BLACKHOLE = 1u << 9,
 };
 
 /** A probability with its correlation, both in percent (0..100), as written. */
-typedef struct scn_chance {
+typedef struct bn_scn_chance {
   double pct;
   double corr_pct;
-} scn_chance;
+} bn_scn_chance;
 
 /**
  * netem's settings, as one `tc qdisc ... netem` line holds them. Only the
  * kinds in `set` are meaningful. Percentages are kept as written (0..100),
  * times in nanoseconds, the rate in bits per second (0: unlimited).
  */
-typedef struct scn_netem {
-  unsigned set;  /**< enum scn_netem_kind bits */
+typedef struct bn_scn_netem {
+  unsigned set;  /**< enum bn_scn_netem_kind bits */
   struct {
     uint64_t time_ns, jitter_ns;
     double corr_pct;
-    enum scn_dist dist;
+    enum bn_scn_dist dist;
   } delay;
   struct {
-    enum scn_loss_model model;
-    double pct[5];  /**< see enum scn_loss_model; defaults filled in as tc does */
+    enum bn_scn_loss_model model;
+    double pct[5];  /**< see enum bn_scn_loss_model; defaults filled in as tc does */
   } loss;
-  scn_chance duplicate, corrupt;
+  bn_scn_chance duplicate, corrupt;
   struct {
-    scn_chance chance;
+    bn_scn_chance chance;
     uint32_t gap;     /**< 1 when not given (tc's default) */
   } reorder;
   struct {
@@ -102,109 +102,109 @@ typedef struct scn_netem {
     uint32_t packets, bytes;  /**< 0: no limit */
   } slot;
   uint32_t mtu;       /**< largest IP packet (frame minus its Ethernet header) let through */
-} scn_netem;
+} bn_scn_netem;
 
 /** Per-packet aim: which of a rule's frames a one-shot action hits. */
-enum scn_select { SCN_SEL_NTH, SCN_SEL_FIRST, SCN_SEL_EVERY };
-enum scn_action { SCN_ACT_DROP, SCN_ACT_CORRUPT, SCN_ACT_DUPLICATE, SCN_ACT_DELAY };
+enum bn_scn_select { BN_SCN_SEL_NTH, BN_SCN_SEL_FIRST, BN_SCN_SEL_EVERY };
+enum bn_scn_action { BN_SCN_ACT_DROP, BN_SCN_ACT_CORRUPT, BN_SCN_ACT_DUPLICATE, BN_SCN_ACT_DELAY };
 
 /** What a step does. */
-enum scn_kind {
-  SCN_STEP_IMPAIR,      /**< netem settings for (dir, match): each kind given replaces that kind */
-  SCN_STEP_AIM,         /**< a one-shot action on selected frames of (dir, match) */
-  SCN_STEP_LINK,        /**< carrier down or up */
-  SCN_STEP_CLEAR,       /**< remove the impairments and aims of (dir, match); match -1 and dir BOTH: all */
-  SCN_STEP_POOL_EXHAUST,/**< hold pool.share_pct of an lwIP pool */
-  SCN_STEP_POOL_FAIL,   /**< fail the next pool.next allocations from a pool (or the heap) */
-  SCN_STEP_CLEAR_POOLS, /**< release held pool elements, cancel pending failures */
-  SCN_STEP_END,         /**< the scenario, and the run, end */
+enum bn_scn_kind {
+  BN_SCN_STEP_IMPAIR,      /**< netem settings for (dir, match): each kind given replaces that kind */
+  BN_SCN_STEP_AIM,         /**< a one-shot action on selected frames of (dir, match) */
+  BN_SCN_STEP_LINK,        /**< carrier down or up */
+  BN_SCN_STEP_CLEAR,       /**< remove the impairments and aims of (dir, match); match -1 and dir BOTH: all */
+  BN_SCN_STEP_POOL_EXHAUST,/**< hold pool.share_pct of an lwIP pool */
+  BN_SCN_STEP_POOL_FAIL,   /**< fail the next pool.next allocations from a pool (or the heap) */
+  BN_SCN_STEP_CLEAR_POOLS, /**< release held pool elements, cancel pending failures */
+  BN_SCN_STEP_END,         /**< the scenario, and the run, end */
 };
 
 /** The longest match filter, in bytes. */
-#define SCN_FILTER_MAX 4096
+#define BN_SCN_FILTER_MAX 4096
 
 /** Room for a pool's name: lwIP's MEMP_<NAME> without the prefix, or "heap". */
-#define SCN_POOL_NAME_MAX 32
+#define BN_SCN_POOL_NAME_MAX 32
 
 /** One directive of the timeline. */
-typedef struct scn_step {
+typedef struct bn_scn_step {
   uint64_t at_ns;       /**< from the scenario's time 0 (bn_link_impair_start()) */
   unsigned line;        /**< where it was written */
-  enum scn_kind kind;
-  unsigned dir;         /**< enum scn_dir (IMPAIR, AIM, CLEAR) */
-  int match;            /**< index into scn_scenario.matches; -1: every frame */
+  enum bn_scn_kind kind;
+  unsigned dir;         /**< enum bn_scn_dir (IMPAIR, AIM, CLEAR) */
+  int match;            /**< index into bn_scn_scenario.matches; -1: every frame */
   bool match_all_clear; /**< CLEAR without a match: every rule of dir, matched or not */
-  scn_netem netem;      /**< IMPAIR */
+  bn_scn_netem netem;      /**< IMPAIR */
   struct {
-    enum scn_select select;
+    enum bn_scn_select select;
     uint32_t n;
-    enum scn_action action;
-    uint64_t delay_ns;  /**< SCN_ACT_DELAY */
+    enum bn_scn_action action;
+    uint64_t delay_ns;  /**< BN_SCN_ACT_DELAY */
   } aim;                /**< AIM */
   bool up;              /**< LINK */
   struct {
-    char name[SCN_POOL_NAME_MAX];
+    char name[BN_SCN_POOL_NAME_MAX];
     unsigned col;       /**< the name's column, for errors found later (an unknown pool) */
     double share_pct;   /**< POOL_EXHAUST */
     uint32_t next;      /**< POOL_FAIL */
   } pool;
-} scn_step;
+} bn_scn_step;
 
 /** A flow: one libpcap filter, compiled once (for DLT_EN10MB). */
-typedef struct scn_match {
+typedef struct bn_scn_match {
   char *filter;
   struct bpf_program prog;
   unsigned line;        /**< where it first appeared */
-} scn_match;
+} bn_scn_match;
 
 /** A parsed scenario. */
-typedef struct scn_scenario {
+typedef struct bn_scn_scenario {
   char *path;           /**< the file's name, as given (for messages) */
   bool seed_given;
   uint64_t seed;
-  scn_step *steps;      /**< in time order (as written: times never go back) */
+  bn_scn_step *steps;      /**< in time order (as written: times never go back) */
   size_t n_steps;
-  scn_match *matches;   /**< each distinct filter once, in order of appearance */
+  bn_scn_match *matches;   /**< each distinct filter once, in order of appearance */
   size_t n_matches;
-} scn_scenario;
+} bn_scn_scenario;
 
 /**
  * Parses the scenario in text[0..len) (need not be NUL-terminated); path
  * names it in messages.
- * @return 0 with *out filled in (free it with scn_free()); -EINVAL with
+ * @return 0 with *out filled in (free it with bn_scn_free()); -EINVAL with
  *         "path:line:col: message" (the offending token named, and a usage
  *         line for the directive) in err; -ENOMEM.
  */
-int scn_parse(const char *path, const char *text, size_t len, scn_scenario *out, char err[SCN_ERRLEN]);
+int bn_scn_parse(const char *path, const char *text, size_t len, bn_scn_scenario *out, char err[BN_SCN_ERRLEN]);
 
 /**
  * Reads and parses the file at path.
- * @return as scn_parse(); -errno with "path: reason" when it cannot be read.
+ * @return as bn_scn_parse(); -errno with "path: reason" when it cannot be read.
  */
-int scn_load(const char *path, scn_scenario *out, char err[SCN_ERRLEN]);
+int bn_scn_load(const char *path, bn_scn_scenario *out, char err[BN_SCN_ERRLEN]);
 
-/** Frees what scn_parse() allocated; a zeroed scenario is fine. */
-void scn_free(scn_scenario *s);
+/** Frees what bn_scn_parse() allocated; a zeroed scenario is fine. */
+void bn_scn_free(bn_scn_scenario *s);
 
 /**
  * Writes s in the scenario language, one directive per line with absolute
- * times, every value in its canonical unit: scn_parse() of the output gives
+ * times, every value in its canonical unit: bn_scn_parse() of the output gives
  * the same timeline (the round trip `boardnet check` relies on).
  * @return 0, -EIO when out fails, -ENOMEM.
  */
-int scn_print(const scn_scenario *s, FILE *out);
+int bn_scn_print(const bn_scn_scenario *s, FILE *out);
 
 /**
  * Writes step as one line of the language (no time, no newline) into buf.
  * @return the length it needed (as snprintf).
  */
-int scn_step_format(const scn_scenario *s, const scn_step *step, char *buf, size_t size);
+int bn_scn_step_format(const bn_scn_scenario *s, const bn_scn_step *step, char *buf, size_t size);
 
 /** "egress", "ingress" or "both". */
-const char *scn_dir_name(unsigned dir);
+const char *bn_scn_dir_name(unsigned dir);
 
 /** Whether any step holds frames of dir in a queue (delay, rate, slot, a delay aim). */
-bool scn_holds_frames(const scn_scenario *s, unsigned dir);
+bool bn_scn_holds_frames(const bn_scn_scenario *s, unsigned dir);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,7 @@ static bool blank(char c)
   return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
-int scn_lex_line(char *buf, scn_line *out, unsigned *bad_col, const char **why)
+int bn_scn_lex_line(char *buf, bn_scn_line *out, unsigned *bad_col, const char **why)
 {
   out->n = 0;
   char *p = buf;
@@ -20,12 +20,12 @@ int scn_lex_line(char *buf, scn_line *out, unsigned *bad_col, const char **why)
       return 0;
     }
     unsigned col = (unsigned)(p - buf) + 1;
-    if (out->n == SCN_LEX_MAX_TOKENS) {
+    if (out->n == BN_SCN_LEX_MAX_TOKENS) {
       *bad_col = col;
       *why = "too many words on one line";
       return -EINVAL;
     }
-    scn_token *t = &out->tok[out->n++];
+    bn_scn_token *t = &out->tok[out->n++];
     t->col = col;
     t->quoted = *p == '"';
     if (t->quoted) {

@@ -1,5 +1,5 @@
 /*
- * scn_lex: splits one line of a scenario into its tokens, each with its
+ * bn_scn_lex: splits one line of a scenario into its tokens, each with its
  * column: words separated by blanks, "quoted strings" (a libpcap filter;
  * \" and \\ inside), and a '#' outside quotes ends the line.
  */
@@ -10,18 +10,18 @@
 #include <stddef.h>
 
 /** The most tokens a line may hold. */
-#define SCN_LEX_MAX_TOKENS 64
+#define BN_SCN_LEX_MAX_TOKENS 64
 
-typedef struct scn_token {
+typedef struct bn_scn_token {
   const char *text;  /**< NUL-terminated, in the line's buffer; a string without its quotes */
   unsigned col;      /**< 1-based byte column of its first character (a string's opening quote) */
   bool quoted;
-} scn_token;
+} bn_scn_token;
 
-typedef struct scn_line {
-  scn_token tok[SCN_LEX_MAX_TOKENS];
+typedef struct bn_scn_line {
+  bn_scn_token tok[BN_SCN_LEX_MAX_TOKENS];
   size_t n;
-} scn_line;
+} bn_scn_line;
 
 /**
  * Tokenises buf (one line, NUL-terminated, modified in place: the tokens
@@ -29,6 +29,6 @@ typedef struct scn_line {
  * @return 0; or -EINVAL with *bad_col and *why set: an unterminated string,
  *         a string glued to a word, a control character, too many tokens.
  */
-int scn_lex_line(char *buf, scn_line *out, unsigned *bad_col, const char **why);
+int bn_scn_lex_line(char *buf, bn_scn_line *out, unsigned *bad_col, const char **why);
 
 #endif /* BN_SCN_LEX_H */

@@ -15,34 +15,34 @@
 
 /* ---- growing the scenario ------------------------------------------------ */
 
-static scn_step *new_step(struct parser *p, enum scn_kind kind)
+static bn_scn_step *new_step(struct parser *p, enum bn_scn_kind kind)
 {
-  scn_scenario *s = p->s;
+  bn_scn_scenario *s = p->s;
   if (s->n_steps == p->cap_steps) {
     size_t cap = p->cap_steps ? 2 * p->cap_steps : 16;
-    scn_step *grown = realloc(s->steps, cap * sizeof(*grown));
+    bn_scn_step *grown = realloc(s->steps, cap * sizeof(*grown));
     if (grown == NULL) {
       return NULL;
     }
     s->steps = grown;
     p->cap_steps = cap;
   }
-  scn_step *step = &s->steps[s->n_steps++];
+  bn_scn_step *step = &s->steps[s->n_steps++];
   memset(step, 0, sizeof(*step));
   step->at_ns = p->now_ns;
   step->line = p->line;
   step->kind = kind;
-  step->dir = SCN_BOTH;
+  step->dir = BN_SCN_BOTH;
   step->match = -1;
   return step;
 }
 
 /* The index of filter in the scenario's matches, compiled on first sight. */
-static int find_match(struct parser *p, const scn_token *t, int *index)
+static int find_match(struct parser *p, const bn_scn_token *t, int *index)
 {
-  scn_scenario *s = p->s;
-  if (strlen(t->text) > SCN_FILTER_MAX) {
-    return scn_fail(p, t->col, NULL, "a filter longer than %d bytes", SCN_FILTER_MAX);
+  bn_scn_scenario *s = p->s;
+  if (strlen(t->text) > BN_SCN_FILTER_MAX) {
+    return bn_scn_fail(p, t->col, NULL, "a filter longer than %d bytes", BN_SCN_FILTER_MAX);
   }
   for (size_t i = 0; i < s->n_matches; i++) {
     if (strcmp(s->matches[i].filter, t->text) == 0) {
@@ -52,7 +52,7 @@ static int find_match(struct parser *p, const scn_token *t, int *index)
   }
   if (s->n_matches == p->cap_matches) {
     size_t cap = p->cap_matches ? 2 * p->cap_matches : 4;
-    scn_match *grown = realloc(s->matches, cap * sizeof(*grown));
+    bn_scn_match *grown = realloc(s->matches, cap * sizeof(*grown));
     bool (*delay)[2] = realloc(p->has_delay, (cap + 1) * sizeof(*delay));
     if (grown != NULL) {
       s->matches = grown;
@@ -69,10 +69,10 @@ static int find_match(struct parser *p, const scn_token *t, int *index)
   if (dead == NULL) {
     return -ENOMEM;
   }
-  scn_match *m = &s->matches[s->n_matches];
+  bn_scn_match *m = &s->matches[s->n_matches];
   memset(m, 0, sizeof(*m));
   if (pcap_compile(dead, &m->prog, t->text, 1, PCAP_NETMASK_UNKNOWN) != 0) {
-    int rc = scn_fail(p, t->col, "match \"FILTER\" (a libpcap filter, pcap-filter(7))", "match \"%s\": %s", t->text,
+    int rc = bn_scn_fail(p, t->col, "match \"FILTER\" (a libpcap filter, pcap-filter(7))", "match \"%s\": %s", t->text,
                   pcap_geterr(dead));
     pcap_close(dead);
     return rc;
@@ -92,21 +92,21 @@ static int find_match(struct parser *p, const scn_token *t, int *index)
 /* ---- the other directives ----------------------------------------------- */
 
 /* A pool's name: letters, digits and '_'. */
-static int read_pool_name(struct parser *p, const char *usage, scn_step *step)
+static int read_pool_name(struct parser *p, const char *usage, bn_scn_step *step)
 {
-  const scn_token *t;
-  int rc = scn_next(p, "a pool name", usage, &t);
+  const bn_scn_token *t;
+  int rc = bn_scn_next(p, "a pool name", usage, &t);
   if (rc < 0) {
     return rc;
   }
   size_t n = strlen(t->text);
-  bool ok = n > 0 && n < SCN_POOL_NAME_MAX;
+  bool ok = n > 0 && n < BN_SCN_POOL_NAME_MAX;
   for (size_t i = 0; ok && i < n; i++) {
     char c = t->text[i];
     ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   }
   if (!ok) {
-    return scn_fail(p, t->col, usage, "'%s': not a pool name", t->text);
+    return bn_scn_fail(p, t->col, usage, "'%s': not a pool name", t->text);
   }
   memcpy(step->pool.name, t->text, n + 1);
   step->pool.col = t->col;
@@ -114,11 +114,11 @@ static int read_pool_name(struct parser *p, const char *usage, scn_step *step)
 }
 
 
-static int parse_pool(struct parser *p, const scn_token *t)
+static int parse_pool(struct parser *p, const bn_scn_token *t)
 {
   bool exhaust = strcmp(t->text, "pool") == 0;
   const char *usage = exhaust ? U_POOL : U_FAIL;
-  scn_step *step = new_step(p, exhaust ? SCN_STEP_POOL_EXHAUST : SCN_STEP_POOL_FAIL);
+  bn_scn_step *step = new_step(p, exhaust ? BN_SCN_STEP_POOL_EXHAUST : BN_SCN_STEP_POOL_FAIL);
   if (step == NULL) {
     return -ENOMEM;
   }
@@ -127,27 +127,27 @@ static int parse_pool(struct parser *p, const scn_token *t)
     return rc;
   }
   if (exhaust && strcmp(step->pool.name, "heap") == 0) {
-    return scn_fail(p, step->pool.col, usage, "the heap cannot be held, only failed (fail heap next N)");
+    return bn_scn_fail(p, step->pool.col, usage, "the heap cannot be held, only failed (fail heap next N)");
   }
-  rc = scn_expect_word(p, exhaust ? "exhaust" : "next", usage);
+  rc = bn_scn_expect_word(p, exhaust ? "exhaust" : "next", usage);
   if (rc < 0) {
     return rc;
   }
   if (exhaust) {
-    return scn_read_percent(p, "the share to hold", usage, &step->pool.share_pct);
+    return bn_scn_read_percent(p, "the share to hold", usage, &step->pool.share_pct);
   }
   uint64_t v;
-  rc = scn_read_count(p, "the number of allocations to fail", usage, 1, UINT32_MAX, &v);
+  rc = bn_scn_read_count(p, "the number of allocations to fail", usage, 1, UINT32_MAX, &v);
   step->pool.next = (uint32_t)v;
   return rc;
 }
 
 /* Qualifiers before the body: a direction, a match, a selector. */
 struct quals {
-  const scn_token *dir, *match, *select;
+  const bn_scn_token *dir, *match, *select;
   unsigned dirv;
   int matchv;
-  enum scn_select sel;
+  enum bn_scn_select sel;
   uint32_t n;
 };
 
@@ -155,18 +155,18 @@ static int parse_quals(struct parser *p, struct quals *q)
 {
   static const char *const dirs[] = { NULL, "egress", "ingress", "both" };
   static const char *const sels[] = { "nth", "first", "every" };
-  q->dirv = SCN_BOTH;
+  q->dirv = BN_SCN_BOTH;
   q->matchv = -1;
   for (;;) {
-    const scn_token *t = scn_peek(p);
+    const bn_scn_token *t = bn_scn_peek(p);
     if (t == NULL || t->quoted) {
       return 0;
     }
     bool found = false;
-    for (unsigned d = SCN_EGRESS; d <= SCN_BOTH && !found; d++) {
+    for (unsigned d = BN_SCN_EGRESS; d <= BN_SCN_BOTH && !found; d++) {
       if (strcmp(t->text, dirs[d]) == 0) {
         if (q->dir != NULL) {
-          return scn_fail(p, t->col, U_LINE, "'%s': a second direction (the first was '%s')", t->text, q->dir->text);
+          return bn_scn_fail(p, t->col, U_LINE, "'%s': a second direction (the first was '%s')", t->text, q->dir->text);
         }
         q->dir = t;
         q->dirv = d;
@@ -176,13 +176,13 @@ static int parse_quals(struct parser *p, struct quals *q)
     for (size_t k = 0; k < 3 && !found; k++) {
       if (strcmp(t->text, sels[k]) == 0) {
         if (q->select != NULL) {
-          return scn_fail(p, t->col, U_AIM, "'%s': a second selector (the first was '%s')", t->text, q->select->text);
+          return bn_scn_fail(p, t->col, U_AIM, "'%s': a second selector (the first was '%s')", t->text, q->select->text);
         }
         q->select = t;
-        q->sel = (enum scn_select)k;
+        q->sel = (enum bn_scn_select)k;
         p->i++;
         uint64_t v;
-        int rc = scn_read_count(p, "the frame count", U_AIM, 1, UINT32_MAX, &v);
+        int rc = bn_scn_read_count(p, "the frame count", U_AIM, 1, UINT32_MAX, &v);
         if (rc < 0) {
           return rc;
         }
@@ -195,12 +195,12 @@ static int parse_quals(struct parser *p, struct quals *q)
     }
     if (!found && strcmp(t->text, "match") == 0) {
       if (q->match != NULL) {
-        return scn_fail(p, t->col, U_LINE, "a second match on one line");
+        return bn_scn_fail(p, t->col, U_LINE, "a second match on one line");
       }
       p->i++;
-      const scn_token *f = scn_peek(p);
+      const bn_scn_token *f = bn_scn_peek(p);
       if (f == NULL || !f->quoted) {
-        return scn_fail(p, f != NULL ? f->col : scn_end_col(p), "match \"FILTER\" (a libpcap filter, pcap-filter(7))",
+        return bn_scn_fail(p, f != NULL ? f->col : bn_scn_end_col(p), "match \"FILTER\" (a libpcap filter, pcap-filter(7))",
                     "match needs a filter in double quotes");
       }
       q->match = f;
@@ -220,7 +220,7 @@ static int parse_quals(struct parser *p, struct quals *q)
 /* The one-shot action of an aim: drop | corrupt | duplicate | delay TIME. */
 static int parse_aim(struct parser *p, const struct quals *q)
 {
-  scn_step *step = new_step(p, SCN_STEP_AIM);
+  bn_scn_step *step = new_step(p, BN_SCN_STEP_AIM);
   if (step == NULL) {
     return -ENOMEM;
   }
@@ -228,8 +228,8 @@ static int parse_aim(struct parser *p, const struct quals *q)
   step->match = q->matchv;
   step->aim.select = q->sel;
   step->aim.n = q->n;
-  const scn_token *t;
-  int rc = scn_next(p, "an action (drop, corrupt, duplicate or delay TIME)", U_AIM, &t);
+  const bn_scn_token *t;
+  int rc = bn_scn_next(p, "an action (drop, corrupt, duplicate or delay TIME)", U_AIM, &t);
   if (rc < 0) {
     return rc;
   }
@@ -239,22 +239,22 @@ static int parse_aim(struct parser *p, const struct quals *q)
     k++;
   }
   if (k == 4) {
-    return scn_fail(p, t->col, U_AIM, "'%s': not an action for the frames '%s' picks (drop, corrupt, duplicate or "
+    return bn_scn_fail(p, t->col, U_AIM, "'%s': not an action for the frames '%s' picks (drop, corrupt, duplicate or "
                 "delay TIME)", t->text, q->select->text);
   }
-  step->aim.action = (enum scn_action)k;
-  if (step->aim.action == SCN_ACT_DELAY) {
-    rc = scn_read_time(p, "the delay", U_AIM, &step->aim.delay_ns);
+  step->aim.action = (enum bn_scn_action)k;
+  if (step->aim.action == BN_SCN_ACT_DELAY) {
+    rc = bn_scn_read_time(p, "the delay", U_AIM, &step->aim.delay_ns);
   }
   return rc;
 }
 
 /* A directive that takes no qualifier: reject one that was given. */
-static int no_quals(struct parser *p, const struct quals *q, const scn_token *t, const char *usage)
+static int no_quals(struct parser *p, const struct quals *q, const bn_scn_token *t, const char *usage)
 {
-  const scn_token *bad = q->dir != NULL ? q->dir : q->match != NULL ? q->match : q->select;
+  const bn_scn_token *bad = q->dir != NULL ? q->dir : q->match != NULL ? q->match : q->select;
   if (bad != NULL) {
-    return scn_fail(p, bad->col, usage, "'%s' takes no direction, match or selector", t->text);
+    return bn_scn_fail(p, bad->col, usage, "'%s' takes no direction, match or selector", t->text);
   }
   return 0;
 }
@@ -264,20 +264,20 @@ static int parse_body(struct parser *p, const struct quals *q)
   if (q->select != NULL) {
     return parse_aim(p, q);
   }
-  const scn_token *t;
-  int rc = scn_next(p, "a directive", U_LINE, &t);
+  const bn_scn_token *t;
+  int rc = bn_scn_next(p, "a directive", U_LINE, &t);
   if (rc < 0) {
     return rc;
   }
   const char *w = t->text;
   if (strcmp(w, "link") == 0) {
-    if ((rc = no_quals(p, q, t, U_LINK)) < 0 || (rc = scn_next(p, "down or up", U_LINK, &t)) < 0) {
+    if ((rc = no_quals(p, q, t, U_LINK)) < 0 || (rc = bn_scn_next(p, "down or up", U_LINK, &t)) < 0) {
       return rc;
     }
     if (strcmp(t->text, "down") != 0 && strcmp(t->text, "up") != 0) {
-      return scn_fail(p, t->col, U_LINK, "'%s': 'down' or 'up' expected", t->text);
+      return bn_scn_fail(p, t->col, U_LINK, "'%s': 'down' or 'up' expected", t->text);
     }
-    scn_step *step = new_step(p, SCN_STEP_LINK);
+    bn_scn_step *step = new_step(p, BN_SCN_STEP_LINK);
     if (step == NULL) {
       return -ENOMEM;
     }
@@ -285,21 +285,21 @@ static int parse_body(struct parser *p, const struct quals *q)
     return 0;
   }
   if (strcmp(w, "clear") == 0) {
-    if (scn_peek_is(p, "pools")) {
+    if (bn_scn_peek_is(p, "pools")) {
       p->i++;
       if ((rc = no_quals(p, q, t, "clear pools")) < 0) {
         return rc;
       }
-      return new_step(p, SCN_STEP_CLEAR_POOLS) != NULL ? 0 : -ENOMEM;
+      return new_step(p, BN_SCN_STEP_CLEAR_POOLS) != NULL ? 0 : -ENOMEM;
     }
-    scn_step *step = new_step(p, SCN_STEP_CLEAR);
+    bn_scn_step *step = new_step(p, BN_SCN_STEP_CLEAR);
     if (step == NULL) {
       return -ENOMEM;
     }
     step->dir = q->dirv;
     step->match = q->matchv;
     step->match_all_clear = q->match == NULL;
-    for (unsigned d = SCN_EGRESS; d <= SCN_INGRESS; d++) {
+    for (unsigned d = BN_SCN_EGRESS; d <= BN_SCN_INGRESS; d++) {
       for (size_t m = 0; m <= p->s->n_matches; m++) {
         if ((step->dir & d) && (step->match_all_clear || (int)m == step->match + 1)) {
           p->has_delay[m][d - 1] = false;
@@ -313,7 +313,7 @@ static int parse_body(struct parser *p, const struct quals *q)
       return rc;
     }
     p->end_line = p->line;
-    return new_step(p, SCN_STEP_END) != NULL ? 0 : -ENOMEM;
+    return new_step(p, BN_SCN_STEP_END) != NULL ? 0 : -ENOMEM;
   }
   if (strcmp(w, "pool") == 0 || strcmp(w, "fail") == 0) {
     if ((rc = no_quals(p, q, t, strcmp(w, "pool") == 0 ? U_POOL : U_FAIL)) < 0) {
@@ -322,68 +322,68 @@ static int parse_body(struct parser *p, const struct quals *q)
     return parse_pool(p, t);
   }
   if (strcmp(w, "drop") == 0) {
-    return scn_fail(p, t->col, U_AIM, "'drop' needs a selector (nth N, first N or every N); netem's drop rate is "
+    return bn_scn_fail(p, t->col, U_AIM, "'drop' needs a selector (nth N, first N or every N); netem's drop rate is "
                 "'loss P'");
   }
   p->i--;
-  scn_step *step = new_step(p, SCN_STEP_IMPAIR);
+  bn_scn_step *step = new_step(p, BN_SCN_STEP_IMPAIR);
   if (step == NULL) {
     return -ENOMEM;
   }
   step->dir = q->dirv;
   step->match = q->matchv;
-  return scn_parse_impair(p, step);
+  return bn_scn_parse_impair(p, step);
 }
 
 /* One line's directive. */
 static int parse_line(struct parser *p)
 {
-  const scn_token *t = scn_peek(p);
+  const bn_scn_token *t = bn_scn_peek(p);
   if (t == NULL) {
     return 0;
   }
-  if (scn_peek_is(p, "seed")) {
+  if (bn_scn_peek_is(p, "seed")) {
     p->i++;
     uint64_t v;
-    int rc = scn_read_count(p, "the seed", "seed N", 0, UINT64_MAX, &v);
+    int rc = bn_scn_read_count(p, "the seed", "seed N", 0, UINT64_MAX, &v);
     if (rc < 0) {
       return rc;
     }
     if (p->i < p->toks.n) {
-      return scn_fail(p, p->toks.tok[p->i].col, "seed N", "'%s': nothing may follow the seed", p->toks.tok[p->i].text);
+      return bn_scn_fail(p, p->toks.tok[p->i].col, "seed N", "'%s': nothing may follow the seed", p->toks.tok[p->i].text);
     }
     if (p->s->seed_given) {
-      return scn_fail(p, t->col, "seed N", "a second seed (one per scenario)");
+      return bn_scn_fail(p, t->col, "seed N", "a second seed (one per scenario)");
     }
     p->s->seed_given = true;
     p->s->seed = v;
     return 0;
   }
-  if (scn_peek_is(p, "at") || scn_peek_is(p, "after")) {
-    bool at = scn_peek_is(p, "at");
+  if (bn_scn_peek_is(p, "at") || bn_scn_peek_is(p, "after")) {
+    bool at = bn_scn_peek_is(p, "at");
     p->i++;
-    const scn_token *tt = scn_peek(p);
+    const bn_scn_token *tt = bn_scn_peek(p);
     uint64_t ns;
-    int rc = scn_read_time(p, "the time", U_TIME, &ns);
+    int rc = bn_scn_read_time(p, "the time", U_TIME, &ns);
     if (rc < 0) {
       return rc;
     }
     if (at && ns < p->now_ns) {
       char prev[32];
-      scn_format_time(prev, sizeof(prev), p->now_ns);
-      return scn_fail(p, tt->col, U_TIME, "'%s': time goes back (the directive before is at %s)", tt->text, prev);
+      bn_scn_format_time(prev, sizeof(prev), p->now_ns);
+      return bn_scn_fail(p, tt->col, U_TIME, "'%s': time goes back (the directive before is at %s)", tt->text, prev);
     }
-    if (!at && ns > SCN_TIME_MAX_NS - p->now_ns) {
-      return scn_fail(p, tt->col, U_TIME, "'%s': too far (a scenario lasts at most 292 years)", tt->text);
+    if (!at && ns > BN_SCN_TIME_MAX_NS - p->now_ns) {
+      return bn_scn_fail(p, tt->col, U_TIME, "'%s': too far (a scenario lasts at most 292 years)", tt->text);
     }
     p->now_ns = at ? ns : p->now_ns + ns;
     if (p->i == p->toks.n) {
-      return scn_fail(p, scn_end_col(p), U_LINE, "a directive expected after the time");
+      return bn_scn_fail(p, bn_scn_end_col(p), U_LINE, "a directive expected after the time");
     }
   }
   if (p->end_line != 0) {
-    const scn_token *first = &p->toks.tok[0];
-    return scn_fail(p, first->col, NULL, "'%s': nothing happens after the scenario's end (line %u)", first->text,
+    const bn_scn_token *first = &p->toks.tok[0];
+    return bn_scn_fail(p, first->col, NULL, "'%s': nothing happens after the scenario's end (line %u)", first->text,
                 p->end_line);
   }
   struct quals q;
@@ -393,8 +393,8 @@ static int parse_line(struct parser *p)
     rc = parse_body(p, &q);
   }
   if (rc == 0 && p->i < p->toks.n) {
-    const scn_token *extra = &p->toks.tok[p->i];
-    rc = scn_fail(p, extra->col, U_LINE, "'%s': unexpected here", extra->text);
+    const bn_scn_token *extra = &p->toks.tok[p->i];
+    rc = bn_scn_fail(p, extra->col, U_LINE, "'%s': unexpected here", extra->text);
   }
   return rc;
 }
@@ -402,17 +402,17 @@ static int parse_line(struct parser *p)
 /* ---- the file ---------------------------------------------------------------- */
 
 /* The longest line read: room for the longest filter printed back with its
- * escapes (twice SCN_FILTER_MAX) and the rest of its line. */
-#define SCN_LINE_MAX 16384
+ * escapes (twice BN_SCN_FILTER_MAX) and the rest of its line. */
+#define BN_SCN_LINE_MAX 16384
 
-int scn_parse(const char *path, const char *text, size_t len, scn_scenario *out, char err[SCN_ERRLEN])
+int bn_scn_parse(const char *path, const char *text, size_t len, bn_scn_scenario *out, char err[BN_SCN_ERRLEN])
 {
   memset(out, 0, sizeof(*out));
   err[0] = '\0';
   struct parser p = { .path = path, .s = out, .err = err };
   out->path = strdup(path);
   p.has_delay = calloc(1, sizeof(*p.has_delay));
-  char *buf = malloc(SCN_LINE_MAX + 1);
+  char *buf = malloc(BN_SCN_LINE_MAX + 1);
   int rc = out->path == NULL || p.has_delay == NULL || buf == NULL ? -ENOMEM : 0;
   size_t pos = 0;
   while (rc == 0 && pos < len) {
@@ -423,21 +423,21 @@ int scn_parse(const char *path, const char *text, size_t len, scn_scenario *out,
     }
     size_t n = pos - start;
     pos += pos < len; /* the newline */
-    if (n > SCN_LINE_MAX) {
-      rc = scn_fail(&p, SCN_LINE_MAX + 1, NULL, "line longer than %d bytes", SCN_LINE_MAX);
+    if (n > BN_SCN_LINE_MAX) {
+      rc = bn_scn_fail(&p, BN_SCN_LINE_MAX + 1, NULL, "line longer than %d bytes", BN_SCN_LINE_MAX);
       break;
     }
     memcpy(buf, text + start, n);
     buf[n] = '\0';
     const char *nul = memchr(buf, '\0', n);
     if (nul != NULL) {
-      rc = scn_fail(&p, (unsigned)(nul - buf) + 1, NULL, "a NUL byte (is this a text file?)");
+      rc = bn_scn_fail(&p, (unsigned)(nul - buf) + 1, NULL, "a NUL byte (is this a text file?)");
       break;
     }
     unsigned col;
     const char *why;
-    if (scn_lex_line(buf, &p.toks, &col, &why) < 0) {
-      rc = scn_fail(&p, col, NULL, "%s", why);
+    if (bn_scn_lex_line(buf, &p.toks, &col, &why) < 0) {
+      rc = bn_scn_fail(&p, col, NULL, "%s", why);
       break;
     }
     p.i = 0;
@@ -447,20 +447,20 @@ int scn_parse(const char *path, const char *text, size_t len, scn_scenario *out,
   free(p.has_delay);
   if (rc < 0) {
     if (rc == -ENOMEM && err[0] == '\0') {
-      snprintf(err, SCN_ERRLEN, "%s: out of memory", path);
+      snprintf(err, BN_SCN_ERRLEN, "%s: out of memory", path);
     }
-    scn_free(out);
+    bn_scn_free(out);
   }
   return rc;
 }
 
-int scn_load(const char *path, scn_scenario *out, char err[SCN_ERRLEN])
+int bn_scn_load(const char *path, bn_scn_scenario *out, char err[BN_SCN_ERRLEN])
 {
   memset(out, 0, sizeof(*out));
   FILE *f = fopen(path, "r");
   if (f == NULL) {
     int e = errno;
-    snprintf(err, SCN_ERRLEN, "%s: %s", path, strerror(e));
+    snprintf(err, BN_SCN_ERRLEN, "%s: %s", path, strerror(e));
     return -e;
   }
   char *text = NULL;
@@ -470,13 +470,13 @@ int scn_load(const char *path, scn_scenario *out, char err[SCN_ERRLEN])
     if (len == cap) {
       cap = cap ? 2 * cap : 4096;
       if (cap > (64u << 20)) {
-        snprintf(err, SCN_ERRLEN, "%s: larger than 64 MiB: not a scenario", path);
+        snprintf(err, BN_SCN_ERRLEN, "%s: larger than 64 MiB: not a scenario", path);
         rc = -EFBIG;
         break;
       }
       char *grown = realloc(text, cap);
       if (grown == NULL) {
-        snprintf(err, SCN_ERRLEN, "%s: out of memory", path);
+        snprintf(err, BN_SCN_ERRLEN, "%s: out of memory", path);
         rc = -ENOMEM;
         break;
       }
@@ -487,20 +487,20 @@ int scn_load(const char *path, scn_scenario *out, char err[SCN_ERRLEN])
     if (got == 0) {
       if (ferror(f)) {
         rc = -EIO;
-        snprintf(err, SCN_ERRLEN, "%s: read error", path);
+        snprintf(err, BN_SCN_ERRLEN, "%s: read error", path);
       }
       break;
     }
   }
   fclose(f);
   if (rc == 0) {
-    rc = scn_parse(path, text, len, out, err);
+    rc = bn_scn_parse(path, text, len, out, err);
   }
   free(text);
   return rc;
 }
 
-void scn_free(scn_scenario *s)
+void bn_scn_free(bn_scn_scenario *s)
 {
   for (size_t i = 0; i < s->n_matches; i++) {
     pcap_freecode(&s->matches[i].prog);
@@ -512,22 +512,22 @@ void scn_free(scn_scenario *s)
   memset(s, 0, sizeof(*s));
 }
 
-const char *scn_dir_name(unsigned dir)
+const char *bn_scn_dir_name(unsigned dir)
 {
-  return dir == SCN_EGRESS ? "egress" : dir == SCN_INGRESS ? "ingress" : "both";
+  return dir == BN_SCN_EGRESS ? "egress" : dir == BN_SCN_INGRESS ? "ingress" : "both";
 }
 
-bool scn_holds_frames(const scn_scenario *s, unsigned dir)
+bool bn_scn_holds_frames(const bn_scn_scenario *s, unsigned dir)
 {
   for (size_t i = 0; i < s->n_steps; i++) {
-    const scn_step *st = &s->steps[i];
+    const bn_scn_step *st = &s->steps[i];
     if (!(st->dir & dir)) {
       continue;
     }
-    if (st->kind == SCN_STEP_IMPAIR && (st->netem.set & (SCN_NM_DELAY | SCN_NM_RATE | SCN_NM_SLOT))) {
+    if (st->kind == BN_SCN_STEP_IMPAIR && (st->netem.set & (BN_SCN_NM_DELAY | BN_SCN_NM_RATE | BN_SCN_NM_SLOT))) {
       return true;
     }
-    if (st->kind == SCN_STEP_AIM && st->aim.action == SCN_ACT_DELAY) {
+    if (st->kind == BN_SCN_STEP_AIM && st->aim.action == BN_SCN_ACT_DELAY) {
       return true;
     }
   }

@@ -36,18 +36,18 @@ static void put(struct out *o, const char *fmt, ...)
 static void put_time(struct out *o, const char *before, uint64_t ns)
 {
   char t[32];
-  scn_format_time(t, sizeof(t), ns);
+  bn_scn_format_time(t, sizeof(t), ns);
   put(o, "%s%s", before, t);
 }
 
 static void put_pct(struct out *o, double pct)
 {
   char t[64];
-  scn_format_percent(t, sizeof(t), pct);
+  bn_scn_format_percent(t, sizeof(t), pct);
   put(o, " %s", t);
 }
 
-static void put_chance(struct out *o, const char *word, const scn_chance *c)
+static void put_chance(struct out *o, const char *word, const bn_scn_chance *c)
 {
   put(o, " %s", word);
   put_pct(o, c->pct);
@@ -56,9 +56,9 @@ static void put_chance(struct out *o, const char *word, const scn_chance *c)
   }
 }
 
-static void put_quals(struct out *o, const scn_scenario *s, const scn_step *st)
+static void put_quals(struct out *o, const bn_scn_scenario *s, const bn_scn_step *st)
 {
-  put(o, "%s", scn_dir_name(st->dir));
+  put(o, "%s", bn_scn_dir_name(st->dir));
   if (st->match >= 0) {
     put(o, " match \"");
     for (const char *c = s->matches[st->match].filter; *c != '\0'; c++) {
@@ -68,10 +68,10 @@ static void put_quals(struct out *o, const scn_scenario *s, const scn_step *st)
   }
 }
 
-static void put_netem(struct out *o, const scn_netem *nm)
+static void put_netem(struct out *o, const bn_scn_netem *nm)
 {
   static const char *const dists[] = { "uniform", "normal", "pareto", "paretonormal" };
-  if (nm->set & SCN_NM_DELAY) {
+  if (nm->set & BN_SCN_NM_DELAY) {
     put_time(o, " delay ", nm->delay.time_ns);
     if (nm->delay.jitter_ns != 0 || nm->delay.corr_pct != 0) {
       put_time(o, " ", nm->delay.jitter_ns);
@@ -79,15 +79,15 @@ static void put_netem(struct out *o, const scn_netem *nm)
         put_pct(o, nm->delay.corr_pct);
       }
     }
-    if (nm->delay.dist != SCN_DIST_UNIFORM) {
+    if (nm->delay.dist != BN_SCN_DIST_UNIFORM) {
       put(o, " distribution %s", dists[nm->delay.dist]);
     }
   }
-  if (nm->set & SCN_NM_LOSS) {
+  if (nm->set & BN_SCN_NM_LOSS) {
     static const char *const models[] = { "random", "state", "gemodel" };
     static const size_t counts[] = { 2, 5, 4 };
     size_t n = counts[nm->loss.model];
-    if (nm->loss.model == SCN_LOSS_RANDOM && nm->loss.pct[1] == 0) {
+    if (nm->loss.model == BN_SCN_LOSS_RANDOM && nm->loss.pct[1] == 0) {
       n = 1;
     }
     put(o, " loss %s", models[nm->loss.model]);
@@ -95,21 +95,21 @@ static void put_netem(struct out *o, const scn_netem *nm)
       put_pct(o, nm->loss.pct[i]);
     }
   }
-  if (nm->set & SCN_NM_DUPLICATE) {
+  if (nm->set & BN_SCN_NM_DUPLICATE) {
     put_chance(o, "duplicate", &nm->duplicate);
   }
-  if (nm->set & SCN_NM_CORRUPT) {
+  if (nm->set & BN_SCN_NM_CORRUPT) {
     put_chance(o, "corrupt", &nm->corrupt);
   }
-  if (nm->set & SCN_NM_REORDER) {
+  if (nm->set & BN_SCN_NM_REORDER) {
     put_chance(o, "reorder", &nm->reorder.chance);
     if (nm->reorder.chance.pct > 0) {  /* tc takes a gap only with a probability */
       put(o, " gap %" PRIu32, nm->reorder.gap);
     }
   }
-  if (nm->set & SCN_NM_RATE) {
+  if (nm->set & BN_SCN_NM_RATE) {
     char r[32];
-    scn_format_rate(r, sizeof(r), nm->rate.bits_per_s);
+    bn_scn_format_rate(r, sizeof(r), nm->rate.bits_per_s);
     put(o, " rate %s", r);
     if (nm->rate.packet_overhead != 0 || nm->rate.cell_size != 0 || nm->rate.cell_overhead != 0) {
       put(o, " %" PRId32, nm->rate.packet_overhead);
@@ -121,10 +121,10 @@ static void put_netem(struct out *o, const scn_netem *nm)
       }
     }
   }
-  if (nm->set & SCN_NM_LIMIT) {
+  if (nm->set & BN_SCN_NM_LIMIT) {
     put(o, " limit %" PRIu32, nm->limit);
   }
-  if (nm->set & SCN_NM_SLOT) {
+  if (nm->set & BN_SCN_NM_SLOT) {
     put_time(o, " slot ", nm->slot.min_ns);
     if (nm->slot.max_ns != nm->slot.min_ns) {
       put_time(o, " ", nm->slot.max_ns);
@@ -136,15 +136,15 @@ static void put_netem(struct out *o, const scn_netem *nm)
       put(o, " bytes %" PRIu32, nm->slot.bytes);
     }
   }
-  if (nm->set & SCN_NM_MTU) {
+  if (nm->set & BN_SCN_NM_MTU) {
     put(o, " mtu %" PRIu32, nm->mtu);
   }
-  if (nm->set & SCN_NM_BLACKHOLE) {
+  if (nm->set & BN_SCN_NM_BLACKHOLE) {
     put(o, " blackhole");
   }
 }
 
-int scn_step_format(const scn_scenario *s, const scn_step *st, char *buf, size_t size)
+int bn_scn_step_format(const bn_scn_scenario *s, const bn_scn_step *st, char *buf, size_t size)
 {
   static const char *const sels[] = { "nth", "first", "every" };
   static const char *const acts[] = { "drop", "corrupt", "duplicate", "delay" };
@@ -153,60 +153,60 @@ int scn_step_format(const scn_scenario *s, const scn_step *st, char *buf, size_t
     buf[0] = '\0';
   }
   switch (st->kind) {
-  case SCN_STEP_IMPAIR:
+  case BN_SCN_STEP_IMPAIR:
     put_quals(&o, s, st);
     put_netem(&o, &st->netem);
     break;
-  case SCN_STEP_AIM:
+  case BN_SCN_STEP_AIM:
     put_quals(&o, s, st);
     put(&o, " %s %" PRIu32 " %s", sels[st->aim.select], st->aim.n, acts[st->aim.action]);
-    if (st->aim.action == SCN_ACT_DELAY) {
+    if (st->aim.action == BN_SCN_ACT_DELAY) {
       put_time(&o, " ", st->aim.delay_ns);
     }
     break;
-  case SCN_STEP_LINK:
+  case BN_SCN_STEP_LINK:
     put(&o, "link %s", st->up ? "up" : "down");
     break;
-  case SCN_STEP_CLEAR:
-    if (st->match_all_clear && st->dir == SCN_BOTH) {
+  case BN_SCN_STEP_CLEAR:
+    if (st->match_all_clear && st->dir == BN_SCN_BOTH) {
       put(&o, "clear");
     } else {
       put_quals(&o, s, st);
       put(&o, " clear");
     }
     break;
-  case SCN_STEP_POOL_EXHAUST:
+  case BN_SCN_STEP_POOL_EXHAUST:
     put(&o, "pool %s exhaust", st->pool.name);
     put_pct(&o, st->pool.share_pct);
     break;
-  case SCN_STEP_POOL_FAIL:
+  case BN_SCN_STEP_POOL_FAIL:
     put(&o, "fail %s next %" PRIu32, st->pool.name, st->pool.next);
     break;
-  case SCN_STEP_CLEAR_POOLS:
+  case BN_SCN_STEP_CLEAR_POOLS:
     put(&o, "clear pools");
     break;
-  case SCN_STEP_END:
+  case BN_SCN_STEP_END:
     put(&o, "end");
     break;
   }
   return (int)o.len;
 }
 
-int scn_print(const scn_scenario *s, FILE *out)
+int bn_scn_print(const bn_scn_scenario *s, FILE *out)
 {
   if (s->seed_given) {
     fprintf(out, "seed %" PRIu64 "\n", s->seed);
   }
   for (size_t i = 0; i < s->n_steps; i++) {
     char at[32], line[1024];
-    scn_format_time(at, sizeof(at), s->steps[i].at_ns);
-    int n = scn_step_format(s, &s->steps[i], line, sizeof(line));
+    bn_scn_format_time(at, sizeof(at), s->steps[i].at_ns);
+    int n = bn_scn_step_format(s, &s->steps[i], line, sizeof(line));
     if (n >= (int)sizeof(line)) {
       char *big = malloc((size_t)n + 1);
       if (big == NULL) {
         return -ENOMEM;
       }
-      scn_step_format(s, &s->steps[i], big, (size_t)n + 1);
+      bn_scn_step_format(s, &s->steps[i], big, (size_t)n + 1);
       fprintf(out, "at %-8s %s\n", at, big);
       free(big);
     } else {

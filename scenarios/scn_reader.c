@@ -7,60 +7,60 @@
 #include <stdio.h>
 #include <string.h>
 
-int scn_fail(struct parser *p, unsigned col, const char *usage, const char *fmt, ...)
+int bn_scn_fail(struct parser *p, unsigned col, const char *usage, const char *fmt, ...)
 {
-  int n = snprintf(p->err, SCN_ERRLEN, "%s:%u:%u: ", p->path, p->line, col);
-  if (n < 0 || n >= SCN_ERRLEN) {
+  int n = snprintf(p->err, BN_SCN_ERRLEN, "%s:%u:%u: ", p->path, p->line, col);
+  if (n < 0 || n >= BN_SCN_ERRLEN) {
     return -EINVAL;
   }
   va_list ap;
   va_start(ap, fmt);
-  int m = vsnprintf(p->err + n, SCN_ERRLEN - (size_t)n, fmt, ap);
+  int m = vsnprintf(p->err + n, BN_SCN_ERRLEN - (size_t)n, fmt, ap);
   va_end(ap);
-  if (usage != NULL && m >= 0 && (size_t)(n + m) < SCN_ERRLEN) {
-    snprintf(p->err + n + m, SCN_ERRLEN - (size_t)(n + m), "\n  usage: %s", usage);
+  if (usage != NULL && m >= 0 && (size_t)(n + m) < BN_SCN_ERRLEN) {
+    snprintf(p->err + n + m, BN_SCN_ERRLEN - (size_t)(n + m), "\n  usage: %s", usage);
   }
   return -EINVAL;
 }
 
-const scn_token *scn_peek(const struct parser *p)
+const bn_scn_token *bn_scn_peek(const struct parser *p)
 {
   return p->i < p->toks.n ? &p->toks.tok[p->i] : NULL;
 }
 
-bool scn_peek_is(const struct parser *p, const char *word)
+bool bn_scn_peek_is(const struct parser *p, const char *word)
 {
-  const scn_token *t = scn_peek(p);
+  const bn_scn_token *t = bn_scn_peek(p);
   return t != NULL && !t->quoted && strcmp(t->text, word) == 0;
 }
 
 /* The column just past the last token: where a missing value would go. */
-unsigned scn_end_col(const struct parser *p)
+unsigned bn_scn_end_col(const struct parser *p)
 {
   if (p->toks.n == 0) {
     return 1;
   }
-  const scn_token *t = &p->toks.tok[p->toks.n - 1];
+  const bn_scn_token *t = &p->toks.tok[p->toks.n - 1];
   return t->col + (unsigned)strlen(t->text) + (t->quoted ? 2u : 0u);
 }
 
 /* The next token, which must be there: `what` names it in the error. */
-int scn_next(struct parser *p, const char *what, const char *usage, const scn_token **out)
+int bn_scn_next(struct parser *p, const char *what, const char *usage, const bn_scn_token **out)
 {
   if (p->i == p->toks.n) {
-    return scn_fail(p, scn_end_col(p), usage, "%s expected at the end of the line", what);
+    return bn_scn_fail(p, bn_scn_end_col(p), usage, "%s expected at the end of the line", what);
   }
   *out = &p->toks.tok[p->i++];
   if ((*out)->quoted) {
-    return scn_fail(p, (*out)->col, usage, "%s expected, not a string", what);
+    return bn_scn_fail(p, (*out)->col, usage, "%s expected, not a string", what);
   }
   return 0;
 }
 
 /* Whether the next token is a number (tc's NEXT_IS_NUMBER: starts with a digit). */
-bool scn_next_is_number(const struct parser *p, bool sign)
+bool bn_scn_next_is_number(const struct parser *p, bool sign)
 {
-  const scn_token *t = scn_peek(p);
+  const bn_scn_token *t = bn_scn_peek(p);
   if (t == NULL || t->quoted) {
     return false;
   }
@@ -68,66 +68,66 @@ bool scn_next_is_number(const struct parser *p, bool sign)
   return (c >= '0' && c <= '9') || c == '.';
 }
 
-int scn_read_time(struct parser *p, const char *what, const char *usage, uint64_t *ns)
+int bn_scn_read_time(struct parser *p, const char *what, const char *usage, uint64_t *ns)
 {
-  const scn_token *t;
-  int rc = scn_next(p, what, usage, &t);
+  const bn_scn_token *t;
+  int rc = bn_scn_next(p, what, usage, &t);
   if (rc < 0) {
     return rc;
   }
-  if (scn_parse_time(t->text, ns) < 0) {
+  if (bn_scn_parse_time(t->text, ns) < 0) {
     bool bare = strspn(t->text, "0123456789.") == strlen(t->text);
-    return scn_fail(p, t->col, usage, "'%s': %s %s", t->text, what,
+    return bn_scn_fail(p, t->col, usage, "'%s': %s %s", t->text, what,
                 bare ? "needs a unit (s, ms, us or ns)" : "is not a time (2.5s, 1500ms, 20us, 100ns)");
   }
   return 0;
 }
 
-int scn_read_percent(struct parser *p, const char *what, const char *usage, double *pct)
+int bn_scn_read_percent(struct parser *p, const char *what, const char *usage, double *pct)
 {
-  const scn_token *t;
-  int rc = scn_next(p, what, usage, &t);
+  const bn_scn_token *t;
+  int rc = bn_scn_next(p, what, usage, &t);
   if (rc < 0) {
     return rc;
   }
-  if (scn_parse_percent(t->text, pct) < 0) {
-    return scn_fail(p, t->col, usage, "'%s': %s must be a percentage from 0%% to 100%%", t->text, what);
+  if (bn_scn_parse_percent(t->text, pct) < 0) {
+    return bn_scn_fail(p, t->col, usage, "'%s': %s must be a percentage from 0%% to 100%%", t->text, what);
   }
   return 0;
 }
 
-int scn_read_count(struct parser *p, const char *what, const char *usage, uint64_t min, uint64_t max,
+int bn_scn_read_count(struct parser *p, const char *what, const char *usage, uint64_t min, uint64_t max,
                       uint64_t *v)
 {
-  const scn_token *t;
-  int rc = scn_next(p, what, usage, &t);
+  const bn_scn_token *t;
+  int rc = bn_scn_next(p, what, usage, &t);
   if (rc < 0) {
     return rc;
   }
-  if (scn_parse_count(t->text, min, max, v) < 0) {
-    return scn_fail(p, t->col, usage, "'%s': %s must be a whole number from %llu to %llu", t->text, what,
+  if (bn_scn_parse_count(t->text, min, max, v) < 0) {
+    return bn_scn_fail(p, t->col, usage, "'%s': %s must be a whole number from %llu to %llu", t->text, what,
                 (unsigned long long)min, (unsigned long long)max);
   }
   return 0;
 }
 
 /* P [CORR]: a probability and its optional correlation. */
-int scn_read_chance(struct parser *p, const char *what, const char *usage, scn_chance *c)
+int bn_scn_read_chance(struct parser *p, const char *what, const char *usage, bn_scn_chance *c)
 {
-  int rc = scn_read_percent(p, what, usage, &c->pct);
+  int rc = bn_scn_read_percent(p, what, usage, &c->pct);
   c->corr_pct = 0;
-  if (rc == 0 && scn_next_is_number(p, false)) {
-    rc = scn_read_percent(p, "its correlation", usage, &c->corr_pct);
+  if (rc == 0 && bn_scn_next_is_number(p, false)) {
+    rc = bn_scn_read_percent(p, "its correlation", usage, &c->corr_pct);
   }
   return rc;
 }
 
-int scn_expect_word(struct parser *p, const char *word, const char *usage)
+int bn_scn_expect_word(struct parser *p, const char *word, const char *usage)
 {
-  const scn_token *t;
-  int rc = scn_next(p, word, usage, &t);
+  const bn_scn_token *t;
+  int rc = bn_scn_next(p, word, usage, &t);
   if (rc == 0 && strcmp(t->text, word) != 0) {
-    return scn_fail(p, t->col, usage, "'%s': '%s' expected", t->text, word);
+    return bn_scn_fail(p, t->col, usage, "'%s': '%s' expected", t->text, word);
   }
   return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * scn_reader: what the scenario parser's files share (private to
+ * bn_scn_reader: what the scenario parser's files share (private to
  * scenarios/): the parser's state, the usage lines of its errors, and the
  * readers of one token each (a time, a percentage, a count ...), which
  * report a bad token as "file:line:col: message" with the directive's usage.
@@ -39,9 +39,9 @@
 struct parser {
   const char *path;
   unsigned line;
-  scn_line toks;
+  bn_scn_line toks;
   size_t i;             /* next token */
-  scn_scenario *s;
+  bn_scn_scenario *s;
   char *err;
   uint64_t now_ns;      /* the time of the previous directive */
   unsigned end_line;    /* the line of `end`, once read */
@@ -52,35 +52,35 @@ struct parser {
 };
 
 /** Sets p->err to "path:line:col: message" (and "\n  usage: ..." if usage); returns -EINVAL. */
-int scn_fail(struct parser *p, unsigned col, const char *usage, const char *fmt, ...)
+int bn_scn_fail(struct parser *p, unsigned col, const char *usage, const char *fmt, ...)
   __attribute__((format(printf, 4, 5)));
 
 /** The next token, or NULL at the end of the line. */
-const scn_token *scn_peek(const struct parser *p);
+const bn_scn_token *bn_scn_peek(const struct parser *p);
 
 /** Whether the next token is the word `word` (not a string). */
-bool scn_peek_is(const struct parser *p, const char *word);
+bool bn_scn_peek_is(const struct parser *p, const char *word);
 
 /** The column just past the last token: where a missing value would go. */
-unsigned scn_end_col(const struct parser *p);
+unsigned bn_scn_end_col(const struct parser *p);
 
 /** Takes the next token, which must be a word: `what` names it in the error. */
-int scn_next(struct parser *p, const char *what, const char *usage, const scn_token **out);
+int bn_scn_next(struct parser *p, const char *what, const char *usage, const bn_scn_token **out);
 
 /** Whether the next token is a number (tc's NEXT_IS_NUMBER; sign: a '-' may lead). */
-bool scn_next_is_number(const struct parser *p, bool sign);
+bool bn_scn_next_is_number(const struct parser *p, bool sign);
 
 /* The readers of one value each: 0, or -EINVAL with the error in p->err. */
-int scn_read_time(struct parser *p, const char *what, const char *usage, uint64_t *ns);
-int scn_read_percent(struct parser *p, const char *what, const char *usage, double *pct);
-int scn_read_count(struct parser *p, const char *what, const char *usage, uint64_t min, uint64_t max,
+int bn_scn_read_time(struct parser *p, const char *what, const char *usage, uint64_t *ns);
+int bn_scn_read_percent(struct parser *p, const char *what, const char *usage, double *pct);
+int bn_scn_read_count(struct parser *p, const char *what, const char *usage, uint64_t min, uint64_t max,
                    uint64_t *v);
 /** P [CORR]: a probability and its optional correlation. */
-int scn_read_chance(struct parser *p, const char *what, const char *usage, scn_chance *c);
+int bn_scn_read_chance(struct parser *p, const char *what, const char *usage, bn_scn_chance *c);
 /** The word `word`, or an error naming what is there. */
-int scn_expect_word(struct parser *p, const char *word, const char *usage);
+int bn_scn_expect_word(struct parser *p, const char *word, const char *usage);
 
 /** IMPAIRMENT...: netem's words until the end of the line, into step (scn_netem_words.c). */
-int scn_parse_impair(struct parser *p, scn_step *step);
+int bn_scn_parse_impair(struct parser *p, bn_scn_step *step);
 
 #endif /* BN_SCN_READER_H */

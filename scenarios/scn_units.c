@@ -38,7 +38,7 @@ static int leading_number(const char *tok, double *v, const char **rest)
   }
   char num[128];
   size_t n = (size_t)(p - tok);
-  if (n >= sizeof(num) || n > SCN_NUMBER_MAX) {
+  if (n >= sizeof(num) || n > BN_SCN_NUMBER_MAX) {
     return -EINVAL;
   }
   memcpy(num, tok, n);
@@ -112,9 +112,9 @@ static const struct unit time_units[] = {
   { NULL, 0 },
 };
 
-int scn_parse_time(const char *tok, uint64_t *ns)
+int bn_scn_parse_time(const char *tok, uint64_t *ns)
 {
-  return scaled(tok, time_units, 0, SCN_TIME_MAX_NS, ns);
+  return scaled(tok, time_units, 0, BN_SCN_TIME_MAX_NS, ns);
 }
 
 /* tc's rate suffixes (iproute2 lib/utils_math.c), in bits per second. */
@@ -127,12 +127,12 @@ static const struct unit rate_units[] = {
   { NULL, 0 },
 };
 
-int scn_parse_rate(const char *tok, uint64_t *bits_per_s)
+int bn_scn_parse_rate(const char *tok, uint64_t *bits_per_s)
 {
   return scaled(tok, rate_units, 1, UINT64_MAX / 2, bits_per_s);
 }
 
-int scn_parse_percent(const char *tok, double *pct)
+int bn_scn_parse_percent(const char *tok, double *pct)
 {
   double v;
   const char *rest;
@@ -151,7 +151,7 @@ static const struct unit size_units[] = {
   { NULL, 0 },
 };
 
-int scn_parse_size(const char *tok, uint32_t *bytes)
+int bn_scn_parse_size(const char *tok, uint32_t *bytes)
 {
   uint64_t v;
   if (scaled(tok, size_units, 1, UINT32_MAX, &v) < 0) {
@@ -161,7 +161,7 @@ int scn_parse_size(const char *tok, uint32_t *bytes)
   return 0;
 }
 
-int scn_parse_count(const char *tok, uint64_t min, uint64_t max, uint64_t *v)
+int bn_scn_parse_count(const char *tok, uint64_t min, uint64_t max, uint64_t *v)
 {
   if (*tok == '\0' || strlen(tok) > 19) {
     return -EINVAL;
@@ -180,11 +180,11 @@ int scn_parse_count(const char *tok, uint64_t min, uint64_t max, uint64_t *v)
   return 0;
 }
 
-int scn_parse_signed(const char *tok, int64_t min, int64_t max, int64_t *v)
+int bn_scn_parse_signed(const char *tok, int64_t min, int64_t max, int64_t *v)
 {
   bool negative = *tok == '-';
   uint64_t n;
-  if (scn_parse_count(tok + negative, 0, (uint64_t)INT64_MAX, &n) < 0) {
+  if (bn_scn_parse_count(tok + negative, 0, (uint64_t)INT64_MAX, &n) < 0) {
     return -EINVAL;
   }
   int64_t s = negative ? -(int64_t)n : (int64_t)n;
@@ -207,7 +207,7 @@ static int format_exact(char *buf, size_t size, uint64_t value, const char *cons
   return snprintf(buf, size, "%" PRIu64 "%s", value / scales[n - 1], names[n - 1]);
 }
 
-int scn_format_time(char *buf, size_t size, uint64_t ns)
+int bn_scn_format_time(char *buf, size_t size, uint64_t ns)
 {
   static const char *const names[] = { "s", "ms", "us", "ns" };
   static const uint64_t scales[] = { 1000000000, 1000000, 1000, 1 };
@@ -217,7 +217,7 @@ int scn_format_time(char *buf, size_t size, uint64_t ns)
   return format_exact(buf, size, ns, names, scales, 4);
 }
 
-int scn_format_time_approx(char *buf, size_t size, uint64_t ns)
+int bn_scn_format_time_approx(char *buf, size_t size, uint64_t ns)
 {
   if (ns >= 1000000000u) {
     return snprintf(buf, size, "%.3fs", (double)ns / 1e9);
@@ -228,19 +228,19 @@ int scn_format_time_approx(char *buf, size_t size, uint64_t ns)
   return snprintf(buf, size, "%.3fus", (double)ns / 1e3);
 }
 
-int scn_format_rate(char *buf, size_t size, uint64_t bits_per_s)
+int bn_scn_format_rate(char *buf, size_t size, uint64_t bits_per_s)
 {
   static const char *const names[] = { "gbit", "mbit", "kbit", "bit" };
   static const uint64_t scales[] = { 1000000000, 1000000, 1000, 1 };
   return format_exact(buf, size, bits_per_s, names, scales, 4);
 }
 
-int scn_format_percent(char *buf, size_t size, double pct)
+int bn_scn_format_percent(char *buf, size_t size, double pct)
 {
   /* the fewest decimals that read back to the same value: a parsed
-   * percentage came from at most SCN_NUMBER_MAX characters, so it has them */
-  char tmp[SCN_NUMBER_MAX + 32];
-  for (int decimals = 0; decimals <= SCN_NUMBER_MAX; decimals++) {
+   * percentage came from at most BN_SCN_NUMBER_MAX characters, so it has them */
+  char tmp[BN_SCN_NUMBER_MAX + 32];
+  for (int decimals = 0; decimals <= BN_SCN_NUMBER_MAX; decimals++) {
     snprintf(tmp, sizeof(tmp), "%.*f", decimals, pct);
     if (strtod(tmp, NULL) == pct) {
       break;

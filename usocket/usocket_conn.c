@@ -11,17 +11,17 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 
-/* Enters s (us_enter) and parses addr; if parsing fails, leaves s again.
- * Returns 0 (call us_leave() when done) or a negative errno. */
+/* Enters s (bn_us_enter) and parses addr; if parsing fails, leaves s again.
+ * Returns 0 (call bn_us_leave() when done) or a negative errno. */
 static int enter_with_addr(usocket *s, const usocket_addr *addr, ip_addr_t *ip, u16_t *port)
 {
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
-  rc = us_addr_parse(addr, ip, port);
+  rc = bn_us_addr_parse(addr, ip, port);
   if (rc < 0) {
-    us_leave(s);
+    bn_us_leave(s);
   }
   return rc;
 }
@@ -55,15 +55,15 @@ int usocket_bind(usocket *s, const usocket_addr *addr)
     return rc;
   }
   pthread_mutex_lock(&bind_mu);
-  rc = tcp_bound_already(s) ? -USOCKET_EADDRINUSE : us_err(netconn_bind(s->conn, &ip, port));
+  rc = tcp_bound_already(s) ? -USOCKET_EADDRINUSE : bn_us_err(netconn_bind(s->conn, &ip, port));
   pthread_mutex_unlock(&bind_mu);
-  us_leave(s);
+  bn_us_leave(s);
   return rc;
 }
 
 int usocket_listen(usocket *s, int backlog)
 {
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
@@ -79,23 +79,23 @@ int usocket_listen(usocket *s, int backlog)
   if (s->type != USOCKET_SOCK_STREAM) {
     rc = -USOCKET_EOPNOTSUPP;
   } else {
-    pthread_mutex_lock(&us_mu);
-    us_state st = s->state;
-    pthread_mutex_unlock(&us_mu);
-    if (st != US_NEW && st != US_LISTENING) {
+    pthread_mutex_lock(&bn_us_mu);
+    bn_us_state st = s->state;
+    pthread_mutex_unlock(&bn_us_mu);
+    if (st != BN_US_NEW && st != BN_US_LISTENING) {
       rc = -USOCKET_EINVAL;
     } else {
       err_t err = netconn_listen_with_backlog(s->conn, (u8_t)backlog);
       /* A pcb pool without a free listening pcb shows as ERR_MEM. */
-      rc = us_err(err);
+      rc = bn_us_err(err);
       if (rc == 0) {
-        pthread_mutex_lock(&us_mu);
-        s->state = US_LISTENING;
-        pthread_mutex_unlock(&us_mu);
+        pthread_mutex_lock(&bn_us_mu);
+        s->state = BN_US_LISTENING;
+        pthread_mutex_unlock(&bn_us_mu);
       }
     }
   }
-  us_leave(s);
+  bn_us_leave(s);
   return rc;
 }
 
@@ -113,7 +113,7 @@ static bool hold_unaccepted(struct netconn *nc)
   return alive;
 }
 
-int us_accept_fill_locked(usocket *s)
+int bn_us_accept_fill_locked(usocket *s)
 {
   for (;;) {
     if (s->acc_nc != NULL) {
@@ -138,7 +138,7 @@ int us_accept_fill_locked(usocket *s)
       return -USOCKET_EINVAL;
     }
     if (err != ERR_OK) {
-      return us_err(err);
+      return bn_us_err(err);
     }
     if (hold_unaccepted(nc)) {
       s->acc_nc = nc;
@@ -153,16 +153,16 @@ int us_accept_fill_locked(usocket *s)
 static int accept_one(usocket *s, usocket **out, usocket_addr *peer)
 {
   pthread_mutex_lock(&s->rx_mu);
-  int rc = us_accept_fill_locked(s);
+  int rc = bn_us_accept_fill_locked(s);
   struct netconn *nc = s->acc_nc;
   s->acc_nc = NULL;
   pthread_mutex_unlock(&s->rx_mu);
   if (rc <= 0) {
     return rc;
   }
-  usocket *c = us_wrap(nc, s->af, USOCKET_SOCK_STREAM, US_CONNECTED);
+  usocket *c = bn_us_wrap(nc, s->af, USOCKET_SOCK_STREAM, BN_US_CONNECTED);
   if (c == NULL) {
-    us_reset_unaccepted(nc);
+    bn_us_reset_unaccepted(nc);
     return -USOCKET_ENOMEM;
   }
   /* Registered first, so a reset from now on is seen by the callback; one
@@ -179,13 +179,13 @@ static int accept_one(usocket *s, usocket **out, usocket_addr *peer)
   }
   err_t pending = nc->pending_err;
   UNLOCK_TCPIP_CORE();
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   c->timeout_ms = s->timeout_ms;
-  us_addr_format(&ip, port, &c->peer);
+  bn_us_addr_format(&ip, port, &c->peer);
   if (pending != ERR_OK) {
-    us_set_conn_err_locked(c, -us_err(pending));
+    bn_us_set_conn_err_locked(c, -bn_us_err(pending));
   }
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   if (peer != NULL) {
     *peer = c->peer;
   }
@@ -199,26 +199,26 @@ int usocket_accept(usocket *s, usocket **client, usocket_addr *peer)
     return -USOCKET_EINVAL;
   }
   *client = NULL;
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
   if (s->type != USOCKET_SOCK_STREAM) {
-    us_leave(s);
+    bn_us_leave(s);
     return -USOCKET_EOPNOTSUPP;
   }
-  pthread_mutex_lock(&us_mu);
-  bool listening = s->state == US_LISTENING;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
+  bool listening = s->state == BN_US_LISTENING;
+  pthread_mutex_unlock(&bn_us_mu);
   if (!listening) {
-    us_leave(s);
+    bn_us_leave(s);
     return -USOCKET_EINVAL;
   }
-  long timeout = us_timeout(s);
-  us_deadline d;
-  us_deadline_set(&d, timeout);
+  long timeout = bn_us_timeout(s);
+  bn_us_deadline d;
+  bn_us_deadline_set(&d, timeout);
   for (;;) {
-    uint64_t gen = us_generation();
+    uint64_t gen = bn_us_generation();
     rc = accept_one(s, client, peer);
     if (rc != 0) {
       break;
@@ -227,56 +227,56 @@ int usocket_accept(usocket *s, usocket **client, usocket_addr *peer)
       rc = -USOCKET_EAGAIN;
       break;
     }
-    rc = us_wait(s, gen, &d);
+    rc = bn_us_wait(s, gen, &d);
     if (rc < 0) {
       break;
     }
   }
-  us_leave(s);
+  bn_us_leave(s);
   return rc > 0 ? 0 : rc;
 }
 
 static int stream_connect(usocket *s, const ip_addr_t *ip, u16_t port)
 {
-  us_state st = us_refresh_state(s);
-  if (st == US_CONNECTED) {
+  bn_us_state st = bn_us_refresh_state(s);
+  if (st == BN_US_CONNECTED) {
     return -USOCKET_EISCONN;
   }
-  if (st != US_NEW) {
+  if (st != BN_US_NEW) {
     return -USOCKET_EALREADY; /* connecting, listening or failed: as modlwip */
   }
-  pthread_mutex_lock(&us_mu);
-  s->state = US_CONNECTING;
-  us_addr_format(ip, port, &s->peer);
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
+  s->state = BN_US_CONNECTING;
+  bn_us_addr_format(ip, port, &s->peer);
+  pthread_mutex_unlock(&bn_us_mu);
   err_t err = netconn_connect(s->conn, ip, port);
   if (err != ERR_INPROGRESS && err != ERR_OK) {
-    pthread_mutex_lock(&us_mu);
-    if (s->state == US_CONNECTING) {
-      s->state = US_NEW;
+    pthread_mutex_lock(&bn_us_mu);
+    if (s->state == BN_US_CONNECTING) {
+      s->state = BN_US_NEW;
     }
-    pthread_mutex_unlock(&us_mu);
-    return us_err(err);
+    pthread_mutex_unlock(&bn_us_mu);
+    return bn_us_err(err);
   }
-  long timeout = us_timeout(s);
+  long timeout = bn_us_timeout(s);
   if (timeout == 0 && err == ERR_INPROGRESS) {
     return -USOCKET_EINPROGRESS; /* even if loopback already completed it */
   }
-  us_deadline d;
-  us_deadline_set(&d, timeout);
+  bn_us_deadline d;
+  bn_us_deadline_set(&d, timeout);
   for (;;) {
-    uint64_t gen = us_generation();
-    st = us_refresh_state(s);
-    if (st == US_CONNECTED) {
+    uint64_t gen = bn_us_generation();
+    st = bn_us_refresh_state(s);
+    if (st == BN_US_CONNECTED) {
       return 0;
     }
-    if (st == US_FAILED) {
-      return -us_conn_err(s);
+    if (st == BN_US_FAILED) {
+      return -bn_us_conn_err(s);
     }
     if (timeout == 0) {
       return -USOCKET_EINPROGRESS;
     }
-    int rc = us_wait(s, gen, &d);
+    int rc = bn_us_wait(s, gen, &d);
     if (rc == -USOCKET_ETIMEDOUT) {
       return -USOCKET_ETIMEDOUT; /* modlwip (PR #15223); the connect goes on */
     }
@@ -297,14 +297,14 @@ int usocket_connect(usocket *s, const usocket_addr *addr)
   if (s->type == USOCKET_SOCK_STREAM) {
     rc = stream_connect(s, &ip, port);
   } else {
-    rc = us_err(netconn_connect(s->conn, &ip, port));
+    rc = bn_us_err(netconn_connect(s->conn, &ip, port));
     if (rc == 0) {
-      pthread_mutex_lock(&us_mu);
-      us_addr_format(&ip, port, &s->peer);
-      pthread_mutex_unlock(&us_mu);
+      pthread_mutex_lock(&bn_us_mu);
+      bn_us_addr_format(&ip, port, &s->peer);
+      pthread_mutex_unlock(&bn_us_mu);
     }
   }
-  us_leave(s);
+  bn_us_leave(s);
   return rc;
 }
 
@@ -320,18 +320,18 @@ static int membership(int optname, const void *value, size_t len)
   err_t err = optname == USOCKET_IP_ADD_MEMBERSHIP ? igmp_joingroup(&iface, &group)
                                                    : igmp_leavegroup(&iface, &group);
   UNLOCK_TCPIP_CORE();
-  return us_err(err);
+  return bn_us_err(err);
 }
 
 int usocket_setsockopt(usocket *s, int level, int optname, const void *value, size_t len)
 {
   (void)level; /* ignored, as MicroPython on lwIP: option numbers are distinct */
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
   if (value == NULL) {
-    us_leave(s);
+    bn_us_leave(s);
     return -USOCKET_EINVAL;
   }
   int ival = 0;
@@ -373,6 +373,6 @@ int usocket_setsockopt(usocket *s, int level, int optname, const void *value, si
   default:
     break; /* MicroPython: "setsockopt() not implemented" warning, no error */
   }
-  us_leave(s);
+  bn_us_leave(s);
   return rc;
 }

@@ -15,8 +15,8 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 
-pthread_mutex_t us_mu = PTHREAD_MUTEX_INITIALIZER;
-uint64_t us_gen;
+pthread_mutex_t bn_us_mu = PTHREAD_MUTEX_INITIALIZER;
+uint64_t bn_us_gen;
 
 /* Live sockets, so the callback can find a netconn's socket. At most one per
  * netconn, and lwIP has at most MEMP_NUM_NETCONN of those. */
@@ -32,29 +32,29 @@ static usocket *lookup_locked(struct netconn *conn)
   return NULL;
 }
 
-/* A thread sleeping in us_wait(), on its own condition variable, so that an
+/* A thread sleeping in bn_us_wait(), on its own condition variable, so that an
  * event wakes only the threads waiting for that socket (and those waiting
  * for any socket: poll), not every thread blocked in usocket. The nodes live
- * on the waiters' stacks; the list is guarded by us_mu. */
-typedef struct us_waiter {
-  struct us_waiter *next;
+ * on the waiters' stacks; the list is guarded by bn_us_mu. */
+typedef struct bn_us_waiter {
+  struct bn_us_waiter *next;
   const usocket *s;   /* the socket waited for; NULL: any */
   pthread_cond_t cv;
-} us_waiter;
-static us_waiter *waiters;
+} bn_us_waiter;
+static bn_us_waiter *waiters;
 
 /* Wakes the waiters for s, and those for any socket; s NULL wakes everyone.
- * Under us_mu. */
+ * Under bn_us_mu. */
 static void wake_locked(const usocket *s)
 {
-  for (us_waiter *w = waiters; w != NULL; w = w->next) {
+  for (bn_us_waiter *w = waiters; w != NULL; w = w->next) {
     if (s == NULL || w->s == NULL || w->s == s) {
       pthread_cond_signal(&w->cv);
     }
   }
 }
 
-void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
+void bn_us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
 {
   LWIP_UNUSED_ARG(len);
   err_t pending = ERR_OK;
@@ -66,63 +66,63 @@ void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
     pending = conn->pending_err;
     SYS_ARCH_UNPROTECT(lev);
   }
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   usocket *s = lookup_locked(conn);
   if (s != NULL && pending != ERR_OK) {
     /* remember it for send/recv/connect/poll */
-    us_set_conn_err_locked(s, -us_err(pending));
+    bn_us_set_conn_err_locked(s, -bn_us_err(pending));
   }
   if (evt == NETCONN_EVT_RCVMINUS || evt == NETCONN_EVT_SENDMINUS) {
-    pthread_mutex_unlock(&us_mu);
+    pthread_mutex_unlock(&bn_us_mu);
     return; /* caused by our own calls; nothing became ready */
   }
-  us_gen++;
+  bn_us_gen++;
   /* A netconn without a socket (yet) wakes everyone, as before. */
   wake_locked(s);
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
 }
 
-void us_set_conn_err_locked(usocket *s, int err)
+void bn_us_set_conn_err_locked(usocket *s, int err)
 {
   if (s->conn_err == 0 && err > 0) {
     s->conn_err = err;
-    if (s->state == US_CONNECTING || s->state == US_CONNECTED || s->state == US_NEW) {
-      s->state = US_FAILED;
+    if (s->state == BN_US_CONNECTING || s->state == BN_US_CONNECTED || s->state == BN_US_NEW) {
+      s->state = BN_US_FAILED;
     }
   }
 }
 
-int us_conn_err(usocket *s)
+int bn_us_conn_err(usocket *s)
 {
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   int err = s->conn_err;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   return err;
 }
 
-int us_conn_err_reported(usocket *s, us_reported *reported)
+int bn_us_conn_err_reported(usocket *s, bn_us_reported *reported)
 {
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   int err = s->conn_err;
   *reported = s->reported;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   return err;
 }
 
-int us_report_err(usocket *s, int err)
+int bn_us_report_err(usocket *s, int err)
 {
-  pthread_mutex_lock(&us_mu);
-  s->reported = US_REPORTED_BADF;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
+  s->reported = BN_US_REPORTED_BADF;
+  pthread_mutex_unlock(&bn_us_mu);
   return -err;
 }
 
-void us_wake_all(void)
+void bn_us_wake_all(void)
 {
-  pthread_mutex_lock(&us_mu);
-  us_gen++;
+  pthread_mutex_lock(&bn_us_mu);
+  bn_us_gen++;
   wake_locked(NULL);
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
 }
 
 /* netconn_set_nonblocking() under the core lock: conn->flags is one byte
@@ -136,7 +136,7 @@ static void set_nonblocking(struct netconn *conn, int on)
   UNLOCK_TCPIP_CORE();
 }
 
-usocket *us_wrap(struct netconn *conn, int af, int type, us_state state)
+usocket *bn_us_wrap(struct netconn *conn, int af, int type, bn_us_state state)
 {
   usocket *s = calloc(1, sizeof(*s));
   if (s == NULL) {
@@ -151,25 +151,25 @@ usocket *us_wrap(struct netconn *conn, int af, int type, us_state state)
   pthread_mutex_init(&s->tx_mu, NULL);
   set_nonblocking(conn, 1);
 
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   size_t i = 0;
   while (i < MEMP_NUM_NETCONN && registry[i] != NULL) {
     i++;
   }
   if (i == MEMP_NUM_NETCONN) { /* cannot happen: one netconn per entry */
-    pthread_mutex_unlock(&us_mu);
+    pthread_mutex_unlock(&bn_us_mu);
     pthread_mutex_destroy(&s->rx_mu);
     pthread_mutex_destroy(&s->tx_mu);
     free(s);
     return NULL;
   }
   registry[i] = s;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   return s;
 }
 
 /* Takes the netconn and the buffered data away from a closed socket that has
- * no users left (under us_mu); the caller releases them outside the lock. */
+ * no users left (under bn_us_mu); the caller releases them outside the lock. */
 static struct netconn *detach_locked(usocket *s)
 {
   for (size_t i = 0; i < MEMP_NUM_NETCONN; i++) {
@@ -182,7 +182,7 @@ static struct netconn *detach_locked(usocket *s)
   return conn;
 }
 
-void us_reset_unaccepted(struct netconn *nc)
+void bn_us_reset_unaccepted(struct netconn *nc)
 {
   LOCK_TCPIP_CORE();
   if (nc->pcb.tcp != NULL) {
@@ -207,7 +207,7 @@ static void release_conn(usocket *s, struct netconn *conn)
     /* Like the connections still in lwIP's accept queue, which
      * netconn_delete() resets (modlwip's lwip_socket_free_incoming() aborts
      * its queued ones too). */
-    us_reset_unaccepted(s->acc_nc);
+    bn_us_reset_unaccepted(s->acc_nc);
     s->acc_nc = NULL;
   }
   if (conn != NULL) {
@@ -224,33 +224,33 @@ static void destroy(usocket *s)
   free(s);
 }
 
-int us_enter(usocket *s)
+int bn_us_enter(usocket *s)
 {
   if (s == NULL) {
     return -USOCKET_EINVAL;
   }
-  pthread_mutex_lock(&us_mu);
-  if (s->closed || s->reported == US_REPORTED_BADF) {
-    pthread_mutex_unlock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
+  if (s->closed || s->reported == BN_US_REPORTED_BADF) {
+    pthread_mutex_unlock(&bn_us_mu);
     return -USOCKET_EBADF;
   }
   s->users++;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   return 0;
 }
 
-void us_leave(usocket *s)
+void bn_us_leave(usocket *s)
 {
   struct netconn *conn = NULL;
   bool last, do_free;
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   s->users--;
   last = s->users == 0 && s->closed && s->conn != NULL;
   if (last) {
     conn = detach_locked(s);
   }
   do_free = s->users == 0 && s->freed;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   if (last) {
     release_conn(s, conn);
   }
@@ -266,17 +266,17 @@ int usocket_close(usocket *s)
   }
   struct netconn *conn = NULL;
   bool now = false;
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   if (!s->closed) {
     s->closed = true;
     now = s->users == 0 && s->conn != NULL;
     if (now) {
       conn = detach_locked(s);
     }
-    us_gen++;
+    bn_us_gen++;
     wake_locked(s);
   }
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   if (now) {
     release_conn(s, conn);
   }
@@ -289,10 +289,10 @@ void usocket_free(usocket *s)
     return;
   }
   usocket_close(s);
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   s->freed = true;
   bool now = s->users == 0;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   if (now) {
     destroy(s);
   }
@@ -308,11 +308,11 @@ int usocket_socket(int af, int type, int proto, usocket **out)
     return -USOCKET_EINVAL;
   }
   enum netconn_type nt;
-  us_state state = US_DGRAM;
+  bn_us_state state = BN_US_DGRAM;
   switch (type) {
   case USOCKET_SOCK_STREAM:
     nt = NETCONN_TCP;
-    state = US_NEW;
+    state = BN_US_NEW;
     break;
   case USOCKET_SOCK_DGRAM:
     nt = NETCONN_UDP;
@@ -326,11 +326,11 @@ int usocket_socket(int af, int type, int proto, usocket **out)
   default:
     return -USOCKET_EINVAL;
   }
-  struct netconn *conn = netconn_new_with_proto_and_callback(nt, (u8_t)proto, us_event);
+  struct netconn *conn = netconn_new_with_proto_and_callback(nt, (u8_t)proto, bn_us_event);
   if (conn == NULL) {
     return -USOCKET_ENOMEM;
   }
-  usocket *s = us_wrap(conn, af, type, state);
+  usocket *s = bn_us_wrap(conn, af, type, state);
   if (s == NULL) {
     netconn_delete(conn);
     return -USOCKET_ENOMEM;
@@ -339,40 +339,40 @@ int usocket_socket(int af, int type, int proto, usocket **out)
   return 0;
 }
 
-uint64_t us_generation(void)
+uint64_t bn_us_generation(void)
 {
-  pthread_mutex_lock(&us_mu);
-  uint64_t g = us_gen;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
+  uint64_t g = bn_us_gen;
+  pthread_mutex_unlock(&bn_us_mu);
   return g;
 }
 
-void us_deadline_set(us_deadline *d, long timeout_ms)
+void bn_us_deadline_set(bn_us_deadline *d, long timeout_ms)
 {
   d->at = bn_clock_after_ms(timeout_ms);
 }
 
-/* How long a wait sleeps at most before it re-checks (see us_wait()). */
-#define US_WAIT_SLICE_MS 100
+/* How long a wait sleeps at most before it re-checks (see bn_us_wait()). */
+#define BN_US_WAIT_SLICE_MS 100
 
-int us_wait(usocket *s, uint64_t gen, const us_deadline *d)
+int bn_us_wait(usocket *s, uint64_t gen, const bn_us_deadline *d)
 {
-  uint64_t slice = bn_clock_after_ms(US_WAIT_SLICE_MS);
+  uint64_t slice = bn_clock_after_ms(BN_US_WAIT_SLICE_MS);
   uint64_t until = d->at < slice ? d->at : slice;
   int rc = 0;
-  pthread_mutex_lock(&us_mu);
-  if (us_gen == gen && !(s != NULL && s->closed)) {
-    /* Events since gen was read bumped us_gen (checked above, under us_mu);
+  pthread_mutex_lock(&bn_us_mu);
+  if (bn_us_gen == gen && !(s != NULL && s->closed)) {
+    /* Events since gen was read bumped bn_us_gen (checked above, under bn_us_mu);
      * later ones for s (or any, for s NULL) signal this node. */
-    us_waiter self = { .next = waiters, .s = s };
+    bn_us_waiter self = { .next = waiters, .s = s };
     bn_clock_cond_init(&self.cv);
     waiters = &self;
-    while (us_gen == gen && !(s != NULL && s->closed)) {
-      if (bn_clock_cond_wait(&self.cv, &us_mu, until) == ETIMEDOUT) {
+    while (bn_us_gen == gen && !(s != NULL && s->closed)) {
+      if (bn_clock_cond_wait(&self.cv, &bn_us_mu, until) == ETIMEDOUT) {
         break;
       }
     }
-    us_waiter **pp = &waiters;
+    bn_us_waiter **pp = &waiters;
     while (*pp != &self) {
       pp = &(*pp)->next;
     }
@@ -384,19 +384,19 @@ int us_wait(usocket *s, uint64_t gen, const us_deadline *d)
   } else if (d->at != BN_CLOCK_FOREVER && bn_clock_now_ns() >= d->at) {
     rc = -USOCKET_ETIMEDOUT;
   }
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   return rc;
 }
 
-long us_timeout(usocket *s)
+long bn_us_timeout(usocket *s)
 {
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   long t = s->timeout_ms;
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   return t;
 }
 
-int us_err(err_t err)
+int bn_us_err(err_t err)
 {
   switch (err) {
   case ERR_OK:         return 0;
@@ -419,7 +419,7 @@ int us_err(err_t err)
   }
 }
 
-int us_addr_parse(const usocket_addr *a, ip_addr_t *ip, u16_t *port)
+int bn_us_addr_parse(const usocket_addr *a, ip_addr_t *ip, u16_t *port)
 {
   if (a == NULL || memchr(a->ip, '\0', sizeof(a->ip)) == NULL) {
     return -USOCKET_EINVAL;
@@ -433,19 +433,19 @@ int us_addr_parse(const usocket_addr *a, ip_addr_t *ip, u16_t *port)
   return 0;
 }
 
-void us_addr_format(const ip_addr_t *ip, u16_t port, usocket_addr *out)
+void bn_us_addr_format(const ip_addr_t *ip, u16_t port, usocket_addr *out)
 {
   memset(out, 0, sizeof(*out));
   ipaddr_ntoa_r(ip, out->ip, sizeof(out->ip));
   out->port = port;
 }
 
-us_state us_refresh_state(usocket *s)
+bn_us_state bn_us_refresh_state(usocket *s)
 {
-  pthread_mutex_lock(&us_mu);
-  us_state st = s->state;
-  pthread_mutex_unlock(&us_mu);
-  if (st != US_CONNECTING) {
+  pthread_mutex_lock(&bn_us_mu);
+  bn_us_state st = s->state;
+  pthread_mutex_unlock(&bn_us_mu);
+  if (st != BN_US_CONNECTING) {
     return st;
   }
   LOCK_TCPIP_CORE();
@@ -454,34 +454,34 @@ us_state us_refresh_state(usocket *s)
   err_t pending = s->conn->pending_err;
   UNLOCK_TCPIP_CORE();
   if (done) {
-    pthread_mutex_lock(&us_mu);
-    if (s->state == US_CONNECTING) {
+    pthread_mutex_lock(&bn_us_mu);
+    if (s->state == BN_US_CONNECTING) {
       if (ok) {
-        s->state = US_CONNECTED;
+        s->state = BN_US_CONNECTED;
       } else {
-        us_set_conn_err_locked(s, pending != ERR_OK ? -us_err(pending) : USOCKET_ECONNABORTED);
+        bn_us_set_conn_err_locked(s, pending != ERR_OK ? -bn_us_err(pending) : USOCKET_ECONNABORTED);
       }
     }
     st = s->state;
-    pthread_mutex_unlock(&us_mu);
+    pthread_mutex_unlock(&bn_us_mu);
   }
   return st;
 }
 
 int usocket_settimeout(usocket *s, long timeout_ms)
 {
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
   if (timeout_ms < 0 && timeout_ms != USOCKET_TIMEOUT_NONE) {
     rc = -USOCKET_EINVAL;
   } else {
-    pthread_mutex_lock(&us_mu);
+    pthread_mutex_lock(&bn_us_mu);
     s->timeout_ms = timeout_ms;
-    pthread_mutex_unlock(&us_mu);
+    pthread_mutex_unlock(&bn_us_mu);
   }
-  us_leave(s);
+  bn_us_leave(s);
   return rc;
 }
 
@@ -496,11 +496,11 @@ int usocket_makefile(usocket *s, const char *mode, usocket **file)
   if (file == NULL) {
     return -USOCKET_EINVAL;
   }
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
   *file = s;
-  us_leave(s);
+  bn_us_leave(s);
   return 0;
 }

@@ -22,15 +22,15 @@ static void found(const char *name, const ip_addr_t *ip, void *arg)
 {
   LWIP_UNUSED_ARG(name);
   lookup *l = arg;
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   if (ip != NULL) {
     l->ip = *ip;
     l->status = 1;
   } else {
     l->status = USOCKET_GAI_NONAME; /* no answer, NXDOMAIN or a server error */
   }
-  pthread_mutex_unlock(&us_mu);
-  us_wake_all();
+  pthread_mutex_unlock(&bn_us_mu);
+  bn_us_wake_all();
 }
 
 /* modlwip's choice of address type for the family asked for. */
@@ -72,17 +72,17 @@ int usocket_getaddrinfo(const char *host, int port, int af, int type, int proto,
   } else if (err == ERR_INPROGRESS) {
     /* lwIP's resolver always calls back in the end: its retries and
      * timeouts bound the wait (DNS_MAX_RETRIES). */
-    us_deadline forever;
-    us_deadline_set(&forever, USOCKET_TIMEOUT_NONE);
+    bn_us_deadline forever;
+    bn_us_deadline_set(&forever, USOCKET_TIMEOUT_NONE);
     for (;;) {
-      uint64_t gen = us_generation();
-      pthread_mutex_lock(&us_mu);
+      uint64_t gen = bn_us_generation();
+      pthread_mutex_lock(&bn_us_mu);
       int status = l.status;
-      pthread_mutex_unlock(&us_mu);
+      pthread_mutex_unlock(&bn_us_mu);
       if (status != 0) {
         break;
       }
-      us_wait(NULL, gen, &forever);
+      bn_us_wait(NULL, gen, &forever);
     }
   } else {
     /* ERR_VAL: no DNS server set; ERR_ARG: empty or over-long name;
@@ -99,7 +99,7 @@ int usocket_getaddrinfo(const char *host, int port, int af, int type, int proto,
   ai->family = USOCKET_AF_INET;
   ai->type = USOCKET_SOCK_STREAM;
   ai->proto = 0;
-  us_addr_format(&l.ip, (u16_t)port, &ai->addr);
+  bn_us_addr_format(&l.ip, (u16_t)port, &ai->addr);
   *res = ai;
   return 0;
 }

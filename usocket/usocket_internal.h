@@ -6,12 +6,12 @@
  *
  * Concurrency model: every netconn is non-blocking; usocket never blocks
  * inside lwIP. A blocking method tries its operation, and if it would block
- * sleeps in us_wait() on a condition variable of its own until lwIP reports
- * an event on that socket (the netconn callback bumps us_gen and wakes the
+ * sleeps in bn_us_wait() on a condition variable of its own until lwIP reports
+ * an event on that socket (the netconn callback bumps bn_us_gen and wakes the
  * threads waiting for that socket, and those polling any), the socket is
  * closed, or its deadline passes; then it tries again. Lock order: a socket's rx/tx mutex,
- * then lwIP's core lock, then us_mu (the netconn callback runs under the core
- * lock and takes us_mu); nothing calls lwIP while holding us_mu.
+ * then lwIP's core lock, then bn_us_mu (the netconn callback runs under the core
+ * lock and takes bn_us_mu); nothing calls lwIP while holding bn_us_mu.
  */
 #ifndef USOCKET_INTERNAL_H
 #define USOCKET_INTERNAL_H
@@ -26,14 +26,14 @@
 #include "usocket.h"
 
 /** A TCP socket's life as MicroPython's modlwip tracks it. */
-typedef enum us_state {
-  US_NEW,          /**< TCP, never connected nor listening */
-  US_LISTENING,
-  US_CONNECTING,
-  US_CONNECTED,    /**< also after the peer's FIN (EOF is in rx_eof) */
-  US_FAILED,       /**< the connection failed; the error is in conn_err */
-  US_DGRAM,        /**< UDP or RAW */
-} us_state;
+typedef enum bn_us_state {
+  BN_US_NEW,          /**< TCP, never connected nor listening */
+  BN_US_LISTENING,
+  BN_US_CONNECTING,
+  BN_US_CONNECTED,    /**< also after the peer's FIN (EOF is in rx_eof) */
+  BN_US_FAILED,       /**< the connection failed; the error is in conn_err */
+  BN_US_DGRAM,        /**< UDP or RAW */
+} bn_us_state;
 
 /**
  * How far a TCP connection's error has been reported, as modlwip's state
@@ -41,11 +41,11 @@ typedef enum us_state {
  * a receive (STATE_PEER_RST_HANDLED: reads give EOF from then on), or raised
  * otherwise (_ERR_BADF: every call gives EBADF, poll POLLNVAL).
  */
-typedef enum us_reported {
-  US_REPORTED_NOT,
-  US_REPORTED_RST_HANDLED,
-  US_REPORTED_BADF,
-} us_reported;
+typedef enum bn_us_reported {
+  BN_US_REPORTED_NOT,
+  BN_US_REPORTED_RST_HANDLED,
+  BN_US_REPORTED_BADF,
+} bn_us_reported;
 
 struct usocket {
   /* Set at creation, then read-only. */
@@ -65,11 +65,11 @@ struct usocket {
   struct netconn *acc_nc;
   /* Send side: one writer at a time on the netconn. */
   pthread_mutex_t tx_mu;
-  /* Guarded by us_mu. */
-  us_state state;
+  /* Guarded by bn_us_mu. */
+  bn_us_state state;
   long timeout_ms;          /* USOCKET_TIMEOUT_NONE, 0 or > 0 */
   int conn_err;             /* errno of a failed connection, 0 if none */
-  us_reported reported;     /* how far conn_err has been reported */
+  bn_us_reported reported;     /* how far conn_err has been reported */
   usocket_addr peer;        /* TCP: the connected peer */
   int users;                /* calls in progress on the socket */
   bool closed;              /* usocket_close() was called */
@@ -77,33 +77,33 @@ struct usocket {
 };
 
 /* The lock of socket state and of all waits, and the event generation. */
-extern pthread_mutex_t us_mu;
-extern uint64_t us_gen;
+extern pthread_mutex_t bn_us_mu;
+extern uint64_t bn_us_gen;
 
 /** The netconn callback every usocket netconn is created with. */
-void us_event(struct netconn *conn, enum netconn_evt evt, u16_t len);
+void bn_us_event(struct netconn *conn, enum netconn_evt evt, u16_t len);
 
 /** Wraps a netconn into a new socket (registered, non-blocking); NULL on ENOMEM. */
-usocket *us_wrap(struct netconn *conn, int af, int type, us_state state);
+usocket *bn_us_wrap(struct netconn *conn, int af, int type, bn_us_state state);
 
 /**
  * Enters a method: -USOCKET_EBADF if s is closed (or its connection error was
  * already reported), -USOCKET_EINVAL if s is NULL, else 0 and the socket's
- * netconn stays valid until us_leave().
+ * netconn stays valid until bn_us_leave().
  */
-int us_enter(usocket *s);
+int bn_us_enter(usocket *s);
 /** Leaves a method; the last user of a closed socket releases it. */
-void us_leave(usocket *s);
+void bn_us_leave(usocket *s);
 
 /** The current event generation (read before trying an operation). */
-uint64_t us_generation(void);
+uint64_t bn_us_generation(void);
 
 /** An absolute deadline on the board's clock (BN_CLOCK_FOREVER: none). */
-typedef struct us_deadline {
+typedef struct bn_us_deadline {
   uint64_t at;
-} us_deadline;
+} bn_us_deadline;
 /** The deadline timeout_ms from now; none when timeout_ms < 0. */
-void us_deadline_set(us_deadline *d, long timeout_ms);
+void bn_us_deadline_set(bn_us_deadline *d, long timeout_ms);
 
 /**
  * Sleeps until an event newer than gen, s closed (s may be NULL), or the
@@ -111,31 +111,31 @@ void us_deadline_set(us_deadline *d, long timeout_ms);
  * Wakes at least every 100 ms to re-check, so a missed event costs latency,
  * never a hang.
  */
-int us_wait(usocket *s, uint64_t gen, const us_deadline *d);
+int bn_us_wait(usocket *s, uint64_t gen, const bn_us_deadline *d);
 
 /** The socket's timeout, read under the lock. */
-long us_timeout(usocket *s);
+long bn_us_timeout(usocket *s);
 
 /** MicroPython's err_t -> errno table (modlwip.c, lwIP 2.x), negated. */
-int us_err(err_t err);
+int bn_us_err(err_t err);
 
 /** (ip, port) -> lwIP address; "" is any. -USOCKET_EINVAL if malformed. */
-int us_addr_parse(const usocket_addr *a, ip_addr_t *ip, u16_t *port);
+int bn_us_addr_parse(const usocket_addr *a, ip_addr_t *ip, u16_t *port);
 /** lwIP address -> (ip, port). */
-void us_addr_format(const ip_addr_t *ip, u16_t port, usocket_addr *out);
+void bn_us_addr_format(const ip_addr_t *ip, u16_t port, usocket_addr *out);
 
-/** Records a connection error (positive errno) once; under us_mu. */
-void us_set_conn_err_locked(usocket *s, int err);
+/** Records a connection error (positive errno) once; under bn_us_mu. */
+void bn_us_set_conn_err_locked(usocket *s, int err);
 /** The recorded connection error (positive errno, 0 if none). */
-int us_conn_err(usocket *s);
+int bn_us_conn_err(usocket *s);
 /** The recorded connection error and how far it has been reported. */
-int us_conn_err_reported(usocket *s, us_reported *reported);
+int bn_us_conn_err_reported(usocket *s, bn_us_reported *reported);
 /** Reports a connection error as send()/sendall()/sendto() do (modlwip's
  * lwip_socket_check_connected()): this once, then EBADF. Returns -err. */
-int us_report_err(usocket *s, int err);
+int bn_us_report_err(usocket *s, int err);
 
-/** TCP: refreshes US_CONNECTING from lwIP; returns the state after. */
-us_state us_refresh_state(usocket *s);
+/** TCP: refreshes BN_US_CONNECTING from lwIP; returns the state after. */
+bn_us_state bn_us_refresh_state(usocket *s);
 
 /**
  * Receives once (internal to recv/recvfrom/read...): waits per the socket's
@@ -145,17 +145,17 @@ us_state us_refresh_state(usocket *s);
  * first; then the error, once (ECONNRESET leaves the socket giving EOF, any
  * other error EBADF).
  */
-ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr *from,
+ssize_t bn_us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr *from,
                      bool dontwait);
 
 /** TCP: sends once (maybe short), waiting per the timeout unless dontwait. */
-ssize_t us_tcp_send_once(usocket *s, const void *buf, size_t len, bool dontwait);
+ssize_t bn_us_tcp_send_once(usocket *s, const void *buf, size_t len, bool dontwait);
 
 /** UDP/RAW: sends one datagram (to the connected peer when to is NULL). */
-ssize_t us_dgram_send(usocket *s, const void *buf, size_t len, const ip_addr_t *to, u16_t port);
+ssize_t bn_us_dgram_send(usocket *s, const void *buf, size_t len, const ip_addr_t *to, u16_t port);
 
 /** Readiness of s for poll (revents, ERR/HUP/NVAL included). */
-unsigned us_poll_one(usocket *s, unsigned events);
+unsigned bn_us_poll_one(usocket *s, unsigned events);
 
 /**
  * Listener: makes s->acc_nc the next live connection lwIP has queued, if any,
@@ -163,13 +163,13 @@ unsigned us_poll_one(usocket *s, unsigned events);
  * accept (under rx_mu). Returns 1 if s->acc_nc is set, 0 if nothing is
  * queued, or a negative errno.
  */
-int us_accept_fill_locked(usocket *s);
+int bn_us_accept_fill_locked(usocket *s);
 
 /** Resets a connection lwIP queued on a listener that will never be
  * accepted, and frees its netconn. */
-void us_reset_unaccepted(struct netconn *nc);
+void bn_us_reset_unaccepted(struct netconn *nc);
 
-/** Wakes every thread waiting in us_wait() (an event not tied to a socket). */
-void us_wake_all(void);
+/** Wakes every thread waiting in bn_us_wait() (an event not tied to a socket). */
+void bn_us_wake_all(void);
 
 #endif /* USOCKET_INTERNAL_H */

@@ -21,9 +21,9 @@
 /* TCP: records an error lwIP returned for the connection (once). */
 static void record_conn_err(usocket *s, int err)
 {
-  pthread_mutex_lock(&us_mu);
-  us_set_conn_err_locked(s, err);
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
+  bn_us_set_conn_err_locked(s, err);
+  pthread_mutex_unlock(&bn_us_mu);
 }
 
 /* Fills the receive buffer if it is empty (under rx_mu). Returns 0 when
@@ -49,11 +49,11 @@ static int rx_fill_locked(usocket *s, int *err)
       } else if (e != ERR_WOULDBLOCK) {
         /* lwIP's pending error (ERR_RST ...), handed out once; after it
          * ERR_CONN (kept only if nothing was recorded before). */
-        record_conn_err(s, -us_err(e));
+        record_conn_err(s, -bn_us_err(e));
       }
     }
     /* A reset after the FIN still counts (modlwip: state ERR_RST). */
-    *err = us_conn_err(s);
+    *err = bn_us_conn_err(s);
     return (*err != 0 || s->rx_eof) ? 0 : -USOCKET_EAGAIN;
   }
   if (s->rx_nb != NULL) {
@@ -68,7 +68,7 @@ static int rx_fill_locked(usocket *s, int *err)
   if (e == ERR_WOULDBLOCK) {
     return -USOCKET_EAGAIN;
   }
-  *err = -us_err(e);
+  *err = -bn_us_err(e);
   return 0;
 }
 
@@ -108,9 +108,9 @@ static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usoc
       }
     }
     if (from != NULL) {
-      pthread_mutex_lock(&us_mu);
+      pthread_mutex_lock(&bn_us_mu);
       *from = s->peer;
-      pthread_mutex_unlock(&us_mu);
+      pthread_mutex_unlock(&bn_us_mu);
     }
     return (ssize_t)n;
   }
@@ -119,7 +119,7 @@ static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usoc
   size_t n = len < total ? len : total;
   netbuf_copy(nb, buf, (u16_t)n);
   if (from != NULL) {
-    us_addr_format(netbuf_fromaddr(nb), netbuf_fromport(nb), from);
+    bn_us_addr_format(netbuf_fromaddr(nb), netbuf_fromport(nb), from);
   }
   if (!peek) {
     netbuf_delete(nb); /* the rest of a long datagram is discarded */
@@ -134,39 +134,39 @@ static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usoc
  * else EOF once the peer closed or the reset was reported. */
 static ssize_t tcp_end(usocket *s, int err)
 {
-  pthread_mutex_lock(&us_mu);
+  pthread_mutex_lock(&bn_us_mu);
   ssize_t n = 0;
-  if (err != 0 && s->reported == US_REPORTED_NOT) {
-    s->reported = err == USOCKET_ECONNRESET ? US_REPORTED_RST_HANDLED : US_REPORTED_BADF;
+  if (err != 0 && s->reported == BN_US_REPORTED_NOT) {
+    s->reported = err == USOCKET_ECONNRESET ? BN_US_REPORTED_RST_HANDLED : BN_US_REPORTED_BADF;
     n = -err;
   }
-  pthread_mutex_unlock(&us_mu);
+  pthread_mutex_unlock(&bn_us_mu);
   return n;
 }
 
-ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr *from,
+ssize_t bn_us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr *from,
                      bool dontwait)
 {
   if (buf == NULL && len > 0) {
     return -USOCKET_EINVAL;
   }
-  long timeout = us_timeout(s);
+  long timeout = bn_us_timeout(s);
   if (timeout == 0 || (flags & USOCKET_MSG_DONTWAIT)) {
     dontwait = true;
   }
   if (s->type == USOCKET_SOCK_STREAM) {
-    us_state st = us_refresh_state(s);
-    if (st == US_LISTENING || ((st == US_NEW || st == US_CONNECTING) && !dontwait)) {
+    bn_us_state st = bn_us_refresh_state(s);
+    if (st == BN_US_LISTENING || ((st == BN_US_NEW || st == BN_US_CONNECTING) && !dontwait)) {
       return -USOCKET_ENOTCONN;
     }
-    if (st == US_NEW || st == US_CONNECTING) {
+    if (st == BN_US_NEW || st == BN_US_CONNECTING) {
       return -USOCKET_EAGAIN; /* modlwip lwip_tcp_receive(): nothing received yet */
     }
   }
-  us_deadline d;
-  us_deadline_set(&d, timeout);
+  bn_us_deadline d;
+  bn_us_deadline_set(&d, timeout);
   for (;;) {
-    uint64_t gen = us_generation();
+    uint64_t gen = bn_us_generation();
     int err = 0;
     ssize_t n;
     size_t done = 0;
@@ -186,7 +186,7 @@ ssize_t us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_addr 
     if (n != -USOCKET_EAGAIN || dontwait) {
       return n;
     }
-    rc = us_wait(s, gen, &d);
+    rc = bn_us_wait(s, gen, &d);
     if (rc < 0) {
       return rc;
     }
@@ -200,12 +200,12 @@ ssize_t usocket_recv(usocket *s, void *buf, size_t len, int flags)
 
 ssize_t usocket_recvfrom(usocket *s, void *buf, size_t len, int flags, usocket_addr *from)
 {
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
-  ssize_t n = us_recv_once(s, buf, len, flags, from, false);
-  us_leave(s);
+  ssize_t n = bn_us_recv_once(s, buf, len, flags, from, false);
+  bn_us_leave(s);
   return n;
 }
 
@@ -228,30 +228,30 @@ static ssize_t tcp_write_now(usocket *s, const void *buf, size_t len)
   if (err == ERR_WOULDBLOCK) {
     return -USOCKET_EAGAIN;
   }
-  int cerr = us_conn_err(s);
-  return cerr != 0 ? -cerr : us_err(err);
+  int cerr = bn_us_conn_err(s);
+  return cerr != 0 ? -cerr : bn_us_err(err);
 }
 
-ssize_t us_tcp_send_once(usocket *s, const void *buf, size_t len, bool dontwait)
+ssize_t bn_us_tcp_send_once(usocket *s, const void *buf, size_t len, bool dontwait)
 {
   if (buf == NULL && len > 0) {
     return -USOCKET_EINVAL;
   }
-  long timeout = us_timeout(s);
+  long timeout = bn_us_timeout(s);
   if (timeout == 0) {
     dontwait = true;
   }
-  us_deadline d;
-  us_deadline_set(&d, timeout);
+  bn_us_deadline d;
+  bn_us_deadline_set(&d, timeout);
   for (;;) {
-    uint64_t gen = us_generation();
-    us_state st = us_refresh_state(s);
+    uint64_t gen = bn_us_generation();
+    bn_us_state st = bn_us_refresh_state(s);
     ssize_t n;
-    if (st == US_FAILED) {
-      n = -us_conn_err(s);
-    } else if (st == US_NEW || st == US_LISTENING) {
+    if (st == BN_US_FAILED) {
+      n = -bn_us_conn_err(s);
+    } else if (st == BN_US_NEW || st == BN_US_LISTENING) {
       n = -USOCKET_ENOTCONN;
-    } else if (st == US_CONNECTING) {
+    } else if (st == BN_US_CONNECTING) {
       n = -USOCKET_EAGAIN;
     } else if (len == 0) {
       n = 0;
@@ -261,14 +261,14 @@ ssize_t us_tcp_send_once(usocket *s, const void *buf, size_t len, bool dontwait)
     if (n != -USOCKET_EAGAIN || dontwait) {
       return n;
     }
-    int rc = us_wait(s, gen, &d);
+    int rc = bn_us_wait(s, gen, &d);
     if (rc < 0) {
       return rc;
     }
   }
 }
 
-ssize_t us_dgram_send(usocket *s, const void *buf, size_t len, const ip_addr_t *to, u16_t port)
+ssize_t bn_us_dgram_send(usocket *s, const void *buf, size_t len, const ip_addr_t *to, u16_t port)
 {
   if (buf == NULL && len > 0) {
     return -USOCKET_EINVAL;
@@ -288,58 +288,58 @@ ssize_t us_dgram_send(usocket *s, const void *buf, size_t len, const ip_addr_t *
   memcpy(data, buf, len);
   err_t err = to != NULL ? netconn_sendto(s->conn, nb, to, port) : netconn_send(s->conn, nb);
   netbuf_delete(nb);
-  return err == ERR_OK ? (ssize_t)len : us_err(err);
+  return err == ERR_OK ? (ssize_t)len : bn_us_err(err);
 }
 
 ssize_t usocket_send(usocket *s, const void *buf, size_t len)
 {
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
   ssize_t n;
   if (s->type == USOCKET_SOCK_STREAM) {
-    n = us_tcp_send_once(s, buf, len, false);
-    if (n < 0 && us_conn_err(s) == -n) {
-      n = us_report_err(s, (int)-n);
+    n = bn_us_tcp_send_once(s, buf, len, false);
+    if (n < 0 && bn_us_conn_err(s) == -n) {
+      n = bn_us_report_err(s, (int)-n);
     }
   } else {
-    n = us_dgram_send(s, buf, len, NULL, 0);
+    n = bn_us_dgram_send(s, buf, len, NULL, 0);
   }
-  us_leave(s);
+  bn_us_leave(s);
   return n;
 }
 
 int usocket_sendall(usocket *s, const void *buf, size_t len)
 {
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
   if (s->type != USOCKET_SOCK_STREAM) {
-    us_leave(s);
+    bn_us_leave(s);
     return -USOCKET_EOPNOTSUPP; /* MicroPython: NotImplementedError */
   }
   if (buf == NULL && len > 0) {
-    us_leave(s);
+    bn_us_leave(s);
     return -USOCKET_EINVAL;
   }
-  if (us_timeout(s) == 0 && us_refresh_state(s) == US_CONNECTED) {
+  if (bn_us_timeout(s) == 0 && bn_us_refresh_state(s) == BN_US_CONNECTED) {
     /* modlwip: all or nothing when non-blocking. */
     LOCK_TCPIP_CORE();
     size_t room = s->conn->pcb.tcp != NULL ? tcp_sndbuf(s->conn->pcb.tcp) : 0;
     UNLOCK_TCPIP_CORE();
     if (len > room) {
-      us_leave(s);
+      bn_us_leave(s);
       return -USOCKET_EAGAIN;
     }
   }
   const char *p = buf;
   while (len > 0) {
-    ssize_t n = us_tcp_send_once(s, p, len, false);
+    ssize_t n = bn_us_tcp_send_once(s, p, len, false);
     if (n < 0) {
-      if (us_conn_err(s) == -n) {
-        n = us_report_err(s, (int)-n);
+      if (bn_us_conn_err(s) == -n) {
+        n = bn_us_report_err(s, (int)-n);
       }
       rc = (int)n;
       break;
@@ -347,7 +347,7 @@ int usocket_sendall(usocket *s, const void *buf, size_t len)
     p += n;
     len -= (size_t)n;
   }
-  us_leave(s);
+  bn_us_leave(s);
   return rc;
 }
 
@@ -355,19 +355,19 @@ ssize_t usocket_sendto(usocket *s, const void *buf, size_t len, const usocket_ad
 {
   ip_addr_t ip;
   u16_t port;
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
-  ssize_t n = us_addr_parse(to, &ip, &port);
+  ssize_t n = bn_us_addr_parse(to, &ip, &port);
   if (n == 0) {
     if (s->type == USOCKET_SOCK_STREAM) {
-      n = us_tcp_send_once(s, buf, len, false); /* modlwip: address ignored */
+      n = bn_us_tcp_send_once(s, buf, len, false); /* modlwip: address ignored */
     } else {
-      n = us_dgram_send(s, buf, len, &ip, port);
+      n = bn_us_dgram_send(s, buf, len, &ip, port);
     }
   }
-  us_leave(s);
+  bn_us_leave(s);
   return n;
 }
 
@@ -390,14 +390,14 @@ static unsigned tcp_poll_connected(usocket *s, unsigned events)
     eof = s->rx_eof;
   }
   pthread_mutex_unlock(&s->rx_mu);
-  us_reported reported;
-  err = us_conn_err_reported(s, &reported);
+  bn_us_reported reported;
+  err = bn_us_conn_err_reported(s, &reported);
   bool reset = err == USOCKET_ECONNRESET;
   unsigned ready = 0;
   if (data || reset || (eof && err == 0)) {
     ready |= events & USOCKET_POLLIN;
   }
-  if (reset && reported == US_REPORTED_RST_HANDLED) {
+  if (reset && reported == BN_US_REPORTED_RST_HANDLED) {
     ready |= USOCKET_POLLHUP;
   } else if (reset) {
     ready |= (events & USOCKET_POLLOUT) | USOCKET_POLLERR | USOCKET_POLLHUP;
@@ -419,9 +419,9 @@ static unsigned tcp_poll_connected(usocket *s, unsigned events)
   return ready;
 }
 
-unsigned us_poll_one(usocket *s, unsigned events)
+unsigned bn_us_poll_one(usocket *s, unsigned events)
 {
-  if (us_enter(s) < 0) {
+  if (bn_us_enter(s) < 0) {
     return USOCKET_POLLNVAL;
   }
   unsigned ready = 0;
@@ -435,33 +435,33 @@ unsigned us_poll_one(usocket *s, unsigned events)
       pthread_mutex_unlock(&s->rx_mu);
     }
     ready |= events & USOCKET_POLLOUT;
-    us_leave(s);
+    bn_us_leave(s);
     return ready;
   }
-  us_state st = us_refresh_state(s);
+  bn_us_state st = bn_us_refresh_state(s);
   switch (st) {
-  case US_NEW:
+  case BN_US_NEW:
     /* modlwip: a fresh pcb has tcp_sndbuf() > 0, and HUP for STATE_NEW */
     ready |= USOCKET_POLLHUP | (events & USOCKET_POLLOUT);
     break;
-  case US_LISTENING:
+  case BN_US_LISTENING:
     if (events & USOCKET_POLLIN) {
       pthread_mutex_lock(&s->rx_mu);
-      if (us_accept_fill_locked(s) > 0) {
+      if (bn_us_accept_fill_locked(s) > 0) {
         ready |= USOCKET_POLLIN; /* a live connection, not the marker of an aborted one */
       }
       pthread_mutex_unlock(&s->rx_mu);
     }
     break;
-  case US_CONNECTING:
+  case BN_US_CONNECTING:
     break;
-  case US_CONNECTED:
-  case US_FAILED:
+  case BN_US_CONNECTED:
+  case BN_US_FAILED:
     ready |= tcp_poll_connected(s, events);
     break;
     default:
     break;
   }
-  us_leave(s);
+  bn_us_leave(s);
   return ready;
 }

@@ -1,7 +1,7 @@
 /*
  * select.poll for usocket: usocket_poll() over an array (poll(2)-like) and the
  * usocket_poller object with MicroPython's register/modify/unregister/poll.
- * Readiness comes from us_poll_one(); waiting uses the module's event
+ * Readiness comes from bn_us_poll_one(); waiting uses the module's event
  * generation, so any lwIP event or close re-evaluates the set.
  */
 #include "usocket_internal.h"
@@ -15,15 +15,15 @@ int usocket_poll(usocket_pollfd *fds, size_t n, long timeout_ms)
   if (fds == NULL && n > 0) {
     return -USOCKET_EINVAL;
   }
-  us_deadline d;
-  us_deadline_set(&d, timeout_ms);
+  bn_us_deadline d;
+  bn_us_deadline_set(&d, timeout_ms);
   for (;;) {
-    uint64_t gen = us_generation();
+    uint64_t gen = bn_us_generation();
     int count = 0;
     for (size_t i = 0; i < n; i++) {
       fds[i].revents = 0;
       if (fds[i].sock != NULL) {
-        fds[i].revents = us_poll_one(fds[i].sock, fds[i].events) & (fds[i].events | ALWAYS);
+        fds[i].revents = bn_us_poll_one(fds[i].sock, fds[i].events) & (fds[i].events | ALWAYS);
       }
       if (fds[i].revents != 0) {
         count++;
@@ -32,7 +32,7 @@ int usocket_poll(usocket_pollfd *fds, size_t n, long timeout_ms)
     if (count > 0 || timeout_ms == 0) {
       return count;
     }
-    if (us_wait(NULL, gen, &d) == -USOCKET_ETIMEDOUT) {
+    if (bn_us_wait(NULL, gen, &d) == -USOCKET_ETIMEDOUT) {
       return 0;
     }
   }

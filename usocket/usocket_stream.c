@@ -15,7 +15,7 @@ static ssize_t read_exactly(usocket *s, char *buf, size_t size)
 {
   size_t done = 0;
   while (done < size) {
-    ssize_t n = us_recv_once(s, buf + done, size - done, 0, NULL, false);
+    ssize_t n = bn_us_recv_once(s, buf + done, size - done, 0, NULL, false);
     if (n == 0) {
       break;
     }
@@ -32,12 +32,12 @@ static ssize_t read_exactly(usocket *s, char *buf, size_t size)
 
 ssize_t usocket_read(usocket *s, void *buf, size_t size)
 {
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
   ssize_t n = (buf == NULL && size > 0) ? -USOCKET_EINVAL : read_exactly(s, buf, size);
-  us_leave(s);
+  bn_us_leave(s);
   return n;
 }
 
@@ -52,7 +52,7 @@ ssize_t usocket_readall(usocket *s, void **data)
     return -USOCKET_EINVAL;
   }
   *data = NULL;
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
@@ -70,7 +70,7 @@ ssize_t usocket_readall(usocket *s, void **data)
       out = p;
       cap = ncap;
     }
-    ssize_t n = us_recv_once(s, out + len, cap - len, 0, NULL, false);
+    ssize_t n = bn_us_recv_once(s, out + len, cap - len, 0, NULL, false);
     if (n == 0) {
       result = (ssize_t)len;
       break;
@@ -81,7 +81,7 @@ ssize_t usocket_readall(usocket *s, void **data)
     }
     len += (size_t)n;
   }
-  us_leave(s);
+  bn_us_leave(s);
   if (result > 0) {
     *data = out;
   } else {
@@ -92,7 +92,7 @@ ssize_t usocket_readall(usocket *s, void **data)
 
 ssize_t usocket_readline(usocket *s, void *buf, size_t limit)
 {
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
@@ -106,7 +106,7 @@ ssize_t usocket_readline(usocket *s, void *buf, size_t limit)
   while (len < limit) {
     /* One byte at a time, as MicroPython's unbuffered readline: nothing
      * after the '\n' is consumed. */
-    ssize_t n = us_recv_once(s, p + len, 1, 0, NULL, false);
+    ssize_t n = bn_us_recv_once(s, p + len, 1, 0, NULL, false);
     if (n == 0) {
       break;
     }
@@ -124,13 +124,13 @@ ssize_t usocket_readline(usocket *s, void *buf, size_t limit)
       break;
     }
   }
-  us_leave(s);
+  bn_us_leave(s);
   return len > 0 ? (ssize_t)len : result;
 }
 
 ssize_t usocket_write(usocket *s, const void *buf, size_t len)
 {
-  int rc = us_enter(s);
+  int rc = bn_us_enter(s);
   if (rc < 0) {
     return rc;
   }
@@ -138,13 +138,13 @@ ssize_t usocket_write(usocket *s, const void *buf, size_t len)
   if (buf == NULL && len > 0) {
     result = -USOCKET_EINVAL;
   } else if (s->type != USOCKET_SOCK_STREAM) {
-    result = us_dgram_send(s, buf, len, NULL, 0);
+    result = bn_us_dgram_send(s, buf, len, NULL, 0);
   } else {
     const char *p = buf;
     size_t done = 0;
     result = 0;
     while (done < len) {
-      ssize_t n = us_tcp_send_once(s, p + done, len - done, false);
+      ssize_t n = bn_us_tcp_send_once(s, p + done, len - done, false);
       if (n == 0) {
         break;
       }
@@ -163,6 +163,6 @@ ssize_t usocket_write(usocket *s, const void *buf, size_t len)
       result = (ssize_t)done;
     }
   }
-  us_leave(s);
+  bn_us_leave(s);
   return result;
 }

@@ -39,9 +39,9 @@ struct tap_link {
   bn_link link;      /* first: a bn_link * is a struct tap_link * */
   int fd;            /* the TAP, non-blocking */
   int wake_fd;       /* eventfd written by bn_link_wake() */
-  tap_uring *tx_ring; /* the sender's; NULL: write() per frame */
-  tap_uring *rx_ring; /* the receiver's; NULL: read() per frame */
-  tap_carrier carrier; /* the device's state, from rtnetlink */
+  bn_tap_uring *tx_ring; /* the sender's; NULL: write() per frame */
+  bn_tap_uring *rx_ring; /* the receiver's; NULL: read() per frame */
+  bn_tap_carrier carrier; /* the device's state, from rtnetlink */
   bool reported_up;  /* the carrier state the receiver last heard of */
   uint8_t rxbuf[TAP_URING_BATCH][RX_BUF_SIZE];
 };
@@ -85,9 +85,9 @@ static size_t tap_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
       ok_len = ok_len && frames[i].len > 0 && frames[i].len <= BN_LINK_MAX_FRAME;
     }
     if (t->tx_ring != NULL && ok_len && k > 1) {
-      rc = tap_uring_write(t->tx_ring, t->fd, frames, k);
+      rc = bn_tap_uring_write(t->tx_ring, t->fd, frames, k);
       if (rc < 0) {
-        tap_uring_close(t->tx_ring); /* nothing was written: write() from now on */
+        bn_tap_uring_close(t->tx_ring); /* nothing was written: write() from now on */
         t->tx_ring = NULL;
       }
     }
@@ -130,10 +130,10 @@ static int read_one(struct tap_link *t, const bn_link_rx *rx)
 static int read_batch(struct tap_link *t, const bn_link_rx *rx)
 {
   int32_t lens[TAP_URING_BATCH];
-  int got = tap_uring_read(t->rx_ring, t->fd, &t->rxbuf[0][0], RX_BUF_SIZE, TAP_URING_BATCH, lens);
+  int got = bn_tap_uring_read(t->rx_ring, t->fd, &t->rxbuf[0][0], RX_BUF_SIZE, TAP_URING_BATCH, lens);
   if (got < 0) {
     /* No non-blocking reads this way, or no ring: nothing was read. */
-    tap_uring_close(t->rx_ring);
+    bn_tap_uring_close(t->rx_ring);
     t->rx_ring = NULL;
     return read_one(t, rx);
   }
@@ -185,7 +185,7 @@ static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
     (void)!read(t->wake_fd, &count, sizeof(count));
   }
   if (fds[2].revents & POLLIN) {
-    if (tap_carrier_read(&t->carrier) < 0) {
+    if (bn_tap_carrier_read(&t->carrier) < 0) {
       return -ENODEV; /* the device was deleted */
     }
     report_carrier(t, rx);
@@ -219,9 +219,9 @@ static void tap_wake(bn_link *link)
 static void tap_close(bn_link *link)
 {
   struct tap_link *t = tap_of(link);
-  tap_uring_close(t->tx_ring);
-  tap_uring_close(t->rx_ring);
-  tap_carrier_close(&t->carrier);
+  bn_tap_uring_close(t->tx_ring);
+  bn_tap_uring_close(t->rx_ring);
+  bn_tap_carrier_close(&t->carrier);
   close(t->fd);
   close(t->wake_fd);
   free(t);
@@ -285,13 +285,13 @@ int bn_link_tap_open(const char *name, unsigned flags, bn_link **out)
   }
   /* Without io_uring (old kernel, kernel.io_uring_disabled, seccomp ...)
    * the rings stay NULL: one write() or read() per frame. */
-  err = tap_carrier_open(&t->carrier, ifr.ifr_name);
+  err = bn_tap_carrier_open(&t->carrier, ifr.ifr_name);
   if (err < 0) {
     goto fail;
   }
   t->reported_up = true; /* the netif starts with its link up */
-  (void)tap_uring_open(&t->tx_ring);
-  (void)tap_uring_open(&t->rx_ring);
+  (void)bn_tap_uring_open(&t->tx_ring);
+  (void)bn_tap_uring_open(&t->rx_ring);
   bn_link_stage_init(&t->link, &tap_ops, NULL);
   snprintf(t->link.name, sizeof(t->link.name), "%s", ifr.ifr_name);
   *out = &t->link;

@@ -29,7 +29,7 @@ static int read_flags(const char *ifname, bool *up)
 }
 
 /* The device's state now, by its index: -ENODEV once it is gone. */
-static int reread(tap_carrier *c)
+static int reread(bn_tap_carrier *c)
 {
   char name[IF_NAMESIZE];
   if (if_indextoname((unsigned)c->ifindex, name) == NULL) {
@@ -38,7 +38,7 @@ static int reread(tap_carrier *c)
   return read_flags(name, &c->up);
 }
 
-int tap_carrier_open(tap_carrier *c, const char *ifname)
+int bn_tap_carrier_open(bn_tap_carrier *c, const char *ifname)
 {
   c->fd = -1;
   c->up = true;
@@ -58,7 +58,7 @@ int tap_carrier_open(tap_carrier *c, const char *ifname)
   }
   int rc = reread(c);
   if (rc < 0) {
-    tap_carrier_close(c);
+    bn_tap_carrier_close(c);
   }
   return rc;
 }
@@ -77,7 +77,7 @@ static struct nlmsghdr *next_message(struct nlmsghdr *h, size_t *left)
   return (struct nlmsghdr *)((char *)h + step);
 }
 
-int tap_carrier_read(tap_carrier *c)
+int bn_tap_carrier_read(bn_tap_carrier *c)
 {
   if (c->fd < 0) {
     return 0;
@@ -116,7 +116,7 @@ int tap_carrier_read(tap_carrier *c)
   }
 }
 
-void tap_carrier_close(tap_carrier *c)
+void bn_tap_carrier_close(bn_tap_carrier *c)
 {
   if (c->fd >= 0) {
     close(c->fd);

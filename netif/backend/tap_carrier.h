@@ -9,27 +9,27 @@
 
 #include <stdbool.h>
 
-typedef struct tap_carrier {
+typedef struct bn_tap_carrier {
   int fd;          /**< the netlink socket, or -1 if none could be opened */
   int ifindex;     /**< the device's index */
   bool up;         /**< IFF_UP as last seen */
-} tap_carrier;
+} bn_tap_carrier;
 
 /**
  * Starts watching the device `ifname`: reads its current state, opens the
  * netlink socket. Without netlink (fd -1) the state stays as read at open.
  * @return 0, or -ENODEV if the device does not exist.
  */
-int tap_carrier_open(tap_carrier *c, const char *ifname);
+int bn_tap_carrier_open(bn_tap_carrier *c, const char *ifname);
 
 /**
  * Reads the pending notifications (non-blocking; call when c->fd is readable).
  * @return 0 (c->up is the device's state now), or -ENODEV once the device has
  *         been deleted.
  */
-int tap_carrier_read(tap_carrier *c);
+int bn_tap_carrier_read(bn_tap_carrier *c);
 
 /** Stops watching. */
-void tap_carrier_close(tap_carrier *c);
+void bn_tap_carrier_close(bn_tap_carrier *c);
 
 #endif /* BN_TAP_CARRIER_H */

@@ -1,5 +1,5 @@
 /*
- * tap_uring: batched, ordered frame I/O on one file descriptor with io_uring
+ * bn_tap_uring: batched, ordered frame I/O on one file descriptor with io_uring
  * through liburing (contracts in tap_uring.h): N linked writes, or N
  * hard-linked non-blocking reads, submitted and reaped in one system call.
  */
@@ -12,14 +12,14 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
-struct tap_uring {
+struct bn_tap_uring {
   struct io_uring ring;
   bool broken; /* a batch failed half-way: unusable, see run() */
 };
 
-int tap_uring_open(tap_uring **out)
+int bn_tap_uring_open(bn_tap_uring **out)
 {
-  tap_uring *r = calloc(1, sizeof(*r));
+  bn_tap_uring *r = calloc(1, sizeof(*r));
   if (r == NULL) {
     return -ENOMEM;
   }
@@ -49,7 +49,7 @@ int tap_uring_open(tap_uring **out)
   return 0;
 }
 
-void tap_uring_close(tap_uring *r)
+void bn_tap_uring_close(bn_tap_uring *r)
 {
   if (r != NULL) {
     io_uring_queue_exit(&r->ring);
@@ -59,7 +59,7 @@ void tap_uring_close(tap_uring *r)
 
 /* 0 if a batch of n requests can be prepared: a ring that is not broken
  * holds no request (run() takes and completes each batch whole). */
-static int room_for(tap_uring *r, size_t n)
+static int room_for(bn_tap_uring *r, size_t n)
 {
   if (r->broken) {
     return -EIO;
@@ -69,7 +69,7 @@ static int room_for(tap_uring *r, size_t n)
 
 /* The next SQE, with user data i (the request's index in its batch). The
  * caller made sure there is room (room_for()). */
-static struct io_uring_sqe *next_sqe(tap_uring *r, size_t i)
+static struct io_uring_sqe *next_sqe(bn_tap_uring *r, size_t i)
 {
   struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
   io_uring_sqe_set_data(sqe, (void *)(uintptr_t)i);
@@ -81,7 +81,7 @@ static struct io_uring_sqe *next_sqe(tap_uring *r, size_t i)
  * errno if the ring failed before taking any of them. Either way after a
  * failure the ring is broken: it still holds the SQEs, or completions may
  * come later; the requests that did not complete get -EIO. */
-static int run(tap_uring *r, size_t n, int32_t *res)
+static int run(bn_tap_uring *r, size_t n, int32_t *res)
 {
   bool completed[TAP_URING_BATCH] = { false };
   size_t done = 0;
@@ -118,7 +118,7 @@ static int run(tap_uring *r, size_t n, int32_t *res)
   return 0;
 }
 
-int tap_uring_write(tap_uring *r, int fd, bn_link_frame *frames, size_t n)
+int bn_tap_uring_write(bn_tap_uring *r, int fd, bn_link_frame *frames, size_t n)
 {
   if (n == 0 || n > TAP_URING_BATCH) {
     return -EINVAL;
@@ -152,7 +152,7 @@ int tap_uring_write(tap_uring *r, int fd, bn_link_frame *frames, size_t n)
   return written;
 }
 
-int tap_uring_read(tap_uring *r, int fd, uint8_t *bufs, size_t buf_size, size_t n,
+int bn_tap_uring_read(bn_tap_uring *r, int fd, uint8_t *bufs, size_t buf_size, size_t n,
                    int32_t *lens)
 {
   if (n == 0 || n > TAP_URING_BATCH || buf_size == 0 || buf_size > INT32_MAX) {

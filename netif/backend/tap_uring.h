@@ -1,5 +1,5 @@
 /*
- * tap_uring: batched, ordered frame I/O on one file descriptor with io_uring
+ * bn_tap_uring: batched, ordered frame I/O on one file descriptor with io_uring
  * (liburing). A batch of N frames is written, or up to N frames are read, in
  * one system call, in the descriptor's order. Used by the TAP link
  * (link_tap.c), which falls back to one read()/write() per frame when a ring
@@ -20,7 +20,7 @@ extern "C" {
 /** Requests per batch at most (the ring's size). */
 #define TAP_URING_BATCH 32
 
-typedef struct tap_uring tap_uring;
+typedef struct bn_tap_uring bn_tap_uring;
 
 /**
  * Sets up a ring for batches of up to TAP_URING_BATCH requests.
@@ -29,10 +29,10 @@ typedef struct tap_uring tap_uring;
  *         (no io_uring, or filtered by seccomp), -EPERM (disabled with the
  *         sysctl kernel.io_uring_disabled), -ENOMEM, -EINVAL ...
  */
-int tap_uring_open(tap_uring **out);
+int bn_tap_uring_open(bn_tap_uring **out);
 
 /** Releases the ring; NULL is ignored. No call may be in progress on it. */
-void tap_uring_close(tap_uring *r);
+void bn_tap_uring_close(bn_tap_uring *r);
 
 /**
  * Writes frames[0..n) to fd in this order in one system call: linked writes,
@@ -53,7 +53,7 @@ void tap_uring_close(tap_uring *r);
  *         seen in practice: a TAP write completes at once), the frames with
  *         no completion get -EIO and every later call returns -EIO.
  */
-int tap_uring_write(tap_uring *r, int fd, bn_link_frame *frames, size_t n);
+int bn_tap_uring_write(bn_tap_uring *r, int fd, bn_link_frame *frames, size_t n);
 
 /**
  * Reads up to n frames from fd in one system call, in the descriptor's
@@ -75,7 +75,7 @@ int tap_uring_write(tap_uring *r, int fd, bn_link_frame *frames, size_t n);
  *         practice), the reads with no completion get -EIO and every later
  *         call returns -EIO.
  */
-int tap_uring_read(tap_uring *r, int fd, uint8_t *bufs, size_t buf_size, size_t n,
+int bn_tap_uring_read(bn_tap_uring *r, int fd, uint8_t *bufs, size_t buf_size, size_t n,
                    int32_t *lens);
 
 #ifdef __cplusplus

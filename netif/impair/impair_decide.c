@@ -11,21 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const impair_side_name[2] = { "egress", "ingress" };
+const char *const bn_impair_side_name[2] = { "egress", "ingress" };
 
 /* tc's default netem queue limit (iproute2 tc/q_netem.c: opt.limit = 1000). */
 #define DEFAULT_LIMIT 1000
 
 /* ---- the decision log ------------------------------------------------------ */
 
-void impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, size_t rule, const char *fmt, ...)
+void bn_impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, size_t rule, const char *fmt, ...)
 {
   if (im->decisions == NULL) {
     return;
   }
   uint64_t t = now > im->t0 ? now - im->t0 : 0;
   fprintf(im->decisions, "%" PRIu64 ".%06" PRIu64 " %s %" PRIu64 " ", t / 1000000000u, t % 1000000000u / 1000u,
-          impair_side_name[d], frame_no);
+          bn_impair_side_name[d], frame_no);
   if (rule == 0) {
     fputc('*', im->decisions);
   } else {
@@ -59,51 +59,51 @@ static void slot_open_next(struct rule *r, uint64_t now)
 
 /* A correlated draw's memory starts at a random value (netem's
  * init_crandom()), so that the first draws are not biased low. */
-static void corr_start(struct rule *r, impair_corr *c)
+static void corr_start(struct rule *r, bn_impair_corr *c)
 {
   c->last = bn_rng_unit(&r->rng);
 }
 
 /* Each kind the step sets replaces that kind of the rule's settings (and
  * restarts its state, as netem's change does). */
-static void merge_netem(struct rule *r, const scn_netem *nm, uint64_t now)
+static void merge_netem(struct rule *r, const bn_scn_netem *nm, uint64_t now)
 {
-  scn_netem *cur = &r->nm;
-  if (nm->set & SCN_NM_DELAY) {
+  bn_scn_netem *cur = &r->nm;
+  if (nm->set & BN_SCN_NM_DELAY) {
     cur->delay = nm->delay;
     corr_start(r, &r->delay_c);
   }
-  if (nm->set & SCN_NM_LOSS) {
+  if (nm->set & BN_SCN_NM_LOSS) {
     cur->loss = nm->loss;
     memset(&r->loss, 0, sizeof(r->loss));
     corr_start(r, &r->loss.corr);
   }
-  if (nm->set & SCN_NM_DUPLICATE) {
+  if (nm->set & BN_SCN_NM_DUPLICATE) {
     cur->duplicate = nm->duplicate;
     corr_start(r, &r->dup_c);
   }
-  if (nm->set & SCN_NM_CORRUPT) {
+  if (nm->set & BN_SCN_NM_CORRUPT) {
     cur->corrupt = nm->corrupt;
     corr_start(r, &r->corrupt_c);
   }
-  if (nm->set & SCN_NM_REORDER) {
+  if (nm->set & BN_SCN_NM_REORDER) {
     cur->reorder = nm->reorder;
     r->reorder_count = 0;
     corr_start(r, &r->reorder_c);
   }
-  if (nm->set & SCN_NM_RATE) {
+  if (nm->set & BN_SCN_NM_RATE) {
     cur->rate = nm->rate;
   }
-  if (nm->set & SCN_NM_LIMIT) {
+  if (nm->set & BN_SCN_NM_LIMIT) {
     cur->limit = nm->limit;
   }
-  if (nm->set & SCN_NM_SLOT) {
+  if (nm->set & BN_SCN_NM_SLOT) {
     cur->slot = nm->slot;
     r->slot_next = now;  /* the first slot is open now */
     r->slot_packets = nm->slot.packets ? nm->slot.packets : INT32_MAX;
     r->slot_bytes = nm->slot.bytes ? nm->slot.bytes : INT32_MAX;
   }
-  if (nm->set & SCN_NM_MTU) {
+  if (nm->set & BN_SCN_NM_MTU) {
     cur->mtu = nm->mtu;
   }
   cur->set |= nm->set;
@@ -119,7 +119,7 @@ static void clear_rule(struct rule *r)
 }
 
 /* Applies step (under the lock). */
-void impair_apply_step(impair *im, const scn_step *st, uint64_t now)
+void bn_impair_apply_step(impair *im, const bn_scn_step *st, uint64_t now)
 {
   for (int d = EGRESS; d <= INGRESS; d++) {
     if (!(st->dir & (1u << d))) {
@@ -128,10 +128,10 @@ void impair_apply_step(impair *im, const scn_step *st, uint64_t now)
     struct side *sd = &im->side[d];
     struct rule *r = &sd->rules[st->match + 1];
     switch (st->kind) {
-    case SCN_STEP_IMPAIR:
+    case BN_SCN_STEP_IMPAIR:
       merge_netem(r, &st->netem, now);
       break;
-    case SCN_STEP_AIM:
+    case BN_SCN_STEP_AIM:
       r->aim_on = true;
       r->sel = st->aim.select;
       r->aim_n = st->aim.n;
@@ -140,14 +140,14 @@ void impair_apply_step(impair *im, const scn_step *st, uint64_t now)
       r->aim_count = 0;
       r->active = true;
       break;
-    case SCN_STEP_CLEAR:
+    case BN_SCN_STEP_CLEAR:
       for (size_t k = 0; k < im->n_rules; k++) {
         if (st->match_all_clear || k == (size_t)(st->match + 1)) {
           clear_rule(&sd->rules[k]);
         }
       }
       break;
-    case SCN_STEP_END:
+    case BN_SCN_STEP_END:
       for (size_t k = 0; k < im->n_rules; k++) {
         clear_rule(&sd->rules[k]);
       }
@@ -156,17 +156,17 @@ void impair_apply_step(impair *im, const scn_step *st, uint64_t now)
       break;
     }
   }
-  if (st->kind == SCN_STEP_LINK) {
+  if (st->kind == BN_SCN_STEP_LINK) {
     im->scn_up = st->up;
   }
-  if (st->kind == SCN_STEP_END) {
+  if (st->kind == BN_SCN_STEP_END) {
     im->ended = true;
   }
   im->step_line = st->line;
   if (im->decisions != NULL) {
     char text[512];
     uint64_t t = now > im->t0 ? now - im->t0 : 0;
-    scn_step_format(im->s, st, text, sizeof(text));
+    bn_scn_step_format(im->s, st, text, sizeof(text));
     fprintf(im->decisions, "# %" PRIu64 ".%06" PRIu64 " step line %u: %s\n", t / 1000000000u,
             t % 1000000000u / 1000u, st->line, text);
   }
@@ -191,9 +191,9 @@ static bool aim_hits(struct rule *r)
 {
   uint64_t c = ++r->aim_count;
   switch (r->sel) {
-  case SCN_SEL_NTH:
+  case BN_SCN_SEL_NTH:
     return c == r->aim_n;
-  case SCN_SEL_FIRST:
+  case BN_SCN_SEL_FIRST:
     return c <= r->aim_n;
   default:
     return c % r->aim_n == 0;
@@ -211,24 +211,24 @@ static size_t ip_size(const uint8_t *frame, size_t len)
 static uint64_t release_time(impair *im, struct side *sd, struct rule *r, size_t k, uint64_t frame_no,
                              size_t len, uint64_t now, uint64_t extra_ns)
 {
-  const scn_netem *nm = &r->nm;
+  const bn_scn_netem *nm = &r->nm;
   int d = (int)(sd - im->side);
-  if ((nm->set & SCN_NM_REORDER) && nm->reorder.gap > 0 && r->reorder_count + 1 >= nm->reorder.gap &&
-      impair_chance(&r->rng, &r->reorder_c, &nm->reorder.chance)) {
+  if ((nm->set & BN_SCN_NM_REORDER) && nm->reorder.gap > 0 && r->reorder_count + 1 >= nm->reorder.gap &&
+      bn_impair_chance(&r->rng, &r->reorder_c, &nm->reorder.chance)) {
     /* "put one out of N packets at the front of the queue" */
     r->reorder_count = 0;
     sd->st.reordered++;
-    impair_log_decision(im, d, now, frame_no, k, "reorder");
+    bn_impair_log_decision(im, d, now, frame_no, k, "reorder");
     return bn_clock_add_ns(now, extra_ns);
   }
   uint64_t delay = 0;
-  if (nm->set & SCN_NM_DELAY) {
-    delay = impair_delay_draw(&r->rng, &r->delay_c, nm->delay.time_ns, nm->delay.jitter_ns, nm->delay.corr_pct,
+  if (nm->set & BN_SCN_NM_DELAY) {
+    delay = bn_impair_delay_draw(&r->rng, &r->delay_c, nm->delay.time_ns, nm->delay.jitter_ns, nm->delay.corr_pct,
                               nm->delay.dist);
     r->reorder_count++;
   }
   uint64_t base = now;
-  uint64_t tx = impair_serialisation_ns(nm, len);
+  uint64_t tx = bn_impair_serialisation_ns(nm, len);
   if (tx != 0 && r->q.n > 0 && r->tail_ns > now) {
     /* the last frame queued is the reference: its wait counts towards this one's delay */
     uint64_t ahead = r->tail_ns - now;
@@ -239,8 +239,8 @@ static uint64_t release_time(impair *im, struct side *sd, struct rule *r, size_t
   if (at > now) {
     sd->st.delayed++;
     char t[32];
-    scn_format_time_approx(t, sizeof(t), at - now);
-    impair_log_decision(im, d, now, frame_no, k, "delay %s", t);
+    bn_scn_format_time_approx(t, sizeof(t), at - now);
+    bn_impair_log_decision(im, d, now, frame_no, k, "delay %s", t);
   }
   return at;
 }
@@ -250,7 +250,7 @@ static uint64_t release_time(impair *im, struct side *sd, struct rule *r, size_t
  * into outs[] (a corrupted one lives in the side's copy buffer), the others
  * into their rule's queue (*queued set). Returns how many leave now.
  */
-int impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now, struct impair_out outs[2],
+int bn_impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now, struct bn_impair_out outs[2],
                   bool *queued)
 {
   struct side *sd = &im->side[d];
@@ -259,12 +259,12 @@ int impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t 
   sd->st.bytes += len;
   if (!im->scn_up) {
     sd->st.link_down++;
-    impair_log_decision(im, d, now, no, 0, "drop link");
+    bn_impair_log_decision(im, d, now, no, 0, "drop link");
     return 0;
   }
   size_t k = pick_rule(im, sd, frame, len);
   struct rule *r = &sd->rules[k];
-  const scn_netem *nm = &r->nm;
+  const bn_scn_netem *nm = &r->nm;
   /* every aim whose filter the frame passes counts it */
   bool aim_drop = false, aim_corrupt = false, aim_dup = false;
   uint64_t aim_delay = 0;
@@ -275,72 +275,72 @@ int impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t 
       continue;
     }
     aim_rule = a;
-    aim_drop |= ar->act == SCN_ACT_DROP;
-    aim_corrupt |= ar->act == SCN_ACT_CORRUPT;
-    aim_dup |= ar->act == SCN_ACT_DUPLICATE;
-    if (ar->act == SCN_ACT_DELAY && ar->aim_delay_ns > aim_delay) {
+    aim_drop |= ar->act == BN_SCN_ACT_DROP;
+    aim_corrupt |= ar->act == BN_SCN_ACT_CORRUPT;
+    aim_dup |= ar->act == BN_SCN_ACT_DUPLICATE;
+    if (ar->act == BN_SCN_ACT_DELAY && ar->aim_delay_ns > aim_delay) {
       aim_delay = ar->aim_delay_ns;
     }
   }
-  if ((nm->set & SCN_NM_MTU) && ip_size(frame, len) > nm->mtu) {
+  if ((nm->set & BN_SCN_NM_MTU) && ip_size(frame, len) > nm->mtu) {
     sd->st.too_big++;
-    impair_log_decision(im, d, now, no, k, "drop mtu");
+    bn_impair_log_decision(im, d, now, no, k, "drop mtu");
     return 0;
   }
-  if (nm->set & SCN_NM_BLACKHOLE) {
+  if (nm->set & BN_SCN_NM_BLACKHOLE) {
     sd->st.blackholed++;
-    impair_log_decision(im, d, now, no, k, "drop blackhole");
+    bn_impair_log_decision(im, d, now, no, k, "drop blackhole");
     return 0;
   }
   if (aim_drop) {
     sd->st.aimed++;
-    impair_log_decision(im, d, now, no, aim_rule, "drop aim");
+    bn_impair_log_decision(im, d, now, no, aim_rule, "drop aim");
     return 0;
   }
   /* netem_enqueue(): a duplicate is drawn, then a loss; count = 1 + dup - loss */
-  bool dup = aim_dup || ((nm->set & SCN_NM_DUPLICATE) && impair_chance(&r->rng, &r->dup_c, &nm->duplicate));
-  bool lost = (nm->set & SCN_NM_LOSS) && impair_loss_next(&r->rng, &r->loss, nm);
+  bool dup = aim_dup || ((nm->set & BN_SCN_NM_DUPLICATE) && bn_impair_chance(&r->rng, &r->dup_c, &nm->duplicate));
+  bool lost = (nm->set & BN_SCN_NM_LOSS) && bn_impair_loss_next(&r->rng, &r->loss, nm);
   int copies = 1 + dup - lost;
   if (copies == 0) {
     sd->st.lost++;
-    impair_log_decision(im, d, now, no, k, "drop loss");
+    bn_impair_log_decision(im, d, now, no, k, "drop loss");
     return 0;
   }
   if (copies == 2) {
     sd->st.duplicated++;
-    impair_log_decision(im, d, now, no, aim_dup ? aim_rule : k, "duplicate");
+    bn_impair_log_decision(im, d, now, no, aim_dup ? aim_rule : k, "duplicate");
   }
   const uint8_t *first = frame;
-  if (aim_corrupt || ((nm->set & SCN_NM_CORRUPT) && impair_chance(&r->rng, &r->corrupt_c, &nm->corrupt))) {
+  if (aim_corrupt || ((nm->set & BN_SCN_NM_CORRUPT) && bn_impair_chance(&r->rng, &r->corrupt_c, &nm->corrupt))) {
     /* netem: one random bit of one copy */
     memcpy(sd->copy, frame, len);
     uint32_t byte = bn_rng_u32(&r->rng) % (uint32_t)len, bit = bn_rng_u32(&r->rng) % 8;
     sd->copy[byte] ^= (uint8_t)(1u << bit);
     first = sd->copy;
     sd->st.corrupted++;
-    impair_log_decision(im, d, now, no, aim_corrupt ? aim_rule : k, "corrupt byte %" PRIu32 " bit %" PRIu32, byte, bit);
+    bn_impair_log_decision(im, d, now, no, aim_corrupt ? aim_rule : k, "corrupt byte %" PRIu32 " bit %" PRIu32, byte, bit);
   }
   int n_now = 0;
-  bool timed = (nm->set & (SCN_NM_DELAY | SCN_NM_RATE | SCN_NM_REORDER)) || aim_delay != 0;
-  uint32_t limit = (nm->set & SCN_NM_LIMIT) ? nm->limit : DEFAULT_LIMIT;
+  bool timed = (nm->set & (BN_SCN_NM_DELAY | BN_SCN_NM_RATE | BN_SCN_NM_REORDER)) || aim_delay != 0;
+  uint32_t limit = (nm->set & BN_SCN_NM_LIMIT) ? nm->limit : DEFAULT_LIMIT;
   for (int c = 0; c < copies; c++) {
     const uint8_t *data = c == 0 ? first : frame;
     if (r->q.n >= limit) {  /* netem: the queue is full, whatever the frame's delay */
       sd->st.limited++;
-      impair_log_decision(im, d, now, no, k, "drop limit");
+      bn_impair_log_decision(im, d, now, no, k, "drop limit");
       continue;
     }
     uint64_t at = timed ? release_time(im, sd, r, k, no, len, now, aim_delay) : now;
-    if (at <= now && !sd->held && !(nm->set & SCN_NM_SLOT)) {
+    if (at <= now && !sd->held && !(nm->set & BN_SCN_NM_SLOT)) {
       outs[n_now].data = data;
       outs[n_now++].len = len;
       sd->st.passed++;  /* handed on by the caller, as take_due() counts the held ones */
       sd->st.passed_bytes += len;
       continue;
     }
-    if (impair_queue_push(&r->q, data, len, at, no) < 0) {
+    if (bn_impair_queue_push(&r->q, data, len, at, no) < 0) {
       sd->st.limited++;
-      impair_log_decision(im, d, now, no, k, "drop limit");
+      bn_impair_log_decision(im, d, now, no, k, "drop limit");
       continue;
     }
     if (at > r->tail_ns) {
@@ -358,11 +358,11 @@ int impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t 
  * netem's dequeue: a head due after the slot opened waits for a new one. */
 static uint64_t rule_due(struct rule *r, uint64_t now)
 {
-  const impair_item *h = impair_queue_head(&r->q);
+  const bn_impair_item *h = bn_impair_queue_head(&r->q);
   if (h == NULL) {
     return BN_LINK_FOREVER;
   }
-  if (!(r->nm.set & SCN_NM_SLOT)) {
+  if (!(r->nm.set & BN_SCN_NM_SLOT)) {
     return h->release_ns;
   }
   if (r->slot_next < h->release_ns) {
@@ -372,7 +372,7 @@ static uint64_t rule_due(struct rule *r, uint64_t now)
 }
 
 /* Takes up to max frames of direction d that are due (under the lock). */
-size_t impair_take_due(impair *im, int d, uint64_t now, impair_item **items, size_t max)
+size_t bn_impair_take_due(impair *im, int d, uint64_t now, bn_impair_item **items, size_t max)
 {
   struct side *sd = &im->side[d];
   size_t n = 0;
@@ -381,15 +381,15 @@ size_t impair_take_due(impair *im, int d, uint64_t now, impair_item **items, siz
     for (size_t k = 0; k < im->n_rules; k++) {
       struct rule *r = &sd->rules[k];
       if (rule_due(r, now) <= now &&
-          (best == NULL || impair_queue_head(&r->q)->release_ns < impair_queue_head(&best->q)->release_ns)) {
+          (best == NULL || bn_impair_queue_head(&r->q)->release_ns < bn_impair_queue_head(&best->q)->release_ns)) {
         best = r;
       }
     }
     if (best == NULL) {
       break;
     }
-    impair_item *it = impair_queue_pop(&best->q);
-    if (best->nm.set & SCN_NM_SLOT) {
+    bn_impair_item *it = bn_impair_queue_pop(&best->q);
+    if (best->nm.set & BN_SCN_NM_SLOT) {
       best->slot_packets--;
       best->slot_bytes -= (int64_t)it->len;
       if (best->slot_packets <= 0 || best->slot_bytes <= 0) {
@@ -402,7 +402,7 @@ size_t impair_take_due(impair *im, int d, uint64_t now, impair_item **items, siz
     sd->st.queued--;
     if (!im->scn_up) {
       sd->st.link_down++;
-      impair_log_decision(im, d, now, it->frame_no, 0, "drop link");
+      bn_impair_log_decision(im, d, now, it->frame_no, 0, "drop link");
       free(it);
       continue;
     }
@@ -414,7 +414,7 @@ size_t impair_take_due(impair *im, int d, uint64_t now, impair_item **items, siz
 }
 
 /* The earliest time a held frame of direction d may leave. */
-uint64_t impair_side_due(impair *im, int d, uint64_t now)
+uint64_t bn_impair_side_due(impair *im, int d, uint64_t now)
 {
   uint64_t due = BN_LINK_FOREVER;
   for (size_t k = 0; k < im->n_rules; k++) {

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <pthread.h>
 
-double impair_corr_draw(bn_rng *r, impair_corr *c, double corr_pct)
+double bn_impair_corr_draw(bn_rng *r, bn_impair_corr *c, double corr_pct)
 {
   double u = bn_rng_unit(r);
   if (corr_pct > 0) {
@@ -15,19 +15,19 @@ double impair_corr_draw(bn_rng *r, impair_corr *c, double corr_pct)
   return u;
 }
 
-bool impair_chance(bn_rng *r, impair_corr *c, const scn_chance *ch)
+bool bn_impair_chance(bn_rng *r, bn_impair_corr *c, const bn_scn_chance *ch)
 {
   if (ch->pct <= 0) {
     return false;
   }
-  return impair_corr_draw(r, c, ch->corr_pct) < ch->pct / 100.0;
+  return bn_impair_corr_draw(r, c, ch->corr_pct) < ch->pct / 100.0;
 }
 
 /* netem's 4-state model (loss_4state()): 1 transmitting in a gap, 2
  * transmitting in a burst, 3 lost in a burst, 4 lost alone in a gap. */
 enum { GAP_TX = 0, BURST_TX, BURST_LOST, GAP_LOST };
 
-static bool loss_4state(bn_rng *r, impair_loss *l, const double *pct)
+static bool loss_4state(bn_rng *r, bn_impair_loss *l, const double *pct)
 {
   double p13 = pct[0] / 100, p31 = pct[1] / 100, p32 = pct[2] / 100, p23 = pct[3] / 100, p14 = pct[4] / 100;
   double u = bn_rng_unit(r);
@@ -66,7 +66,7 @@ static bool loss_4state(bn_rng *r, impair_loss *l, const double *pct)
 
 /* Gilbert-Elliott (loss_gilb_ell()): p good->bad, r bad->good, a frame is
  * lost with 1-k in the good state and 1-h in the bad one. */
-static bool loss_gilbert_elliott(bn_rng *r, impair_loss *l, const double *pct)
+static bool loss_gilbert_elliott(bn_rng *r, bn_impair_loss *l, const double *pct)
 {
   double p = pct[0] / 100, rr = pct[1] / 100, one_h = pct[2] / 100, one_k = pct[3] / 100;
   if (l->state == 0) {
@@ -81,16 +81,16 @@ static bool loss_gilbert_elliott(bn_rng *r, impair_loss *l, const double *pct)
   return bn_rng_unit(r) < one_h;
 }
 
-bool impair_loss_next(bn_rng *r, impair_loss *l, const scn_netem *nm)
+bool bn_impair_loss_next(bn_rng *r, bn_impair_loss *l, const bn_scn_netem *nm)
 {
   switch (nm->loss.model) {
-  case SCN_LOSS_STATE:
+  case BN_SCN_LOSS_STATE:
     return loss_4state(r, l, nm->loss.pct);
-  case SCN_LOSS_GEMODEL:
+  case BN_SCN_LOSS_GEMODEL:
     return loss_gilbert_elliott(r, l, nm->loss.pct);
   default: {
-    scn_chance ch = { nm->loss.pct[0], nm->loss.pct[1] };
-    return impair_chance(r, &l->corr, &ch);
+    bn_scn_chance ch = { nm->loss.pct[0], nm->loss.pct[1] };
+    return bn_impair_chance(r, &l->corr, &ch);
   }
   }
 }
@@ -138,22 +138,22 @@ static double pareto_inverse(double u)
   return (pow(1.0 - u, -1.0 / a) - mean) / sd;
 }
 
-uint64_t impair_delay_draw(bn_rng *r, impair_corr *c, uint64_t time_ns, uint64_t jitter_ns, double corr_pct,
-                           enum scn_dist dist)
+uint64_t bn_impair_delay_draw(bn_rng *r, bn_impair_corr *c, uint64_t time_ns, uint64_t jitter_ns, double corr_pct,
+                           enum bn_scn_dist dist)
 {
   if (jitter_ns == 0) {
     return time_ns;
   }
-  double u = impair_corr_draw(r, c, corr_pct);
+  double u = bn_impair_corr_draw(r, c, corr_pct);
   double z;
   switch (dist) {
-  case SCN_DIST_NORMAL:
+  case BN_SCN_DIST_NORMAL:
     z = normal_inverse(u);
     break;
-  case SCN_DIST_PARETO:
+  case BN_SCN_DIST_PARETO:
     z = pareto_inverse(u);
     break;
-  case SCN_DIST_PARETONORMAL:
+  case BN_SCN_DIST_PARETONORMAL:
     /* iproute2's paretonormal: a quarter normal, three quarters pareto */
     z = (0.25 * normal_inverse(bn_rng_unit(r)) + 0.75 * pareto_inverse(u)) / sqrt(0.25 * 0.25 + 0.75 * 0.75);
     break;
@@ -165,9 +165,9 @@ uint64_t impair_delay_draw(bn_rng *r, impair_corr *c, uint64_t time_ns, uint64_t
   return d <= 0 ? 0 : d >= IMPAIR_MAX_NS ? (uint64_t)IMPAIR_MAX_NS : (uint64_t)d;
 }
 
-uint64_t impair_serialisation_ns(const scn_netem *nm, uint64_t len)
+uint64_t bn_impair_serialisation_ns(const bn_scn_netem *nm, uint64_t len)
 {
-  if (!(nm->set & SCN_NM_RATE) || nm->rate.bits_per_s == 0) {
+  if (!(nm->set & BN_SCN_NM_RATE) || nm->rate.bits_per_s == 0) {
     return 0;
   }
   int64_t l = (int64_t)len + nm->rate.packet_overhead;

@@ -25,35 +25,35 @@
 #define IMPAIR_MAX_NS 9.2e18
 
 /** A correlated draw's memory (netem's struct crndstate). */
-typedef struct impair_corr {
+typedef struct bn_impair_corr {
   double last;
-} impair_corr;
+} bn_impair_corr;
 
 /**
  * A uniform number in [0, 1), correlated with the previous draw of c by
  * corr_pct (0: independent): corr * last + (1 - corr) * fresh, as netem.
  */
-double impair_corr_draw(bn_rng *r, impair_corr *c, double corr_pct);
+double bn_impair_corr_draw(bn_rng *r, bn_impair_corr *c, double corr_pct);
 
 /** Whether a chance of pct percent (with its correlation) hits. pct 0 never does. */
-bool impair_chance(bn_rng *r, impair_corr *c, const scn_chance *ch);
+bool bn_impair_chance(bn_rng *r, bn_impair_corr *c, const bn_scn_chance *ch);
 
 /** The state of a loss model. Zero-initialise (netem starts in its good / gap state). */
-typedef struct impair_loss {
+typedef struct bn_impair_loss {
   int state;
-  impair_corr corr;   /**< for SCN_LOSS_RANDOM */
-} impair_loss;
+  bn_impair_corr corr;   /**< for BN_SCN_LOSS_RANDOM */
+} bn_impair_loss;
 
-/** Whether the next frame is lost under the loss settings of nm (nm->set has SCN_NM_LOSS). */
-bool impair_loss_next(bn_rng *r, impair_loss *l, const scn_netem *nm);
+/** Whether the next frame is lost under the loss settings of nm (nm->set has BN_SCN_NM_LOSS). */
+bool bn_impair_loss_next(bn_rng *r, bn_impair_loss *l, const bn_scn_netem *nm);
 
 /**
  * A delay in nanoseconds: time with jitter spread by the distribution (a
  * uniform spread is time +- jitter), its draws correlated by corr_pct.
  * Never negative, at most IMPAIR_MAX_NS.
  */
-uint64_t impair_delay_draw(bn_rng *r, impair_corr *c, uint64_t time_ns, uint64_t jitter_ns, double corr_pct,
-                           enum scn_dist dist);
+uint64_t bn_impair_delay_draw(bn_rng *r, bn_impair_corr *c, uint64_t time_ns, uint64_t jitter_ns, double corr_pct,
+                           enum bn_scn_dist dist);
 
 /**
  * How long a frame of len bytes takes at the rate of nm (netem's
@@ -61,6 +61,6 @@ uint64_t impair_delay_draw(bn_rng *r, impair_corr *c, uint64_t time_ns, uint64_t
  * cell_size bytes each carrying cell_overhead more). 0 with no rate; at
  * most IMPAIR_MAX_NS.
  */
-uint64_t impair_serialisation_ns(const scn_netem *nm, uint64_t len);
+uint64_t bn_impair_serialisation_ns(const bn_scn_netem *nm, uint64_t len);
 
 #endif /* BN_IMPAIR_MODELS_H */

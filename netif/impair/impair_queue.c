@@ -6,23 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool before(const impair_item *a, const impair_item *b)
+static bool before(const bn_impair_item *a, const bn_impair_item *b)
 {
   return a->release_ns < b->release_ns || (a->release_ns == b->release_ns && a->seq < b->seq);
 }
 
-int impair_queue_push(impair_queue *q, const uint8_t *frame, size_t len, uint64_t release_ns, uint64_t frame_no)
+int bn_impair_queue_push(bn_impair_queue *q, const uint8_t *frame, size_t len, uint64_t release_ns, uint64_t frame_no)
 {
   if (q->n == q->cap) {
     size_t cap = q->cap ? 2 * q->cap : 64;
-    impair_item **grown = realloc(q->heap, cap * sizeof(*grown));
+    bn_impair_item **grown = realloc(q->heap, cap * sizeof(*grown));
     if (grown == NULL) {
       return -ENOMEM;
     }
     q->heap = grown;
     q->cap = cap;
   }
-  impair_item *it = malloc(sizeof(*it) + len);
+  bn_impair_item *it = malloc(sizeof(*it) + len);
   if (it == NULL) {
     return -ENOMEM;
   }
@@ -40,13 +40,13 @@ int impair_queue_push(impair_queue *q, const uint8_t *frame, size_t len, uint64_
   return 0;
 }
 
-impair_item *impair_queue_pop(impair_queue *q)
+bn_impair_item *bn_impair_queue_pop(bn_impair_queue *q)
 {
   if (q->n == 0) {
     return NULL;
   }
-  impair_item *top = q->heap[0];
-  impair_item *last = q->heap[--q->n];
+  bn_impair_item *top = q->heap[0];
+  bn_impair_item *last = q->heap[--q->n];
   size_t i = 0;
   for (;;) {
     size_t c = 2 * i + 1;
@@ -68,7 +68,7 @@ impair_item *impair_queue_pop(impair_queue *q)
   return top;
 }
 
-void impair_queue_free(impair_queue *q)
+void bn_impair_queue_free(bn_impair_queue *q)
 {
   for (size_t i = 0; i < q->n; i++) {
     free(q->heap[i]);

@@ -23,20 +23,20 @@ enum { EGRESS = 0, INGRESS = 1 };
 /* One (direction, match) rule: netem's settings in force and their state. */
 struct rule {
   bool active;              /* settings or an aim in force: its filter is worth running */
-  scn_netem nm;
+  bn_scn_netem nm;
   bn_rng rng;
   bn_rng slot_rng;          /* the slots' own stream: how often the pump looks must not shift the rest */
-  impair_corr delay_c, dup_c, corrupt_c, reorder_c;
-  impair_loss loss;
+  bn_impair_corr delay_c, dup_c, corrupt_c, reorder_c;
+  bn_impair_loss loss;
   uint32_t reorder_count;
   uint64_t slot_next;       /* when the next slot opens (0: no slot in force) */
   int64_t slot_packets, slot_bytes;
-  impair_queue q;
+  bn_impair_queue q;
   uint64_t tail_ns;         /* release time of the latest frame queued: rate's reference */
   bool aim_on;
-  enum scn_select sel;
+  enum bn_scn_select sel;
   uint32_t aim_n;
-  enum scn_action act;
+  enum bn_scn_action act;
   uint64_t aim_delay_ns, aim_count;
 };
 
@@ -53,7 +53,7 @@ struct side {
 typedef struct impair {
   bn_link link;
   pthread_mutex_t lock;
-  const scn_scenario *s;
+  const bn_scn_scenario *s;
   size_t n_rules;
   struct side side[2];
   size_t next_step;         /* the next step to apply */
@@ -76,33 +76,33 @@ typedef struct impair {
 } impair;
 
 /** "egress" and "ingress", by direction index. */
-extern const char *const impair_side_name[2];
+extern const char *const bn_impair_side_name[2];
 
 /** A copy of a frame that leaves the stage now (a corrupted one lives in its side's copy buffer). */
-struct impair_out {
+struct bn_impair_out {
   const uint8_t *data;
   size_t len;
 };
 
 /** One line of the decision log (link_impair.h), if there is one. */
-void impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, size_t rule, const char *fmt, ...)
+void bn_impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, size_t rule, const char *fmt, ...)
   __attribute__((format(printf, 6, 7)));
 
 /** Applies one step of the timeline to the rules (and the decision log). */
-void impair_apply_step(impair *im, const scn_step *st, uint64_t now);
+void bn_impair_apply_step(impair *im, const bn_scn_step *st, uint64_t now);
 
 /**
  * Decides a frame's fate: the copies that leave now go into outs[] (counted
  * as passed: the caller hands them on), the others into their rule's queue
  * (*queued set). Returns how many leave now.
  */
-int impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now, struct impair_out outs[2],
+int bn_impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now, struct bn_impair_out outs[2],
                   bool *queued);
 
 /** Takes up to max held frames of direction d that are due (the caller frees them). */
-size_t impair_take_due(impair *im, int d, uint64_t now, impair_item **items, size_t max);
+size_t bn_impair_take_due(impair *im, int d, uint64_t now, bn_impair_item **items, size_t max);
 
 /** The earliest time a held frame of direction d may leave (BN_LINK_FOREVER: none held). */
-uint64_t impair_side_due(impair *im, int d, uint64_t now);
+uint64_t bn_impair_side_due(impair *im, int d, uint64_t now);
 
 #endif /* BN_IMPAIR_STAGE_H */

@@ -27,7 +27,7 @@ static uint64_t next_step_ns(const impair *im)
 static void apply_due(impair *im, uint64_t now)
 {
   while (im->started && im->next_step < im->s->n_steps && next_step_ns(im) <= now) {
-    impair_apply_step(im, &im->s->steps[im->next_step++], now);
+    bn_impair_apply_step(im, &im->s->steps[im->next_step++], now);
   }
 }
 
@@ -46,14 +46,14 @@ static void advance(impair *im, uint64_t now)
         pthread_mutex_unlock(&im->lock);
         return;
       }
-      impair_apply_step(im, &im->s->steps[im->next_step++], now);
+      bn_impair_apply_step(im, &im->s->steps[im->next_step++], now);
     }
-    const scn_step *st = &im->s->steps[im->next_hook++];
+    const bn_scn_step *st = &im->s->steps[im->next_hook++];
     pthread_mutex_unlock(&im->lock);
     if (im->on_step != NULL) {
       im->on_step(im->on_step_arg, im->s, st);
     }
-    if (st->kind == SCN_STEP_LINK) {
+    if (st->kind == BN_SCN_STEP_LINK) {
       report_carrier(im);
     }
   }
@@ -63,11 +63,11 @@ static void advance(impair *im, uint64_t now)
 /* Hands on every held frame that is due: egress to the inner link, ingress to the receiver. */
 static void release_due(impair *im, uint64_t now)
 {
-  impair_item *items[BATCH];
+  bn_impair_item *items[BATCH];
   for (int d = EGRESS; d <= INGRESS; d++) {
     for (;;) {
       pthread_mutex_lock(&im->lock);
-      size_t n = impair_take_due(im, d, now, items, BATCH);
+      size_t n = bn_impair_take_due(im, d, now, items, BATCH);
       pthread_mutex_unlock(&im->lock);
       if (n == 0) {
         break;
@@ -93,16 +93,16 @@ static void release_due(impair *im, uint64_t now)
 
 /* ---- the link's operations ------------------------------------------------ */
 
-static int impair_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
+static int bn_impair_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   impair *im = (impair *)link;
   if (len == 0 || len > BN_LINK_MAX_FRAME) {
     return -EMSGSIZE;
   }
-  struct impair_out outs[2];
+  struct bn_impair_out outs[2];
   bool queued = false;
   pthread_mutex_lock(&im->lock);
-  int n = impair_decide(im, EGRESS, frame, len, bn_clock_now_ns(), outs, &queued);
+  int n = bn_impair_decide(im, EGRESS, frame, len, bn_clock_now_ns(), outs, &queued);
   pthread_mutex_unlock(&im->lock);
   if (queued) {
     bn_link_wake(im->link.inner);  /* the pump releases it */
@@ -134,10 +134,10 @@ static void report_carrier(impair *im)
 static void inner_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   impair *im = arg;
-  struct impair_out outs[2];
+  struct bn_impair_out outs[2];
   bool queued = false;
   pthread_mutex_lock(&im->lock);
-  int n = impair_decide(im, INGRESS, frame, len, bn_clock_now_ns(), outs, &queued);
+  int n = bn_impair_decide(im, INGRESS, frame, len, bn_clock_now_ns(), outs, &queued);
   pthread_mutex_unlock(&im->lock);
   for (int i = 0; i < n; i++) {
     im->outer->frame(im->outer->arg, outs[i].data, outs[i].len, ts_ns);
@@ -159,7 +159,7 @@ static uint64_t min_ns(uint64_t a, uint64_t b)
   return a < b ? a : b;
 }
 
-static int impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
+static int bn_impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
 {
   impair *im = (impair *)link;
   im->outer = rx;
@@ -172,7 +172,7 @@ static int impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   uint64_t deadline = BN_LINK_NOW;  /* something was handed up: do not block */
   pthread_mutex_lock(&im->lock);
   if (im->delivered == 0 && changes == im->carrier_changes) {
-    deadline = min_ns(until_ns, min_ns(next_step_ns(im), min_ns(impair_side_due(im, EGRESS, now), impair_side_due(im, INGRESS, now))));
+    deadline = min_ns(until_ns, min_ns(next_step_ns(im), min_ns(bn_impair_side_due(im, EGRESS, now), bn_impair_side_due(im, INGRESS, now))));
   }
   pthread_mutex_unlock(&im->lock);
   int rc = -ENODATA;
@@ -202,7 +202,7 @@ static int impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   return im->delivered;
 }
 
-static void impair_wake(bn_link *link)
+static void bn_impair_wake(bn_link *link)
 {
   impair *im = (impair *)link;
   pthread_mutex_lock(&im->lock);
@@ -223,7 +223,7 @@ static void copy_stats(impair *im, bn_impair_stats *st)
   st->ended = im->ended;
 }
 
-static void impair_close(bn_link *link)
+static void bn_impair_close(bn_link *link)
 {
   impair *im = (impair *)link;
   if (im->final_stats != NULL) {
@@ -231,7 +231,7 @@ static void impair_close(bn_link *link)
   }
   for (int d = EGRESS; d <= INGRESS; d++) {
     for (size_t k = 0; im->side[d].rules != NULL && k < im->n_rules; k++) {
-      impair_queue_free(&im->side[d].rules[k].q);
+      bn_impair_queue_free(&im->side[d].rules[k].q);
     }
     free(im->side[d].rules);
     free(im->side[d].matched);
@@ -245,7 +245,7 @@ static void impair_close(bn_link *link)
 }
 
 /* Egress frames in the stage's queue (delay, rate, reorder, slot). */
-static size_t impair_egress_held(bn_link *link)
+static size_t bn_impair_egress_held(bn_link *link)
 {
   impair *im = (impair *)link;
   pthread_mutex_lock(&im->lock);
@@ -254,13 +254,13 @@ static size_t impair_egress_held(bn_link *link)
   return held;
 }
 
-static const struct bn_link_ops impair_ops = {
+static const struct bn_link_ops bn_impair_ops = {
   .kind = "impair",
-  .send = impair_send,
-  .poll = impair_poll,
-  .wake = impair_wake,
-  .close = impair_close,
-  .egress_held = impair_egress_held,
+  .send = bn_impair_send,
+  .poll = bn_impair_poll,
+  .wake = bn_impair_wake,
+  .close = bn_impair_close,
+  .egress_held = bn_impair_egress_held,
 };
 
 int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **out)
@@ -274,7 +274,7 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
     bn_link_close(inner);
     return -ENOMEM;
   }
-  bn_link_stage_init(&im->link, &impair_ops, inner);
+  bn_link_stage_init(&im->link, &bn_impair_ops, inner);
   pthread_mutex_init(&im->lock, NULL);
   bn_clock_cond_init(&im->cond);
   im->s = o->scenario;
@@ -291,15 +291,15 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
     if (sd->rules == NULL || sd->matched == NULL) {
       im->link.inner = NULL;
       im->final_stats = NULL;
-      impair_close(&im->link);
+      bn_impair_close(&im->link);
       bn_link_close(inner);
       return -ENOMEM;
     }
-    sd->held = d == EGRESS && scn_holds_frames(o->scenario, SCN_EGRESS);
+    sd->held = d == EGRESS && bn_scn_holds_frames(o->scenario, BN_SCN_EGRESS);
     for (size_t k = 0; k < im->n_rules; k++) {
       /* one stream per direction and rule, named after them */
       char name[64 + 1024];
-      snprintf(name, sizeof(name), "impair/%s/%s", impair_side_name[d],
+      snprintf(name, sizeof(name), "impair/%s/%s", bn_impair_side_name[d],
                k == 0 ? "*" : o->scenario->matches[k - 1].filter);
       bn_rng_seed(&sd->rules[k].rng, o->seed, name);
       strncat(name, "/slot", sizeof(name) - strlen(name) - 1);

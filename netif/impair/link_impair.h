@@ -22,7 +22,7 @@
  *   `blackhole` drops silently with the carrier up.
  *
  * Threading (bn_link.h): a direction whose frames a scenario never holds
- * (no delay, rate, slot or delay aim in it, scn_holds_frames()) is decided
+ * (no delay, rate, slot or delay aim in it, bn_scn_holds_frames()) is decided
  * and handed on in the caller's thread; one that is held is queued by
  * send() and released by poll(), the pipeline's pump, which also applies
  * the timeline's steps as their times come. One lock guards the rules.
@@ -69,11 +69,11 @@ struct bn_impair_stats {
  * not take the core lock itself (LOCK_TCPIP_CORE, netifapi_*); lwIP's
  * SYS_ARCH_PROTECT and tcpip_callback() are fine.
  */
-typedef void (*bn_impair_step_fn)(void *arg, const scn_scenario *s, const scn_step *step);
+typedef void (*bn_impair_step_fn)(void *arg, const bn_scn_scenario *s, const bn_scn_step *step);
 
 /** Zero-initialise, then fill in. */
 typedef struct bn_impair_options {
-  const scn_scenario *scenario; /**< borrowed: it must outlive the stage */
+  const bn_scn_scenario *scenario; /**< borrowed: it must outlive the stage */
   uint64_t seed;                /**< the run's seed (a scenario's own `seed` is the caller's to apply) */
   FILE *decisions;              /**< if not NULL, one line per decision and per step (see below) */
   bn_impair_step_fn on_step;    /**< may be NULL */

@@ -31,7 +31,7 @@ struct record_link {
   pthread_mutex_t mu;      /* everything below */
   pcap_t *dead;            /* the handle the dumper and the filter belong to */
   pcap_dumper_t *dumper;   /* NULL once recording stopped */
-  record_writer *writer;   /* puts the dumper's bytes in the file (its own thread) */
+  bn_record_writer *writer;   /* puts the dumper's bytes in the file (its own thread) */
   struct bpf_program prog;
   bool filtering;
   char *path;
@@ -100,7 +100,7 @@ static int open_file(struct record_link *r, unsigned index, char err[BN_RECORD_E
   bool to_stdout = strcmp(name, "-") == 0;
   int fd = to_stdout ? fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 0)
                      : open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  FILE *f = fd >= 0 ? record_writer_fopen(r->writer, fd) : NULL;
+  FILE *f = fd >= 0 ? bn_record_writer_fopen(r->writer, fd) : NULL;
   if (f == NULL) {
     int rc = -errno;
     if (fd >= 0) {
@@ -147,8 +147,8 @@ static void flush_locked(struct record_link *r)
   errno = 0;
   int rc = pcap_dump_flush(r->dumper) != 0 || ferror(pcap_dump_file(r->dumper)) ? (errno ? -errno : -EIO) : 0;
   if (rc == 0) {
-    record_writer_flush(r->writer);
-    rc = record_writer_error(r->writer);
+    bn_record_writer_flush(r->writer);
+    rc = bn_record_writer_error(r->writer);
   }
   if (rc != 0) {
     stop_on_error(r, rc);
@@ -317,7 +317,7 @@ static int record_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   const bn_link_rx mine = { .frame = record_rx_frame, .carrier = record_rx_carrier, .arg = &x };
   int rc = bn_link_poll(link->inner, &mine, flush_at < until_ns ? flush_at : until_ns);
   pthread_mutex_lock(&r->mu);
-  if (bn_clock_now_ns() >= r->flush_at || (r->dumper != NULL && record_writer_error(r->writer) != 0)) {
+  if (bn_clock_now_ns() >= r->flush_at || (r->dumper != NULL && bn_record_writer_error(r->writer) != 0)) {
     flush_locked(r); /* due, or the writer failed: then this stops the recording */
   }
   pthread_mutex_unlock(&r->mu);
@@ -332,7 +332,7 @@ static void record_close(bn_link *link)
     pcap_dump_close(r->dumper); /* flushes: SIGINT/SIGTERM lose nothing */
     r->dumper = NULL;
   }
-  int rc = record_writer_close(r->writer); /* everything written, the thread gone */
+  int rc = bn_record_writer_close(r->writer); /* everything written, the thread gone */
   if (recording && rc != 0) {
     r->dumper = NULL;
     r->stats.error = rc;
@@ -409,7 +409,7 @@ int bn_link_record_check_filter(const char *filter, char err[BN_RECORD_ERRLEN])
 static void free_unopened(struct record_link *r)
 {
   if (r->writer != NULL) {
-    record_writer_close(r->writer);
+    bn_record_writer_close(r->writer);
   }
   if (r->dead != NULL) {
     if (r->filtering) {
@@ -446,7 +446,7 @@ int bn_link_record_open(bn_link *inner, const bn_record_options *o, bn_link **ou
   r->dead = open_dead(o->filter, &r->prog, err, &rc);
   r->filtering = r->dead != NULL && o->filter != NULL;
   if (rc == 0) {
-    rc = record_writer_open(&r->writer, writer_failed, r);
+    rc = bn_record_writer_open(&r->writer, writer_failed, r);
     if (rc < 0) {
       r->writer = NULL;
       fail(err, rc, "cannot record: %s", strerror(-rc));

@@ -29,7 +29,7 @@ struct chunk {
   bool close_after;   /* the file's last chunk: close fd once written */
 };
 
-struct record_writer {
+struct bn_record_writer {
   pthread_mutex_t mu;
   pthread_cond_t to_write;   /* a chunk was queued, or stop */
   pthread_cond_t written;    /* a chunk came back */
@@ -41,7 +41,7 @@ struct record_writer {
   bool stop;
   int error;
   /* A file given up after an error, while the thread may still be writing
-   * to it: the thread closes it between chunks, record_writer_close() if
+   * to it: the thread closes it between chunks, bn_record_writer_close() if
    * the thread did not (-1: none). Closing it under the thread's write()
    * would let a new file reuse the number and get the rest of the chunk. */
   int orphan_fd;
@@ -52,17 +52,17 @@ struct record_writer {
 
 /* One FILE's link to the writer. */
 struct cookie {
-  record_writer *w;
+  bn_record_writer *w;
   int fd;
 };
 
-static struct chunk *fill_chunk(record_writer *w)
+static struct chunk *fill_chunk(bn_record_writer *w)
 {
   return &w->chunks[(w->head + w->queued) % CHUNKS];
 }
 
 /* Queues the fill chunk (under mu) if it holds anything or closes a file. */
-static void queue_fill_locked(record_writer *w)
+static void queue_fill_locked(bn_record_writer *w)
 {
   if (w->filling) {
     w->queued++;
@@ -74,7 +74,7 @@ static void queue_fill_locked(record_writer *w)
 /* A fill chunk for fd with room for at least 1 byte (under mu); waits for
  * the thread when every chunk is queued, at most RECORD_WAIT_MS: then the
  * writer fails with -ETIMEDOUT (NULL). */
-static struct chunk *chunk_for(record_writer *w, int fd)
+static struct chunk *chunk_for(bn_record_writer *w, int fd)
 {
   struct chunk *c = fill_chunk(w);
   if (w->filling && (c->fd != fd || c->used == CHUNK_SIZE)) {
@@ -102,7 +102,7 @@ static struct chunk *chunk_for(record_writer *w, int fd)
 static ssize_t cookie_write(void *p, const char *buf, size_t size)
 {
   struct cookie *k = p;
-  record_writer *w = k->w;
+  bn_record_writer *w = k->w;
   pthread_mutex_lock(&w->mu);
   if (w->error != 0) {
     int e = -w->error;
@@ -130,7 +130,7 @@ static ssize_t cookie_write(void *p, const char *buf, size_t size)
 static int cookie_close(void *p)
 {
   struct cookie *k = p;
-  record_writer *w = k->w;
+  bn_record_writer *w = k->w;
   pthread_mutex_lock(&w->mu);
   if (w->error != 0) {
     /* Nothing of this file will be written any more (the thread skips its
@@ -185,8 +185,8 @@ static int write_all(const struct chunk *c)
 
 static void *writer_main(void *arg)
 {
-  record_writer *w = arg;
-  /* Only a write() may be cancelled (record_writer_close() after a stall). */
+  bn_record_writer *w = arg;
+  /* Only a write() may be cancelled (bn_record_writer_close() after a stall). */
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
   pthread_mutex_lock(&w->mu);
   for (;;) {
@@ -234,7 +234,7 @@ static void *writer_main(void *arg)
 }
 
 /* Frees a writer whose thread is not running (any more). */
-static void free_writer(record_writer *w)
+static void free_writer(bn_record_writer *w)
 {
   pthread_cond_destroy(&w->written);
   pthread_cond_destroy(&w->to_write);
@@ -245,9 +245,9 @@ static void free_writer(record_writer *w)
   free(w);
 }
 
-int record_writer_open(record_writer **out, void (*failed)(void *arg), void *arg)
+int bn_record_writer_open(bn_record_writer **out, void (*failed)(void *arg), void *arg)
 {
-  record_writer *w = calloc(1, sizeof(*w));
+  bn_record_writer *w = calloc(1, sizeof(*w));
   if (w == NULL) {
     return -ENOMEM;
   }
@@ -273,7 +273,7 @@ int record_writer_open(record_writer **out, void (*failed)(void *arg), void *arg
   return 0;
 }
 
-FILE *record_writer_fopen(record_writer *w, int fd)
+FILE *bn_record_writer_fopen(bn_record_writer *w, int fd)
 {
   struct cookie *k = malloc(sizeof(*k));
   if (k == NULL) {
@@ -292,14 +292,14 @@ FILE *record_writer_fopen(record_writer *w, int fd)
   return f;
 }
 
-void record_writer_flush(record_writer *w)
+void bn_record_writer_flush(bn_record_writer *w)
 {
   pthread_mutex_lock(&w->mu);
   queue_fill_locked(w);
   pthread_mutex_unlock(&w->mu);
 }
 
-int record_writer_error(record_writer *w)
+int bn_record_writer_error(bn_record_writer *w)
 {
   pthread_mutex_lock(&w->mu);
   int e = w->error;
@@ -307,7 +307,7 @@ int record_writer_error(record_writer *w)
   return e;
 }
 
-int record_writer_close(record_writer *w)
+int bn_record_writer_close(bn_record_writer *w)
 {
   pthread_mutex_lock(&w->mu);
   queue_fill_locked(w);

@@ -15,7 +15,7 @@
 
 #include <stdio.h>
 
-typedef struct record_writer record_writer;
+typedef struct bn_record_writer bn_record_writer;
 
 /** The longest a write waits for room in the buffers. */
 #define RECORD_WAIT_MS 500
@@ -23,10 +23,10 @@ typedef struct record_writer record_writer;
 /**
  * Starts a writer and its thread.
  * @param failed called once, from the writer's thread, when a write to a
- *               file fails (record_writer_error() says how); may be NULL
+ *               file fails (bn_record_writer_error() says how); may be NULL
  * @return 0, -ENOMEM, or -EAGAIN (no thread).
  */
-int record_writer_open(record_writer **out, void (*failed)(void *arg), void *arg);
+int bn_record_writer_open(bn_record_writer **out, void (*failed)(void *arg), void *arg);
 
 /**
  * A FILE whose bytes go to fd through the writer (fully buffered). fclose()
@@ -34,18 +34,18 @@ int record_writer_open(record_writer **out, void (*failed)(void *arg), void *arg
  * every write to it fails (ferror()) with the error's errno.
  * @return the FILE, or NULL (errno ENOMEM).
  */
-FILE *record_writer_fopen(record_writer *w, int fd);
+FILE *bn_record_writer_fopen(bn_record_writer *w, int fd);
 
 /** Hands what was written so far to the thread (after fflush() of the FILE). */
-void record_writer_flush(record_writer *w);
+void bn_record_writer_flush(bn_record_writer *w);
 
 /** The first write error (-errno), or 0. Thread-safe. */
-int record_writer_error(record_writer *w);
+int bn_record_writer_error(bn_record_writer *w);
 
 /**
  * Writes everything out, stops the thread, frees w. Every FILE must be closed.
  * @return 0, or the first write error (-errno).
  */
-int record_writer_close(record_writer *w);
+int bn_record_writer_close(bn_record_writer *w);
 
 #endif /* BN_RECORD_WRITER_H */

@@ -55,8 +55,8 @@ struct pcap_link {
   pthread_mutex_t mu;
   pthread_cond_t changed;     /* the live board sent, or a wake */
   bn_pcap_options o;
-  rp_live *live;
-  pcap_source *src;
+  bn_rp_live *live;
+  bn_pcap_source *src;
   size_t next;                /* the next step */
   uint8_t frame[BN_LINK_MAX_FRAME]; /* its frame, once read */
   size_t frame_len;
@@ -104,7 +104,7 @@ static void take_board_frame(struct pcap_link *p, const uint8_t *frame, size_t l
   uint64_t unmatched = p->live->unmatched;
   if (p->nreplies < REPLIES) {
     struct reply *r = &p->replies[p->nreplies];
-    r->len = rp_live_board_frame(p->live, frame, len, ts_ns, r->data);
+    r->len = bn_rp_live_board_frame(p->live, frame, len, ts_ns, r->data);
     if (r->len > 0 && p->nreplies > 0 && same_pure_ack(&p->replies[p->nreplies - 1], r)) {
       p->replies[p->nreplies - 1] = *r; /* the newer ACK in place of the older */
     } else if (r->len > 0) {
@@ -112,7 +112,7 @@ static void take_board_frame(struct pcap_link *p, const uint8_t *frame, size_t l
     }
   } else {
     uint8_t scratch[BN_LINK_MAX_FRAME];
-    (void)rp_live_board_frame(p->live, frame, len, ts_ns, scratch); /* replies full: answer later ones */
+    (void)bn_rp_live_board_frame(p->live, frame, len, ts_ns, scratch); /* replies full: answer later ones */
   }
   if (p->live->unmatched == unmatched) {
     p->last_board_ns = ts_ns; /* a frame of the capture's flows: the board is not done */
@@ -180,10 +180,10 @@ static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t t
 /* Reads the next step's frame from the capture (under mu); false at its end. */
 static bool read_step_frame(struct pcap_link *p)
 {
-  const rp_step *s = &p->o.plan->steps[p->next];
+  const bn_rp_step *s = &p->o.plan->steps[p->next];
   uint64_t skipped[BN_SKIP_COUNT] = { 0 }; /* the plan counted them */
-  pcap_frame f;
-  while (!p->have_frame && pcap_source_next(p->src, &f, skipped) == 1) {
+  bn_pcap_frame f;
+  while (!p->have_frame && bn_pcap_source_next(p->src, &f, skipped) == 1) {
     if (f.number == s->number) {
       memcpy(p->frame, f.data, f.len);
       p->frame_len = f.len;
@@ -194,9 +194,9 @@ static bool read_step_frame(struct pcap_link *p)
 }
 
 /* When the next step is due, under the pace (BN_CLOCK_FOREVER: on an event). */
-static uint64_t due_time(const struct pcap_link *p, const rp_step *s, bool can, bool progress)
+static uint64_t due_time(const struct pcap_link *p, const bn_rp_step *s, bool can, bool progress)
 {
-  const rp_plan *plan = p->o.plan;
+  const bn_rp_plan *plan = p->o.plan;
   uint64_t timeout = bn_clock_add_ns(p->head_since, p->o.step_timeout_ns);
   switch (p->o.pace) {
   case BN_PACE_TOP:
@@ -254,14 +254,14 @@ static void next_step(struct pcap_link *p, uint64_t now)
  */
 static int take_step(struct pcap_link *p, uint64_t now, uint8_t *out, size_t *len, uint64_t *wake)
 {
-  const rp_plan *plan = p->o.plan;
+  const bn_rp_plan *plan = p->o.plan;
   while (p->next < plan->nsteps) {
     if (p->held && p->next >= p->boot_steps) {
       *wake = BN_CLOCK_FOREVER; /* bn_link_pcap_release() wakes the poll */
       return 0;
     }
-    const rp_step *s = &plan->steps[p->next];
-    rp_live_flow *lf = &p->live->flows[s->flow];
+    const bn_rp_step *s = &plan->steps[p->next];
+    bn_rp_live_flow *lf = &p->live->flows[s->flow];
     if (p->pass > 0 && p->next < p->boot_steps) {
       next_step(p, now); /* a later pass: the board started in the first */
       continue;
@@ -274,7 +274,7 @@ static int take_step(struct pcap_link *p, uint64_t now, uint8_t *out, size_t *le
     if (!read_step_frame(p)) {
       return -1; /* the file ended early (it changed since the plan) */
     }
-    bool progress, can = rp_live_can_rewrite(p->live, s, p->frame, p->frame_len, &progress);
+    bool progress, can = bn_rp_live_can_rewrite(p->live, s, p->frame, p->frame_len, &progress);
     uint64_t due = due_time(p, s, can, progress);
     bool timed_out = now >= bn_clock_add_ns(p->head_since, p->o.step_timeout_ns);
     if (!can && timed_out) {
@@ -290,7 +290,7 @@ static int take_step(struct pcap_link *p, uint64_t now, uint8_t *out, size_t *le
       return 0;
     }
     bool done;
-    if (!rp_live_next_frame(p->live, s, p->frame, p->frame_len, out, len, &done)) {
+    if (!bn_rp_live_next_frame(p->live, s, p->frame, p->frame_len, out, len, &done)) {
       if (done) {
         next_step(p, now); /* nothing left of it to send */
         continue;
@@ -343,20 +343,20 @@ static bool next_pass(struct pcap_link *p, uint64_t now)
     return false;
   }
   char err[BN_PCAP_ERRLEN];
-  pcap_source *src;
-  rp_live fresh;
-  if (pcap_source_open(p->o.read->path, p->o.read->filter, &src, err) < 0) {
+  bn_pcap_source *src;
+  bn_rp_live fresh;
+  if (bn_pcap_source_open(p->o.read->path, p->o.read->filter, &src, err) < 0) {
     return false; /* gone since: the replay ends with this pass's results */
   }
-  if (rp_live_init_pass(&fresh, p->o.plan, p->o.live_ip, p->o.live_mac, p->pass + 1) < 0) {
-    pcap_source_close(src);
+  if (bn_rp_live_init_pass(&fresh, p->o.plan, p->o.live_ip, p->o.live_mac, p->pass + 1) < 0) {
+    bn_pcap_source_close(src);
     return false;
   }
   if (p->o.pass_done != NULL) {
     p->o.pass_done(p->o.pass_arg, p->live);
   }
-  rp_live_replace(p->live, &fresh);
-  pcap_source_close(p->src);
+  bn_rp_live_replace(p->live, &fresh);
+  bn_pcap_source_close(p->src);
   p->src = src;
   p->pass++;
   p->next = 0;
@@ -387,10 +387,10 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
       memcpy(out, p->replies[0].data, len);
       memmove(&p->replies[0], &p->replies[1], (p->nreplies - 1) * sizeof(p->replies[0]));
       p->nreplies--;
-    } else if ((len = rp_live_retransmit(p->live, now, out)) > 0) {
+    } else if ((len = bn_rp_live_retransmit(p->live, now, out)) > 0) {
       /* peer data the live board did not acknowledge: again */
     } else {
-      uint64_t wake = rp_live_next_retransmit(p->live);
+      uint64_t wake = bn_rp_live_next_retransmit(p->live);
       uint64_t step_wake = BN_CLOCK_FOREVER;
       int rc = steps < STEPS_PER_POLL ? take_step(p, now, out, &len, &step_wake) : 0;
       wake = step_wake < wake ? step_wake : wake;
@@ -412,7 +412,7 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
         }
         if (now >= end) {
           p->live->ended_ns = quiet; /* its last frame: the settling is not the replay's time */
-          rp_live_finish(p->live);
+          bn_rp_live_finish(p->live);
           if (next_pass(p, now)) {
             continue;
           }
@@ -464,10 +464,10 @@ static void pcap_close(bn_link *link)
   if (!p->ended) {
     drain_inbox(p); /* nothing the board sent is lost */
     p->live->ended_ns = bn_clock_now_ns();
-    rp_live_finish(p->live); /* stopped early: compare what there is */
+    bn_rp_live_finish(p->live); /* stopped early: compare what there is */
     __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
   }
-  pcap_source_close(p->src);
+  bn_pcap_source_close(p->src);
   pthread_cond_destroy(&p->changed);
   pthread_mutex_destroy(&p->in_mu);
   pthread_mutex_destroy(&p->mu);
@@ -493,10 +493,10 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
     snprintf(err, BN_PCAP_ERRLEN, "out of memory");
     return -ENOMEM;
   }
-  int rc = pcap_source_open(o->read->path, o->read->filter, &p->src, err);
-  if (rc == 0 && (rc = rp_live_init(o->live, o->plan, o->live_ip, o->live_mac)) < 0) {
+  int rc = bn_pcap_source_open(o->read->path, o->read->filter, &p->src, err);
+  if (rc == 0 && (rc = bn_rp_live_init(o->live, o->plan, o->live_ip, o->live_mac)) < 0) {
     snprintf(err, BN_PCAP_ERRLEN, "out of memory");
-    pcap_source_close(p->src);
+    bn_pcap_source_close(p->src);
   }
   if (rc < 0) {
     free(p);

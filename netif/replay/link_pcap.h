@@ -32,9 +32,9 @@ typedef enum bn_pace {
 
 /** What to replay and how. Zero-initialise, then fill in. */
 typedef struct bn_pcap_options {
-  const rp_plan *plan;              /**< the plan (outlives the link) */
-  const rp_plan_options *read;      /**< how the plan read the capture: read again the same way */
-  rp_live *live;                    /**< the results, the caller's: set up by open, final after close */
+  const bn_rp_plan *plan;              /**< the plan (outlives the link) */
+  const bn_rp_plan_options *read;      /**< how the plan read the capture: read again the same way */
+  bn_rp_live *live;                    /**< the results, the caller's: set up by open, final after close */
   uint32_t live_ip;                 /**< the emulated board's address (host order) */
   uint8_t live_mac[6];              /**< and MAC */
   bn_pace pace;
@@ -46,13 +46,13 @@ typedef struct bn_pcap_options {
    *  once the board's program is ready, not while it starts. */
   bool hold;
   /** Passes over the capture (--loop); 0 or 1: once. Each pass after the
-   *  first is new connections (rp_live_init_pass()) to a board that is up
+   *  first is new connections (bn_rp_live_init_pass()) to a board that is up
    *  already: the frames up to the capture's DHCP lease are left out. */
   unsigned loops;
   /** Called at the end of each pass but the last with its final results,
    *  before live is set up again for the next; may be NULL. It runs in the
    *  pump and must not call into the link. */
-  void (*pass_done)(void *arg, const rp_live *live);
+  void (*pass_done)(void *arg, const bn_rp_live *live);
   void *pass_arg;
   /** Whether the board's program still owes frames the capture shows (the
    *  mirror: a close it has not made yet); while it says so, a pass does not

@@ -22,7 +22,7 @@
 /* The stdio buffer the capture is read through. */
 #define READ_BUFFER (1 << 20)
 
-struct pcap_source {
+struct bn_pcap_source {
   pcap_t *p;
   int dlt;
   struct bpf_program prog;
@@ -57,7 +57,7 @@ static bool known_linktype(int dlt)
   }
 }
 
-int pcap_source_open(const char *path, const char *filter, pcap_source **out, char err[BN_PCAP_ERRLEN])
+int bn_pcap_source_open(const char *path, const char *filter, bn_pcap_source **out, char err[BN_PCAP_ERRLEN])
 {
   char perr[PCAP_ERRBUF_SIZE] = "";
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -79,7 +79,7 @@ int pcap_source_open(const char *path, const char *filter, pcap_source **out, ch
                 "%s: link type %s (%d) cannot be replayed (Ethernet, Linux cooked v1/v2, raw IPv4 and "
                 "loopback captures can)", path, name ? name : "unknown", dlt);
   }
-  pcap_source *s = calloc(1, sizeof(*s));
+  bn_pcap_source *s = calloc(1, sizeof(*s));
   if (s == NULL) {
     pcap_close(p);
     return fail(err, -ENOMEM, "out of memory");
@@ -99,7 +99,7 @@ int pcap_source_open(const char *path, const char *filter, pcap_source **out, ch
   return 0;
 }
 
-const char *pcap_source_linktype(const pcap_source *s)
+const char *bn_pcap_source_linktype(const bn_pcap_source *s)
 {
   const char *name = pcap_datalink_val_to_name(s->dlt);
   return name != NULL ? name : "unknown";
@@ -134,14 +134,14 @@ static void synth_mac(const uint8_t *ip_packet, size_t len, uint8_t mac[6])
 
 /* Ethernet from a payload of the given ethertype after a link header of
  * hlen bytes; false if it does not fit. */
-static bool rebuild(pcap_source *s, const u_char *data, size_t caplen, size_t hlen, const uint8_t *src_mac,
-                    uint16_t type, pcap_frame *f)
+static bool rebuild(bn_pcap_source *s, const u_char *data, size_t caplen, size_t hlen, const uint8_t *src_mac,
+                    uint16_t type, bn_pcap_frame *f)
 {
   if (caplen < hlen) {
     return false;
   }
   size_t payload = caplen - hlen;
-  if (payload > BN_LINK_MAX_FRAME - RP_ETH_HLEN) {
+  if (payload > BN_LINK_MAX_FRAME - BN_RP_ETH_HLEN) {
     return false;
   }
   uint8_t mac[6];
@@ -150,22 +150,22 @@ static bool rebuild(pcap_source *s, const u_char *data, size_t caplen, size_t hl
     src_mac = mac;
   }
   put_eth(s->frame, NULL, src_mac, type);
-  memcpy(s->frame + RP_ETH_HLEN, data + hlen, payload);
+  memcpy(s->frame + BN_RP_ETH_HLEN, data + hlen, payload);
   f->data = s->frame;
-  f->len = RP_ETH_HLEN + payload;
+  f->len = BN_RP_ETH_HLEN + payload;
   f->macs_synthesised = true;
   return true;
 }
 
 /* The frame as Ethernet; a skip reason (>= 0) if it cannot be one, -1 if fine. */
-static int normalise(pcap_source *s, const struct pcap_pkthdr *h, const u_char *data, pcap_frame *f)
+static int normalise(bn_pcap_source *s, const struct pcap_pkthdr *h, const u_char *data, bn_pcap_frame *f)
 {
   size_t caplen = h->caplen;
   f->macs_synthesised = false;
   f->outgoing = false;
   switch (s->dlt) {
   case DLT_EN10MB:
-    if (caplen < RP_ETH_HLEN) {
+    if (caplen < BN_RP_ETH_HLEN) {
       return BN_SKIP_LINK_HEADER;
     }
     if (caplen > BN_LINK_MAX_FRAME) {
@@ -193,7 +193,7 @@ static int normalise(pcap_source *s, const struct pcap_pkthdr *h, const u_char *
     f->outgoing = pkttype == SLL_OUTGOING;
     const uint8_t *src = hatype == ARPHRD_ETHER && alen == 6 ? addr : NULL;
     if (!rebuild(s, data, caplen, hlen, src, proto, f)) {
-      return caplen - hlen > BN_LINK_MAX_FRAME - RP_ETH_HLEN ? BN_SKIP_TOO_LONG : BN_SKIP_LINK_HEADER;
+      return caplen - hlen > BN_LINK_MAX_FRAME - BN_RP_ETH_HLEN ? BN_SKIP_TOO_LONG : BN_SKIP_LINK_HEADER;
     }
     return -1;
   }
@@ -202,7 +202,7 @@ static int normalise(pcap_source *s, const struct pcap_pkthdr *h, const u_char *
     if (caplen == 0 || (data[0] >> 4) != 4) {
       return BN_SKIP_ETHERTYPE; /* raw IPv6, or nothing */
     }
-    if (!rebuild(s, data, caplen, 0, NULL, RP_ETHERTYPE_IPV4, f)) {
+    if (!rebuild(s, data, caplen, 0, NULL, BN_RP_ETHERTYPE_IPV4, f)) {
       return BN_SKIP_TOO_LONG;
     }
     return -1;
@@ -218,7 +218,7 @@ static int normalise(pcap_source *s, const struct pcap_pkthdr *h, const u_char *
     if (le != 2 && be != 2) {
       return BN_SKIP_ETHERTYPE; /* IPv6 or another family */
     }
-    if (!rebuild(s, data, caplen, 4, NULL, RP_ETHERTYPE_IPV4, f)) {
+    if (!rebuild(s, data, caplen, 4, NULL, BN_RP_ETHERTYPE_IPV4, f)) {
       return BN_SKIP_TOO_LONG;
     }
     return -1;
@@ -228,7 +228,7 @@ static int normalise(pcap_source *s, const struct pcap_pkthdr *h, const u_char *
   }
 }
 
-int pcap_source_next(pcap_source *s, pcap_frame *f, uint64_t skipped[BN_SKIP_COUNT])
+int bn_pcap_source_next(bn_pcap_source *s, bn_pcap_frame *f, uint64_t skipped[BN_SKIP_COUNT])
 {
   while (!s->ended) {
     struct pcap_pkthdr *h;
@@ -265,12 +265,12 @@ int pcap_source_next(pcap_source *s, pcap_frame *f, uint64_t skipped[BN_SKIP_COU
   return 0;
 }
 
-uint64_t pcap_source_count(const pcap_source *s)
+uint64_t bn_pcap_source_count(const bn_pcap_source *s)
 {
   return s->count;
 }
 
-void pcap_source_close(pcap_source *s)
+void bn_pcap_source_close(bn_pcap_source *s)
 {
   if (s != NULL) {
     if (s->filtering) {

@@ -26,17 +26,17 @@
 #define BN_PCAP_SYNTH_MAC_0 0x02
 #define BN_PCAP_SYNTH_MAC_1 0x00
 
-typedef struct pcap_source pcap_source;
+typedef struct bn_pcap_source bn_pcap_source;
 
 /** One frame of the capture, as Ethernet. */
-typedef struct pcap_frame {
+typedef struct bn_pcap_frame {
   uint64_t number;          /**< its number in the file, 1 first (as Wireshark counts) */
   uint64_t ts_ns;           /**< capture time, nanoseconds since the epoch */
   const uint8_t *data;      /**< the Ethernet frame; valid until the next call */
   size_t len;               /**< 1..BN_LINK_MAX_FRAME */
   bool macs_synthesised;    /**< the link type had no (or no destination) MAC */
   bool outgoing;            /**< cooked capture: sent by the capturing host */
-} pcap_frame;
+} bn_pcap_frame;
 
 /**
  * Opens a capture ("-": standard input); filter (may be NULL) is a libpcap filter expression on
@@ -45,10 +45,10 @@ typedef struct pcap_frame {
  * @return 0, or -ENOENT/-EACCES/-EINVAL (not a capture, an unknown link
  *         type, a bad filter) with the reason in err.
  */
-int pcap_source_open(const char *path, const char *filter, pcap_source **out, char err[BN_PCAP_ERRLEN]);
+int bn_pcap_source_open(const char *path, const char *filter, bn_pcap_source **out, char err[BN_PCAP_ERRLEN]);
 
 /** The capture's link type, as libpcap names it ("EN10MB", "LINUX_SLL2" ...). */
-const char *pcap_source_linktype(const pcap_source *s);
+const char *bn_pcap_source_linktype(const bn_pcap_source *s);
 
 /**
  * The next frame. Frames that cannot be replayed are not returned: each
@@ -56,12 +56,12 @@ const char *pcap_source_linktype(const pcap_source *s);
  * @return 1 with *f set, 0 at the end of the file (a file cut off in the
  *         middle of a frame ends there: BN_SKIP_FILE_TRUNCATED counts once).
  */
-int pcap_source_next(pcap_source *s, pcap_frame *f, uint64_t skipped[BN_SKIP_COUNT]);
+int bn_pcap_source_next(bn_pcap_source *s, bn_pcap_frame *f, uint64_t skipped[BN_SKIP_COUNT]);
 
 /** Frames read so far, skipped ones included. */
-uint64_t pcap_source_count(const pcap_source *s);
+uint64_t bn_pcap_source_count(const bn_pcap_source *s);
 
 /** Closes the file. NULL is fine. */
-void pcap_source_close(pcap_source *s);
+void bn_pcap_source_close(bn_pcap_source *s);
 
 #endif /* BN_PCAP_SOURCE_H */

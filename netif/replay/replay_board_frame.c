@@ -16,10 +16,10 @@
 #include "replay_peer_tcp.h"
 
 /* An ARP reply from peer ip (its captured MAC) to the live board. */
-static size_t arp_reply(const rp_live *l, const uint8_t *req, uint8_t *out)
+static size_t arp_reply(const bn_rp_live *l, const uint8_t *req, uint8_t *out)
 {
-  uint32_t target = rp_get32(req + RP_ETH_HLEN + 24);
-  const uint8_t *mac = rp_plan_host_mac(l->plan, target);
+  uint32_t target = bn_rp_get32(req + BN_RP_ETH_HLEN + 24);
+  const uint8_t *mac = bn_rp_plan_host_mac(l->plan, target);
   uint8_t synth[6] = { 0x02, 0x00, (uint8_t)(target >> 24), (uint8_t)(target >> 16), (uint8_t)(target >> 8),
                        (uint8_t)target };
   if (mac == NULL) {
@@ -27,88 +27,88 @@ static size_t arp_reply(const rp_live *l, const uint8_t *req, uint8_t *out)
   }
   memcpy(out, req + 6, 6);
   memcpy(out + 6, mac, 6);
-  rp_put16(out + 12, RP_ETHERTYPE_ARP);
-  uint8_t *a = out + RP_ETH_HLEN;
-  rp_put16(a, 1);
-  rp_put16(a + 2, 0x0800);
+  bn_rp_put16(out + 12, BN_RP_ETHERTYPE_ARP);
+  uint8_t *a = out + BN_RP_ETH_HLEN;
+  bn_rp_put16(a, 1);
+  bn_rp_put16(a + 2, 0x0800);
   a[4] = 6;
   a[5] = 4;
-  rp_put16(a + 6, 2); /* reply */
+  bn_rp_put16(a + 6, 2); /* reply */
   memcpy(a + 8, mac, 6);
-  rp_put32(a + 14, target);
-  memcpy(a + 18, req + RP_ETH_HLEN + 8, 6);
-  memcpy(a + 24, req + RP_ETH_HLEN + 14, 4);
-  return RP_ETH_HLEN + 28;
+  bn_rp_put32(a + 14, target);
+  memcpy(a + 18, req + BN_RP_ETH_HLEN + 8, 6);
+  memcpy(a + 24, req + BN_RP_ETH_HLEN + 14, 4);
+  return BN_RP_ETH_HLEN + 28;
 }
 
 /* The flow of a frame the live board sent; binds a connection it opens. */
-static bool find_flow(rp_live *l, const rp_frame *pf, uint32_t *index)
+static bool find_flow(bn_rp_live *l, const bn_rp_frame *pf, uint32_t *index)
 {
-  const rp_plan *p = l->plan;
-  rp_flow_kind kind;
+  const bn_rp_plan *p = l->plan;
+  bn_rp_flow_kind kind;
   uint16_t peer_port = 0, board_port = 0;
-  uint32_t peer = rp_ip_dst(pf);
+  uint32_t peer = bn_rp_ip_dst(pf);
   if (pf->arp) {
-    kind = RP_FLOW_ARP;
+    kind = BN_RP_FLOW_ARP;
     peer = 0;
-  } else if (pf->proto == RP_PROTO_UDP && rp_sport(pf) == 68 && rp_dport(pf) == 67) {
-    kind = RP_FLOW_DHCP;
+  } else if (pf->proto == BN_RP_PROTO_UDP && bn_rp_sport(pf) == 68 && bn_rp_dport(pf) == 67) {
+    kind = BN_RP_FLOW_DHCP;
     peer = 0;
-  } else if (pf->proto == RP_PROTO_TCP || pf->proto == RP_PROTO_UDP) {
-    kind = pf->proto == RP_PROTO_TCP ? RP_FLOW_TCP : RP_FLOW_UDP;
-    peer_port = rp_dport(pf);
-    board_port = rp_sport(pf);
+  } else if (pf->proto == BN_RP_PROTO_TCP || pf->proto == BN_RP_PROTO_UDP) {
+    kind = pf->proto == BN_RP_PROTO_TCP ? BN_RP_FLOW_TCP : BN_RP_FLOW_UDP;
+    peer_port = bn_rp_dport(pf);
+    board_port = bn_rp_sport(pf);
   } else {
-    kind = pf->proto == RP_PROTO_ICMP ? RP_FLOW_ICMP : RP_FLOW_IP;
+    kind = pf->proto == BN_RP_PROTO_ICMP ? BN_RP_FLOW_ICMP : BN_RP_FLOW_IP;
     peer_port = pf->proto;
   }
-  if (rp_flowmap_get(&l->by_live, kind, peer, peer_port, board_port, index)) {
+  if (bn_rp_flowmap_get(&l->by_live, kind, peer, peer_port, board_port, index)) {
     return true;
   }
-  bool opens = kind == RP_FLOW_UDP || (rp_tcp_flags(pf) & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN;
+  bool opens = kind == BN_RP_FLOW_UDP || (bn_rp_tcp_flags(pf) & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == BN_RP_TCP_SYN;
   if (!opens) {
     return false;
   }
   /* The first unbound flow the captured board opened to this peer endpoint. */
   for (size_t i = 0; i < p->nflows; i++) {
-    const rp_flow *f = &p->flows[i];
+    const bn_rp_flow *f = &p->flows[i];
     if (f->kind == kind && f->peer_ip == peer && f->peer_port == peer_port && !l->flows[i].bound) {
       l->flows[i].bound = true;
       l->flows[i].live_board_port = board_port;
       *index = (uint32_t)i;
-      return rp_flowmap_put(&l->by_live, kind, peer, peer_port, board_port, (uint32_t)i) == 0;
+      return bn_rp_flowmap_put(&l->by_live, kind, peer, peer_port, board_port, (uint32_t)i) == 0;
     }
   }
   return false;
 }
 
-static size_t tcp_frame(rp_live *l, uint32_t index, const rp_frame *pf, uint8_t *reply)
+static size_t tcp_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf, uint8_t *reply)
 {
-  const rp_flow *f = &l->plan->flows[index];
-  rp_live_flow *lf = &l->flows[index];
-  uint8_t flags = rp_tcp_flags(pf);
-  bool syn_again = (flags & RP_TCP_SYN) && lf->isn_known && rp_tcp_seq(pf) == lf->live_isn;
-  if ((flags & RP_TCP_SYN) && !syn_again) {
-    lf->live_isn = rp_tcp_seq(pf);
+  const bn_rp_flow *f = &l->plan->flows[index];
+  bn_rp_live_flow *lf = &l->flows[index];
+  uint8_t flags = bn_rp_tcp_flags(pf);
+  bool syn_again = (flags & BN_RP_TCP_SYN) && lf->isn_known && bn_rp_tcp_seq(pf) == lf->live_isn;
+  if ((flags & BN_RP_TCP_SYN) && !syn_again) {
+    lf->live_isn = bn_rp_tcp_seq(pf);
     lf->isn_known = true;
     uint16_t mss;
     int ws;
-    rp_tcp_syn_options(pf, &mss, &ws);
+    bn_rp_tcp_syn_options(pf, &mss, &ws);
     lf->live_ws = (int8_t)ws;
   }
   if (!lf->isn_known) {
     return 0; /* not this connection's yet (an old one's ACK on its ports) */
   }
-  rp_peer_tcp_board_ack(f, lf, pf);
-  uint32_t rel = rp_tcp_seq(pf) - lf->live_isn, len = rp_tcp_seq_len(pf);
+  bn_rp_peer_tcp_board_ack(f, lf, pf);
+  uint32_t rel = bn_rp_tcp_seq(pf) - lf->live_isn, len = bn_rp_tcp_seq_len(pf);
   uint32_t end = rel + len;
-  bool again = syn_again || (len > 0 && (int32_t)(end - lf->live_rel_end) <= 0 && !(flags & RP_TCP_SYN));
+  bool again = syn_again || (len > 0 && (int32_t)(end - lf->live_rel_end) <= 0 && !(flags & BN_RP_TCP_SYN));
   if (again) {
     lf->retrans++;
   } else if ((int32_t)(end - lf->live_rel_end) > 0) {
     lf->live_rel_end = end;
   }
-  if (flags & RP_TCP_RST) {
+  if (flags & BN_RP_TCP_RST) {
     lf->resets++;
   }
   lf->bytes += pf->payload_len;
@@ -116,25 +116,25 @@ static size_t tcp_frame(rp_live *l, uint32_t index, const rp_frame *pf, uint8_t 
     lf->max_seg = (uint16_t)pf->payload_len;
   }
   if (!again) {
-    if (flags & (RP_TCP_SYN | RP_TCP_FIN | RP_TCP_RST)) {
+    if (flags & (BN_RP_TCP_SYN | BN_RP_TCP_FIN | BN_RP_TCP_RST)) {
       /* The FIN's own place is after the payload of its segment. */
-      rp_compare_flags(f, lf, flags, (flags & RP_TCP_FIN) ? rel + (uint32_t)pf->payload_len : rel, pf);
+      bn_rp_compare_flags(f, lf, flags, (flags & BN_RP_TCP_FIN) ? rel + (uint32_t)pf->payload_len : rel, pf);
     }
     if (pf->payload_len > 0) {
-      rp_compare_stream(f, lf, rel, rp_payload(pf), pf->payload_len);
+      bn_rp_compare_stream(f, lf, rel, bn_rp_payload(pf), pf->payload_len);
     }
   }
-  return rp_peer_tcp_answer(f, lf, len, again, reply);
+  return bn_rp_peer_tcp_answer(f, lf, len, again, reply);
 }
 
 /* ICMP/UDP/IP: counted, and compared frame by frame. */
-static void other_frame(rp_live *l, uint32_t index, const rp_frame *pf)
+static void other_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf)
 {
   l->flows[index].bytes += pf->len;
-  rp_compare_other(&l->plan->flows[index], &l->flows[index], pf);
+  bn_rp_compare_other(&l->plan->flows[index], &l->flows[index], pf);
 }
 
-size_t rp_live_board_frame(rp_live *l, const uint8_t *frame, size_t len, uint64_t now, uint8_t *reply)
+size_t bn_rp_live_board_frame(bn_rp_live *l, const uint8_t *frame, size_t len, uint64_t now, uint8_t *reply)
 {
   l->board_frames++;
   uint8_t copy[BN_LINK_MAX_FRAME];
@@ -143,13 +143,13 @@ size_t rp_live_board_frame(rp_live *l, const uint8_t *frame, size_t len, uint64_
     return 0;
   }
   memcpy(copy, frame, len);
-  rp_frame pf;
-  if (rp_parse(copy, len, &pf) >= 0 || pf.fragment) {
+  bn_rp_frame pf;
+  if (bn_rp_parse(copy, len, &pf) >= 0 || pf.fragment) {
     l->unmatched++;
     return 0;
   }
   size_t out = 0;
-  if (pf.arp && rp_get16(copy + pf.arp + 6) == 1 && rp_get32(copy + pf.arp + 24) != l->live_ip) {
+  if (pf.arp && bn_rp_get16(copy + pf.arp + 6) == 1 && bn_rp_get32(copy + pf.arp + 24) != l->live_ip) {
     out = arp_reply(l, copy, reply);
     l->arp_answers++;
   }
@@ -158,15 +158,15 @@ size_t rp_live_board_frame(rp_live *l, const uint8_t *frame, size_t len, uint64_
     l->unmatched++;
     return out;
   }
-  rp_live_flow *lf = &l->flows[index];
+  bn_rp_live_flow *lf = &l->flows[index];
   lf->frames++;
   lf->last_ns = now;
-  const rp_flow *f = &l->plan->flows[index];
-  if (f->kind == RP_FLOW_TCP) {
+  const bn_rp_flow *f = &l->plan->flows[index];
+  if (f->kind == BN_RP_FLOW_TCP) {
     return tcp_frame(l, index, &pf, reply);
   }
-  if (f->kind == RP_FLOW_DHCP && pf.payload_len >= RP_BOOTP_CHADDR + 6) {
-    lf->dhcp_xid = rp_get32(rp_payload(&pf) + RP_BOOTP_XID);
+  if (f->kind == BN_RP_FLOW_DHCP && pf.payload_len >= BN_RP_BOOTP_CHADDR + 6) {
+    lf->dhcp_xid = bn_rp_get32(bn_rp_payload(&pf) + BN_RP_BOOTP_XID);
     lf->dhcp_xid_known = true;
   }
   other_frame(l, index, &pf);

@@ -20,6 +20,6 @@
  * the peer acknowledged, when its ACKs ran out), writes it to reply
  * (BN_LINK_MAX_FRAME bytes) and returns its length, else 0.
  */
-size_t rp_live_board_frame(rp_live *l, const uint8_t *frame, size_t len, uint64_t now, uint8_t *reply);
+size_t bn_rp_live_board_frame(bn_rp_live *l, const uint8_t *frame, size_t len, uint64_t now, uint8_t *reply);
 
 #endif /* BN_REPLAY_BOARD_FRAME_H */

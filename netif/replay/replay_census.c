@@ -17,7 +17,7 @@
 /* Distinct addresses the census counts at most (more are ignored). */
 #define COUNT_SLOTS 8192
 
-struct rp_census {
+struct bn_rp_census {
   uint32_t ip[COUNT_SLOTS];
   uint64_t frames[COUNT_SLOTS];
   uint8_t mac[COUNT_SLOTS][6];
@@ -33,7 +33,7 @@ struct rp_census {
   uint64_t garp_frame;
 };
 
-static size_t census_slot(rp_census *c, uint32_t ip)
+static size_t census_slot(bn_rp_census *c, uint32_t ip)
 {
   for (size_t i = 0; i < c->n; i++) {
     if (c->ip[i] == ip) {
@@ -49,10 +49,10 @@ static size_t census_slot(rp_census *c, uint32_t ip)
 
 static bool unicast(uint32_t ip)
 {
-  return ip != 0 && !rp_ip_is_group(ip) && (ip >> 24) != 127;
+  return ip != 0 && !bn_rp_ip_is_group(ip) && (ip >> 24) != 127;
 }
 
-static void census_count(rp_census *c, uint32_t ip, const uint8_t *mac)
+static void census_count(bn_rp_census *c, uint32_t ip, const uint8_t *mac)
 {
   if (!unicast(ip)) {
     return;
@@ -67,13 +67,13 @@ static void census_count(rp_census *c, uint32_t ip, const uint8_t *mac)
   }
 }
 
-void rp_census_frame(rp_census *c, const pcap_frame *pf, const rp_frame *f)
+void bn_rp_census_frame(bn_rp_census *c, const bn_pcap_frame *pf, const bn_rp_frame *f)
 {
   const uint8_t *src_mac = pf->macs_synthesised ? NULL : f->eth + 6;
   if (f->arp) {
-    uint32_t sender = rp_get32(f->eth + f->arp + 14);
+    uint32_t sender = bn_rp_get32(f->eth + f->arp + 14);
     census_count(c, sender, src_mac);
-    if (sender != 0 && sender == rp_get32(f->eth + f->arp + 24) && c->garp_ip == 0) {
+    if (sender != 0 && sender == bn_rp_get32(f->eth + f->arp + 24) && c->garp_ip == 0) {
       c->garp_ip = sender; /* "I am sender": a host that just took its address */
       c->garp_frame = pf->number;
     }
@@ -83,31 +83,31 @@ void rp_census_frame(rp_census *c, const pcap_frame *pf, const rp_frame *f)
     return;
   }
   c->ipv4_frames++;
-  census_count(c, rp_ip_src(f), src_mac);
-  census_count(c, rp_ip_dst(f), NULL);
-  uint32_t yi = rp_dhcp_ack_yiaddr(f);
+  census_count(c, bn_rp_ip_src(f), src_mac);
+  census_count(c, bn_rp_ip_dst(f), NULL);
+  uint32_t yi = bn_rp_dhcp_ack_yiaddr(f);
   if (yi != 0 && c->dhcp_yiaddr == 0) {
     c->dhcp_yiaddr = yi;
     c->dhcp_frame = pf->number;
   }
-  uint8_t fl = rp_tcp_flags(f);
-  if (f->proto == RP_PROTO_TCP && f->l4) {
-    if ((fl & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN && c->syn_frame == 0) {
-      c->syn_from = rp_ip_src(f);
-      c->syn_to = rp_ip_dst(f);
-      c->syn_sport = rp_sport(f);
-      c->syn_dport = rp_dport(f);
+  uint8_t fl = bn_rp_tcp_flags(f);
+  if (f->proto == BN_RP_PROTO_TCP && f->l4) {
+    if ((fl & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == BN_RP_TCP_SYN && c->syn_frame == 0) {
+      c->syn_from = bn_rp_ip_src(f);
+      c->syn_to = bn_rp_ip_dst(f);
+      c->syn_sport = bn_rp_sport(f);
+      c->syn_dport = bn_rp_dport(f);
       c->syn_frame = pf->number;
-    } else if ((fl & (RP_TCP_SYN | RP_TCP_ACK)) == (RP_TCP_SYN | RP_TCP_ACK) && c->syn_frame != 0 &&
-               c->syn_answerer == 0 && rp_ip_src(f) == c->syn_to && rp_ip_dst(f) == c->syn_from &&
-               rp_sport(f) == c->syn_dport && rp_dport(f) == c->syn_sport) {
+    } else if ((fl & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == (BN_RP_TCP_SYN | BN_RP_TCP_ACK) && c->syn_frame != 0 &&
+               c->syn_answerer == 0 && bn_rp_ip_src(f) == c->syn_to && bn_rp_ip_dst(f) == c->syn_from &&
+               bn_rp_sport(f) == c->syn_dport && bn_rp_dport(f) == c->syn_sport) {
       c->syn_answerer = c->syn_to;
     }
   }
 }
 
 /* Picks the board from the census (plan->board_ip if given) and its MAC. */
-int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN])
+int bn_rp_census_decide(bn_rp_census *c, bn_rp_plan *plan, bool given, char err[BN_RP_ERRLEN])
 {
   char text[16];
   if (!given) {
@@ -121,37 +121,37 @@ int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN
       }
     }
     if (top == COUNT_SLOTS) {
-      snprintf(err, RP_ERRLEN, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
+      snprintf(err, BN_RP_ERRLEN, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
       return -EINVAL;
     }
     if (c->dhcp_yiaddr != 0) {
       plan->board_ip = c->dhcp_yiaddr;
-      rp_ip_text(plan->board_ip, text, sizeof(text));
+      bn_rp_ip_text(plan->board_ip, text, sizeof(text));
       snprintf(plan->board_reason, sizeof(plan->board_reason),
                "%s: the address the capture's DHCP server leased (DHCPACK, frame %llu)", text,
                (unsigned long long)c->dhcp_frame);
     } else if (c->garp_ip != 0 && (c->garp_ip == c->ip[top] || (second != COUNT_SLOTS && c->garp_ip == c->ip[second]))) {
       plan->board_ip = c->garp_ip;
-      rp_ip_text(plan->board_ip, text, sizeof(text));
+      bn_rp_ip_text(plan->board_ip, text, sizeof(text));
       snprintf(plan->board_reason, sizeof(plan->board_reason),
                "%s: it announces its address (gratuitous ARP, frame %llu)", text,
                (unsigned long long)c->garp_frame);
     } else if (second != COUNT_SLOTS && c->frames[top] * 20 <= c->frames[second] * 21 && c->syn_answerer != 0 &&
                (c->syn_answerer == c->ip[top] || c->syn_answerer == c->ip[second])) {
       plan->board_ip = c->syn_answerer;
-      rp_ip_text(plan->board_ip, text, sizeof(text));
+      bn_rp_ip_text(plan->board_ip, text, sizeof(text));
       snprintf(plan->board_reason, sizeof(plan->board_reason),
                "%s: it answers the capture's first connection (SYN in frame %llu)", text,
                (unsigned long long)c->syn_frame);
     } else {
       plan->board_ip = c->ip[top];
-      rp_ip_text(plan->board_ip, text, sizeof(text));
+      bn_rp_ip_text(plan->board_ip, text, sizeof(text));
       snprintf(plan->board_reason, sizeof(plan->board_reason),
                "%s: the most frequent address (in %llu of %llu IPv4 frames)", text,
                (unsigned long long)c->frames[top], (unsigned long long)c->ipv4_frames);
     }
   } else {
-    rp_ip_text(plan->board_ip, text, sizeof(text));
+    bn_rp_ip_text(plan->board_ip, text, sizeof(text));
     snprintf(plan->board_reason, sizeof(plan->board_reason), "%s: given (--board-ip)", text);
   }
   for (size_t i = 0; i < c->n; i++) {
@@ -163,7 +163,7 @@ int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN
   /* The peers' MACs, for answering the board's ARP requests. */
   plan->hosts = calloc(c->n ? c->n : 1, sizeof(*plan->hosts));
   if (plan->hosts == NULL) {
-    snprintf(err, RP_ERRLEN, "out of memory");
+    snprintf(err, BN_RP_ERRLEN, "out of memory");
     return -ENOMEM;
   }
   for (size_t i = 0; i < c->n; i++) {
@@ -177,7 +177,7 @@ int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN
 }
 
 
-rp_census *rp_census_new(void)
+bn_rp_census *bn_rp_census_new(void)
 {
-  return calloc(1, sizeof(rp_census));
+  return calloc(1, sizeof(bn_rp_census));
 }

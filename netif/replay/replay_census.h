@@ -11,18 +11,18 @@
 #include "replay_headers.h"
 #include "replay_plan.h"
 
-typedef struct rp_census rp_census;
+typedef struct bn_rp_census bn_rp_census;
 
 /** A new, empty census (free() it); NULL without memory. */
-rp_census *rp_census_new(void);
+bn_rp_census *bn_rp_census_new(void);
 
 /** Counts one parsed frame of the capture. */
-void rp_census_frame(rp_census *c, const pcap_frame *pf, const rp_frame *f);
+void bn_rp_census_frame(bn_rp_census *c, const bn_pcap_frame *pf, const bn_rp_frame *f);
 
 /**
  * Sets plan->board_ip (unless given), board_reason, board_mac and hosts.
  * @return 0, or -EINVAL (no IPv4 traffic), -ENOMEM, with the reason in err.
  */
-int rp_census_decide(rp_census *c, rp_plan *plan, bool given, char err[RP_ERRLEN]);
+int bn_rp_census_decide(bn_rp_census *c, bn_rp_plan *plan, bool given, char err[BN_RP_ERRLEN]);
 
 #endif /* BN_REPLAY_CENSUS_H */

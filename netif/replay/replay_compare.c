@@ -8,24 +8,24 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-const char *rp_diverge_name(rp_diverge d)
+const char *bn_rp_diverge_name(bn_rp_diverge d)
 {
   switch (d) {
-  case RP_SAME:        return "none";
-  case RP_DIV_OPTIONS: return "options";
-  case RP_DIV_WINDOW:  return "window";
-  case RP_DIV_FLAGS:   return "flags";
-  case RP_DIV_PAYLOAD: return "payload";
-  case RP_DIV_MISSING: return "missing";
-  case RP_DIV_EXTRA:   return "extra";
+  case BN_RP_SAME:        return "none";
+  case BN_RP_DIV_OPTIONS: return "options";
+  case BN_RP_DIV_WINDOW:  return "window";
+  case BN_RP_DIV_FLAGS:   return "flags";
+  case BN_RP_DIV_PAYLOAD: return "payload";
+  case BN_RP_DIV_MISSING: return "missing";
+  case BN_RP_DIV_EXTRA:   return "extra";
   }
   return "?";
 }
 
 /* The first divergence of a flow, once. */
-void rp_diverge_set(rp_live_flow *lf, rp_diverge what, uint64_t number, const char *fmt, ...)
+void bn_rp_diverge_set(bn_rp_live_flow *lf, bn_rp_diverge what, uint64_t number, const char *fmt, ...)
 {
-  if (lf->diverge != RP_SAME) {
+  if (lf->diverge != BN_RP_SAME) {
     return;
   }
   lf->diverge = what;
@@ -37,11 +37,11 @@ void rp_diverge_set(rp_live_flow *lf, rp_diverge what, uint64_t number, const ch
 }
 
 /* The captured board frame holding stream byte off (0-based), for reports. */
-static uint64_t frame_of_offset(const rp_flow *f, size_t off)
+static uint64_t frame_of_offset(const bn_rp_flow *f, size_t off)
 {
   uint64_t last = f->first_number;
   for (size_t i = 0; i < f->nbframes; i++) {
-    const rp_board_frame *b = &f->bframes[i];
+    const bn_rp_board_frame *b = &f->bframes[i];
     if (b->len > 0 && b->rel_seq - 1 <= off && off < (size_t)(b->rel_seq - 1) + b->len) {
       return b->number;
     }
@@ -54,15 +54,15 @@ static uint64_t frame_of_offset(const rp_flow *f, size_t off)
 
 static const char *flag_word(uint8_t flags)
 {
-  return (flags & RP_TCP_RST) ? "RST" : (flags & RP_TCP_SYN) ? ((flags & RP_TCP_ACK) ? "SYN-ACK" : "SYN") : "FIN";
+  return (flags & BN_RP_TCP_RST) ? "RST" : (flags & BN_RP_TCP_SYN) ? ((flags & BN_RP_TCP_ACK) ? "SYN-ACK" : "SYN") : "FIN";
 }
 
 /* The next SYN/FIN/RST of the captured board in flow f, from *k on. */
-static const rp_board_frame *next_flag_event(const rp_flow *f, size_t *k)
+static const bn_rp_board_frame *next_flag_event(const bn_rp_flow *f, size_t *k)
 {
   for (; *k < f->nbframes; (*k)++) {
-    const rp_board_frame *b = &f->bframes[*k];
-    if (!b->retrans && (b->flags & (RP_TCP_SYN | RP_TCP_FIN | RP_TCP_RST))) {
+    const bn_rp_board_frame *b = &f->bframes[*k];
+    if (!b->retrans && (b->flags & (BN_RP_TCP_SYN | BN_RP_TCP_FIN | BN_RP_TCP_RST))) {
       return b;
     }
   }
@@ -70,43 +70,43 @@ static const rp_board_frame *next_flag_event(const rp_flow *f, size_t *k)
 }
 
 /* A live SYN/SYN-ACK/FIN/RST against the captured board's next one. */
-void rp_compare_flags(const rp_flow *f, rp_live_flow *lf, uint8_t flags, uint32_t rel, const rp_frame *pf)
+void bn_rp_compare_flags(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t flags, uint32_t rel, const bn_rp_frame *pf)
 {
   size_t k = lf->flag_event;
-  const rp_board_frame *b = next_flag_event(f, &k);
-  uint8_t mask = RP_TCP_SYN | RP_TCP_FIN | RP_TCP_RST;
+  const bn_rp_board_frame *b = next_flag_event(f, &k);
+  uint8_t mask = BN_RP_TCP_SYN | BN_RP_TCP_FIN | BN_RP_TCP_RST;
   if (b == NULL) {
-    rp_diverge_set(lf, RP_DIV_FLAGS, f->bframes ? f->bframes[f->nbframes - 1].number : f->first_number,
+    bn_rp_diverge_set(lf, BN_RP_DIV_FLAGS, f->bframes ? f->bframes[f->nbframes - 1].number : f->first_number,
             "the live board sent %s after %u bytes; the captured board sent no more SYN/FIN/RST",
             flag_word(flags), rel > 0 ? rel - 1 : 0);
     return;
   }
   lf->flag_event = k + 1;
-  uint32_t captured_at = (b->flags & RP_TCP_FIN) ? b->rel_seq + b->len : b->rel_seq;
+  uint32_t captured_at = (b->flags & BN_RP_TCP_FIN) ? b->rel_seq + b->len : b->rel_seq;
   if ((b->flags & mask) != (flags & mask) || captured_at != rel) {
-    rp_diverge_set(lf, RP_DIV_FLAGS, b->number, "the live board sent %s at stream byte %u, the captured board %s at %u",
+    bn_rp_diverge_set(lf, BN_RP_DIV_FLAGS, b->number, "the live board sent %s at stream byte %u, the captured board %s at %u",
             flag_word(flags), rel > 0 ? rel - 1 : 0, flag_word(b->flags), captured_at > 0 ? captured_at - 1 : 0);
     return;
   }
-  if (flags & RP_TCP_SYN) {
+  if (flags & BN_RP_TCP_SYN) {
     uint16_t mss;
     int ws;
-    rp_tcp_syn_options(pf, &mss, &ws);
+    bn_rp_tcp_syn_options(pf, &mss, &ws);
     bool wscale = ws >= 0;
-    uint16_t window = rp_get16(pf->eth + pf->l4 + 14);
+    uint16_t window = bn_rp_get16(pf->eth + pf->l4 + 14);
     if (mss != b->mss || wscale != b->wscale) {
-      rp_diverge_set(lf, RP_DIV_OPTIONS, b->number, "the live board's %s offers MSS %u%s, the captured board's MSS %u%s",
+      bn_rp_diverge_set(lf, BN_RP_DIV_OPTIONS, b->number, "the live board's %s offers MSS %u%s, the captured board's MSS %u%s",
               flag_word(flags), mss, wscale ? " and window scaling" : "", b->mss,
               b->wscale ? " and window scaling" : "");
     } else if (window != b->window) {
-      rp_diverge_set(lf, RP_DIV_WINDOW, b->number, "the live board's %s window is %u, the captured board's %u",
+      bn_rp_diverge_set(lf, BN_RP_DIV_WINDOW, b->number, "the live board's %s window is %u, the captured board's %u",
               flag_word(flags), window, b->window);
     }
   }
 }
 
 /* The live board's TCP payload against the captured board's stream. */
-void rp_compare_stream(const rp_flow *f, rp_live_flow *lf, uint32_t rel, const uint8_t *data, size_t len)
+void bn_rp_compare_stream(const bn_rp_flow *f, bn_rp_live_flow *lf, uint32_t rel, const uint8_t *data, size_t len)
 {
   size_t at = (size_t)(rel - 1);
   if (at + len <= lf->stream_live) {
@@ -122,12 +122,12 @@ void rp_compare_stream(const rp_flow *f, rp_live_flow *lf, uint32_t rel, const u
       break; /* the capture's stream is not kept whole: counts only */
     }
     if (off >= f->stream_len) {
-      rp_diverge_set(lf, RP_DIV_EXTRA, f->nbframes ? f->bframes[f->nbframes - 1].number : f->first_number,
+      bn_rp_diverge_set(lf, BN_RP_DIV_EXTRA, f->nbframes ? f->bframes[f->nbframes - 1].number : f->first_number,
               "the live board sent more than the captured board's %zu bytes", f->stream_len);
       break;
     }
     if (f->stream[off] != data[i]) {
-      rp_diverge_set(lf, RP_DIV_PAYLOAD, frame_of_offset(f, off),
+      bn_rp_diverge_set(lf, BN_RP_DIV_PAYLOAD, frame_of_offset(f, off),
               "stream byte %zu differs: the live board sent 0x%02x, the captured board 0x%02x", off, data[i],
               f->stream[off]);
       break;
@@ -138,45 +138,45 @@ void rp_compare_stream(const rp_flow *f, rp_live_flow *lf, uint32_t rel, const u
 }
 
 /* ICMP/UDP/IP: the live board's k-th frame of a flow against the captured one's. */
-void rp_compare_other(const rp_flow *f, rp_live_flow *lf, const rp_frame *pf)
+void bn_rp_compare_other(const bn_rp_flow *f, bn_rp_live_flow *lf, const bn_rp_frame *pf)
 {
-  if (f->kind != RP_FLOW_ICMP && f->kind != RP_FLOW_UDP) {
+  if (f->kind != BN_RP_FLOW_ICMP && f->kind != BN_RP_FLOW_UDP) {
     return;
   }
   if (lf->frame_index >= f->nbframes) {
-    rp_diverge_set(lf, RP_DIV_EXTRA, f->nbframes ? f->bframes[f->nbframes - 1].number : f->first_number,
+    bn_rp_diverge_set(lf, BN_RP_DIV_EXTRA, f->nbframes ? f->bframes[f->nbframes - 1].number : f->first_number,
             "the live board sent more than the captured board's %zu frames", f->nbframes);
     return;
   }
-  const rp_board_frame *b = &f->bframes[lf->frame_index++];
+  const bn_rp_board_frame *b = &f->bframes[lf->frame_index++];
   if (b->len != pf->len) {
-    rp_diverge_set(lf, RP_DIV_PAYLOAD, b->number, "frame %zu of the flow is %zu bytes, the captured board's %u",
+    bn_rp_diverge_set(lf, BN_RP_DIV_PAYLOAD, b->number, "frame %zu of the flow is %zu bytes, the captured board's %u",
             lf->frame_index, pf->len, b->len);
   }
 }
 
-void rp_live_finish(rp_live *l)
+void bn_rp_live_finish(bn_rp_live *l)
 {
   for (size_t i = 0; i < l->plan->nflows; i++) {
-    const rp_flow *f = &l->plan->flows[i];
-    rp_live_flow *lf = &l->flows[i];
-    if (f->board_frames == 0 || lf->diverge != RP_SAME || lf->not_compared) {
+    const bn_rp_flow *f = &l->plan->flows[i];
+    bn_rp_live_flow *lf = &l->flows[i];
+    if (f->board_frames == 0 || lf->diverge != BN_RP_SAME || lf->not_compared) {
       continue;
     }
     if (!lf->bound || lf->frames == 0) {
-      rp_diverge_set(lf, RP_DIV_MISSING, f->bframes[0].number, "the live board sent nothing in this flow");
-    } else if (f->kind == RP_FLOW_TCP) {
+      bn_rp_diverge_set(lf, BN_RP_DIV_MISSING, f->bframes[0].number, "the live board sent nothing in this flow");
+    } else if (f->kind == BN_RP_FLOW_TCP) {
       size_t k = lf->flag_event;
-      const rp_board_frame *b = next_flag_event(f, &k);
+      const bn_rp_board_frame *b = next_flag_event(f, &k);
       if (!f->stream_gap && !f->stream_dropped && lf->stream_live < f->stream_len) {
-        rp_diverge_set(lf, RP_DIV_MISSING, frame_of_offset(f, lf->stream_live),
+        bn_rp_diverge_set(lf, BN_RP_DIV_MISSING, frame_of_offset(f, lf->stream_live),
                 "the live board sent %zu of the captured board's %zu bytes", lf->stream_live, f->stream_len);
       } else if (b != NULL) {
-        rp_diverge_set(lf, RP_DIV_MISSING, b->number, "the live board never sent the captured board's %s",
+        bn_rp_diverge_set(lf, BN_RP_DIV_MISSING, b->number, "the live board never sent the captured board's %s",
                 flag_word(b->flags));
       }
-    } else if ((f->kind == RP_FLOW_ICMP || f->kind == RP_FLOW_UDP) && lf->frame_index < f->nbframes) {
-      rp_diverge_set(lf, RP_DIV_MISSING, f->bframes[lf->frame_index].number,
+    } else if ((f->kind == BN_RP_FLOW_ICMP || f->kind == BN_RP_FLOW_UDP) && lf->frame_index < f->nbframes) {
+      bn_rp_diverge_set(lf, BN_RP_DIV_MISSING, f->bframes[lf->frame_index].number,
               "the live board sent %zu of the captured board's %zu frames", lf->frame_index, f->nbframes);
     }
   }

@@ -14,22 +14,22 @@
 #include "replay_live.h"
 
 /** A name for a divergence field ("payload", "missing" ...). */
-const char *rp_diverge_name(rp_diverge d);
+const char *bn_rp_diverge_name(bn_rp_diverge d);
 
 /** Records the first divergence of a flow (later ones are ignored). */
-void rp_diverge_set(rp_live_flow *lf, rp_diverge what, uint64_t number, const char *fmt, ...)
+void bn_rp_diverge_set(bn_rp_live_flow *lf, bn_rp_diverge what, uint64_t number, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /** A SYN, FIN or RST of the live board's at stream position rel. */
-void rp_compare_flags(const rp_flow *f, rp_live_flow *lf, uint8_t flags, uint32_t rel, const rp_frame *pf);
+void bn_rp_compare_flags(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t flags, uint32_t rel, const bn_rp_frame *pf);
 
 /** Stream bytes [rel - 1, + len) the live board sent. */
-void rp_compare_stream(const rp_flow *f, rp_live_flow *lf, uint32_t rel, const uint8_t *data, size_t len);
+void bn_rp_compare_stream(const bn_rp_flow *f, bn_rp_live_flow *lf, uint32_t rel, const uint8_t *data, size_t len);
 
 /** An ICMP or UDP frame of the live board's, against the captured one's. */
-void rp_compare_other(const rp_flow *f, rp_live_flow *lf, const rp_frame *pf);
+void bn_rp_compare_other(const bn_rp_flow *f, bn_rp_live_flow *lf, const bn_rp_frame *pf);
 
 /** Ends the comparison (after the replay): the missing and extra data. */
-void rp_live_finish(rp_live *l);
+void bn_rp_live_finish(bn_rp_live *l);
 
 #endif /* BN_REPLAY_COMPARE_H */

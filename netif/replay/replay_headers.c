@@ -4,23 +4,23 @@
 #include <stdio.h>
 #include <string.h>
 
-uint16_t rp_get16(const uint8_t *p)
+uint16_t bn_rp_get16(const uint8_t *p)
 {
   return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-uint32_t rp_get32(const uint8_t *p)
+uint32_t bn_rp_get32(const uint8_t *p)
 {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-void rp_put16(uint8_t *p, uint16_t v)
+void bn_rp_put16(uint8_t *p, uint16_t v)
 {
   p[0] = (uint8_t)(v >> 8);
   p[1] = (uint8_t)v;
 }
 
-void rp_put32(uint8_t *p, uint32_t v)
+void bn_rp_put32(uint8_t *p, uint32_t v)
 {
   p[0] = (uint8_t)(v >> 24);
   p[1] = (uint8_t)(v >> 16);
@@ -28,30 +28,30 @@ void rp_put32(uint8_t *p, uint32_t v)
   p[3] = (uint8_t)v;
 }
 
-static int parse_ip(uint8_t *frame, size_t len, rp_frame *f)
+static int parse_ip(uint8_t *frame, size_t len, bn_rp_frame *f)
 {
-  const uint8_t *ip = frame + RP_ETH_HLEN;
-  size_t room = len - RP_ETH_HLEN;
+  const uint8_t *ip = frame + BN_RP_ETH_HLEN;
+  size_t room = len - BN_RP_ETH_HLEN;
   if (room < 20 || (ip[0] >> 4) != 4) {
     return BN_SKIP_BAD_IP;
   }
   size_t hlen = (size_t)(ip[0] & 0x0f) * 4;
-  size_t total = rp_get16(ip + 2);
+  size_t total = bn_rp_get16(ip + 2);
   if (hlen < 20 || total < hlen || total > room) {
     return BN_SKIP_BAD_IP;
   }
-  f->ip = RP_ETH_HLEN;
+  f->ip = BN_RP_ETH_HLEN;
   f->ip_hlen = hlen;
   f->ip_len = total;
   f->proto = ip[9];
-  uint16_t frag = rp_get16(ip + 6);
+  uint16_t frag = bn_rp_get16(ip + 6);
   f->fragment = (frag & 0x3fff) != 0; /* offset, or more fragments */
   if (f->fragment) {
     return -1; /* the caller decides (no L4 header to rely on) */
   }
-  size_t l4 = RP_ETH_HLEN + hlen, l4_room = total - hlen;
+  size_t l4 = BN_RP_ETH_HLEN + hlen, l4_room = total - hlen;
   switch (f->proto) {
-  case RP_PROTO_TCP: {
+  case BN_RP_PROTO_TCP: {
     if (l4_room < 20) {
       return BN_SKIP_BAD_L4;
     }
@@ -64,11 +64,11 @@ static int parse_ip(uint8_t *frame, size_t len, rp_frame *f)
     f->payload_len = l4_room - thlen;
     return -1;
   }
-  case RP_PROTO_UDP: {
+  case BN_RP_PROTO_UDP: {
     if (l4_room < 8) {
       return BN_SKIP_BAD_L4;
     }
-    size_t ulen = rp_get16(frame + l4 + 4);
+    size_t ulen = bn_rp_get16(frame + l4 + 4);
     if (ulen < 8 || ulen > l4_room) {
       return BN_SKIP_BAD_L4;
     }
@@ -77,7 +77,7 @@ static int parse_ip(uint8_t *frame, size_t len, rp_frame *f)
     f->payload_len = ulen - 8;
     return -1;
   }
-  case RP_PROTO_ICMP:
+  case BN_RP_PROTO_ICMP:
     if (l4_room >= 8) {
       f->l4 = l4;
       f->l4_hlen = 8;
@@ -89,97 +89,97 @@ static int parse_ip(uint8_t *frame, size_t len, rp_frame *f)
   }
 }
 
-int rp_parse(uint8_t *frame, size_t len, rp_frame *f)
+int bn_rp_parse(uint8_t *frame, size_t len, bn_rp_frame *f)
 {
   memset(f, 0, sizeof(*f));
   f->eth = frame;
   f->len = len;
-  if (len < RP_ETH_HLEN) {
+  if (len < BN_RP_ETH_HLEN) {
     return BN_SKIP_LINK_HEADER;
   }
-  f->ethertype = rp_get16(frame + 12);
-  if (f->ethertype == RP_ETHERTYPE_IPV4) {
+  f->ethertype = bn_rp_get16(frame + 12);
+  if (f->ethertype == BN_RP_ETHERTYPE_IPV4) {
     return parse_ip(frame, len, f);
   }
-  if (f->ethertype == RP_ETHERTYPE_ARP) {
-    const uint8_t *a = frame + RP_ETH_HLEN;
+  if (f->ethertype == BN_RP_ETHERTYPE_ARP) {
+    const uint8_t *a = frame + BN_RP_ETH_HLEN;
     /* Ethernet (1) / IPv4 (0x0800), 6- and 4-byte addresses: 28 bytes. */
-    if (len < RP_ETH_HLEN + 28 || rp_get16(a) != 1 || rp_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
+    if (len < BN_RP_ETH_HLEN + 28 || bn_rp_get16(a) != 1 || bn_rp_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4) {
       return BN_SKIP_BAD_ARP;
     }
-    f->arp = RP_ETH_HLEN;
+    f->arp = BN_RP_ETH_HLEN;
     return -1;
   }
   return BN_SKIP_ETHERTYPE;
 }
 
-uint32_t rp_ip_src(const rp_frame *f)
+uint32_t bn_rp_ip_src(const bn_rp_frame *f)
 {
-  return f->ip ? rp_get32(f->eth + f->ip + 12) : 0;
+  return f->ip ? bn_rp_get32(f->eth + f->ip + 12) : 0;
 }
 
-uint32_t rp_ip_dst(const rp_frame *f)
+uint32_t bn_rp_ip_dst(const bn_rp_frame *f)
 {
-  return f->ip ? rp_get32(f->eth + f->ip + 16) : 0;
+  return f->ip ? bn_rp_get32(f->eth + f->ip + 16) : 0;
 }
 
-static bool has_ports(const rp_frame *f)
+static bool has_ports(const bn_rp_frame *f)
 {
-  return f->l4 != 0 && (f->proto == RP_PROTO_TCP || f->proto == RP_PROTO_UDP);
+  return f->l4 != 0 && (f->proto == BN_RP_PROTO_TCP || f->proto == BN_RP_PROTO_UDP);
 }
 
-uint16_t rp_sport(const rp_frame *f)
+uint16_t bn_rp_sport(const bn_rp_frame *f)
 {
-  return has_ports(f) ? rp_get16(f->eth + f->l4) : 0;
+  return has_ports(f) ? bn_rp_get16(f->eth + f->l4) : 0;
 }
 
-uint16_t rp_dport(const rp_frame *f)
+uint16_t bn_rp_dport(const bn_rp_frame *f)
 {
-  return has_ports(f) ? rp_get16(f->eth + f->l4 + 2) : 0;
+  return has_ports(f) ? bn_rp_get16(f->eth + f->l4 + 2) : 0;
 }
 
-static bool is_tcp(const rp_frame *f)
+static bool is_tcp(const bn_rp_frame *f)
 {
-  return f->l4 != 0 && f->proto == RP_PROTO_TCP;
+  return f->l4 != 0 && f->proto == BN_RP_PROTO_TCP;
 }
 
-uint32_t rp_tcp_seq(const rp_frame *f)
+uint32_t bn_rp_tcp_seq(const bn_rp_frame *f)
 {
-  return is_tcp(f) ? rp_get32(f->eth + f->l4 + 4) : 0;
+  return is_tcp(f) ? bn_rp_get32(f->eth + f->l4 + 4) : 0;
 }
 
-uint32_t rp_tcp_ack(const rp_frame *f)
+uint32_t bn_rp_tcp_ack(const bn_rp_frame *f)
 {
-  return is_tcp(f) ? rp_get32(f->eth + f->l4 + 8) : 0;
+  return is_tcp(f) ? bn_rp_get32(f->eth + f->l4 + 8) : 0;
 }
 
-uint8_t rp_tcp_flags(const rp_frame *f)
+uint8_t bn_rp_tcp_flags(const bn_rp_frame *f)
 {
   return is_tcp(f) ? f->eth[f->l4 + 13] : 0;
 }
 
-uint32_t rp_tcp_seq_len(const rp_frame *f)
+uint32_t bn_rp_tcp_seq_len(const bn_rp_frame *f)
 {
-  uint8_t fl = rp_tcp_flags(f);
-  return (uint32_t)f->payload_len + ((fl & RP_TCP_SYN) ? 1 : 0) + ((fl & RP_TCP_FIN) ? 1 : 0);
+  uint8_t fl = bn_rp_tcp_flags(f);
+  return (uint32_t)f->payload_len + ((fl & BN_RP_TCP_SYN) ? 1 : 0) + ((fl & BN_RP_TCP_FIN) ? 1 : 0);
 }
 
-const uint8_t *rp_payload(const rp_frame *f)
+const uint8_t *bn_rp_payload(const bn_rp_frame *f)
 {
   return f->eth + f->l4 + f->l4_hlen;
 }
 
-void rp_ip_text(uint32_t ip, char *out, size_t size)
+void bn_rp_ip_text(uint32_t ip, char *out, size_t size)
 {
   snprintf(out, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
-bool rp_ip_is_group(uint32_t ip)
+bool bn_rp_ip_is_group(uint32_t ip)
 {
   return ip == 0xffffffffu || (ip >> 28) == 0xe;
 }
 
-void rp_tcp_each_sack(rp_frame *f, void (*fn)(void *arg, uint32_t *left, uint32_t *right), void *arg)
+void bn_rp_tcp_each_sack(bn_rp_frame *f, void (*fn)(void *arg, uint32_t *left, uint32_t *right), void *arg)
 {
   if (!is_tcp(f)) {
     return;
@@ -199,17 +199,17 @@ void rp_tcp_each_sack(rp_frame *f, void (*fn)(void *arg, uint32_t *left, uint32_
     }
     if (kind == 5) { /* SACK: blocks of 8 bytes */
       for (uint8_t *b = o + 2; b + 8 <= o + o[1]; b += 8) {
-        uint32_t left = rp_get32(b), right = rp_get32(b + 4);
+        uint32_t left = bn_rp_get32(b), right = bn_rp_get32(b + 4);
         fn(arg, &left, &right);
-        rp_put32(b, left);
-        rp_put32(b + 4, right);
+        bn_rp_put32(b, left);
+        bn_rp_put32(b + 4, right);
       }
     }
     o += o[1];
   }
 }
 
-void rp_tcp_syn_options(const rp_frame *f, uint16_t *mss, int *wscale)
+void bn_rp_tcp_syn_options(const bn_rp_frame *f, uint16_t *mss, int *wscale)
 {
   *mss = 0;
   *wscale = -1;
@@ -226,7 +226,7 @@ void rp_tcp_syn_options(const rp_frame *f, uint16_t *mss, int *wscale)
       break; /* a length that lies */
     }
     if (o[0] == 2 && o[1] == 4) {
-      *mss = rp_get16(o + 2);
+      *mss = bn_rp_get16(o + 2);
     } else if (o[0] == 3 && o[1] == 3) {
       *wscale = o[2] > 14 ? 14 : o[2];
     }
@@ -254,48 +254,48 @@ static uint16_t fold(uint32_t acc)
   return (uint16_t)~acc;
 }
 
-void rp_fix_checksums(rp_frame *f)
+void bn_rp_fix_checksums(bn_rp_frame *f)
 {
   if (f->ip == 0) {
     return;
   }
   uint8_t *ip = f->eth + f->ip;
-  rp_put16(ip + 10, 0);
-  rp_put16(ip + 10, fold(sum16(ip, f->ip_hlen, 0)));
+  bn_rp_put16(ip + 10, 0);
+  bn_rp_put16(ip + 10, fold(sum16(ip, f->ip_hlen, 0)));
   if (f->l4 == 0 || f->fragment) {
     return;
   }
   uint8_t *l4 = f->eth + f->l4;
   size_t l4_len = f->ip_len - f->ip_hlen;
-  if (f->proto == RP_PROTO_ICMP) {
-    rp_put16(l4 + 2, 0);
-    rp_put16(l4 + 2, fold(sum16(l4, l4_len, 0)));
+  if (f->proto == BN_RP_PROTO_ICMP) {
+    bn_rp_put16(l4 + 2, 0);
+    bn_rp_put16(l4 + 2, fold(sum16(l4, l4_len, 0)));
     return;
   }
-  size_t csum_at = f->proto == RP_PROTO_TCP ? 16 : 6;
-  size_t len = f->proto == RP_PROTO_UDP ? f->l4_hlen + f->payload_len : l4_len;
-  if (f->proto == RP_PROTO_UDP && rp_get16(l4 + 6) == 0) {
+  size_t csum_at = f->proto == BN_RP_PROTO_TCP ? 16 : 6;
+  size_t len = f->proto == BN_RP_PROTO_UDP ? f->l4_hlen + f->payload_len : l4_len;
+  if (f->proto == BN_RP_PROTO_UDP && bn_rp_get16(l4 + 6) == 0) {
     return; /* UDP without a checksum stays without one */
   }
   uint32_t acc = sum16(ip + 12, 8, 0); /* the pseudo header: addresses */
   acc += f->proto;
   acc += (uint32_t)len;
-  rp_put16(l4 + csum_at, 0);
+  bn_rp_put16(l4 + csum_at, 0);
   uint16_t c = fold(sum16(l4, len, acc));
-  if (f->proto == RP_PROTO_UDP && c == 0) {
+  if (f->proto == BN_RP_PROTO_UDP && c == 0) {
     c = 0xffff;
   }
-  rp_put16(l4 + csum_at, c);
+  bn_rp_put16(l4 + csum_at, c);
 }
 
 /* The yiaddr of a DHCPACK (0 if the frame is none). */
-uint32_t rp_dhcp_ack_yiaddr(const rp_frame *f)
+uint32_t bn_rp_dhcp_ack_yiaddr(const bn_rp_frame *f)
 {
-  if (f->proto != RP_PROTO_UDP || rp_sport(f) != 67 || rp_dport(f) != 68 || f->payload_len < 240) {
+  if (f->proto != BN_RP_PROTO_UDP || bn_rp_sport(f) != 67 || bn_rp_dport(f) != 68 || f->payload_len < 240) {
     return 0;
   }
-  const uint8_t *b = rp_payload(f), *end = b + f->payload_len;
-  if (b[0] != 2 || rp_get32(b + 236) != 0x63825363) {
+  const uint8_t *b = bn_rp_payload(f), *end = b + f->payload_len;
+  if (b[0] != 2 || bn_rp_get32(b + 236) != 0x63825363) {
     return 0;
   }
   for (const uint8_t *o = b + 240; o < end && *o != 255;) {
@@ -307,14 +307,14 @@ uint32_t rp_dhcp_ack_yiaddr(const rp_frame *f)
       break;
     }
     if (o[0] == 53 && o[1] == 1 && o[2] == 5) {
-      return rp_get32(b + 16);
+      return bn_rp_get32(b + 16);
     }
     o += 2 + o[1];
   }
   return 0;
 }
 
-bool rp_dhcp_chaddr_is(const rp_frame *f, const uint8_t mac[6])
+bool bn_rp_dhcp_chaddr_is(const bn_rp_frame *f, const uint8_t mac[6])
 {
-  return f->proto == RP_PROTO_UDP && f->payload_len >= 28 + 6 && memcmp(rp_payload(f) + 28, mac, 6) == 0;
+  return f->proto == BN_RP_PROTO_UDP && f->payload_len >= 28 + 6 && memcmp(bn_rp_payload(f) + 28, mac, 6) == 0;
 }

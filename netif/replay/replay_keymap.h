@@ -1,7 +1,7 @@
 /*
  * A map of 64-bit keys to 32-bit indexes for the replay (flows by their
  * addresses and ports): open addressing, doubling as it fills. Zero-
- * initialise; rp_keymap_free() when done. Keys are below UINT64_MAX.
+ * initialise; bn_rp_keymap_free() when done. Keys are below UINT64_MAX.
  */
 #ifndef BN_REPLAY_KEYMAP_H
 #define BN_REPLAY_KEYMAP_H
@@ -12,13 +12,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-typedef struct rp_keymap {
+typedef struct bn_rp_keymap {
   uint64_t *keys;   /* key + 1; 0 is an empty slot */
   uint32_t *vals;
   size_t cap, used;
-} rp_keymap;
+} bn_rp_keymap;
 
-static inline size_t rp_keymap_slot(uint64_t key, size_t cap)
+static inline size_t bn_rp_keymap_slot(uint64_t key, size_t cap)
 {
   key ^= key >> 33;
   key *= 0xff51afd7ed558ccdu;
@@ -26,11 +26,11 @@ static inline size_t rp_keymap_slot(uint64_t key, size_t cap)
   return (size_t)key & (cap - 1);
 }
 
-static inline int rp_keymap_put(rp_keymap *m, uint64_t key, uint32_t val);
+static inline int bn_rp_keymap_put(bn_rp_keymap *m, uint64_t key, uint32_t val);
 
-static inline int rp_keymap_grow(rp_keymap *m)
+static inline int bn_rp_keymap_grow(bn_rp_keymap *m)
 {
-  rp_keymap bigger = { calloc(m->cap ? m->cap * 2 : 1024, sizeof(uint64_t)),
+  bn_rp_keymap bigger = { calloc(m->cap ? m->cap * 2 : 1024, sizeof(uint64_t)),
                     calloc(m->cap ? m->cap * 2 : 1024, sizeof(uint32_t)), m->cap ? m->cap * 2 : 1024, 0 };
   if (bigger.keys == NULL || bigger.vals == NULL) {
     free(bigger.keys);
@@ -39,7 +39,7 @@ static inline int rp_keymap_grow(rp_keymap *m)
   }
   for (size_t i = 0; i < m->cap; i++) {
     if (m->keys[i] != 0) {
-      rp_keymap_put(&bigger, m->keys[i] - 1, m->vals[i]);
+      bn_rp_keymap_put(&bigger, m->keys[i] - 1, m->vals[i]);
     }
   }
   free(m->keys);
@@ -48,12 +48,12 @@ static inline int rp_keymap_grow(rp_keymap *m)
   return 0;
 }
 
-static inline int rp_keymap_put(rp_keymap *m, uint64_t key, uint32_t val)
+static inline int bn_rp_keymap_put(bn_rp_keymap *m, uint64_t key, uint32_t val)
 {
-  if ((m->used + 1) * 2 > m->cap && rp_keymap_grow(m) < 0) {
+  if ((m->used + 1) * 2 > m->cap && bn_rp_keymap_grow(m) < 0) {
     return -ENOMEM;
   }
-  size_t i = rp_keymap_slot(key, m->cap);
+  size_t i = bn_rp_keymap_slot(key, m->cap);
   while (m->keys[i] != 0 && m->keys[i] != key + 1) {
     i = (i + 1) & (m->cap - 1);
   }
@@ -65,12 +65,12 @@ static inline int rp_keymap_put(rp_keymap *m, uint64_t key, uint32_t val)
   return 0;
 }
 
-static inline bool rp_keymap_get(const rp_keymap *m, uint64_t key, uint32_t *val)
+static inline bool bn_rp_keymap_get(const bn_rp_keymap *m, uint64_t key, uint32_t *val)
 {
   if (m->cap == 0) {
     return false;
   }
-  for (size_t i = rp_keymap_slot(key, m->cap); m->keys[i] != 0; i = (i + 1) & (m->cap - 1)) {
+  for (size_t i = bn_rp_keymap_slot(key, m->cap); m->keys[i] != 0; i = (i + 1) & (m->cap - 1)) {
     if (m->keys[i] == key + 1) {
       *val = m->vals[i];
       return true;
@@ -79,7 +79,7 @@ static inline bool rp_keymap_get(const rp_keymap *m, uint64_t key, uint32_t *val
   return false;
 }
 
-static inline void rp_keymap_free(rp_keymap *m)
+static inline void bn_rp_keymap_free(bn_rp_keymap *m)
 {
   free(m->keys);
   free(m->vals);

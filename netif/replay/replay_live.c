@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-uint16_t rp_live_peer_port(const rp_live *l, const rp_flow *f)
+uint16_t bn_rp_live_peer_port(const bn_rp_live *l, const bn_rp_flow *f)
 {
   unsigned pass = __atomic_load_n(&l->pass, __ATOMIC_RELAXED);
-  if (pass == 0 || f->kind != RP_FLOW_TCP || f->board_opened || f->peer_port < 1024) {
+  if (pass == 0 || f->kind != BN_RP_FLOW_TCP || f->board_opened || f->peer_port < 1024) {
     return f->peer_port;
   }
   /* Past every port the capture's peers used: a port of the pass before
@@ -23,26 +23,26 @@ uint16_t rp_live_peer_port(const rp_live *l, const rp_flow *f)
   return (uint16_t)(1024 + ((uint32_t)f->peer_port - 1024 + pass * span) % (65536 - 1024));
 }
 
-int rp_live_map(rp_live *l, const rp_flow *f, uint16_t board_port, uint32_t index, bool replace)
+int bn_rp_live_map(bn_rp_live *l, const bn_rp_flow *f, uint16_t board_port, uint32_t index, bool replace)
 {
-  bool ported = f->kind == RP_FLOW_TCP || f->kind == RP_FLOW_UDP;
-  bool single = f->kind == RP_FLOW_ARP || f->kind == RP_FLOW_DHCP;
+  bool ported = f->kind == BN_RP_FLOW_TCP || f->kind == BN_RP_FLOW_UDP;
+  bool single = f->kind == BN_RP_FLOW_ARP || f->kind == BN_RP_FLOW_DHCP;
   uint32_t ip = single ? 0 : f->peer_ip, first;
-  uint16_t peer_port = single ? 0 : rp_live_peer_port(l, f), port = ported ? board_port : 0;
-  if (!replace && rp_flowmap_get(&l->by_live, f->kind, ip, peer_port, port, &first)) {
+  uint16_t peer_port = single ? 0 : bn_rp_live_peer_port(l, f), port = ported ? board_port : 0;
+  if (!replace && bn_rp_flowmap_get(&l->by_live, f->kind, ip, peer_port, port, &first)) {
     return 0;
   }
-  return rp_flowmap_put(&l->by_live, f->kind, ip, peer_port, port, index);
+  return bn_rp_flowmap_put(&l->by_live, f->kind, ip, peer_port, port, index);
 }
 
-int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6])
+int bn_rp_live_init(bn_rp_live *l, const bn_rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6])
 {
-  return rp_live_init_pass(l, plan, live_ip, live_mac, 0);
+  return bn_rp_live_init_pass(l, plan, live_ip, live_mac, 0);
 }
 
-int rp_live_init_pass(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6], unsigned pass)
+int bn_rp_live_init_pass(bn_rp_live *l, const bn_rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6], unsigned pass)
 {
-  memset(l, 0, offsetof(rp_live, head));
+  memset(l, 0, offsetof(bn_rp_live, head));
   __atomic_store_n(&l->head, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&l->done, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&l->pass, pass, __ATOMIC_RELEASE); /* after head: a reader of the new pass sees head 0 */
@@ -57,24 +57,24 @@ int rp_live_init_pass(rp_live *l, const rp_plan *plan, uint32_t live_ip, const u
     l->flows[plan->steps[i].flow].steps_left++;
   }
   for (size_t i = 0; i < plan->nflows; i++) {
-    const rp_flow *f = &plan->flows[i];
-    rp_live_flow *lf = &l->flows[i];
+    const bn_rp_flow *f = &plan->flows[i];
+    bn_rp_live_flow *lf = &l->flows[i];
     lf->live_ws = -1;
-    if (pass > 0 && (f->kind == RP_FLOW_DHCP || f->kind == RP_FLOW_ARP)) {
+    if (pass > 0 && (f->kind == BN_RP_FLOW_DHCP || f->kind == BN_RP_FLOW_ARP)) {
       lf->not_compared = true;
-      lf->abandoned = f->kind == RP_FLOW_DHCP;
+      lf->abandoned = f->kind == BN_RP_FLOW_DHCP;
     }
     /* A connection the board opened gets its live port from the live SYN;
      * every other flow keeps the capture's ports. */
-    bool later = (f->kind == RP_FLOW_TCP && f->board_opened) ||
-                 (f->kind == RP_FLOW_UDP && f->board_first && f->board_port >= 1024);
+    bool later = (f->kind == BN_RP_FLOW_TCP && f->board_opened) ||
+                 (f->kind == BN_RP_FLOW_UDP && f->board_first && f->board_port >= 1024);
     if (!later) {
       lf->bound = true;
       lf->live_board_port = f->board_port;
       /* The capture's first flow with these addresses and ports; a later
        * connection on the same ports takes them over with its SYN. */
-      if (rp_live_map(l, f, f->board_port, (uint32_t)i, false) < 0) {
-        rp_live_free(l);
+      if (bn_rp_live_map(l, f, f->board_port, (uint32_t)i, false) < 0) {
+        bn_rp_live_free(l);
         return -ENOMEM;
       }
     }
@@ -82,16 +82,16 @@ int rp_live_init_pass(rp_live *l, const rp_plan *plan, uint32_t live_ip, const u
   return 0;
 }
 
-void rp_live_replace(rp_live *l, rp_live *fresh)
+void bn_rp_live_replace(bn_rp_live *l, bn_rp_live *fresh)
 {
-  rp_live_free(l);
-  memcpy(l, fresh, offsetof(rp_live, head)); /* the atomics stay in place, for their readers */
+  bn_rp_live_free(l);
+  memcpy(l, fresh, offsetof(bn_rp_live, head)); /* the atomics stay in place, for their readers */
   __atomic_store_n(&l->head, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&l->done, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&l->pass, fresh->pass, __ATOMIC_RELEASE);
 }
 
-void rp_live_free_pieces(rp_live_flow *lf, size_t n)
+void bn_rp_live_free_pieces(bn_rp_live_flow *lf, size_t n)
 {
   if (n == 0) {
     return;
@@ -103,15 +103,15 @@ void rp_live_free_pieces(rp_live_flow *lf, size_t n)
   lf->nunacked -= n;
 }
 
-void rp_live_free(rp_live *l)
+void bn_rp_live_free(bn_rp_live *l)
 {
   if (l->flows != NULL) {
     for (size_t i = 0; i < l->plan->nflows; i++) {
-      rp_live_free_pieces(&l->flows[i], l->flows[i].nunacked);
+      bn_rp_live_free_pieces(&l->flows[i], l->flows[i].nunacked);
       free(l->flows[i].unacked);
     }
   }
-  rp_flowmap_free(&l->by_live);
+  bn_rp_flowmap_free(&l->by_live);
   free(l->flows);
   l->flows = NULL;
 }

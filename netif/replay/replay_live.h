@@ -22,26 +22,26 @@
 #include "replay_plan.h"
 
 /** How a flow of the live board differed first from the captured one. */
-typedef enum rp_diverge {
-  RP_SAME,
-  RP_DIV_OPTIONS,    /**< a SYN's MSS or window-scale option */
-  RP_DIV_WINDOW,     /**< a SYN's window */
-  RP_DIV_FLAGS,      /**< SYN/FIN/RST at another point of the byte stream */
-  RP_DIV_PAYLOAD,    /**< a byte of the stream */
-  RP_DIV_MISSING,    /**< the live board sent less */
-  RP_DIV_EXTRA,      /**< the live board sent more */
-} rp_diverge;
+typedef enum bn_rp_diverge {
+  BN_RP_SAME,
+  BN_RP_DIV_OPTIONS,    /**< a SYN's MSS or window-scale option */
+  BN_RP_DIV_WINDOW,     /**< a SYN's window */
+  BN_RP_DIV_FLAGS,      /**< SYN/FIN/RST at another point of the byte stream */
+  BN_RP_DIV_PAYLOAD,    /**< a byte of the stream */
+  BN_RP_DIV_MISSING,    /**< the live board sent less */
+  BN_RP_DIV_EXTRA,      /**< the live board sent more */
+} bn_rp_diverge;
 
 /** Peer data injected and not yet acknowledged by the live board. */
-typedef struct rp_piece {
+typedef struct bn_rp_piece {
   uint32_t rel_end;          /**< the peer's sequence space up to its end (relative) */
   uint64_t sent_ns;          /**< when it last went in */
   unsigned tries;            /**< times sent again */
   size_t len;
   uint8_t *frame;
-} rp_piece;
+} bn_rp_piece;
 
-typedef struct rp_live_flow {
+typedef struct bn_rp_live_flow {
   /* binding to the live connection */
   bool bound;                /**< TCP/UDP: the live counterpart is known */
   uint16_t live_board_port;
@@ -60,7 +60,7 @@ typedef struct rp_live_flow {
   /* the comparison */
   size_t stream_matched;     /**< bytes of the captured stream the live board matched */
   size_t stream_live;        /**< bytes of stream the live board sent */
-  rp_diverge diverge;
+  bn_rp_diverge diverge;
   uint64_t diverge_number;   /**< the capture frame where it diverged first */
   char diverge_text[200];
   /* the peer side, kept from the last frame injected in this flow */
@@ -83,18 +83,18 @@ typedef struct rp_live_flow {
   size_t offset;             /**< payload of the head step already injected (a split) */
   bool blocked;              /**< the head step waits for the live board's window */
   uint64_t blocked_since;    /**< since when */
-  rp_piece *unacked;
+  bn_rp_piece *unacked;
   size_t nunacked, cap_unacked;
   uint64_t peer_retrans;     /**< peer data the replay sent again */
   uint64_t splits;           /**< peer segments split to fit the window */
-} rp_live_flow;
+} bn_rp_live_flow;
 
-typedef struct rp_live {
-  const rp_plan *plan;
-  rp_live_flow *flows;
+typedef struct bn_rp_live {
+  const bn_rp_plan *plan;
+  bn_rp_live_flow *flows;
   uint32_t live_ip;          /**< host order */
   uint8_t live_mac[6];
-  rp_flowmap by_live;        /**< the live board's frames' addresses and ports -> flow */
+  bn_rp_flowmap by_live;        /**< the live board's frames' addresses and ports -> flow */
   uint64_t board_frames;     /**< frames the live board sent */
   uint64_t unmatched;        /**< of them, in no flow of the capture */
   uint64_t injected;         /**< peer frames injected */
@@ -108,41 +108,41 @@ typedef struct rp_live {
   size_t head;               /**< atomic: the step the backend injects next (set by it) */
   int done;                  /**< atomic: the replay has ended (set by the backend) */
   unsigned pass;             /**< atomic: the pass over the capture (--loop), 0 first */
-} rp_live;
+} bn_rp_live;
 
 /** Starts the live side of plan for a board with this IP and MAC. @return 0, -ENOMEM. */
-int rp_live_init(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6]);
+int bn_rp_live_init(bn_rp_live *l, const bn_rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6]);
 
 /**
- * As rp_live_init(), for pass number pass over the capture (--loop): the
+ * As bn_rp_live_init(), for pass number pass over the capture (--loop): the
  * peers' ports of the TCP connections they open move on, pass by pass, past
  * every port the capture's peers used (each pass is new connections, as
  * from a client that runs again; an old one may be in the board's
  * TIME_WAIT). @return 0, -ENOMEM.
  */
-int rp_live_init_pass(rp_live *l, const rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6], unsigned pass);
+int bn_rp_live_init_pass(bn_rp_live *l, const bn_rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6], unsigned pass);
 
 /**
- * Frees l and puts fresh (set up by rp_live_init_pass()) in its place, so
+ * Frees l and puts fresh (set up by bn_rp_live_init_pass()) in its place, so
  * that readers of its atomics (head, done, pass) never see them zeroed;
  * fresh must not be used or freed after.
  */
-void rp_live_replace(rp_live *l, rp_live *fresh);
+void bn_rp_live_replace(bn_rp_live *l, bn_rp_live *fresh);
 
-/** The peer's port of flow f on the live side (rp_live_init_pass()). */
-uint16_t rp_live_peer_port(const rp_live *l, const rp_flow *f);
+/** The peer's port of flow f on the live side (bn_rp_live_init_pass()). */
+uint16_t bn_rp_live_peer_port(const bn_rp_live *l, const bn_rp_flow *f);
 
 /** Frees it (the plan stays). */
-void rp_live_free(rp_live *l);
+void bn_rp_live_free(bn_rp_live *l);
 
 /**
  * Maps the live board's frames of flow f (its board port board_port) to
  * flow index (replace: even if another flow had them).
  * @return 0, -ENOMEM.
  */
-int rp_live_map(rp_live *l, const rp_flow *f, uint16_t board_port, uint32_t index, bool replace);
+int bn_rp_live_map(bn_rp_live *l, const bn_rp_flow *f, uint16_t board_port, uint32_t index, bool replace);
 
 /** Drops the first n pieces of peer data kept for sending again. */
-void rp_live_free_pieces(rp_live_flow *lf, size_t n);
+void bn_rp_live_free_pieces(bn_rp_live_flow *lf, size_t n);
 
 #endif /* BN_REPLAY_LIVE_H */

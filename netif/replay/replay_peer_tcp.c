@@ -2,7 +2,7 @@
  * The peer's TCP, where the replay stands in for it (replay_peer_tcp.h): the
  * live board's ACKs read for what it has of the peer's stream and how much
  * more its window takes; the peer's data it has not acknowledged kept and
- * sent again (after RP_RTO_NS, or three duplicate ACKs); and the pure ACKs
+ * sent again (after BN_RP_RTO_NS, or three duplicate ACKs); and the pure ACKs
  * the replay makes in the captured peer's name, while a flow waits for the
  * live board's window and once the capture's own ACKs have run out.
  */
@@ -15,20 +15,20 @@
 #include "replay_headers.h"
 
 /* A pure ACK for the live board, from the flow's last injected frame. */
-static size_t synth_ack(rp_live_flow *lf, uint32_t ack, uint8_t *out)
+static size_t synth_ack(bn_rp_live_flow *lf, uint32_t ack, uint8_t *out)
 {
   memcpy(out, lf->tmpl, sizeof(lf->tmpl));
-  uint8_t *ip = out + RP_ETH_HLEN, *tcp = ip + 20;
-  rp_put16(ip + 2, 40);
-  rp_put32(tcp + 4, lf->peer_next_seq);
-  rp_put32(tcp + 8, ack);
+  uint8_t *ip = out + BN_RP_ETH_HLEN, *tcp = ip + 20;
+  bn_rp_put16(ip + 2, 40);
+  bn_rp_put32(tcp + 4, lf->peer_next_seq);
+  bn_rp_put32(tcp + 8, ack);
   tcp[12] = 5 << 4;
-  tcp[13] = RP_TCP_ACK;
-  rp_frame pf;
-  rp_parse(out, RP_ETH_HLEN + 40, &pf);
-  rp_fix_checksums(&pf);
+  tcp[13] = BN_RP_TCP_ACK;
+  bn_rp_frame pf;
+  bn_rp_parse(out, BN_RP_ETH_HLEN + 40, &pf);
+  bn_rp_fix_checksums(&pf);
   lf->synth_acks++;
-  return RP_ETH_HLEN + 40;
+  return BN_RP_ETH_HLEN + 40;
 }
 
 /* While a flow waits for the live board's window: the live board's data, as
@@ -37,12 +37,12 @@ static size_t synth_ack(rp_live_flow *lf, uint32_t ack, uint8_t *out)
  * for ACKs before it reads more (an echo) opens its window only then, and
  * the capture's ACKs wait behind the data that does not fit.
  * @return the ACK's length in out, or 0. */
-static size_t ack_as_peer(const rp_flow *f, rp_live_flow *lf, uint8_t *out)
+static size_t ack_as_peer(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t *out)
 {
   if (!lf->blocked || !lf->has_tmpl || !f->board_isn_known) {
     return 0;
   }
-  uint32_t target = rp_seq_min(f->peer_acked_rel, lf->live_rel_end);
+  uint32_t target = bn_rp_seq_min(f->peer_acked_rel, lf->live_rel_end);
   if ((int32_t)(target - lf->acked_rel) <= 0) {
     return 0;
   }
@@ -50,7 +50,7 @@ static size_t ack_as_peer(const rp_flow *f, rp_live_flow *lf, uint8_t *out)
   return synth_ack(lf, lf->live_isn + target, out);
 }
 
-int rp_peer_tcp_window_full(const rp_flow *f, rp_live_flow *lf, uint8_t *out, size_t *out_len)
+int bn_rp_peer_tcp_window_full(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t *out, size_t *out_len)
 {
   if (!lf->blocked) {
     lf->blocked = true;
@@ -60,11 +60,11 @@ int rp_peer_tcp_window_full(const rp_flow *f, rp_live_flow *lf, uint8_t *out, si
   return *out_len > 0;
 }
 
-void rp_peer_tcp_keep(rp_live_flow *lf, const uint8_t *frame, size_t len, uint32_t rel_end, uint64_t now)
+void bn_rp_peer_tcp_keep(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint32_t rel_end, uint64_t now)
 {
   if (lf->nunacked == lf->cap_unacked) {
     size_t cap = lf->cap_unacked ? lf->cap_unacked * 2 : 16;
-    rp_piece *np = realloc(lf->unacked, cap * sizeof(*np));
+    bn_rp_piece *np = realloc(lf->unacked, cap * sizeof(*np));
     if (np == NULL) {
       return; /* no copy: it will not be sent again */
     }
@@ -76,20 +76,20 @@ void rp_peer_tcp_keep(rp_live_flow *lf, const uint8_t *frame, size_t len, uint32
     return;
   }
   memcpy(copy, frame, len);
-  lf->unacked[lf->nunacked++] = (rp_piece){ .rel_end = rel_end, .sent_ns = now, .len = len, .frame = copy };
+  lf->unacked[lf->nunacked++] = (bn_rp_piece){ .rel_end = rel_end, .sent_ns = now, .len = len, .frame = copy };
 }
 
-size_t rp_live_retransmit(rp_live *l, uint64_t now, uint8_t *out)
+size_t bn_rp_live_retransmit(bn_rp_live *l, uint64_t now, uint8_t *out)
 {
   for (size_t i = 0; i < l->plan->nflows; i++) {
-    rp_live_flow *lf = &l->flows[i];
+    bn_rp_live_flow *lf = &l->flows[i];
     if (lf->nunacked == 0) {
       continue;
     }
-    rp_piece *p = &lf->unacked[0];
-    if (lf->dup_acks >= 3 || now >= bn_clock_add_ns(p->sent_ns, RP_RTO_NS)) {
-      if (p->tries == RP_RETRIES) {
-        rp_live_free_pieces(lf, lf->nunacked); /* the board does not take them: give up */
+    bn_rp_piece *p = &lf->unacked[0];
+    if (lf->dup_acks >= 3 || now >= bn_clock_add_ns(p->sent_ns, BN_RP_RTO_NS)) {
+      if (p->tries == BN_RP_RETRIES) {
+        bn_rp_live_free_pieces(lf, lf->nunacked); /* the board does not take them: give up */
         continue;
       }
       p->tries++;
@@ -103,13 +103,13 @@ size_t rp_live_retransmit(rp_live *l, uint64_t now, uint8_t *out)
   return 0;
 }
 
-uint64_t rp_live_next_retransmit(const rp_live *l)
+uint64_t bn_rp_live_next_retransmit(const bn_rp_live *l)
 {
   uint64_t next = BN_CLOCK_FOREVER;
   for (size_t i = 0; i < l->plan->nflows; i++) {
-    const rp_live_flow *lf = &l->flows[i];
+    const bn_rp_live_flow *lf = &l->flows[i];
     if (lf->nunacked > 0) {
-      uint64_t t = lf->dup_acks >= 3 ? 0 : bn_clock_add_ns(lf->unacked[0].sent_ns, RP_RTO_NS);
+      uint64_t t = lf->dup_acks >= 3 ? 0 : bn_clock_add_ns(lf->unacked[0].sent_ns, BN_RP_RTO_NS);
       next = t < next ? t : next;
     }
   }
@@ -119,16 +119,16 @@ uint64_t rp_live_next_retransmit(const rp_live *l)
 /* What an ACK of the live board's says for injecting: how much of the
  * peer's stream it has (pieces it acknowledged are done), how much more its
  * window takes, duplicate ACKs. */
-void rp_peer_tcp_board_ack(const rp_flow *f, rp_live_flow *lf, const rp_frame *pf)
+void bn_rp_peer_tcp_board_ack(const bn_rp_flow *f, bn_rp_live_flow *lf, const bn_rp_frame *pf)
 {
-  uint8_t flags = rp_tcp_flags(pf);
-  if (!(flags & RP_TCP_ACK) || !f->peer_isn_known) {
+  uint8_t flags = bn_rp_tcp_flags(pf);
+  if (!(flags & BN_RP_TCP_ACK) || !f->peer_isn_known) {
     return;
   }
   /* How much of the peer's stream it has, and how much more it takes. */
-  uint32_t acked = rp_tcp_ack(pf) - f->peer_isn;
-  uint16_t field = rp_get16(pf->eth + pf->l4 + 14);
-  bool scaled = !(flags & RP_TCP_SYN) && f->peer_ws >= 0 && lf->live_ws >= 0;
+  uint32_t acked = bn_rp_tcp_ack(pf) - f->peer_isn;
+  uint16_t field = bn_rp_get16(pf->eth + pf->l4 + 14);
+  bool scaled = !(flags & BN_RP_TCP_SYN) && f->peer_ws >= 0 && lf->live_ws >= 0;
   uint32_t wnd = (uint32_t)field << (scaled ? lf->live_ws : 0);
   if (!lf->board_ack_known || (int32_t)(acked - lf->board_ack_rel) > 0) {
     lf->board_ack_rel = acked;
@@ -138,8 +138,8 @@ void rp_peer_tcp_board_ack(const rp_flow *f, rp_live_flow *lf, const rp_frame *p
     while (done < lf->nunacked && (int32_t)(lf->unacked[done].rel_end - acked) <= 0) {
       done++;
     }
-    rp_live_free_pieces(lf, done);
-  } else if (acked == lf->board_ack_rel && pf->payload_len == 0 && !(flags & (RP_TCP_SYN | RP_TCP_FIN)) &&
+    bn_rp_live_free_pieces(lf, done);
+  } else if (acked == lf->board_ack_rel && pf->payload_len == 0 && !(flags & (BN_RP_TCP_SYN | BN_RP_TCP_FIN)) &&
              wnd == lf->board_wnd && lf->nunacked > 0) {
     lf->dup_acks++;
   }
@@ -149,7 +149,7 @@ void rp_peer_tcp_board_ack(const rp_flow *f, rp_live_flow *lf, const rp_frame *p
 /* The replay's answer, in the peer's name, to len bytes of sequence space
  * the live board sent (again: sent before): an ACK where the capture's own
  * cannot come. @return its length in reply, or 0. */
-size_t rp_peer_tcp_answer(const rp_flow *f, rp_live_flow *lf, uint32_t len, bool again, uint8_t *reply)
+size_t bn_rp_peer_tcp_answer(const bn_rp_flow *f, bn_rp_live_flow *lf, uint32_t len, bool again, uint8_t *reply)
 {
   if (len > 0 && lf->blocked) {
     return ack_as_peer(f, lf, reply);
@@ -158,7 +158,7 @@ size_t rp_peer_tcp_answer(const rp_flow *f, rp_live_flow *lf, uint32_t len, bool
    * what the captured peer did acknowledge: acknowledge it as that peer;
    * data sent again is acknowledged again (the ACK may have been lost). */
   if (len > 0 && lf->steps_left == 0 && lf->has_tmpl && f->board_isn_known) {
-    uint32_t target = rp_seq_min(f->peer_acked_rel, lf->live_rel_end);
+    uint32_t target = bn_rp_seq_min(f->peer_acked_rel, lf->live_rel_end);
     if ((int32_t)(target - lf->acked_rel) > 0 || (again && lf->acked_rel > 0)) {
       lf->acked_rel = (int32_t)(target - lf->acked_rel) > 0 ? target : lf->acked_rel;
       return synth_ack(lf, lf->live_isn + lf->acked_rel, reply);

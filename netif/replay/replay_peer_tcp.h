@@ -19,15 +19,15 @@
 
 /** The replay's retransmission timeout for peer data, and how often it
  *  sends a piece again before it gives up on it. */
-#define RP_RTO_NS (200u * 1000u * 1000u)
-#define RP_RETRIES 8
+#define BN_RP_RTO_NS (200u * 1000u * 1000u)
+#define BN_RP_RETRIES 8
 
 /**
  * Takes an ACK of the live board's in flow f: how much of the peer's stream
  * it has (pieces it acknowledged are done), how much more its window takes,
  * duplicate ACKs.
  */
-void rp_peer_tcp_board_ack(const rp_flow *f, rp_live_flow *lf, const rp_frame *pf);
+void bn_rp_peer_tcp_board_ack(const bn_rp_flow *f, bn_rp_live_flow *lf, const bn_rp_frame *pf);
 
 /**
  * The replay's answer, in the peer's name, to len bytes of sequence space
@@ -35,29 +35,29 @@ void rp_peer_tcp_board_ack(const rp_flow *f, rp_live_flow *lf, const rp_frame *p
  * capture's own cannot come.
  * @return its length in reply (BN_LINK_MAX_FRAME bytes), or 0.
  */
-size_t rp_peer_tcp_answer(const rp_flow *f, rp_live_flow *lf, uint32_t len, bool again, uint8_t *reply);
+size_t bn_rp_peer_tcp_answer(const bn_rp_flow *f, bn_rp_live_flow *lf, uint32_t len, bool again, uint8_t *reply);
 
 /**
  * The head step's data does not fit the live board's window: the flow
  * waits (from now, unless it waited already), acknowledging what it may.
  * @return 1 with an ACK in out (*out_len), or 0.
  */
-int rp_peer_tcp_window_full(const rp_flow *f, rp_live_flow *lf, uint8_t *out, size_t *out_len);
+int bn_rp_peer_tcp_window_full(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t *out, size_t *out_len);
 
 /**
  * Keeps a copy of injected peer data (frame[0..len), up to the peer's
  * relative sequence number rel_end, injected at now) until the live board
  * acknowledges it. Without memory it is not kept (not sent again).
  */
-void rp_peer_tcp_keep(rp_live_flow *lf, const uint8_t *frame, size_t len, uint32_t rel_end, uint64_t now);
+void bn_rp_peer_tcp_keep(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint32_t rel_end, uint64_t now);
 
 /**
- * Peer data to send again: unacknowledged for RP_RTO_NS, or after three
+ * Peer data to send again: unacknowledged for BN_RP_RTO_NS, or after three
  * duplicate ACKs. @return its length in out, or 0.
  */
-size_t rp_live_retransmit(rp_live *l, uint64_t now, uint8_t *out);
+size_t bn_rp_live_retransmit(bn_rp_live *l, uint64_t now, uint8_t *out);
 
-/** When rp_live_retransmit() may next have something (BN_CLOCK_FOREVER: never). */
-uint64_t rp_live_next_retransmit(const rp_live *l);
+/** When bn_rp_live_retransmit() may next have something (BN_CLOCK_FOREVER: never). */
+uint64_t bn_rp_live_next_retransmit(const bn_rp_live *l);
 
 #endif /* BN_REPLAY_PEER_TCP_H */

@@ -18,13 +18,13 @@
 #include <sys/stat.h>
 
 /* Writes a plan error's one line into err; returns rc. */
-static int plan_error(char err[RP_ERRLEN], int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int plan_error(char err[BN_RP_ERRLEN], int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static int plan_error(char err[RP_ERRLEN], int rc, const char *fmt, ...)
+static int plan_error(char err[BN_RP_ERRLEN], int rc, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(err, RP_ERRLEN, fmt, ap);
+  vsnprintf(err, BN_RP_ERRLEN, fmt, ap);
   va_end(ap);
   return rc;
 }
@@ -32,8 +32,8 @@ static int plan_error(char err[RP_ERRLEN], int rc, const char *fmt, ...)
 /* ---- pass 2: the board's side and the peers' ------------------------------------- */
 
 typedef struct builder {
-  rp_plan *plan;
-  rp_flowmap flow_of;    /* flow addresses -> the latest flow with them */
+  bn_rp_plan *plan;
+  bn_rp_flowmap flow_of;    /* flow addresses -> the latest flow with them */
   size_t cap_flows, cap_steps;
   size_t streams_total;
   uint32_t dep_flow, dep_before; /* the board's last frame so far: its flow, and that flow's measure after it */
@@ -55,16 +55,16 @@ static void *room_for_one(void *arr, size_t n, size_t *cap, size_t elem, size_t 
   return grown;
 }
 
-static int new_flow(builder *b, rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port,
+static int new_flow(builder *b, bn_rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port,
                     uint64_t number, uint32_t *index)
 {
-  rp_plan *p = b->plan;
+  bn_rp_plan *p = b->plan;
   void *grown = room_for_one(p->flows, p->nflows, &b->cap_flows, sizeof(*p->flows), 64);
   if (grown == NULL) {
     return -ENOMEM;
   }
   p->flows = grown;
-  rp_flow *f = &p->flows[p->nflows];
+  bn_rp_flow *f = &p->flows[p->nflows];
   memset(f, 0, sizeof(*f));
   f->kind = kind;
   f->peer_ip = peer_ip;
@@ -74,48 +74,48 @@ static int new_flow(builder *b, rp_flow_kind kind, uint32_t peer_ip, uint16_t pe
   f->peer_ws = -1;
   f->board_ws = -1;
   *index = (uint32_t)p->nflows++;
-  return rp_flowmap_put(&b->flow_of, kind, peer_ip, peer_port, board_port, *index);
+  return bn_rp_flowmap_put(&b->flow_of, kind, peer_ip, peer_port, board_port, *index);
 }
 
-static int add_step(builder *b, const pcap_frame *pf, uint32_t flow, uint32_t before)
+static int add_step(builder *b, const bn_pcap_frame *pf, uint32_t flow, uint32_t before)
 {
-  rp_plan *p = b->plan;
+  bn_rp_plan *p = b->plan;
   void *grown = room_for_one(p->steps, p->nsteps, &b->cap_steps, sizeof(*p->steps), 1024);
   if (grown == NULL) {
     return -ENOMEM;
   }
   p->steps = grown;
-  p->steps[p->nsteps++] = (rp_step){ .number = pf->number, .ts_ns = pf->ts_ns, .flow = flow, .board_before = before,
+  p->steps[p->nsteps++] = (bn_rp_step){ .number = pf->number, .ts_ns = pf->ts_ns, .flow = flow, .board_before = before,
                                      .dep_flow = b->dep_flow, .dep_before = b->dep_before };
   return 0;
 }
 
 /* One of the captured board's frames in flow fl. */
-static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_frame *f)
+static int board_frame(builder *b, bn_rp_flow *fl, const bn_pcap_frame *pf, const bn_rp_frame *f)
 {
   fl->board_frames++;
   b->plan->board_frames++;
-  rp_board_frame bf = { .number = pf->number, .len = (uint16_t)(fl->kind == RP_FLOW_TCP ? f->payload_len : pf->len) };
-  if (fl->kind == RP_FLOW_TCP) {
-    uint8_t flags = rp_tcp_flags(f);
-    uint32_t rel = rp_tcp_seq(f) - fl->board_isn;
-    uint32_t end = rel + rp_tcp_seq_len(f);
+  bn_rp_board_frame bf = { .number = pf->number, .len = (uint16_t)(fl->kind == BN_RP_FLOW_TCP ? f->payload_len : pf->len) };
+  if (fl->kind == BN_RP_FLOW_TCP) {
+    uint8_t flags = bn_rp_tcp_flags(f);
+    uint32_t rel = bn_rp_tcp_seq(f) - fl->board_isn;
+    uint32_t end = rel + bn_rp_tcp_seq_len(f);
     bf.rel_seq = rel;
-    if ((flags & RP_TCP_ACK) && fl->peer_isn_known) {
-      bf.ack_rel = rp_tcp_ack(f) - fl->peer_isn;
+    if ((flags & BN_RP_TCP_ACK) && fl->peer_isn_known) {
+      bf.ack_rel = bn_rp_tcp_ack(f) - fl->peer_isn;
     }
-    bf.window = rp_get16(f->eth + f->l4 + 14);
+    bf.window = bn_rp_get16(f->eth + f->l4 + 14);
     bf.flags = flags;
-    if (flags & RP_TCP_SYN) {
+    if (flags & BN_RP_TCP_SYN) {
       int ws;
-      rp_tcp_syn_options(f, &bf.mss, &ws);
+      bn_rp_tcp_syn_options(f, &bf.mss, &ws);
       bf.wscale = ws >= 0;
       fl->board_ws = (int8_t)ws;
     }
-    if (flags & RP_TCP_RST) {
+    if (flags & BN_RP_TCP_RST) {
       fl->board_resets++;
     }
-    if (rp_tcp_seq_len(f) > 0 && (int32_t)(end - fl->board_rel_end) <= 0 && fl->board_rel_end != 0) {
+    if (bn_rp_tcp_seq_len(f) > 0 && (int32_t)(end - fl->board_rel_end) <= 0 && fl->board_rel_end != 0) {
       fl->board_retrans++;
       bf.retrans = true;
     } else if ((int32_t)(end - fl->board_rel_end) > 0) {
@@ -129,7 +129,7 @@ static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_f
         fl->stream_gap = true; /* a segment the capture missed */
       } else if (at + f->payload_len > fl->stream_len) {
         size_t skip = fl->stream_len - at, add = f->payload_len - skip;
-        if (b->streams_total + add > RP_STREAMS_MAX) {
+        if (b->streams_total + add > BN_RP_STREAMS_MAX) {
           fl->stream_dropped = true;
         } else {
           if (fl->stream_len + add > fl->stream_cap) {
@@ -144,7 +144,7 @@ static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_f
             fl->stream = ns;
             fl->stream_cap = cap;
           }
-          memcpy(fl->stream + fl->stream_len, rp_payload(f) + skip, add);
+          memcpy(fl->stream + fl->stream_len, bn_rp_payload(f) + skip, add);
           fl->stream_len += add;
           b->streams_total += add;
         }
@@ -160,30 +160,30 @@ static int board_frame(builder *b, rp_flow *fl, const pcap_frame *pf, const rp_f
   fl->bframes = grown;
   fl->bframes[fl->nbframes++] = bf;
   b->dep_flow = (uint32_t)(fl - b->plan->flows);
-  b->dep_before = fl->kind == RP_FLOW_TCP ? fl->board_rel_end : (uint32_t)fl->board_frames;
+  b->dep_before = fl->kind == BN_RP_FLOW_TCP ? fl->board_rel_end : (uint32_t)fl->board_frames;
   return 0;
 }
 
 /* One of the peers' frames in flow fl: a step to inject. */
-static int peer_frame(builder *b, rp_flow *fl, uint32_t index, const pcap_frame *pf, const rp_frame *f)
+static int peer_frame(builder *b, bn_rp_flow *fl, uint32_t index, const bn_pcap_frame *pf, const bn_rp_frame *f)
 {
   fl->peer_frames++;
-  uint32_t before = fl->kind == RP_FLOW_TCP ? fl->board_rel_end : (uint32_t)fl->board_frames;
-  if (fl->kind == RP_FLOW_TCP) {
-    uint8_t flags = rp_tcp_flags(f);
+  uint32_t before = fl->kind == BN_RP_FLOW_TCP ? fl->board_rel_end : (uint32_t)fl->board_frames;
+  if (fl->kind == BN_RP_FLOW_TCP) {
+    uint8_t flags = bn_rp_tcp_flags(f);
     fl->peer_bytes += f->payload_len;
-    if (flags & RP_TCP_RST) {
+    if (flags & BN_RP_TCP_RST) {
       fl->peer_resets++;
     }
     if (fl->peer_isn_known) {
-      uint32_t end = rp_tcp_seq(f) + rp_tcp_seq_len(f) - fl->peer_isn;
+      uint32_t end = bn_rp_tcp_seq(f) + bn_rp_tcp_seq_len(f) - fl->peer_isn;
       if ((int32_t)(end - fl->peer_rel_end) > 0) {
         fl->peer_rel_end = end;
       }
     }
-    fl->peer_fin |= (flags & RP_TCP_FIN) != 0;
-    if ((flags & RP_TCP_ACK) && fl->board_isn_known) {
-      uint32_t acked = rp_tcp_ack(f) - fl->board_isn;
+    fl->peer_fin |= (flags & BN_RP_TCP_FIN) != 0;
+    if ((flags & BN_RP_TCP_ACK) && fl->board_isn_known) {
+      uint32_t acked = bn_rp_tcp_ack(f) - fl->board_isn;
       if ((int32_t)(acked - fl->peer_acked_rel) > 0) {
         fl->peer_acked_rel = acked;
       }
@@ -195,41 +195,41 @@ static int peer_frame(builder *b, rp_flow *fl, uint32_t index, const pcap_frame 
 }
 
 /* The flow of a frame between the board and peer_ip; TCP SYNs start flows. */
-static int tcp_flow(builder *b, const pcap_frame *pf, const rp_frame *f, bool from_board, uint32_t peer_ip,
+static int tcp_flow(builder *b, const bn_pcap_frame *pf, const bn_rp_frame *f, bool from_board, uint32_t peer_ip,
                     uint16_t peer_port, uint16_t board_port, uint32_t *index, int *skip)
 {
-  uint8_t flags = rp_tcp_flags(f);
-  bool found = rp_flowmap_get(&b->flow_of, RP_FLOW_TCP, peer_ip, peer_port, board_port, index);
+  uint8_t flags = bn_rp_tcp_flags(f);
+  bool found = bn_rp_flowmap_get(&b->flow_of, BN_RP_FLOW_TCP, peer_ip, peer_port, board_port, index);
   /* A SYN with another initial sequence number than the flow's: the same
    * ports used again, a new connection. */
-  if (found && (flags & RP_TCP_SYN)) {
-    const rp_flow *old = &b->plan->flows[*index];
+  if (found && (flags & BN_RP_TCP_SYN)) {
+    const bn_rp_flow *old = &b->plan->flows[*index];
     bool known = from_board ? old->board_isn_known : old->peer_isn_known;
     uint32_t isn = from_board ? old->board_isn : old->peer_isn;
-    found = !(known && isn != rp_tcp_seq(f));
+    found = !(known && isn != bn_rp_tcp_seq(f));
   }
   if (!found) {
-    int rc = new_flow(b, RP_FLOW_TCP, peer_ip, peer_port, board_port, pf->number, index);
+    int rc = new_flow(b, BN_RP_FLOW_TCP, peer_ip, peer_port, board_port, pf->number, index);
     if (rc < 0) {
       return rc;
     }
   }
-  rp_flow *fl = &b->plan->flows[*index];
-  if (!fl->has_syn && !(flags & RP_TCP_SYN)) {
+  bn_rp_flow *fl = &b->plan->flows[*index];
+  if (!fl->has_syn && !(flags & BN_RP_TCP_SYN)) {
     *skip = BN_SKIP_NO_SYN; /* it began before the capture */
     return 0;
   }
-  if (flags & RP_TCP_SYN) {
+  if (flags & BN_RP_TCP_SYN) {
     fl->has_syn = true;
     if (from_board) {
-      fl->board_isn = rp_tcp_seq(f);
+      fl->board_isn = bn_rp_tcp_seq(f);
       fl->board_isn_known = true;
-      fl->board_opened = !(flags & RP_TCP_ACK);
+      fl->board_opened = !(flags & BN_RP_TCP_ACK);
     } else {
-      fl->peer_isn = rp_tcp_seq(f);
+      fl->peer_isn = bn_rp_tcp_seq(f);
       fl->peer_isn_known = true;
-      rp_plan *p = b->plan;
-      bool opens = !(flags & RP_TCP_ACK) && peer_port >= 1024; /* the peer's SYN, from a client port */
+      bn_rp_plan *p = b->plan;
+      bool opens = !(flags & BN_RP_TCP_ACK) && peer_port >= 1024; /* the peer's SYN, from a client port */
       if (opens && (p->peer_port_min == 0 || peer_port < p->peer_port_min)) {
         p->peer_port_min = peer_port;
       }
@@ -238,7 +238,7 @@ static int tcp_flow(builder *b, const pcap_frame *pf, const rp_frame *f, bool fr
       }
       uint16_t mss;
       int ws;
-      rp_tcp_syn_options(f, &mss, &ws);
+      bn_rp_tcp_syn_options(f, &mss, &ws);
       fl->peer_ws = (int8_t)ws;
     }
   }
@@ -246,11 +246,11 @@ static int tcp_flow(builder *b, const pcap_frame *pf, const rp_frame *f, bool fr
 }
 
 /* Sorts one frame into the plan. */
-static int classify(builder *b, const pcap_frame *pf, uint8_t *data)
+static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
 {
-  rp_plan *p = b->plan;
-  rp_frame f;
-  int skip = rp_parse(data, pf->len, &f);
+  bn_rp_plan *p = b->plan;
+  bn_rp_frame f;
+  int skip = bn_rp_parse(data, pf->len, &f);
   if (skip < 0 && f.fragment) {
     skip = BN_SKIP_FRAGMENT;
   }
@@ -264,14 +264,14 @@ static int classify(builder *b, const pcap_frame *pf, uint8_t *data)
   uint32_t peer_ip;
   if (f.arp) {
     const uint8_t *a = data + f.arp;
-    uint32_t sender = rp_get32(a + 14), target = rp_get32(a + 24);
+    uint32_t sender = bn_rp_get32(a + 14), target = bn_rp_get32(a + 24);
     from_board = sender == p->board_ip || mac_is_board;
     to_board = target == p->board_ip;
     peer_ip = from_board ? target : sender;
   } else {
-    uint32_t src = rp_ip_src(&f), dst = rp_ip_dst(&f);
+    uint32_t src = bn_rp_ip_src(&f), dst = bn_rp_ip_dst(&f);
     from_board = src == p->board_ip || mac_is_board;
-    to_board = dst == p->board_ip || rp_ip_is_group(dst) || (!pf->macs_synthesised && (dst_mac[0] & 1));
+    to_board = dst == p->board_ip || bn_rp_ip_is_group(dst) || (!pf->macs_synthesised && (dst_mac[0] & 1));
     peer_ip = from_board ? dst : src;
   }
   if (!from_board && !to_board) {
@@ -281,39 +281,39 @@ static int classify(builder *b, const pcap_frame *pf, uint8_t *data)
   uint32_t index;
   int rc;
   if (f.arp) {
-    rc = rp_flowmap_get(&b->flow_of, RP_FLOW_ARP, 0, 0, 0, &index)
-           ? 0 : new_flow(b, RP_FLOW_ARP, 0, 0, 0, pf->number, &index);
-  } else if (f.proto == RP_PROTO_UDP && ((rp_sport(&f) == 68 && rp_dport(&f) == 67) ||
-                                         (rp_sport(&f) == 67 && rp_dport(&f) == 68))) {
-    if (p->board_mac_known && !rp_dhcp_chaddr_is(&f, p->board_mac)) {
+    rc = bn_rp_flowmap_get(&b->flow_of, BN_RP_FLOW_ARP, 0, 0, 0, &index)
+           ? 0 : new_flow(b, BN_RP_FLOW_ARP, 0, 0, 0, pf->number, &index);
+  } else if (f.proto == BN_RP_PROTO_UDP && ((bn_rp_sport(&f) == 68 && bn_rp_dport(&f) == 67) ||
+                                         (bn_rp_sport(&f) == 67 && bn_rp_dport(&f) == 68))) {
+    if (p->board_mac_known && !bn_rp_dhcp_chaddr_is(&f, p->board_mac)) {
       p->skipped[BN_SKIP_NOT_BOARD]++; /* another client's DHCP */
       return 0;
     }
-    rc = rp_flowmap_get(&b->flow_of, RP_FLOW_DHCP, 0, 0, 0, &index)
-           ? 0 : new_flow(b, RP_FLOW_DHCP, 0, 0, 0, pf->number, &index);
-    if (rc == 0 && !from_board && !p->lease_known && rp_dhcp_ack_yiaddr(&f) == p->board_ip) {
+    rc = bn_rp_flowmap_get(&b->flow_of, BN_RP_FLOW_DHCP, 0, 0, 0, &index)
+           ? 0 : new_flow(b, BN_RP_FLOW_DHCP, 0, 0, 0, pf->number, &index);
+    if (rc == 0 && !from_board && !p->lease_known && bn_rp_dhcp_ack_yiaddr(&f) == p->board_ip) {
       p->lease_known = true;
       p->lease_step = p->nsteps; /* the step about to be added */
     }
-  } else if (f.proto == RP_PROTO_TCP) {
-    uint16_t peer_port = from_board ? rp_dport(&f) : rp_sport(&f);
-    uint16_t board_port = from_board ? rp_sport(&f) : rp_dport(&f);
+  } else if (f.proto == BN_RP_PROTO_TCP) {
+    uint16_t peer_port = from_board ? bn_rp_dport(&f) : bn_rp_sport(&f);
+    uint16_t board_port = from_board ? bn_rp_sport(&f) : bn_rp_dport(&f);
     rc = tcp_flow(b, pf, &f, from_board, peer_ip, peer_port, board_port, &index, &skip);
     if (rc == 0 && skip >= 0) {
       p->skipped[skip]++;
       return 0;
     }
   } else {
-    rp_flow_kind kind = f.proto == RP_PROTO_UDP ? RP_FLOW_UDP : f.proto == RP_PROTO_ICMP ? RP_FLOW_ICMP : RP_FLOW_IP;
-    uint16_t peer_port = kind == RP_FLOW_UDP ? (from_board ? rp_dport(&f) : rp_sport(&f)) : f.proto;
-    uint16_t board_port = kind == RP_FLOW_UDP ? (from_board ? rp_sport(&f) : rp_dport(&f)) : 0;
-    rc = rp_flowmap_get(&b->flow_of, kind, peer_ip, peer_port, board_port, &index) ? 0 : new_flow(b, kind, peer_ip, peer_port, board_port, pf->number, &index);
+    bn_rp_flow_kind kind = f.proto == BN_RP_PROTO_UDP ? BN_RP_FLOW_UDP : f.proto == BN_RP_PROTO_ICMP ? BN_RP_FLOW_ICMP : BN_RP_FLOW_IP;
+    uint16_t peer_port = kind == BN_RP_FLOW_UDP ? (from_board ? bn_rp_dport(&f) : bn_rp_sport(&f)) : f.proto;
+    uint16_t board_port = kind == BN_RP_FLOW_UDP ? (from_board ? bn_rp_sport(&f) : bn_rp_dport(&f)) : 0;
+    rc = bn_rp_flowmap_get(&b->flow_of, kind, peer_ip, peer_port, board_port, &index) ? 0 : new_flow(b, kind, peer_ip, peer_port, board_port, pf->number, &index);
   }
   if (rc < 0) {
     return rc;
   }
   p->frames_used++;
-  rp_flow *fl = &p->flows[index];
+  bn_rp_flow *fl = &p->flows[index];
   if (fl->board_frames + fl->peer_frames == 0) {
     fl->board_first = from_board;
   }
@@ -321,22 +321,22 @@ static int classify(builder *b, const pcap_frame *pf, uint8_t *data)
 }
 
 /* Walks the capture, calling fn for every frame (pass 1 or 2). */
-static int walk(const rp_plan_options *o, rp_plan *plan, int (*fn)(void *arg, const pcap_frame *pf, uint8_t *data),
-                void *arg, bool count_skips, char err[RP_ERRLEN])
+static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *arg, const bn_pcap_frame *pf, uint8_t *data),
+                void *arg, bool count_skips, char err[BN_RP_ERRLEN])
 {
-  pcap_source *s;
+  bn_pcap_source *s;
   char perr[BN_PCAP_ERRLEN];
-  int rc = pcap_source_open(o->path, o->filter, &s, perr);
+  int rc = bn_pcap_source_open(o->path, o->filter, &s, perr);
   if (rc < 0) {
     return plan_error(err, rc, "%s", perr);
   }
-  snprintf(plan->linktype, sizeof(plan->linktype), "%s", pcap_source_linktype(s));
+  snprintf(plan->linktype, sizeof(plan->linktype), "%s", bn_pcap_source_linktype(s));
   uint64_t skipped[BN_SKIP_COUNT] = { 0 };
-  pcap_frame pf;
+  bn_pcap_frame pf;
   uint64_t first_ts = 0;
   bool first = true;
   uint8_t copy[BN_LINK_MAX_FRAME];
-  while ((o->limit == 0 || pcap_source_count(s) < o->limit) && pcap_source_next(s, &pf, skipped) == 1) {
+  while ((o->limit == 0 || bn_pcap_source_count(s) < o->limit) && bn_pcap_source_next(s, &pf, skipped) == 1) {
     if (first) {
       first_ts = pf.ts_ns;
       plan->first_ts_ns = pf.ts_ns;
@@ -350,37 +350,37 @@ static int walk(const rp_plan_options *o, rp_plan *plan, int (*fn)(void *arg, co
     memcpy(copy, pf.data, pf.len);
     rc = fn(arg, &pf, copy);
     if (rc < 0) {
-      pcap_source_close(s);
+      bn_pcap_source_close(s);
       return plan_error(err, rc, "out of memory reading %s", o->path);
     }
   }
-  plan->frames_read = pcap_source_count(s);
+  plan->frames_read = bn_pcap_source_count(s);
   if (count_skips) {
     for (int i = 0; i < BN_SKIP_COUNT; i++) {
       plan->skipped[i] += skipped[i];
     }
   }
-  pcap_source_close(s);
+  bn_pcap_source_close(s);
   return 0;
 }
 
-static int census_fn(void *arg, const pcap_frame *pf, uint8_t *data)
+static int census_fn(void *arg, const bn_pcap_frame *pf, uint8_t *data)
 {
-  rp_frame f;
-  if (rp_parse(data, pf->len, &f) < 0) {
-    rp_census_frame(arg, pf, &f);
+  bn_rp_frame f;
+  if (bn_rp_parse(data, pf->len, &f) < 0) {
+    bn_rp_census_frame(arg, pf, &f);
   }
   return 0;
 }
 
-static int classify_fn(void *arg, const pcap_frame *pf, uint8_t *data)
+static int classify_fn(void *arg, const bn_pcap_frame *pf, uint8_t *data)
 {
   return classify(arg, pf, data);
 }
 
 /* A capture with no frame to or from the board: refused, naming the reason
  * most of its frames were skipped for. */
-static int nothing_to_replay(const rp_plan_options *o, const rp_plan *plan, char err[RP_ERRLEN])
+static int nothing_to_replay(const bn_rp_plan_options *o, const bn_rp_plan *plan, char err[BN_RP_ERRLEN])
 {
   int most = -1;
   for (int i = 0; i < BN_SKIP_COUNT; i++) {
@@ -389,7 +389,7 @@ static int nothing_to_replay(const rp_plan_options *o, const rp_plan *plan, char
     }
   }
   char ip[16];
-  rp_ip_text(plan->board_ip, ip, sizeof(ip));
+  bn_rp_ip_text(plan->board_ip, ip, sizeof(ip));
   if (most < 0) {
     return plan_error(err, -EINVAL, "%s: no frames to replay", o->path);
   }
@@ -398,7 +398,7 @@ static int nothing_to_replay(const rp_plan_options *o, const rp_plan *plan, char
               bn_replay_skip_name((bn_replay_skip)most));
 }
 
-int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
+int bn_rp_plan_build(const bn_rp_plan_options *o, bn_rp_plan *plan, char err[BN_RP_ERRLEN])
 {
   memset(plan, 0, sizeof(*plan));
   if (o->path == NULL || strcmp(o->path, "-") == 0) {
@@ -409,31 +409,31 @@ int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN])
     return plan_error(err, -EINVAL, "%s: a replay reads its capture more than once: give a regular file, not a pipe "
                 "or a device", o->path);
   }
-  rp_census *c = rp_census_new();
+  bn_rp_census *c = bn_rp_census_new();
   if (c == NULL) {
     return plan_error(err, -ENOMEM, "out of memory");
   }
   plan->board_ip = o->board_ip;
   int rc = walk(o, plan, census_fn, c, false, err);
   if (rc == 0) {
-    rc = rp_census_decide(c, plan, o->board_ip != 0, err);
+    rc = bn_rp_census_decide(c, plan, o->board_ip != 0, err);
   }
   free(c);
   if (rc == 0) {
-    builder b = { .plan = plan, .dep_flow = RP_NO_FLOW };
+    builder b = { .plan = plan, .dep_flow = BN_RP_NO_FLOW };
     rc = walk(o, plan, classify_fn, &b, true, err);
-    rp_flowmap_free(&b.flow_of);
+    bn_rp_flowmap_free(&b.flow_of);
     if (rc == 0 && plan->frames_used == 0) {
       rc = nothing_to_replay(o, plan, err);
     }
   }
   if (rc < 0) {
-    rp_plan_free(plan);
+    bn_rp_plan_free(plan);
   }
   return rc;
 }
 
-void rp_plan_free(rp_plan *plan)
+void bn_rp_plan_free(bn_rp_plan *plan)
 {
   for (size_t i = 0; i < plan->nflows; i++) {
     free(plan->flows[i].bframes);
@@ -445,7 +445,7 @@ void rp_plan_free(rp_plan *plan)
   memset(plan, 0, sizeof(*plan));
 }
 
-const uint8_t *rp_plan_host_mac(const rp_plan *plan, uint32_t ip)
+const uint8_t *bn_rp_plan_host_mac(const bn_rp_plan *plan, uint32_t ip)
 {
   for (size_t i = 0; i < plan->nhosts; i++) {
     if (plan->hosts[i].ip == ip) {
@@ -455,32 +455,32 @@ const uint8_t *rp_plan_host_mac(const rp_plan *plan, uint32_t ip)
   return NULL;
 }
 
-void rp_flow_name(const rp_plan *plan, const rp_flow *f, char *out, size_t size)
+void bn_rp_flow_name(const bn_rp_plan *plan, const bn_rp_flow *f, char *out, size_t size)
 {
   (void)plan;
   char peer[16];
-  rp_ip_text(f->peer_ip, peer, sizeof(peer));
+  bn_rp_ip_text(f->peer_ip, peer, sizeof(peer));
   switch (f->kind) {
-  case RP_FLOW_TCP:
+  case BN_RP_FLOW_TCP:
     if (f->board_opened) {
       snprintf(out, size, "tcp board:%u -> %s:%u", f->board_port, peer, f->peer_port);
     } else {
       snprintf(out, size, "tcp %s:%u -> board:%u", peer, f->peer_port, f->board_port);
     }
     break;
-  case RP_FLOW_UDP:
+  case BN_RP_FLOW_UDP:
     snprintf(out, size, "udp %s:%u <-> board:%u", peer, f->peer_port, f->board_port);
     break;
-  case RP_FLOW_ICMP:
+  case BN_RP_FLOW_ICMP:
     snprintf(out, size, "icmp %s <-> board", peer);
     break;
-  case RP_FLOW_ARP:
+  case BN_RP_FLOW_ARP:
     snprintf(out, size, "arp");
     break;
-  case RP_FLOW_DHCP:
+  case BN_RP_FLOW_DHCP:
     snprintf(out, size, "dhcp");
     break;
-  case RP_FLOW_IP:
+  case BN_RP_FLOW_IP:
     snprintf(out, size, "ip proto %u %s <-> board", f->peer_port, peer);
     break;
   }

@@ -17,19 +17,19 @@
 
 #include "replay_skip.h"
 
-#define RP_ERRLEN 256
+#define BN_RP_ERRLEN 256
 
-typedef enum rp_flow_kind {
-  RP_FLOW_TCP,
-  RP_FLOW_UDP,
-  RP_FLOW_ICMP,
-  RP_FLOW_ARP,
-  RP_FLOW_DHCP,
-  RP_FLOW_IP,      /**< IPv4 of another protocol */
-} rp_flow_kind;
+typedef enum bn_rp_flow_kind {
+  BN_RP_FLOW_TCP,
+  BN_RP_FLOW_UDP,
+  BN_RP_FLOW_ICMP,
+  BN_RP_FLOW_ARP,
+  BN_RP_FLOW_DHCP,
+  BN_RP_FLOW_IP,      /**< IPv4 of another protocol */
+} bn_rp_flow_kind;
 
 /** One of the board's captured frames in a flow, as the comparison needs it. */
-typedef struct rp_board_frame {
+typedef struct bn_rp_board_frame {
   uint64_t number;       /**< frame number in the capture */
   uint32_t rel_seq;      /**< TCP: sequence number relative to the board's ISN */
   uint32_t ack_rel;      /**< TCP: its ACK relative to the peer's ISN (the peer's stream it had), 0 if none */
@@ -39,11 +39,11 @@ typedef struct rp_board_frame {
   uint8_t flags;         /**< TCP flags */
   bool wscale;           /**< TCP: a window-scale option (SYN) */
   bool retrans;          /**< TCP: it sends sequence space sent before */
-} rp_board_frame;
+} bn_rp_board_frame;
 
 /** A conversation with the board, in the capture's addresses. */
-typedef struct rp_flow {
-  rp_flow_kind kind;
+typedef struct bn_rp_flow {
+  bn_rp_flow_kind kind;
   uint32_t peer_ip;
   uint16_t peer_port, board_port;   /**< TCP/UDP; 0 otherwise */
   uint64_t first_number;            /**< its first frame */
@@ -61,45 +61,45 @@ typedef struct rp_flow {
   /* what the captured board sent, and the peer */
   uint64_t board_frames, board_bytes, board_retrans, board_resets;
   uint64_t peer_frames, peer_bytes, peer_retrans, peer_resets;
-  rp_board_frame *bframes; /**< the board's frames, in order */
+  bn_rp_board_frame *bframes; /**< the board's frames, in order */
   size_t nbframes, cap_bframes;
   uint8_t *stream;         /**< TCP: the board's payload in sequence order */
   size_t stream_len, stream_cap;
   bool stream_gap;         /**< a hole: data after it is not kept */
   bool stream_dropped;     /**< over the memory bound: not kept */
-} rp_flow;
+} bn_rp_flow;
 
 /** A peer frame to inject. */
-typedef struct rp_step {
+typedef struct bn_rp_step {
   uint64_t number;         /**< frame number in the capture */
   uint64_t ts_ns;          /**< its capture time */
   uint32_t flow;           /**< index in flows */
   uint32_t board_before;   /**< TCP: board_rel_end before it; others: board frames of the flow before it */
   /** The captured board's last frame before it, in any flow (what the
    *  peer may have waited for: a board announcing its new address before
-   *  it is pinged): that frame's flow (RP_NO_FLOW: none) and the flow's
+   *  it is pinged): that frame's flow (BN_RP_NO_FLOW: none) and the flow's
    *  board_before measure just after it. */
   uint32_t dep_flow, dep_before;
-} rp_step;
+} bn_rp_step;
 
-#define RP_NO_FLOW UINT32_MAX
+#define BN_RP_NO_FLOW UINT32_MAX
 
 /** A peer's MAC, as its frames showed it. */
-typedef struct rp_host {
+typedef struct bn_rp_host {
   uint32_t ip;
   uint8_t mac[6];
-} rp_host;
+} bn_rp_host;
 
-typedef struct rp_plan {
+typedef struct bn_rp_plan {
   uint32_t board_ip;         /**< host order */
   uint8_t board_mac[6];
   bool board_mac_known;
   char board_reason[160];    /**< why this address is the board */
-  rp_flow *flows;
+  bn_rp_flow *flows;
   size_t nflows;
-  rp_step *steps;
+  bn_rp_step *steps;
   size_t nsteps;
-  rp_host *hosts;
+  bn_rp_host *hosts;
   size_t nhosts;
   uint64_t frames_read;      /**< frames of the file, skipped ones included */
   uint64_t frames_used;      /**< frames the plan uses (steps and board frames) */
@@ -110,16 +110,16 @@ typedef struct rp_plan {
   uint16_t peer_port_min, peer_port_max; /**< the ports (>= 1024) of TCP connections peers opened */
   bool lease_known;          /**< the capture's DHCP server leased the board its address */
   size_t lease_step;         /**< the step of that DHCPACK (the board's start ends there) */
-} rp_plan;
+} bn_rp_plan;
 
 /** What to read, and how. Zero-initialise, then fill in. */
-typedef struct rp_plan_options {
+typedef struct bn_rp_plan_options {
   const char *path;          /**< the capture ("-": standard input, read once) */
   const char *filter;        /**< libpcap filter on the capture, or NULL */
   uint32_t board_ip;         /**< the board's address in the capture (host order); 0: detect */
   uint64_t start_at_ns;      /**< skip frames earlier than this after the first frame */
   uint64_t limit;            /**< read at most this many frames (0: all) */
-} rp_plan_options;
+} bn_rp_plan_options;
 
 /**
  * Reads the capture and makes the plan.
@@ -127,18 +127,18 @@ typedef struct rp_plan_options {
  *         IPv4 traffic to tell the board by, no frame to or from the board),
  *         -ENOENT/-EACCES, -ENOMEM, with the reason in err.
  */
-int rp_plan_build(const rp_plan_options *o, rp_plan *plan, char err[RP_ERRLEN]);
+int bn_rp_plan_build(const bn_rp_plan_options *o, bn_rp_plan *plan, char err[BN_RP_ERRLEN]);
 
-/** Frees what rp_plan_build() allocated. */
-void rp_plan_free(rp_plan *plan);
+/** Frees what bn_rp_plan_build() allocated. */
+void bn_rp_plan_free(bn_rp_plan *plan);
 
 /** The MAC the capture shows for peer ip; NULL if none. */
-const uint8_t *rp_plan_host_mac(const rp_plan *plan, uint32_t ip);
+const uint8_t *bn_rp_plan_host_mac(const bn_rp_plan *plan, uint32_t ip);
 
 /** "tcp 192.0.2.1:5000 -> board:80" and the like, for reports. */
-void rp_flow_name(const rp_plan *plan, const rp_flow *f, char *out, size_t size);
+void bn_rp_flow_name(const bn_rp_plan *plan, const bn_rp_flow *f, char *out, size_t size);
 
 /** The memory bound on the captured TCP streams kept for comparison, in all. */
-#define RP_STREAMS_MAX (256u * 1024u * 1024u)
+#define BN_RP_STREAMS_MAX (256u * 1024u * 1024u)
 
 #endif /* BN_REPLAY_PLAN_H */

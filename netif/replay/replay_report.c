@@ -10,30 +10,30 @@
 #include "replay_headers.h"
 
 /* A flow the report shows: one the board took part in. */
-static bool shown(const rp_flow *f, const rp_live_flow *lf)
+static bool shown(const bn_rp_flow *f, const bn_rp_live_flow *lf)
 {
   return f->board_frames > 0 || f->peer_frames > 0 || lf->frames > 0;
 }
 
-static const char *stream_word(const rp_flow *f, const rp_live_flow *lf)
+static const char *stream_word(const bn_rp_flow *f, const bn_rp_live_flow *lf)
 {
-  if (f->kind != RP_FLOW_TCP) {
+  if (f->kind != BN_RP_FLOW_TCP) {
     return "-";
   }
   if (f->stream_gap || f->stream_dropped) {
     return "not kept";
   }
-  if (lf->diverge == RP_DIV_PAYLOAD || lf->diverge == RP_DIV_EXTRA ||
-      (lf->diverge == RP_DIV_MISSING && lf->stream_live < f->stream_len)) {
+  if (lf->diverge == BN_RP_DIV_PAYLOAD || lf->diverge == BN_RP_DIV_EXTRA ||
+      (lf->diverge == BN_RP_DIV_MISSING && lf->stream_live < f->stream_len)) {
     return "differ";
   }
   return lf->stream_live == f->stream_len ? "identical" : "differ";
 }
 
-bool rp_report_diverged(const rp_plan *plan, const rp_live *live)
+bool bn_rp_report_diverged(const bn_rp_plan *plan, const bn_rp_live *live)
 {
   for (size_t i = 0; i < plan->nflows; i++) {
-    if (live->flows[i].diverge != RP_SAME) {
+    if (live->flows[i].diverge != BN_RP_SAME) {
       return true;
     }
   }
@@ -41,19 +41,19 @@ bool rp_report_diverged(const rp_plan *plan, const rp_live *live)
 }
 
 /* The flow that diverged first (by capture frame), or -1. */
-static long first_divergence(const rp_plan *plan, const rp_live *live)
+static long first_divergence(const bn_rp_plan *plan, const bn_rp_live *live)
 {
   long best = -1;
   for (size_t i = 0; i < plan->nflows; i++) {
-    const rp_live_flow *lf = &live->flows[i];
-    if (lf->diverge != RP_SAME && (best < 0 || lf->diverge_number < live->flows[best].diverge_number)) {
+    const bn_rp_live_flow *lf = &live->flows[i];
+    if (lf->diverge != BN_RP_SAME && (best < 0 || lf->diverge_number < live->flows[best].diverge_number)) {
       best = (long)i;
     }
   }
   return best;
 }
 
-static uint64_t skipped_total(const rp_plan *plan)
+static uint64_t skipped_total(const bn_rp_plan *plan)
 {
   uint64_t n = 0;
   for (int i = 0; i < BN_SKIP_COUNT; i++) {
@@ -62,10 +62,10 @@ static uint64_t skipped_total(const rp_plan *plan)
   return n;
 }
 
-void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, const rp_live *live)
+void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live)
 {
   char ip[16];
-  rp_ip_text(info->live_ip, ip, sizeof(ip));
+  bn_rp_ip_text(info->live_ip, ip, sizeof(ip));
   double span = (double)(plan->last_ts_ns - plan->first_ts_ns) / 1e9;
   double took = live->started_ns != 0 && live->ended_ns > live->started_ns
                   ? (double)(live->ended_ns - live->started_ns) / 1e9 : 0;
@@ -110,19 +110,19 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
   fprintf(out, "\n  %-36s %23s %23s  %-10s %s\n", "flow", "captured board", "live board", "stream", "divergence");
   size_t flows = 0, diverged = 0;
   for (size_t i = 0; i < plan->nflows; i++) {
-    const rp_flow *f = &plan->flows[i];
-    const rp_live_flow *lf = &live->flows[i];
+    const bn_rp_flow *f = &plan->flows[i];
+    const bn_rp_live_flow *lf = &live->flows[i];
     if (!shown(f, lf)) {
       continue;
     }
     flows++;
-    diverged += lf->diverge != RP_SAME;
+    diverged += lf->diverge != BN_RP_SAME;
     char name[64], cap[32], liv[32];
-    rp_flow_name(plan, f, name, sizeof(name));
-    bool tcp = f->kind == RP_FLOW_TCP;
+    bn_rp_flow_name(plan, f, name, sizeof(name));
+    bool tcp = f->kind == BN_RP_FLOW_TCP;
     snprintf(cap, sizeof(cap), "%" PRIu64 " fr %" PRIu64 " %s", f->board_frames, f->board_bytes, tcp ? "B" : "B fr");
     snprintf(liv, sizeof(liv), "%" PRIu64 " fr %" PRIu64 " %s", lf->frames, lf->bytes, tcp ? "B" : "B fr");
-    fprintf(out, "  %-36s %23s %23s  %-10s %s\n", name, cap, liv, stream_word(f, lf), rp_diverge_name(lf->diverge));
+    fprintf(out, "  %-36s %23s %23s  %-10s %s\n", name, cap, liv, stream_word(f, lf), bn_rp_diverge_name(lf->diverge));
     if (tcp && (f->board_retrans || lf->retrans || f->board_resets || lf->resets || f->peer_resets)) {
       fprintf(out, "  %-36s retransmissions %" PRIu64 " / %" PRIu64 ", resets by the board %" PRIu64 " / %" PRIu64
               ", by the peer %" PRIu64 "\n", "", f->board_retrans, lf->retrans, f->board_resets, lf->resets,
@@ -143,14 +143,14 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
     }
     if (lf->not_compared) {
       fprintf(out, "  %-36s not compared after the first pass: the board keeps its %s\n", "",
-              f->kind == RP_FLOW_DHCP ? "lease (not replayed either)" : "ARP cache");
+              f->kind == BN_RP_FLOW_DHCP ? "lease (not replayed either)" : "ARP cache");
     } else if (lf->abandoned) {
       fprintf(out, "  %-36s given up on: %s\n", "",
               lf->window_shut           ? "the live board's window stayed shut for --step-timeout"
-              : f->kind == RP_FLOW_DHCP ? "the live board asked for no lease (it had --ip)"
+              : f->kind == BN_RP_FLOW_DHCP ? "the live board asked for no lease (it had --ip)"
                                         : "the live board never opened this connection");
     }
-    if (lf->diverge != RP_SAME) {
+    if (lf->diverge != BN_RP_SAME) {
       fprintf(out, "  %-36s at capture frame %" PRIu64 ": %s\n", "", lf->diverge_number, lf->diverge_text);
     }
   }
@@ -163,21 +163,21 @@ void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, 
             info->passes > 1 ? ", in every pass" : "");
   } else {
     char name[64];
-    rp_flow_name(plan, &plan->flows[first], name, sizeof(name));
+    bn_rp_flow_name(plan, &plan->flows[first], name, sizeof(name));
     fprintf(out, "\nresult: the live board diverged in %zu of %zu flows; first at capture frame %" PRIu64
             " (%s, %s): %s\n", diverged, flows, live->flows[first].diverge_number, name,
-            rp_diverge_name(live->flows[first].diverge), live->flows[first].diverge_text);
+            bn_rp_diverge_name(live->flows[first].diverge), live->flows[first].diverge_text);
   }
 }
 
-int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *plan, const rp_live *live)
+int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live)
 {
   FILE *out = fopen(path, "w");
   if (out == NULL) {
     return -errno;
   }
   char ip[16];
-  rp_ip_text(info->live_ip, ip, sizeof(ip));
+  bn_rp_ip_text(info->live_ip, ip, sizeof(ip));
   fprintf(out, "{\n  \"capture\": ");
   bn_json_string(out, info->capture);
   fprintf(out, ",\n  \"linktype\": ");
@@ -203,13 +203,13 @@ int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *
   fprintf(out, "},\n  \"flows\": [");
   first = true;
   for (size_t i = 0; i < plan->nflows; i++) {
-    const rp_flow *f = &plan->flows[i];
-    const rp_live_flow *lf = &live->flows[i];
+    const bn_rp_flow *f = &plan->flows[i];
+    const bn_rp_live_flow *lf = &live->flows[i];
     if (!shown(f, lf)) {
       continue;
     }
     char name[64];
-    rp_flow_name(plan, f, name, sizeof(name));
+    bn_rp_flow_name(plan, f, name, sizeof(name));
     fprintf(out, "%s\n    {\"flow\": ", first ? "" : ",");
     bn_json_string(out, name);
     fprintf(out, ", \"captured\": {\"frames\": %" PRIu64 ", \"bytes\": %" PRIu64 ", \"retransmissions\": %" PRIu64
@@ -221,10 +221,10 @@ int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *
     fprintf(out, ", \"acks_made\": %" PRIu64 ", \"peer_splits\": %" PRIu64 ", \"peer_retransmissions\": %" PRIu64
             ", \"given_up\": %s, \"divergence\": ", lf->synth_acks, lf->splits, lf->peer_retrans,
             !lf->abandoned ? "null" : lf->window_shut ? "\"window shut\"" : "\"never opened\"");
-    if (lf->diverge == RP_SAME) {
+    if (lf->diverge == BN_RP_SAME) {
       fprintf(out, "null}");
     } else {
-      fprintf(out, "{\"field\": \"%s\", \"frame\": %" PRIu64 ", \"text\": ", rp_diverge_name(lf->diverge),
+      fprintf(out, "{\"field\": \"%s\", \"frame\": %" PRIu64 ", \"text\": ", bn_rp_diverge_name(lf->diverge),
               lf->diverge_number);
       bn_json_string(out, lf->diverge_text);
       fprintf(out, "}}");

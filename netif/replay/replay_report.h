@@ -16,7 +16,7 @@
 #include "replay_plan.h"
 
 /** What the report describes besides plan and live. */
-typedef struct rp_report_info {
+typedef struct bn_rp_report_info {
   const char *capture;     /**< its path */
   const char *board;       /**< the live board's profile name */
   const char *pace;        /**< "reactive", "recorded", "x2", "top" */
@@ -26,15 +26,15 @@ typedef struct rp_report_info {
    * board diverged, and the first of those (1-based); the rest of the
    * report is the last pass's. */
   unsigned passes, passes_diverged, first_diverged_pass;
-} rp_report_info;
+} bn_rp_report_info;
 
 /** Whether the live board diverged from the capture (exit status 3). */
-bool rp_report_diverged(const rp_plan *plan, const rp_live *live);
+bool bn_rp_report_diverged(const bn_rp_plan *plan, const bn_rp_live *live);
 
 /** Writes the text report. */
-void rp_report_text(FILE *out, const rp_report_info *info, const rp_plan *plan, const rp_live *live);
+void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live);
 
 /** Writes the JSON report. @return 0, or -errno when the file cannot be written. */
-int rp_report_json(const char *path, const rp_report_info *info, const rp_plan *plan, const rp_live *live);
+int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live);
 
 #endif /* BN_REPLAY_REPORT_H */

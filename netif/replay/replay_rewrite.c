@@ -21,32 +21,32 @@ typedef struct sack_shift {
 
 /* Whether the live board sent, in flow index, what the captured board had
  * when its measure (TCP: sequence space; others: frames) was before. */
-static bool sent_as_much(const rp_live *l, uint32_t index, uint32_t before)
+static bool sent_as_much(const bn_rp_live *l, uint32_t index, uint32_t before)
 {
-  const rp_live_flow *lf = &l->flows[index];
-  if (l->plan->flows[index].kind == RP_FLOW_TCP) {
+  const bn_rp_live_flow *lf = &l->flows[index];
+  if (l->plan->flows[index].kind == BN_RP_FLOW_TCP) {
     return (int32_t)(lf->live_rel_end - before) >= 0;
   }
   return lf->frames >= before;
 }
 
-bool rp_live_can_rewrite(const rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, bool *progress)
+bool bn_rp_live_can_rewrite(const bn_rp_live *l, const bn_rp_step *s, const uint8_t *frame, size_t len, bool *progress)
 {
-  const rp_flow *f = &l->plan->flows[s->flow];
-  const rp_live_flow *lf = &l->flows[s->flow];
+  const bn_rp_flow *f = &l->plan->flows[s->flow];
+  const bn_rp_live_flow *lf = &l->flows[s->flow];
   *progress = sent_as_much(l, s->flow, s->board_before) &&
-              (s->dep_flow == RP_NO_FLOW || s->dep_flow >= l->plan->nflows || sent_as_much(l, s->dep_flow, s->dep_before));
-  if (f->kind == RP_FLOW_DHCP) {
+              (s->dep_flow == BN_RP_NO_FLOW || s->dep_flow >= l->plan->nflows || sent_as_much(l, s->dep_flow, s->dep_before));
+  if (f->kind == BN_RP_FLOW_DHCP) {
     return lf->dhcp_xid_known;
   }
   if (!lf->bound) {
     return false;
   }
-  if (f->kind == RP_FLOW_TCP && len <= BN_LINK_MAX_FRAME) {
+  if (f->kind == BN_RP_FLOW_TCP && len <= BN_LINK_MAX_FRAME) {
     uint8_t copy[BN_LINK_MAX_FRAME];
     memcpy(copy, frame, len);
-    rp_frame pf;
-    if (rp_parse(copy, len, &pf) < 0 && (rp_tcp_flags(&pf) & RP_TCP_ACK) && !lf->isn_known) {
+    bn_rp_frame pf;
+    if (bn_rp_parse(copy, len, &pf) < 0 && (bn_rp_tcp_flags(&pf) & BN_RP_TCP_ACK) && !lf->isn_known) {
       return false; /* its ACK number needs the live board's ISN */
     }
   }
@@ -56,14 +56,14 @@ bool rp_live_can_rewrite(const rp_live *l, const rp_step *s, const uint8_t *fram
 static void shift_sack(void *arg, uint32_t *left, uint32_t *right)
 {
   const sack_shift *sh = arg;
-  *left = rp_seq_min(*left + sh->delta, sh->limit);
-  *right = rp_seq_min(*right + sh->delta, sh->limit);
+  *left = bn_rp_seq_min(*left + sh->delta, sh->limit);
+  *right = bn_rp_seq_min(*right + sh->delta, sh->limit);
 }
 
 /* The peer's window for the live connection: in bytes as the capture meant
  * it (scaled if its two SYNs agreed on scaling), in the live connection's
  * units (scaled if the peer's SYN and the live board's agree). */
-static uint16_t live_window(const rp_flow *f, const rp_live_flow *lf, uint16_t field)
+static uint16_t live_window(const bn_rp_flow *f, const bn_rp_live_flow *lf, uint16_t field)
 {
   uint64_t bytes = (uint64_t)field << (f->peer_ws >= 0 && f->board_ws >= 0 ? f->peer_ws : 0);
   if (f->peer_ws >= 0 && lf->live_ws >= 0) {
@@ -72,33 +72,33 @@ static uint16_t live_window(const rp_flow *f, const rp_live_flow *lf, uint16_t f
   return bytes > 0xffff ? 0xffff : (uint16_t)bytes;
 }
 
-static void rewrite_tcp(rp_live *l, const rp_flow *f, rp_live_flow *lf, rp_frame *pf)
+static void rewrite_tcp(bn_rp_live *l, const bn_rp_flow *f, bn_rp_live_flow *lf, bn_rp_frame *pf)
 {
   uint8_t *tcp = pf->eth + pf->l4;
   if (lf->live_board_port != f->board_port) {
-    rp_put16(tcp + 2, lf->live_board_port);
+    bn_rp_put16(tcp + 2, lf->live_board_port);
   }
-  uint16_t peer_port = rp_live_peer_port(l, f);
+  uint16_t peer_port = bn_rp_live_peer_port(l, f);
   if (peer_port != f->peer_port) {
-    rp_put16(tcp, peer_port); /* a later pass (--loop): a new connection */
+    bn_rp_put16(tcp, peer_port); /* a later pass (--loop): a new connection */
   }
-  uint8_t flags = rp_tcp_flags(pf);
-  if (!(flags & RP_TCP_SYN)) {
-    rp_put16(tcp + 14, live_window(f, lf, rp_get16(tcp + 14)));
+  uint8_t flags = bn_rp_tcp_flags(pf);
+  if (!(flags & BN_RP_TCP_SYN)) {
+    bn_rp_put16(tcp + 14, live_window(f, lf, bn_rp_get16(tcp + 14)));
   }
-  if ((flags & RP_TCP_ACK) && lf->isn_known) {
+  if ((flags & BN_RP_TCP_ACK) && lf->isn_known) {
     uint32_t delta = lf->live_isn - f->board_isn;
     uint32_t sent = lf->live_isn + lf->live_rel_end; /* the live board's snd_max */
-    uint32_t ack = rp_seq_min(rp_tcp_ack(pf) + delta, sent);
-    rp_put32(tcp + 8, ack);
+    uint32_t ack = bn_rp_seq_min(bn_rp_tcp_ack(pf) + delta, sent);
+    bn_rp_put32(tcp + 8, ack);
     uint32_t rel = ack - lf->live_isn;
     if ((int32_t)(rel - lf->acked_rel) > 0) {
       lf->acked_rel = rel;
     }
     sack_shift sh = { delta, sent };
-    rp_tcp_each_sack(pf, shift_sack, &sh);
+    bn_rp_tcp_each_sack(pf, shift_sack, &sh);
   }
-  lf->peer_next_seq = rp_tcp_seq(pf) + rp_tcp_seq_len(pf);
+  lf->peer_next_seq = bn_rp_tcp_seq(pf) + bn_rp_tcp_seq_len(pf);
   if (pf->ip_hlen == 20) {
     memcpy(lf->tmpl, pf->eth, sizeof(lf->tmpl));
     lf->has_tmpl = true;
@@ -106,13 +106,13 @@ static void rewrite_tcp(rp_live *l, const rp_flow *f, rp_live_flow *lf, rp_frame
 }
 
 /* Rewrites a frame of flow index for the live board, in place. */
-static void rewrite(rp_live *l, uint32_t index, uint8_t *frame, size_t len)
+static void rewrite(bn_rp_live *l, uint32_t index, uint8_t *frame, size_t len)
 {
-  const rp_plan *p = l->plan;
-  const rp_flow *f = &p->flows[index];
-  rp_live_flow *lf = &l->flows[index];
-  rp_frame pf;
-  if (rp_parse(frame, len, &pf) >= 0) {
+  const bn_rp_plan *p = l->plan;
+  const bn_rp_flow *f = &p->flows[index];
+  bn_rp_live_flow *lf = &l->flows[index];
+  bn_rp_frame pf;
+  if (bn_rp_parse(frame, len, &pf) >= 0) {
     return; /* the plan parsed it: cannot happen */
   }
   if (!(frame[0] & 1)) {
@@ -120,8 +120,8 @@ static void rewrite(rp_live *l, uint32_t index, uint8_t *frame, size_t len)
   }
   if (pf.arp) {
     uint8_t *a = frame + pf.arp;
-    if (rp_get32(a + 24) == p->board_ip) {
-      rp_put32(a + 24, l->live_ip);
+    if (bn_rp_get32(a + 24) == p->board_ip) {
+      bn_rp_put32(a + 24, l->live_ip);
     }
     if (p->board_mac_known && memcmp(a + 18, p->board_mac, 6) == 0) {
       memcpy(a + 18, l->live_mac, 6);
@@ -129,53 +129,53 @@ static void rewrite(rp_live *l, uint32_t index, uint8_t *frame, size_t len)
     return;
   }
   uint8_t *ip = frame + pf.ip;
-  if (rp_get32(ip + 16) == p->board_ip) {
-    rp_put32(ip + 16, l->live_ip);
+  if (bn_rp_get32(ip + 16) == p->board_ip) {
+    bn_rp_put32(ip + 16, l->live_ip);
   }
-  if (f->kind == RP_FLOW_TCP) {
+  if (f->kind == BN_RP_FLOW_TCP) {
     rewrite_tcp(l, f, lf, &pf);
-  } else if (f->kind == RP_FLOW_UDP && lf->live_board_port != f->board_port) {
-    rp_put16(frame + pf.l4 + 2, lf->live_board_port);
-  } else if (f->kind == RP_FLOW_DHCP && pf.payload_len >= RP_BOOTP_CHADDR + 6) {
+  } else if (f->kind == BN_RP_FLOW_UDP && lf->live_board_port != f->board_port) {
+    bn_rp_put16(frame + pf.l4 + 2, lf->live_board_port);
+  } else if (f->kind == BN_RP_FLOW_DHCP && pf.payload_len >= BN_RP_BOOTP_CHADDR + 6) {
     uint8_t *bootp = frame + pf.l4 + pf.l4_hlen;
-    rp_put32(bootp + RP_BOOTP_XID, lf->dhcp_xid);
-    memcpy(bootp + RP_BOOTP_CHADDR, l->live_mac, 6);
+    bn_rp_put32(bootp + BN_RP_BOOTP_XID, lf->dhcp_xid);
+    memcpy(bootp + BN_RP_BOOTP_CHADDR, l->live_mac, 6);
   }
-  rp_fix_checksums(&pf);
+  bn_rp_fix_checksums(&pf);
 }
 
 /* Bytes [off, off + n) of a TCP segment's payload as a segment of their own
  * (into out): sequence number moved on by off, FIN only with the last byte,
  * PSH too. Returns its length. */
-static size_t piece_of(const rp_frame *pf, size_t off, size_t n, uint8_t *out)
+static size_t piece_of(const bn_rp_frame *pf, size_t off, size_t n, uint8_t *out)
 {
   size_t head = pf->l4 + pf->l4_hlen;
   memcpy(out, pf->eth, head);
   memcpy(out + head, pf->eth + head + off, n);
   uint8_t *ip = out + pf->ip, *tcp = out + pf->l4;
-  rp_put16(ip + 2, (uint16_t)(pf->ip_hlen + pf->l4_hlen + n));
-  rp_put32(tcp + 4, rp_tcp_seq(pf) + (uint32_t)off);
+  bn_rp_put16(ip + 2, (uint16_t)(pf->ip_hlen + pf->l4_hlen + n));
+  bn_rp_put32(tcp + 4, bn_rp_tcp_seq(pf) + (uint32_t)off);
   if (off + n < pf->payload_len) {
-    tcp[13] &= (uint8_t)~(RP_TCP_FIN | RP_TCP_PSH);
+    tcp[13] &= (uint8_t)~(BN_RP_TCP_FIN | BN_RP_TCP_PSH);
   }
   return head + n;
 }
 
-int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, uint8_t *out,
+int bn_rp_live_next_frame(bn_rp_live *l, const bn_rp_step *s, const uint8_t *frame, size_t len, uint8_t *out,
                        size_t *out_len, bool *done)
 {
-  const rp_flow *f = &l->plan->flows[s->flow];
-  rp_live_flow *lf = &l->flows[s->flow];
+  const bn_rp_flow *f = &l->plan->flows[s->flow];
+  bn_rp_live_flow *lf = &l->flows[s->flow];
   *done = true;
   memcpy(out, frame, len);
-  rp_frame pf;
-  if (rp_parse(out, len, &pf) >= 0) {
+  bn_rp_frame pf;
+  if (bn_rp_parse(out, len, &pf) >= 0) {
     return 0;
   }
-  bool data = f->kind == RP_FLOW_TCP && rp_tcp_seq_len(&pf) > 0 && !(rp_tcp_flags(&pf) & RP_TCP_SYN);
-  uint32_t start = data ? rp_tcp_seq(&pf) - f->peer_isn + (uint32_t)lf->offset : 0;
+  bool data = f->kind == BN_RP_FLOW_TCP && bn_rp_tcp_seq_len(&pf) > 0 && !(bn_rp_tcp_flags(&pf) & BN_RP_TCP_SYN);
+  uint32_t start = data ? bn_rp_tcp_seq(&pf) - f->peer_isn + (uint32_t)lf->offset : 0;
   size_t rest = pf.payload_len - lf->offset, n = rest;
-  uint32_t end = start + (uint32_t)rest + ((rp_tcp_flags(&pf) & RP_TCP_FIN) ? 1 : 0);
+  uint32_t end = start + (uint32_t)rest + ((bn_rp_tcp_flags(&pf) & BN_RP_TCP_FIN) ? 1 : 0);
   if (data && lf->board_ack_known) {
     if ((int32_t)(end - lf->board_ack_rel) <= 0) {
       lf->offset = 0; /* the live board has it already (the capture's peer sent it again) */
@@ -187,7 +187,7 @@ int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_
     int32_t room = (int32_t)(window_end - start);
     if (rest > 0 && room <= 0) {
       *done = false; /* its window is full: wait for the board to read */
-      return rp_peer_tcp_window_full(f, lf, out, out_len);
+      return bn_rp_peer_tcp_window_full(f, lf, out, out_len);
     }
     if (rest > 0 && (size_t)room < rest) {
       n = (size_t)room;
@@ -198,15 +198,15 @@ int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_
   if (data && (lf->offset > 0 || n < rest)) {
     uint8_t whole[BN_LINK_MAX_FRAME];
     memcpy(whole, out, len);
-    rp_frame wf;
-    rp_parse(whole, len, &wf);
+    bn_rp_frame wf;
+    bn_rp_parse(whole, len, &wf);
     len = piece_of(&wf, lf->offset, n, out);
     lf->splits += lf->offset == 0;
-    end = start + (uint32_t)n + ((out[pf.l4 + 13] & RP_TCP_FIN) ? 1 : 0);
+    end = start + (uint32_t)n + ((out[pf.l4 + 13] & BN_RP_TCP_FIN) ? 1 : 0);
   }
-  if (f->kind == RP_FLOW_TCP && (rp_tcp_flags(&pf) & (RP_TCP_SYN | RP_TCP_ACK)) == RP_TCP_SYN) {
+  if (f->kind == BN_RP_FLOW_TCP && (bn_rp_tcp_flags(&pf) & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == BN_RP_TCP_SYN) {
     /* A new connection on these ports: the live board's answers are its. */
-    (void)rp_live_map(l, f, lf->live_board_port, s->flow, true);
+    (void)bn_rp_live_map(l, f, lf->live_board_port, s->flow, true);
   }
   rewrite(l, s->flow, out, len);
   *out_len = len;
@@ -217,7 +217,7 @@ int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_
     if (*done) {
       lf->offset = 0;
     }
-    rp_peer_tcp_keep(lf, out, len, end, now);
+    bn_rp_peer_tcp_keep(lf, out, len, end, now);
   }
   if (*done) {
     if (lf->steps_left > 0) {

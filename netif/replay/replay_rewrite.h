@@ -26,11 +26,11 @@
  * @param progress receives whether that last condition holds
  * @return whether the frame can be rewritten at all now
  */
-bool rp_live_can_rewrite(const rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, bool *progress);
+bool bn_rp_live_can_rewrite(const bn_rp_live *l, const bn_rp_step *s, const uint8_t *frame, size_t len, bool *progress);
 
 /**
  * The next frame of step s for the live board (call only when
- * rp_live_can_rewrite() said so): the capture's frame (frame[0..len))
+ * bn_rp_live_can_rewrite() said so): the capture's frame (frame[0..len))
  * rewritten into out (BN_LINK_MAX_FRAME bytes); for TCP data the live
  * board's window cannot take whole, the part that fits (the rest comes with
  * later calls), or while its window is shut an ACK the replay makes in the
@@ -38,7 +38,7 @@ bool rp_live_can_rewrite(const rp_live *l, const rp_step *s, const uint8_t *fram
  * @param done set when the step is finished
  * @return 1 with *out_len set, or 0: nothing to inject now
  */
-int rp_live_next_frame(rp_live *l, const rp_step *s, const uint8_t *frame, size_t len, uint8_t *out,
+int bn_rp_live_next_frame(bn_rp_live *l, const bn_rp_step *s, const uint8_t *frame, size_t len, uint8_t *out,
                        size_t *out_len, bool *done);
 
 #endif /* BN_REPLAY_REWRITE_H */

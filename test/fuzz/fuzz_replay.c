@@ -41,7 +41,7 @@ static void require(int ok, const char *what)
 }
 
 /* Which capture frames are the captured board's (by number). */
-static bool *board_frames(const rp_plan *plan)
+static bool *board_frames(const bn_rp_plan *plan)
 {
   bool *is = calloc(plan->frames_read + 1, sizeof(*is));
   require(is != NULL, "memory");
@@ -57,41 +57,41 @@ static bool *board_frames(const rp_plan *plan)
 
 /* Every frame of the plan's capture: the peer's through the rewrite, the
  * board's back in as the live board's. */
-static void drive(const char *path, const rp_plan *plan, rp_live *live)
+static void drive(const char *path, const bn_rp_plan *plan, bn_rp_live *live)
 {
   bool *from_board = board_frames(plan);
-  pcap_source *s;
+  bn_pcap_source *s;
   char err[BN_PCAP_ERRLEN];
-  require(pcap_source_open(path, NULL, &s, err) == 0, "a capture the plan read opens again");
+  require(bn_pcap_source_open(path, NULL, &s, err) == 0, "a capture the plan read opens again");
   uint64_t skipped[BN_SKIP_COUNT] = { 0 };
   uint8_t out[BN_LINK_MAX_FRAME];
-  pcap_frame f;
+  bn_pcap_frame f;
   size_t next = 0;
   uint64_t now = bn_clock_now_ns();
-  while (pcap_source_next(s, &f, skipped) == 1) {
+  while (bn_pcap_source_next(s, &f, skipped) == 1) {
     if (next < plan->nsteps && plan->steps[next].number == f.number) {
-      const rp_step *st = &plan->steps[next++];
+      const bn_rp_step *st = &plan->steps[next++];
       bool progress;
-      if (!rp_live_can_rewrite(live, st, f.data, f.len, &progress)) {
+      if (!bn_rp_live_can_rewrite(live, st, f.data, f.len, &progress)) {
         continue;
       }
       bool done = false;
       for (int piece = 0; piece < 64 && !done; piece++) {
         size_t len = 0;
-        if (!rp_live_next_frame(live, st, f.data, f.len, out, &len, &done)) {
+        if (!bn_rp_live_next_frame(live, st, f.data, f.len, out, &len, &done)) {
           break;
         }
         require(len > 0 && len <= BN_LINK_MAX_FRAME, "an injected frame fits a frame");
       }
     } else if (f.number <= plan->frames_read && from_board[f.number]) {
-      size_t len = rp_live_board_frame(live, f.data, f.len, now, out);
+      size_t len = bn_rp_live_board_frame(live, f.data, f.len, now, out);
       require(len <= BN_LINK_MAX_FRAME, "a reply fits a frame");
     }
-    now = bn_clock_add_ns(now, RP_RTO_NS);
-    size_t len = rp_live_retransmit(live, now, out);
+    now = bn_clock_add_ns(now, BN_RP_RTO_NS);
+    size_t len = bn_rp_live_retransmit(live, now, out);
     require(len <= BN_LINK_MAX_FRAME, "a retransmission fits a frame");
   }
-  pcap_source_close(s);
+  bn_pcap_source_close(s);
   free(from_board);
 }
 
@@ -102,11 +102,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   require(write(fd, data, size) == (ssize_t)size, "write the input");
   char path[64];
   snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-  rp_plan plan;
-  char err[RP_ERRLEN];
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN];
   memset(err, 0xff, sizeof(err));
-  rp_plan_options o = { .path = path };
-  int rc = rp_plan_build(&o, &plan, err);
+  bn_rp_plan_options o = { .path = path };
+  int rc = bn_rp_plan_build(&o, &plan, err);
   if (rc < 0) {
     require(rc == -EINVAL || rc == -ENOMEM, "a refused capture: -EINVAL (or -ENOMEM)");
     const char *end = memchr(err, '\0', sizeof(err));
@@ -121,27 +121,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   require(plan.frames_used + skipped == plan.frames_read, "every frame is used or skipped for a reason");
   require(plan.nsteps + plan.board_frames == plan.frames_used, "every used frame is a step or the board's");
-  rp_live live;
+  bn_rp_live live;
   const uint8_t mac[6] = { 2, 0, 0, 0, 0, 9 };
-  if (rp_live_init(&live, &plan, plan.board_ip, mac) == 0) {
+  if (bn_rp_live_init(&live, &plan, plan.board_ip, mac) == 0) {
     drive(path, &plan, &live);
-    rp_live_finish(&live);
-    rp_report_info info = { .capture = path, .board = "generic", .pace = "top", .live_ip = plan.board_ip,
+    bn_rp_live_finish(&live);
+    bn_rp_report_info info = { .capture = path, .board = "generic", .pace = "top", .live_ip = plan.board_ip,
                             .live_mac = mac };
     for (size_t i = 0; i < plan.nflows; i++) {
-      if (live.flows[i].diverge == RP_DIV_PAYLOAD) {
-        rp_report_text(stderr, &info, &plan, &live);
+      if (live.flows[i].diverge == BN_RP_DIV_PAYLOAD) {
+        bn_rp_report_text(stderr, &info, &plan, &live);
         require(0, "the captured board does not diverge from itself in payload");
       }
     }
     require(live.injected <= plan.nsteps, "no step is injected twice");
     FILE *null = fopen("/dev/null", "w");
-    rp_report_text(null, &info, &plan, &live);
+    bn_rp_report_text(null, &info, &plan, &live);
     fclose(null);
-    require(rp_report_json("/dev/null", &info, &plan, &live) == 0, "the JSON report is written");
+    require(bn_rp_report_json("/dev/null", &info, &plan, &live) == 0, "the JSON report is written");
   }
-  rp_live_free(&live);
-  rp_plan_free(&plan);
+  bn_rp_live_free(&live);
+  bn_rp_plan_free(&plan);
   close(fd);
   return 0;
 }

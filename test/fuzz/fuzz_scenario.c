@@ -24,22 +24,22 @@ static void require(int ok, const char *what)
   }
 }
 
-static char *print_of(const scn_scenario *s, size_t *len)
+static char *print_of(const bn_scn_scenario *s, size_t *len)
 {
   char *buf = NULL;
   FILE *f = open_memstream(&buf, len);
   require(f != NULL, "open_memstream");
-  require(scn_print(s, f) == 0, "scn_print succeeds");
+  require(bn_scn_print(s, f) == 0, "bn_scn_print succeeds");
   fclose(f);
   return buf;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  scn_scenario s;
-  char err[SCN_ERRLEN];
+  bn_scn_scenario s;
+  char err[BN_SCN_ERRLEN];
   memset(err, 0xff, sizeof(err));
-  int rc = scn_parse("f.scn", (const char *)data, size, &s, err);
+  int rc = bn_scn_parse("f.scn", (const char *)data, size, &s, err);
   require(rc == 0 || rc == -EINVAL || rc == -ENOMEM, "returns 0, -EINVAL or -ENOMEM");
   if (rc < 0) {
     require(memchr(err, '\0', sizeof(err)) != NULL, "message is NUL-terminated");
@@ -49,8 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   size_t la, lb;
   char *a = print_of(&s, &la);
-  scn_scenario t;
-  rc = scn_parse("g.scn", a, la, &t, err);
+  bn_scn_scenario t;
+  rc = bn_scn_parse("g.scn", a, la, &t, err);
   if (rc != 0) {
     fprintf(stderr, "fuzz-scenario: %s\n--- printed:\n%s", err, a);
   }
@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   free(a);
   free(b);
-  scn_free(&s);
-  scn_free(&t);
+  bn_scn_free(&s);
+  bn_scn_free(&t);
   return 0;
 }

@@ -28,7 +28,7 @@ static const struct frame_host board_host = { { 0x02, 0, 0, 0, 0, 2 }, { 192, 0,
 /* A memory link with the stage on one end; the test plays the wire on the other. */
 struct rig {
   bn_link *wire, *stage;
-  scn_scenario s;
+  bn_scn_scenario s;
   char *log;
   size_t log_len;
   FILE *log_file;
@@ -46,8 +46,8 @@ static void rig_open(const char *text, uint64_t seed)
 {
   rig = calloc(1, sizeof(*rig));
   ck_assert_ptr_nonnull(rig);
-  char err[SCN_ERRLEN];
-  ck_assert_msg(scn_parse("test.scn", text, strlen(text), &rig->s, err) == 0, "%s", err);
+  char err[BN_SCN_ERRLEN];
+  ck_assert_msg(bn_scn_parse("test.scn", text, strlen(text), &rig->s, err) == 0, "%s", err);
   bn_link *end;
   ck_assert_int_eq(bn_link_memory_pair(65536, &rig->wire, &end), 0);
   rig->log_file = open_memstream(&rig->log, &rig->log_len);
@@ -61,7 +61,7 @@ static void rig_close(void)
   bn_link_close(rig->wire);
   fclose(rig->log_file);
   free(rig->log);
-  scn_free(&rig->s);
+  bn_scn_free(&rig->s);
   free(rig);
   bn_clock_manual_stop();
 }
@@ -530,16 +530,16 @@ END_TEST
 
 START_TEST(delay_distributions_have_their_mean_and_spread)
 {
-  static const enum scn_dist dists[] = { SCN_DIST_UNIFORM, SCN_DIST_NORMAL, SCN_DIST_PARETO, SCN_DIST_PARETONORMAL };
+  static const enum bn_scn_dist dists[] = { BN_SCN_DIST_UNIFORM, BN_SCN_DIST_NORMAL, BN_SCN_DIST_PARETO, BN_SCN_DIST_PARETONORMAL };
   for (size_t d = 0; d < 4; d++) {
     bn_rng r;
     bn_rng_seed(&r, 1, "test");
-    impair_corr c = { 0 };
+    bn_impair_corr c = { 0 };
     double sum = 0, sq = 0;
     const int n = 200000;
     uint64_t lo = UINT64_MAX;
     for (int i = 0; i < n; i++) {
-      double v = (double)impair_delay_draw(&r, &c, 100000000, 10000000, 0, dists[d]) / 1e6;
+      double v = (double)bn_impair_delay_draw(&r, &c, 100000000, 10000000, 0, dists[d]) / 1e6;
       sum += v;
       sq += v * v;
       lo = v < lo ? (uint64_t)v : lo;

@@ -13,12 +13,12 @@
 #include "link_memory.h"
 
 static bn_link *wire, *stage;
-static scn_scenario scenario;
+static bn_scn_scenario scenario;
 
 static void start(const char *text)
 {
-  char err[SCN_ERRLEN];
-  ck_assert_msg(scn_parse("t.scn", text, strlen(text), &scenario, err) == 0, "%s", err);
+  char err[BN_SCN_ERRLEN];
+  ck_assert_msg(bn_scn_parse("t.scn", text, strlen(text), &scenario, err) == 0, "%s", err);
   bn_link *end;
   ck_assert_int_eq(bn_link_memory_pair(64, &end, &wire), 0);
   bn_impair_options o = { .scenario = &scenario, .seed = 1 };
@@ -35,7 +35,7 @@ static void stop(void)
 {
   bn_stack_stop();
   bn_link_close(wire);
-  scn_free(&scenario);
+  bn_scn_free(&scenario);
 }
 
 /* Waits (at most 5 s) until lwIP's link is up (or down); true if it got there. */

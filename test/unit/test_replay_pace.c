@@ -31,9 +31,9 @@ static const struct frame_host board = { { 2, 0, 0, 0, 0, 2 }, { 192, 0, 2, 2 } 
 static const uint64_t offsets_ns[PINGS] = { 0, 40 * MS, 90 * MS, 100 * MS, 180 * MS };
 
 static struct capture cap;
-static rp_plan plan;
-static rp_plan_options read_opts;
-static rp_live live;
+static bn_rp_plan plan;
+static bn_rp_plan_options read_opts;
+static bn_rp_live live;
 static bn_link *replay;
 
 struct seen {
@@ -58,8 +58,8 @@ static void teardown(void)
     bn_link_close(replay);
     replay = NULL;
   }
-  rp_live_free(&live);
-  rp_plan_free(&plan);
+  bn_rp_live_free(&live);
+  bn_rp_plan_free(&plan);
   unlink(cap.path);
 }
 
@@ -77,9 +77,9 @@ static void open_replay(bn_pace pace, double speed, bool replies)
     }
   }
   capture_close(&cap);
-  char err[RP_ERRLEN] = "";
-  read_opts = (rp_plan_options){ .path = cap.path, .board_ip = BOARD_IP };
-  ck_assert_msg(rp_plan_build(&read_opts, &plan, err) == 0, "%s", err);
+  char err[BN_RP_ERRLEN] = "";
+  read_opts = (bn_rp_plan_options){ .path = cap.path, .board_ip = BOARD_IP };
+  ck_assert_msg(bn_rp_plan_build(&read_opts, &plan, err) == 0, "%s", err);
   ck_assert_uint_eq(plan.nsteps, PINGS);
   bn_pcap_options o = { .plan = &plan, .read = &read_opts, .live = &live, .live_ip = BOARD_IP, .pace = pace,
                         .speed = speed, .step_timeout_ns = 60000 * MS, .settle_ns = 10 * MS };
@@ -150,9 +150,9 @@ START_TEST(pace_reactive_waits_for_the_board_s_answer)
   run_to_end(&seen);
   ck_assert_uint_eq(seen.n, PINGS);
   ck_assert_uint_eq(live.timeouts, 0);
-  rp_live_finish(&live);
+  bn_rp_live_finish(&live);
   for (size_t i = 0; i < plan.nflows; i++) {
-    ck_assert_int_eq(live.flows[i].diverge, RP_SAME);
+    ck_assert_int_eq(live.flows[i].diverge, BN_RP_SAME);
   }
 }
 END_TEST
@@ -172,7 +172,7 @@ START_TEST(pace_board_frames_sent_faster_than_polled_are_all_taken)
   ck_assert_uint_eq(live.board_frames, SENT);
   size_t icmp = plan.steps[0].flow;
   ck_assert_uint_eq(live.flows[icmp].frames, SENT);
-  ck_assert_int_eq(live.flows[icmp].diverge, RP_DIV_EXTRA); /* the capture has 5 */
+  ck_assert_int_eq(live.flows[icmp].diverge, BN_RP_DIV_EXTRA); /* the capture has 5 */
 }
 END_TEST
 

@@ -68,13 +68,13 @@ static void echo_connection(uint64_t ts)
   capture_tcp(&cap, ts + 5 * MS, &peer, &board, &t);
 }
 
-static int build(rp_plan *plan, uint32_t board_ip, uint64_t start_at_ns, uint64_t limit, char err[RP_ERRLEN])
+static int build(bn_rp_plan *plan, uint32_t board_ip, uint64_t start_at_ns, uint64_t limit, char err[BN_RP_ERRLEN])
 {
-  rp_plan_options o = { .path = cap.path, .board_ip = board_ip, .start_at_ns = start_at_ns, .limit = limit };
-  return rp_plan_build(&o, plan, err);
+  bn_rp_plan_options o = { .path = cap.path, .board_ip = board_ip, .start_at_ns = start_at_ns, .limit = limit };
+  return bn_rp_plan_build(&o, plan, err);
 }
 
-static const rp_flow *flow_of_kind(const rp_plan *plan, rp_flow_kind kind, size_t *index)
+static const bn_rp_flow *flow_of_kind(const bn_rp_plan *plan, bn_rp_flow_kind kind, size_t *index)
 {
   for (size_t i = 0; i < plan->nflows; i++) {
     if (plan->flows[i].kind == kind) {
@@ -91,19 +91,19 @@ START_TEST(plan_tcp_flow_sides_isns_scaling_stream_and_steps)
   capture_open(&cap, DLT_EN10MB);
   echo_connection(T0);
   capture_close(&cap);
-  rp_plan plan;
-  char err[RP_ERRLEN] = "";
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
   ck_assert_uint_eq(plan.board_ip, BOARD_IP);
   ck_assert_msg(strstr(plan.board_reason, "answers the capture's first connection (SYN in frame 1)") != NULL, "%s",
                 plan.board_reason);
   ck_assert(plan.board_mac_known);
   ck_assert_mem_eq(plan.board_mac, board.mac, 6);
-  ck_assert_mem_eq(rp_plan_host_mac(&plan, 0xc0000201u), peer.mac, 6);
+  ck_assert_mem_eq(bn_rp_plan_host_mac(&plan, 0xc0000201u), peer.mac, 6);
   ck_assert_uint_eq(plan.frames_read, 6);
   ck_assert_uint_eq(plan.nflows, 1);
-  const rp_flow *f = &plan.flows[0];
-  ck_assert_int_eq(f->kind, RP_FLOW_TCP);
+  const bn_rp_flow *f = &plan.flows[0];
+  ck_assert_int_eq(f->kind, BN_RP_FLOW_TCP);
   ck_assert(f->has_syn && !f->board_opened);
   ck_assert_uint_eq(f->peer_port, 40000);
   ck_assert_uint_eq(f->board_port, 7);
@@ -127,7 +127,7 @@ START_TEST(plan_tcp_flow_sides_isns_scaling_stream_and_steps)
     ck_assert_uint_eq(plan.steps[i].flow, 0);
   }
   ck_assert_uint_eq(plan.steps[3].ts_ns, T0 + 5 * MS);
-  rp_plan_free(&plan);
+  bn_rp_plan_free(&plan);
 }
 END_TEST
 
@@ -168,8 +168,8 @@ START_TEST(plan_counts_each_frame_it_cannot_replay_under_its_reason)
   bad_frames(T0);
   echo_connection(T0 + 10 * MS);
   capture_close(&cap);
-  rp_plan plan;
-  char err[RP_ERRLEN] = "";
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, BOARD_IP, 0, 0, err), 0);
   ck_assert_msg(strstr(plan.board_reason, "given (--board-ip)") != NULL, "%s", plan.board_reason);
   static const int reasons[] = { BN_SKIP_NO_SYN, BN_SKIP_ETHERTYPE, BN_SKIP_NOT_BOARD, BN_SKIP_FRAGMENT,
@@ -187,13 +187,13 @@ START_TEST(plan_counts_each_frame_it_cannot_replay_under_its_reason)
    * the connection with its SYN is replayed whole. */
   size_t steps_echo = 0;
   for (size_t i = 0; i < plan.nsteps; i++) {
-    const rp_flow *f = &plan.flows[plan.steps[i].flow];
+    const bn_rp_flow *f = &plan.flows[plan.steps[i].flow];
     ck_assert_uint_eq(f->peer_port, 40000);
     steps_echo++;
   }
   ck_assert_uint_eq(steps_echo, 4);
   ck_assert_uint_eq(plan.frames_read, 13);
-  rp_plan_free(&plan);
+  bn_rp_plan_free(&plan);
 }
 END_TEST
 
@@ -205,17 +205,17 @@ START_TEST(plan_detects_the_board_by_the_most_frequent_address)
     ping(T0 + (uint64_t)i * MS + 1, &board, i == 1 ? &other : &peer, FRAME_ICMP_ECHO_REPLY);
   }
   capture_close(&cap);
-  rp_plan plan;
-  char err[RP_ERRLEN] = "";
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
   ck_assert_uint_eq(plan.board_ip, BOARD_IP);
   ck_assert_msg(strstr(plan.board_reason, "the most frequent address (in 6 of 6 IPv4 frames)") != NULL, "%s",
                 plan.board_reason);
   size_t index;
-  const rp_flow *f = flow_of_kind(&plan, RP_FLOW_ICMP, &index);
+  const bn_rp_flow *f = flow_of_kind(&plan, BN_RP_FLOW_ICMP, &index);
   ck_assert_uint_eq(f->board_frames + f->peer_frames, 4); /* 192.0.2.1's; 192.0.2.3 has its own flow */
   ck_assert_uint_eq(plan.nflows, 2);
-  rp_plan_free(&plan);
+  bn_rp_plan_free(&plan);
 }
 END_TEST
 
@@ -231,18 +231,18 @@ START_TEST(plan_detects_a_board_as_client_by_its_address_announcement)
                               .flags = FRAME_TCP_SYN | FRAME_TCP_ACK };
   capture_tcp(&cap, T0 + 2 * MS, &peer, &board, &t);
   capture_close(&cap);
-  rp_plan plan;
-  char err[RP_ERRLEN] = "";
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
   ck_assert_uint_eq(plan.board_ip, BOARD_IP);
   ck_assert_msg(strstr(plan.board_reason, "announces its address (gratuitous ARP, frame 1)") != NULL, "%s",
                 plan.board_reason);
   size_t index;
-  const rp_flow *f = flow_of_kind(&plan, RP_FLOW_TCP, &index);
+  const bn_rp_flow *f = flow_of_kind(&plan, BN_RP_FLOW_TCP, &index);
   ck_assert(f->board_opened);
   ck_assert_uint_eq(f->board_port, 50000);
   ck_assert_uint_eq(f->peer_port, 80);
-  rp_plan_free(&plan);
+  bn_rp_plan_free(&plan);
 }
 END_TEST
 
@@ -271,18 +271,18 @@ START_TEST(plan_detects_the_board_by_its_dhcp_lease)
   }
   dhcp_ack(T0 + 10 * MS);
   capture_close(&cap);
-  rp_plan plan;
-  char err[RP_ERRLEN] = "";
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
   ck_assert_uint_eq(plan.board_ip, BOARD_IP);
   ck_assert_msg(strstr(plan.board_reason, "DHCP server leased (DHCPACK, frame 5)") != NULL, "%s", plan.board_reason);
   ck_assert(plan.lease_known);
   ck_assert_uint_eq(plan.steps[plan.lease_step].number, 5);
   size_t index;
-  const rp_flow *f = flow_of_kind(&plan, RP_FLOW_DHCP, &index);
+  const bn_rp_flow *f = flow_of_kind(&plan, BN_RP_FLOW_DHCP, &index);
   ck_assert_uint_eq(f->peer_frames, 1);
   ck_assert_uint_eq(plan.skipped[BN_SKIP_NOT_BOARD], 4);
-  rp_plan_free(&plan);
+  bn_rp_plan_free(&plan);
 }
 END_TEST
 
@@ -302,15 +302,15 @@ START_TEST(plan_leaves_out_other_clients_dhcp)
   static const struct frame_host everyone = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, { 255, 255, 255, 255 } };
   capture_add(&cap, T0 + 2, buf, frame_udp(buf, &peer, &everyone, 67, 68, bootp, 240 + sizeof(options)));
   capture_close(&cap);
-  rp_plan plan;
-  char err[RP_ERRLEN] = "";
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, BOARD_IP, 0, 0, err), 0);
   ck_assert(!plan.lease_known);
   ck_assert_uint_eq(plan.skipped[BN_SKIP_NOT_BOARD], 1);
   for (size_t i = 0; i < plan.nflows; i++) {
-    ck_assert_int_ne(plan.flows[i].kind, RP_FLOW_DHCP);
+    ck_assert_int_ne(plan.flows[i].kind, BN_RP_FLOW_DHCP);
   }
-  rp_plan_free(&plan);
+  bn_rp_plan_free(&plan);
 }
 END_TEST
 
@@ -322,8 +322,8 @@ START_TEST(plan_refuses_a_capture_with_nothing_for_the_board_naming_why)
   memset(buf + n, 0, 40);
   capture_add(&cap, T0, buf, n + 40);
   capture_close(&cap);
-  rp_plan plan;
-  char err[RP_ERRLEN] = "";
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, 0, 0, 0, err), -EINVAL);
   ck_assert_msg(strstr(err, "--board-ip") != NULL, "%s", err);
   /* A board given that the capture never shows: nothing to replay. */
@@ -334,8 +334,8 @@ START_TEST(plan_refuses_a_capture_with_nothing_for_the_board_naming_why)
   ck_assert_int_eq(build(&plan, BOARD_IP, 0, 0, err), -EINVAL);
   ck_assert_msg(strstr(err, "nothing to replay for board 192.0.2.2") != NULL &&
                 strstr(err, "neither from nor to the board") != NULL, "%s", err);
-  rp_plan_options o = { .path = "-" };
-  ck_assert_int_eq(rp_plan_build(&o, &plan, err), -EINVAL); /* it reads the file twice */
+  bn_rp_plan_options o = { .path = "-" };
+  ck_assert_int_eq(bn_rp_plan_build(&o, &plan, err), -EINVAL); /* it reads the file twice */
 }
 END_TEST
 
@@ -346,17 +346,17 @@ START_TEST(plan_start_at_and_limit_leave_frames_out)
     ping(T0 + (uint64_t)i * 100 * MS, &peer, &board, FRAME_ICMP_ECHO_REQUEST);
   }
   capture_close(&cap);
-  rp_plan plan;
-  char err[RP_ERRLEN] = "";
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, BOARD_IP, 350 * MS, 0, err), 0);
   ck_assert_uint_eq(plan.skipped[BN_SKIP_BEFORE_START], 4);
   ck_assert_uint_eq(plan.nsteps, 6);
   ck_assert_uint_eq(plan.steps[0].number, 5);
-  rp_plan_free(&plan);
+  bn_rp_plan_free(&plan);
   ck_assert_int_eq(build(&plan, BOARD_IP, 0, 3, err), 0);
   ck_assert_uint_eq(plan.nsteps, 3);
   ck_assert_uint_eq(plan.frames_read, 3);
-  rp_plan_free(&plan);
+  bn_rp_plan_free(&plan);
 }
 END_TEST
 

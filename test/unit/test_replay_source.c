@@ -70,12 +70,12 @@ static size_t link_header(int linktype, uint8_t *out)
   }
 }
 
-/* Opens cap.path; the test fails with pcap_source's message if it cannot. */
-static pcap_source *open_capture(const char *filter)
+/* Opens cap.path; the test fails with bn_pcap_source's message if it cannot. */
+static bn_pcap_source *open_capture(const char *filter)
 {
-  pcap_source *s = NULL;
+  bn_pcap_source *s = NULL;
   char err[BN_PCAP_ERRLEN] = "";
-  int rc = pcap_source_open(cap.path, filter, &s, err);
+  int rc = bn_pcap_source_open(cap.path, filter, &s, err);
   ck_assert_msg(rc == 0, "open: %d %s", rc, err);
   return s;
 }
@@ -100,11 +100,11 @@ START_TEST(source_every_link_type_becomes_ethernet_with_the_packet_unchanged)
   capture_add(&cap, 1500000000123456789ull, rec, len);
   capture_close(&cap);
 
-  pcap_source *s = open_capture(NULL);
-  ck_assert_str_eq(pcap_source_linktype(s), names[_i]);
-  pcap_frame f;
+  bn_pcap_source *s = open_capture(NULL);
+  ck_assert_str_eq(bn_pcap_source_linktype(s), names[_i]);
+  bn_pcap_frame f;
   uint64_t skipped[BN_SKIP_COUNT] = { 0 };
-  ck_assert_int_eq(pcap_source_next(s, &f, skipped), 1);
+  ck_assert_int_eq(bn_pcap_source_next(s, &f, skipped), 1);
   ck_assert_uint_eq(f.number, 1);
   ck_assert_uint_eq(f.ts_ns, 1500000000123456789ull); /* nanoseconds kept */
   ck_assert_uint_eq(f.len, eth_len);
@@ -121,11 +121,11 @@ START_TEST(source_every_link_type_becomes_ethernet_with_the_packet_unchanged)
     ck_assert_mem_eq(f.data + FRAME_OFF_ETH_SRC, made, 6);
     ck_assert(f.macs_synthesised);
   }
-  ck_assert_int_eq(pcap_source_next(s, &f, skipped), 0);
+  ck_assert_int_eq(bn_pcap_source_next(s, &f, skipped), 0);
   for (int i = 0; i < BN_SKIP_COUNT; i++) {
     ck_assert_uint_eq(skipped[i], 0);
   }
-  pcap_source_close(s);
+  bn_pcap_source_close(s);
 }
 END_TEST
 
@@ -140,12 +140,12 @@ START_TEST(source_cooked_outgoing_frames_are_marked)
   capture_open(&cap, DLT_LINUX_SLL2);
   capture_add(&cap, 1000, rec, h + ip_len);
   capture_close(&cap);
-  pcap_source *s = open_capture(NULL);
-  pcap_frame f;
+  bn_pcap_source *s = open_capture(NULL);
+  bn_pcap_frame f;
   uint64_t skipped[BN_SKIP_COUNT] = { 0 };
-  ck_assert_int_eq(pcap_source_next(s, &f, skipped), 1);
+  ck_assert_int_eq(bn_pcap_source_next(s, &f, skipped), 1);
   ck_assert(f.outgoing);
-  pcap_source_close(s);
+  bn_pcap_source_close(s);
 }
 END_TEST
 
@@ -155,9 +155,9 @@ START_TEST(source_refuses_an_unknown_link_type_naming_it)
   capture_open(&cap, DLT_IEEE802_11);
   capture_add(&cap, 1000, rec, sizeof(rec));
   capture_close(&cap);
-  pcap_source *s = NULL;
+  bn_pcap_source *s = NULL;
   char err[BN_PCAP_ERRLEN] = "";
-  ck_assert_int_eq(pcap_source_open(cap.path, NULL, &s, err), -EINVAL);
+  ck_assert_int_eq(bn_pcap_source_open(cap.path, NULL, &s, err), -EINVAL);
   ck_assert_ptr_null(s);
   ck_assert_msg(strstr(err, "IEEE802_11") != NULL && strstr(err, cap.path) != NULL, "%s", err);
 }
@@ -171,11 +171,11 @@ START_TEST(source_refuses_what_is_not_a_capture)
   ck_assert_ptr_nonnull(f);
   fputs("GET / HTTP/1.1\r\nHost: 192.0.2.2\r\n\r\n", f);
   fclose(f);
-  pcap_source *s = NULL;
+  bn_pcap_source *s = NULL;
   char err[BN_PCAP_ERRLEN] = "";
-  ck_assert_int_eq(pcap_source_open(cap.path, NULL, &s, err), -EINVAL);
+  ck_assert_int_eq(bn_pcap_source_open(cap.path, NULL, &s, err), -EINVAL);
   ck_assert_msg(strstr(err, "not a capture") != NULL, "%s", err);
-  ck_assert_int_eq(pcap_source_open("/nonexistent/x.pcap", NULL, &s, err), -ENOENT);
+  ck_assert_int_eq(bn_pcap_source_open("/nonexistent/x.pcap", NULL, &s, err), -ENOENT);
   ck_assert_msg(strstr(err, "/nonexistent/x.pcap") != NULL, "%s", err);
 }
 END_TEST
@@ -184,9 +184,9 @@ START_TEST(source_refuses_a_bad_filter)
 {
   capture_open(&cap, DLT_EN10MB);
   capture_close(&cap);
-  pcap_source *s = NULL;
+  bn_pcap_source *s = NULL;
   char err[BN_PCAP_ERRLEN] = "";
-  ck_assert_int_eq(pcap_source_open(cap.path, "tcp port banana", &s, err), -EINVAL);
+  ck_assert_int_eq(bn_pcap_source_open(cap.path, "tcp port banana", &s, err), -EINVAL);
   ck_assert_msg(strstr(err, "bad filter") != NULL, "%s", err);
 }
 END_TEST
@@ -194,14 +194,14 @@ END_TEST
 /* Reads the whole file: the frames returned, and the skips in skipped. */
 static int read_all(const char *filter, uint64_t skipped[BN_SKIP_COUNT])
 {
-  pcap_source *s = open_capture(filter);
-  pcap_frame f;
+  bn_pcap_source *s = open_capture(filter);
+  bn_pcap_frame f;
   int n = 0;
   memset(skipped, 0, BN_SKIP_COUNT * sizeof(uint64_t));
-  while (pcap_source_next(s, &f, skipped) == 1) {
+  while (bn_pcap_source_next(s, &f, skipped) == 1) {
     n++;
   }
-  pcap_source_close(s);
+  bn_pcap_source_close(s);
   return n;
 }
 

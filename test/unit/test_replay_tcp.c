@@ -41,13 +41,13 @@ static const uint8_t hello[] = "hello world";  /* 12 bytes with its NUL */
 static const uint8_t sack_option[12] = { 1, 1, 5, 10 };  /* NOP NOP SACK: one block, filled in */
 
 static struct capture cap;
-static rp_plan plan;
-static rp_live live;
+static bn_rp_plan plan;
+static bn_rp_live live;
 
 static void teardown(void)
 {
-  rp_live_free(&live);
-  rp_plan_free(&plan);
+  bn_rp_live_free(&live);
+  bn_rp_plan_free(&plan);
   unlink(cap.path);
 }
 
@@ -108,24 +108,24 @@ static void two_connections(void)
   peer_segment(T0 + 10 * MS, 40000, 1013, ISN_A + 1 + 4, NULL, 0, sack);
   peer_segment(T0 + 11 * MS, 40001, 2013, ISN_B + 13, NULL, 0, NULL);
   capture_close(&cap);
-  char err[RP_ERRLEN] = "";
-  rp_plan_options o = { .path = cap.path };
-  ck_assert_msg(rp_plan_build(&o, &plan, err) == 0, "%s", err);
+  char err[BN_RP_ERRLEN] = "";
+  bn_rp_plan_options o = { .path = cap.path };
+  ck_assert_msg(bn_rp_plan_build(&o, &plan, err) == 0, "%s", err);
   ck_assert_uint_eq(plan.nsteps, 8);
-  ck_assert_int_eq(rp_live_init(&live, &plan, LIVE_IP, live_board.mac), 0);
+  ck_assert_int_eq(bn_rp_live_init(&live, &plan, LIVE_IP, live_board.mac), 0);
 }
 
 /* A peer frame for the live board, as the replay makes it. */
 struct injected {
   uint8_t frame[BN_LINK_MAX_FRAME];
   size_t len;
-  rp_frame f;
+  bn_rp_frame f;
 };
 
 /* Step i, injected whole; fails the test if the replay holds it back. */
 static void inject(size_t i, struct injected *out)
 {
-  const rp_step *s = &plan.steps[i];
+  const bn_rp_step *s = &plan.steps[i];
   uint8_t frame[BN_LINK_MAX_FRAME];
   size_t len = 0;
   /* The step's frame from the capture, by its number. */
@@ -142,15 +142,15 @@ static void inject(size_t i, struct injected *out)
   pcap_close(p);
   ck_assert_uint_gt(len, 0);
   bool progress;
-  ck_assert_msg(rp_live_can_rewrite(&live, s, frame, len, &progress), "step %zu cannot be rewritten", i);
+  ck_assert_msg(bn_rp_live_can_rewrite(&live, s, frame, len, &progress), "step %zu cannot be rewritten", i);
   bool done = false;
-  ck_assert_int_eq(rp_live_next_frame(&live, s, frame, len, out->frame, &out->len, &done), 1);
+  ck_assert_int_eq(bn_rp_live_next_frame(&live, s, frame, len, out->frame, &out->len, &done), 1);
   ck_assert(done);
-  ck_assert_int_lt(rp_parse(out->frame, out->len, &out->f), 0);
+  ck_assert_int_lt(bn_rp_parse(out->frame, out->len, &out->f), 0);
   ck_assert(frame_checksums_ok(out->frame, out->len));
   ck_assert_mem_eq(out->frame, live_board.mac, 6);
-  ck_assert_uint_eq(rp_ip_dst(&out->f), LIVE_IP);
-  ck_assert_uint_eq(rp_ip_src(&out->f), 0xc0000201u);
+  ck_assert_uint_eq(bn_rp_ip_dst(&out->f), LIVE_IP);
+  ck_assert_uint_eq(bn_rp_ip_src(&out->f), 0xc0000201u);
 }
 
 /* A frame of the live board's; returns the replay's answer's length (reply). */
@@ -158,7 +158,7 @@ static size_t live_sends(const struct frame_tcp_seg *t, uint8_t *reply)
 {
   uint8_t buf[BN_LINK_MAX_FRAME];
   size_t len = frame_tcp(buf, &live_board, &peer, t);
-  return rp_live_board_frame(&live, buf, len, bn_clock_now_ns(), reply);
+  return bn_rp_live_board_frame(&live, buf, len, bn_clock_now_ns(), reply);
 }
 
 static void live_syn_ack(uint16_t port, uint32_t isn, uint32_t ack, uint16_t mss, uint16_t window)
@@ -180,7 +180,7 @@ static size_t live_data(uint16_t port, uint32_t seq, uint32_t ack, const uint8_t
   return live_sends(&t, reply);
 }
 
-static const rp_live_flow *live_flow(uint16_t peer_port)
+static const bn_rp_live_flow *live_flow(uint16_t peer_port)
 {
   for (size_t i = 0; i < plan.nflows; i++) {
     if (plan.flows[i].peer_port == peer_port) {
@@ -196,40 +196,40 @@ START_TEST(tcp_acks_and_sack_shift_per_connection_across_2_32_never_past_what_wa
   two_connections();
   struct injected in;
   inject(0, &in); /* A SYN: the peer's own numbers */
-  ck_assert_uint_eq(rp_tcp_seq(&in.f), 1000);
-  ck_assert_uint_eq(rp_tcp_flags(&in.f), RP_TCP_SYN);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&in.f), 1000);
+  ck_assert_uint_eq(bn_rp_tcp_flags(&in.f), BN_RP_TCP_SYN);
   inject(1, &in);
-  ck_assert_uint_eq(rp_tcp_seq(&in.f), 2000);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&in.f), 2000);
   live_syn_ack(40000, LIVE_A, 1001, 1460, 65535);
   live_syn_ack(40001, LIVE_B, 2001, 1460, 65535);
   inject(2, &in); /* A ACK */
-  ck_assert_uint_eq(rp_dport(&in.f), 7);
-  ck_assert_uint_eq(rp_sport(&in.f), 40000);
-  ck_assert_uint_eq(rp_tcp_seq(&in.f), 1001);
-  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_A + 1);
+  ck_assert_uint_eq(bn_rp_dport(&in.f), 7);
+  ck_assert_uint_eq(bn_rp_sport(&in.f), 40000);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&in.f), 1001);
+  ck_assert_uint_eq(bn_rp_tcp_ack(&in.f), LIVE_A + 1);
   inject(3, &in); /* B ACK: its own shift */
-  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_B + 1);
+  ck_assert_uint_eq(bn_rp_tcp_ack(&in.f), LIVE_B + 1);
   inject(4, &in); /* A data */
   ck_assert_uint_eq(in.f.payload_len, sizeof(hello));
-  ck_assert_mem_eq(rp_payload(&in.f), hello, sizeof(hello));
-  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_A + 1);
+  ck_assert_mem_eq(bn_rp_payload(&in.f), hello, sizeof(hello));
+  ck_assert_uint_eq(bn_rp_tcp_ack(&in.f), LIVE_A + 1);
   inject(5, &in);
   uint8_t reply[BN_LINK_MAX_FRAME];
   ck_assert_uint_eq(live_data(40000, LIVE_A + 1, 1013, hello, sizeof(hello), reply), 0);
   inject(6, &in); /* A: ACK of 4 bytes, SACK of 8..12, shifted */
-  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_A + 1 + 4);
+  ck_assert_uint_eq(bn_rp_tcp_ack(&in.f), LIVE_A + 1 + 4);
   const uint8_t *sack = in.frame + in.f.l4 + 20;
   ck_assert_uint_eq(sack[2], 5);
-  ck_assert_uint_eq(rp_get32(sack + 4), LIVE_A + 1 + 8);
-  ck_assert_uint_eq(rp_get32(sack + 8), LIVE_A + 1 + 12);
+  ck_assert_uint_eq(bn_rp_get32(sack + 4), LIVE_A + 1 + 8);
+  ck_assert_uint_eq(bn_rp_get32(sack + 8), LIVE_A + 1 + 12);
   inject(7, &in); /* B: the capture acknowledges 12 bytes the live board has not sent */
-  ck_assert_uint_eq(rp_tcp_ack(&in.f), LIVE_B + 1);
-  rp_live_finish(&live);
-  const rp_live_flow *a = live_flow(40000), *b = live_flow(40001);
-  ck_assert_int_eq(a->diverge, RP_SAME);
+  ck_assert_uint_eq(bn_rp_tcp_ack(&in.f), LIVE_B + 1);
+  bn_rp_live_finish(&live);
+  const bn_rp_live_flow *a = live_flow(40000), *b = live_flow(40001);
+  ck_assert_int_eq(a->diverge, BN_RP_SAME);
   ck_assert_uint_eq(a->stream_live, sizeof(hello));
   ck_assert_uint_eq(a->stream_matched, sizeof(hello));
-  ck_assert_int_eq(b->diverge, RP_DIV_MISSING);
+  ck_assert_int_eq(b->diverge, BN_RP_DIV_MISSING);
   ck_assert_uint_eq(b->diverge_number, 10); /* the captured board's echo it did not send */
   ck_assert_uint_eq(live.injected, 8);
 }
@@ -250,21 +250,21 @@ START_TEST(tcp_acks_are_made_for_data_the_captured_peer_acknowledged_once_the_ca
   uint8_t reply[BN_LINK_MAX_FRAME];
   size_t n = live_data(40001, LIVE_B + 1, 2013, hello, sizeof(hello), reply);
   ck_assert_uint_gt(n, 0);
-  rp_frame f;
-  ck_assert_int_lt(rp_parse(reply, n, &f), 0);
+  bn_rp_frame f;
+  ck_assert_int_lt(bn_rp_parse(reply, n, &f), 0);
   ck_assert(frame_checksums_ok(reply, n));
-  ck_assert_uint_eq(rp_tcp_flags(&f), RP_TCP_ACK);
-  ck_assert_uint_eq(rp_tcp_ack(&f), LIVE_B + 13);
-  ck_assert_uint_eq(rp_tcp_seq(&f), 2013);
-  ck_assert_uint_eq(rp_ip_dst(&f), LIVE_IP);
+  ck_assert_uint_eq(bn_rp_tcp_flags(&f), BN_RP_TCP_ACK);
+  ck_assert_uint_eq(bn_rp_tcp_ack(&f), LIVE_B + 13);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&f), 2013);
+  ck_assert_uint_eq(bn_rp_ip_dst(&f), LIVE_IP);
   ck_assert_uint_eq(f.payload_len, 0);
   /* The same data again (its ACK lost?) is acknowledged again, no further. */
   n = live_data(40001, LIVE_B + 1, 2013, hello, sizeof(hello), reply);
   ck_assert_uint_gt(n, 0);
-  ck_assert_int_lt(rp_parse(reply, n, &f), 0);
-  ck_assert_uint_eq(rp_tcp_ack(&f), LIVE_B + 13);
-  rp_live_finish(&live);
-  ck_assert_int_eq(live_flow(40001)->diverge, RP_SAME);
+  ck_assert_int_lt(bn_rp_parse(reply, n, &f), 0);
+  ck_assert_uint_eq(bn_rp_tcp_ack(&f), LIVE_B + 13);
+  bn_rp_live_finish(&live);
+  ck_assert_int_eq(live_flow(40001)->diverge, BN_RP_SAME);
   ck_assert_uint_eq(live_flow(40001)->synth_acks, 2);
   ck_assert_uint_eq(live_flow(40001)->retrans, 1);
 }
@@ -278,7 +278,7 @@ START_TEST(tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_ack
   live_syn_ack(40000, LIVE_A, 1001, 1460, 5); /* a 5-byte window */
   inject(1, &in);
   inject(2, &in);
-  const rp_step *data_step = &plan.steps[4];
+  const bn_rp_step *data_step = &plan.steps[4];
   /* the capture's frame 7 (A's 12 bytes), by hand */
   uint8_t frame[BN_LINK_MAX_FRAME], out[BN_LINK_MAX_FRAME];
   struct frame_tcp_seg t = { .sport = 40000, .dport = 7, .seq = 1001, .ack = ISN_A + 1, .window = 502,
@@ -286,25 +286,25 @@ START_TEST(tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_ack
                              .payload_len = sizeof(hello) };
   size_t len = frame_tcp(frame, &peer, &board, &t), out_len;
   bool done;
-  ck_assert_int_eq(rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
+  ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
   ck_assert(!done);
-  rp_frame f;
-  ck_assert_int_lt(rp_parse(out, out_len, &f), 0);
+  bn_rp_frame f;
+  ck_assert_int_lt(bn_rp_parse(out, out_len, &f), 0);
   ck_assert(frame_checksums_ok(out, out_len));
-  ck_assert_uint_eq(rp_tcp_seq(&f), 1001);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&f), 1001);
   ck_assert_uint_eq(f.payload_len, 5);
-  ck_assert_mem_eq(rp_payload(&f), hello, 5);
-  ck_assert(!(rp_tcp_flags(&f) & RP_TCP_PSH)); /* PSH goes with the last byte */
+  ck_assert_mem_eq(bn_rp_payload(&f), hello, 5);
+  ck_assert(!(bn_rp_tcp_flags(&f) & BN_RP_TCP_PSH)); /* PSH goes with the last byte */
   uint8_t piece[BN_LINK_MAX_FRAME];
   size_t piece_len = out_len;
   memcpy(piece, out, out_len);
   /* The window is full: nothing until the board reads. */
-  ck_assert_int_eq(rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 0);
+  ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 0);
   ck_assert(!done);
   /* Not acknowledged within the replay's RTO: the piece again, as it was. */
   uint8_t again[BN_LINK_MAX_FRAME];
-  ck_assert_uint_eq(rp_live_retransmit(&live, bn_clock_now_ns(), again), 0);
-  size_t n = rp_live_retransmit(&live, bn_clock_add_ns(bn_clock_now_ns(), RP_RTO_NS), again);
+  ck_assert_uint_eq(bn_rp_live_retransmit(&live, bn_clock_now_ns(), again), 0);
+  size_t n = bn_rp_live_retransmit(&live, bn_clock_add_ns(bn_clock_now_ns(), BN_RP_RTO_NS), again);
   ck_assert_uint_eq(n, piece_len);
   ck_assert_mem_eq(again, piece, n);
   /* The board takes the 5 bytes and opens its window (5 << 7 once scaled): the other 7. */
@@ -312,15 +312,15 @@ START_TEST(tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_ack
                                .flags = FRAME_TCP_ACK };
   uint8_t reply[BN_LINK_MAX_FRAME];
   live_sends(&ack, reply);
-  ck_assert_uint_eq(rp_live_next_retransmit(&live), BN_CLOCK_FOREVER); /* acknowledged: nothing kept */
-  ck_assert_int_eq(rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
+  ck_assert_uint_eq(bn_rp_live_next_retransmit(&live), BN_CLOCK_FOREVER); /* acknowledged: nothing kept */
+  ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
   ck_assert(done);
-  ck_assert_int_lt(rp_parse(out, out_len, &f), 0);
+  ck_assert_int_lt(bn_rp_parse(out, out_len, &f), 0);
   ck_assert(frame_checksums_ok(out, out_len));
-  ck_assert_uint_eq(rp_tcp_seq(&f), 1006);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&f), 1006);
   ck_assert_uint_eq(f.payload_len, 7);
-  ck_assert_mem_eq(rp_payload(&f), hello + 5, 7);
-  ck_assert(rp_tcp_flags(&f) & RP_TCP_PSH);
+  ck_assert_mem_eq(bn_rp_payload(&f), hello + 5, 7);
+  ck_assert(bn_rp_tcp_flags(&f) & BN_RP_TCP_PSH);
   ck_assert_uint_eq(live_flow(40000)->splits, 1);
   ck_assert_uint_eq(live_flow(40000)->peer_retrans, 1);
 }
@@ -342,13 +342,13 @@ START_TEST(tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_fr
   changed[6] = 'W';
   live_data(40000, LIVE_A + 1, 1013, changed, sizeof(changed), reply);
   live_data(40001, LIVE_B + 1, 2013, hello, sizeof(hello), reply);
-  rp_live_finish(&live);
-  const rp_live_flow *a = live_flow(40000), *b = live_flow(40001);
-  ck_assert_int_eq(a->diverge, RP_DIV_PAYLOAD);
+  bn_rp_live_finish(&live);
+  const bn_rp_live_flow *a = live_flow(40000), *b = live_flow(40001);
+  ck_assert_int_eq(a->diverge, BN_RP_DIV_PAYLOAD);
   ck_assert_uint_eq(a->diverge_number, 9);
   ck_assert_uint_eq(a->stream_matched, 6);
   ck_assert_msg(strstr(a->diverge_text, "byte 6") != NULL, "%s", a->diverge_text);
-  ck_assert_int_eq(b->diverge, RP_DIV_OPTIONS);
+  ck_assert_int_eq(b->diverge, BN_RP_DIV_OPTIONS);
   ck_assert_uint_eq(b->diverge_number, 4);
   ck_assert_msg(strstr(b->diverge_text, "MSS 800") != NULL && strstr(b->diverge_text, "MSS 1460") != NULL, "%s",
                 b->diverge_text);

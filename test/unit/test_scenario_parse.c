@@ -27,13 +27,13 @@ START_TEST(times_take_netem_units_and_need_one)
   };
   for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
     uint64_t ns = 1;
-    ck_assert_msg(scn_parse_time(good[i].tok, &ns) == 0, "%s", good[i].tok);
+    ck_assert_msg(bn_scn_parse_time(good[i].tok, &ns) == 0, "%s", good[i].tok);
     ck_assert_uint_eq(ns, good[i].ns);
   }
   static const char *const bad[] = { "5", "5m", "-1s", "1e3s", "inf", "nans", "0x10s", "s", "", "1.2.3s", "5 s" };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     uint64_t ns;
-    ck_assert_msg(scn_parse_time(bad[i], &ns) == -EINVAL, "%s", bad[i]);
+    ck_assert_msg(bn_scn_parse_time(bad[i], &ns) == -EINVAL, "%s", bad[i]);
   }
 }
 END_TEST
@@ -50,47 +50,47 @@ START_TEST(rates_take_tc_units)
   };
   for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
     uint64_t b = 1;
-    ck_assert_msg(scn_parse_rate(good[i].tok, &b) == 0, "%s", good[i].tok);
+    ck_assert_msg(bn_scn_parse_rate(good[i].tok, &b) == 0, "%s", good[i].tok);
     ck_assert_uint_eq(b, good[i].bits);
   }
   uint64_t b;
-  ck_assert_int_eq(scn_parse_rate("10furlongs", &b), -EINVAL);
-  ck_assert_int_eq(scn_parse_rate("-1kbit", &b), -EINVAL);
+  ck_assert_int_eq(bn_scn_parse_rate("10furlongs", &b), -EINVAL);
+  ck_assert_int_eq(bn_scn_parse_rate("-1kbit", &b), -EINVAL);
 }
 END_TEST
 
 START_TEST(percentages_sizes_and_counts)
 {
   double p = -1;
-  ck_assert_int_eq(scn_parse_percent("25%", &p), 0);
+  ck_assert_int_eq(bn_scn_parse_percent("25%", &p), 0);
   ck_assert(p == 25);
-  ck_assert_int_eq(scn_parse_percent("0.1%", &p), 0);
+  ck_assert_int_eq(bn_scn_parse_percent("0.1%", &p), 0);
   ck_assert(p == 0.1);
-  ck_assert_int_eq(scn_parse_percent("25", &p), 0);  /* tc takes it without '%' too */
+  ck_assert_int_eq(bn_scn_parse_percent("25", &p), 0);  /* tc takes it without '%' too */
   ck_assert(p == 25);
-  ck_assert_int_eq(scn_parse_percent("100%", &p), 0);
-  ck_assert_int_eq(scn_parse_percent("0%", &p), 0);
+  ck_assert_int_eq(bn_scn_parse_percent("100%", &p), 0);
+  ck_assert_int_eq(bn_scn_parse_percent("0%", &p), 0);
   ck_assert(p == 0);
   static const char *const bad[] = { "101%", "25%%", "-1%", "%", "x%", "1e2%" };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-    ck_assert_msg(scn_parse_percent(bad[i], &p) == -EINVAL, "%s", bad[i]);
+    ck_assert_msg(bn_scn_parse_percent(bad[i], &p) == -EINVAL, "%s", bad[i]);
   }
   uint32_t sz;
-  ck_assert_int_eq(scn_parse_size("64kb", &sz), 0);
+  ck_assert_int_eq(bn_scn_parse_size("64kb", &sz), 0);
   ck_assert_uint_eq(sz, 65536);
-  ck_assert_int_eq(scn_parse_size("1500", &sz), 0);
+  ck_assert_int_eq(bn_scn_parse_size("1500", &sz), 0);
   ck_assert_uint_eq(sz, 1500);
-  ck_assert_int_eq(scn_parse_size("1mbit", &sz), 0);
+  ck_assert_int_eq(bn_scn_parse_size("1mbit", &sz), 0);
   ck_assert_uint_eq(sz, 131072);
-  ck_assert_int_eq(scn_parse_size("5gb", &sz), -EINVAL);  /* more than 32 bits */
+  ck_assert_int_eq(bn_scn_parse_size("5gb", &sz), -EINVAL);  /* more than 32 bits */
   uint64_t v;
-  ck_assert_int_eq(scn_parse_count("42", 1, 100, &v), 0);
+  ck_assert_int_eq(bn_scn_parse_count("42", 1, 100, &v), 0);
   ck_assert_uint_eq(v, 42);
-  ck_assert_int_eq(scn_parse_count("0", 1, 100, &v), -EINVAL);
-  ck_assert_int_eq(scn_parse_count("4x", 0, 100, &v), -EINVAL);
-  ck_assert_int_eq(scn_parse_count("99999999999999999999", 0, UINT64_MAX, &v), -EINVAL);
+  ck_assert_int_eq(bn_scn_parse_count("0", 1, 100, &v), -EINVAL);
+  ck_assert_int_eq(bn_scn_parse_count("4x", 0, 100, &v), -EINVAL);
+  ck_assert_int_eq(bn_scn_parse_count("99999999999999999999", 0, UINT64_MAX, &v), -EINVAL);
   int64_t s;
-  ck_assert_int_eq(scn_parse_signed("-20", -100, 100, &s), 0);
+  ck_assert_int_eq(bn_scn_parse_signed("-20", -100, 100, &s), 0);
   ck_assert_int_eq(s, -20);
 }
 END_TEST
@@ -101,37 +101,37 @@ START_TEST(printers_read_back_exactly)
   uint64_t ns;
   static const uint64_t times[] = { 0, 1, 999, 1000, 2500000000u, 1500000000u, 20000, 123456789 };
   for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
-    scn_format_time(buf, sizeof(buf), times[i]);
-    ck_assert_int_eq(scn_parse_time(buf, &ns), 0);
+    bn_scn_format_time(buf, sizeof(buf), times[i]);
+    ck_assert_int_eq(bn_scn_parse_time(buf, &ns), 0);
     ck_assert_uint_eq(ns, times[i]);
   }
-  scn_format_time(buf, sizeof(buf), 2500000000u);
+  bn_scn_format_time(buf, sizeof(buf), 2500000000u);
   ck_assert_str_eq(buf, "2500ms");
-  scn_format_rate(buf, sizeof(buf), 250000);
+  bn_scn_format_rate(buf, sizeof(buf), 250000);
   ck_assert_str_eq(buf, "250kbit");
   static const double pcts[] = { 0, 0.1, 25, 33.333333333333336, 99.99, 1e-5 };
   for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
     double p;
-    scn_format_percent(buf, sizeof(buf), pcts[i]);
-    ck_assert_int_eq(scn_parse_percent(buf, &p), 0);
+    bn_scn_format_percent(buf, sizeof(buf), pcts[i]);
+    ck_assert_int_eq(bn_scn_parse_percent(buf, &p), 0);
     ck_assert_msg(p == pcts[i], "%s", buf);
   }
 }
 END_TEST
 
-static scn_scenario parsed;
+static bn_scn_scenario parsed;
 
-static const scn_scenario *parse_ok(const char *text)
+static const bn_scn_scenario *parse_ok(const char *text)
 {
-  char err[SCN_ERRLEN];
-  scn_free(&parsed);
-  ck_assert_msg(scn_parse("t.scn", text, strlen(text), &parsed, err) == 0, "%s: %s", text, err);
+  char err[BN_SCN_ERRLEN];
+  bn_scn_free(&parsed);
+  ck_assert_msg(bn_scn_parse("t.scn", text, strlen(text), &parsed, err) == 0, "%s: %s", text, err);
   return &parsed;
 }
 
 START_TEST(every_directive_into_the_timeline)
 {
-  const scn_scenario *s = parse_ok(
+  const bn_scn_scenario *s = parse_ok(
     "seed 42\n"
     "at 0s      both delay 20ms 5ms 25% distribution normal   # netem's words\n"
     "at 0s      egress loss gemodel 1% 10% 70% 0.1%\n"
@@ -155,73 +155,73 @@ START_TEST(every_directive_into_the_timeline)
   ck_assert_uint_eq(s->seed, 42);
   ck_assert_uint_eq(s->n_steps, 18);
   ck_assert_uint_eq(s->n_matches, 2);
-  const scn_step *st = s->steps;
-  ck_assert_int_eq(st[0].kind, SCN_STEP_IMPAIR);
-  ck_assert_uint_eq(st[0].dir, SCN_BOTH);
-  ck_assert_uint_eq(st[0].netem.set, SCN_NM_DELAY);
+  const bn_scn_step *st = s->steps;
+  ck_assert_int_eq(st[0].kind, BN_SCN_STEP_IMPAIR);
+  ck_assert_uint_eq(st[0].dir, BN_SCN_BOTH);
+  ck_assert_uint_eq(st[0].netem.set, BN_SCN_NM_DELAY);
   ck_assert_uint_eq(st[0].netem.delay.time_ns, 20000000);
   ck_assert_uint_eq(st[0].netem.delay.jitter_ns, 5000000);
   ck_assert(st[0].netem.delay.corr_pct == 25);
-  ck_assert_int_eq(st[0].netem.delay.dist, SCN_DIST_NORMAL);
-  ck_assert_uint_eq(st[1].dir, SCN_EGRESS);
-  ck_assert_int_eq(st[1].netem.loss.model, SCN_LOSS_GEMODEL);
+  ck_assert_int_eq(st[0].netem.delay.dist, BN_SCN_DIST_NORMAL);
+  ck_assert_uint_eq(st[1].dir, BN_SCN_EGRESS);
+  ck_assert_int_eq(st[1].netem.loss.model, BN_SCN_LOSS_GEMODEL);
   ck_assert(st[1].netem.loss.pct[0] == 1 && st[1].netem.loss.pct[1] == 10 && st[1].netem.loss.pct[2] == 70 &&
             st[1].netem.loss.pct[3] == 0.1);
-  ck_assert_int_eq(st[2].kind, SCN_STEP_LINK);
+  ck_assert_int_eq(st[2].kind, BN_SCN_STEP_LINK);
   ck_assert(!st[2].up);
   ck_assert_uint_eq(st[3].at_ns, 12000000000u);  /* after 2s */
   ck_assert(st[3].up);
-  ck_assert_uint_eq(st[4].dir, SCN_INGRESS);
-  ck_assert_uint_eq(st[4].netem.set, SCN_NM_BLACKHOLE);
+  ck_assert_uint_eq(st[4].dir, BN_SCN_INGRESS);
+  ck_assert_uint_eq(st[4].netem.set, BN_SCN_NM_BLACKHOLE);
   ck_assert_int_eq(st[5].match, 0);
   ck_assert_str_eq(s->matches[0].filter, "tcp port 80");
-  ck_assert_uint_eq(st[5].netem.set, SCN_NM_REORDER | SCN_NM_DELAY);
+  ck_assert_uint_eq(st[5].netem.set, BN_SCN_NM_REORDER | BN_SCN_NM_DELAY);
   ck_assert_uint_eq(st[5].netem.reorder.gap, 5);
   ck_assert(st[5].netem.reorder.chance.pct == 25 && st[5].netem.reorder.chance.corr_pct == 50);
   ck_assert_uint_eq(st[6].netem.rate.bits_per_s, 250000);
   ck_assert_uint_eq(st[6].netem.limit, 50);
-  ck_assert_int_eq(st[7].kind, SCN_STEP_AIM);
+  ck_assert_int_eq(st[7].kind, BN_SCN_STEP_AIM);
   ck_assert_int_eq(st[7].match, 0);  /* the same filter, the same match */
-  ck_assert_int_eq(st[7].aim.select, SCN_SEL_NTH);
+  ck_assert_int_eq(st[7].aim.select, BN_SCN_SEL_NTH);
   ck_assert_uint_eq(st[7].aim.n, 3);
-  ck_assert_int_eq(st[7].aim.action, SCN_ACT_DROP);
-  ck_assert_int_eq(st[8].netem.loss.model, SCN_LOSS_STATE);
+  ck_assert_int_eq(st[7].aim.action, BN_SCN_ACT_DROP);
+  ck_assert_int_eq(st[8].netem.loss.model, BN_SCN_LOSS_STATE);
   ck_assert(st[8].netem.corrupt.pct == 0.1 && st[8].netem.corrupt.corr_pct == 30);
   ck_assert_uint_eq(st[8].netem.mtu, 576);
   ck_assert_uint_eq(st[9].netem.slot.min_ns, 1000000);
   ck_assert_uint_eq(st[9].netem.slot.max_ns, 5000000);
   ck_assert_uint_eq(st[9].netem.slot.packets, 10);
   ck_assert_uint_eq(st[9].netem.slot.bytes, 65536);
-  ck_assert_int_eq(st[10].kind, SCN_STEP_POOL_EXHAUST);
+  ck_assert_int_eq(st[10].kind, BN_SCN_STEP_POOL_EXHAUST);
   ck_assert_str_eq(st[10].pool.name, "PBUF_POOL");
   ck_assert(st[10].pool.share_pct == 90);
-  ck_assert_int_eq(st[11].kind, SCN_STEP_POOL_FAIL);
+  ck_assert_int_eq(st[11].kind, BN_SCN_STEP_POOL_FAIL);
   ck_assert_uint_eq(st[11].at_ns, 29000000000u);  /* no time: the line before's */
   ck_assert_uint_eq(st[11].pool.next, 2);
   ck_assert_str_eq(st[12].pool.name, "heap");
-  ck_assert_int_eq(st[13].kind, SCN_STEP_CLEAR_POOLS);
-  ck_assert_int_eq(st[14].kind, SCN_STEP_CLEAR);
+  ck_assert_int_eq(st[13].kind, BN_SCN_STEP_CLEAR_POOLS);
+  ck_assert_int_eq(st[14].kind, BN_SCN_STEP_CLEAR);
   ck_assert(st[14].match_all_clear);
-  ck_assert_int_eq(st[15].aim.action, SCN_ACT_DELAY);
+  ck_assert_int_eq(st[15].aim.action, BN_SCN_ACT_DELAY);
   ck_assert_uint_eq(st[15].aim.delay_ns, 5000000);
-  ck_assert_uint_eq(st[16].dir, SCN_EGRESS);
-  ck_assert_int_eq(st[17].kind, SCN_STEP_END);
+  ck_assert_uint_eq(st[16].dir, BN_SCN_EGRESS);
+  ck_assert_int_eq(st[17].kind, BN_SCN_STEP_END);
   ck_assert_uint_eq(st[17].line, 19);
-  scn_free(&parsed);
+  bn_scn_free(&parsed);
 }
 END_TEST
 
 START_TEST(tc_defaults_for_loss_models_and_reorder)
 {
-  const scn_scenario *s = parse_ok("loss state 5%\nloss gemodel 2%\ndelay 1ms reorder 10%\nloss 3%\n");
+  const bn_scn_scenario *s = parse_ok("loss state 5%\nloss gemodel 2%\ndelay 1ms reorder 10%\nloss 3%\n");
   const double *st = s->steps[0].netem.loss.pct;
   ck_assert(st[0] == 5 && st[1] == 95 && st[2] == 0 && st[3] == 100 && st[4] == 0);
   const double *ge = s->steps[1].netem.loss.pct;
   ck_assert(ge[0] == 2 && ge[1] == 98 && ge[2] == 100 && ge[3] == 0);
   ck_assert_uint_eq(s->steps[2].netem.reorder.gap, 1);
-  ck_assert_int_eq(s->steps[3].netem.loss.model, SCN_LOSS_RANDOM);  /* tc's old "loss P" */
+  ck_assert_int_eq(s->steps[3].netem.loss.model, BN_SCN_LOSS_RANDOM);  /* tc's old "loss P" */
   ck_assert(s->steps[3].netem.loss.pct[0] == 3);
-  scn_free(&parsed);
+  bn_scn_free(&parsed);
 }
 END_TEST
 
@@ -275,9 +275,9 @@ static const struct {
 START_TEST(every_error_names_its_place_and_token)
 {
   for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
-    scn_scenario s;
-    char err[SCN_ERRLEN];
-    int rc = scn_parse("t.scn", errors[i].text, strlen(errors[i].text), &s, err);
+    bn_scn_scenario s;
+    char err[BN_SCN_ERRLEN];
+    int rc = bn_scn_parse("t.scn", errors[i].text, strlen(errors[i].text), &s, err);
     ck_assert_msg(rc == -EINVAL, "accepted: %s", errors[i].text);
     ck_assert_msg(strncmp(err, errors[i].where, strlen(errors[i].where)) == 0, "%s -> %s", errors[i].text, err);
     ck_assert_msg(strstr(err, errors[i].says) != NULL, "%s -> %s (not: %s)", errors[i].text, err, errors[i].says);
@@ -288,27 +288,27 @@ END_TEST
 
 START_TEST(a_nul_byte_and_a_long_line_are_errors)
 {
-  scn_scenario s;
-  char err[SCN_ERRLEN];
+  bn_scn_scenario s;
+  char err[BN_SCN_ERRLEN];
   static const char nul[] = "delay 1ms\n\0x\n";
-  ck_assert_int_eq(scn_parse("t.scn", nul, sizeof(nul) - 1, &s, err), -EINVAL);
+  ck_assert_int_eq(bn_scn_parse("t.scn", nul, sizeof(nul) - 1, &s, err), -EINVAL);
   ck_assert_msg(strstr(err, "t.scn:2:1: a NUL byte") != NULL, "%s", err);
   size_t n = 20000;
   char *line = malloc(n + 1);
   memset(line, 'a', n);
   line[n] = '\0';
-  ck_assert_int_eq(scn_parse("t.scn", line, n, &s, err), -EINVAL);
+  ck_assert_int_eq(bn_scn_parse("t.scn", line, n, &s, err), -EINVAL);
   ck_assert_msg(strstr(err, "line longer than") != NULL, "%s", err);
   free(line);
 }
 END_TEST
 
-static char *print_of(const scn_scenario *s)
+static char *print_of(const bn_scn_scenario *s)
 {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  ck_assert_int_eq(scn_print(s, f), 0);
+  ck_assert_int_eq(bn_scn_print(s, f), 0);
   fclose(f);
   return buf;
 }
@@ -330,17 +330,17 @@ START_TEST(check_output_parses_back_to_the_same_timeline)
   char *q = strstr(fixed, " and host");
   memcpy(q, "         \\\" \\\" ", 15);
   memset(q, ' ', 15);
-  scn_scenario a, b;
-  char err[SCN_ERRLEN];
-  ck_assert_msg(scn_parse("a.scn", fixed, strlen(fixed), &a, err) == 0, "%s", err);
+  bn_scn_scenario a, b;
+  char err[BN_SCN_ERRLEN];
+  ck_assert_msg(bn_scn_parse("a.scn", fixed, strlen(fixed), &a, err) == 0, "%s", err);
   char *pa = print_of(&a);
-  ck_assert_msg(scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%s\n%s", err, pa);
+  ck_assert_msg(bn_scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%s\n%s", err, pa);
   char *pb = print_of(&b);
   ck_assert_str_eq(pa, pb);
   ck_assert_uint_eq(a.n_steps, b.n_steps);
   ck_assert_uint_eq(a.n_matches, b.n_matches);
   for (size_t i = 0; i < a.n_steps; i++) {
-    const scn_step *x = &a.steps[i], *y = &b.steps[i];
+    const bn_scn_step *x = &a.steps[i], *y = &b.steps[i];
     ck_assert_uint_eq(x->at_ns, y->at_ns);
     ck_assert_int_eq(x->kind, y->kind);
     ck_assert_uint_eq(x->dir, y->dir);
@@ -358,7 +358,7 @@ START_TEST(check_output_parses_back_to_the_same_timeline)
   }
   ck_assert(b.seed_given && b.seed == 9);
   free(pa), free(pb);
-  scn_free(&a), scn_free(&b);
+  bn_scn_free(&a), bn_scn_free(&b);
 }
 END_TEST
 
@@ -367,49 +367,49 @@ START_TEST(long_times_and_tiny_percentages_round_trip)
   static const char text[] = "at 9007199254740993ns loss 0.0000000000000000001%\n"
                              "after 1ns delay 18446744073ms\n"
                              "at 9200000000s link down\n";
-  scn_scenario a, b;
-  char err[SCN_ERRLEN];
-  ck_assert_msg(scn_parse("a.scn", text, strlen(text), &a, err) == 0, "%s", err);
+  bn_scn_scenario a, b;
+  char err[BN_SCN_ERRLEN];
+  ck_assert_msg(bn_scn_parse("a.scn", text, strlen(text), &a, err) == 0, "%s", err);
   ck_assert_uint_eq(a.steps[0].at_ns, UINT64_C(9007199254740993));  /* past 2^53: exact */
   ck_assert_uint_eq(a.steps[1].at_ns, UINT64_C(9007199254740994));
   char *pa = print_of(&a);
-  ck_assert_msg(scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%s\n%s", err, pa);
+  ck_assert_msg(bn_scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%s\n%s", err, pa);
   ck_assert_uint_eq(b.steps[0].at_ns, a.steps[0].at_ns);
   ck_assert_uint_eq(b.steps[1].at_ns, a.steps[1].at_ns);
   ck_assert(b.steps[0].netem.loss.pct[0] == a.steps[0].netem.loss.pct[0]);
   ck_assert(a.steps[0].netem.loss.pct[0] > 0);
   ck_assert_uint_eq(b.steps[1].netem.delay.time_ns, a.steps[1].netem.delay.time_ns);
   free(pa);
-  scn_free(&a), scn_free(&b);
+  bn_scn_free(&a), bn_scn_free(&b);
 }
 END_TEST
 
 START_TEST(the_longest_filter_round_trips_and_a_longer_one_is_refused)
 {
-  /* a filter near SCN_FILTER_MAX bytes, with a backslash in every term that
+  /* a filter near BN_SCN_FILTER_MAX bytes, with a backslash in every term that
    * the printer writes back doubled: "ip proto \tcp or ip proto \tcp ..." */
   static const char term[] = "ip proto \\\\tcp or ";  /* in the file; 17 bytes of filter */
-  size_t terms = (SCN_FILTER_MAX - 13) / 17;
-  char *text = malloc(terms * sizeof(term) + SCN_FILTER_MAX + 64);
+  size_t terms = (BN_SCN_FILTER_MAX - 13) / 17;
+  char *text = malloc(terms * sizeof(term) + BN_SCN_FILTER_MAX + 64);
   size_t n = (size_t)sprintf(text, "match \"");
   for (size_t i = 0; i < terms; i++) {
     n += (size_t)sprintf(text + n, "%s", term);
   }
   sprintf(text + n, "ip proto \\\\tcp\" ingress loss 5%%\n");
-  scn_scenario a, b;
-  char err[SCN_ERRLEN];
-  ck_assert_msg(scn_parse("a.scn", text, strlen(text), &a, err) == 0, "%.200s", err);
-  ck_assert_uint_le(strlen(a.matches[0].filter), SCN_FILTER_MAX);
-  ck_assert_uint_gt(strlen(a.matches[0].filter), SCN_FILTER_MAX - 20);
+  bn_scn_scenario a, b;
+  char err[BN_SCN_ERRLEN];
+  ck_assert_msg(bn_scn_parse("a.scn", text, strlen(text), &a, err) == 0, "%.200s", err);
+  ck_assert_uint_le(strlen(a.matches[0].filter), BN_SCN_FILTER_MAX);
+  ck_assert_uint_gt(strlen(a.matches[0].filter), BN_SCN_FILTER_MAX - 20);
   char *pa = print_of(&a);
-  ck_assert_msg(scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%.200s", err);
+  ck_assert_msg(bn_scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%.200s", err);
   ck_assert_str_eq(a.matches[0].filter, b.matches[0].filter);
   free(pa);
-  scn_free(&a), scn_free(&b);
+  bn_scn_free(&a), bn_scn_free(&b);
   n = (size_t)sprintf(text, "match \"");
-  memset(text + n, 'x', SCN_FILTER_MAX + 1);
-  sprintf(text + n + SCN_FILTER_MAX + 1, "\" ingress loss 5%%\n");
-  ck_assert_int_eq(scn_parse("a.scn", text, strlen(text), &a, err), -EINVAL);
+  memset(text + n, 'x', BN_SCN_FILTER_MAX + 1);
+  sprintf(text + n + BN_SCN_FILTER_MAX + 1, "\" ingress loss 5%%\n");
+  ck_assert_int_eq(bn_scn_parse("a.scn", text, strlen(text), &a, err), -EINVAL);
   ck_assert_msg(strstr(err, "a filter longer than 4096 bytes") != NULL, "%s", err);
   free(text);
 }
@@ -417,35 +417,35 @@ END_TEST
 
 START_TEST(a_filter_with_quotes_round_trips)
 {
-  scn_scenario a, b;
-  char err[SCN_ERRLEN];
+  bn_scn_scenario a, b;
+  char err[BN_SCN_ERRLEN];
   static const char text[] = "match \"ether proto \\\\arp\" ingress loss 5%\n";
-  ck_assert_msg(scn_parse("a.scn", text, strlen(text), &a, err) == 0, "%s", err);
+  ck_assert_msg(bn_scn_parse("a.scn", text, strlen(text), &a, err) == 0, "%s", err);
   ck_assert_str_eq(a.matches[0].filter, "ether proto \\arp");
   char *pa = print_of(&a);
-  ck_assert_msg(scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%s", err);
+  ck_assert_msg(bn_scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%s", err);
   ck_assert_str_eq(b.matches[0].filter, a.matches[0].filter);
   free(pa);
-  scn_free(&a), scn_free(&b);
+  bn_scn_free(&a), bn_scn_free(&b);
 }
 END_TEST
 
 START_TEST(holds_frames_knows_which_directions_queue)
 {
-  const scn_scenario *s = parse_ok("ingress delay 1ms\negress loss 5%\n");
-  ck_assert(scn_holds_frames(s, SCN_INGRESS));
-  ck_assert(!scn_holds_frames(s, SCN_EGRESS));
+  const bn_scn_scenario *s = parse_ok("ingress delay 1ms\negress loss 5%\n");
+  ck_assert(bn_scn_holds_frames(s, BN_SCN_INGRESS));
+  ck_assert(!bn_scn_holds_frames(s, BN_SCN_EGRESS));
   s = parse_ok("match \"tcp\" first 1 egress delay 5ms\n");
-  ck_assert(scn_holds_frames(s, SCN_EGRESS));
-  scn_free(&parsed);
+  ck_assert(bn_scn_holds_frames(s, BN_SCN_EGRESS));
+  bn_scn_free(&parsed);
 }
 END_TEST
 
 START_TEST(load_reports_a_missing_file)
 {
-  scn_scenario s;
-  char err[SCN_ERRLEN];
-  ck_assert_int_eq(scn_load("/nonexistent/x.scn", &s, err), -ENOENT);
+  bn_scn_scenario s;
+  char err[BN_SCN_ERRLEN];
+  ck_assert_int_eq(bn_scn_load("/nonexistent/x.scn", &s, err), -ENOENT);
   ck_assert_str_eq(err, "/nonexistent/x.scn: No such file or directory");
 }
 END_TEST

@@ -30,11 +30,11 @@ static void fill(uint8_t *buf, size_t len, unsigned tag)
 static int fds[2];  /* fds[0]: the ring's side, fds[1]: the peer's */
 
 /* A ring and a non-blocking socket pair; NULL if io_uring is refused here. */
-static tap_uring *setup(void)
+static bn_tap_uring *setup(void)
 {
   ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
-  tap_uring *r = NULL;
-  int rc = tap_uring_open(&r);
+  bn_tap_uring *r = NULL;
+  int rc = bn_tap_uring_open(&r);
   if (rc == -ENOSYS || rc == -EPERM) {
     ck_assert_ptr_null(r);
     fprintf(stderr, "tap_uring: io_uring refused here (%s): not tested\n", strerror(-rc));
@@ -45,9 +45,9 @@ static tap_uring *setup(void)
   return r;
 }
 
-static void teardown(tap_uring *r)
+static void teardown(bn_tap_uring *r)
 {
-  tap_uring_close(r);
+  bn_tap_uring_close(r);
   close(fds[0]);
   close(fds[1]);
 }
@@ -66,14 +66,14 @@ static void make_frames(bn_link_frame *frames, size_t n)
 
 START_TEST(write_batch_arrives_whole_and_in_order)
 {
-  tap_uring *r = setup();
+  bn_tap_uring *r = setup();
   if (r == NULL) {
     return;
   }
   bn_link_frame frames[TAP_URING_BATCH];
   make_frames(frames, TAP_URING_BATCH);
   for (size_t round = 0; round < 3; round++) { /* the ring is reused */
-    ck_assert_int_eq(tap_uring_write(r, fds[0], frames, TAP_URING_BATCH), TAP_URING_BATCH);
+    ck_assert_int_eq(bn_tap_uring_write(r, fds[0], frames, TAP_URING_BATCH), TAP_URING_BATCH);
     for (size_t i = 0; i < TAP_URING_BATCH; i++) {
       ck_assert_int_eq(frames[i].result, 0);
       uint8_t got[BUF_SIZE];
@@ -85,7 +85,7 @@ START_TEST(write_batch_arrives_whole_and_in_order)
     ck_assert_int_eq(errno, EAGAIN);
   }
   /* a batch of one */
-  ck_assert_int_eq(tap_uring_write(r, fds[0], &frames[5], 1), 1);
+  ck_assert_int_eq(bn_tap_uring_write(r, fds[0], &frames[5], 1), 1);
   uint8_t got[BUF_SIZE];
   ck_assert_int_eq(read(fds[1], got, sizeof(got)), (ssize_t)frames[5].len);
   ck_assert_mem_eq(got, data[5], frames[5].len);
@@ -96,7 +96,7 @@ END_TEST
 /* A device error fails its frame with the errno; the rest are cancelled. */
 START_TEST(write_to_a_closed_peer_fails_each_frame)
 {
-  tap_uring *r = setup();
+  bn_tap_uring *r = setup();
   if (r == NULL) {
     return;
   }
@@ -105,7 +105,7 @@ START_TEST(write_to_a_closed_peer_fails_each_frame)
   fds[1] = socket(AF_UNIX, SOCK_SEQPACKET, 0); /* for teardown() */
   bn_link_frame frames[4];
   make_frames(frames, 4);
-  ck_assert_int_eq(tap_uring_write(r, fds[0], frames, 4), 0);
+  ck_assert_int_eq(bn_tap_uring_write(r, fds[0], frames, 4), 0);
   ck_assert_int_eq(frames[0].result, -EPIPE);
   for (size_t i = 1; i < 4; i++) {
     ck_assert_int_eq(frames[i].result, -ECANCELED);
@@ -120,7 +120,7 @@ static uint8_t bufs[TAP_URING_BATCH][BUF_SIZE];
  * byte; the reads after them find the queue empty. */
 START_TEST(read_batch_gets_what_is_queued_in_order)
 {
-  tap_uring *r = setup();
+  bn_tap_uring *r = setup();
   if (r == NULL) {
     return;
   }
@@ -131,7 +131,7 @@ START_TEST(read_batch_gets_what_is_queued_in_order)
     ck_assert_int_eq(write(fds[1], frames[i].data, frames[i].len), (ssize_t)frames[i].len);
   }
   int32_t lens[TAP_URING_BATCH];
-  ck_assert_int_eq(tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, TAP_URING_BATCH, lens), QUEUED);
+  ck_assert_int_eq(bn_tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, TAP_URING_BATCH, lens), QUEUED);
   for (size_t i = 0; i < TAP_URING_BATCH; i++) {
     if (i < QUEUED) {
       ck_assert_int_eq(lens[i], (int32_t)frames[i].len);
@@ -141,15 +141,15 @@ START_TEST(read_batch_gets_what_is_queued_in_order)
     }
   }
   /* empty now; a smaller batch reads the next frames, and only n of them */
-  ck_assert_int_eq(tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, 4, lens), 0);
+  ck_assert_int_eq(bn_tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, 4, lens), 0);
   for (size_t i = 0; i < 4; i++) {
     ck_assert_int_eq(lens[i], -EAGAIN);
   }
   for (size_t i = 0; i < 6; i++) {
     ck_assert_int_eq(write(fds[1], frames[i].data, frames[i].len), (ssize_t)frames[i].len);
   }
-  ck_assert_int_eq(tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, 4, lens), 4);
-  ck_assert_int_eq(tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, 4, lens), 2);
+  ck_assert_int_eq(bn_tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, 4, lens), 4);
+  ck_assert_int_eq(bn_tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, 4, lens), 2);
   ck_assert_int_eq(lens[0], (int32_t)frames[4].len);
   ck_assert_mem_eq(bufs[0], data[4], frames[4].len);
   ck_assert_int_eq(lens[1], (int32_t)frames[5].len);
@@ -161,7 +161,7 @@ END_TEST
 
 START_TEST(argument_errors)
 {
-  tap_uring *r = setup();
+  bn_tap_uring *r = setup();
   if (r == NULL) {
     return;
   }
@@ -169,17 +169,17 @@ START_TEST(argument_errors)
   make_frames(frames, TAP_URING_BATCH);
   frames[TAP_URING_BATCH] = frames[0];
   int32_t lens[TAP_URING_BATCH + 1];
-  ck_assert_int_eq(tap_uring_write(r, fds[0], frames, 0), -EINVAL);
-  ck_assert_int_eq(tap_uring_write(r, fds[0], frames, TAP_URING_BATCH + 1), -EINVAL);
-  ck_assert_int_eq(tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, 0, lens), -EINVAL);
-  ck_assert_int_eq(tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, TAP_URING_BATCH + 1, lens), -EINVAL);
-  ck_assert_int_eq(tap_uring_read(r, fds[0], &bufs[0][0], 0, 1, lens), -EINVAL);
+  ck_assert_int_eq(bn_tap_uring_write(r, fds[0], frames, 0), -EINVAL);
+  ck_assert_int_eq(bn_tap_uring_write(r, fds[0], frames, TAP_URING_BATCH + 1), -EINVAL);
+  ck_assert_int_eq(bn_tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, 0, lens), -EINVAL);
+  ck_assert_int_eq(bn_tap_uring_read(r, fds[0], &bufs[0][0], BUF_SIZE, TAP_URING_BATCH + 1, lens), -EINVAL);
+  ck_assert_int_eq(bn_tap_uring_read(r, fds[0], &bufs[0][0], 0, 1, lens), -EINVAL);
   /* nothing was sent; the ring still works */
   uint8_t extra;
   ck_assert_int_eq(read(fds[1], &extra, 1), -1);
   ck_assert_int_eq(errno, EAGAIN);
-  ck_assert_int_eq(tap_uring_write(r, fds[0], frames, 2), 2);
-  tap_uring_close(NULL);
+  ck_assert_int_eq(bn_tap_uring_write(r, fds[0], frames, 2), 2);
+  bn_tap_uring_close(NULL);
   teardown(r);
 }
 END_TEST

@@ -37,8 +37,8 @@ typedef struct bn_app_env {
   int backlog;
   /** On a replay (boardnet replay): its plan and live side, which outlive
    *  the app; NULL on a TAP. */
-  const rp_plan *plan;
-  const rp_live *live;
+  const bn_rp_plan *plan;
+  const bn_rp_live *live;
 } bn_app_env;
 
 typedef struct bn_app_info bn_app_info;

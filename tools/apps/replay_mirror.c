@@ -26,8 +26,8 @@
 
 static struct mirror {
   pthread_mutex_t mu;
-  const rp_plan *plan;
-  const rp_live *live;
+  const bn_rp_plan *plan;
+  const bn_rp_live *live;
   long io_timeout_ms;
   bool stop;
   bool *taken;                 /* flows already matched to a live connection */
@@ -94,7 +94,7 @@ static bool start_thread(void *(*fn)(void *), void *arg, const char *name)
 
 struct conversation {
   usocket *s;
-  const rp_flow *f;
+  const bn_rp_flow *f;
   size_t got;     /* bytes of the peer's stream received */
   bool eof;
   bool owes;      /* counted in m.owing */
@@ -116,7 +116,7 @@ static void receive_until(struct conversation *c, size_t need)
 
 /* The peer's stream before a board frame that acknowledged up to ack_rel
  * (the SYN takes sequence number 0, a FIN one more after the data). */
-static size_t peer_bytes_before(const rp_flow *f, uint32_t ack_rel)
+static size_t peer_bytes_before(const bn_rp_flow *f, uint32_t ack_rel)
 {
   size_t data = f->peer_rel_end > 0 ? f->peer_rel_end - 1 - (f->peer_fin ? 1 : 0) : 0;
   size_t had = ack_rel > 0 ? ack_rel - 1 : 0;
@@ -135,12 +135,12 @@ static void owe_nothing(struct conversation *c)
 /* The captured board's side of flow f on connected socket s. */
 static void converse(struct conversation *c)
 {
-  const rp_flow *f = c->f;
+  const bn_rp_flow *f = c->f;
   bool kept = !f->stream_gap && !f->stream_dropped;
   size_t sent = 0;
   for (size_t k = 0; k < f->nbframes && !stopping(); k++) {
-    const rp_board_frame *b = &f->bframes[k];
-    if (b->flags & RP_TCP_RST) {
+    const bn_rp_board_frame *b = &f->bframes[k];
+    if (b->flags & BN_RP_TCP_RST) {
       return; /* the captured board reset it: closing is the nearest usocket has */
     }
     size_t end = b->rel_seq > 0 ? (size_t)b->rel_seq - 1 + b->len : 0;
@@ -151,7 +151,7 @@ static void converse(struct conversation *c)
       }
       sent = end;
     }
-    if (b->flags & RP_TCP_FIN) {
+    if (b->flags & BN_RP_TCP_FIN) {
       /* After the peer's FIN (its FIN acknowledged): read to its end first. */
       if (f->peer_fin && b->ack_rel >= f->peer_rel_end) {
         receive_until(c, SIZE_MAX);
@@ -179,7 +179,7 @@ static void *conversation_main(void *arg)
 
 /* Re-enacts f on connected socket s in a detached thread of its own (as
  * many as there are connections at once); frees s if it cannot. */
-static void start_conversation(usocket *s, const rp_flow *f)
+static void start_conversation(usocket *s, const bn_rp_flow *f)
 {
   struct conversation *c = calloc(1, sizeof(*c));
   pthread_attr_t attr;
@@ -215,14 +215,14 @@ static void start_conversation(usocket *s, const rp_flow *f)
 /* ---- connections the peers opened ---------------------------------------------------- */
 
 /* The captured flow (not matched yet) of a connection from peer ip:port to the board's port. */
-static const rp_flow *flow_of_peer(const usocket_addr *peer, uint16_t board_port)
+static const bn_rp_flow *flow_of_peer(const usocket_addr *peer, uint16_t board_port)
 {
   struct in_addr a;
   if (inet_pton(AF_INET, peer->ip, &a) != 1) {
     return NULL;
   }
   uint32_t ip = ntohl(a.s_addr);
-  const rp_flow *found = NULL;
+  const bn_rp_flow *found = NULL;
   pthread_mutex_lock(&m.mu);
   unsigned pass = __atomic_load_n(&m.live->pass, __ATOMIC_ACQUIRE);
   if (pass != m.taken_pass) {
@@ -230,9 +230,9 @@ static const rp_flow *flow_of_peer(const usocket_addr *peer, uint16_t board_port
     m.taken_pass = pass;
   }
   for (size_t i = 0; i < m.plan->nflows && found == NULL; i++) {
-    const rp_flow *f = &m.plan->flows[i];
-    if (f->kind == RP_FLOW_TCP && !f->board_opened && !m.taken[i] && f->peer_ip == ip &&
-        rp_live_peer_port(m.live, f) == peer->port && f->board_port == board_port) {
+    const bn_rp_flow *f = &m.plan->flows[i];
+    if (f->kind == BN_RP_FLOW_TCP && !f->board_opened && !m.taken[i] && f->peer_ip == ip &&
+        bn_rp_live_peer_port(m.live, f) == peer->port && f->board_port == board_port) {
       m.taken[i] = true;
       found = f;
     }
@@ -260,7 +260,7 @@ static void *listener_main(void *arg)
     if (rc != 0 || !hold_socket(client)) {
       continue;
     }
-    const rp_flow *f = flow_of_peer(&peer, l.port);
+    const bn_rp_flow *f = flow_of_peer(&peer, l.port);
     if (f == NULL) {
       drop_socket(client); /* no such connection in the capture */
     } else {
@@ -312,7 +312,7 @@ static int listen_on(uint16_t port, char err[BN_MIRROR_ERRLEN])
 
 /* The first step after the captured board's SYN of f: the replay has got
  * there when the live board should open it. */
-static size_t open_at(const rp_plan *plan, const rp_flow *f)
+static size_t open_at(const bn_rp_plan *plan, const bn_rp_flow *f)
 {
   size_t i = 0;
   while (i < plan->nsteps && plan->steps[i].number < f->first_number) {
@@ -324,14 +324,14 @@ static size_t open_at(const rp_plan *plan, const rp_flow *f)
 /* Opens the captured board's connection f, then re-enacts it. The opener
  * connects one at a time, in the capture's order: the replay binds each
  * live SYN to the next connection the captured board opened to that peer. */
-static void open_connection(const rp_flow *f)
+static void open_connection(const bn_rp_flow *f)
 {
   usocket *s;
   if (usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s) != 0 || !hold_socket(s)) {
     return;
   }
   usocket_addr to = { .port = f->peer_port };
-  rp_ip_text(f->peer_ip, to.ip, sizeof(to.ip));
+  bn_rp_ip_text(f->peer_ip, to.ip, sizeof(to.ip));
   usocket_settimeout(s, m.io_timeout_ms);
   if (usocket_connect(s, &to) != 0) {
     drop_socket(s);
@@ -359,15 +359,15 @@ static bool wait_for_step(unsigned pass, size_t at)
 static void *opener_main(void *arg)
 {
   (void)arg;
-  const rp_plan *plan = m.plan;
+  const bn_rp_plan *plan = m.plan;
   for (unsigned pass = 0; !stopping() && !__atomic_load_n(&m.live->done, __ATOMIC_ACQUIRE); pass++) {
     while (!stopping() && !__atomic_load_n(&m.live->done, __ATOMIC_ACQUIRE) &&
            __atomic_load_n(&m.live->pass, __ATOMIC_ACQUIRE) < pass) {
       bn_clock_sleep_ms(HEAD_POLL_MS); /* the next pass (--loop) */
     }
     for (size_t i = 0; i < plan->nflows; i++) {
-      const rp_flow *f = &plan->flows[i];
-      if (f->kind == RP_FLOW_TCP && f->board_opened && f->has_syn && wait_for_step(pass, open_at(plan, f))) {
+      const bn_rp_flow *f = &plan->flows[i];
+      if (f->kind == BN_RP_FLOW_TCP && f->board_opened && f->has_syn && wait_for_step(pass, open_at(plan, f))) {
         open_connection(f);
       }
     }
@@ -376,7 +376,7 @@ static void *opener_main(void *arg)
 }
 
 
-int bn_replay_mirror_start(const rp_plan *plan, const rp_live *live, long io_timeout_ms,
+int bn_replay_mirror_start(const bn_rp_plan *plan, const bn_rp_live *live, long io_timeout_ms,
                            char err[BN_MIRROR_ERRLEN])
 {
   m.plan = plan;
@@ -391,15 +391,15 @@ int bn_replay_mirror_start(const rp_plan *plan, const rp_live *live, long io_tim
   m.running = true;
   int count = 0;
   for (size_t i = 0; i < plan->nflows; i++) {
-    const rp_flow *f = &plan->flows[i];
-    if (f->kind != RP_FLOW_TCP || !f->has_syn) {
+    const bn_rp_flow *f = &plan->flows[i];
+    if (f->kind != BN_RP_FLOW_TCP || !f->has_syn) {
       continue;
     }
     count++;
     bool first_on_port = !f->board_opened;
     for (size_t k = 0; k < i && first_on_port; k++) {
-      const rp_flow *g = &plan->flows[k];
-      first_on_port = !(g->kind == RP_FLOW_TCP && g->has_syn && !g->board_opened && g->board_port == f->board_port);
+      const bn_rp_flow *g = &plan->flows[k];
+      first_on_port = !(g->kind == BN_RP_FLOW_TCP && g->has_syn && !g->board_opened && g->board_port == f->board_port);
     }
     if (first_on_port) {
       int rc = listen_on(f->board_port, err);

@@ -29,7 +29,7 @@
  * @return the number of connections it will re-enact (>= 0), or -EADDRINUSE
  *         (a port taken by another --app) / -ENOMEM with the reason in err.
  */
-int bn_replay_mirror_start(const rp_plan *plan, const rp_live *live, long io_timeout_ms,
+int bn_replay_mirror_start(const bn_rp_plan *plan, const bn_rp_live *live, long io_timeout_ms,
                            char err[BN_MIRROR_ERRLEN]);
 
 /**

@@ -197,7 +197,7 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     o->scenario.board_link = true;
     return 0;
   case OPT_STATS:
-    if (scn_parse_time(arg, &v) < 0 || v < 1000000u) {
+    if (bn_scn_parse_time(arg, &v) < 0 || v < 1000000u) {
       return bn_cli_error(BN_EXIT_USAGE, "--stats '%s': an interval of at least 1ms, with its unit (1s, 500ms)", arg);
     }
     o->scenario.stats_interval_ns = v;

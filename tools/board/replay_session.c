@@ -151,12 +151,12 @@ int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg)
 
 /* The shortest prefix that holds the board and every peer of the capture
  * (so that the live board reaches them all on its link), 1..30. */
-static int common_prefix(const rp_plan *plan)
+static int common_prefix(const bn_rp_plan *plan)
 {
   int prefix = 30;
   for (size_t i = 0; i < plan->nflows; i++) {
     uint32_t peer = plan->flows[i].peer_ip;
-    if (peer == 0 || rp_ip_is_group(peer)) {
+    if (peer == 0 || bn_rp_ip_is_group(peer)) {
       continue;
     }
     uint32_t diff = peer ^ plan->board_ip;
@@ -173,7 +173,7 @@ static int common_prefix(const rp_plan *plan)
  * address. */
 static void board_defaults(bn_replay_session *s, bn_board_options *board)
 {
-  const rp_plan *plan = &s->plan;
+  const bn_rp_plan *plan = &s->plan;
   bn_config *cfg = &board->cfg;
   if (!board->ip_given && !cfg->dhcp && ip4_addr_isany_val(cfg->gw) && plan->lease_known) {
     cfg->dhcp = true;
@@ -182,7 +182,7 @@ static void board_defaults(bn_replay_session *s, bn_board_options *board)
   if (!board->ip_given && !cfg->dhcp) {
     static char default_ip[32];
     char ip[16];
-    rp_ip_text(plan->board_ip, ip, sizeof(ip));
+    bn_rp_ip_text(plan->board_ip, ip, sizeof(ip));
     snprintf(default_ip, sizeof(default_ip), "%s/%d", ip, common_prefix(plan));
     board->default_ip = default_ip;
   }
@@ -193,11 +193,11 @@ static void board_defaults(bn_replay_session *s, bn_board_options *board)
 }
 
 /* The end of each pass but the last (the pump's callback). */
-static void pass_done(void *arg, const rp_live *live)
+static void pass_done(void *arg, const bn_rp_live *live)
 {
   bn_replay_session *s = arg;
   s->passes++;
-  if (rp_report_diverged(&s->plan, live)) {
+  if (bn_rp_report_diverged(&s->plan, live)) {
     s->passes_diverged++;
     s->first_diverged = s->first_diverged ? s->first_diverged : s->passes;
   }
@@ -214,8 +214,8 @@ int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board)
       return bn_cli_error(BN_EXIT_USAGE, "--filter: %s", err);
     }
   }
-  char err[RP_ERRLEN];
-  if (rp_plan_build(&s->read, &s->plan, err) < 0) {
+  char err[BN_RP_ERRLEN];
+  if (bn_rp_plan_build(&s->read, &s->plan, err) < 0) {
     return bn_cli_error(BN_EXIT_FAIL, "%s", err);
   }
   s->planned = true;
@@ -275,18 +275,18 @@ int bn_replay_session_end(bn_replay_session *s, const char *stopped)
     fprintf(stderr, "boardnet: replay stopped early (%s): the report covers what was replayed\n", stopped);
   }
   pass_done(s, &s->live); /* the last pass */
-  rp_report_info info = { .capture = s->read.path, .board = bn_board_name(), .pace = s->pace_text,
+  bn_rp_report_info info = { .capture = s->read.path, .board = bn_board_name(), .pace = s->pace_text,
                           .live_ip = s->pcap.live_ip, .live_mac = s->pcap.live_mac, .passes = s->passes,
                           .passes_diverged = s->passes_diverged, .first_diverged_pass = s->first_diverged };
   bool diverged = s->passes_diverged > 0;
   if (!s->quiet) {
-    rp_report_text(s->out, &info, &s->plan, &s->live);
+    bn_rp_report_text(s->out, &info, &s->plan, &s->live);
   } else {
     fprintf(s->out, "boardnet: replay of %s: %s\n", s->read.path, diverged ? "the live board diverged" : "no divergence");
   }
   int rc = stopped != NULL ? BN_EXIT_FAIL : diverged ? BN_EXIT_DIVERGED : BN_EXIT_OK; /* cut short: no verdict */
   if (s->report != NULL) {
-    int jrc = rp_report_json(s->report, &info, &s->plan, &s->live);
+    int jrc = bn_rp_report_json(s->report, &info, &s->plan, &s->live);
     if (jrc < 0) {
       rc = bn_cli_error(BN_EXIT_FAIL, "--report %s: %s", s->report, strerror(-jrc));
     }
@@ -297,9 +297,9 @@ int bn_replay_session_end(bn_replay_session *s, const char *stopped)
 
 void bn_replay_session_free(bn_replay_session *s)
 {
-  rp_live_free(&s->live);
+  bn_rp_live_free(&s->live);
   if (s->planned) {
-    rp_plan_free(&s->plan);
+    bn_rp_plan_free(&s->plan);
     s->planned = false;
   }
 }

@@ -31,7 +31,7 @@ extern const char bn_replay_options_help[];
 /** A replay: its options, then its state. Static storage (it is large);
  *  zero-initialise, then bn_replay_session_init(). */
 typedef struct bn_replay_session {
-  rp_plan_options read;       /**< the capture (read.path) and how to read it */
+  bn_rp_plan_options read;       /**< the capture (read.path) and how to read it */
   const char *report;         /**< --report FILE, or NULL */
   const char *pace_text;
   bn_pace pace;
@@ -43,8 +43,8 @@ typedef struct bn_replay_session {
 
   bool dhcp_from_capture;     /**< the live board takes its lease from the capture */
   bool planned;
-  rp_plan plan;
-  rp_live live;
+  bn_rp_plan plan;
+  bn_rp_live live;
   bn_pcap_options pcap;
   unsigned passes, passes_diverged, first_diverged;
   uint64_t t0;

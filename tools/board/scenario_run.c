@@ -31,7 +31,7 @@ static FILE *open_output(const char *option, const char *path)
 }
 
 /* --link board: the profile's built-in link.scn becomes the scenario. */
-static int load_link(bn_scenario_run *r, char err[SCN_ERRLEN])
+static int load_link(bn_scenario_run *r, char err[BN_SCN_ERRLEN])
 {
   size_t len;
   const char *text = bn_board_link(&len);
@@ -45,7 +45,7 @@ static int load_link(bn_scenario_run *r, char err[SCN_ERRLEN])
   }
   snprintf(r->link_name, sizeof(r->link_name), "%s:link.scn", bn_board_name());
   r->path = r->link_name;
-  if (scn_parse(r->path, text, len, &r->scn, err) < 0) {
+  if (bn_scn_parse(r->path, text, len, &r->scn, err) < 0) {
     fprintf(stderr, "%s\n", err);
     return BN_EXIT_FAIL; /* a profile's own file: built and tested, so never */
   }
@@ -54,7 +54,7 @@ static int load_link(bn_scenario_run *r, char err[SCN_ERRLEN])
 
 int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path)
 {
-  char err[SCN_ERRLEN];
+  char err[BN_SCN_ERRLEN];
   if (r->board_link) {
     int rc = load_link(r, err);
     if (rc != 0) {
@@ -65,15 +65,15 @@ int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path)
       return bn_cli_error(BN_EXIT_USAGE, "--stats, --stats-json and --decisions need --scenario FILE or --link board");
     }
     return 0;
-  } else if (scn_load(r->path, &r->scn, err) < 0) {
+  } else if (bn_scn_load(r->path, &r->scn, err) < 0) {
     fprintf(stderr, "%s\n", err);
     return BN_EXIT_USAGE;
   }
   r->loaded = true;
   for (size_t i = 0; i < r->scn.n_steps; i++) {
-    const scn_step *st = &r->scn.steps[i];
-    bool fail = st->kind == SCN_STEP_POOL_FAIL;
-    if ((fail || st->kind == SCN_STEP_POOL_EXHAUST) && !bn_pool_faults_known(st->pool.name, fail)) {
+    const bn_scn_step *st = &r->scn.steps[i];
+    bool fail = st->kind == BN_SCN_STEP_POOL_FAIL;
+    if ((fail || st->kind == BN_SCN_STEP_POOL_EXHAUST) && !bn_pool_faults_known(st->pool.name, fail)) {
       char names[1024];
       bn_pool_faults_names(names, sizeof(names));
       fprintf(stderr, "%s:%u:%u: '%s': board %s has no such lwIP pool\n  pools: %s%s\n", r->path, st->line,
@@ -97,24 +97,24 @@ int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path)
 }
 
 /* A step's effects outside the link (the pump's thread). */
-static void on_step(void *arg, const scn_scenario *s, const scn_step *st)
+static void on_step(void *arg, const bn_scn_scenario *s, const bn_scn_step *st)
 {
   bn_scenario_run *r = arg;
   switch (st->kind) {
-  case SCN_STEP_POOL_EXHAUST:
+  case BN_SCN_STEP_POOL_EXHAUST:
     bn_pool_faults_exhaust(st->pool.name, st->pool.share_pct);
     break;
-  case SCN_STEP_POOL_FAIL:
+  case BN_SCN_STEP_POOL_FAIL:
     bn_pool_faults_fail_next(st->pool.name, st->pool.next);
     break;
-  case SCN_STEP_CLEAR_POOLS:
+  case BN_SCN_STEP_CLEAR_POOLS:
     bn_pool_faults_clear();
     break;
   default:
     break;
   }
   char text[1024];
-  scn_step_format(s, st, text, sizeof(text));
+  bn_scn_step_format(s, st, text, sizeof(text));
   if (r->events != NULL) {
     /* the recording's own wall clock: the same offset as its timestamps */
     uint64_t wall = bn_clock_wall_ns(bn_clock_now_ns());
@@ -260,7 +260,7 @@ static void *stats_main(void *arg)
       print_dir(r->out, "ingress", &in);
       if (now.step_line != 0) {
         char text[256];
-        scn_step_format(&r->scn, &r->scn.steps[now.steps_done - 1], text, sizeof(text));
+        bn_scn_step_format(&r->scn, &r->scn.steps[now.steps_done - 1], text, sizeof(text));
         fprintf(r->out, " step: line %u %s", now.step_line, text);
       }
       fprintf(r->out, "\n");
@@ -374,7 +374,7 @@ int bn_scenario_run_finish(bn_scenario_run *r)
   close_output(r->decisions);
   close_output(r->events);
   free(r->json);
-  scn_free(&r->scn);
+  bn_scn_free(&r->scn);
   r->loaded = false;
   return rc;
 }

@@ -26,7 +26,7 @@ typedef struct bn_scenario_run {
   const char *decisions_path;   /**< --decisions FILE ('-': standard error) */
   /* state */
   char link_name[64];           /**< "<board>:link.scn", the path of --link board */
-  scn_scenario scn;
+  bn_scn_scenario scn;
   bool loaded;
   uint64_t seed;
   FILE *decisions, *events;

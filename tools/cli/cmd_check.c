@@ -51,9 +51,9 @@ int bn_cmd_check(int argc, char **argv)
   }
   int status = BN_EXIT_OK;
   for (int i = first; i < argc; i++) {
-    scn_scenario s;
-    char err[SCN_ERRLEN];
-    if (scn_load(argv[i], &s, err) < 0) {
+    bn_scn_scenario s;
+    char err[BN_SCN_ERRLEN];
+    if (bn_scn_load(argv[i], &s, err) < 0) {
       fprintf(stderr, "%s\n", err);
       status = BN_EXIT_FAIL;
       continue;
@@ -62,11 +62,11 @@ int bn_cmd_check(int argc, char **argv)
       if (argc - first > 1) {
         printf("# %s\n", argv[i]);
       }
-      if (scn_print(&s, stdout) < 0) {
+      if (bn_scn_print(&s, stdout) < 0) {
         status = BN_EXIT_FAIL;
       }
     }
-    scn_free(&s);
+    bn_scn_free(&s);
   }
   return status;
 }
