@@ -102,7 +102,7 @@ static int parse_own(void *ctx, int c, const char *arg)
     p->user = arg;
     return bn_check_user(arg);
   case OPT_EXIT_AFTER:
-    if (bn_cli_parse_number("--exit-after", arg, 1, 86400, &v) != 0) {
+    if (bn_parse_number_option("--exit-after", arg, 1, 86400, &v) != 0) {
       return BN_EXIT_USAGE;
     }
     p->exit_after_s = (unsigned)v;
@@ -122,7 +122,7 @@ static int parse_own(void *ctx, int c, const char *arg)
     bn_board_options_usage(stdout, usage_board, usage_tail);
     return -1;
   default:
-    return bn_cli_error(BN_EXIT_USAGE, "unknown option (--help lists them)");
+    return bn_fail(BN_EXIT_USAGE, "unknown option (--help lists them)");
   }
 }
 
@@ -134,7 +134,7 @@ static int exit_status(const bn_runner *r, bn_run_end end)
   case BN_END_SIGNAL:
     return 128 + r->sig;
   case BN_END_LINK:
-    bn_cli_error(0, "the wire ended: %s",
+    bn_fail(0, "the wire ended: %s",
                  r->link_error == -ENODEV ? "the TAP device was deleted" : strerror(-r->link_error));
     return BN_EXIT_FAIL;
   case BN_END_FAILED:
@@ -165,11 +165,11 @@ static int parse_program(struct program *p, int argc, char **argv)
     return rc;
   }
   if (replay.read.path == NULL && p->replay_option != NULL) {
-    return bn_cli_error(BN_EXIT_USAGE, "--%s: a replay option, for --pcap CAPTURE (%s --help)", p->replay_option,
+    return bn_fail(BN_EXIT_USAGE, "--%s: a replay option, for --pcap CAPTURE (%s --help)", p->replay_option,
                         self);
   }
   if (replay.read.path == NULL && p->board.pipeline.tap == NULL) {
-    return bn_cli_error(BN_EXIT_USAGE, "the wire: --tap NAME or --pcap CAPTURE (%s --help)", self);
+    return bn_fail(BN_EXIT_USAGE, "the wire: --tap NAME or --pcap CAPTURE (%s --help)", self);
   }
   if (replay.read.path != NULL && (rc = bn_replay_session_plan(&replay, &p->board)) != 0) {
     return rc;

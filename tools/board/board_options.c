@@ -120,7 +120,7 @@ size_t bn_board_options_getopt(struct option *opts)
 static void record_notice(void *arg, const char *message)
 {
   (void)arg;
-  bn_cli_error(0, "%s", message);
+  bn_fail(0, "%s", message);
 }
 
 int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
@@ -143,14 +143,14 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     o->cfg.dhcp = true;
     return 0;
   case OPT_DHCP_TIMEOUT:
-    if (bn_cli_parse_number("--dhcp-timeout", arg, 1, 86400, &v) != 0) {
+    if (bn_parse_number_option("--dhcp-timeout", arg, 1, 86400, &v) != 0) {
       return BN_EXIT_USAGE;
     }
     o->cfg.dhcp_timeout_ms = (unsigned)v * 1000u;
     return 0;
   case OPT_DNS:
     if (o->cfg.dns_count == BN_STACK_MAX_DNS) {
-      return bn_cli_error(BN_EXIT_USAGE, "--dns: at most %d servers", BN_STACK_MAX_DNS);
+      return bn_fail(BN_EXIT_USAGE, "--dns: at most %d servers", BN_STACK_MAX_DNS);
     }
     rc = bn_config_parse_ip4(arg, &o->cfg.dns[o->cfg.dns_count++], err);
     break;
@@ -160,19 +160,19 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     break;
   case OPT_HOSTNAME:
     if (arg[0] == '\0' || strlen(arg) > 63) {
-      return bn_cli_error(BN_EXIT_USAGE, "--hostname: 1..63 characters");
+      return bn_fail(BN_EXIT_USAGE, "--hostname: 1..63 characters");
     }
     o->cfg.hostname = arg;
     return 0;
   case OPT_SEED:
-    if (bn_cli_parse_number("--seed", arg, 0, UINT64_MAX, &o->cfg.seed) != 0) {
+    if (bn_parse_number_option("--seed", arg, 0, UINT64_MAX, &o->cfg.seed) != 0) {
       return BN_EXIT_USAGE;
     }
     o->seed_given = true;
     return 0;
   case OPT_RECORD:
     if (arg[0] == '\0') {
-      return bn_cli_error(BN_EXIT_USAGE, "--record needs a file name (or '-')");
+      return bn_fail(BN_EXIT_USAGE, "--record needs a file name (or '-')");
     }
     o->pipeline.record.path = arg;
     o->pipeline.record.notice = record_notice;
@@ -182,7 +182,7 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     o->pipeline.record.filter = arg;
     return 0;
   case OPT_RECORD_SIZE:
-    if (bn_cli_parse_number("--record-size", arg, 1, 1000000, &v) != 0) {
+    if (bn_parse_number_option("--record-size", arg, 1, 1000000, &v) != 0) {
       return BN_EXIT_USAGE;
     }
     o->pipeline.record.rotate_bytes = v * 1000000u;
@@ -192,13 +192,13 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     return 0;
   case OPT_LINK:
     if (strcmp(arg, "board") != 0) {
-      return bn_cli_error(BN_EXIT_USAGE, "--link '%s': only 'board' (the profile's link.scn)", arg);
+      return bn_fail(BN_EXIT_USAGE, "--link '%s': only 'board' (the profile's link.scn)", arg);
     }
     o->scenario.board_link = true;
     return 0;
   case OPT_STATS:
     if (bn_scn_parse_time(arg, &v) < 0 || v < 1000000u) {
-      return bn_cli_error(BN_EXIT_USAGE, "--stats '%s': an interval of at least 1ms, with its unit (1s, 500ms)", arg);
+      return bn_fail(BN_EXIT_USAGE, "--stats '%s': an interval of at least 1ms, with its unit (1s, 500ms)", arg);
     }
     o->scenario.stats_interval_ns = v;
     return 0;
@@ -211,38 +211,38 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
   default:
     return -1;
   }
-  return rc < 0 ? bn_cli_error(BN_EXIT_USAGE, "%s", err) : 0;
+  return rc < 0 ? bn_fail(BN_EXIT_USAGE, "%s", err) : 0;
 }
 
 int bn_board_options_finish(bn_board_options *o)
 {
   char err[BN_RECORD_ERRLEN];
   if (o->pipeline.tap == NULL && o->pipeline.link == NULL && o->pipeline.pcap == NULL) {
-    return bn_cli_error(BN_EXIT_USAGE, "--tap NAME is required");
+    return bn_fail(BN_EXIT_USAGE, "--tap NAME is required");
   }
   if (o->pipeline.tap != NULL && o->pipeline.pcap != NULL) {
-    return bn_cli_error(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
+    return bn_fail(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
   }
   if (o->cfg.dhcp && (o->ip_given || !ip4_addr_isany_val(o->cfg.gw))) {
-    return bn_cli_error(BN_EXIT_USAGE, "--dhcp cannot be combined with --ip or --gw");
+    return bn_fail(BN_EXIT_USAGE, "--dhcp cannot be combined with --ip or --gw");
   }
   if (!o->cfg.dhcp) {
     if (!o->ip_given) {
       bn_config_parse_ip4_prefix(o->default_ip, &o->cfg.ip, &o->cfg.netmask, err);
     }
     if (bn_config_check_ip4(&o->cfg.ip, &o->cfg.netmask, &o->cfg.gw, err) < 0) {
-      return bn_cli_error(BN_EXIT_USAGE, "%s", err);
+      return bn_fail(BN_EXIT_USAGE, "%s", err);
     }
   }
   const bn_record_options *r = &o->pipeline.record;
   if (r->path == NULL && (r->filter != NULL || r->rotate_bytes != 0)) {
-    return bn_cli_error(BN_EXIT_USAGE, "--record-filter and --record-size need --record FILE");
+    return bn_fail(BN_EXIT_USAGE, "--record-filter and --record-size need --record FILE");
   }
   if (r->path != NULL && strcmp(r->path, "-") == 0 && r->rotate_bytes != 0) {
-    return bn_cli_error(BN_EXIT_USAGE, "--record-size: standard output (--record -) cannot be rotated");
+    return bn_fail(BN_EXIT_USAGE, "--record-size: standard output (--record -) cannot be rotated");
   }
   if (r->filter != NULL && bn_link_record_check_filter(r->filter, err) < 0) {
-    return bn_cli_error(BN_EXIT_USAGE, "--record-filter: %s", err);
+    return bn_fail(BN_EXIT_USAGE, "--record-filter: %s", err);
   }
   int rc = bn_scenario_run_prepare(&o->scenario, r->path);
   if (rc != 0) {
@@ -267,7 +267,7 @@ int bn_board_options_open(bn_board_options *o, int (*backend_opened)(void *), vo
   int rc = bn_pipeline_open(&o->pipeline, &o->cfg.link, err);
   if (rc != 0) {
     o->pipeline.link = NULL; /* closed by bn_pipeline_open() */
-    return err[0] != '\0' ? bn_cli_error(BN_EXIT_FAIL, "%s", err) : BN_EXIT_FAIL;
+    return err[0] != '\0' ? bn_fail(BN_EXIT_FAIL, "%s", err) : BN_EXIT_FAIL;
   }
   return 0;
 }
@@ -306,7 +306,7 @@ int bn_board_options_parse_argv(bn_board_options *o, int argc, char **argv, cons
 {
   struct option opts[BN_OWN_OPTIONS_MAX + BN_BOARD_OPTIONS_MAX + 1];
   if (n_own > BN_OWN_OPTIONS_MAX) {
-    return bn_cli_error(BN_EXIT_FAIL, "%s: too many options", cmd);
+    return bn_fail(BN_EXIT_FAIL, "%s: too many options", cmd);
   }
   memcpy(opts, own, n_own * sizeof(*own));
   size_t n = n_own + bn_board_options_getopt(opts + n_own);
@@ -317,10 +317,10 @@ int bn_board_options_parse_argv(bn_board_options *o, int argc, char **argv, cons
   optind = 1;
   while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
     if (c == ':') {
-      return bn_cli_error(BN_EXIT_USAGE, "%s needs a value (%s --help)", argv[optind - 1], cmd);
+      return bn_fail(BN_EXIT_USAGE, "%s needs a value (%s --help)", argv[optind - 1], cmd);
     }
     if (c == '?') {
-      return bn_cli_error(BN_EXIT_USAGE, "unknown option '%s' (%s --help)", argv[optind - 1], cmd);
+      return bn_fail(BN_EXIT_USAGE, "unknown option '%s' (%s --help)", argv[optind - 1], cmd);
     }
     int rc = bn_board_options_parse(o, c, optarg);
     if (rc == -1) {

@@ -149,13 +149,13 @@ int bn_runner_boot(bn_runner *r)
   if (rc < 0) {
     bn_link_close(r->board->cfg.link);
     if (rc == -ETIMEDOUT && !tap) {
-      return bn_cli_error(BN_EXIT_FAIL, "no DHCP lease from the capture");
+      return bn_fail(BN_EXIT_FAIL, "no DHCP lease from the capture");
     }
     if (rc == -ETIMEDOUT) {
       unsigned ms = r->board->cfg.dhcp_timeout_ms ? r->board->cfg.dhcp_timeout_ms : DHCP_DEFAULT_TIMEOUT_MS;
-      return bn_cli_error(BN_EXIT_FAIL, "no DHCP lease on tap %s within %u s", r->board->pipeline.tap, ms / 1000);
+      return bn_fail(BN_EXIT_FAIL, "no DHCP lease on tap %s within %u s", r->board->pipeline.tap, ms / 1000);
     }
-    return bn_cli_error(BN_EXIT_FAIL, "cannot start the stack: %s", strerror(-rc));
+    return bn_fail(BN_EXIT_FAIL, "cannot start the stack: %s", strerror(-rc));
   }
   r->started_ns = bn_clock_now_ns();
   return 0;
@@ -237,7 +237,7 @@ bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, c
   call = (struct program_call){ .program = program, .argc = argc, .argv = argv };
   pthread_t thread;
   if (pthread_create(&thread, NULL, board_thread, &call) != 0) {
-    bn_cli_error(0, "cannot start the board thread");
+    bn_fail(0, "cannot start the board thread");
     bn_stack_stop();
     r->scenario_rc = bn_scenario_run_finish(scenario);
     return BN_END_FAILED;
@@ -246,7 +246,7 @@ bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, c
   bn_run_end end = wait_for_end(r);
   r->returned = end == BN_END_RETURNED || stop_program();
   if (!r->returned) {
-    bn_cli_error(0, "the board's program did not return within %d s: stopping the board under it",
+    bn_fail(0, "the board's program did not return within %d s: stopping the board under it",
                  BN_RUNNER_GRACE_MS / 1000);
   }
   if (end == BN_END_RETURNED && r->replay == NULL) {

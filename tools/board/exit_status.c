@@ -1,4 +1,4 @@
-/* The "boardnet: <message>" line on stderr, and option numbers (cli_error.h). */
+/* The "boardnet: <message>" line on stderr, and option numbers (exit_status.h). */
 #include "exit_status.h"
 
 #include <errno.h>
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int bn_cli_error(int code, const char *fmt, ...)
+int bn_fail(int code, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -18,13 +18,13 @@ int bn_cli_error(int code, const char *fmt, ...)
   return code;
 }
 
-int bn_cli_parse_number(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
+int bn_parse_number_option(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out)
 {
   char *end;
   errno = 0;
   unsigned long long v = strtoull(text, &end, 10);
   if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || text[0] == '+' || v < min || v > max) {
-    return bn_cli_error(BN_EXIT_USAGE, "%s: '%s' is not a number in %" PRIu64 "..%" PRIu64, opt, text, min, max);
+    return bn_fail(BN_EXIT_USAGE, "%s: '%s' is not a number in %" PRIu64 "..%" PRIu64, opt, text, min, max);
   }
   *out = v;
   return 0;

@@ -27,7 +27,7 @@ static int identity_to_become(const char *user, uid_t *uid, gid_t *gid, const ch
       pw = (*end == '\0' && end != user) ? getpwuid((uid_t)v) : NULL;
     }
     if (pw == NULL) {
-      return bn_cli_error(BN_EXIT_USAGE, "--user: no such user '%s'", user);
+      return bn_fail(BN_EXIT_USAGE, "--user: no such user '%s'", user);
     }
     *uid = pw->pw_uid;
     *gid = pw->pw_gid;
@@ -41,7 +41,7 @@ static int identity_to_become(const char *user, uid_t *uid, gid_t *gid, const ch
   char *end_u, *end_g;
   unsigned long u = strtoul(su, &end_u, 10), g = strtoul(sg, &end_g, 10);
   if (*end_u != '\0' || *end_g != '\0' || end_u == su || end_g == sg) {
-    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges: SUDO_UID '%s' or SUDO_GID '%s' is not a number", su, sg);
+    return bn_fail(BN_EXIT_FAIL, "cannot drop privileges: SUDO_UID '%s' or SUDO_GID '%s' is not a number", su, sg);
   }
   if (u == 0) {
     return 0; /* sudo from root: root it is */
@@ -70,7 +70,7 @@ int bn_drop_privileges(void *arg)
   uid_t uid;
   gid_t gid;
   if (geteuid() != 0) {
-    return user != NULL ? bn_cli_error(BN_EXIT_USAGE, "--user needs boardnet started as root") : 0;
+    return user != NULL ? bn_fail(BN_EXIT_USAGE, "--user needs boardnet started as root") : 0;
   }
   int rc = identity_to_become(user, &uid, &gid, &name);
   if (rc != 0 || name == NULL) {
@@ -79,10 +79,10 @@ int bn_drop_privileges(void *arg)
   /* sudo's user: no supplementary groups (sudo's own are root's); --user: its groups. */
   if ((name[0] != '\0' ? initgroups(name, gid) : setgroups(0, NULL)) != 0 || setgid(gid) != 0 ||
       setuid(uid) != 0) {
-    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges to uid %u: %s", (unsigned)uid, strerror(errno));
+    return bn_fail(BN_EXIT_FAIL, "cannot drop privileges to uid %u: %s", (unsigned)uid, strerror(errno));
   }
   if (uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
-    return bn_cli_error(BN_EXIT_FAIL, "cannot drop privileges to uid %u: root could be regained", (unsigned)uid);
+    return bn_fail(BN_EXIT_FAIL, "cannot drop privileges to uid %u: root could be regained", (unsigned)uid);
   }
   return 0;
 }

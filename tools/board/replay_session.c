@@ -71,7 +71,7 @@ static int parse_seconds(const char *opt, const char *text, uint64_t max_s, uint
   errno = 0;
   double v = strtod(text, &end);
   if (errno != 0 || end == text || *end != '\0' || !(v >= 0) || v > (double)max_s) {
-    return bn_cli_error(BN_EXIT_USAGE, "%s: '%s' is not a number of seconds (0..%llu)", opt, text,
+    return bn_fail(BN_EXIT_USAGE, "%s: '%s' is not a number of seconds (0..%llu)", opt, text,
                         (unsigned long long)max_s);
   }
   *ns = (uint64_t)(v * 1e9);
@@ -93,12 +93,12 @@ static int parse_pace(bn_replay_session *s, const char *text)
     errno = 0;
     double v = strtod(text + 1, &end);
     if (errno != 0 || end == text + 1 || *end != '\0' || !(v > 0) || v > 1e6) {
-      return bn_cli_error(BN_EXIT_USAGE, "--pace: '%s' is not a speed (x0.5, x2, x10 ...)", text);
+      return bn_fail(BN_EXIT_USAGE, "--pace: '%s' is not a speed (x0.5, x2, x10 ...)", text);
     }
     s->pace = BN_PACE_RECORDED;
     s->speed = v;
   } else {
-    return bn_cli_error(BN_EXIT_USAGE, "--pace: '%s' is none of reactive, recorded, xN, top", text);
+    return bn_fail(BN_EXIT_USAGE, "--pace: '%s' is none of reactive, recorded, xN, top", text);
   }
   return 0;
 }
@@ -110,7 +110,7 @@ int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg)
   case OPT_BOARD_IP: {
     ip4_addr_t ip;
     if (bn_config_parse_ip4(arg, &ip, err) < 0) {
-      return bn_cli_error(BN_EXIT_USAGE, "--board-ip: %s", err);
+      return bn_fail(BN_EXIT_USAGE, "--board-ip: %s", err);
     }
     s->read.board_ip = lwip_ntohl(ip4_addr_get_u32(&ip));
     return 0;
@@ -122,7 +122,7 @@ int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg)
       return BN_EXIT_USAGE;
     }
     if (s->step_timeout_ns == 0) {
-      return bn_cli_error(BN_EXIT_USAGE, "--step-timeout: must be more than 0");
+      return bn_fail(BN_EXIT_USAGE, "--step-timeout: must be more than 0");
     }
     return 0;
   case OPT_FILTER:
@@ -131,10 +131,10 @@ int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg)
   case OPT_START_AT:
     return parse_seconds("--start-at", arg, 86400 * 365, &s->read.start_at_ns) != 0 ? BN_EXIT_USAGE : 0;
   case OPT_LIMIT:
-    return bn_cli_parse_number("--limit", arg, 1, UINT64_MAX, &s->read.limit);
+    return bn_parse_number_option("--limit", arg, 1, UINT64_MAX, &s->read.limit);
   case OPT_LOOP: {
     uint64_t n;
-    int rc = bn_cli_parse_number("--loop", arg, 1, 1000000, &n);
+    int rc = bn_parse_number_option("--loop", arg, 1, 1000000, &n);
     s->loops = (unsigned)n;
     return rc;
   }
@@ -206,17 +206,17 @@ static void pass_done(void *arg, const bn_rp_live *live)
 int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board)
 {
   if (board->pipeline.tap != NULL) {
-    return bn_cli_error(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
+    return bn_fail(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
   }
   if (s->read.filter != NULL) {
     char err[BN_RECORD_ERRLEN];
     if (bn_link_record_check_filter(s->read.filter, err) < 0) {
-      return bn_cli_error(BN_EXIT_USAGE, "--filter: %s", err);
+      return bn_fail(BN_EXIT_USAGE, "--filter: %s", err);
     }
   }
   char err[BN_RP_ERRLEN];
   if (bn_rp_plan_build(&s->read, &s->plan, err) < 0) {
-    return bn_cli_error(BN_EXIT_FAIL, "%s", err);
+    return bn_fail(BN_EXIT_FAIL, "%s", err);
   }
   s->planned = true;
   s->pcap = (bn_pcap_options){ .plan = &s->plan, .read = &s->read, .live = &s->live, .pace = s->pace,
@@ -288,7 +288,7 @@ int bn_replay_session_end(bn_replay_session *s, const char *stopped)
   if (s->report != NULL) {
     int jrc = bn_rp_report_json(s->report, &info, &s->plan, &s->live);
     if (jrc < 0) {
-      rc = bn_cli_error(BN_EXIT_FAIL, "--report %s: %s", s->report, strerror(-jrc));
+      rc = bn_fail(BN_EXIT_FAIL, "--report %s: %s", s->report, strerror(-jrc));
     }
   }
   fflush(s->out);

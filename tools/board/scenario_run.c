@@ -25,7 +25,7 @@ static FILE *open_output(const char *option, const char *path)
   }
   FILE *f = fopen(path, "w");
   if (f == NULL) {
-    bn_cli_error(0, "%s %s: %s", option, path, strerror(errno));
+    bn_fail(0, "%s %s: %s", option, path, strerror(errno));
   }
   return f;
 }
@@ -36,11 +36,11 @@ static int load_link(bn_scenario_run *r, char err[BN_SCN_ERRLEN])
   size_t len;
   const char *text = bn_board_link(&len);
   if (r->path != NULL) {
-    return bn_cli_error(BN_EXIT_USAGE, "--link board and --scenario %s: one of them (boardnet info --link prints "
+    return bn_fail(BN_EXIT_USAGE, "--link board and --scenario %s: one of them (boardnet info --link prints "
                                        "the link's lines, to start a scenario with)", r->path);
   }
   if (text == NULL) {
-    return bn_cli_error(BN_EXIT_USAGE, "--link board: board %s has no link character (stack/boards/%s/link.scn)",
+    return bn_fail(BN_EXIT_USAGE, "--link board: board %s has no link character (stack/boards/%s/link.scn)",
                         bn_board_name(), bn_board_name());
   }
   snprintf(r->link_name, sizeof(r->link_name), "%s:link.scn", bn_board_name());
@@ -62,7 +62,7 @@ int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path)
     }
   } else if (r->path == NULL) {
     if (r->stats_interval_ns != 0 || r->stats_json != NULL || r->decisions_path != NULL) {
-      return bn_cli_error(BN_EXIT_USAGE, "--stats, --stats-json and --decisions need --scenario FILE or --link board");
+      return bn_fail(BN_EXIT_USAGE, "--stats, --stats-json and --decisions need --scenario FILE or --link board");
     }
     return 0;
   } else if (bn_scn_load(r->path, &r->scn, err) < 0) {
@@ -298,7 +298,7 @@ int bn_scenario_run_start(bn_scenario_run *r, bn_link *link, FILE *out)
   }
   bn_clock_cond_init(&stats_cond);
   if (pthread_create(&r->thread, NULL, stats_main, r) != 0) {
-    return bn_cli_error(BN_EXIT_FAIL, "cannot start the --stats thread");
+    return bn_fail(BN_EXIT_FAIL, "cannot start the --stats thread");
   }
   r->thread_running = true;
   return 0;
@@ -365,7 +365,7 @@ int bn_scenario_run_finish(bn_scenario_run *r)
               r->seed, (double)r->stats_interval_ns / 1e9, r->json ? r->json : "", total,
               bn_pool_faults_refused());
       if (fflush(f) != 0 || ferror(f)) {
-        rc = bn_cli_error(BN_EXIT_FAIL, "--stats-json %s: %s", r->stats_json, strerror(errno));
+        rc = bn_fail(BN_EXIT_FAIL, "--stats-json %s: %s", r->stats_json, strerror(errno));
       }
       close_output(f);
     }

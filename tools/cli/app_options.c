@@ -24,13 +24,13 @@ int bn_app_options_add(bn_app_options *a, const char *name)
   if (app == NULL) {
     char names[128];
     app_names(a, names, sizeof(names));
-    return bn_cli_error(BN_EXIT_USAGE, "--app: unknown app '%s' (%s)", name, names);
+    return bn_fail(BN_EXIT_USAGE, "--app: unknown app '%s' (%s)", name, names);
   }
   if (app->replay_only && !a->on_replay) {
-    return bn_cli_error(BN_EXIT_USAGE, "--app %s re-enacts a capture: only with boardnet replay", name);
+    return bn_fail(BN_EXIT_USAGE, "--app %s re-enacts a capture: only with boardnet replay", name);
   }
   if (a->count == BN_APP_OPTIONS_MAX) {
-    return bn_cli_error(BN_EXIT_USAGE, "--app: at most %d apps", BN_APP_OPTIONS_MAX);
+    return bn_fail(BN_EXIT_USAGE, "--app: at most %d apps", BN_APP_OPTIONS_MAX);
   }
   a->apps[a->count++] = app;
   return 0;
@@ -40,9 +40,9 @@ int bn_app_options_port(bn_app_options *a, const char *arg)
 {
   char err[BN_CONFIG_ERRLEN];
   if (a->count == 0 || a->apps[a->count - 1]->default_port == 0) {
-    return bn_cli_error(BN_EXIT_USAGE, "--port comes after the --app it applies to");
+    return bn_fail(BN_EXIT_USAGE, "--port comes after the --app it applies to");
   }
-  return bn_config_parse_port(arg, &a->ports[a->count - 1], err) < 0 ? bn_cli_error(BN_EXIT_USAGE, "%s", err) : 0;
+  return bn_config_parse_port(arg, &a->ports[a->count - 1], err) < 0 ? bn_fail(BN_EXIT_USAGE, "%s", err) : 0;
 }
 
 int bn_app_options_start(const bn_app_options *a, const bn_app_env *env, FILE *announce)
@@ -52,7 +52,7 @@ int bn_app_options_start(const bn_app_options *a, const bn_app_env *env, FILE *a
     uint16_t port = a->ports[i] ? a->ports[i] : app->default_port;
     char err[BN_APP_ERRLEN];
     if (app->start(app, port, env, err) < 0) {
-      return bn_cli_error(BN_EXIT_FAIL, "%s", err);
+      return bn_fail(BN_EXIT_FAIL, "%s", err);
     }
     if (announce != NULL && port != 0) {
       fprintf(announce, "boardnet: app %s listening on port %u\n", app->name, port);

@@ -50,19 +50,19 @@ static int exec_board(const char *board, char **argv)
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n < 0) {
-    return bn_cli_error(BN_EXIT_FAIL, "cannot find my own binary: %s", strerror(errno));
+    return bn_fail(BN_EXIT_FAIL, "cannot find my own binary: %s", strerror(errno));
   }
   self[n] = '\0';
   char *slash = strrchr(self, '/');
   char path[PATH_MAX];
   snprintf(path, sizeof(path), "%.*s/boardnet-%s", (int)(slash - self), self, board);
   if (strchr(board, '/') != NULL || access(path, X_OK) != 0) {
-    return bn_cli_error(BN_EXIT_USAGE,
+    return bn_fail(BN_EXIT_USAGE,
                         "unknown board '%s' (not built: add it to -DBOARDS=... at cmake time)", board);
   }
   setenv("BOARDNET_BOARD_EXEC", board, 1);
   execv(path, argv);
-  return bn_cli_error(BN_EXIT_FAIL, "cannot run %s: %s", path, strerror(errno));
+  return bn_fail(BN_EXIT_FAIL, "cannot run %s: %s", path, strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -81,18 +81,18 @@ int main(int argc, char **argv)
     if (strcmp(a, "--board") == 0 || strncmp(a, "--board=", 8) == 0) {
       const char *board = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
       if (board == NULL || *board == '\0') {
-        return bn_cli_error(BN_EXIT_USAGE, "--board needs a board name");
+        return bn_fail(BN_EXIT_USAGE, "--board needs a board name");
       }
       if (strcmp(board, bn_board_name()) != 0) {
         const char *already = getenv("BOARDNET_BOARD_EXEC");
         if (already != NULL && strcmp(already, board) == 0) {
-          return bn_cli_error(BN_EXIT_FAIL, "boardnet-%s is built for board %s", board, bn_board_name());
+          return bn_fail(BN_EXIT_FAIL, "boardnet-%s is built for board %s", board, bn_board_name());
         }
         return exec_board(board, argv);
       }
       continue;
     }
-    return bn_cli_error(BN_EXIT_USAGE, "unknown option '%s' (boardnet --help)", a);
+    return bn_fail(BN_EXIT_USAGE, "unknown option '%s' (boardnet --help)", a);
   }
   if (i == argc) {
     fputs(usage, stderr);
@@ -118,5 +118,5 @@ int main(int argc, char **argv)
     fputs(usage, stdout);
     return BN_EXIT_OK;
   }
-  return bn_cli_error(BN_EXIT_USAGE, "unknown command '%s' (boardnet --help)", cmd);
+  return bn_fail(BN_EXIT_USAGE, "unknown command '%s' (boardnet --help)", cmd);
 }

@@ -43,7 +43,7 @@ int bn_cmd_check(int argc, char **argv)
       first++;
       break;
     }
-    return bn_cli_error(BN_EXIT_USAGE, "check: unknown option '%s' (boardnet check --help)", a);
+    return bn_fail(BN_EXIT_USAGE, "check: unknown option '%s' (boardnet check --help)", a);
   }
   if (first == argc) {
     fputs(usage, stderr);

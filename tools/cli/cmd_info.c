@@ -36,21 +36,21 @@ static int compare(const char *list)
   for (const char *p = list; *p != '\0';) {
     size_t len = strcspn(p, ",");
     if (len == 0 || len >= BN_BOARD_NAME_MAX || n == COMPARE_MAX) {
-      return bn_cli_error(BN_EXIT_USAGE, "--compare: up to %d board names, comma-separated", COMPARE_MAX);
+      return bn_fail(BN_EXIT_USAGE, "--compare: up to %d board names, comma-separated", COMPARE_MAX);
     }
     snprintf(names[n], sizeof(names[n]), "%.*s", (int)len, p);
     int rc = bn_board_info_of(names[n], info[n], sizeof(info[n]));
     if (rc == -ENOENT) {
-      return bn_cli_error(BN_EXIT_USAGE, "--compare: board '%s' is not built (boardnet boards lists them)", names[n]);
+      return bn_fail(BN_EXIT_USAGE, "--compare: board '%s' is not built (boardnet boards lists them)", names[n]);
     }
     if (rc < 0) {
-      return bn_cli_error(BN_EXIT_FAIL, "--compare: boardnet-%s info failed", names[n]);
+      return bn_fail(BN_EXIT_FAIL, "--compare: boardnet-%s info failed", names[n]);
     }
     n++;
     p += len + (p[len] == ',');
   }
   if (n < 2) {
-    return bn_cli_error(BN_EXIT_USAGE, "--compare needs at least two boards (A,B)");
+    return bn_fail(BN_EXIT_USAGE, "--compare needs at least two boards (A,B)");
   }
   /* The rows of the first board's info, in its order; the description and
    * the sockets summary are too wide for columns. */
@@ -97,13 +97,13 @@ int bn_cmd_info(int argc, char **argv)
     size_t len;
     const char *text = bn_board_link(&len);
     if (text == NULL) {
-      return bn_cli_error(BN_EXIT_FAIL, "board %s has no link character (stack/boards/%s/link.scn)",
+      return bn_fail(BN_EXIT_FAIL, "board %s has no link character (stack/boards/%s/link.scn)",
                           bn_board_name(), bn_board_name());
     }
     fwrite(text, 1, len, stdout);
     return BN_EXIT_OK;
   }
-  return bn_cli_error(BN_EXIT_USAGE, "info: unexpected '%s' (boardnet info --help)", argv[1]);
+  return bn_fail(BN_EXIT_USAGE, "info: unexpected '%s' (boardnet info --help)", argv[1]);
 }
 
 int bn_cmd_boards(int argc, char **argv)
@@ -116,12 +116,12 @@ int bn_cmd_boards(int argc, char **argv)
            "what it emulates. '*' marks this binary's own profile.");
       return BN_EXIT_OK;
     }
-    return bn_cli_error(BN_EXIT_USAGE, "boards takes no arguments ('%s')", argv[1]);
+    return bn_fail(BN_EXIT_USAGE, "boards takes no arguments ('%s')", argv[1]);
   }
   char names[BN_BOARDS_MAX][BN_BOARD_NAME_MAX];
   int n = bn_board_list(names, BN_BOARDS_MAX);
   if (n <= 0) {
-    return bn_cli_error(BN_EXIT_FAIL, "no boardnet-NAME next to this binary");
+    return bn_fail(BN_EXIT_FAIL, "no boardnet-NAME next to this binary");
   }
   printf("  %-12s %5s %7s %5s %-9s %s\n", "board", "MSS", "window", "TCP", "link", "emulates");
   for (int i = 0; i < n; i++) {

@@ -110,7 +110,7 @@ static int parse_own(void *ctx, int c, const char *arg)
     bn_board_options_usage(stdout, replay_usage_board, replay_usage_tail);
     return -1;
   default:
-    return bn_cli_error(BN_EXIT_USAGE, "replay: unknown option (boardnet replay --help)");
+    return bn_fail(BN_EXIT_USAGE, "replay: unknown option (boardnet replay --help)");
   }
 }
 
@@ -127,10 +127,10 @@ static int parse_replay_options(int argc, char **argv, struct replay_options *o)
     return rc;
   }
   if (optind >= argc) {
-    return bn_cli_error(BN_EXIT_USAGE, "replay: which capture? (boardnet replay --help)");
+    return bn_fail(BN_EXIT_USAGE, "replay: which capture? (boardnet replay --help)");
   }
   if (optind + 1 < argc) {
-    return bn_cli_error(BN_EXIT_USAGE, "replay: unexpected argument '%s'", argv[optind + 1]);
+    return bn_fail(BN_EXIT_USAGE, "replay: unexpected argument '%s'", argv[optind + 1]);
   }
   o->replay.read.path = argv[optind];
   return 0;

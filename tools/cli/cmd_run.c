@@ -108,20 +108,20 @@ static int parse_own(void *ctx, int c, const char *arg)
   case OPT_PORT:
     return bn_app_options_port(&o->apps, arg);
   case OPT_BACKLOG:
-    if (bn_cli_parse_number("--backlog", arg, 1, BN_APP_BACKLOG_MAX, &v) != 0) {
+    if (bn_parse_number_option("--backlog", arg, 1, BN_APP_BACKLOG_MAX, &v) != 0) {
       return BN_EXIT_USAGE;
     }
     o->backlog = (int)v;
     return 0;
   case OPT_EXIT_AFTER:
-    if (bn_cli_parse_number("--exit-after", arg, 1, 86400, &v) != 0) {
+    if (bn_parse_number_option("--exit-after", arg, 1, 86400, &v) != 0) {
       return BN_EXIT_USAGE;
     }
     o->exit_after_s = (unsigned)v;
     return 0;
   case OPT_RESOLVE:
     if (o->name_count == MAX_NAMES || arg[0] == '\0' || strlen(arg) > 253) {
-      return bn_cli_error(BN_EXIT_USAGE, "--resolve: at most %d names of 1..253 characters", MAX_NAMES);
+      return bn_fail(BN_EXIT_USAGE, "--resolve: at most %d names of 1..253 characters", MAX_NAMES);
     }
     o->names[o->name_count++] = arg;
     return 0;
@@ -136,7 +136,7 @@ static int parse_own(void *ctx, int c, const char *arg)
     bn_board_options_usage(stdout, run_usage_head, run_usage_tail);
     return -1;
   default:
-    return bn_cli_error(BN_EXIT_USAGE, "run: unknown option (boardnet run --help)");
+    return bn_fail(BN_EXIT_USAGE, "run: unknown option (boardnet run --help)");
   }
 }
 
@@ -148,7 +148,7 @@ static int parse_run_options(int argc, char **argv, struct run_options *o)
     return rc;
   }
   if (optind < argc) {
-    return bn_cli_error(BN_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
+    return bn_fail(BN_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
   }
   return bn_board_options_finish(&o->board);
 }
@@ -223,7 +223,7 @@ int bn_cmd_run(int argc, char **argv)
     return BN_EXIT_FAIL;
   }
   if (end == BN_END_LINK) {
-    return bn_cli_error(BN_EXIT_FAIL, "tap %s: %s", tap,
+    return bn_fail(BN_EXIT_FAIL, "tap %s: %s", tap,
                         r.link_error == -ENODEV ? "the TAP device was deleted" : strerror(-r.link_error));
   }
   return BN_EXIT_OK;
