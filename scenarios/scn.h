@@ -99,6 +99,12 @@ typedef struct bn_scn_netem {
   uint32_t limit;     /**< queue limit in frames */
   struct {
     uint64_t min_ns, max_ns;  /**< max_ns == min_ns when not given */
+    /** slot distribution DIST DELAY JITTER: each slot's time is drawn from
+     *  dist around delay_ns +- jitter_ns (jitter_ns > 0) instead of
+     *  min_ns..max_ns (then 0). */
+    bool dist_set;
+    enum bn_scn_dist dist;
+    uint64_t delay_ns, jitter_ns;
     uint32_t packets, bytes;  /**< 0: no limit */
   } slot;
   uint32_t mtu;       /**< largest IP packet (frame minus its Ethernet header) let through */
@@ -202,6 +208,9 @@ int bn_scn_step_format(const bn_scn_scenario *s, const bn_scn_step *step, char *
 
 /** "egress", "ingress" or "both". */
 const char *bn_scn_dir_name(unsigned dir);
+
+/** "uniform", "normal", "pareto" or "paretonormal", as tc-netem spells them. */
+const char *bn_scn_dist_name(enum bn_scn_dist dist);
 
 /** Whether any step holds frames of dir in a queue (delay, rate, slot, a delay aim). */
 bool bn_scn_holds_frames(const bn_scn_scenario *s, unsigned dir);

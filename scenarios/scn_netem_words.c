@@ -9,11 +9,16 @@
 #include <errno.h>
 #include <string.h>
 
+/* How tc reads a bare delay (iproute2 commit 9a6b231e, 6.9: get_time64()
+ * instead of get_ticks()) and a bare slot time (always get_time64()). */
+#define TC_DELAY_UNIT "as nanoseconds (as microseconds before iproute2 6.9)"
+#define TC_SLOT_UNIT "as nanoseconds"
+
 static int parse_delay(struct parser *p, bn_scn_netem *nm)
 {
-  int rc = bn_scn_read_time(p, "the delay", U_DELAY, &nm->delay.time_ns);
+  int rc = bn_scn_read_tc_time(p, "the delay", U_DELAY, TC_DELAY_UNIT, &nm->delay.time_ns);
   if (rc == 0 && bn_scn_next_is_number(p, false)) {
-    rc = bn_scn_read_time(p, "the jitter", U_DELAY, &nm->delay.jitter_ns);
+    rc = bn_scn_read_tc_time(p, "the jitter", U_DELAY, TC_DELAY_UNIT, &nm->delay.jitter_ns);
     if (rc == 0 && bn_scn_next_is_number(p, false)) {
       rc = bn_scn_read_percent(p, "the delay correlation", U_DELAY, &nm->delay.corr_pct);
     }
@@ -21,22 +26,6 @@ static int parse_delay(struct parser *p, bn_scn_netem *nm)
   return rc;
 }
 
-static int parse_distribution(struct parser *p, bn_scn_netem *nm)
-{
-  static const char *const names[] = { "uniform", "normal", "pareto", "paretonormal" };
-  const bn_scn_token *t;
-  int rc = bn_scn_next(p, "a distribution", U_DELAY, &t);
-  if (rc < 0) {
-    return rc;
-  }
-  for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-    if (strcmp(t->text, names[i]) == 0) {
-      nm->delay.dist = (enum bn_scn_dist)i;
-      return 0;
-    }
-  }
-  return bn_scn_fail(p, t->col, U_DELAY, "'%s': unknown distribution (uniform, normal, pareto or paretonormal)", t->text);
-}
 
 /* Up to max optional percentages into pct[first..]. */
 static int optional_percents(struct parser *p, double *pct, size_t first, size_t max, const char *const names[])
@@ -129,15 +118,41 @@ static int parse_rate(struct parser *p, bn_scn_netem *nm)
   return 0;
 }
 
+/* slot distribution DIST DELAY JITTER (tc-netem(8)): each slot's time drawn
+ * from the distribution, as netem's get_slot_next() does with tabledist(). */
+static int parse_slot_distribution(struct parser *p, bn_scn_netem *nm)
+{
+  nm->slot.dist_set = true;
+  int rc = bn_scn_read_dist(p, U_SLOT, &nm->slot.dist);
+  if (rc == 0) {
+    rc = bn_scn_read_tc_time(p, "the slot's delay", U_SLOT, TC_SLOT_UNIT, &nm->slot.delay_ns);
+  }
+  if (rc == 0) {
+    const bn_scn_token *t = bn_scn_peek(p);
+    rc = bn_scn_read_tc_time(p, "the slot's jitter", U_SLOT, TC_SLOT_UNIT, &nm->slot.jitter_ns);
+    if (rc == 0 && nm->slot.jitter_ns == 0) {
+      return bn_scn_fail(p, t->col, U_SLOT, "'%s': the slot's jitter must be more than 0 (tc: \"Non-positive jitter\")",
+                         t->text);
+    }
+  }
+  return rc;
+}
+
 static int parse_slot(struct parser *p, bn_scn_netem *nm)
 {
-  int rc = bn_scn_read_time(p, "the slot's shortest time", U_SLOT, &nm->slot.min_ns);
-  nm->slot.max_ns = nm->slot.min_ns;
-  if (rc == 0 && bn_scn_next_is_number(p, false)) {
-    const bn_scn_token *t = bn_scn_peek(p);
-    rc = bn_scn_read_time(p, "the slot's longest time", U_SLOT, &nm->slot.max_ns);
-    if (rc == 0 && nm->slot.max_ns < nm->slot.min_ns) {
-      return bn_scn_fail(p, t->col, U_SLOT, "'%s': the longest slot is shorter than the shortest", t->text);
+  int rc;
+  if (bn_scn_peek_is(p, "distribution")) {
+    p->i++;
+    rc = parse_slot_distribution(p, nm);
+  } else {
+    rc = bn_scn_read_tc_time(p, "the slot's shortest time", U_SLOT, TC_SLOT_UNIT, &nm->slot.min_ns);
+    nm->slot.max_ns = nm->slot.min_ns;
+    if (rc == 0 && bn_scn_next_is_number(p, false)) {
+      const bn_scn_token *t = bn_scn_peek(p);
+      rc = bn_scn_read_tc_time(p, "the slot's longest time", U_SLOT, TC_SLOT_UNIT, &nm->slot.max_ns);
+      if (rc == 0 && nm->slot.max_ns < nm->slot.min_ns) {
+        return bn_scn_fail(p, t->col, U_SLOT, "'%s': the longest slot is shorter than the shortest", t->text);
+      }
     }
   }
   while (rc == 0 && (bn_scn_peek_is(p, "packets") || bn_scn_peek_is(p, "bytes"))) {
@@ -239,7 +254,7 @@ int bn_scn_parse_impair(struct parser *p, bn_scn_step *step)
       nm->reorder.gap = (uint32_t)v;
     } else if (strcmp(t->text, "distribution") == 0) {
       dist = t;
-      rc = parse_distribution(p, nm);
+      rc = bn_scn_read_dist(p, U_DELAY, &nm->delay.dist);
     } else {
       rc = parse_netem_word(p, t, nm, &kind);
       if (rc == 0 && kind == 0) {

@@ -517,6 +517,12 @@ const char *bn_scn_dir_name(unsigned dir)
   return dir == BN_SCN_EGRESS ? "egress" : dir == BN_SCN_INGRESS ? "ingress" : "both";
 }
 
+const char *bn_scn_dist_name(enum bn_scn_dist dist)
+{
+  static const char *const names[] = { "uniform", "normal", "pareto", "paretonormal" };
+  return (unsigned)dist < sizeof(names) / sizeof(names[0]) ? names[dist] : "?";
+}
+
 bool bn_scn_holds_frames(const bn_scn_scenario *s, unsigned dir)
 {
   for (size_t i = 0; i < s->n_steps; i++) {

@@ -70,7 +70,6 @@ static void put_quals(struct out *o, const bn_scn_scenario *s, const bn_scn_step
 
 static void put_netem(struct out *o, const bn_scn_netem *nm)
 {
-  static const char *const dists[] = { "uniform", "normal", "pareto", "paretonormal" };
   if (nm->set & BN_SCN_NM_DELAY) {
     put_time(o, " delay ", nm->delay.time_ns);
     if (nm->delay.jitter_ns != 0 || nm->delay.corr_pct != 0) {
@@ -80,7 +79,7 @@ static void put_netem(struct out *o, const bn_scn_netem *nm)
       }
     }
     if (nm->delay.dist != BN_SCN_DIST_UNIFORM) {
-      put(o, " distribution %s", dists[nm->delay.dist]);
+      put(o, " distribution %s", bn_scn_dist_name(nm->delay.dist));
     }
   }
   if (nm->set & BN_SCN_NM_LOSS) {
@@ -125,9 +124,15 @@ static void put_netem(struct out *o, const bn_scn_netem *nm)
     put(o, " limit %" PRIu32, nm->limit);
   }
   if (nm->set & BN_SCN_NM_SLOT) {
-    put_time(o, " slot ", nm->slot.min_ns);
-    if (nm->slot.max_ns != nm->slot.min_ns) {
-      put_time(o, " ", nm->slot.max_ns);
+    if (nm->slot.dist_set) {
+      put(o, " slot distribution %s", bn_scn_dist_name(nm->slot.dist));
+      put_time(o, " ", nm->slot.delay_ns);
+      put_time(o, " ", nm->slot.jitter_ns);
+    } else {
+      put_time(o, " slot ", nm->slot.min_ns);
+      if (nm->slot.max_ns != nm->slot.min_ns) {
+        put_time(o, " ", nm->slot.max_ns);
+      }
     }
     if (nm->slot.packets != 0) {
       put(o, " packets %" PRIu32, nm->slot.packets);

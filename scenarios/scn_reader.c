@@ -68,7 +68,7 @@ bool bn_scn_next_is_number(const struct parser *p, bool sign)
   return (c >= '0' && c <= '9') || c == '.';
 }
 
-int bn_scn_read_time(struct parser *p, const char *what, const char *usage, uint64_t *ns)
+int bn_scn_read_tc_time(struct parser *p, const char *what, const char *usage, const char *tc_reads, uint64_t *ns)
 {
   const bn_scn_token *t;
   int rc = bn_scn_next(p, what, usage, &t);
@@ -76,11 +76,37 @@ int bn_scn_read_time(struct parser *p, const char *what, const char *usage, uint
     return rc;
   }
   if (bn_scn_parse_time(t->text, ns) < 0) {
-    bool bare = strspn(t->text, "0123456789.") == strlen(t->text);
-    return bn_scn_fail(p, t->col, usage, "'%s': %s %s", t->text, what,
-                bare ? "needs a unit (s, ms, us or ns)" : "is not a time (2.5s, 1500ms, 20us, 100ns)");
+    if (strspn(t->text, "0123456789.") != strlen(t->text)) {
+      return bn_scn_fail(p, t->col, usage, "'%s': %s is not a time (2.5s, 1500ms, 20us, 100ns)", t->text, what);
+    }
+    /* A bare number: tc's reading of one changed with its versions (a
+     * delay was microseconds before iproute2 6.9, nanoseconds since), so a
+     * scenario says its unit. */
+    return bn_scn_fail(p, t->col, usage, "'%s': %s needs a unit (s, ms, us or ns)%s%s", t->text, what,
+                       tc_reads ? "; tc would read it " : "", tc_reads ? tc_reads : "");
   }
   return 0;
+}
+
+int bn_scn_read_time(struct parser *p, const char *what, const char *usage, uint64_t *ns)
+{
+  return bn_scn_read_tc_time(p, what, usage, NULL, ns);
+}
+
+int bn_scn_read_dist(struct parser *p, const char *usage, enum bn_scn_dist *dist)
+{
+  const bn_scn_token *t;
+  int rc = bn_scn_next(p, "a distribution", usage, &t);
+  if (rc < 0) {
+    return rc;
+  }
+  for (enum bn_scn_dist d = BN_SCN_DIST_UNIFORM; d <= BN_SCN_DIST_PARETONORMAL; d++) {
+    if (strcmp(t->text, bn_scn_dist_name(d)) == 0) {
+      *dist = d;
+      return 0;
+    }
+  }
+  return bn_scn_fail(p, t->col, usage, "'%s': unknown distribution (uniform, normal, pareto or paretonormal)", t->text);
 }
 
 int bn_scn_read_percent(struct parser *p, const char *what, const char *usage, double *pct)

@@ -25,7 +25,7 @@
 #define U_REORDER "reorder P [CORR] [gap N] (needs a delay)"
 #define U_RATE "rate RATE [PACKETOVERHEAD [CELLSIZE [CELLOVERHEAD]]] (RATE: 250kbit, 1mbit, 10Mbps ...)"
 #define U_LIMIT "limit PACKETS"
-#define U_SLOT "slot MIN [MAX] [packets N] [bytes B]"
+#define U_SLOT "slot MIN [MAX] | slot distribution uniform|normal|pareto|paretonormal DELAY JITTER, then [packets N] [bytes B]"
 #define U_MTU "mtu N (the largest IP packet let through, in bytes)"
 #define U_LINK "link down | link up"
 #define U_POOL "pool NAME exhaust P (NAME: an lwIP memp pool, e.g. PBUF_POOL, TCP_PCB)"
@@ -72,6 +72,12 @@ bool bn_scn_next_is_number(const struct parser *p, bool sign);
 
 /* The readers of one value each: 0, or -EINVAL with the error in p->err. */
 int bn_scn_read_time(struct parser *p, const char *what, const char *usage, uint64_t *ns);
+/* A time of one of tc-netem's words: a bare number is refused as every
+ * time is, the message saying how tc would have read it (tc_reads: "as
+ * nanoseconds" ...). */
+int bn_scn_read_tc_time(struct parser *p, const char *what, const char *usage, const char *tc_reads, uint64_t *ns);
+/* One of the delay distributions' names (tc-netem's distribution). */
+int bn_scn_read_dist(struct parser *p, const char *usage, enum bn_scn_dist *dist);
 int bn_scn_read_percent(struct parser *p, const char *what, const char *usage, double *pct);
 int bn_scn_read_count(struct parser *p, const char *what, const char *usage, uint64_t min, uint64_t max,
                    uint64_t *v);

@@ -50,8 +50,15 @@ void bn_impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, 
 
 static void slot_open_next(struct rule *r, uint64_t now)
 {
-  uint64_t span = r->nm.slot.max_ns - r->nm.slot.min_ns;
-  uint64_t len = r->nm.slot.min_ns + (span ? (uint64_t)(bn_rng_unit(&r->slot_rng) * (double)span) : 0);
+  uint64_t len;
+  if (r->nm.slot.dist_set) {
+    bn_impair_corr uncorrelated = { 0 }; /* netem's tabledist() of a slot has no correlation state */
+    len = bn_impair_delay_draw(&r->slot_rng, &uncorrelated, r->nm.slot.delay_ns, r->nm.slot.jitter_ns, 0,
+                               r->nm.slot.dist);
+  } else {
+    uint64_t span = r->nm.slot.max_ns - r->nm.slot.min_ns;
+    len = r->nm.slot.min_ns + (span ? (uint64_t)(bn_rng_unit(&r->slot_rng) * (double)span) : 0);
+  }
   r->slot_next = bn_clock_add_ns(now, len);
   r->slot_packets = r->nm.slot.packets ? r->nm.slot.packets : INT32_MAX;
   r->slot_bytes = r->nm.slot.bytes ? r->nm.slot.bytes : INT32_MAX;

@@ -340,6 +340,50 @@ START_TEST(slot_releases_bursts_of_its_packets)
 }
 END_TEST
 
+/* The times between the releases of n frames through a slot of one packet
+ * each (text), on the clock stepped by 100 us: min, max, mean and stdev in ms. */
+static void slot_gaps(const char *text, int n, double *min, double *max, double *mean, double *sd)
+{
+  bn_clock_manual_start(1000000000);
+  rig_open(text, 3);
+  send_frames(1, (uint32_t)n, 7);
+  ck_assert_uint_eq(rig->got, 1); /* the first slot is open at once */
+  uint64_t last = bn_clock_now_ns(), steps = 0;
+  double sum = 0, sum2 = 0;
+  *min = 1e9, *max = 0;
+  while (rig->got < (size_t)n && steps++ < 1000000) {
+    size_t before = rig->got;
+    bn_clock_manual_advance(100000);
+    drain();
+    ck_assert_uint_le(rig->got, before + 1);
+    if (rig->got > before) {
+      double gap = (double)(bn_clock_now_ns() - last) / 1e6;
+      last = bn_clock_now_ns();
+      sum += gap, sum2 += gap * gap;
+      *min = gap < *min ? gap : *min;
+      *max = gap > *max ? gap : *max;
+    }
+  }
+  ck_assert_uint_eq(rig->got, (size_t)n);
+  *mean = sum / (n - 1);
+  *sd = sqrt(sum2 / (n - 1) - *mean * *mean);
+  rig_close();
+}
+
+START_TEST(slot_distribution_draws_each_slot_from_it)
+{
+  double min, max, mean, sd;
+  /* uniform: 10 ms +- 4 ms, so every slot 6..14 ms (the clock steps 0.1 ms) */
+  slot_gaps("ingress slot distribution uniform 10ms 4ms packets 1\n", 401, &min, &max, &mean, &sd);
+  ck_assert_msg(min >= 6.0 && max <= 14.1, "slots from %.1f to %.1f ms", min, max);
+  ck_assert_msg(fabs(mean - 10) < 0.5, "mean slot %.2f ms", mean);
+  /* normal: mean 10 ms, standard deviation 2 ms */
+  slot_gaps("ingress slot distribution normal 10ms 2ms packets 1\n", 401, &min, &max, &mean, &sd);
+  ck_assert_msg(fabs(mean - 10) < 0.5 && fabs(sd - 2) < 0.4, "mean %.2f ms, stdev %.2f ms", mean, sd);
+  ck_assert_msg(min < 7 && max > 13, "a normal spread reaches past 1.5 sigma: %.1f..%.1f ms", min, max);
+}
+END_TEST
+
 START_TEST(mtu_drops_larger_packets)
 {
   rig_open("ingress mtu 91\n", 1);
@@ -622,6 +666,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, rate_delivers_its_bytes_per_second_of_board_clock);
   tcase_add_test(tc, limit_drops_what_the_queue_cannot_hold);
   tcase_add_test(tc, slot_releases_bursts_of_its_packets);
+  tcase_add_test(tc, slot_distribution_draws_each_slot_from_it);
   tcase_add_test(tc, mtu_drops_larger_packets);
   tcase_add_test(tc, nth_first_every_aim_at_their_frames);
   tcase_add_test(tc, link_down_reports_carrier_and_drops_until_up);

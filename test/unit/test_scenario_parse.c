@@ -143,6 +143,7 @@ START_TEST(every_directive_into_the_timeline)
     "at 26s     match \"tcp port 80\" nth 3 egress drop\n"
     "at 27s     loss state 1% 2% 3% 4% 5% duplicate 1% corrupt 0.1% 30% mtu 576\n"
     "at 28s     slot 1ms 5ms packets 10 bytes 64kb\n"
+    "at 28.5s   ingress slot distribution pareto 10ms 2ms packets 4\n"
     "at 29s     pool PBUF_POOL exhaust 90%\n"
     "           fail TCP_PCB next 2\n"
     "           fail heap next 1\n"
@@ -153,7 +154,7 @@ START_TEST(every_directive_into_the_timeline)
     "at 40s     end\n");
   ck_assert(s->seed_given);
   ck_assert_uint_eq(s->seed, 42);
-  ck_assert_uint_eq(s->n_steps, 18);
+  ck_assert_uint_eq(s->n_steps, 19);
   ck_assert_uint_eq(s->n_matches, 2);
   const bn_scn_step *st = s->steps;
   ck_assert_int_eq(st[0].kind, BN_SCN_STEP_IMPAIR);
@@ -192,21 +193,28 @@ START_TEST(every_directive_into_the_timeline)
   ck_assert_uint_eq(st[9].netem.slot.max_ns, 5000000);
   ck_assert_uint_eq(st[9].netem.slot.packets, 10);
   ck_assert_uint_eq(st[9].netem.slot.bytes, 65536);
-  ck_assert_int_eq(st[10].kind, BN_SCN_STEP_POOL_EXHAUST);
-  ck_assert_str_eq(st[10].pool.name, "PBUF_POOL");
-  ck_assert(st[10].pool.share_pct == 90);
-  ck_assert_int_eq(st[11].kind, BN_SCN_STEP_POOL_FAIL);
-  ck_assert_uint_eq(st[11].at_ns, 29000000000u);  /* no time: the line before's */
-  ck_assert_uint_eq(st[11].pool.next, 2);
-  ck_assert_str_eq(st[12].pool.name, "heap");
-  ck_assert_int_eq(st[13].kind, BN_SCN_STEP_CLEAR_POOLS);
-  ck_assert_int_eq(st[14].kind, BN_SCN_STEP_CLEAR);
-  ck_assert(st[14].match_all_clear);
-  ck_assert_int_eq(st[15].aim.action, BN_SCN_ACT_DELAY);
-  ck_assert_uint_eq(st[15].aim.delay_ns, 5000000);
-  ck_assert_uint_eq(st[16].dir, BN_SCN_EGRESS);
-  ck_assert_int_eq(st[17].kind, BN_SCN_STEP_END);
-  ck_assert_uint_eq(st[17].line, 19);
+  ck_assert(!st[9].netem.slot.dist_set);
+  ck_assert_uint_eq(st[10].netem.set, BN_SCN_NM_SLOT);   /* tc-netem's slot distribution */
+  ck_assert(st[10].netem.slot.dist_set);
+  ck_assert_int_eq(st[10].netem.slot.dist, BN_SCN_DIST_PARETO);
+  ck_assert_uint_eq(st[10].netem.slot.delay_ns, 10000000);
+  ck_assert_uint_eq(st[10].netem.slot.jitter_ns, 2000000);
+  ck_assert_uint_eq(st[10].netem.slot.packets, 4);
+  ck_assert_int_eq(st[11].kind, BN_SCN_STEP_POOL_EXHAUST);
+  ck_assert_str_eq(st[11].pool.name, "PBUF_POOL");
+  ck_assert(st[11].pool.share_pct == 90);
+  ck_assert_int_eq(st[12].kind, BN_SCN_STEP_POOL_FAIL);
+  ck_assert_uint_eq(st[12].at_ns, 29000000000u);  /* no time: the line before's */
+  ck_assert_uint_eq(st[12].pool.next, 2);
+  ck_assert_str_eq(st[13].pool.name, "heap");
+  ck_assert_int_eq(st[14].kind, BN_SCN_STEP_CLEAR_POOLS);
+  ck_assert_int_eq(st[15].kind, BN_SCN_STEP_CLEAR);
+  ck_assert(st[15].match_all_clear);
+  ck_assert_int_eq(st[16].aim.action, BN_SCN_ACT_DELAY);
+  ck_assert_uint_eq(st[16].aim.delay_ns, 5000000);
+  ck_assert_uint_eq(st[17].dir, BN_SCN_EGRESS);
+  ck_assert_int_eq(st[18].kind, BN_SCN_STEP_END);
+  ck_assert_uint_eq(st[18].line, 20);
   bn_scn_free(&parsed);
 }
 END_TEST
@@ -266,6 +274,15 @@ static const struct {
   { "at 1s\n", "t.scn:1:6: ", "a directive expected after the time" },
   { "distribution normal delay 1ms 1ms\ndistribution normal\n", "t.scn:2:1: ", "'distribution' without a delay and a jitter" },
   { "slot 5ms 1ms\n", "t.scn:1:10: ", "the longest slot is shorter" },
+  /* A bare time is refused everywhere, saying how tc would have read it
+   * (tc's reading of a bare delay changed with iproute2 6.9). */
+  { "slot 10 200\n", "t.scn:1:6: ", "'10': the slot's shortest time needs a unit (s, ms, us or ns); tc would read it "
+                                     "as nanoseconds" },
+  { "delay 10\n", "t.scn:1:7: ", "'10': the delay needs a unit (s, ms, us or ns); tc would read it as nanoseconds "
+                                  "(as microseconds before iproute2 6.9)" },
+  { "slot distribution normal 10ms 2\n", "t.scn:1:31: ", "'2': the slot's jitter needs a unit" },
+  { "slot distribution normal 10ms 0us\n", "t.scn:1:31: ", "'0us': the slot's jitter must be more than 0" },
+  { "slot distribution gauss 1ms 1ms\n", "t.scn:1:19: ", "'gauss': unknown distribution" },
   { "mtu 70000\n", "t.scn:1:5: ", "'70000': the MTU must be a whole number" },
   { "\n\n   clear \"x\"\n", "t.scn:3:10: ", "'x': unexpected here" },
   { "delay 1ms\x01\n", "t.scn:1:10: ", "control character" },
@@ -321,6 +338,7 @@ START_TEST(check_output_parses_back_to_the_same_timeline)
     "at 1.5s egress match \"tcp[tcpflags] & tcp-syn != 0 and host \\\"x\\\" \" every 2 corrupt\n"
     "after 250ms ingress rate 1Mbps -4 48 5 limit 0 mtu 1500 duplicate 0% corrupt 1%\n"
     "after 1us slot 800us 10ms packets 64 bytes 65535 blackhole\n"
+    "after 1us ingress slot distribution paretonormal 2ms 500us bytes 3000\n"
     "at 3s loss state 1% 2% 3% 4% 5% reorder 10% gap 3 delay 1ms\n"
     "at 3s egress match \"udp\" clear\n"
     "at 4s pool MEMP_NUM_X exhaust 33.3%\nfail heap next 7\nclear pools\nlink down\nlink up\nend\n";
