@@ -28,6 +28,19 @@
  *   bn_link_poll()) ends a link.
  * Every function returns 0 (or a count) on success and a negative errno value
  * on failure; none of them exits the process or prints.
+ *
+ * netif/, one folder per job, from the wire up (none of it knows sockets):
+ *   base/        the board's clock (bn_clock.h), seeded random streams
+ *                (bn_random.h), JSON strings: the bottom, read by lwIP's port too
+ *   backend/     TAP (link_tap.h: batched io_uring I/O, carrier from the
+ *                TAP's state) and memory (link_memory.h, for tests)
+ *   replay/      the pcap backend and the replay engine (link_pcap.h;
+ *                replay/README.md follows one captured frame through it)
+ *   record/      the record stage (link_record.h) and its pcap writer
+ *   impair/      the impairment stage (link_impair.h): netem's models,
+ *                the decisions, the release queue
+ *   bn_pipeline.h  assembles backend -> record -> impair from a board's options
+ *   bn_netif.h     the lwIP netif on the outermost link (rx pump, tx ring)
  */
 #ifndef BN_LINK_H
 #define BN_LINK_H

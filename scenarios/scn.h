@@ -4,7 +4,7 @@
  * loss, duplicate, corrupt, reorder, rate, limit, slot) per direction and
  * per flow (a libpcap filter), per-packet aim (drop the 3rd SYN-ACK), link
  * faults, and faults of the board's own lwIP memory pools. This header is
- * the parsed form, the timeline, that netif/link_impair.c runs and
+ * the parsed form, the timeline, that netif/impair/link_impair.c runs and
  * `boardnet check` prints; scn_parse.c reads the language into it and
  * scn_print.c writes it back.
  *

@@ -39,7 +39,7 @@
  * mailbox full and frees the new netconn: a connection flood against a full
  * board aborted the process (test_flood.sh). Without it that path frees the
  * netconn cleanly and lwIP resets the connection.
- * A semaphore per thread (stack/bn_thread_sem.c) keeps API calls of
+ * A semaphore per thread (stack/port/bn_thread_sem.c) keeps API calls of
  * different threads on one netconn from sharing its op_completed semaphore. */
 #define LWIP_NETCONN_FULLDUPLEX         0
 #define LWIP_NETCONN_SEM_PER_THREAD     1
@@ -85,7 +85,7 @@ void sys_unlock_tcpip_core(void);
 #define LWIP_STATS_DISPLAY              0
 #define MEMP_NUM_SYS_TIMEOUT            (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 8)
 
-/* Randomness from the board's seed (stack/bn_lwip_random.c): LWIP_RAND()
+/* Randomness from the board's seed (stack/port/bn_lwip_random.c): LWIP_RAND()
  * (overridden in stack/port/arch/cc.h) and TCP initial sequence numbers from
  * a stream of their own, instead of lwIP 2.1.3's tcp_next_iss(), which mixes
  * in tcp_ticks (time). */

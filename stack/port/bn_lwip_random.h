@@ -1,5 +1,5 @@
 /*
- * lwIP's random numbers on a board (stack/bn_lwip_random.c): LWIP_RAND() and
+ * lwIP's random numbers on a board (stack/port/bn_lwip_random.c): LWIP_RAND() and
  * the TCP ISN hook read seeded streams, seeded by bn_stack_start().
  * Also declared in bn_lwipopts_runtime.h and arch/cc.h for lwIP's own files.
  */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The TAP's state is the board's carrier (netif/tap_carrier.c):
+# The TAP's state is the board's carrier (netif/backend/tap_carrier.c):
 # 1. ip link set TAP down / up: the board's lwIP netif goes link down and up
 #    (boardnet run reports both) and the board answers again afterwards.
 # 2. A board on DHCP: after the link comes back, lwIP's DHCP client asks

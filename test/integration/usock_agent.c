@@ -7,7 +7,7 @@
  *
  *   bn-usock-agent --tap NAME [board options] [--hold SEC] SCENARIO ARGS...
  *
- * The board options are boardnet run's (tools/board_options.h).
+ * The board options are boardnet run's (tools/board/board_options.h).
  *
  * --hold SEC keeps the board up after a successful scenario until SIGTERM/
  * SIGINT or SEC seconds, so that lwIP can deliver what a closed socket still

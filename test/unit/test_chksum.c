@@ -1,5 +1,5 @@
 /*
- * The port's LWIP_CHKSUM (stack/bn_chksum.c) against the Internet checksum
+ * The port's LWIP_CHKSUM (stack/port/bn_chksum.c) against the Internet checksum
  * by definition (RFC 1071: 16-bit words in memory order, a last odd byte
  * padded with zero, one's complement sum), for every length up to 2 KiB at
  * every alignment, long buffers, and the RFC's own example.

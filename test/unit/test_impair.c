@@ -1,5 +1,5 @@
 /*
- * The impairment stage (netif/link_impair.h) over a memory link, on a
+ * The impairment stage (netif/impair/link_impair.h) over a memory link, on a
  * hand-driven clock (bn_clock_manual_*) and fixed seeds: netem's models
  * give their configured rates, queues release at the right times, per-packet
  * aim hits the right frames, the carrier follows `link down|up`, and the

@@ -1,5 +1,5 @@
 /*
- * The memory backend (netif/link_memory.h): order, timestamps and bytes of
+ * The memory backend (netif/backend/link_memory.h): order, timestamps and bytes of
  * frames in both directions, capacity, frame size limits, poll timeouts,
  * bn_link_wake(), the end of the link when the peer closes, argument errors,
  * and bn_link_send_batch() on a link without a send_batch op.

@@ -1,5 +1,5 @@
 /*
- * The record stage (netif/link_record.h) over a memory pair, every file read
+ * The record stage (netif/record/link_record.h) over a memory pair, every file read
  * back with libpcap: frames of both directions in order with their bytes and
  * timestamps, the filter, a bad filter refused, rotation (FILE, FILE1 ...),
  * the flush within a second while nothing else happens, and a full disk

@@ -3,7 +3,7 @@
  * stack: a failed allocation from an lwIP pool reaches the board's code as
  * ENOMEM, never a crash; a held pool refuses until it is given back; and
  * `clear pools` restores full capacity. The timeline drives the same calls
- * (tools/scenario_run.c); test_scenario_aim.sh shows a refused connection.
+ * (tools/board/scenario_run.c); test_scenario_aim.sh shows a refused connection.
  */
 #include "usocket_fixture.h"
 

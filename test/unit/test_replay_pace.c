@@ -1,5 +1,5 @@
 /*
- * The replay backend's pacing (netif/link_pcap.h), polled by the test as the
+ * The replay backend's pacing (netif/replay/link_pcap.h), polled by the test as the
  * netif would, with no stack: --pace top injects every peer frame in one
  * poll; --pace recorded (and xN) never injects a frame before its captured
  * offset from the first, divided by the speed, on the board's clock; the

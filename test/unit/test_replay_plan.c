@@ -1,5 +1,5 @@
 /*
- * The plan of a replay (netif/replay_plan.h) from captures the tests write:
+ * The plan of a replay (netif/replay/replay_plan.h) from captures the tests write:
  * which address is the board and why (a DHCP lease, the answerer of the
  * first SYN, the most frequent address, or given), the flows with their
  * sides, ISNs, window scaling and the captured board's byte stream, the

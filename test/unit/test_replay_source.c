@@ -1,5 +1,5 @@
 /*
- * Reading captures for replay (netif/pcap_source.h) from small files the
+ * Reading captures for replay (netif/replay/pcap_source.h) from small files the
  * tests write with libpcap: every accepted link type comes out as Ethernet
  * with the IPv4 packet unchanged (and the MAC a cooked header gave, or one
  * made from the address), an unknown link type and a file that is not a

@@ -1,5 +1,5 @@
 /*
- * The TCP side of a replay (netif/replay_live.h) on synthetic flows, no
+ * The TCP side of a replay (netif/replay/replay_live.h) on synthetic flows, no
  * stack involved: the test plays the live board's frames itself. Two
  * interleaved connections, one whose captured ISN makes its stream cross
  * 2^32: every peer frame goes to the live board's address and MAC with its

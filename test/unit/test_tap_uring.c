@@ -1,5 +1,5 @@
 /*
- * Batched io_uring frame I/O (netif/tap_uring.h) on a SOCK_SEQPACKET socket
+ * Batched io_uring frame I/O (netif/backend/tap_uring.h) on a SOCK_SEQPACKET socket
  * pair, which keeps frame boundaries as a TAP does (no root, no device):
  * batches written whole and in order, one result per frame when the peer
  * is gone, reads of a partly filled queue, argument errors. Where the

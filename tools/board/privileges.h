@@ -1,5 +1,5 @@
 /*
- * The privilege drop of a board started as root (tools/privileges.c).
+ * The privilege drop of a board started as root (privileges.c).
  */
 #ifndef BN_PRIVILEGES_H
 #define BN_PRIVILEGES_H

@@ -1,6 +1,6 @@
 /*
  * The board profiles built next to this binary, and each one's `info`
- * (tools/board_list.c): for `boardnet boards` and `info --compare`.
+ * (board_list.c): for `boardnet boards` and `info --compare`.
  */
 #ifndef BN_BOARD_LIST_H
 #define BN_BOARD_LIST_H

@@ -1,7 +1,10 @@
 /*
- * boardnet: the command line. Dispatches to the subcommands (run, info),
- * prints help and version, and switches board profile (--board) by running
- * the boardnet-<board> binary built next to this one.
+ * boardnet: the command line. Dispatches to the subcommands (run, replay,
+ * check, info, boards: cli.h), prints help and version, and switches board
+ * profile (--board) by running the boardnet-<board> binary built next to
+ * this one. The command is a board program like any other: its subcommands
+ * boot boards with the board library (tools/board/) and run the bundled
+ * apps (tools/apps/) as their programs.
  */
 #define _GNU_SOURCE
 #include "cli.h"

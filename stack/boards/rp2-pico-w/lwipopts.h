@@ -136,7 +136,7 @@
  * LWIP_RAND() from the RP2040's hardware (ports/rp2/lwip_inc/lwipopts.h:
  * get_rand_32()). boardnet has an OS with threads: SYS_ARCH_PROTECT is
  * boardnet's sys_arch's lock, and LWIP_RAND() a PRNG seeded with the board's
- * --seed (stack/bn_lwip_random.c), so that runs repeat. */
+ * --seed (stack/port/bn_lwip_random.c), so that runs repeat. */
 #define NO_SYS                          0
 #define LWIP_TCPIP_CORE_LOCKING         1
 /* boardnet: the netif's rx thread feeds frames to lwIP under the core lock. */

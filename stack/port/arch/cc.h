@@ -1,9 +1,9 @@
 /*
  * The unix port's arch/cc.h, with two changes:
- * - LWIP_RAND() is the board's seeded stream (stack/bn_lwip_random.c)
+ * - LWIP_RAND() is the board's seeded stream (stack/port/bn_lwip_random.c)
  *   instead of the C library's rand(), so that a board's ephemeral ports,
  *   DHCP transaction ids and DNS query ids repeat with its --seed;
- * - LWIP_CHKSUM is the port's bn_chksum() (stack/bn_chksum.c): the same
+ * - LWIP_CHKSUM is the port's bn_chksum() (stack/port/bn_chksum.c): the same
  *   sums as lwIP's LWIP_CHKSUM_ALGORITHM 1, 2 or 3, four bytes at a time
  *   (a profile's LWIP_CHKSUM_ALGORITHM then changes nothing observable).
  * This directory comes before the port's include directory on lwIP's
