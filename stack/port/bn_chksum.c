@@ -8,7 +8,7 @@
  * add up the same) and folds once at the end. The bulk transfer profile
  * showed lwIP's two-bytes-at-a-time loop at 6-7 % of the board's CPU.
  */
-#include "arch/cc.h"
+#include <arch/cc.h> /* by the include path: ours, which #include_next's the port's */
 
 #include <stdint.h>
 #include <string.h>
