@@ -345,7 +345,7 @@ static bool next_pass(struct pcap_link *p, uint64_t now)
   char err[BN_PCAP_ERRLEN];
   bn_pcap_source *src;
   bn_rp_live fresh;
-  if (bn_pcap_source_open(p->o.read->path, p->o.read->filter, &src, err) < 0) {
+  if (bn_pcap_source_open(p->o.read->path, p->o.read->filter, p->o.read->vlan, &src, err) < 0) {
     return false; /* gone since: the replay ends with this pass's results */
   }
   if (bn_rp_live_init_pass(&fresh, p->o.plan, p->o.live_ip, p->o.live_mac, p->pass + 1) < 0) {
@@ -464,7 +464,7 @@ static void pcap_close(bn_link *link)
   if (!p->ended) {
     drain_inbox(p); /* nothing the board sent is lost */
     p->live->ended_ns = bn_clock_now_ns();
-    bn_rp_live_finish(p->live); /* stopped early: compare what there is */
+    bn_rp_live_finish_early(p->live); /* stopped early: compare what there is */
     __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
   }
   bn_pcap_source_close(p->src);
@@ -493,7 +493,7 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
     snprintf(err, BN_PCAP_ERRLEN, "out of memory");
     return -ENOMEM;
   }
-  int rc = bn_pcap_source_open(o->read->path, o->read->filter, &p->src, err);
+  int rc = bn_pcap_source_open(o->read->path, o->read->filter, o->read->vlan, &p->src, err);
   if (rc == 0 && (rc = bn_rp_live_init(o->live, o->plan, o->live_ip, o->live_mac)) < 0) {
     snprintf(err, BN_PCAP_ERRLEN, "out of memory");
     bn_pcap_source_close(p->src);

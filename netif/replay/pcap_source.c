@@ -1,7 +1,8 @@
 /*
  * A capture file read with libpcap, every frame made an Ethernet frame
  * (pcap_source.h): the link-layer header of cooked (SLL, SLL2), raw IPv4 and
- * loopback captures is replaced by an Ethernet header.
+ * loopback captures is replaced by an Ethernet header, VLAN tags are taken
+ * off, and each frame that cannot be replayed gets its skip reason.
  */
 #include "pcap_source.h"
 #include "replay_headers.h"
@@ -17,6 +18,14 @@
 #define SLL2_HLEN 20
 #define ARPHRD_ETHER 1
 #define ARPHRD_LOOPBACK 772
+#define ETHERTYPE_VLAN 0x8100   /* 802.1Q */
+#define ETHERTYPE_QINQ 0x88a8   /* 802.1ad */
+#define ETHERTYPE_QINQ_OLD 0x9100
+#define VLAN_TAG_LEN 4
+/* The address families of IPv6 in a BSD loopback header (Linux, the BSDs, macOS). */
+#define LOOP_AF_IPV6(af) ((af) == 10 || (af) == 24 || (af) == 28 || (af) == 30)
+/* Room for the largest frame a capture holds (a TSO/GSO super-frame). */
+#define FRAME_ROOM (BN_RP_ETH_HLEN + 65535)
 /* The packet types of a cooked header (packet(7)). */
 #define SLL_OUTGOING 4
 /* The stdio buffer the capture is read through. */
@@ -25,11 +34,13 @@
 struct bn_pcap_source {
   pcap_t *p;
   int dlt;
+  int vlan;                 /* BN_PCAP_ANY_VLAN, or the one to keep */
   struct bpf_program prog;
   bool filtering;
   bool ended;
   uint64_t count;
-  uint8_t frame[BN_LINK_MAX_FRAME];
+  char error[BN_PCAP_ERRLEN];   /* libpcap's, when it ended the file early */
+  uint8_t frame[FRAME_ROOM];
 };
 
 static int fail(char err[BN_PCAP_ERRLEN], int rc, const char *fmt, ...)
@@ -57,7 +68,8 @@ static bool known_linktype(int dlt)
   }
 }
 
-int bn_pcap_source_open(const char *path, const char *filter, bn_pcap_source **out, char err[BN_PCAP_ERRLEN])
+int bn_pcap_source_open(const char *path, const char *filter, int vlan, bn_pcap_source **out,
+                        char err[BN_PCAP_ERRLEN])
 {
   char perr[PCAP_ERRBUF_SIZE] = "";
   FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -86,6 +98,7 @@ int bn_pcap_source_open(const char *path, const char *filter, bn_pcap_source **o
   }
   s->p = p;
   s->dlt = dlt;
+  s->vlan = vlan;
   if (filter != NULL) {
     if (pcap_compile(p, &s->prog, filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
       fail(err, -EINVAL, "bad filter '%s': %s", filter, pcap_geterr(p));
@@ -133,16 +146,13 @@ static void synth_mac(const uint8_t *ip_packet, size_t len, uint8_t mac[6])
 }
 
 /* Ethernet from a payload of the given ethertype after a link header of
- * hlen bytes; false if it does not fit. */
-static bool rebuild(bn_pcap_source *s, const u_char *data, size_t caplen, size_t hlen, const uint8_t *src_mac,
+ * hlen bytes (as much of it as there is). */
+static void rebuild(bn_pcap_source *s, const u_char *data, size_t caplen, size_t hlen, const uint8_t *src_mac,
                     uint16_t type, bn_pcap_frame *f)
 {
-  if (caplen < hlen) {
-    return false;
-  }
-  size_t payload = caplen - hlen;
-  if (payload > BN_LINK_MAX_FRAME - BN_RP_ETH_HLEN) {
-    return false;
+  size_t payload = caplen > hlen ? caplen - hlen : 0;
+  if (payload > FRAME_ROOM - BN_RP_ETH_HLEN) {
+    payload = FRAME_ROOM - BN_RP_ETH_HLEN;
   }
   uint8_t mac[6];
   if (src_mac == NULL) {
@@ -154,27 +164,65 @@ static bool rebuild(bn_pcap_source *s, const u_char *data, size_t caplen, size_t
   f->data = s->frame;
   f->len = BN_RP_ETH_HLEN + payload;
   f->macs_synthesised = true;
-  return true;
 }
 
-/* The frame as Ethernet; a skip reason (>= 0) if it cannot be one, -1 if fine. */
+/* Takes the 802.1Q / 802.1ad tags off the frame in s->frame, keeping the
+ * outer one's VLAN id; false if a tag is cut short. */
+static bool untag(bn_pcap_source *s, bn_pcap_frame *f)
+{
+  uint8_t *e = s->frame;
+  while (f->len >= BN_RP_ETH_HLEN) {
+    uint16_t type = (uint16_t)(e[12] << 8 | e[13]);
+    if (type != ETHERTYPE_VLAN && type != ETHERTYPE_QINQ && type != ETHERTYPE_QINQ_OLD) {
+      return true;
+    }
+    if (f->len < BN_RP_ETH_HLEN + VLAN_TAG_LEN) {
+      return false;
+    }
+    if (f->vlan == 0) {
+      f->vlan = (uint16_t)((e[14] << 8 | e[15]) & 0x0fff);
+    }
+    memmove(e + 12, e + 12 + VLAN_TAG_LEN, f->len - 12 - VLAN_TAG_LEN);
+    f->len -= VLAN_TAG_LEN;
+  }
+  return false;
+}
+
+/* Why an Ethernet frame (tags off) cannot be replayed at this level, or -1. */
+static int ethernet_reason(const bn_pcap_source *s, const bn_pcap_frame *f, size_t wire_len)
+{
+  uint16_t type = (uint16_t)(f->data[12] << 8 | f->data[13]);
+  if (s->vlan != BN_PCAP_ANY_VLAN && f->vlan != s->vlan) {
+    return BN_SKIP_OTHER_VLAN;
+  }
+  if (type == BN_RP_ETHERTYPE_IPV6) {
+    return BN_SKIP_IPV6;
+  }
+  if (wire_len > BN_LINK_MAX_FRAME) {
+    return BN_SKIP_TOO_LONG;
+  }
+  return -1;
+}
+
+/* The frame as Ethernet into s->frame (as much of it as was captured); a
+ * skip reason (>= 0) if it cannot be replayed, -1 if fine. */
 static int normalise(bn_pcap_source *s, const struct pcap_pkthdr *h, const u_char *data, bn_pcap_frame *f)
 {
   size_t caplen = h->caplen;
   f->macs_synthesised = false;
   f->outgoing = false;
+  f->vlan = 0;
+  f->data = s->frame;
+  f->len = 0;
+  long added = 0;            /* bytes the Ethernet form adds to the captured frame (a link header's difference) */
   switch (s->dlt) {
   case DLT_EN10MB:
+    f->len = caplen < FRAME_ROOM ? caplen : FRAME_ROOM;
+    memcpy(s->frame, data, f->len);
     if (caplen < BN_RP_ETH_HLEN) {
       return BN_SKIP_LINK_HEADER;
     }
-    if (caplen > BN_LINK_MAX_FRAME) {
-      return BN_SKIP_TOO_LONG;
-    }
-    memcpy(s->frame, data, caplen);
-    f->data = s->frame;
-    f->len = caplen;
-    return -1;
+    break;
   case DLT_LINUX_SLL:
   case DLT_LINUX_SLL2: {
     bool v2 = s->dlt == DLT_LINUX_SLL2;
@@ -191,21 +239,18 @@ static int normalise(bn_pcap_source *s, const struct pcap_pkthdr *h, const u_cha
       return BN_SKIP_LINK_HEADER;
     }
     f->outgoing = pkttype == SLL_OUTGOING;
-    const uint8_t *src = hatype == ARPHRD_ETHER && alen == 6 ? addr : NULL;
-    if (!rebuild(s, data, caplen, hlen, src, proto, f)) {
-      return caplen - hlen > BN_LINK_MAX_FRAME - BN_RP_ETH_HLEN ? BN_SKIP_TOO_LONG : BN_SKIP_LINK_HEADER;
-    }
-    return -1;
+    rebuild(s, data, caplen, hlen, hatype == ARPHRD_ETHER && alen == 6 ? addr : NULL, proto, f);
+    added = (long)BN_RP_ETH_HLEN - (long)hlen;
+    break;
   }
   case DLT_RAW:
   case DLT_IPV4:
-    if (caplen == 0 || (data[0] >> 4) != 4) {
-      return BN_SKIP_ETHERTYPE; /* raw IPv6, or nothing */
+    rebuild(s, data, caplen, 0, NULL, caplen > 0 && (data[0] >> 4) == 6 ? BN_RP_ETHERTYPE_IPV6 : BN_RP_ETHERTYPE_IPV4, f);
+    if (caplen == 0 || ((data[0] >> 4) != 4 && (data[0] >> 4) != 6)) {
+      return BN_SKIP_ETHERTYPE;
     }
-    if (!rebuild(s, data, caplen, 0, NULL, BN_RP_ETHERTYPE_IPV4, f)) {
-      return BN_SKIP_TOO_LONG;
-    }
-    return -1;
+    added = BN_RP_ETH_HLEN;
+    break;
   case DLT_NULL:
   case DLT_LOOP: {
     if (caplen < 4) {
@@ -215,54 +260,80 @@ static int normalise(bn_pcap_source *s, const struct pcap_pkthdr *h, const u_cha
      * network order for DLT_LOOP; AF_INET is 2 everywhere. */
     uint32_t le = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
     uint32_t be = (uint32_t)data[3] | (uint32_t)data[2] << 8 | (uint32_t)data[1] << 16 | (uint32_t)data[0] << 24;
-    if (le != 2 && be != 2) {
-      return BN_SKIP_ETHERTYPE; /* IPv6 or another family */
+    bool v6 = LOOP_AF_IPV6(le) || LOOP_AF_IPV6(be);
+    rebuild(s, data, caplen, 4, NULL, v6 ? BN_RP_ETHERTYPE_IPV6 : BN_RP_ETHERTYPE_IPV4, f);
+    if (le != 2 && be != 2 && !v6) {
+      return BN_SKIP_ETHERTYPE; /* another family */
     }
-    if (!rebuild(s, data, caplen, 4, NULL, BN_RP_ETHERTYPE_IPV4, f)) {
-      return BN_SKIP_TOO_LONG;
-    }
-    return -1;
+    added = BN_RP_ETH_HLEN - 4;
+    break;
   }
   default:
     return BN_SKIP_LINK_HEADER;
   }
+  size_t tagged = f->len;
+  if (!untag(s, f)) {
+    return BN_SKIP_LINK_HEADER;
+  }
+  /* Its length on the wire, as Ethernet without tags (h->len: as captured). */
+  long wire = (long)h->len + added - (long)(tagged - f->len);
+  size_t wire_len = wire > 0 ? (size_t)wire : 0;
+  return ethernet_reason(s, f, wire_len);
+}
+
+int bn_pcap_source_next_any(bn_pcap_source *s, bn_pcap_frame *f)
+{
+  if (s->ended) {
+    return 0;
+  }
+  struct pcap_pkthdr *h;
+  const u_char *data;
+  int rc = pcap_next_ex(s->p, &h, &data);
+  if (rc == PCAP_ERROR_BREAK) {
+    s->ended = true;
+    return 0;
+  }
+  if (rc != 1) {
+    /* PCAP_ERROR: the rest is unreadable. A file cut off inside a frame is
+     * "truncated dump file ..." (pcap) or "truncated pcapng dump file ..."
+     * (pcapng); anything else is libpcap's reason, kept word for word. */
+    const char *why = pcap_geterr(s->p);
+    if (strstr(why, "truncated") == NULL) {
+      snprintf(s->error, sizeof(s->error), "%s", why);
+    }
+    s->ended = true;
+    *f = (bn_pcap_frame){ .number = s->count + 1, .data = s->frame, .skip = BN_SKIP_FILE_TRUNCATED };
+    return s->error[0] ? 0 : 1;
+  }
+  s->count++;
+  f->number = s->count;
+  f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec; /* nanosecond handle */
+  int reason = normalise(s, h, data, f);
+  if (h->len == 0 || h->caplen == 0) {
+    reason = BN_SKIP_EMPTY;
+  } else if (s->filtering && pcap_offline_filter(&s->prog, h, data) == 0) {
+    reason = BN_SKIP_FILTERED;
+  } else if (reason < 0 && h->caplen < h->len) {
+    reason = BN_SKIP_CUT;
+  }
+  f->skip = reason;
+  return 1;
 }
 
 int bn_pcap_source_next(bn_pcap_source *s, bn_pcap_frame *f, uint64_t skipped[BN_SKIP_COUNT])
 {
-  while (!s->ended) {
-    struct pcap_pkthdr *h;
-    const u_char *data;
-    int rc = pcap_next_ex(s->p, &h, &data);
-    if (rc == PCAP_ERROR_BREAK) {
-      s->ended = true;
-      break;
-    }
-    if (rc != 1) {
-      /* PCAP_ERROR: "truncated dump file" and the like: the rest is unreadable. */
-      skipped[BN_SKIP_FILE_TRUNCATED]++;
-      s->ended = true;
-      break;
-    }
-    s->count++;
-    f->number = s->count;
-    f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec; /* nanosecond handle */
-    int reason;
-    if (h->len == 0 || h->caplen == 0) {
-      reason = BN_SKIP_EMPTY;
-    } else if (h->caplen < h->len) {
-      reason = BN_SKIP_CUT;
-    } else if (s->filtering && pcap_offline_filter(&s->prog, h, data) == 0) {
-      reason = BN_SKIP_FILTERED;
-    } else {
-      reason = normalise(s, h, data, f);
-    }
-    if (reason < 0) {
+  while (bn_pcap_source_next_any(s, f) == 1) {
+    if (f->skip < 0) {
       return 1;
     }
-    skipped[reason]++;
+    skipped[f->skip]++;
   }
   return 0;
+}
+
+const char *bn_pcap_source_error(const bn_pcap_source *s)
+{
+  return s->error[0] ? s->error : NULL;
 }
 
 uint64_t bn_pcap_source_count(const bn_pcap_source *s)

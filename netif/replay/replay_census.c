@@ -1,11 +1,13 @@
 /*
  * Telling the board in a capture (replay_census.h): every unicast IPv4
  * address counted with the first MAC it was seen with, the first DHCP lease
- * (DHCPACK's yiaddr), the first address announced by gratuitous ARP and
- * the address that answered the first SYN; then the board is the leased
- * address, or the announced one (if it is one of the two most frequent),
- * or the most frequent one (the one that answered the first connection when
- * the two most frequent are within 5%).
+ * (DHCPACK's yiaddr), the first address announced by gratuitous ARP, and
+ * each address's part as a server (echo replies, SYN-ACKs, UDP answers from
+ * a well-known port to a client's). Then the board is the leased address;
+ * or the announced one (if it is one of the two most frequent); or the one
+ * that acts as the server, when it does at least twice as often as any
+ * other; or the most frequent one, by more than 5 %. Otherwise the census
+ * cannot tell, and says so with the two candidates (give --board-ip).
  */
 #include "replay_census.h"
 
@@ -17,18 +19,21 @@
 /* Distinct addresses the census counts at most (more are ignored). */
 #define COUNT_SLOTS 8192
 
+/* What an address did as a server. */
+struct served {
+  uint32_t echo_replies, syn_acks, udp_answers;
+};
+
 struct bn_rp_census {
   uint32_t ip[COUNT_SLOTS];
   uint64_t frames[COUNT_SLOTS];
+  struct served served[COUNT_SLOTS];
   uint8_t mac[COUNT_SLOTS][6];
   bool has_mac[COUNT_SLOTS];
   size_t n;
-  uint64_t ipv4_frames;
+  uint64_t ipv4_frames, arp_frames;
   uint32_t dhcp_yiaddr;
   uint64_t dhcp_frame;
-  uint32_t syn_from, syn_to, syn_answerer;
-  uint16_t syn_sport, syn_dport;
-  uint64_t syn_frame;
   uint32_t garp_ip;          /* the first address announced by gratuitous ARP */
   uint64_t garp_frame;
 };
@@ -52,10 +57,10 @@ static bool unicast(uint32_t ip)
   return ip != 0 && !bn_rp_ip_is_group(ip) && (ip >> 24) != 127;
 }
 
-static void census_count(bn_rp_census *c, uint32_t ip, const uint8_t *mac)
+static size_t census_count(bn_rp_census *c, uint32_t ip, const uint8_t *mac)
 {
   if (!unicast(ip)) {
-    return;
+    return COUNT_SLOTS;
   }
   size_t i = census_slot(c, ip);
   if (i < COUNT_SLOTS) {
@@ -65,12 +70,47 @@ static void census_count(bn_rp_census *c, uint32_t ip, const uint8_t *mac)
       c->has_mac[i] = true;
     }
   }
+  return i;
+}
+
+/* The L4 header (at least need bytes of it) of a whole packet or of a first
+ * fragment, or NULL. */
+static const uint8_t *first_l4(const bn_rp_frame *f, size_t need)
+{
+  const uint8_t *ip = f->eth + f->ip;
+  if ((bn_rp_get16(ip + 6) & 0x1fff) != 0 || f->ip_len < f->ip_hlen + need) {
+    return NULL;
+  }
+  return ip + f->ip_hlen;
+}
+
+/* What f shows its sender doing as a server. */
+static void served_by(struct served *s, const bn_rp_frame *f)
+{
+  const uint8_t *l4 = first_l4(f, f->proto == BN_RP_PROTO_TCP ? 14 : 8);
+  if (l4 == NULL) {
+    return;
+  }
+  uint16_t sport = bn_rp_get16(l4), dport = bn_rp_get16(l4 + 2);
+  if (f->proto == BN_RP_PROTO_ICMP && l4[0] == 0) {
+    s->echo_replies++;
+  } else if (f->proto == BN_RP_PROTO_TCP && (l4[13] & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) {
+    s->syn_acks++;
+  } else if (f->proto == BN_RP_PROTO_UDP && sport < 1024 && dport >= 1024) {
+    s->udp_answers++;
+  }
+}
+
+static uint64_t served_total(const struct served *s)
+{
+  return (uint64_t)s->echo_replies + s->syn_acks + s->udp_answers;
 }
 
 void bn_rp_census_frame(bn_rp_census *c, const bn_pcap_frame *pf, const bn_rp_frame *f)
 {
   const uint8_t *src_mac = pf->macs_synthesised ? NULL : f->eth + 6;
   if (f->arp) {
+    c->arp_frames++;
     uint32_t sender = bn_rp_get32(f->eth + f->arp + 14);
     census_count(c, sender, src_mac);
     if (sender != 0 && sender == bn_rp_get32(f->eth + f->arp + 24) && c->garp_ip == 0) {
@@ -83,27 +123,42 @@ void bn_rp_census_frame(bn_rp_census *c, const bn_pcap_frame *pf, const bn_rp_fr
     return;
   }
   c->ipv4_frames++;
-  census_count(c, bn_rp_ip_src(f), src_mac);
+  size_t src = census_count(c, bn_rp_ip_src(f), src_mac);
   census_count(c, bn_rp_ip_dst(f), NULL);
+  if (src < COUNT_SLOTS) {
+    served_by(&c->served[src], f);
+  }
   uint32_t yi = bn_rp_dhcp_ack_yiaddr(f);
   if (yi != 0 && c->dhcp_yiaddr == 0) {
     c->dhcp_yiaddr = yi;
     c->dhcp_frame = pf->number;
   }
-  uint8_t fl = bn_rp_tcp_flags(f);
-  if (f->proto == BN_RP_PROTO_TCP && f->l4) {
-    if ((fl & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == BN_RP_TCP_SYN && c->syn_frame == 0) {
-      c->syn_from = bn_rp_ip_src(f);
-      c->syn_to = bn_rp_ip_dst(f);
-      c->syn_sport = bn_rp_sport(f);
-      c->syn_dport = bn_rp_dport(f);
-      c->syn_frame = pf->number;
-    } else if ((fl & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == (BN_RP_TCP_SYN | BN_RP_TCP_ACK) && c->syn_frame != 0 &&
-               c->syn_answerer == 0 && bn_rp_ip_src(f) == c->syn_to && bn_rp_ip_dst(f) == c->syn_from &&
-               bn_rp_sport(f) == c->syn_dport && bn_rp_dport(f) == c->syn_sport) {
-      c->syn_answerer = c->syn_to;
+}
+
+/* The two highest of value[0..n) (COUNT_SLOTS: none), into *top and *second. */
+static void two_highest(const bn_rp_census *c, uint64_t (*value)(const bn_rp_census *, size_t), size_t *top,
+                        size_t *second)
+{
+  *top = *second = COUNT_SLOTS;
+  for (size_t i = 0; i < c->n; i++) {
+    uint64_t v = value(c, i);
+    if (*top == COUNT_SLOTS || v > value(c, *top)) {
+      *second = *top;
+      *top = i;
+    } else if (*second == COUNT_SLOTS || v > value(c, *second)) {
+      *second = i;
     }
   }
+}
+
+static uint64_t frames_of(const bn_rp_census *c, size_t i)
+{
+  return c->frames[i];
+}
+
+static uint64_t served_of(const bn_rp_census *c, size_t i)
+{
+  return served_total(&c->served[i]);
 }
 
 /* Picks the board from the census (plan->board_ip if given) and its MAC. */
@@ -111,19 +166,14 @@ int bn_rp_census_decide(bn_rp_census *c, bn_rp_plan *plan, bool given, char err[
 {
   char text[16];
   if (!given) {
-    size_t top = COUNT_SLOTS, second = COUNT_SLOTS;
-    for (size_t i = 0; i < c->n; i++) {
-      if (top == COUNT_SLOTS || c->frames[i] > c->frames[top]) {
-        second = top;
-        top = i;
-      } else if (second == COUNT_SLOTS || c->frames[i] > c->frames[second]) {
-        second = i;
-      }
-    }
+    size_t top, second, server, next;
+    two_highest(c, frames_of, &top, &second);
+    two_highest(c, served_of, &server, &next);
     if (top == COUNT_SLOTS) {
       snprintf(err, BN_RP_ERRLEN, "no IPv4 traffic in the capture to tell the board by (give --board-ip)");
       return -EINVAL;
     }
+    uint64_t best = served_of(c, server), other = next == COUNT_SLOTS ? 0 : served_of(c, next);
     if (c->dhcp_yiaddr != 0) {
       plan->board_ip = c->dhcp_yiaddr;
       bn_rp_ip_text(plan->board_ip, text, sizeof(text));
@@ -136,19 +186,29 @@ int bn_rp_census_decide(bn_rp_census *c, bn_rp_plan *plan, bool given, char err[
       snprintf(plan->board_reason, sizeof(plan->board_reason),
                "%s: it announces its address (gratuitous ARP, frame %llu)", text,
                (unsigned long long)c->garp_frame);
-    } else if (second != COUNT_SLOTS && c->frames[top] * 20 <= c->frames[second] * 21 && c->syn_answerer != 0 &&
-               (c->syn_answerer == c->ip[top] || c->syn_answerer == c->ip[second])) {
-      plan->board_ip = c->syn_answerer;
+    } else if (best > 0 && best >= 2 * other) {
+      const struct served *s = &c->served[server];
+      plan->board_ip = c->ip[server];
       bn_rp_ip_text(plan->board_ip, text, sizeof(text));
       snprintf(plan->board_reason, sizeof(plan->board_reason),
-               "%s: it answers the capture's first connection (SYN in frame %llu)", text,
-               (unsigned long long)c->syn_frame);
-    } else {
+               "%s: the server of the capture (it answers %u echo requests, %u SYNs, %u UDP requests to a "
+               "well-known port; the next address %llu)", text, s->echo_replies, s->syn_acks, s->udp_answers,
+               (unsigned long long)other);
+    } else if (second == COUNT_SLOTS || c->frames[top] * 20 > c->frames[second] * 21) {
       plan->board_ip = c->ip[top];
       bn_rp_ip_text(plan->board_ip, text, sizeof(text));
       snprintf(plan->board_reason, sizeof(plan->board_reason),
-               "%s: the most frequent address (in %llu of %llu IPv4 frames)", text,
-               (unsigned long long)c->frames[top], (unsigned long long)c->ipv4_frames);
+               "%s: the most frequent address (in %llu of %llu IPv4 and ARP frames)", text,
+               (unsigned long long)c->frames[top], (unsigned long long)(c->ipv4_frames + c->arp_frames));
+    } else {
+      char a[16], b[16];
+      bn_rp_ip_text(c->ip[top], a, sizeof(a));
+      bn_rp_ip_text(c->ip[second], b, sizeof(b));
+      snprintf(err, BN_RP_ERRLEN, "cannot tell which address is the board: %s and %s are in as many frames (%llu and "
+               "%llu) and act as servers as often (%llu and %llu answers): give --board-ip", a, b,
+               (unsigned long long)c->frames[top], (unsigned long long)c->frames[second],
+               (unsigned long long)served_of(c, top), (unsigned long long)served_of(c, second));
+      return -ENXIO;
     }
   } else {
     bn_rp_ip_text(plan->board_ip, text, sizeof(text));

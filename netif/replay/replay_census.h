@@ -21,7 +21,8 @@ void bn_rp_census_frame(bn_rp_census *c, const bn_pcap_frame *pf, const bn_rp_fr
 
 /**
  * Sets plan->board_ip (unless given), board_reason, board_mac and hosts.
- * @return 0, or -EINVAL (no IPv4 traffic), -ENOMEM, with the reason in err.
+ * @return 0, or -EINVAL (no IPv4 traffic), -ENXIO (two addresses as likely),
+ *         -ENOMEM, with the reason in err.
  */
 int bn_rp_census_decide(bn_rp_census *c, bn_rp_plan *plan, bool given, char err[BN_RP_ERRLEN]);
 

@@ -155,6 +155,14 @@ void bn_rp_compare_other(const bn_rp_flow *f, bn_rp_live_flow *lf, const bn_rp_f
   }
 }
 
+void bn_rp_live_finish_early(bn_rp_live *l)
+{
+  for (size_t i = 0; i < l->plan->nflows; i++) {
+    bn_rp_live_flow *lf = &l->flows[i];
+    lf->not_reached = !lf->started && lf->frames == 0 && !lf->not_compared;
+  }
+}
+
 void bn_rp_live_finish(bn_rp_live *l)
 {
   for (size_t i = 0; i < l->plan->nflows; i++) {

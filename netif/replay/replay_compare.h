@@ -32,4 +32,11 @@ void bn_rp_compare_other(const bn_rp_flow *f, bn_rp_live_flow *lf, const bn_rp_f
 /** Ends the comparison (after the replay): the missing and extra data. */
 void bn_rp_live_finish(bn_rp_live *l);
 
+/**
+ * Ends the comparison of a replay stopped early: what the live board had not
+ * sent yet is not missing (nothing says it would not have); the flows whose
+ * first frame was never reached are marked not_reached.
+ */
+void bn_rp_live_finish_early(bn_rp_live *l);
+
 #endif /* BN_REPLAY_COMPARE_H */

@@ -74,6 +74,7 @@ typedef struct bn_rp_live_flow {
   bool window_shut;          /**< abandoned as the live board's window stayed shut (else: its connection never came) */
   bool not_compared;         /**< a pass after the first: the board keeps its lease (DHCP, not injected either)
                                   and its ARP cache (ARP) from the first */
+  bool not_reached;          /**< the replay was stopped before this flow began (bn_rp_live_finish_early()) */
   /* the peer's data against the live board's window */
   int8_t live_ws;            /**< the live board's window-scale shift (-1: none) */
   bool board_ack_known;

@@ -245,6 +245,43 @@ static int tcp_flow(builder *b, const bn_pcap_frame *pf, const bn_rp_frame *f, b
   return 0;
 }
 
+/* Whether a frame (data[0..len): its Ethernet form as far as it could be
+ * read) was sent by the board or to it, unicast; true when its addresses
+ * cannot be read (it may have been). */
+static bool concerns_board(const bn_rp_plan *p, const uint8_t *data, size_t len, bool macs_synthesised)
+{
+  if (len < BN_RP_ETH_HLEN) {
+    return true;
+  }
+  bool by_mac = p->board_mac_known && !macs_synthesised;
+  bool mac_is_board = by_mac && (memcmp(data, p->board_mac, 6) == 0 || memcmp(data + 6, p->board_mac, 6) == 0);
+  switch (bn_rp_get16(data + 12)) {
+  case BN_RP_ETHERTYPE_IPV4:
+    if (len < BN_RP_ETH_HLEN + 20) {
+      return true;
+    }
+    return bn_rp_get32(data + BN_RP_ETH_HLEN + 12) == p->board_ip || bn_rp_get32(data + BN_RP_ETH_HLEN + 16) == p->board_ip;
+  case BN_RP_ETHERTYPE_ARP:
+    if (len < BN_RP_ETH_HLEN + 28) {
+      return true;
+    }
+    return bn_rp_get32(data + BN_RP_ETH_HLEN + 14) == p->board_ip || bn_rp_get32(data + BN_RP_ETH_HLEN + 24) == p->board_ip;
+  default: /* IPv6 and the rest: by the board's MAC, when the capture has one */
+    return by_mac ? mac_is_board : bn_rp_get16(data + 12) == BN_RP_ETHERTYPE_IPV6;
+  }
+}
+
+/* Counts a frame left out, and whether the board lost it (skipped_board). */
+static void skip_frame(bn_rp_plan *p, const bn_pcap_frame *pf, const uint8_t *data, size_t len, int reason)
+{
+  p->skipped[reason]++;
+  bool chosen = reason == BN_SKIP_FILTERED || reason == BN_SKIP_BEFORE_START || reason == BN_SKIP_OTHER_VLAN ||
+                reason == BN_SKIP_NOT_BOARD || reason == BN_SKIP_EMPTY;
+  if (!chosen && concerns_board(p, data, len, pf->macs_synthesised)) {
+    p->skipped_board[reason]++;
+  }
+}
+
 /* Sorts one frame into the plan. */
 static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
 {
@@ -255,7 +292,7 @@ static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
     skip = BN_SKIP_FRAGMENT;
   }
   if (skip >= 0) {
-    p->skipped[skip]++;
+    skip_frame(p, pf, data, pf->len, skip);
     return 0;
   }
   const uint8_t *src_mac = data + 6, *dst_mac = data;
@@ -300,7 +337,7 @@ static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
     uint16_t board_port = from_board ? bn_rp_sport(&f) : bn_rp_dport(&f);
     rc = tcp_flow(b, pf, &f, from_board, peer_ip, peer_port, board_port, &index, &skip);
     if (rc == 0 && skip >= 0) {
-      p->skipped[skip]++;
+      skip_frame(p, pf, data, pf->len, skip);
       return 0;
     }
   } else {
@@ -320,34 +357,63 @@ static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
   return from_board ? board_frame(b, fl, pf, &f) : peer_frame(b, fl, index, pf, &f);
 }
 
-/* Walks the capture, calling fn for every frame (pass 1 or 2). */
+/* The capture's times and VLANs, from the second pass. */
+static void note_frame(bn_rp_plan *p, const bn_pcap_frame *pf, uint64_t *prev_ts)
+{
+  if (pf->number == 1 || pf->ts_ns < p->first_ts_ns) {
+    p->first_ts_ns = pf->ts_ns;
+  }
+  if (pf->ts_ns > p->last_ts_ns) {
+    p->last_ts_ns = pf->ts_ns;
+  }
+  if (pf->number > 1 && pf->ts_ns < *prev_ts) {
+    p->time_steps_back++;
+  }
+  *prev_ts = pf->ts_ns;
+  bool seen = pf->vlan == 0;
+  for (size_t i = 0; i < p->nvlans && !seen; i++) {
+    seen = p->vlans[i] == pf->vlan;
+  }
+  if (!seen && p->nvlans < sizeof(p->vlans) / sizeof(p->vlans[0])) {
+    p->vlans[p->nvlans++] = pf->vlan;
+  }
+}
+
+/* Walks the capture, calling fn for every frame it can replay (pass 1 or
+ * 2); the second pass (classifying) also counts the frames left out. */
 static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *arg, const bn_pcap_frame *pf, uint8_t *data),
-                void *arg, bool count_skips, char err[BN_RP_ERRLEN])
+                void *arg, bool classifying, char err[BN_RP_ERRLEN])
 {
   bn_pcap_source *s;
   char perr[BN_PCAP_ERRLEN];
-  int rc = bn_pcap_source_open(o->path, o->filter, &s, perr);
+  int rc = bn_pcap_source_open(o->path, o->filter, o->vlan, &s, perr);
   if (rc < 0) {
     return plan_error(err, rc, "%s", perr);
   }
   snprintf(plan->linktype, sizeof(plan->linktype), "%s", bn_pcap_source_linktype(s));
-  uint64_t skipped[BN_SKIP_COUNT] = { 0 };
   bn_pcap_frame pf;
-  uint64_t first_ts = 0;
-  bool first = true;
+  uint64_t first_ts = 0, prev_ts = 0;
   uint8_t copy[BN_LINK_MAX_FRAME];
-  while ((o->limit == 0 || bn_pcap_source_count(s) < o->limit) && bn_pcap_source_next(s, &pf, skipped) == 1) {
-    if (first) {
+  while ((o->limit == 0 || bn_pcap_source_count(s) < o->limit) && bn_pcap_source_next_any(s, &pf) == 1) {
+    if (pf.number == 1) {
       first_ts = pf.ts_ns;
-      plan->first_ts_ns = pf.ts_ns;
-      first = false;
     }
-    plan->last_ts_ns = pf.ts_ns;
-    if (pf.ts_ns - first_ts < o->start_at_ns) {
-      skipped[BN_SKIP_BEFORE_START]++;
+    if (classifying && pf.skip != BN_SKIP_FILE_TRUNCATED) {
+      note_frame(plan, &pf, &prev_ts);
+    }
+    if (pf.skip < 0 && pf.ts_ns - first_ts < o->start_at_ns) {
+      pf.skip = BN_SKIP_BEFORE_START;
+    }
+    size_t len = pf.len < sizeof(copy) ? pf.len : sizeof(copy);
+    memcpy(copy, pf.data, len);
+    if (pf.skip >= 0) {
+      if (classifying) {
+        skip_frame(plan, &pf, copy, len, pf.skip);
+      } else {
+        plan->skipped[pf.skip]++; /* the census's count, for its refusal; the second pass counts anew */
+      }
       continue;
     }
-    memcpy(copy, pf.data, pf.len);
     rc = fn(arg, &pf, copy);
     if (rc < 0) {
       bn_pcap_source_close(s);
@@ -355,13 +421,14 @@ static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *a
     }
   }
   plan->frames_read = bn_pcap_source_count(s);
-  if (count_skips) {
-    for (int i = 0; i < BN_SKIP_COUNT; i++) {
-      plan->skipped[i] += skipped[i];
-    }
+  if (bn_pcap_source_error(s) != NULL) {
+    /* libpcap cannot go on (e.g. a pcapng whose interfaces have different
+     * link types): its words, and where. */
+    rc = plan_error(err, -EINVAL, "%s: libpcap cannot read frame %llu: %s", o->path,
+                    (unsigned long long)plan->frames_read + 1, bn_pcap_source_error(s));
   }
   bn_pcap_source_close(s);
-  return 0;
+  return rc;
 }
 
 static int census_fn(void *arg, const bn_pcap_frame *pf, uint8_t *data)
@@ -390,6 +457,14 @@ static int nothing_to_replay(const bn_rp_plan_options *o, const bn_rp_plan *plan
   }
   char ip[16];
   bn_rp_ip_text(plan->board_ip, ip, sizeof(ip));
+  if (plan->board_ip == 0) { /* the census found no IPv4 to tell the board by */
+    if (most < 0) {
+      return -EINVAL; /* its own message stands */
+    }
+    return plan_error(err, -EINVAL, "%s: no IPv4 traffic to tell the board by: of %llu frames, %llu %s (give "
+                      "--board-ip)", o->path, (unsigned long long)plan->frames_read,
+                      (unsigned long long)plan->skipped[most], bn_replay_skip_name((bn_replay_skip)most));
+  }
   if (most < 0) {
     return plan_error(err, -EINVAL, "%s: no frames to replay", o->path);
   }
@@ -417,8 +492,12 @@ int bn_rp_plan_build(const bn_rp_plan_options *o, bn_rp_plan *plan, char err[BN_
   int rc = walk(o, plan, census_fn, c, false, err);
   if (rc == 0) {
     rc = bn_rp_census_decide(c, plan, o->board_ip != 0, err);
+    if (rc == -EINVAL) {
+      rc = nothing_to_replay(o, plan, err); /* no IPv4 at all: say what there was */
+    }
   }
   free(c);
+  memset(plan->skipped, 0, sizeof(plan->skipped));
   if (rc == 0) {
     builder b = { .plan = plan, .dep_flow = BN_RP_NO_FLOW };
     rc = walk(o, plan, classify_fn, &b, true, err);

@@ -105,7 +105,15 @@ typedef struct bn_rp_plan {
   uint64_t frames_used;      /**< frames the plan uses (steps and board frames) */
   uint64_t board_frames;     /**< the captured board's frames */
   uint64_t skipped[BN_SKIP_COUNT];
-  uint64_t first_ts_ns, last_ts_ns;
+  /** Of the skipped frames, those sent by the board or addressed to it
+   *  (unicast), or whose addresses could not be read: each makes the
+   *  replay incomplete. Frames left out by the user's choice (--filter,
+   *  --start-at, --vlan) and frames of other hosts never count here. */
+  uint64_t skipped_board[BN_SKIP_COUNT];
+  uint64_t first_ts_ns, last_ts_ns;  /**< the earliest and latest capture time */
+  uint64_t time_steps_back;  /**< frames captured earlier than the frame before them (files joined?) */
+  uint16_t vlans[4];         /**< VLAN ids of the tags taken off (the first four seen) */
+  size_t nvlans;
   char linktype[32];
   uint16_t peer_port_min, peer_port_max; /**< the ports (>= 1024) of TCP connections peers opened */
   bool lease_known;          /**< the capture's DHCP server leased the board its address */
@@ -119,13 +127,16 @@ typedef struct bn_rp_plan_options {
   uint32_t board_ip;         /**< the board's address in the capture (host order); 0: detect */
   uint64_t start_at_ns;      /**< skip frames earlier than this after the first frame */
   uint64_t limit;            /**< read at most this many frames (0: all) */
+  int vlan;                  /**< the VLAN the board is on (--vlan, 1..4094); 0: any, every tag taken off */
 } bn_rp_plan_options;
 
 /**
  * Reads the capture and makes the plan.
  * @return 0; -EINVAL (not a capture, an unknown link type, a bad filter, no
- *         IPv4 traffic to tell the board by, no frame to or from the board),
- *         -ENOENT/-EACCES, -ENOMEM, with the reason in err.
+ *         IPv4 traffic to tell the board by, no frame to or from the board,
+ *         libpcap cannot read the file to its end), -ENXIO (two addresses
+ *         are as likely to be the board: give board_ip), -ENOENT/-EACCES,
+ *         -ENOMEM, with the reason in err.
  */
 int bn_rp_plan_build(const bn_rp_plan_options *o, bn_rp_plan *plan, char err[BN_RP_ERRLEN]);
 

@@ -62,6 +62,39 @@ static uint64_t skipped_total(const bn_rp_plan *plan)
   return n;
 }
 
+void bn_rp_report_outcome(const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live,
+                          bn_rp_outcome *out)
+{
+  bn_rp_outcome_of(plan, live, info->stopped, out);
+  if (info->passes > 1 && info->passes_incomplete > 0 && out->nreasons < BN_RP_REASONS_MAX) {
+    out->incomplete = true;
+    snprintf(out->reasons[out->nreasons++], BN_RP_REASON_LEN, "%u of the %u passes before the last were incomplete",
+             info->passes_incomplete, info->passes - 1);
+  }
+  out->diverged |= info->passes_diverged > 0;
+  out->verdict = out->diverged ? BN_RP_VERDICT_DIVERGED : out->incomplete ? BN_RP_VERDICT_INCOMPLETE
+                                                                          : BN_RP_VERDICT_SAME;
+}
+
+/* The verdict's lines, right under the report's header. */
+static void verdict_lines(FILE *out, const bn_rp_outcome *o)
+{
+  fprintf(out, "  verdict: %s", bn_rp_verdict_name(o->verdict));
+  if (o->verdict == BN_RP_VERDICT_SAME) {
+    fprintf(out, ": every frame for the board was replayed and compared, and the live board did what the captured "
+            "board did\n");
+  } else if (o->verdict == BN_RP_VERDICT_DIVERGED) {
+    fprintf(out, ": the live board did something else than the captured board (the result below says where "
+            "first)%s\n", o->incomplete ? "; not everything was compared either:" : "");
+  } else {
+    fprintf(out, ": in what was compared the live board did what the captured board did, but not everything "
+            "was:\n");
+  }
+  for (size_t i = 0; i < o->nreasons; i++) {
+    fprintf(out, "    - %s\n", o->reasons[i]);
+  }
+}
+
 void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live)
 {
   char ip[16];
@@ -69,8 +102,23 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
   double span = (double)(plan->last_ts_ns - plan->first_ts_ns) / 1e9;
   double took = live->started_ns != 0 && live->ended_ns > live->started_ns
                   ? (double)(live->ended_ns - live->started_ns) / 1e9 : 0;
+  bn_rp_outcome outcome;
+  bn_rp_report_outcome(info, plan, live, &outcome);
   fprintf(out, "replay of %s (%s, %" PRIu64 " frames over %.3f s)\n", info->capture, plan->linktype,
           plan->frames_read, span);
+  verdict_lines(out, &outcome);
+  if (plan->time_steps_back > 0) {
+    fprintf(out, "  note: the capture's clock steps back %" PRIu64 " time%s (files joined?): frames are replayed in "
+            "their order in the file, and each gap that goes back counts as none\n", plan->time_steps_back,
+            plan->time_steps_back == 1 ? "" : "s");
+  }
+  if (plan->nvlans > 0) {
+    fprintf(out, "  VLAN tags taken off: id");
+    for (size_t i = 0; i < plan->nvlans; i++) {
+      fprintf(out, "%s %u", i ? "," : "", plan->vlans[i]);
+    }
+    fprintf(out, "%s\n", plan->nvlans > 1 ? " (--vlan ID replays one)" : "");
+  }
   fprintf(out, "  board in the capture: %s\n", plan->board_reason);
   fprintf(out, "  live board: %s at %s, %02x:%02x:%02x:%02x:%02x:%02x; pace %s; %.3f s\n", info->board, ip,
           info->live_mac[0], info->live_mac[1], info->live_mac[2], info->live_mac[3], info->live_mac[4],
@@ -100,10 +148,15 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
   fprintf(out, ", %" PRIu64 " ACKs in the captured peer's name (for data the live board sent otherwise)\n", acks);
   uint64_t skipped = skipped_total(plan);
   if (skipped > 0) {
-    fprintf(out, "  capture frames skipped: %" PRIu64 "\n", skipped);
+    fprintf(out, "  capture frames skipped: %" PRIu64 " (of them to or from the board: %" PRIu64 ")\n", skipped,
+            bn_rp_plan_skipped_board(plan));
     for (int i = 0; i < BN_SKIP_COUNT; i++) {
       if (plan->skipped[i] > 0) {
-        fprintf(out, "    %8" PRIu64 "  %s\n", plan->skipped[i], bn_replay_skip_name((bn_replay_skip)i));
+        fprintf(out, "    %8" PRIu64 "  %s", plan->skipped[i], bn_replay_skip_name((bn_replay_skip)i));
+        if (plan->skipped_board[i] > 0) {
+          fprintf(out, " (%" PRIu64 " to or from the board)", plan->skipped_board[i]);
+        }
+        fputc('\n', out);
       }
     }
   }
@@ -120,9 +173,10 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
     char name[64], cap[32], liv[32];
     bn_rp_flow_name(plan, f, name, sizeof(name));
     bool tcp = f->kind == BN_RP_FLOW_TCP;
-    snprintf(cap, sizeof(cap), "%" PRIu64 " fr %" PRIu64 " %s", f->board_frames, f->board_bytes, tcp ? "B" : "B fr");
-    snprintf(liv, sizeof(liv), "%" PRIu64 " fr %" PRIu64 " %s", lf->frames, lf->bytes, tcp ? "B" : "B fr");
-    fprintf(out, "  %-36s %23s %23s  %-10s %s\n", name, cap, liv, stream_word(f, lf), bn_rp_diverge_name(lf->diverge));
+    snprintf(cap, sizeof(cap), "%" PRIu64 " fr %" PRIu64 " B", f->board_frames, f->board_bytes);
+    snprintf(liv, sizeof(liv), "%" PRIu64 " fr %" PRIu64 " B", lf->frames, lf->bytes);
+    fprintf(out, "  %-36s %23s %23s  %-10s %s\n", name, cap, liv, lf->not_reached ? "not reached" : stream_word(f, lf),
+            bn_rp_diverge_name(lf->diverge));
     if (tcp && (f->board_retrans || lf->retrans || f->board_resets || lf->resets || f->peer_resets)) {
       fprintf(out, "  %-36s retransmissions %" PRIu64 " / %" PRIu64 ", resets by the board %" PRIu64 " / %" PRIu64
               ", by the peer %" PRIu64 "\n", "", f->board_retrans, lf->retrans, f->board_resets, lf->resets,
@@ -158,6 +212,9 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
   if (first < 0 && info->passes_diverged > 0) {
     fprintf(out, "\nresult: the live board diverged in %u of %u passes, first in pass %u; in the last, above, it did "
             "what the captured board did\n", info->passes_diverged, info->passes, info->first_diverged_pass);
+  } else if (first < 0 && outcome.incomplete) {
+    fprintf(out, "\nresult: incomplete: %s; in what was compared (%zu flows) the live board did what the captured "
+            "board did\n", outcome.reasons[0], flows);
   } else if (first < 0) {
     fprintf(out, "\nresult: the live board did what the captured board did in all %zu flows%s\n", flows,
             info->passes > 1 ? ", in every pass" : "");
@@ -200,7 +257,20 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
       first = false;
     }
   }
-  fprintf(out, "},\n  \"flows\": [");
+  fprintf(out, "},\n  \"skipped_board\": {");
+  first = true;
+  for (int i = 0; i < BN_SKIP_COUNT; i++) {
+    if (plan->skipped_board[i] > 0) {
+      fprintf(out, "%s\"%s\": %" PRIu64, first ? "" : ", ", bn_replay_skip_id((bn_replay_skip)i),
+              plan->skipped_board[i]);
+      first = false;
+    }
+  }
+  fprintf(out, "},\n  \"time_steps_back\": %" PRIu64 ",\n  \"vlans\": [", plan->time_steps_back);
+  for (size_t i = 0; i < plan->nvlans; i++) {
+    fprintf(out, "%s%u", i ? ", " : "", plan->vlans[i]);
+  }
+  fprintf(out, "],\n  \"flows\": [");
   first = true;
   for (size_t i = 0; i < plan->nflows; i++) {
     const bn_rp_flow *f = &plan->flows[i];
@@ -217,7 +287,7 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
             ", \"retransmissions\": %" PRIu64 ", \"resets\": %" PRIu64 "}, \"peer_resets\": %" PRIu64 ", \"stream\": ",
             f->board_frames, f->board_bytes, f->board_retrans, f->board_resets, lf->frames, lf->bytes, lf->retrans,
             lf->resets, f->peer_resets);
-    bn_json_string(out, stream_word(f, lf));
+    bn_json_string(out, lf->not_reached ? "not reached" : stream_word(f, lf));
     fprintf(out, ", \"acks_made\": %" PRIu64 ", \"peer_splits\": %" PRIu64 ", \"peer_retransmissions\": %" PRIu64
             ", \"given_up\": %s, \"divergence\": ", lf->synth_acks, lf->splits, lf->peer_retrans,
             !lf->abandoned ? "null" : lf->window_shut ? "\"window shut\"" : "\"never opened\"");
@@ -232,7 +302,14 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
     first = false;
   }
   long fd = first_divergence(plan, live);
-  fprintf(out, "\n  ],\n  \"diverged\": %s", fd >= 0 || info->passes_diverged > 0 ? "true" : "false");
+  bn_rp_outcome outcome;
+  bn_rp_report_outcome(info, plan, live, &outcome);
+  fprintf(out, "\n  ],\n  \"verdict\": \"%s\",\n  \"incomplete\": [", bn_rp_verdict_name(outcome.verdict));
+  for (size_t i = 0; i < outcome.nreasons; i++) {
+    fprintf(out, "%s", i ? ", " : "");
+    bn_json_string(out, outcome.reasons[i]);
+  }
+  fprintf(out, "],\n  \"diverged\": %s", fd >= 0 || info->passes_diverged > 0 ? "true" : "false");
   if (fd >= 0) {
     fprintf(out, ",\n  \"first_divergence_frame\": %" PRIu64, live->flows[fd].diverge_number);
   }

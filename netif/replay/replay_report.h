@@ -14,6 +14,7 @@
 
 #include "replay_live.h"
 #include "replay_plan.h"
+#include "replay_verdict.h"
 
 /** What the report describes besides plan and live. */
 typedef struct bn_rp_report_info {
@@ -26,10 +27,19 @@ typedef struct bn_rp_report_info {
    * board diverged, and the first of those (1-based); the rest of the
    * report is the last pass's. */
   unsigned passes, passes_diverged, first_diverged_pass;
+  unsigned passes_incomplete;  /**< passes before the last that were incomplete */
+  const char *stopped;     /**< why the run was cut short ("Interrupt", "--exit-after"), or NULL */
 } bn_rp_report_info;
 
 /** Whether the live board diverged from the capture (exit status 3). */
 bool bn_rp_report_diverged(const bn_rp_plan *plan, const bn_rp_live *live);
+
+/**
+ * The verdict over every pass (replay_verdict.h): the last pass's outcome,
+ * with the earlier passes' divergence and incompleteness added.
+ */
+void bn_rp_report_outcome(const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live,
+                          bn_rp_outcome *out);
 
 /** Writes the text report. */
 void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live);

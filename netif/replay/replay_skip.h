@@ -13,7 +13,9 @@ typedef enum bn_replay_skip {
   BN_SKIP_TOO_LONG,         /**< longer than a board's frame (BN_LINK_MAX_FRAME) */
   BN_SKIP_LINK_HEADER,      /**< its cooked / loopback header is short or unknown */
   BN_SKIP_FILE_TRUNCATED,   /**< the file ends in the middle of it */
-  BN_SKIP_ETHERTYPE,        /**< neither IPv4 nor ARP (IPv6, VLAN, LLDP, ...) */
+  BN_SKIP_ETHERTYPE,        /**< neither IPv4, IPv6 nor ARP (LLDP, STP, ...) */
+  BN_SKIP_IPV6,             /**< IPv6: not replayed */
+  BN_SKIP_OTHER_VLAN,       /**< tagged for another VLAN than --vlan, or untagged with --vlan */
   BN_SKIP_BAD_IP,           /**< an IPv4 header whose lengths lie, or a bad version */
   BN_SKIP_BAD_L4,           /**< a TCP or UDP header whose lengths lie */
   BN_SKIP_BAD_ARP,          /**< an ARP packet that is not Ethernet/IPv4 */
@@ -34,7 +36,9 @@ static inline const char *bn_replay_skip_name(bn_replay_skip r)
     [BN_SKIP_TOO_LONG] = "longer than a board's frame",
     [BN_SKIP_LINK_HEADER] = "bad link-layer header",
     [BN_SKIP_FILE_TRUNCATED] = "cut off by the end of the file",
-    [BN_SKIP_ETHERTYPE] = "neither IPv4 nor ARP",
+    [BN_SKIP_ETHERTYPE] = "neither IPv4, IPv6 nor ARP",
+    [BN_SKIP_IPV6] = "IPv6 (not replayed)",
+    [BN_SKIP_OTHER_VLAN] = "on another VLAN than --vlan",
     [BN_SKIP_BAD_IP] = "IPv4 header lengths that lie",
     [BN_SKIP_BAD_L4] = "TCP/UDP header lengths that lie",
     [BN_SKIP_BAD_ARP] = "ARP that is not Ethernet/IPv4",
@@ -57,6 +61,8 @@ static inline const char *bn_replay_skip_id(bn_replay_skip r)
     [BN_SKIP_LINK_HEADER] = "link_header",
     [BN_SKIP_FILE_TRUNCATED] = "file_truncated",
     [BN_SKIP_ETHERTYPE] = "ethertype",
+    [BN_SKIP_IPV6] = "ipv6",
+    [BN_SKIP_OTHER_VLAN] = "other_vlan",
     [BN_SKIP_BAD_IP] = "bad_ip",
     [BN_SKIP_BAD_L4] = "bad_l4",
     [BN_SKIP_BAD_ARP] = "bad_arp",

@@ -62,7 +62,7 @@ static void drive(const char *path, const bn_rp_plan *plan, bn_rp_live *live)
   bool *from_board = board_frames(plan);
   bn_pcap_source *s;
   char err[BN_PCAP_ERRLEN];
-  require(bn_pcap_source_open(path, NULL, &s, err) == 0, "a capture the plan read opens again");
+  require(bn_pcap_source_open(path, NULL, BN_PCAP_ANY_VLAN, &s, err) == 0, "a capture the plan read opens again");
   uint64_t skipped[BN_SKIP_COUNT] = { 0 };
   uint8_t out[BN_LINK_MAX_FRAME];
   bn_pcap_frame f;
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   bn_rp_plan_options o = { .path = path };
   int rc = bn_rp_plan_build(&o, &plan, err);
   if (rc < 0) {
-    require(rc == -EINVAL || rc == -ENOMEM, "a refused capture: -EINVAL (or -ENOMEM)");
+    require(rc == -EINVAL || rc == -ENXIO || rc == -ENOMEM, "a refused capture: -EINVAL, -ENXIO (or -ENOMEM)");
     const char *end = memchr(err, '\0', sizeof(err));
     require(end != NULL && end != err, "a refusal says why, in one NUL-terminated message");
     require(memchr(err, '\n', (size_t)(end - err)) == NULL, "the message is one line");

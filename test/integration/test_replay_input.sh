@@ -6,8 +6,11 @@
 # (editcap). Bad input gets one clear line and exit 1, never a crash or a
 # hang: a file that is no capture, an unknown link type, a missing file,
 # standard input or a pipe, a board the capture does not show; a file cut off
-# in the middle replays what it holds and counts the cut; a replay stopped by
-# SIGINT reports what it replayed and exits 1. Bad usage exits 2.
+# in the middle replays what it holds and counts the cut (incomplete: the cut
+# frame may have been the board's); a replay stopped by SIGINT reports what it
+# replayed and exits 4 (incomplete), the flows it never reached named so.
+# Bad usage exits 2, a --report into a missing folder among them, before
+# anything runs.
 source "$(dirname "$0")/lib.sh"
 command -v tcpdump >/dev/null || bn_skip "no tcpdump"
 command -v editcap >/dev/null || bn_skip "no editcap (apt-get install tshark)"
@@ -85,11 +88,17 @@ refused "$BN_TMP/empty.pcap" "not a capture libpcap reads"
 size=$(stat -c %s "$BN_TMP/board.pcap")
 head -c $((size / 2 + 7)) "$BN_TMP/board.pcap" >"$BN_TMP/cut.pcap"
 replay "$BN_TMP/cut.pcap" --app echo --app http --report "$BN_TMP/cut.json"
-[ "$BN_RC" = 0 ] || [ "$BN_RC" = 3 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "cut.pcap: exit $BN_RC"; }
-grep -q "1  cut off by the end of the file" "$BN_TMP/replay.out" || { cat "$BN_TMP/replay.out"; bn_fail "cut.pcap: the cut is not counted"; }
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["skipped"]["file_truncated"] == 1 else 1)' \
-  "$BN_TMP/cut.json" || bn_fail "cut.pcap: the JSON report does not count the cut"
-echo "cut.pcap: replayed what it holds (exit $BN_RC), the cut counted once"
+[ "$BN_RC" = 4 ] || [ "$BN_RC" = 3 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "cut.pcap: exit $BN_RC"; }
+grep -q "1  cut off by the end of the file (1 to or from the board)" "$BN_TMP/replay.out" ||
+  { cat "$BN_TMP/replay.out"; bn_fail "cut.pcap: the cut is not counted"; }
+python3 - "$BN_TMP/cut.json" "$BN_RC" <<'PY' || bn_fail "cut.pcap: the JSON report does not count the cut"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["skipped"]["file_truncated"] == 1 and r["skipped_board"]["file_truncated"] == 1, r["skipped"]
+assert r["verdict"] == ("incomplete" if sys.argv[2] == "4" else "diverged"), r["verdict"]
+assert any("not replayed" in x for x in r["incomplete"]), r["incomplete"]
+PY
+echo "cut.pcap: replayed what it holds (exit $BN_RC, $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$BN_TMP/cut.json")), the cut counted once"
 
 # Progress: with --progress (stderr is no terminal here) frames done of all, rate, time to go.
 replay "$BN_TMP/board.pcap" --app echo --app http --progress
@@ -101,7 +110,7 @@ replay "$BN_TMP/board.pcap" --app echo --app http
 [ ! -s "$BN_TMP/replay.err" ] || { cat "$BN_TMP/replay.err"; bn_fail "progress shown without a terminal or --progress"; }
 echo "progress: with --progress, up to $total/$total peer frames; quiet otherwise"
 
-# Stopped early (SIGINT, as Ctrl-C): the report of what was replayed, exit 1.
+# Stopped early (SIGINT, as Ctrl-C): the report of what was replayed, exit 4.
 "$BN" replay "$BN_TMP/board.pcap" --app echo --app http --pace x0.01 >"$BN_TMP/int.out" 2>"$BN_TMP/int.err" &
 pid=$!
 bn_track $pid
@@ -109,10 +118,12 @@ bn_wait_for "$BN_TMP/int.out" "^boardnet: replaying" 10 || bn_fail "the slow rep
 sleep 1
 kill -INT $pid
 bn_wait_exit $pid 10
-[ "$BN_RC" = 1 ] || { cat "$BN_TMP/int.out" "$BN_TMP/int.err"; bn_fail "an interrupted replay exited $BN_RC, not 1"; }
-grep -q "replay stopped early (Interrupt)" "$BN_TMP/int.err" && grep -q "^result:" "$BN_TMP/int.out" ||
+[ "$BN_RC" = 4 ] || { cat "$BN_TMP/int.out" "$BN_TMP/int.err"; bn_fail "an interrupted replay exited $BN_RC, not 4"; }
+grep -q "replay stopped early (Interrupt)" "$BN_TMP/int.err" && grep -q "^result: incomplete: the replay was stopped early (Interrupt)" "$BN_TMP/int.out" ||
   { cat "$BN_TMP/int.out" "$BN_TMP/int.err"; bn_fail "an interrupted replay: no notice or no report"; }
-echo "interrupted: the report of what was replayed, exit 1"
+grep -q "not reached" "$BN_TMP/int.out" && ! grep -q "sent nothing in this flow" "$BN_TMP/int.out" ||
+  { cat "$BN_TMP/int.out"; bn_fail "an interrupted replay: flows never reached are not named so (or called missing)"; }
+echo "interrupted: the report of what was replayed, incomplete (exit 4), the flows never reached named so"
 
 # ---- bad usage: exit 2 -------------------------------------------------------------
 usage() {
@@ -132,6 +143,7 @@ usage "$BN_TMP/board.pcap" --filter "tcp port banana"
 usage "$BN_TMP/board.pcap" --app telnet
 usage "$BN_TMP/board.pcap" --tap bn0
 usage "$BN_TMP/board.pcap" --board-ip 300.1.1.1
-"$BN" replay --help | grep -q "Exit status: 0 the live board did what the captured board did, 3 it" ||
+usage "$BN_TMP/board.pcap" --report "$BN_TMP/no/such/folder/r.json"
+"$BN" replay --help | grep -q "4  incomplete: it did the same in what was compared, but not" ||
   bn_fail "replay --help does not document the exit status"
 echo "usage errors: exit 2 with one line each; --help documents the exit status"

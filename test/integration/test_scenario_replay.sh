@@ -3,7 +3,7 @@
 # replayed through `both delay 5ms` and `ingress duplicate 5%` has the same
 # byte streams (reactive pacing waits for the board), and the stage's
 # counters match the replay (every peer frame through the ingress rule);
-# an `end` stops the replay early (exit 1, "the scenario's end"); a bad
+# an `end` stops the replay early (exit 4, incomplete: "the scenario's end"); a bad
 # scenario is refused before anything runs (exit 2, file:line:col).
 source "$(dirname "$0")/lib.sh"
 bn_make_net
@@ -33,7 +33,8 @@ printf 'at 200ms end\n' > "$BN_TMP/end.scn"
 rc=0
 timeout 60 "$BN" replay "$BN_TMP/session.pcap" --app echo --app http --pace x0.1 --scenario "$BN_TMP/end.scn" \
   > "$BN_TMP/end.out" 2>&1 || rc=$?
-[ $rc -eq 1 ] || { cat "$BN_TMP/end.out"; bn_fail "a scenario's end exited $rc, expected 1"; }
+[ $rc -eq 4 ] || { cat "$BN_TMP/end.out"; bn_fail "a scenario's end exited $rc, expected 4 (incomplete)"; }
+grep -q "verdict: incomplete" "$BN_TMP/end.out" || { cat "$BN_TMP/end.out"; bn_fail "a scenario's end: not incomplete"; }
 grep -q "stopped early (the scenario's end)" "$BN_TMP/end.out" || { cat "$BN_TMP/end.out"; bn_fail "no early-stop line"; }
 
 printf 'at 1s delay 5\n' > "$BN_TMP/bad.scn"

@@ -95,8 +95,8 @@ START_TEST(plan_tcp_flow_sides_isns_scaling_stream_and_steps)
   char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
   ck_assert_uint_eq(plan.board_ip, BOARD_IP);
-  ck_assert_msg(strstr(plan.board_reason, "answers the capture's first connection (SYN in frame 1)") != NULL, "%s",
-                plan.board_reason);
+  ck_assert_msg(strstr(plan.board_reason, "the server of the capture (it answers 0 echo requests, 1 SYNs") != NULL,
+                "%s", plan.board_reason);
   ck_assert(plan.board_mac_known);
   ck_assert_mem_eq(plan.board_mac, board.mac, 6);
   ck_assert_mem_eq(bn_rp_plan_host_mac(&plan, 0xc0000201u), peer.mac, 6);
@@ -172,12 +172,15 @@ START_TEST(plan_counts_each_frame_it_cannot_replay_under_its_reason)
   char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, BOARD_IP, 0, 0, err), 0);
   ck_assert_msg(strstr(plan.board_reason, "given (--board-ip)") != NULL, "%s", plan.board_reason);
-  static const int reasons[] = { BN_SKIP_NO_SYN, BN_SKIP_ETHERTYPE, BN_SKIP_NOT_BOARD, BN_SKIP_FRAGMENT,
+  static const int reasons[] = { BN_SKIP_NO_SYN, BN_SKIP_IPV6, BN_SKIP_NOT_BOARD, BN_SKIP_FRAGMENT,
                                  BN_SKIP_BAD_IP, BN_SKIP_BAD_L4, BN_SKIP_BAD_ARP };
   uint64_t total = 0;
   for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
     ck_assert_msg(plan.skipped[reasons[i]] == 1, "%s: %llu", bn_replay_skip_name((bn_replay_skip)reasons[i]),
                   (unsigned long long)plan.skipped[reasons[i]]);
+    /* Each was the board's (to it or from it) but the frame between two other hosts. */
+    ck_assert_msg(plan.skipped_board[reasons[i]] == (reasons[i] != BN_SKIP_NOT_BOARD), "%s: %llu of the board's",
+                  bn_replay_skip_name((bn_replay_skip)reasons[i]), (unsigned long long)plan.skipped_board[reasons[i]]);
   }
   for (int i = 0; i < BN_SKIP_COUNT; i++) {
     total += plan.skipped[i];
@@ -197,7 +200,7 @@ START_TEST(plan_counts_each_frame_it_cannot_replay_under_its_reason)
 }
 END_TEST
 
-START_TEST(plan_detects_the_board_by_the_most_frequent_address)
+START_TEST(plan_detects_the_board_as_the_server_of_the_capture)
 {
   capture_open(&cap, DLT_EN10MB);
   for (int i = 0; i < 3; i++) {
@@ -209,13 +212,52 @@ START_TEST(plan_detects_the_board_by_the_most_frequent_address)
   char err[BN_RP_ERRLEN] = "";
   ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
   ck_assert_uint_eq(plan.board_ip, BOARD_IP);
-  ck_assert_msg(strstr(plan.board_reason, "the most frequent address (in 6 of 6 IPv4 frames)") != NULL, "%s",
-                plan.board_reason);
+  ck_assert_msg(strstr(plan.board_reason, "the server of the capture (it answers 3 echo requests, 0 SYNs") != NULL,
+                "%s", plan.board_reason);
   size_t index;
   const bn_rp_flow *f = flow_of_kind(&plan, BN_RP_FLOW_ICMP, &index);
   ck_assert_uint_eq(f->board_frames + f->peer_frames, 4); /* 192.0.2.1's; 192.0.2.3 has its own flow */
   ck_assert_uint_eq(plan.nflows, 2);
   bn_rp_plan_free(&plan);
+}
+END_TEST
+
+/* UDP between high ports (no side a server): sender to receiver, n times. */
+static void udp_between(uint64_t ts, const struct frame_host *from, const struct frame_host *to, int n)
+{
+  uint8_t buf[128], data[16] = { 0 };
+  for (int i = 0; i < n; i++) {
+    capture_add(&cap, ts + (uint64_t)i, buf, frame_udp(buf, from, to, 40000, 40001, data, sizeof(data)));
+  }
+}
+
+START_TEST(plan_detects_the_board_by_frequency_without_roles)
+{
+  capture_open(&cap, DLT_EN10MB);
+  udp_between(T0, &board, &peer, 2);
+  udp_between(T0 + MS, &board, &other, 2);
+  capture_close(&cap);
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, 0, 0, 0, err), 0);
+  ck_assert_uint_eq(plan.board_ip, BOARD_IP);
+  ck_assert_msg(strstr(plan.board_reason, "the most frequent address (in 4 of 4 IPv4 and ARP frames)") != NULL, "%s",
+                plan.board_reason);
+  bn_rp_plan_free(&plan);
+}
+END_TEST
+
+START_TEST(plan_refuses_two_addresses_as_likely_naming_both)
+{
+  capture_open(&cap, DLT_EN10MB);
+  udp_between(T0, &board, &peer, 3);
+  udp_between(T0 + MS, &peer, &board, 3);
+  capture_close(&cap);
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, 0, 0, 0, err), -ENXIO);
+  ck_assert_msg(strstr(err, "cannot tell which address is the board") && strstr(err, "192.0.2.1") &&
+                strstr(err, "192.0.2.2") && strstr(err, "give --board-ip"), "%s", err);
 }
 END_TEST
 
@@ -367,7 +409,9 @@ Suite *bn_test_suite(void)
   tcase_add_checked_fixture(tc, NULL, remove_capture);
   tcase_add_test(tc, plan_tcp_flow_sides_isns_scaling_stream_and_steps);
   tcase_add_test(tc, plan_counts_each_frame_it_cannot_replay_under_its_reason);
-  tcase_add_test(tc, plan_detects_the_board_by_the_most_frequent_address);
+  tcase_add_test(tc, plan_detects_the_board_as_the_server_of_the_capture);
+  tcase_add_test(tc, plan_detects_the_board_by_frequency_without_roles);
+  tcase_add_test(tc, plan_refuses_two_addresses_as_likely_naming_both);
   tcase_add_test(tc, plan_detects_the_board_by_its_dhcp_lease);
   tcase_add_test(tc, plan_detects_a_board_as_client_by_its_address_announcement);
   tcase_add_test(tc, plan_leaves_out_other_clients_dhcp);

@@ -75,7 +75,7 @@ static bn_pcap_source *open_capture(const char *filter)
 {
   bn_pcap_source *s = NULL;
   char err[BN_PCAP_ERRLEN] = "";
-  int rc = bn_pcap_source_open(cap.path, filter, &s, err);
+  int rc = bn_pcap_source_open(cap.path, filter, BN_PCAP_ANY_VLAN, &s, err);
   ck_assert_msg(rc == 0, "open: %d %s", rc, err);
   return s;
 }
@@ -157,7 +157,7 @@ START_TEST(source_refuses_an_unknown_link_type_naming_it)
   capture_close(&cap);
   bn_pcap_source *s = NULL;
   char err[BN_PCAP_ERRLEN] = "";
-  ck_assert_int_eq(bn_pcap_source_open(cap.path, NULL, &s, err), -EINVAL);
+  ck_assert_int_eq(bn_pcap_source_open(cap.path, NULL, BN_PCAP_ANY_VLAN, &s, err), -EINVAL);
   ck_assert_ptr_null(s);
   ck_assert_msg(strstr(err, "IEEE802_11") != NULL && strstr(err, cap.path) != NULL, "%s", err);
 }
@@ -173,9 +173,9 @@ START_TEST(source_refuses_what_is_not_a_capture)
   fclose(f);
   bn_pcap_source *s = NULL;
   char err[BN_PCAP_ERRLEN] = "";
-  ck_assert_int_eq(bn_pcap_source_open(cap.path, NULL, &s, err), -EINVAL);
+  ck_assert_int_eq(bn_pcap_source_open(cap.path, NULL, BN_PCAP_ANY_VLAN, &s, err), -EINVAL);
   ck_assert_msg(strstr(err, "not a capture") != NULL, "%s", err);
-  ck_assert_int_eq(bn_pcap_source_open("/nonexistent/x.pcap", NULL, &s, err), -ENOENT);
+  ck_assert_int_eq(bn_pcap_source_open("/nonexistent/x.pcap", NULL, BN_PCAP_ANY_VLAN, &s, err), -ENOENT);
   ck_assert_msg(strstr(err, "/nonexistent/x.pcap") != NULL, "%s", err);
 }
 END_TEST
@@ -186,7 +186,7 @@ START_TEST(source_refuses_a_bad_filter)
   capture_close(&cap);
   bn_pcap_source *s = NULL;
   char err[BN_PCAP_ERRLEN] = "";
-  ck_assert_int_eq(bn_pcap_source_open(cap.path, "tcp port banana", &s, err), -EINVAL);
+  ck_assert_int_eq(bn_pcap_source_open(cap.path, "tcp port banana", BN_PCAP_ANY_VLAN, &s, err), -EINVAL);
   ck_assert_msg(strstr(err, "bad filter") != NULL, "%s", err);
 }
 END_TEST
@@ -251,7 +251,7 @@ START_TEST(source_skips_short_cooked_headers_and_raw_ipv6)
   capture_add(&cap, 1000, v6, sizeof(v6));
   capture_close(&cap);
   ck_assert_int_eq(read_all(NULL, skipped), 0);
-  ck_assert_uint_eq(skipped[BN_SKIP_ETHERTYPE], 1);
+  ck_assert_uint_eq(skipped[BN_SKIP_IPV6], 1); /* named, not "neither IPv4 nor ARP" */
 }
 END_TEST
 
@@ -293,6 +293,74 @@ START_TEST(source_filter_leaves_out_what_does_not_match)
 }
 END_TEST
 
+/* eth with an 802.1Q tag of vlan after its MACs (tpid: 0x8100, or 0x88a8 for QinQ's outer tag). */
+static size_t tagged(uint8_t *out, const uint8_t *eth, size_t len, uint16_t tpid, uint16_t vlan)
+{
+  memcpy(out, eth, 12);
+  frame_put16(out + 12, tpid);
+  frame_put16(out + 14, (uint16_t)(0x2000 | vlan)); /* priority 1: not part of the id */
+  memcpy(out + 16, eth + 12, len - 12);
+  return len + 4;
+}
+
+START_TEST(source_vlan_tags_come_off_and_vlan_picks_one)
+{
+  uint8_t eth[128], one[160], two[160];
+  size_t ip_len, len = ping_frame(eth, &ip_len);
+  size_t n1 = tagged(one, eth, len, 0x8100, 10);         /* 802.1Q, VLAN 10 */
+  size_t inner = tagged(two, eth, len, 0x8100, 30);
+  uint8_t qinq[200];
+  size_t n2 = tagged(qinq, two, inner, 0x88a8, 20);      /* QinQ: outer 20, inner 30 */
+  capture_open(&cap, DLT_EN10MB);
+  capture_add(&cap, 1000, one, n1);
+  capture_add(&cap, 2000, qinq, n2);
+  capture_add(&cap, 3000, eth, len);                     /* untagged */
+  capture_add(&cap, 4000, one, 15);                      /* a tag cut short */
+  capture_close(&cap);
+
+  bn_pcap_source *s = open_capture(NULL);
+  bn_pcap_frame f;
+  static const uint16_t vlans[] = { 10, 20, 0 };
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(bn_pcap_source_next_any(s, &f), 1);
+    ck_assert_int_eq(f.skip, -1);
+    ck_assert_uint_eq(f.vlan, vlans[i]);
+    ck_assert_uint_eq(f.len, len);                        /* every tag off: the frame as sent untagged */
+    ck_assert_mem_eq(f.data, eth, len);
+  }
+  ck_assert_int_eq(bn_pcap_source_next_any(s, &f), 1);
+  ck_assert_int_eq(f.skip, BN_SKIP_LINK_HEADER);
+  ck_assert_int_eq(bn_pcap_source_next_any(s, &f), 0);
+  bn_pcap_source_close(s);
+
+  char err[BN_PCAP_ERRLEN];
+  ck_assert_int_eq(bn_pcap_source_open(cap.path, NULL, 20, &s, err), 0);
+  uint64_t skipped[BN_SKIP_COUNT] = { 0 };
+  ck_assert_int_eq(bn_pcap_source_next(s, &f, skipped), 1);
+  ck_assert_uint_eq(f.number, 2);                         /* VLAN 20 only */
+  ck_assert_int_eq(bn_pcap_source_next(s, &f, skipped), 0);
+  ck_assert_uint_eq(skipped[BN_SKIP_OTHER_VLAN], 2);      /* VLAN 10, and the untagged one */
+  bn_pcap_source_close(s);
+}
+END_TEST
+
+START_TEST(source_hands_back_skipped_frames_as_far_as_read)
+{
+  uint8_t eth[128];
+  size_t ip_len, len = ping_frame(eth, &ip_len);
+  capture_open(&cap, DLT_EN10MB);
+  capture_cut(&cap, 1000, eth, 30, len);                 /* snaplen 30 */
+  capture_close(&cap);
+  bn_pcap_source *s = open_capture(NULL);
+  bn_pcap_frame f;
+  ck_assert_int_eq(bn_pcap_source_next_any(s, &f), 1);
+  ck_assert_int_eq(f.skip, BN_SKIP_CUT);
+  ck_assert_uint_eq(f.len, 30);                           /* what there is: the board's address readable */
+  ck_assert_mem_eq(f.data, eth, 30);
+  bn_pcap_source_close(s);
+}
+END_TEST
+
 Suite *bn_test_suite(void)
 {
   Suite *s = suite_create("replay_source");
@@ -307,6 +375,8 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, source_skips_short_cooked_headers_and_raw_ipv6);
   tcase_add_test(tc, source_a_file_cut_off_mid_frame_ends_there_once);
   tcase_add_test(tc, source_filter_leaves_out_what_does_not_match);
+  tcase_add_test(tc, source_vlan_tags_come_off_and_vlan_picks_one);
+  tcase_add_test(tc, source_hands_back_skipped_frames_as_far_as_read);
   suite_add_tcase(s, tc);
   return s;
 }

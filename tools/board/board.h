@@ -30,9 +30,11 @@
  * scenario's end, 0 unless board_main() then returns another value. On a
  * capture, board_main()'s return value if it is not 0 (a non-zero return
  * ends the replay there), else the replay's
- * verdict: 0 the board answered as the captured one did, 3 it diverged
- * (the report, on stdout, says where first), 1 the replay was cut short;
- * 128 + the signal after one. Either wire: 1 if the board could not start,
+ * verdict: 0 the board answered as the captured one did (every frame for
+ * it replayed and compared), 3 it diverged (the report, on stdout, says
+ * where first), 4 incomplete (frames for the board left out, streams not
+ * compared whole, or the replay cut short by --exit-after or a scenario's
+ * end); 128 + the signal after one. Either wire: 1 if the board could not start,
  * 2 for bad options.
  *
  * In board_main() use usocket (<boardnet/usocket.h>, MicroPython's socket

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 enum { OPT_BOARD_IP = BN_REPLAY_OPT_FIRST, OPT_PACE, OPT_STEP_TIMEOUT, OPT_FILTER, OPT_START_AT, OPT_LIMIT, OPT_LOOP,
-       OPT_REPORT, OPT_PROGRESS };
+       OPT_REPORT, OPT_PROGRESS, OPT_VLAN };
 
 const struct option bn_replay_options[] = {
   { "board-ip", required_argument, NULL, OPT_BOARD_IP },
@@ -31,6 +31,7 @@ const struct option bn_replay_options[] = {
   { "loop", required_argument, NULL, OPT_LOOP },
   { "report", required_argument, NULL, OPT_REPORT },
   { "progress", no_argument, NULL, OPT_PROGRESS },
+  { "vlan", required_argument, NULL, OPT_VLAN },
 };
 const size_t bn_replay_options_count = sizeof(bn_replay_options) / sizeof(bn_replay_options[0]);
 
@@ -50,6 +51,10 @@ const char bn_replay_options_help[] =
   "  --step-timeout SEC   the longest a peer frame waits for the board\n"
   "                       (default 2; fractions allowed)\n"
   "  --filter EXPR        replay only the frames matching the libpcap filter\n"
+  "  --vlan ID            the board's VLAN (1..4094), when the capture holds\n"
+  "                       several: frames of other VLANs and untagged ones are\n"
+  "                       left out (default: every 802.1Q/QinQ tag is taken\n"
+  "                       off and every frame kept)\n"
   "  --start-at SEC       skip the capture's first SEC seconds\n"
   "  --limit N            read only the capture's first N frames\n"
   "  --loop N             replay the capture N times into the same board;\n"
@@ -144,6 +149,12 @@ int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg)
   case OPT_PROGRESS:
     s->progress = true;
     return 0;
+  case OPT_VLAN: {
+    uint64_t id;
+    int rc = bn_parse_number_option("--vlan", arg, 1, 4094, &id);
+    s->read.vlan = (int)id;
+    return rc;
+  }
   default:
     return -1;
   }
@@ -203,10 +214,43 @@ static void pass_done(void *arg, const bn_rp_live *live)
   }
 }
 
+/* Whether a pass before the last left something for the board out. */
+static void earlier_pass_done(void *arg, const bn_rp_live *live)
+{
+  bn_replay_session *s = arg;
+  bn_rp_outcome o;
+  bn_rp_outcome_of(&s->plan, live, NULL, &o);
+  s->passes_incomplete += o.incomplete;
+  pass_done(arg, live);
+}
+
+/* Whether --report FILE can be written, before the replay runs. */
+static int check_report_path(const char *path)
+{
+  char dir[4096];
+  snprintf(dir, sizeof(dir), "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash == NULL) {
+    snprintf(dir, sizeof(dir), ".");
+  } else {
+    slash[slash == dir] = '\0'; /* "/x.json": the root */
+  }
+  if (access(dir, W_OK | X_OK) != 0) {
+    return bn_fail(BN_EXIT_USAGE, "--report %s: %s: %s", path, dir, strerror(errno));
+  }
+  if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+    return bn_fail(BN_EXIT_USAGE, "--report %s: %s", path, strerror(errno));
+  }
+  return 0;
+}
+
 int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board)
 {
   if (board->pipeline.tap != NULL) {
     return bn_fail(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
+  }
+  if (s->report != NULL && check_report_path(s->report) != 0) {
+    return BN_EXIT_USAGE;
   }
   if (s->read.filter != NULL) {
     char err[BN_RECORD_ERRLEN];
@@ -221,7 +265,7 @@ int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board)
   s->planned = true;
   s->pcap = (bn_pcap_options){ .plan = &s->plan, .read = &s->read, .live = &s->live, .pace = s->pace,
                                .speed = s->speed, .step_timeout_ns = s->step_timeout_ns, .hold = true,
-                               .loops = s->loops, .pass_done = pass_done, .pass_arg = s };
+                               .loops = s->loops, .pass_done = earlier_pass_done, .pass_arg = s };
   board_defaults(s, board);
   board->pipeline.pcap = &s->pcap;
   return 0;
@@ -277,14 +321,21 @@ int bn_replay_session_end(bn_replay_session *s, const char *stopped)
   pass_done(s, &s->live); /* the last pass */
   bn_rp_report_info info = { .capture = s->read.path, .board = bn_board_name(), .pace = s->pace_text,
                           .live_ip = s->pcap.live_ip, .live_mac = s->pcap.live_mac, .passes = s->passes,
-                          .passes_diverged = s->passes_diverged, .first_diverged_pass = s->first_diverged };
-  bool diverged = s->passes_diverged > 0;
+                          .passes_diverged = s->passes_diverged, .first_diverged_pass = s->first_diverged,
+                          .passes_incomplete = s->passes_incomplete, .stopped = stopped };
+  bn_rp_outcome outcome;
+  bn_rp_report_outcome(&info, &s->plan, &s->live, &outcome);
   if (!s->quiet) {
     bn_rp_report_text(s->out, &info, &s->plan, &s->live);
   } else {
-    fprintf(s->out, "boardnet: replay of %s: %s\n", s->read.path, diverged ? "the live board diverged" : "no divergence");
+    const char *why = outcome.verdict == BN_RP_VERDICT_SAME ? "no divergence, every frame for the board compared"
+                      : outcome.verdict == BN_RP_VERDICT_DIVERGED ? "the live board diverged"
+                                                                  : outcome.reasons[0];
+    fprintf(s->out, "boardnet: replay of %s: %s: %s\n", s->read.path, bn_rp_verdict_name(outcome.verdict), why);
   }
-  int rc = stopped != NULL ? BN_EXIT_FAIL : diverged ? BN_EXIT_DIVERGED : BN_EXIT_OK; /* cut short: no verdict */
+  int rc = outcome.verdict == BN_RP_VERDICT_DIVERGED     ? BN_EXIT_DIVERGED
+           : outcome.verdict == BN_RP_VERDICT_INCOMPLETE ? BN_EXIT_INCOMPLETE
+                                                         : BN_EXIT_OK;
   if (s->report != NULL) {
     int jrc = bn_rp_report_json(s->report, &info, &s->plan, &s->live);
     if (jrc < 0) {

@@ -46,7 +46,7 @@ typedef struct bn_replay_session {
   bn_rp_plan plan;
   bn_rp_live live;
   bn_pcap_options pcap;
-  unsigned passes, passes_diverged, first_diverged;
+  unsigned passes, passes_diverged, first_diverged, passes_incomplete;
   uint64_t t0;
   FILE *out;                  /**< the report's stream */
 } bn_replay_session;
@@ -85,8 +85,10 @@ bool bn_replay_session_done(const bn_replay_session *s);
  * After the board stopped (bn_stack_stop(): the comparison is final): the
  * report (text unless quiet, the JSON of --report), the stop's cause if
  * stopped is not NULL ("Terminated", "the scenario's end").
- * @return 0 the live board did what the captured board did, 3 it diverged,
- *         1 cut short (stopped) or a report that could not be written.
+ * @return 0 the live board did what the captured board did (every frame for
+ *         it replayed and compared), 3 it diverged, 4 incomplete (frames for
+ *         the board left out, streams not compared whole, cut short), 1 a
+ *         report that could not be written.
  */
 int bn_replay_session_end(bn_replay_session *s, const char *stopped);
 
@@ -95,5 +97,7 @@ void bn_replay_session_free(bn_replay_session *s);
 
 /** The exit status of a live board that diverged. */
 #define BN_EXIT_DIVERGED 3
+/** The exit status of a replay that did not replay or compare everything for the board. */
+#define BN_EXIT_INCOMPLETE 4
 
 #endif /* BN_REPLAY_SESSION_H */
