@@ -356,6 +356,7 @@ static bool next_pass(struct pcap_link *p, uint64_t now)
     p->o.pass_done(p->o.pass_arg, p->live);
   }
   bn_rp_live_replace(p->live, &fresh);
+  bn_rp_live_set_ignore(p->live, p->o.ignore);
   bn_pcap_source_close(p->src);
   p->src = src;
   p->pass++;
@@ -510,6 +511,7 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
     p->o.settle_ns = DEFAULT_SETTLE_NS;
   }
   p->live = o->live;
+  bn_rp_live_set_ignore(p->live, o->ignore);
   pthread_mutex_init(&p->mu, NULL);
   pthread_mutex_init(&p->in_mu, NULL);
   bn_clock_cond_init(&p->changed);

@@ -41,6 +41,7 @@ typedef struct bn_pcap_options {
   double speed;                     /**< BN_PACE_RECORDED: 1 = as captured, 2 = twice as fast */
   uint64_t step_timeout_ns;         /**< 0: 2 s */
   uint64_t settle_ns;               /**< quiet time that ends the replay; 0: 500 ms */
+  uint32_t ignore;                  /**< classes of difference that are notes (bn_rp_live_set_ignore()) */
   /** Hold the peer frames after the capture's DHCP exchange (all of them
    *  if it has none) until bn_link_pcap_release(): a replay then starts
    *  once the board's program is ready, not while it starts. */

@@ -97,6 +97,11 @@ static size_t tcp_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf, ui
     lf->live_ws = (int8_t)ws;
   }
   if (!lf->isn_known) {
+    if ((flags & BN_RP_TCP_RST) && lf->started) {
+      /* It refused the peer's SYN: where the captured board answered it. */
+      lf->resets++;
+      bn_rp_compare_flags(f, lf, flags, 0, pf);
+    }
     return 0; /* not this connection's yet (an old one's ACK on its ports) */
   }
   bn_rp_peer_tcp_board_ack(f, lf, pf);

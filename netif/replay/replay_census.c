@@ -220,6 +220,15 @@ int bn_rp_census_decide(bn_rp_census *c, bn_rp_plan *plan, bool given, char err[
       plan->board_mac_known = true;
     }
   }
+  /* A MAC that tells the board's frames apart: not all zero (loopback), and
+   * no other address's (one host with several addresses, a router). */
+  static const uint8_t zero[6];
+  for (size_t i = 0; plan->board_mac_known && i < c->n; i++) {
+    if (memcmp(plan->board_mac, zero, 6) == 0 ||
+        (c->ip[i] != plan->board_ip && c->has_mac[i] && memcmp(c->mac[i], plan->board_mac, 6) == 0)) {
+      plan->board_mac_known = false;
+    }
+  }
   /* The peers' MACs, for answering the board's ARP requests. */
   plan->hosts = calloc(c->n ? c->n : 1, sizeof(*plan->hosts));
   if (plan->hosts == NULL) {

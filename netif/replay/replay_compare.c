@@ -5,8 +5,10 @@
  */
 #include "replay_compare.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *bn_rp_diverge_name(bn_rp_diverge d)
 {
@@ -18,22 +20,49 @@ const char *bn_rp_diverge_name(bn_rp_diverge d)
   case BN_RP_DIV_PAYLOAD: return "payload";
   case BN_RP_DIV_MISSING: return "missing";
   case BN_RP_DIV_EXTRA:   return "extra";
+  case BN_RP_DIV_RECEIVED: return "received";
+  case BN_RP_DIV_COUNT:   break;
   }
   return "?";
 }
 
-/* The first divergence of a flow, once. */
+int bn_rp_diverge_parse(const char *list, uint32_t *classes)
+{
+  *classes = 0;
+  const char *p = list;
+  while (*p != '\0') {
+    size_t n = strcspn(p, ",");
+    bn_rp_diverge d = BN_RP_DIV_OPTIONS;
+    while (d < BN_RP_DIV_COUNT && (strlen(bn_rp_diverge_name(d)) != n || strncmp(p, bn_rp_diverge_name(d), n) != 0)) {
+      d++;
+    }
+    if (d == BN_RP_DIV_COUNT) {
+      return -EINVAL;
+    }
+    *classes |= 1u << d;
+    p += n + (p[n] == ',');
+  }
+  return *classes != 0 ? 0 : -EINVAL;
+}
+
+/* The first difference of each class; the flow's headline is the first
+ * found of the classes the replay does not ignore. */
 void bn_rp_diverge_set(bn_rp_live_flow *lf, bn_rp_diverge what, uint64_t number, const char *fmt, ...)
 {
-  if (lf->diverge != BN_RP_SAME) {
+  if (lf->classes & (1u << what)) {
     return;
   }
-  lf->diverge = what;
-  lf->diverge_number = number;
+  lf->classes |= 1u << what;
+  bn_rp_divergence *d = &lf->found[what];
+  d->number = number;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(lf->diverge_text, sizeof(lf->diverge_text), fmt, ap);
+  vsnprintf(d->text, sizeof(d->text), fmt, ap);
   va_end(ap);
+  if (lf->diverge == BN_RP_SAME && !(lf->ignore_classes & (1u << what))) {
+    lf->diverge = what;
+    lf->diverge_number = number;
+  }
 }
 
 /* The captured board frame holding stream byte off (0-based), for reports. */
@@ -155,6 +184,23 @@ void bn_rp_compare_other(const bn_rp_flow *f, bn_rp_live_flow *lf, const bn_rp_f
   }
 }
 
+/* What the live board took in of the peer's stream (its last ACK) against
+ * what the captured board did: a download cut short is a divergence too. */
+static void received_check(const bn_rp_flow *f, bn_rp_live_flow *lf)
+{
+  if (!f->board_acked || !f->peer_isn_known) {
+    return;
+  }
+  uint32_t live = lf->board_ack_known ? lf->board_ack_rel : 0;
+  if ((int32_t)(live - f->board_acked_rel) < 0) {
+    uint32_t cap = f->board_acked_rel;
+    bool fin = f->peer_fin && (int32_t)(cap - f->peer_rel_end) >= 0;
+    bn_rp_diverge_set(lf, BN_RP_DIV_RECEIVED, f->bframes[f->nbframes - 1].number,
+                      "the live board acknowledged %u bytes of the peer's stream, the captured board %u%s",
+                      live > 1 ? live - 1 : 0, cap - 1 - (fin ? 1 : 0), fin ? " and its FIN" : "");
+  }
+}
+
 void bn_rp_live_finish_early(bn_rp_live *l)
 {
   for (size_t i = 0; i < l->plan->nflows; i++) {
@@ -168,7 +214,7 @@ void bn_rp_live_finish(bn_rp_live *l)
   for (size_t i = 0; i < l->plan->nflows; i++) {
     const bn_rp_flow *f = &l->plan->flows[i];
     bn_rp_live_flow *lf = &l->flows[i];
-    if (f->board_frames == 0 || lf->diverge != BN_RP_SAME || lf->not_compared) {
+    if (f->board_frames == 0 || lf->not_compared) {
       continue;
     }
     if (!lf->bound || lf->frames == 0) {
@@ -183,6 +229,7 @@ void bn_rp_live_finish(bn_rp_live *l)
         bn_rp_diverge_set(lf, BN_RP_DIV_MISSING, b->number, "the live board never sent the captured board's %s",
                 flag_word(b->flags));
       }
+      received_check(f, lf);
     } else if ((f->kind == BN_RP_FLOW_ICMP || f->kind == BN_RP_FLOW_UDP) && lf->frame_index < f->nbframes) {
       bn_rp_diverge_set(lf, BN_RP_DIV_MISSING, f->bframes[lf->frame_index].number,
               "the live board sent %zu of the captured board's %zu frames", lf->frame_index, f->nbframes);

@@ -13,10 +13,19 @@
 #include "replay_headers.h"
 #include "replay_live.h"
 
-/** A name for a divergence field ("payload", "missing" ...). */
+/** A name for a class of difference ("payload", "missing" ...; "none" for BN_RP_SAME). */
 const char *bn_rp_diverge_name(bn_rp_diverge d);
 
-/** Records the first divergence of a flow (later ones are ignored). */
+/**
+ * A comma-separated list of class names ("window,options") into bits
+ * (1 << class each). @return 0, or -EINVAL naming none or an unknown one.
+ */
+int bn_rp_diverge_parse(const char *list, uint32_t *classes);
+
+/** The classes' names, as bn_rp_diverge_parse() takes them: "options, window, ...". */
+#define BN_RP_DIVERGE_NAMES "options, window, flags, payload, missing, extra, received"
+
+/** Records a difference of a flow: the first of each class (later ones of a class are not kept). */
 void bn_rp_diverge_set(bn_rp_live_flow *lf, bn_rp_diverge what, uint64_t number, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

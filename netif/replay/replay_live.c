@@ -103,6 +103,14 @@ void bn_rp_live_free_pieces(bn_rp_live_flow *lf, size_t n)
   lf->nunacked -= n;
 }
 
+void bn_rp_live_set_ignore(bn_rp_live *l, uint32_t classes)
+{
+  l->ignore = classes;
+  for (size_t i = 0; l->flows != NULL && i < l->plan->nflows; i++) {
+    l->flows[i].ignore_classes = classes;
+  }
+}
+
 void bn_rp_live_free(bn_rp_live *l)
 {
   if (l->flows != NULL) {

@@ -21,16 +21,24 @@
 #include "replay_flowmap.h"
 #include "replay_plan.h"
 
-/** How a flow of the live board differed first from the captured one. */
+/** A class of difference between a flow of the live board and the captured one. */
 typedef enum bn_rp_diverge {
   BN_RP_SAME,
   BN_RP_DIV_OPTIONS,    /**< a SYN's MSS or window-scale option */
   BN_RP_DIV_WINDOW,     /**< a SYN's window */
-  BN_RP_DIV_FLAGS,      /**< SYN/FIN/RST at another point of the byte stream */
-  BN_RP_DIV_PAYLOAD,    /**< a byte of the stream */
+  BN_RP_DIV_FLAGS,      /**< SYN/FIN/RST at another point of the byte stream, or another one */
+  BN_RP_DIV_PAYLOAD,    /**< a byte of the stream; a frame's size (ICMP, UDP) */
   BN_RP_DIV_MISSING,    /**< the live board sent less */
   BN_RP_DIV_EXTRA,      /**< the live board sent more */
+  BN_RP_DIV_RECEIVED,   /**< the live board took in (acknowledged) less of the peer's stream */
+  BN_RP_DIV_COUNT
 } bn_rp_diverge;
+
+/** The first difference of one class in a flow. */
+typedef struct bn_rp_divergence {
+  uint64_t number;           /**< the capture frame it is at (0: none of this class) */
+  char text[160];            /**< one line saying what differs */
+} bn_rp_divergence;
 
 /** Peer data injected and not yet acknowledged by the live board. */
 typedef struct bn_rp_piece {
@@ -60,9 +68,13 @@ typedef struct bn_rp_live_flow {
   /* the comparison */
   size_t stream_matched;     /**< bytes of the captured stream the live board matched */
   size_t stream_live;        /**< bytes of stream the live board sent */
+  /* Every class of difference found, the first of each; diverge is the
+   * first found of those the replay does not ignore (bn_rp_live.ignore). */
+  uint32_t classes;          /**< bit (1 << class) per class found */
+  uint32_t ignore_classes;   /**< bn_rp_live.ignore, for bn_rp_diverge_set() */
+  bn_rp_divergence found[BN_RP_DIV_COUNT];
   bn_rp_diverge diverge;
   uint64_t diverge_number;   /**< the capture frame where it diverged first */
-  char diverge_text[200];
   /* the peer side, kept from the last frame injected in this flow */
   uint32_t steps_left;
   bool started;              /**< its first frame went in */
@@ -104,6 +116,7 @@ typedef struct bn_rp_live {
   uint64_t arp_answers;      /**< ARP replies the replay made for the board */
   uint64_t timeouts;         /**< peer frames injected after --step-timeout, not on cue */
   uint64_t started_ns, ended_ns; /**< the board clock at the first injection, and at the last frame (either side) */
+  uint32_t ignore;           /**< classes that are notes, not divergences (--ignore): bit (1 << class) */
   /* Read by other threads (--app mirror) while the backend runs; last, so
    * that setting up a pass does not zero them under a reader. */
   size_t head;               /**< atomic: the step the backend injects next (set by it) */
@@ -145,5 +158,12 @@ int bn_rp_live_map(bn_rp_live *l, const bn_rp_flow *f, uint16_t board_port, uint
 
 /** Drops the first n pieces of peer data kept for sending again. */
 void bn_rp_live_free_pieces(bn_rp_live_flow *lf, size_t n);
+
+/**
+ * The classes of difference that are notes, not divergences (--ignore
+ * window,options ...: bit 1 << class each), for every flow; a foreign
+ * board's capture can then pass where it differs by design.
+ */
+void bn_rp_live_set_ignore(bn_rp_live *l, uint32_t classes);
 
 #endif /* BN_REPLAY_LIVE_H */

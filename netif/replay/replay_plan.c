@@ -103,6 +103,10 @@ static int board_frame(builder *b, bn_rp_flow *fl, const bn_pcap_frame *pf, cons
     bf.rel_seq = rel;
     if ((flags & BN_RP_TCP_ACK) && fl->peer_isn_known) {
       bf.ack_rel = bn_rp_tcp_ack(f) - fl->peer_isn;
+      if (!fl->board_acked || (int32_t)(bf.ack_rel - fl->board_acked_rel) > 0) {
+        fl->board_acked_rel = bf.ack_rel;
+        fl->board_acked = true;
+      }
     }
     bf.window = bn_rp_get16(f->eth + f->l4 + 14);
     bf.flags = flags;

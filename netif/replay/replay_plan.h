@@ -55,6 +55,8 @@ typedef struct bn_rp_flow {
   uint32_t board_isn, peer_isn;
   uint32_t board_rel_end;  /**< sequence space the captured board used (relative) */
   uint32_t peer_acked_rel; /**< the most of it the captured peer acknowledged */
+  uint32_t board_acked_rel; /**< the most of the peer's stream the captured board acknowledged (relative to the peer's ISN) */
+  bool board_acked;        /**< the captured board acknowledged any of it */
   uint32_t peer_rel_end;   /**< sequence space the captured peer used (relative to its ISN) */
   bool peer_fin;           /**< the captured peer sent a FIN */
   int8_t peer_ws, board_ws; /**< window-scale shifts of the two SYNs (-1: none) */

@@ -15,6 +15,39 @@ static bool shown(const bn_rp_flow *f, const bn_rp_live_flow *lf)
   return f->board_frames > 0 || f->peer_frames > 0 || lf->frames > 0;
 }
 
+/* Why a flow was given up on. */
+static const char *given_up_why(const bn_rp_flow *f, const bn_rp_live_flow *lf)
+{
+  if (lf->window_shut) {
+    return "the live board's window stayed shut for --step-timeout";
+  }
+  switch (f->kind) {
+  case BN_RP_FLOW_DHCP:
+    return "the live board asked for no lease (it had --ip)";
+  case BN_RP_FLOW_TCP:
+    return f->board_opened ? "the live board never opened this connection"
+           : lf->resets > 0 ? "the live board refused the peer's connection (RST)"
+                            : "the live board never answered the peer's SYN";
+  default:
+    return "the live board never sent in this flow";
+  }
+}
+
+/* The classes found in a flow that count ("window,payload"), or "none". */
+static void classes_text(const bn_rp_live_flow *lf, uint32_t ignore, char *out, size_t size)
+{
+  size_t n = 0;
+  out[0] = '\0';
+  for (bn_rp_diverge d = BN_RP_DIV_OPTIONS; d < BN_RP_DIV_COUNT && n < size; d++) {
+    if ((lf->classes & ~ignore) & (1u << d)) {
+      n += (size_t)snprintf(out + n, size - n, "%s%s", n ? "," : "", bn_rp_diverge_name(d));
+    }
+  }
+  if (n == 0) {
+    snprintf(out, size, "none");
+  }
+}
+
 static const char *stream_word(const bn_rp_flow *f, const bn_rp_live_flow *lf)
 {
   if (f->kind != BN_RP_FLOW_TCP) {
@@ -23,8 +56,8 @@ static const char *stream_word(const bn_rp_flow *f, const bn_rp_live_flow *lf)
   if (f->stream_gap || f->stream_dropped) {
     return "not kept";
   }
-  if (lf->diverge == BN_RP_DIV_PAYLOAD || lf->diverge == BN_RP_DIV_EXTRA ||
-      (lf->diverge == BN_RP_DIV_MISSING && lf->stream_live < f->stream_len)) {
+  if ((lf->classes & (1u << BN_RP_DIV_PAYLOAD | 1u << BN_RP_DIV_EXTRA)) ||
+      ((lf->classes & (1u << BN_RP_DIV_MISSING)) && lf->stream_live < f->stream_len)) {
     return "differ";
   }
   return lf->stream_live == f->stream_len ? "identical" : "differ";
@@ -175,8 +208,10 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
     bool tcp = f->kind == BN_RP_FLOW_TCP;
     snprintf(cap, sizeof(cap), "%" PRIu64 " fr %" PRIu64 " B", f->board_frames, f->board_bytes);
     snprintf(liv, sizeof(liv), "%" PRIu64 " fr %" PRIu64 " B", lf->frames, lf->bytes);
+    char classes[96];
+    classes_text(lf, live->ignore, classes, sizeof(classes));
     fprintf(out, "  %-36s %23s %23s  %-10s %s\n", name, cap, liv, lf->not_reached ? "not reached" : stream_word(f, lf),
-            bn_rp_diverge_name(lf->diverge));
+            classes);
     if (tcp && (f->board_retrans || lf->retrans || f->board_resets || lf->resets || f->peer_resets)) {
       fprintf(out, "  %-36s retransmissions %" PRIu64 " / %" PRIu64 ", resets by the board %" PRIu64 " / %" PRIu64
               ", by the peer %" PRIu64 "\n", "", f->board_retrans, lf->retrans, f->board_resets, lf->resets,
@@ -199,13 +234,14 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
       fprintf(out, "  %-36s not compared after the first pass: the board keeps its %s\n", "",
               f->kind == BN_RP_FLOW_DHCP ? "lease (not replayed either)" : "ARP cache");
     } else if (lf->abandoned) {
-      fprintf(out, "  %-36s given up on: %s\n", "",
-              lf->window_shut           ? "the live board's window stayed shut for --step-timeout"
-              : f->kind == BN_RP_FLOW_DHCP ? "the live board asked for no lease (it had --ip)"
-                                        : "the live board never opened this connection");
+      fprintf(out, "  %-36s given up on: %s\n", "", given_up_why(f, lf));
     }
-    if (lf->diverge != BN_RP_SAME) {
-      fprintf(out, "  %-36s at capture frame %" PRIu64 ": %s\n", "", lf->diverge_number, lf->diverge_text);
+    for (bn_rp_diverge d = BN_RP_DIV_OPTIONS; d < BN_RP_DIV_COUNT; d++) {
+      if (lf->classes & (1u << d)) {
+        fprintf(out, "  %-36s %s at capture frame %" PRIu64 " (%s): %s\n", "",
+                (live->ignore & (1u << d)) ? "note (--ignore):" : "", lf->found[d].number, bn_rp_diverge_name(d),
+                lf->found[d].text);
+      }
     }
   }
   long first = first_divergence(plan, live);
@@ -221,9 +257,10 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
   } else {
     char name[64];
     bn_rp_flow_name(plan, &plan->flows[first], name, sizeof(name));
+    const bn_rp_live_flow *lf = &live->flows[first];
     fprintf(out, "\nresult: the live board diverged in %zu of %zu flows; first at capture frame %" PRIu64
-            " (%s, %s): %s\n", diverged, flows, live->flows[first].diverge_number, name,
-            bn_rp_diverge_name(live->flows[first].diverge), live->flows[first].diverge_text);
+            " (%s, %s): %s\n", diverged, flows, lf->diverge_number, name, bn_rp_diverge_name(lf->diverge),
+            lf->found[lf->diverge].text);
   }
 }
 
@@ -289,16 +326,34 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
             lf->resets, f->peer_resets);
     bn_json_string(out, lf->not_reached ? "not reached" : stream_word(f, lf));
     fprintf(out, ", \"acks_made\": %" PRIu64 ", \"peer_splits\": %" PRIu64 ", \"peer_retransmissions\": %" PRIu64
-            ", \"given_up\": %s, \"divergence\": ", lf->synth_acks, lf->splits, lf->peer_retrans,
-            !lf->abandoned ? "null" : lf->window_shut ? "\"window shut\"" : "\"never opened\"");
+            ", \"given_up\": ", lf->synth_acks, lf->splits, lf->peer_retrans);
+    if (lf->abandoned && !lf->not_compared) {
+      bn_json_string(out, given_up_why(f, lf));
+    } else {
+      fputs("null", out);
+    }
+    fprintf(out, ", \"divergence\": ");
     if (lf->diverge == BN_RP_SAME) {
-      fprintf(out, "null}");
+      fprintf(out, "null");
     } else {
       fprintf(out, "{\"field\": \"%s\", \"frame\": %" PRIu64 ", \"text\": ", bn_rp_diverge_name(lf->diverge),
               lf->diverge_number);
-      bn_json_string(out, lf->diverge_text);
-      fprintf(out, "}}");
+      bn_json_string(out, lf->found[lf->diverge].text);
+      fprintf(out, "}");
     }
+    fprintf(out, ", \"differences\": [");
+    bool first_class = true;
+    for (bn_rp_diverge d = BN_RP_DIV_OPTIONS; d < BN_RP_DIV_COUNT; d++) {
+      if (lf->classes & (1u << d)) {
+        fprintf(out, "%s{\"class\": \"%s\", \"frame\": %" PRIu64 ", \"ignored\": %s, \"text\": ",
+                first_class ? "" : ", ", bn_rp_diverge_name(d), lf->found[d].number,
+                (live->ignore & (1u << d)) ? "true" : "false");
+        bn_json_string(out, lf->found[d].text);
+        fputc('}', out);
+        first_class = false;
+      }
+    }
+    fprintf(out, "]}");
     first = false;
   }
   long fd = first_divergence(plan, live);

@@ -12,6 +12,7 @@
  */
 #include "bn_test.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -347,12 +348,46 @@ START_TEST(tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_fr
   ck_assert_int_eq(a->diverge, BN_RP_DIV_PAYLOAD);
   ck_assert_uint_eq(a->diverge_number, 9);
   ck_assert_uint_eq(a->stream_matched, 6);
-  ck_assert_msg(strstr(a->diverge_text, "byte 6") != NULL, "%s", a->diverge_text);
+  ck_assert_msg(strstr(a->found[a->diverge].text, "byte 6") != NULL, "%s", a->found[a->diverge].text);
   ck_assert_int_eq(b->diverge, BN_RP_DIV_OPTIONS);
   ck_assert_uint_eq(b->diverge_number, 4);
-  ck_assert_msg(strstr(b->diverge_text, "MSS 800") != NULL && strstr(b->diverge_text, "MSS 1460") != NULL, "%s",
-                b->diverge_text);
+  ck_assert_msg(strstr(b->found[b->diverge].text, "MSS 800") != NULL && strstr(b->found[b->diverge].text, "MSS 1460") != NULL, "%s",
+                b->found[b->diverge].text);
   ck_assert_uint_eq(b->stream_matched, sizeof(hello)); /* the stream itself is the same */
+}
+END_TEST
+
+START_TEST(tcp_every_class_of_difference_is_kept_and_ignored_ones_are_notes)
+{
+  two_connections();
+  bn_rp_live_set_ignore(&live, 1u << BN_RP_DIV_OPTIONS);
+  struct injected in;
+  inject(0, &in);
+  inject(1, &in);
+  live_syn_ack(40000, LIVE_A, 1001, 1460, 65535);
+  live_syn_ack(40001, LIVE_B, 2001, 800, 65535); /* B: another MSS (ignored) */
+  for (size_t i = 2; i < 6; i++) {
+    inject(i, &in);
+  }
+  uint8_t changed[sizeof(hello)], reply[BN_LINK_MAX_FRAME];
+  memcpy(changed, hello, sizeof(hello));
+  changed[3] = 'W';
+  live_data(40001, LIVE_B + 1, 2013, changed, sizeof(changed), reply); /* B: and a byte changed */
+  bn_rp_live_finish(&live);
+  const bn_rp_live_flow *b = live_flow(40001);
+  ck_assert_uint_eq(b->classes & (1u << BN_RP_DIV_OPTIONS | 1u << BN_RP_DIV_PAYLOAD),
+                    1u << BN_RP_DIV_OPTIONS | 1u << BN_RP_DIV_PAYLOAD); /* both kept */
+  ck_assert_int_eq(b->diverge, BN_RP_DIV_PAYLOAD);  /* the headline: the first that counts */
+  ck_assert_uint_eq(b->found[BN_RP_DIV_OPTIONS].number, 4);
+  ck_assert_msg(strstr(b->found[BN_RP_DIV_PAYLOAD].text, "byte 3") != NULL, "%s", b->found[BN_RP_DIV_PAYLOAD].text);
+
+  uint32_t classes;
+  ck_assert_int_eq(bn_rp_diverge_parse("window,options", &classes), 0);
+  ck_assert_uint_eq(classes, 1u << BN_RP_DIV_WINDOW | 1u << BN_RP_DIV_OPTIONS);
+  ck_assert_int_eq(bn_rp_diverge_parse("received", &classes), 0);
+  ck_assert_int_eq(bn_rp_diverge_parse("window,banana", &classes), -EINVAL);
+  ck_assert_int_eq(bn_rp_diverge_parse("", &classes), -EINVAL);
+  ck_assert_int_eq(bn_rp_diverge_parse("none", &classes), -EINVAL);
 }
 END_TEST
 
@@ -365,6 +400,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_acks_are_made_for_data_the_captured_peer_acknowledged_once_the_capture_s_run_out);
   tcase_add_test(tc, tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_acknowledged);
   tcase_add_test(tc, tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_frames);
+  tcase_add_test(tc, tcp_every_class_of_difference_is_kept_and_ignored_ones_are_notes);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -21,7 +21,8 @@
 
 #define MAX_THREADS 256            /* listening ports, and the opener */
 #define MAX_SOCKETS 256
-#define BACKLOG 8
+#define BACKLOG_MIN 8               /* lwIP's listen backlog is a u8_t: at most 255 */
+#define BACKLOG_MAX 255
 #define HEAD_POLL_MS 5
 
 static struct mirror {
@@ -141,6 +142,7 @@ static void converse(struct conversation *c)
   for (size_t k = 0; k < f->nbframes && !stopping(); k++) {
     const bn_rp_board_frame *b = &f->bframes[k];
     if (b->flags & BN_RP_TCP_RST) {
+      receive_until(c, peer_bytes_before(f, b->ack_rel));
       return; /* the captured board reset it: closing is the nearest usocket has */
     }
     size_t end = b->rel_seq > 0 ? (size_t)b->rel_seq - 1 + b->len : 0;
@@ -152,10 +154,12 @@ static void converse(struct conversation *c)
       sent = end;
     }
     if (b->flags & BN_RP_TCP_FIN) {
-      /* After the peer's FIN (its FIN acknowledged): read to its end first. */
-      if (f->peer_fin && b->ack_rel >= f->peer_rel_end) {
-        receive_until(c, SIZE_MAX);
-      }
+      /* First take in what the captured board had of the peer's stream
+       * when it closed (closing on unread data is a reset in lwIP: a
+       * client would cut its own download); after the peer's FIN (its FIN
+       * acknowledged), read to its end. */
+      receive_until(c, f->peer_fin && (int32_t)(b->ack_rel - f->peer_rel_end) >= 0
+                         ? SIZE_MAX : peer_bytes_before(f, b->ack_rel));
       return;
     }
   }
@@ -271,7 +275,7 @@ static void *listener_main(void *arg)
   return NULL;
 }
 
-static int listen_on(uint16_t port, char err[BN_MIRROR_ERRLEN])
+static int listen_on(uint16_t port, int backlog, char err[BN_MIRROR_ERRLEN])
 {
   usocket *s;
   int one = 1;
@@ -281,7 +285,7 @@ static int listen_on(uint16_t port, char err[BN_MIRROR_ERRLEN])
     usocket_setsockopt(s, USOCKET_SOL_SOCKET, USOCKET_SO_REUSEADDR, &one, sizeof(one));
     rc = usocket_bind(s, &any);
     if (rc == 0) {
-      rc = usocket_listen(s, BACKLOG);
+      rc = usocket_listen(s, backlog);
     }
     if (rc != 0) {
       usocket_free(s);
@@ -376,6 +380,36 @@ static void *opener_main(void *arg)
 }
 
 
+/* The largest number of connections the peers had open at once to the
+ * captured board's port: the listen backlog that accepts as many (a burst of
+ * SYNs the captured board took must not find the queue full). */
+static int backlog_of(const bn_rp_plan *plan, uint16_t port)
+{
+  uint64_t *last = calloc(plan->nflows ? plan->nflows : 1, sizeof(*last));
+  if (last == NULL) {
+    return BACKLOG_MIN;
+  }
+  for (size_t i = 0; i < plan->nsteps; i++) {
+    last[plan->steps[i].flow] = plan->steps[i].number;
+  }
+  int peak = 0;
+  for (size_t i = 0; i < plan->nflows; i++) {
+    const bn_rp_flow *f = &plan->flows[i];
+    if (f->kind != BN_RP_FLOW_TCP || f->board_opened || !f->has_syn || f->board_port != port) {
+      continue;
+    }
+    int open = 0;  /* the flows on the port open when f's SYN came */
+    for (size_t k = 0; k < plan->nflows; k++) {
+      const bn_rp_flow *g = &plan->flows[k];
+      open += g->kind == BN_RP_FLOW_TCP && !g->board_opened && g->has_syn && g->board_port == port &&
+              g->first_number <= f->first_number && last[k] >= f->first_number;
+    }
+    peak = open > peak ? open : peak;
+  }
+  free(last);
+  return peak < BACKLOG_MIN ? BACKLOG_MIN : peak > BACKLOG_MAX ? BACKLOG_MAX : peak;
+}
+
 int bn_replay_mirror_start(const bn_rp_plan *plan, const bn_rp_live *live, long io_timeout_ms,
                            char err[BN_MIRROR_ERRLEN])
 {
@@ -402,7 +436,7 @@ int bn_replay_mirror_start(const bn_rp_plan *plan, const bn_rp_live *live, long 
       first_on_port = !(g->kind == BN_RP_FLOW_TCP && g->has_syn && !g->board_opened && g->board_port == f->board_port);
     }
     if (first_on_port) {
-      int rc = listen_on(f->board_port, err);
+      int rc = listen_on(f->board_port, backlog_of(plan, f->board_port), err);
       if (rc < 0) {
         return rc;
       }

@@ -10,6 +10,7 @@
 #include "bn_clock.h"
 #include "bn_config.h"
 #include "exit_status.h"
+#include "replay_compare.h"
 #include "replay_headers.h"
 #include "replay_report.h"
 
@@ -19,7 +20,7 @@
 #include <unistd.h>
 
 enum { OPT_BOARD_IP = BN_REPLAY_OPT_FIRST, OPT_PACE, OPT_STEP_TIMEOUT, OPT_FILTER, OPT_START_AT, OPT_LIMIT, OPT_LOOP,
-       OPT_REPORT, OPT_PROGRESS, OPT_VLAN };
+       OPT_REPORT, OPT_PROGRESS, OPT_VLAN, OPT_IGNORE };
 
 const struct option bn_replay_options[] = {
   { "board-ip", required_argument, NULL, OPT_BOARD_IP },
@@ -32,6 +33,7 @@ const struct option bn_replay_options[] = {
   { "report", required_argument, NULL, OPT_REPORT },
   { "progress", no_argument, NULL, OPT_PROGRESS },
   { "vlan", required_argument, NULL, OPT_VLAN },
+  { "ignore", required_argument, NULL, OPT_IGNORE },
 };
 const size_t bn_replay_options_count = sizeof(bn_replay_options) / sizeof(bn_replay_options[0]);
 
@@ -61,6 +63,11 @@ const char bn_replay_options_help[] =
   "                       each pass after the first is new connections (the\n"
   "                       peers' ports of those they open move on by one)\n"
   "  --report FILE        also write the report as JSON to FILE\n"
+  "  --ignore CLASSES     report these classes of difference as notes, not\n"
+  "                       divergences (comma-separated: options, window,\n"
+  "                       flags, payload, missing, extra, received): e.g.\n"
+  "                       --ignore options,window for another board's\n"
+  "                       capture, whose SYNs differ by design\n"
   "  --progress           show progress even when stderr is no terminal\n";
 
 void bn_replay_session_init(bn_replay_session *s)
@@ -148,6 +155,11 @@ int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg)
     return 0;
   case OPT_PROGRESS:
     s->progress = true;
+    return 0;
+  case OPT_IGNORE:
+    if (bn_rp_diverge_parse(arg, &s->ignore) < 0) {
+      return bn_fail(BN_EXIT_USAGE, "--ignore: '%s' is not a list of %s", arg, BN_RP_DIVERGE_NAMES);
+    }
     return 0;
   case OPT_VLAN: {
     uint64_t id;
@@ -265,7 +277,8 @@ int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board)
   s->planned = true;
   s->pcap = (bn_pcap_options){ .plan = &s->plan, .read = &s->read, .live = &s->live, .pace = s->pace,
                                .speed = s->speed, .step_timeout_ns = s->step_timeout_ns, .hold = true,
-                               .loops = s->loops, .pass_done = earlier_pass_done, .pass_arg = s };
+                               .loops = s->loops, .pass_done = earlier_pass_done, .pass_arg = s,
+                               .ignore = s->ignore };
   board_defaults(s, board);
   board->pipeline.pcap = &s->pcap;
   return 0;

@@ -47,6 +47,7 @@ typedef struct bn_replay_session {
   bn_rp_live live;
   bn_pcap_options pcap;
   unsigned passes, passes_diverged, first_diverged, passes_incomplete;
+  uint32_t ignore;              /**< --ignore: classes of difference that are notes */
   uint64_t t0;
   FILE *out;                  /**< the report's stream */
 } bn_replay_session;

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# boardnet replay of conversations captured between Linux programs (no board
+# in them), as a user brings them, each checked through the JSON report:
+# 1. curl downloading 200 kB from python's http.server (HTTP/1.1: curl closes
+#    first, having read the body), captured on the
+#    namespace's loopback: replayed with --board-ip (the curl side is the
+#    board) and --app mirror, the mirror downloads it all before it closes:
+#    no reset of its own, the stream identical, nothing the live board took
+#    in short of what curl did; same with --ignore options,window (a
+#    kernel's SYN is not a board's).
+source "$(dirname "$0")/lib.sh"
+for tool in tcpdump curl python3; do
+  command -v $tool >/dev/null || bn_skip "no $tool"
+done
+bn_make_net
+
+# The two programs' addresses on the namespace's loopback (one host: the
+# capture is of lo, Ethernet with zero MACs).
+bn_ns ip addr add 192.0.2.5/32 dev lo
+bn_ns ip addr add 192.0.2.6/32 dev lo
+bn_ns ip link set lo mtu 1500
+command -v ethtool >/dev/null || bn_skip "no ethtool"
+bn_ns ethtool -K lo tso off gso off gro off 2>/dev/null || true   # part 1: frames as they go on a wire
+
+# replay FILE [options]: BN_RC, replay.out, the JSON report in $BN_TMP/r.json.
+replay() {
+  local file=$1 rc=0
+  shift
+  rm -f "$BN_TMP/r.json"
+  timeout 120 "$BN" replay "$BN_TMP/$file" --report "$BN_TMP/r.json" "$@" >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
+  BN_RC=$rc
+}
+check() {
+  python3 - "$BN_TMP/r.json" "$@" <<'PY' || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "the report does not hold"; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+tcp = [f for f in r["flows"] if f["flow"].startswith("tcp")]
+for expr in sys.argv[2:]:
+    if not eval(expr):
+        print("does not hold:", expr, "| verdict", r["verdict"], r["incomplete"], json.dumps(tcp)[:1500])
+        sys.exit(1)
+PY
+}
+
+# ---- 1. curl from the board's address, mirrored --------------------------------------
+mkdir "$BN_TMP/www"
+head -c 200000 /dev/urandom >"$BN_TMP/www/file"
+(cd "$BN_TMP/www" && exec ip netns exec "$BN_NS" python3 -m http.server --protocol HTTP/1.1 --bind 192.0.2.6 8080 >/dev/null 2>&1) &
+bn_track $!
+for _ in $(seq 50); do bn_ns curl -sf -o /dev/null http://192.0.2.6:8080/ 2>/dev/null && break; sleep 0.1; done
+ip netns exec "$BN_NS" tcpdump -n -U --immediate-mode -B 65536 -i lo -w "$BN_TMP/curl.pcap" host 192.0.2.5 \
+  2>"$BN_TMP/tcpdump.err" &
+cap=$!
+bn_track $cap
+bn_wait_for "$BN_TMP/tcpdump.err" "listening on" 10 || bn_fail "tcpdump did not start"
+bn_ns curl -sf --interface 192.0.2.5 -o "$BN_TMP/got" http://192.0.2.6:8080/file || bn_fail "curl failed"
+cmp -s "$BN_TMP/got" "$BN_TMP/www/file" || bn_fail "curl's download differs"
+sleep 0.3
+kill -INT $cap
+bn_wait_exit $cap 10
+replay curl.pcap --board-ip 192.0.2.5 --app mirror --ignore options,window
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "curl mirrored: exit $BN_RC, not 0"; }
+check 'len(tcp) == 1' 'tcp[0]["live"]["resets"] == 0' 'tcp[0]["stream"] == "identical"' \
+      'not any(d["class"] == "received" for d in tcp[0]["differences"])' 'r["verdict"] == "same"'
+echo "curl's 200 kB download mirrored as a client: read to the end before its close, no reset, same (exit 0)"
