@@ -58,7 +58,7 @@ struct pcap_link {
   bn_rp_live *live;
   bn_pcap_source *src;
   size_t next;                /* the next step */
-  uint8_t frame[BN_LINK_MAX_FRAME]; /* its frame, once read */
+  uint8_t frame[BN_PCAP_FRAME_MAX]; /* its frame, once read (a TCP super-frame fits) */
   size_t frame_len;
   bool have_frame;
   uint64_t head_since;        /* when the next step became the next */

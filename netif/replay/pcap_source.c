@@ -24,8 +24,7 @@
 #define VLAN_TAG_LEN 4
 /* The address families of IPv6 in a BSD loopback header (Linux, the BSDs, macOS). */
 #define LOOP_AF_IPV6(af) ((af) == 10 || (af) == 24 || (af) == 28 || (af) == 30)
-/* Room for the largest frame a capture holds (a TSO/GSO super-frame). */
-#define FRAME_ROOM (BN_RP_ETH_HLEN + 65535)
+#define FRAME_ROOM BN_PCAP_FRAME_MAX
 /* The packet types of a cooked header (packet(7)). */
 #define SLL_OUTGOING 4
 /* The stdio buffer the capture is read through. */
@@ -199,7 +198,12 @@ static int ethernet_reason(const bn_pcap_source *s, const bn_pcap_frame *f, size
     return BN_SKIP_IPV6;
   }
   if (wire_len > BN_LINK_MAX_FRAME) {
-    return BN_SKIP_TOO_LONG;
+    /* A TCP super-frame (whole IPv4 header, not a fragment) is the replay's
+     * to cut into segments; anything else this long cannot be a frame. */
+    const uint8_t *ip = f->data + BN_RP_ETH_HLEN;
+    bool tcp = type == BN_RP_ETHERTYPE_IPV4 && f->len >= BN_RP_ETH_HLEN + 20 && ip[9] == BN_RP_PROTO_TCP &&
+               (bn_rp_get16(ip + 6) & 0x3fff) == 0 && wire_len <= BN_PCAP_FRAME_MAX;
+    return tcp ? -1 : BN_SKIP_TOO_LONG;
   }
   return -1;
 }

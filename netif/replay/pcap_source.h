@@ -31,6 +31,11 @@
 #define BN_PCAP_SYNTH_MAC_0 0x02
 #define BN_PCAP_SYNTH_MAC_1 0x00
 
+/** The longest frame a capture hands over: an IPv4 TCP super-frame (TSO or
+ *  GSO on the capturing host's way out, GRO on its way in) of up to 64 KiB
+ *  of IP packet, which the replay cuts into segments. */
+#define BN_PCAP_FRAME_MAX (14 + 65535)
+
 /** Any VLAN (bn_pcap_source_open()): every tag taken off, every frame kept.
  *  (VLAN id 0 is no VLAN in 802.1Q: a priority tag.) */
 #define BN_PCAP_ANY_VLAN 0
@@ -42,7 +47,8 @@ typedef struct bn_pcap_frame {
   uint64_t number;          /**< its number in the file, 1 first (as Wireshark counts) */
   uint64_t ts_ns;           /**< capture time, nanoseconds since the epoch */
   const uint8_t *data;      /**< the Ethernet frame; valid until the next call */
-  size_t len;               /**< 1..BN_LINK_MAX_FRAME (a skipped frame: what could be read, maybe 0) */
+  size_t len;               /**< 1..BN_LINK_MAX_FRAME; up to BN_PCAP_FRAME_MAX for an IPv4 TCP super-frame
+                                 (a skipped frame: what could be read, maybe 0) */
   bool macs_synthesised;    /**< the link type had no (or no destination) MAC */
   bool outgoing;            /**< cooked capture: sent by the capturing host */
   uint16_t vlan;            /**< the VLAN id of its outer 802.1Q/802.1ad tag (taken off); 0: untagged */

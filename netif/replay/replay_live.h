@@ -100,6 +100,7 @@ typedef struct bn_rp_live_flow {
   size_t nunacked, cap_unacked;
   uint64_t peer_retrans;     /**< peer data the replay sent again */
   uint64_t splits;           /**< peer segments split to fit the window */
+  uint64_t cut_super;        /**< peer super-frames of the capture (TSO, GSO, GRO) cut into segments */
 } bn_rp_live_flow;
 
 typedef struct bn_rp_live {

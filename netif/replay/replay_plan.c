@@ -115,6 +115,7 @@ static int board_frame(builder *b, bn_rp_flow *fl, const bn_pcap_frame *pf, cons
       bn_rp_tcp_syn_options(f, &bf.mss, &ws);
       bf.wscale = ws >= 0;
       fl->board_ws = (int8_t)ws;
+      fl->board_mss = bf.mss;
     }
     if (flags & BN_RP_TCP_RST) {
       fl->board_resets++;
@@ -397,7 +398,11 @@ static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *a
   snprintf(plan->linktype, sizeof(plan->linktype), "%s", bn_pcap_source_linktype(s));
   bn_pcap_frame pf;
   uint64_t first_ts = 0, prev_ts = 0;
-  uint8_t copy[BN_LINK_MAX_FRAME];
+  uint8_t *copy = malloc(BN_PCAP_FRAME_MAX); /* a TCP super-frame fits */
+  if (copy == NULL) {
+    bn_pcap_source_close(s);
+    return plan_error(err, -ENOMEM, "out of memory");
+  }
   while ((o->limit == 0 || bn_pcap_source_count(s) < o->limit) && bn_pcap_source_next_any(s, &pf) == 1) {
     if (pf.number == 1) {
       first_ts = pf.ts_ns;
@@ -408,7 +413,7 @@ static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *a
     if (pf.skip < 0 && pf.ts_ns - first_ts < o->start_at_ns) {
       pf.skip = BN_SKIP_BEFORE_START;
     }
-    size_t len = pf.len < sizeof(copy) ? pf.len : sizeof(copy);
+    size_t len = pf.len < BN_PCAP_FRAME_MAX ? pf.len : BN_PCAP_FRAME_MAX;
     memcpy(copy, pf.data, len);
     if (pf.skip >= 0) {
       if (classifying) {
@@ -420,10 +425,12 @@ static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *a
     }
     rc = fn(arg, &pf, copy);
     if (rc < 0) {
+      free(copy);
       bn_pcap_source_close(s);
       return plan_error(err, rc, "out of memory reading %s", o->path);
     }
   }
+  free(copy);
   plan->frames_read = bn_pcap_source_count(s);
   if (bn_pcap_source_error(s) != NULL) {
     /* libpcap cannot go on (e.g. a pcapng whose interfaces have different

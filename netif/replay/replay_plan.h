@@ -60,6 +60,7 @@ typedef struct bn_rp_flow {
   uint32_t peer_rel_end;   /**< sequence space the captured peer used (relative to its ISN) */
   bool peer_fin;           /**< the captured peer sent a FIN */
   int8_t peer_ws, board_ws; /**< window-scale shifts of the two SYNs (-1: none) */
+  uint16_t board_mss;      /**< the MSS the captured board's SYN offered (0: none): super-frames are cut to it */
   /* what the captured board sent, and the peer */
   uint64_t board_frames, board_bytes, board_retrans, board_resets;
   uint64_t peer_frames, peer_bytes, peer_retrans, peer_resets;

@@ -226,9 +226,10 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
         fprintf(out, "  %-36s segments of up to %u bytes, the captured board's up to %u\n", "", lf->max_seg, cap_seg);
       }
     }
-    if (tcp && (lf->splits || lf->peer_retrans)) {
+    if (tcp && (lf->splits || lf->peer_retrans || lf->cut_super)) {
       fprintf(out, "  %-36s peer data: %" PRIu64 " segments split to fit the live board's window, %" PRIu64
-              " sent again\n", "", lf->splits, lf->peer_retrans);
+              " sent again, %" PRIu64 " super-frames of the capture (TSO/GRO) cut into segments (the captured "
+              "board's MSS %u)\n", "", lf->splits, lf->peer_retrans, lf->cut_super, f->board_mss);
     }
     if (lf->not_compared) {
       fprintf(out, "  %-36s not compared after the first pass: the board keeps its %s\n", "",
@@ -326,7 +327,8 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
             lf->resets, f->peer_resets);
     bn_json_string(out, lf->not_reached ? "not reached" : stream_word(f, lf));
     fprintf(out, ", \"acks_made\": %" PRIu64 ", \"peer_splits\": %" PRIu64 ", \"peer_retransmissions\": %" PRIu64
-            ", \"given_up\": ", lf->synth_acks, lf->splits, lf->peer_retrans);
+            ", \"peer_super_frames_cut\": %" PRIu64 ", \"given_up\": ", lf->synth_acks, lf->splits,
+            lf->peer_retrans, lf->cut_super);
     if (lf->abandoned && !lf->not_compared) {
       bn_json_string(out, given_up_why(f, lf));
     } else {

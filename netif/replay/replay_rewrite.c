@@ -42,11 +42,9 @@ bool bn_rp_live_can_rewrite(const bn_rp_live *l, const bn_rp_step *s, const uint
   if (!lf->bound) {
     return false;
   }
-  if (f->kind == BN_RP_FLOW_TCP && len <= BN_LINK_MAX_FRAME) {
-    uint8_t copy[BN_LINK_MAX_FRAME];
-    memcpy(copy, frame, len);
+  if (f->kind == BN_RP_FLOW_TCP) {
     bn_rp_frame pf;
-    if (bn_rp_parse(copy, len, &pf) < 0 && (bn_rp_tcp_flags(&pf) & BN_RP_TCP_ACK) && !lf->isn_known) {
+    if (bn_rp_parse((uint8_t *)frame, len, &pf) < 0 && (bn_rp_tcp_flags(&pf) & BN_RP_TCP_ACK) && !lf->isn_known) {
       return false; /* its ACK number needs the live board's ISN */
     }
   }
@@ -161,15 +159,23 @@ static size_t piece_of(const bn_rp_frame *pf, size_t off, size_t n, uint8_t *out
   return head + n;
 }
 
+/* The most TCP payload one frame of flow f may carry: a super-frame of the
+ * capture (TSO, GSO, GRO) is cut at the MSS its board offered, and never
+ * past a board's frame. */
+static size_t segment_room(const bn_rp_flow *f, const bn_rp_frame *pf)
+{
+  size_t room = BN_LINK_MAX_FRAME - (pf->l4 + pf->l4_hlen);
+  return f->board_mss > 0 && f->board_mss < room ? f->board_mss : room;
+}
+
 int bn_rp_live_next_frame(bn_rp_live *l, const bn_rp_step *s, const uint8_t *frame, size_t len, uint8_t *out,
                        size_t *out_len, bool *done)
 {
   const bn_rp_flow *f = &l->plan->flows[s->flow];
   bn_rp_live_flow *lf = &l->flows[s->flow];
   *done = true;
-  memcpy(out, frame, len);
-  bn_rp_frame pf;
-  if (bn_rp_parse(out, len, &pf) >= 0) {
+  bn_rp_frame pf; /* the capture's frame, read in place: only ever copied from */
+  if (bn_rp_parse((uint8_t *)frame, len, &pf) >= 0) {
     return 0;
   }
   bool data = f->kind == BN_RP_FLOW_TCP && bn_rp_tcp_seq_len(&pf) > 0 && !(bn_rp_tcp_flags(&pf) & BN_RP_TCP_SYN);
@@ -193,16 +199,22 @@ int bn_rp_live_next_frame(bn_rp_live *l, const bn_rp_step *s, const uint8_t *fra
       n = (size_t)room;
     }
   }
+  if (data && n > segment_room(f, &pf)) {
+    if (lf->offset == 0) {
+      lf->cut_super++; /* a super-frame of the capture */
+    }
+    n = segment_room(f, &pf);
+  }
   uint64_t now = bn_clock_now_ns();
   lf->blocked = false;
   if (data && (lf->offset > 0 || n < rest)) {
-    uint8_t whole[BN_LINK_MAX_FRAME];
-    memcpy(whole, out, len);
-    bn_rp_frame wf;
-    bn_rp_parse(whole, len, &wf);
-    len = piece_of(&wf, lf->offset, n, out);
-    lf->splits += lf->offset == 0;
+    len = piece_of(&pf, lf->offset, n, out);
+    lf->splits += lf->offset == 0 && pf.payload_len <= segment_room(f, &pf);
     end = start + (uint32_t)n + ((out[pf.l4 + 13] & BN_RP_TCP_FIN) ? 1 : 0);
+  } else if (len > BN_LINK_MAX_FRAME) {
+    return 0; /* cannot be: only TCP data comes this long */
+  } else {
+    memcpy(out, frame, len);
   }
   if (f->kind == BN_RP_FLOW_TCP && (bn_rp_tcp_flags(&pf) & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == BN_RP_TCP_SYN) {
     /* A new connection on these ports: the live board's answers are its. */

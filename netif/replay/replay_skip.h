@@ -10,7 +10,7 @@ typedef enum bn_replay_skip {
   BN_SKIP_BEFORE_START,     /**< before --start-at */
   BN_SKIP_EMPTY,            /**< zero length */
   BN_SKIP_CUT,              /**< captured shorter than it was (caplen < len) */
-  BN_SKIP_TOO_LONG,         /**< longer than a board's frame (BN_LINK_MAX_FRAME) */
+  BN_SKIP_TOO_LONG,         /**< longer than a board's frame (BN_LINK_MAX_FRAME), and no TCP super-frame */
   BN_SKIP_LINK_HEADER,      /**< its cooked / loopback header is short or unknown */
   BN_SKIP_FILE_TRUNCATED,   /**< the file ends in the middle of it */
   BN_SKIP_ETHERTYPE,        /**< neither IPv4, IPv6 nor ARP (LLDP, STP, ...) */
@@ -33,7 +33,7 @@ static inline const char *bn_replay_skip_name(bn_replay_skip r)
     [BN_SKIP_BEFORE_START] = "before --start-at",
     [BN_SKIP_EMPTY] = "empty",
     [BN_SKIP_CUT] = "captured shorter than it was (snaplen)",
-    [BN_SKIP_TOO_LONG] = "longer than a board's frame",
+    [BN_SKIP_TOO_LONG] = "longer than a board's frame (not TCP)",
     [BN_SKIP_LINK_HEADER] = "bad link-layer header",
     [BN_SKIP_FILE_TRUNCATED] = "cut off by the end of the file",
     [BN_SKIP_ETHERTYPE] = "neither IPv4, IPv6 nor ARP",

@@ -8,6 +8,11 @@
 #    no reset of its own, the stream identical, nothing the live board took
 #    in short of what curl did; same with --ignore options,window (a
 #    kernel's SYN is not a board's).
+# 2. The same download with the loopback's offloads on (TSO/GSO: frames of
+#    up to 64 kB in the capture, as on most Linux hosts): the server's
+#    super-frames are cut into segments at the MSS curl offered, same again.
+# 3. The server's side as the board (--board-ip 192.0.2.6, --app mirror):
+#    its own super-frames are compared by byte stream, same.
 source "$(dirname "$0")/lib.sh"
 for tool in tcpdump curl python3; do
   command -v $tool >/dev/null || bn_skip "no $tool"
@@ -20,7 +25,7 @@ bn_ns ip addr add 192.0.2.5/32 dev lo
 bn_ns ip addr add 192.0.2.6/32 dev lo
 bn_ns ip link set lo mtu 1500
 command -v ethtool >/dev/null || bn_skip "no ethtool"
-bn_ns ethtool -K lo tso off gso off gro off 2>/dev/null || true   # part 1: frames as they go on a wire
+bn_ns ethtool -K lo tso off gso off gro off   # part 1: frames as they go on a wire
 
 # replay FILE [options]: BN_RC, replay.out, the JSON report in $BN_TMP/r.json.
 replay() {
@@ -48,18 +53,39 @@ head -c 200000 /dev/urandom >"$BN_TMP/www/file"
 (cd "$BN_TMP/www" && exec ip netns exec "$BN_NS" python3 -m http.server --protocol HTTP/1.1 --bind 192.0.2.6 8080 >/dev/null 2>&1) &
 bn_track $!
 for _ in $(seq 50); do bn_ns curl -sf -o /dev/null http://192.0.2.6:8080/ 2>/dev/null && break; sleep 0.1; done
-ip netns exec "$BN_NS" tcpdump -n -U --immediate-mode -B 65536 -i lo -w "$BN_TMP/curl.pcap" host 192.0.2.5 \
-  2>"$BN_TMP/tcpdump.err" &
-cap=$!
-bn_track $cap
-bn_wait_for "$BN_TMP/tcpdump.err" "listening on" 10 || bn_fail "tcpdump did not start"
-bn_ns curl -sf --interface 192.0.2.5 -o "$BN_TMP/got" http://192.0.2.6:8080/file || bn_fail "curl failed"
-cmp -s "$BN_TMP/got" "$BN_TMP/www/file" || bn_fail "curl's download differs"
-sleep 0.3
-kill -INT $cap
-bn_wait_exit $cap 10
+# download NAME: curl's download captured on lo into $BN_TMP/NAME.
+download() {
+  ip netns exec "$BN_NS" tcpdump -n -U --immediate-mode -B 65536 -i lo -w "$BN_TMP/$1" host 192.0.2.5 \
+    2>"$BN_TMP/tcpdump.err" &
+  local cap=$!
+  bn_track $cap
+  bn_wait_for "$BN_TMP/tcpdump.err" "listening on" 10 || bn_fail "tcpdump did not start"
+  bn_ns curl -sf --interface 192.0.2.5 -o "$BN_TMP/got" http://192.0.2.6:8080/file || bn_fail "curl failed"
+  cmp -s "$BN_TMP/got" "$BN_TMP/www/file" || bn_fail "curl's download differs"
+  sleep 0.3
+  kill -INT $cap
+  bn_wait_exit $cap 10
+}
+download curl.pcap
 replay curl.pcap --board-ip 192.0.2.5 --app mirror --ignore options,window
 [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "curl mirrored: exit $BN_RC, not 0"; }
 check 'len(tcp) == 1' 'tcp[0]["live"]["resets"] == 0' 'tcp[0]["stream"] == "identical"' \
       'not any(d["class"] == "received" for d in tcp[0]["differences"])' 'r["verdict"] == "same"'
 echo "curl's 200 kB download mirrored as a client: read to the end before its close, no reset, same (exit 0)"
+
+# ---- 2. offloads on: TSO/GSO super-frames --------------------------------------------
+bn_ns ethtool -K lo tso on gso on gro on
+download tso.pcap
+longest=$(tcpdump -enr "$BN_TMP/tso.pcap" 2>/dev/null | grep -oE 'length [0-9]+' | awk '{ print $2 }' | sort -n | tail -1)
+[ "${longest:-0}" -gt 1514 ] || bn_skip "no super-frame in the capture with offloads on (longest frame ${longest:-0} bytes)"
+replay tso.pcap --board-ip 192.0.2.5 --app mirror --ignore options,window
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "TSO capture mirrored: exit $BN_RC, not 0"; }
+check 'tcp[0]["peer_super_frames_cut"] > 0' 'tcp[0]["stream"] == "identical"' 'r["verdict"] == "same"' \
+      '"too_long" not in r["skipped"]'
+echo "offloads on (frames of up to $longest bytes): $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flows"][-1]["peer_super_frames_cut"])' "$BN_TMP/r.json") super-frames cut into segments, same (exit 0)"
+
+# ---- 3. the server's side as the board: its own super-frames by byte stream --------------
+replay tso.pcap --board-ip 192.0.2.6 --app mirror --ignore options,window
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "TSO server mirrored: exit $BN_RC, not 0"; }
+check 'tcp[0]["stream"] == "identical"' 'tcp[0]["captured"]["bytes"] == tcp[0]["live"]["bytes"]' 'r["verdict"] == "same"'
+echo "the server's side of it (its super-frames): the byte streams identical, same (exit 0)"

@@ -68,12 +68,12 @@ struct frame_tcp_seg {
 
 /**
  * A TCP segment with correct checksums in IPv4 in Ethernet, from src to dst.
- * @return the frame's length; buf needs 54 + options + payload bytes
+ * @return the frame's length; buf needs 54 + options + payload bytes (payload: at most 8000)
  */
 static inline size_t frame_tcp(uint8_t *buf, const struct frame_host *src, const struct frame_host *dst,
                                const struct frame_tcp_seg *t)
 {
-  uint8_t seg[FRAME_TCP_HLEN + 40 + 1500];
+  uint8_t seg[FRAME_TCP_HLEN + 40 + 8000]; /* payloads up to a small super-frame (TSO) */
   size_t hlen = FRAME_TCP_HLEN + t->options_len;
   memset(seg, 0, FRAME_TCP_HLEN);
   frame_put16(seg, t->sport);

@@ -20,6 +20,7 @@
 #include "bn_clock.h"
 #include "bn_link.h"
 #include "capture.h"
+#include "pcap_source.h"
 #include "replay_headers.h"
 #include "replay_board_frame.h"
 #include "replay_compare.h"
@@ -357,6 +358,60 @@ START_TEST(tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_fr
 }
 END_TEST
 
+START_TEST(tcp_a_super_frame_is_cut_at_the_captured_mss_fin_and_psh_on_the_last_piece)
+{
+  /* The peer connects (SYN), the board answers offering MSS 1460 (the
+   * capture's SYN options), the peer sends 4000 bytes and its FIN in one
+   * TSO/GRO super-frame, as tcpdump on a Linux host with offloads shows. */
+  static uint8_t big[4000], frame[BN_PCAP_FRAME_MAX];
+  for (size_t i = 0; i < sizeof(big); i++) {
+    big[i] = (uint8_t)(i * 7);
+  }
+  capture_open(&cap, DLT_EN10MB);
+  syn(T0, 40000, 1000);
+  syn_ack(T0 + MS, &board, 40000, ISN_A, 1001, 65535);
+  peer_segment(T0 + 2 * MS, 40000, 1001, ISN_A + 1, NULL, 0, NULL);
+  struct frame_tcp_seg t = { .sport = 40000, .dport = 7, .seq = 1001, .ack = ISN_A + 1, .window = 502,
+                             .flags = FRAME_TCP_ACK | FRAME_TCP_PSH | FRAME_TCP_FIN, .payload = big,
+                             .payload_len = sizeof(big) };
+  size_t len = frame_tcp(frame, &peer, &board, &t);
+  capture_add(&cap, T0 + 3 * MS, frame, len);
+  capture_close(&cap);
+  char err[BN_RP_ERRLEN] = "";
+  bn_rp_plan_options o = { .path = cap.path };
+  ck_assert_msg(bn_rp_plan_build(&o, &plan, err) == 0, "%s", err);
+  ck_assert_uint_eq(plan.nsteps, 3);                       /* not skipped as too long */
+  ck_assert_uint_eq(plan.flows[0].board_mss, 1460);
+  ck_assert_int_eq(bn_rp_live_init(&live, &plan, LIVE_IP, live_board.mac), 0);
+  struct injected in;
+  inject(0, &in);
+  live_syn_ack(40000, LIVE_A, 1001, 1460, 65535);
+  inject(1, &in);
+  static const size_t sizes[] = { 1460, 1460, 1080 };
+  uint32_t seq = 1001;
+  for (size_t k = 0; k < 3; k++) {
+    bool progress, done = false;
+    uint8_t out[BN_LINK_MAX_FRAME];
+    size_t out_len;
+    ck_assert(bn_rp_live_can_rewrite(&live, &plan.steps[2], frame, len, &progress));
+    ck_assert_int_eq(bn_rp_live_next_frame(&live, &plan.steps[2], frame, len, out, &out_len, &done), 1);
+    ck_assert(done == (k == 2));
+    bn_rp_frame f;
+    ck_assert_int_lt(bn_rp_parse(out, out_len, &f), 0);
+    ck_assert(frame_checksums_ok(out, out_len));
+    ck_assert_uint_eq(f.payload_len, sizes[k]);
+    ck_assert_uint_eq(bn_rp_tcp_seq(&f), seq);
+    ck_assert_mem_eq(bn_rp_payload(&f), big + (seq - 1001), sizes[k]);
+    uint8_t last = FRAME_TCP_FIN | FRAME_TCP_PSH;
+    ck_assert_uint_eq(bn_rp_tcp_flags(&f) & last, k == 2 ? last : 0);   /* FIN and PSH on the last piece only */
+    ck_assert_uint_eq(bn_rp_tcp_ack(&f), LIVE_A + 1);
+    seq += (uint32_t)sizes[k];
+  }
+  ck_assert_uint_eq(live.flows[0].cut_super, 1);
+  ck_assert_uint_eq(live.flows[0].splits, 0);
+}
+END_TEST
+
 START_TEST(tcp_every_class_of_difference_is_kept_and_ignored_ones_are_notes)
 {
   two_connections();
@@ -401,6 +456,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_acknowledged);
   tcase_add_test(tc, tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_frames);
   tcase_add_test(tc, tcp_every_class_of_difference_is_kept_and_ignored_ones_are_notes);
+  tcase_add_test(tc, tcp_a_super_frame_is_cut_at_the_captured_mss_fin_and_psh_on_the_last_piece);
   suite_add_tcase(s, tc);
   return s;
 }
