@@ -8,12 +8,14 @@
  */
 #include "replay_board_frame.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "bn_link.h"
 #include "replay_compare.h"
 #include "replay_headers.h"
 #include "replay_peer_tcp.h"
+#include "replay_reassembly.h"
 
 /* An ARP reply from peer ip (its captured MAC) to the live board. */
 static size_t arp_reply(const bn_rp_live *l, const uint8_t *req, uint8_t *out)
@@ -139,6 +141,31 @@ static void other_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf)
   bn_rp_compare_other(&l->plan->flows[index], &l->flows[index], pf);
 }
 
+static size_t parsed_frame(bn_rp_live *l, uint8_t *copy, bn_rp_frame pf, uint64_t now, uint8_t *reply);
+
+/* A fragment of the live board's: its datagram, once whole, goes on as one
+ * frame (compared as the captured board's, put together the same way). */
+static size_t fragment(bn_rp_live *l, const bn_rp_frame *pf, uint64_t now, uint8_t *reply)
+{
+  bn_rp_datagram *d;
+  if (bn_rp_reassembly_add(&l->frags, pf, l->board_frames, now, &d) <= 0) {
+    return 0; /* more to come (or no memory: the datagram stays unmatched) */
+  }
+  bn_rp_reassembly_take(&l->frags, d);
+  uint8_t *whole = malloc(BN_RP_ETH_HLEN + 65535);
+  size_t len = whole != NULL ? bn_rp_datagram_frame(d, whole, BN_RP_ETH_HLEN + 65535) : 0;
+  bn_rp_datagram_free(d);
+  bn_rp_frame wf;
+  size_t out = 0;
+  if (len == 0 || bn_rp_parse(whole, len, &wf) >= 0) {
+    l->unmatched++;
+  } else {
+    out = parsed_frame(l, whole, wf, now, reply);
+  }
+  free(whole);
+  return out;
+}
+
 size_t bn_rp_live_board_frame(bn_rp_live *l, const uint8_t *frame, size_t len, uint64_t now, uint8_t *reply)
 {
   l->board_frames++;
@@ -149,10 +176,19 @@ size_t bn_rp_live_board_frame(bn_rp_live *l, const uint8_t *frame, size_t len, u
   }
   memcpy(copy, frame, len);
   bn_rp_frame pf;
-  if (bn_rp_parse(copy, len, &pf) >= 0 || pf.fragment) {
+  if (bn_rp_parse(copy, len, &pf) >= 0) {
     l->unmatched++;
     return 0;
   }
+  if (pf.fragment) {
+    return fragment(l, &pf, now, reply);
+  }
+  return parsed_frame(l, copy, pf, now, reply);
+}
+
+/* A whole frame of the live board's, parsed. */
+static size_t parsed_frame(bn_rp_live *l, uint8_t *copy, bn_rp_frame pf, uint64_t now, uint8_t *reply)
+{
   size_t out = 0;
   if (pf.arp && bn_rp_get16(copy + pf.arp + 6) == 1 && bn_rp_get32(copy + pf.arp + 24) != l->live_ip) {
     out = arp_reply(l, copy, reply);

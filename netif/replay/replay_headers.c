@@ -254,6 +254,21 @@ static uint16_t fold(uint32_t acc)
   return (uint16_t)~acc;
 }
 
+uint16_t bn_rp_csum_replace16(uint16_t csum, uint16_t old, uint16_t new)
+{
+  uint32_t acc = (uint32_t)(uint16_t)~csum + (uint16_t)~old + new;
+  while (acc >> 16) {
+    acc = (acc & 0xffff) + (acc >> 16);
+  }
+  return (uint16_t)~acc;
+}
+
+uint16_t bn_rp_csum_replace32(uint16_t csum, uint32_t old, uint32_t new)
+{
+  csum = bn_rp_csum_replace16(csum, (uint16_t)(old >> 16), (uint16_t)(new >> 16));
+  return bn_rp_csum_replace16(csum, (uint16_t)old, (uint16_t)new);
+}
+
 void bn_rp_fix_checksums(bn_rp_frame *f)
 {
   if (f->ip == 0) {

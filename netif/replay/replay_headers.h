@@ -103,6 +103,16 @@ static inline uint32_t bn_rp_seq_min(uint32_t v, uint32_t limit)
   return (int32_t)(v - limit) > 0 ? limit : v;
 }
 
+/**
+ * An Internet checksum with one 16-bit word of what it covers changed from
+ * old to new, without the rest (RFC 1624, eqn. 3): for the first fragment
+ * of a datagram, whose L4 checksum covers pieces not at hand.
+ */
+uint16_t bn_rp_csum_replace16(uint16_t csum, uint16_t old, uint16_t new);
+
+/** The same for a 32-bit word (an IPv4 address in the pseudo header). */
+uint16_t bn_rp_csum_replace32(uint16_t csum, uint32_t old, uint32_t new);
+
 /** Recomputes the IPv4 header checksum and the TCP/UDP/ICMP checksum. */
 void bn_rp_fix_checksums(bn_rp_frame *f);
 

@@ -120,6 +120,7 @@ void bn_rp_live_free(bn_rp_live *l)
     }
   }
   bn_rp_flowmap_free(&l->by_live);
+  bn_rp_reassembly_free(&l->frags);
   free(l->flows);
   l->flows = NULL;
 }

@@ -20,6 +20,7 @@
 
 #include "replay_flowmap.h"
 #include "replay_plan.h"
+#include "replay_reassembly.h"
 
 /** A class of difference between a flow of the live board and the captured one. */
 typedef enum bn_rp_diverge {
@@ -109,6 +110,7 @@ typedef struct bn_rp_live {
   uint32_t live_ip;          /**< host order */
   uint8_t live_mac[6];
   bn_rp_flowmap by_live;        /**< the live board's frames' addresses and ports -> flow */
+  bn_rp_reassembly frags;    /**< the live board's fragmented datagrams, being put together */
   uint64_t board_frames;     /**< frames the live board sent */
   uint64_t unmatched;        /**< of them, in no flow of the capture */
   uint64_t injected;         /**< peer frames injected */

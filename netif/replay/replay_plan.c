@@ -5,6 +5,7 @@
  * the peers', flow by flow.
  */
 #include "replay_plan.h"
+#include "replay_reassembly.h"
 #include "pcap_source.h"
 #include "replay_census.h"
 #include "replay_headers.h"
@@ -37,6 +38,13 @@ typedef struct builder {
   size_t cap_flows, cap_steps;
   size_t streams_total;
   uint32_t dep_flow, dep_before; /* the board's last frame so far: its flow, and that flow's measure after it */
+  /* IPv4 fragments: datagrams being put together, and the one at hand
+   * (its frames become the steps of a peer's datagram). */
+  bn_rp_reassembly frags;
+  const bn_rp_datagram *datagram;
+  uint8_t *whole;           /* a datagram as one frame (BN_PCAP_FRAME_MAX) */
+  bool steps_unsorted;      /* a datagram's steps came in after later frames' */
+  uint64_t lease_number;    /* the frame of the capture's DHCPACK for the board */
 } builder;
 
 /* arr (n used of *cap elements of elem bytes) with room for one more:
@@ -77,7 +85,7 @@ static int new_flow(builder *b, bn_rp_flow_kind kind, uint32_t peer_ip, uint16_t
   return bn_rp_flowmap_put(&b->flow_of, kind, peer_ip, peer_port, board_port, *index);
 }
 
-static int add_step(builder *b, const bn_pcap_frame *pf, uint32_t flow, uint32_t before)
+static int add_one_step(builder *b, uint64_t number, uint64_t ts_ns, uint32_t flow, uint32_t before)
 {
   bn_rp_plan *p = b->plan;
   void *grown = room_for_one(p->steps, p->nsteps, &b->cap_steps, sizeof(*p->steps), 1024);
@@ -85,16 +93,41 @@ static int add_step(builder *b, const bn_pcap_frame *pf, uint32_t flow, uint32_t
     return -ENOMEM;
   }
   p->steps = grown;
-  p->steps[p->nsteps++] = (bn_rp_step){ .number = pf->number, .ts_ns = pf->ts_ns, .flow = flow, .board_before = before,
+  if (p->nsteps > 0 && p->steps[p->nsteps - 1].number > number) {
+    b->steps_unsorted = true;
+  }
+  p->steps[p->nsteps++] = (bn_rp_step){ .number = number, .ts_ns = ts_ns, .flow = flow, .board_before = before,
                                      .dep_flow = b->dep_flow, .dep_before = b->dep_before };
   return 0;
+}
+
+/* The step of a peer's frame; of a peer's fragmented datagram, one step per
+ * fragment (each is injected as captured). */
+static int add_step(builder *b, const bn_pcap_frame *pf, uint32_t flow, uint32_t before)
+{
+  if (b->datagram == NULL) {
+    return add_one_step(b, pf->number, pf->ts_ns, flow, before);
+  }
+  for (size_t i = 0; i < b->datagram->nnumbers; i++) {
+    int rc = add_one_step(b, b->datagram->numbers[i], b->datagram->times[i], flow, before);
+    if (rc < 0) {
+      return rc;
+    }
+  }
+  return 0;
+}
+
+/* The frames of the capture the frame at hand stands for: a datagram's pieces. */
+static uint64_t frames_of(const builder *b)
+{
+  return b->datagram != NULL ? b->datagram->nnumbers : 1;
 }
 
 /* One of the captured board's frames in flow fl. */
 static int board_frame(builder *b, bn_rp_flow *fl, const bn_pcap_frame *pf, const bn_rp_frame *f)
 {
   fl->board_frames++;
-  b->plan->board_frames++;
+  b->plan->board_frames += frames_of(b);
   bn_rp_board_frame bf = { .number = pf->number, .len = (uint16_t)(fl->kind == BN_RP_FLOW_TCP ? f->payload_len : pf->len) };
   if (fl->kind == BN_RP_FLOW_TCP) {
     uint8_t flags = bn_rp_tcp_flags(f);
@@ -287,19 +320,11 @@ static void skip_frame(bn_rp_plan *p, const bn_pcap_frame *pf, const uint8_t *da
   }
 }
 
-/* Sorts one frame into the plan. */
-static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
+/* Sorts one parsed frame (or a datagram put together) into the plan. */
+static int classify_parsed(builder *b, const bn_pcap_frame *pf, uint8_t *data, bn_rp_frame f)
 {
   bn_rp_plan *p = b->plan;
-  bn_rp_frame f;
-  int skip = bn_rp_parse(data, pf->len, &f);
-  if (skip < 0 && f.fragment) {
-    skip = BN_SKIP_FRAGMENT;
-  }
-  if (skip >= 0) {
-    skip_frame(p, pf, data, pf->len, skip);
-    return 0;
-  }
+  int skip = -1;
   const uint8_t *src_mac = data + 6, *dst_mac = data;
   bool mac_is_board = p->board_mac_known && !pf->macs_synthesised && memcmp(src_mac, p->board_mac, 6) == 0;
   bool from_board, to_board;
@@ -317,7 +342,7 @@ static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
     peer_ip = from_board ? dst : src;
   }
   if (!from_board && !to_board) {
-    p->skipped[BN_SKIP_NOT_BOARD]++;
+    p->skipped[BN_SKIP_NOT_BOARD] += frames_of(b);
     return 0;
   }
   uint32_t index;
@@ -328,7 +353,7 @@ static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
   } else if (f.proto == BN_RP_PROTO_UDP && ((bn_rp_sport(&f) == 68 && bn_rp_dport(&f) == 67) ||
                                          (bn_rp_sport(&f) == 67 && bn_rp_dport(&f) == 68))) {
     if (p->board_mac_known && !bn_rp_dhcp_chaddr_is(&f, p->board_mac)) {
-      p->skipped[BN_SKIP_NOT_BOARD]++; /* another client's DHCP */
+      p->skipped[BN_SKIP_NOT_BOARD] += frames_of(b); /* another client's DHCP */
       return 0;
     }
     rc = bn_rp_flowmap_get(&b->flow_of, BN_RP_FLOW_DHCP, 0, 0, 0, &index)
@@ -336,13 +361,16 @@ static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
     if (rc == 0 && !from_board && !p->lease_known && bn_rp_dhcp_ack_yiaddr(&f) == p->board_ip) {
       p->lease_known = true;
       p->lease_step = p->nsteps; /* the step about to be added */
+      b->lease_number = pf->number;
     }
   } else if (f.proto == BN_RP_PROTO_TCP) {
     uint16_t peer_port = from_board ? bn_rp_dport(&f) : bn_rp_sport(&f);
     uint16_t board_port = from_board ? bn_rp_sport(&f) : bn_rp_dport(&f);
     rc = tcp_flow(b, pf, &f, from_board, peer_ip, peer_port, board_port, &index, &skip);
     if (rc == 0 && skip >= 0) {
-      skip_frame(p, pf, data, pf->len, skip);
+      for (uint64_t k = 0; k < frames_of(b); k++) {
+        skip_frame(p, pf, data, pf->len, skip);
+      }
       return 0;
     }
   } else {
@@ -354,12 +382,93 @@ static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
   if (rc < 0) {
     return rc;
   }
-  p->frames_used++;
+  p->frames_used += frames_of(b);
   bn_rp_flow *fl = &p->flows[index];
   if (fl->board_frames + fl->peer_frames == 0) {
     fl->board_first = from_board;
   }
   return from_board ? board_frame(b, fl, pf, &f) : peer_frame(b, fl, index, pf, &f);
+}
+
+/* A fragment of a UDP or ICMP datagram: once its last piece is in, the
+ * datagram is sorted in whole (the board's: compared as one; a peer's: its
+ * fragments injected as captured). TCP is never fragmented by a sane peer:
+ * its fragments are left out (the verdict says so). */
+static int fragment(builder *b, const bn_pcap_frame *pf, uint8_t *data, const bn_rp_frame *f)
+{
+  if (f->proto != BN_RP_PROTO_UDP && f->proto != BN_RP_PROTO_ICMP) {
+    skip_frame(b->plan, pf, data, pf->len, BN_SKIP_FRAGMENT);
+    return 0;
+  }
+  bn_rp_datagram *d;
+  int rc = bn_rp_reassembly_add(&b->frags, f, pf->number, pf->ts_ns, &d);
+  if (rc <= 0) {
+    return rc;
+  }
+  bn_rp_reassembly_take(&b->frags, d);
+  bn_pcap_frame whole = *pf;
+  whole.len = bn_rp_datagram_frame(d, b->whole, BN_PCAP_FRAME_MAX);
+  whole.data = b->whole;
+  bn_rp_frame wf;
+  if (whole.len == 0 || bn_rp_parse(b->whole, whole.len, &wf) >= 0) {
+    for (size_t i = 0; i < d->nnumbers; i++) {
+      skip_frame(b->plan, pf, data, pf->len, BN_SKIP_FRAGMENT); /* pieces that lie about their lengths */
+    }
+    bn_rp_datagram_free(d);
+    return 0;
+  }
+  b->datagram = d;
+  rc = classify_parsed(b, &whole, b->whole, wf);
+  b->datagram = NULL;
+  bn_rp_datagram_free(d);
+  return rc;
+}
+
+/* Sorts one frame into the plan. */
+static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
+{
+  bn_rp_frame f;
+  int skip = bn_rp_parse(data, pf->len, &f);
+  if (skip >= 0) {
+    skip_frame(b->plan, pf, data, pf->len, skip);
+    return 0;
+  }
+  return f.fragment ? fragment(b, pf, data, &f) : classify_parsed(b, pf, data, f);
+}
+
+/* The pieces of datagrams that never came whole: left out, counted. */
+static void incomplete_datagrams(builder *b)
+{
+  bn_rp_plan *p = b->plan;
+  for (size_t i = 0; i < b->frags.n; i++) {
+    const bn_rp_datagram *d = b->frags.d[i];
+    p->skipped[BN_SKIP_FRAGMENT] += d->nnumbers;
+    if (d->src == p->board_ip || d->dst == p->board_ip) {
+      p->skipped_board[BN_SKIP_FRAGMENT] += d->nnumbers;
+    }
+  }
+  bn_rp_reassembly_free(&b->frags);
+}
+
+static int by_number(const void *a, const void *b)
+{
+  uint64_t x = ((const bn_rp_step *)a)->number, y = ((const bn_rp_step *)b)->number;
+  return x < y ? -1 : x > y;
+}
+
+/* The steps in the capture's order (a datagram's came in at its last piece). */
+static void sort_steps(builder *b)
+{
+  bn_rp_plan *p = b->plan;
+  if (!b->steps_unsorted) {
+    return;
+  }
+  qsort(p->steps, p->nsteps, sizeof(*p->steps), by_number);
+  for (size_t i = 0; p->lease_known && i < p->nsteps; i++) {
+    if (p->steps[i].number == b->lease_number) {
+      p->lease_step = i;
+    }
+  }
 }
 
 /* The capture's times and VLANs, from the second pass. */
@@ -510,8 +619,11 @@ int bn_rp_plan_build(const bn_rp_plan_options *o, bn_rp_plan *plan, char err[BN_
   free(c);
   memset(plan->skipped, 0, sizeof(plan->skipped));
   if (rc == 0) {
-    builder b = { .plan = plan, .dep_flow = BN_RP_NO_FLOW };
-    rc = walk(o, plan, classify_fn, &b, true, err);
+    builder b = { .plan = plan, .dep_flow = BN_RP_NO_FLOW, .whole = malloc(BN_PCAP_FRAME_MAX) };
+    rc = b.whole != NULL ? walk(o, plan, classify_fn, &b, true, err) : plan_error(err, -ENOMEM, "out of memory");
+    incomplete_datagrams(&b);
+    sort_steps(&b);
+    free(b.whole);
     bn_rp_flowmap_free(&b.flow_of);
     if (rc == 0 && plan->frames_used == 0) {
       rc = nothing_to_replay(o, plan, err);

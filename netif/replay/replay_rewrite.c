@@ -103,6 +103,30 @@ static void rewrite_tcp(bn_rp_live *l, const bn_rp_flow *f, bn_rp_live_flow *lf,
   }
 }
 
+/* A fragment for the live board: its destination; for the first piece of a
+ * UDP datagram also the board's port, and the UDP checksum (it covers the
+ * whole datagram) changed word by word. */
+static void rewrite_fragment(const bn_rp_live *l, const bn_rp_flow *f, const bn_rp_live_flow *lf, bn_rp_frame *pf,
+                             uint32_t old_dst)
+{
+  uint8_t *ip = pf->eth + pf->ip;
+  uint32_t new_dst = bn_rp_get32(ip + 16);
+  bool first = (bn_rp_get16(ip + 6) & 0x1fff) == 0;
+  if (first && pf->proto == BN_RP_PROTO_UDP && pf->ip_len >= pf->ip_hlen + 8) {
+    uint8_t *udp = ip + pf->ip_hlen;
+    uint16_t csum = bn_rp_get16(udp + 6), port = bn_rp_get16(udp + 2);
+    uint16_t live_port = f->kind == BN_RP_FLOW_UDP ? lf->live_board_port : port;
+    if (csum != 0) { /* 0: sent without a checksum, stays so */
+      csum = bn_rp_csum_replace32(csum, old_dst, new_dst);
+      csum = bn_rp_csum_replace16(csum, port, live_port);
+      bn_rp_put16(udp + 6, csum == 0 ? 0xffff : csum);
+    }
+    bn_rp_put16(udp + 2, live_port);
+  }
+  (void)l;
+  bn_rp_fix_checksums(pf); /* a fragment's IPv4 header only */
+}
+
 /* Rewrites a frame of flow index for the live board, in place. */
 static void rewrite(bn_rp_live *l, uint32_t index, uint8_t *frame, size_t len)
 {
@@ -127,8 +151,13 @@ static void rewrite(bn_rp_live *l, uint32_t index, uint8_t *frame, size_t len)
     return;
   }
   uint8_t *ip = frame + pf.ip;
-  if (bn_rp_get32(ip + 16) == p->board_ip) {
+  uint32_t dst = bn_rp_get32(ip + 16);
+  if (dst == p->board_ip) {
     bn_rp_put32(ip + 16, l->live_ip);
+  }
+  if (pf.fragment) {
+    rewrite_fragment(l, f, lf, &pf, dst);
+    return;
   }
   if (f->kind == BN_RP_FLOW_TCP) {
     rewrite_tcp(l, f, lf, &pf);

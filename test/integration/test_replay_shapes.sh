@@ -4,8 +4,9 @@
 # report): a clean kernel-side tcpdump of a session is "same" (exit 0); the
 # same with 802.1Q tags added by tcprewrite replays the same once the tags
 # are off ("same", the VLAN named), and --vlan of another VLAN leaves nothing
-# to replay; pings of 3000 bytes (IPv4 fragments) make it "incomplete"
-# (exit 4), the fragments named and counted as the board's; IPv6 frames to
+# to replay; pings of 3000 bytes and a 4000-byte UDP echo (IPv4 fragments
+# both ways) are injected as captured and compared whole: "same" (a board
+# without reassembly, esp32, diverges: it answers none); IPv6 frames to
 # the board's MAC are named IPv6 and make it incomplete, IPv6 multicast does
 # not; a pcapng joining two link types (mergecap) is refused with libpcap's
 # own words; a capture joined from two files whose clock steps back gets a
@@ -82,18 +83,34 @@ replay vlan.pcap --vlan 20
   { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "--vlan 20: exit $BN_RC, not 1 naming the other VLAN"; }
 echo "802.1Q capture (tcprewrite --enet-vlan=add): same with the tag off; --vlan 20 leaves nothing to replay"
 
-# ---- IPv4 fragments: incomplete ---------------------------------------------------
+# ---- IPv4 fragments: injected as captured, compared whole -----------------------------
 capture frag.pcap
 bn_ns ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null || bn_fail "ping failed"
-# (a profile without IPv4 reassembly, esp32, answers none of them: the requests alone are fragments)
-bn_ns ping -c 3 -i 0.2 -W 1 -s 3000 192.0.2.2 >/dev/null || [ "$(bn_board_info IP_REASSEMBLY)" = 0 ] ||
-  bn_fail "ping -s 3000 failed"
+reassembles=$(bn_board_info IP_REASSEMBLY)
+# (a profile without IPv4 reassembly, esp32, answers none of these: the requests alone are fragments)
+bn_ns ping -c 3 -i 0.2 -W 1 -s 3000 192.0.2.2 >/dev/null || [ "$reassembles" = 0 ] || bn_fail "ping -s 3000 failed"
+bn_ns timeout 5 python3 - <<'PY' || [ "$reassembles" = 0 ] || bn_fail "the 4000-byte UDP echo failed"
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+data = bytes(i % 251 for i in range(4000))
+s.sendto(data, ("192.0.2.2", 7))
+assert s.recvfrom(8192)[0] == data
+PY
 capture_stop
 replay frag.pcap
-[ "$BN_RC" = 4 ] || { cat "$BN_TMP/replay.out"; bn_fail "fragmented pings: exit $BN_RC, not 4 (incomplete)"; }
-check 'r["verdict"] == "incomplete"' 'r["skipped_board"]["fragment"] >= 6' \
-      'any("IPv4 fragment" in x for x in r["incomplete"])'
-echo "ping -s 3000: incomplete (exit 4), $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["skipped_board"]["fragment"])' "$BN_TMP/r.json") fragments named"
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out"; bn_fail "fragmented pings and UDP: exit $BN_RC, not 0"; }
+check 'r["verdict"] == "same"' 'r["skipped_board"] == {}' '"fragment" not in r["skipped"]' \
+      'all(f["divergence"] is None for f in r["flows"])'
+echo "ping -s 3000 and a 4000-byte UDP echo: fragments injected as captured, datagrams compared whole: same (exit 0)"
+# Into a board without IPv4 reassembly: a divergence of that board's, not a skip.
+if [ "$reassembles" = 1 ] && [ -x "$BN_TOP/build/boardnet-esp32" ]; then
+  BN="$BN_TOP/build/boardnet-esp32" replay frag.pcap
+  [ "$BN_RC" = 3 ] || { cat "$BN_TMP/replay.out"; bn_fail "fragments into esp32: exit $BN_RC, not 3"; }
+  check 'r["verdict"] == "diverged"' '"fragment" not in r["skipped_board"]' \
+        'any(f["flow"].startswith("udp") and f["divergence"]["field"] == "missing" for f in r["flows"])'
+  echo "the same into esp32 (no IPv4 reassembly): diverged (exit 3), the UDP echo missing"
+fi
 
 # ---- IPv6: named; to the board's MAC, incomplete ---------------------------------------
 mac=$(sed -nE 's/.*mac ([0-9a-f:]{17}).*/\1/p' "$BN_TMP/board.log" | head -1)

@@ -200,6 +200,57 @@ START_TEST(plan_counts_each_frame_it_cannot_replay_under_its_reason)
 }
 END_TEST
 
+/* A UDP datagram from peer to board's port 7 of len bytes (8-byte UDP header
+ * in), as fragments of 24 bytes of payload each; pieces[] says which to
+ * write, and in which order (indexes of the pieces). */
+static void udp_fragments(uint64_t ts, uint16_t id, size_t len, const int *pieces, size_t npieces)
+{
+  uint8_t dgram[256] = { 0 }, buf[128];
+  frame_put16(dgram, 5000);
+  frame_put16(dgram + 2, 7);
+  frame_put16(dgram + 4, (uint16_t)len);
+  for (size_t i = 8; i < len; i++) {
+    dgram[i] = (uint8_t)i;
+  }
+  for (size_t k = 0; k < npieces; k++) {
+    size_t off = (size_t)pieces[k] * 24, n = len - off < 24 ? len - off : 24;
+    uint16_t frag = (uint16_t)(off / 8) | (off + n < len ? FRAME_IP_MF : 0);
+    capture_add(&cap, ts + k, buf, frame_ip4_fragment(buf, &peer, &board, 17, id, frag, dgram + off, n));
+  }
+}
+
+START_TEST(plan_puts_fragments_together_injects_them_as_captured_and_counts_the_incomplete)
+{
+  capture_open(&cap, DLT_EN10MB);
+  echo_connection(T0);                                   /* frames 1..6, the board known */
+  static const int out_of_order[] = { 2, 1, 1, 0 };      /* the last first, a piece twice (an overlap) */
+  udp_fragments(T0 + 20 * MS, 0x77, 60, out_of_order, 4);   /* frames 7..10 */
+  static const int holed[] = { 0, 2 };                   /* the middle piece never comes */
+  udp_fragments(T0 + 30 * MS, 0x78, 60, holed, 2);       /* frames 11, 12 */
+  capture_close(&cap);
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
+  ck_assert_int_eq(build(&plan, BOARD_IP, 0, 0, err), 0);
+  size_t index;
+  const bn_rp_flow *f = flow_of_kind(&plan, BN_RP_FLOW_UDP, &index);
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(f->board_port, 7);                   /* the first piece's ports */
+  ck_assert_uint_eq(f->peer_frames, 1);                  /* one datagram */
+  size_t steps = 0;
+  for (size_t i = 0; i < plan.nsteps; i++) {
+    ck_assert(i == 0 || plan.steps[i - 1].number < plan.steps[i].number); /* in the capture's order */
+    if (plan.steps[i].flow == index) {
+      ck_assert_uint_eq(plan.steps[i].number, 7 + steps); /* every piece injected as captured */
+      steps++;
+    }
+  }
+  ck_assert_uint_eq(steps, 4);
+  ck_assert_uint_eq(plan.skipped[BN_SKIP_FRAGMENT], 2);  /* the datagram with a hole */
+  ck_assert_uint_eq(plan.skipped_board[BN_SKIP_FRAGMENT], 2);
+  bn_rp_plan_free(&plan);
+}
+END_TEST
+
 START_TEST(plan_detects_the_board_as_the_server_of_the_capture)
 {
   capture_open(&cap, DLT_EN10MB);
@@ -410,6 +461,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, plan_tcp_flow_sides_isns_scaling_stream_and_steps);
   tcase_add_test(tc, plan_counts_each_frame_it_cannot_replay_under_its_reason);
   tcase_add_test(tc, plan_detects_the_board_as_the_server_of_the_capture);
+  tcase_add_test(tc, plan_puts_fragments_together_injects_them_as_captured_and_counts_the_incomplete);
   tcase_add_test(tc, plan_detects_the_board_by_frequency_without_roles);
   tcase_add_test(tc, plan_refuses_two_addresses_as_likely_naming_both);
   tcase_add_test(tc, plan_detects_the_board_by_its_dhcp_lease);
