@@ -178,7 +178,12 @@ void bn_rp_compare_other(const bn_rp_flow *f, bn_rp_live_flow *lf, const bn_rp_f
     return;
   }
   const bn_rp_board_frame *b = &f->bframes[lf->frame_index++];
-  if (b->len != pf->len) {
+  bool icmp = pf->proto == BN_RP_PROTO_ICMP && f->kind == BN_RP_FLOW_UDP;
+  if (icmp != b->icmp_error) {
+    bn_rp_diverge_set(lf, BN_RP_DIV_PAYLOAD, b->number, "frame %zu of the flow: the live board answered with %s, "
+                      "the captured board with %s", lf->frame_index, icmp ? "an ICMP error" : "a datagram",
+                      b->icmp_error ? "an ICMP error" : "a datagram");
+  } else if (b->len != pf->len) {
     bn_rp_diverge_set(lf, BN_RP_DIV_PAYLOAD, b->number, "frame %zu of the flow is %zu bytes, the captured board's %u",
             lf->frame_index, pf->len, b->len);
   }

@@ -254,6 +254,30 @@ static uint16_t fold(uint32_t acc)
   return (uint16_t)~acc;
 }
 
+bool bn_rp_icmp_error_about_udp(const bn_rp_frame *f, uint32_t *src, uint32_t *dst, uint16_t *sport, uint16_t *dport)
+{
+  if (f->proto != BN_RP_PROTO_ICMP || f->l4 == 0 || f->fragment) {
+    return false;
+  }
+  const uint8_t *icmp = f->eth + f->l4, *end = f->eth + f->ip + f->ip_len;
+  if (icmp[0] != 3 && icmp[0] != 11 && icmp[0] != 12) {
+    return false;
+  }
+  const uint8_t *inner = icmp + 8;
+  if (end - inner < 20 || (inner[0] >> 4) != 4) {
+    return false;
+  }
+  size_t hlen = (size_t)(inner[0] & 0x0f) * 4;
+  if (hlen < 20 || (size_t)(end - inner) < hlen + 4 || inner[9] != BN_RP_PROTO_UDP) {
+    return false;
+  }
+  *src = bn_rp_get32(inner + 12);
+  *dst = bn_rp_get32(inner + 16);
+  *sport = bn_rp_get16(inner + hlen);
+  *dport = bn_rp_get16(inner + hlen + 2);
+  return true;
+}
+
 uint16_t bn_rp_csum_replace16(uint16_t csum, uint16_t old, uint16_t new)
 {
   uint32_t acc = (uint32_t)(uint16_t)~csum + (uint16_t)~old + new;

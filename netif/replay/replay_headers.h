@@ -94,6 +94,13 @@ bool bn_rp_dhcp_chaddr_is(const bn_rp_frame *f, const uint8_t mac[6]);
  */
 void bn_rp_tcp_each_sack(bn_rp_frame *f, void (*fn)(void *arg, uint32_t *left, uint32_t *right), void *arg);
 
+/**
+ * Whether f is an ICMP error (destination unreachable, time exceeded,
+ * parameter problem) about a UDP datagram, and that datagram's addresses
+ * and ports (host order): the flow that caused it.
+ */
+bool bn_rp_icmp_error_about_udp(const bn_rp_frame *f, uint32_t *src, uint32_t *dst, uint16_t *sport, uint16_t *dport);
+
 /** A TCP segment's MSS option (0 if none) and window-scale shift (-1 if none). */
 void bn_rp_tcp_syn_options(const bn_rp_frame *f, uint16_t *mss, int *wscale);
 

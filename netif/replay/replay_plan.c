@@ -128,7 +128,8 @@ static int board_frame(builder *b, bn_rp_flow *fl, const bn_pcap_frame *pf, cons
 {
   fl->board_frames++;
   b->plan->board_frames += frames_of(b);
-  bn_rp_board_frame bf = { .number = pf->number, .len = (uint16_t)(fl->kind == BN_RP_FLOW_TCP ? f->payload_len : pf->len) };
+  bn_rp_board_frame bf = { .number = pf->number, .len = (uint16_t)(fl->kind == BN_RP_FLOW_TCP ? f->payload_len : pf->len),
+                           .icmp_error = fl->kind == BN_RP_FLOW_UDP && f->proto == BN_RP_PROTO_ICMP };
   if (fl->kind == BN_RP_FLOW_TCP) {
     uint8_t flags = bn_rp_tcp_flags(f);
     uint32_t rel = bn_rp_tcp_seq(f) - fl->board_isn;
@@ -320,6 +321,16 @@ static void skip_frame(bn_rp_plan *p, const bn_pcap_frame *pf, const uint8_t *da
   }
 }
 
+/* The UDP flow an ICMP error of the board's is about (a peer's datagram to
+ * a closed port ...), if the plan has it. */
+static bool udp_flow_of_icmp_error(builder *b, const bn_rp_frame *f, uint32_t *index)
+{
+  uint32_t src, dst;
+  uint16_t sport, dport;
+  return bn_rp_icmp_error_about_udp(f, &src, &dst, &sport, &dport) && dst == b->plan->board_ip &&
+         bn_rp_flowmap_get(&b->flow_of, BN_RP_FLOW_UDP, src, sport, dport, index);
+}
+
 /* Sorts one parsed frame (or a datagram put together) into the plan. */
 static int classify_parsed(builder *b, const bn_pcap_frame *pf, uint8_t *data, bn_rp_frame f)
 {
@@ -373,6 +384,8 @@ static int classify_parsed(builder *b, const bn_pcap_frame *pf, uint8_t *data, b
       }
       return 0;
     }
+  } else if (from_board && udp_flow_of_icmp_error(b, &f, &index)) {
+    rc = 0; /* the board's ICMP error belongs to the UDP flow that caused it */
   } else {
     bn_rp_flow_kind kind = f.proto == BN_RP_PROTO_UDP ? BN_RP_FLOW_UDP : f.proto == BN_RP_PROTO_ICMP ? BN_RP_FLOW_ICMP : BN_RP_FLOW_IP;
     uint16_t peer_port = kind == BN_RP_FLOW_UDP ? (from_board ? bn_rp_dport(&f) : bn_rp_sport(&f)) : f.proto;

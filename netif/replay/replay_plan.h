@@ -39,6 +39,7 @@ typedef struct bn_rp_board_frame {
   uint8_t flags;         /**< TCP flags */
   bool wscale;           /**< TCP: a window-scale option (SYN) */
   bool retrans;          /**< TCP: it sends sequence space sent before */
+  bool icmp_error;       /**< UDP flow: an ICMP error the board sent about it (port unreachable ...) */
 } bn_rp_board_frame;
 
 /** A conversation with the board, in the capture's addresses. */

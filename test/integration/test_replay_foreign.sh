@@ -13,8 +13,13 @@
 #    super-frames are cut into segments at the MSS curl offered, same again.
 # 3. The server's side as the board (--board-ip 192.0.2.6, --app mirror):
 #    its own super-frames are compared by byte stream, same.
+# 4. dnsmasq answering dig, captured filtered to UDP: the board is found as
+#    the server (its answers from port 53, named as the evidence); replayed
+#    into a board with no DNS server, its port-unreachable answers are
+#    attributed to the DNS flow ("answered with an ICMP error"), not an
+#    ICMP flow beside one where it "sent nothing".
 source "$(dirname "$0")/lib.sh"
-for tool in tcpdump curl python3; do
+for tool in tcpdump curl python3 dig; do
   command -v $tool >/dev/null || bn_skip "no $tool"
 done
 bn_make_net
@@ -89,3 +94,33 @@ replay tso.pcap --board-ip 192.0.2.6 --app mirror --ignore options,window
 [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "TSO server mirrored: exit $BN_RC, not 0"; }
 check 'tcp[0]["stream"] == "identical"' 'tcp[0]["captured"]["bytes"] == tcp[0]["live"]["bytes"]' 'r["verdict"] == "same"'
 echo "the server's side of it (its super-frames): the byte streams identical, same (exit 0)"
+
+# ---- 4. dnsmasq answering dig ----------------------------------------------------------
+[ -x /usr/sbin/dnsmasq ] || bn_skip "no /usr/sbin/dnsmasq"
+ip netns exec "$BN_NS" /usr/sbin/dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+  --no-poll --user=root --group=root --bind-interfaces --interface=lo --listen-address=192.0.2.6 \
+  --address=/board.test/192.0.2.99 --pid-file="$BN_TMP/dnsmasq.pid" 2>"$BN_TMP/dnsmasq.err" &
+bn_track $!
+for _ in $(seq 50); do [ -s "$BN_TMP/dnsmasq.pid" ] && break; sleep 0.1; done
+ip netns exec "$BN_NS" tcpdump -n -U --immediate-mode -i lo -w "$BN_TMP/dns.pcap" udp 2>"$BN_TMP/tcpdump.err" &
+cap=$!
+bn_track $cap
+bn_wait_for "$BN_TMP/tcpdump.err" "listening on" 10 || bn_fail "tcpdump did not start"
+for _ in 1 2 3; do
+  [ "$(bn_ns dig +short +tries=1 +time=2 -b 192.0.2.5 @192.0.2.6 board.test A)" = 192.0.2.99 ] || bn_fail "dig got no answer"
+done
+sleep 0.3
+kill -INT $cap
+bn_wait_exit $cap 10
+replay dns.pcap
+[ "$BN_RC" = 3 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "DNS into a board without a DNS server: exit $BN_RC, not 3"; }
+python3 - "$BN_TMP/r.json" <<'PY' || { cat "$BN_TMP/replay.out"; bn_fail "the DNS replay's report does not hold"; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["board_reason"].startswith("192.0.2.6: the server of the capture") and "3 UDP requests" in r["board_reason"], r["board_reason"]
+udp = [f for f in r["flows"] if f["flow"].startswith("udp")]
+assert len(udp) == 3 and not [f for f in r["flows"] if f["flow"].startswith("icmp")], r["flows"]
+for f in udp:
+    assert f["divergence"]["field"] == "payload" and "answered with an ICMP error" in f["divergence"]["text"], f
+PY
+echo "dnsmasq answering dig (udp only): the board found as the server; into a board without DNS, each query's flow says it answered with an ICMP error"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # boardnet replay on the capture shapes people have, each made here by the
 # tool that makes it, and an honest verdict on each (read back from the JSON
-# report): a clean kernel-side tcpdump of a session is "same" (exit 0); the
+# report): a clean kernel-side tcpdump of a session is "same" (exit 0), the
+# board's port unreachable in the flow of the datagram that caused it; the
 # same with 802.1Q tags added by tcprewrite replays the same once the tags
 # are off ("same", the VLAN named), and --vlan of another VLAN leaves nothing
 # to replay; pings of 3000 bytes and a 4000-byte UDP echo (IPv4 fragments
@@ -61,10 +62,13 @@ bn_start_board --ip 192.0.2.2/24 --app echo --app http
 # ---- a clean session: same --------------------------------------------------------
 capture clean.pcap
 bn_echo_session 192.0.2.2 20000
+echo probe | bn_ns socat -u - UDP:192.0.2.2:9999   # a closed port: the board answers port unreachable
 capture_stop
 replay clean.pcap
 [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out"; bn_fail "the clean capture: exit $BN_RC, not 0"; }
-check 'r["verdict"] == "same"' 'r["incomplete"] == []' 'r["skipped_board"] == {}'
+check 'r["verdict"] == "same"' 'r["incomplete"] == []' 'r["skipped_board"] == {}' \
+      'any(f["flow"].endswith("board:9999") and f["captured"]["frames"] == 1 and f["live"]["frames"] == 1 for f in r["flows"])' \
+      'not any(f["flow"].startswith("icmp") and f["captured"]["frames"] == 1 for f in r["flows"])'
 grep -q "verdict: same: every frame for the board was replayed and compared" "$BN_TMP/replay.out" ||
   { cat "$BN_TMP/replay.out"; bn_fail "no verdict line"; }
 echo "clean tcpdump capture: same (exit 0)"
