@@ -14,8 +14,8 @@
 #include "bn_clock.h"
 #include "replay_board_frame.h"
 #include "replay_compare.h"
+#include "replay_pace.h"
 #include "replay_peer_tcp.h"
-#include "replay_rewrite.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -23,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A flow the board went quiet in (its next step still waits for it). */
-#define IDLE_NS (20u * 1000u * 1000u)
 #define DEFAULT_STEP_TIMEOUT_NS (2000u * 1000u * 1000u)
 #define DEFAULT_SETTLE_NS (500u * 1000u * 1000u)
 #define SETTLE_MAX_NS (60ull * 1000u * 1000u * 1000u)
@@ -56,16 +54,9 @@ struct pcap_link {
   pthread_cond_t changed;     /* the live board sent, or a wake */
   bn_pcap_options o;
   bn_rp_live *live;
-  bn_pcap_source *src;
-  size_t next;                /* the next step */
-  uint8_t frame[BN_PCAP_FRAME_MAX]; /* its frame, once read (a TCP super-frame fits) */
-  size_t frame_len;
-  bool have_frame;
-  uint64_t head_since;        /* when the next step became the next */
-  uint64_t start_ns;          /* the first injection (recorded pacing counts from it) */
-  uint64_t start_ts;          /* and its step's capture time */
+  bn_rp_pacer *pacer;         /* which peer frame goes in when (replay_pace.h) */
   uint64_t steps_done_ns;     /* when every step of the pass was done */
-  uint64_t last_inject_ns, last_board_ns, last_progress_ns;
+  uint64_t last_board_ns, last_progress_ns;
   struct reply replies[REPLIES];
   size_t nreplies;
   bool woken, ended;
@@ -78,8 +69,6 @@ struct pcap_link {
   size_t in_head, in_count;   /* in_count: atomic, changed under in_mu */
   bool in_closed;             /* the replay ended: frames are not taken any more */
   unsigned pass;              /* the pass over the capture, 0 first */
-  bool held;                  /* o.hold, until bn_link_pcap_release() */
-  size_t boot_steps;          /* the steps up to the capture's DHCP lease: the board's start */
 };
 
 static struct pcap_link *pcap_of(bn_link *link)
@@ -177,161 +166,12 @@ static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t t
   return 0;
 }
 
-/* Reads the next step's frame from the capture (under mu); false at its end. */
-static bool read_step_frame(struct pcap_link *p)
-{
-  const bn_rp_step *s = &p->o.plan->steps[p->next];
-  uint64_t skipped[BN_SKIP_COUNT] = { 0 }; /* the plan counted them */
-  bn_pcap_frame f;
-  while (!p->have_frame && bn_pcap_source_next(p->src, &f, skipped) == 1) {
-    if (f.number == s->number) {
-      memcpy(p->frame, f.data, f.len);
-      p->frame_len = f.len;
-      p->have_frame = true;
-    }
-  }
-  return p->have_frame;
-}
-
-/* When the next step is due, under the pace (BN_CLOCK_FOREVER: on an event). */
-static uint64_t due_time(const struct pcap_link *p, const bn_rp_step *s, bool can, bool progress)
-{
-  const bn_rp_plan *plan = p->o.plan;
-  uint64_t timeout = bn_clock_add_ns(p->head_since, p->o.step_timeout_ns);
-  switch (p->o.pace) {
-  case BN_PACE_TOP:
-    return can ? 0 : timeout;
-  case BN_PACE_RECORDED: {
-    if (!can) {
-      return timeout;
-    }
-    if (p->start_ns == 0) {
-      return 0;
-    }
-    uint64_t since_first = s->ts_ns > p->start_ts ? s->ts_ns - p->start_ts : 0;
-    double offset = (double)since_first / (p->o.speed > 0 ? p->o.speed : 1.0);
-    return bn_clock_add_ns(p->start_ns, (uint64_t)offset);
-  }
-  case BN_PACE_REACTIVE:
-  default: {
-    uint64_t prev = p->next > 0 ? plan->steps[p->next - 1].ts_ns : s->ts_ns;
-    uint64_t gap = s->ts_ns > prev ? s->ts_ns - prev : 0; /* a capture's clock can step back */
-    uint64_t after_gap = bn_clock_add_ns(p->head_since, gap);
-    if (can && progress) {
-      /* Within a conversation the board's answers set the pace; a new one
-       * starts after its captured gap (what it waited for is unknown: the
-       * board's address, a user), at most the step timeout. */
-      if (p->live->flows[s->flow].started) {
-        return 0;
-      }
-      return after_gap < timeout ? after_gap : timeout;
-    }
-    if (!can) {
-      return timeout;
-    }
-    /* The board went quiet short of what the capture shows: after the
-     * frame's captured gap and a moment's quiet, it goes in anyway. */
-    uint64_t quiet = bn_clock_add_ns(p->live->flows[s->flow].last_ns > p->last_inject_ns
-                                       ? p->live->flows[s->flow].last_ns : p->last_inject_ns, IDLE_NS);
-    uint64_t t = quiet > after_gap ? quiet : after_gap;
-    return t < timeout ? t : timeout;
-  }
-  }
-}
-
-/* Moves on to the next step (under mu). */
-static void next_step(struct pcap_link *p, uint64_t now)
-{
-  p->next++;
-  p->have_frame = false;
-  p->head_since = now;
-  __atomic_store_n(&p->live->head, p->next, __ATOMIC_RELEASE);
-}
-
-/*
- * Takes the next step if it is due (under mu): 1 with its rewritten frame in
- * out (*len), 0 if not yet (*wake: when to look again), -1 if there is none.
- */
-static int take_step(struct pcap_link *p, uint64_t now, uint8_t *out, size_t *len, uint64_t *wake)
-{
-  const bn_rp_plan *plan = p->o.plan;
-  while (p->next < plan->nsteps) {
-    if (p->held && p->next >= p->boot_steps) {
-      *wake = BN_CLOCK_FOREVER; /* bn_link_pcap_release() wakes the poll */
-      return 0;
-    }
-    const bn_rp_step *s = &plan->steps[p->next];
-    bn_rp_live_flow *lf = &p->live->flows[s->flow];
-    if (p->pass > 0 && p->next < p->boot_steps) {
-      next_step(p, now); /* a later pass: the board started in the first */
-      continue;
-    }
-    if (lf->abandoned) {
-      p->live->not_injected += !lf->not_compared; /* a later pass leaves DHCP out on purpose */
-      next_step(p, now);
-      continue;
-    }
-    if (!read_step_frame(p)) {
-      return -1; /* the file ended early (it changed since the plan) */
-    }
-    bool progress, can = bn_rp_live_can_rewrite(p->live, s, p->frame, p->frame_len, &progress);
-    uint64_t due = due_time(p, s, can, progress);
-    bool timed_out = now >= bn_clock_add_ns(p->head_since, p->o.step_timeout_ns);
-    if (!can && timed_out) {
-      /* Its live connection never came (the board did not open it): the
-       * rest of the flow cannot be injected either. */
-      lf->abandoned = true;
-      p->live->not_injected++;
-      next_step(p, now);
-      continue;
-    }
-    if (now < due) {
-      *wake = due;
-      return 0;
-    }
-    bool done;
-    if (!bn_rp_live_next_frame(p->live, s, p->frame, p->frame_len, out, len, &done)) {
-      if (done) {
-        next_step(p, now); /* nothing left of it to send */
-        continue;
-      }
-      /* The board's window is full: it reads, or its flow is given up on
-       * once it has been silent in it for the step timeout. */
-      uint64_t since = lf->last_ns > lf->blocked_since ? lf->last_ns : lf->blocked_since;
-      uint64_t give_up = bn_clock_add_ns(since, p->o.step_timeout_ns);
-      if (now >= give_up) {
-        lf->abandoned = true;
-        lf->window_shut = true;
-        p->live->not_injected++;
-        next_step(p, now);
-        continue;
-      }
-      *wake = give_up;
-      return 0;
-    }
-    if (timed_out && p->o.pace == BN_PACE_REACTIVE && !progress) {
-      p->live->timeouts++;
-    }
-    if (p->start_ns == 0) {
-      p->start_ns = now;
-      p->start_ts = s->ts_ns;
-      p->live->started_ns = now;
-    }
-    p->last_inject_ns = now;
-    if (done) {
-      next_step(p, now);
-    }
-    return 1;
-  }
-  return -1;
-}
-
 static void report_progress(struct pcap_link *p, uint64_t now, bool force)
 {
   if (p->o.progress != NULL && (force || now >= bn_clock_add_ns(p->last_progress_ns, PROGRESS_EVERY_NS))) {
     p->last_progress_ns = now;
     uint64_t n = p->o.plan->nsteps, loops = p->o.loops > 1 ? p->o.loops : 1;
-    p->o.progress(p->o.progress_arg, p->pass * n + p->next, loops * n);
+    p->o.progress(p->o.progress_arg, p->pass * n + bn_rp_pacer_done(p->pacer), loops * n);
   }
 }
 
@@ -342,14 +182,8 @@ static bool next_pass(struct pcap_link *p, uint64_t now)
   if (p->pass + 1 >= p->o.loops) {
     return false;
   }
-  char err[BN_PCAP_ERRLEN];
-  bn_pcap_source *src;
   bn_rp_live fresh;
-  if (bn_pcap_source_open(p->o.read->path, p->o.read->filter, p->o.read->vlan, &src, err) < 0) {
-    return false; /* gone since: the replay ends with this pass's results */
-  }
   if (bn_rp_live_init_pass(&fresh, p->o.plan, p->o.live_ip, p->o.live_mac, p->pass + 1) < 0) {
-    bn_pcap_source_close(src);
     return false;
   }
   if (p->o.pass_done != NULL) {
@@ -357,15 +191,11 @@ static bool next_pass(struct pcap_link *p, uint64_t now)
   }
   bn_rp_live_replace(p->live, &fresh);
   bn_rp_live_set_ignore(p->live, p->o.ignore);
-  bn_pcap_source_close(p->src);
-  p->src = src;
+  if (bn_rp_pacer_next_pass(p->pacer, p->pass + 1, now) < 0) {
+    return false; /* gone since: the replay ends with this pass's results (those of the new one: none) */
+  }
   p->pass++;
-  p->next = 0;
-  p->have_frame = false;
-  p->start_ns = 0;
   p->steps_done_ns = 0;
-  p->head_since = now;
-  p->last_inject_ns = now;
   return true;
 }
 
@@ -393,13 +223,14 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
     } else {
       uint64_t wake = bn_rp_live_next_retransmit(p->live);
       uint64_t step_wake = BN_CLOCK_FOREVER;
-      int rc = steps < STEPS_PER_POLL ? take_step(p, now, out, &len, &step_wake) : 0;
+      int rc = steps < STEPS_PER_POLL ? bn_rp_pacer_take(p->pacer, now, out, &len, &step_wake) : 0;
       wake = step_wake < wake ? step_wake : wake;
       if (rc == 1) {
         steps++;
       } else if (rc < 0) {
         /* Every step done: the replay ends once the board is quiet. */
-        uint64_t quiet = p->last_board_ns > p->last_inject_ns ? p->last_board_ns : p->last_inject_ns;
+        uint64_t last_inject_ns = bn_rp_pacer_last_inject(p->pacer);
+        uint64_t quiet = p->last_board_ns > last_inject_ns ? p->last_board_ns : last_inject_ns;
         uint64_t end = bn_clock_add_ns(quiet, p->o.settle_ns);
         if (p->steps_done_ns == 0) {
           p->steps_done_ns = now;
@@ -468,7 +299,7 @@ static void pcap_close(bn_link *link)
     bn_rp_live_finish_early(p->live); /* stopped early: compare what there is */
     __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
   }
-  bn_pcap_source_close(p->src);
+  bn_rp_pacer_free(p->pacer);
   pthread_cond_destroy(&p->changed);
   pthread_mutex_destroy(&p->in_mu);
   pthread_mutex_destroy(&p->mu);
@@ -494,18 +325,20 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
     snprintf(err, BN_PCAP_ERRLEN, "out of memory");
     return -ENOMEM;
   }
-  int rc = bn_pcap_source_open(o->read->path, o->read->filter, o->read->vlan, &p->src, err);
+  p->o = *o;
+  if (p->o.step_timeout_ns == 0) {
+    p->o.step_timeout_ns = DEFAULT_STEP_TIMEOUT_NS;
+  }
+  bn_rp_pace_options pace = { .pace = o->pace, .speed = o->speed, .step_timeout_ns = p->o.step_timeout_ns };
+  size_t boot_steps = o->plan->lease_known ? o->plan->lease_step + 1 : 0; /* the lease, and what came before it */
+  int rc = bn_rp_pacer_new(o->plan, o->live, o->read, &pace, boot_steps, o->hold, bn_clock_now_ns(), &p->pacer, err);
   if (rc == 0 && (rc = bn_rp_live_init(o->live, o->plan, o->live_ip, o->live_mac)) < 0) {
     snprintf(err, BN_PCAP_ERRLEN, "out of memory");
-    bn_pcap_source_close(p->src);
+    bn_rp_pacer_free(p->pacer);
   }
   if (rc < 0) {
     free(p);
     return rc;
-  }
-  p->o = *o;
-  if (p->o.step_timeout_ns == 0) {
-    p->o.step_timeout_ns = DEFAULT_STEP_TIMEOUT_NS;
   }
   if (p->o.settle_ns == 0) {
     p->o.settle_ns = DEFAULT_SETTLE_NS;
@@ -515,10 +348,6 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
   pthread_mutex_init(&p->mu, NULL);
   pthread_mutex_init(&p->in_mu, NULL);
   bn_clock_cond_init(&p->changed);
-  p->head_since = bn_clock_now_ns();
-  p->last_inject_ns = p->head_since;
-  p->held = o->hold;
-  p->boot_steps = o->plan->lease_known ? o->plan->lease_step + 1 : 0; /* the lease, and what came before it */
   bn_link_stage_init(&p->link, &pcap_ops, NULL);
   snprintf(p->link.name, sizeof(p->link.name), "pcap");
   *out = &p->link;
@@ -533,12 +362,7 @@ int bn_link_pcap_release(bn_link *link)
   }
   struct pcap_link *p = pcap_of(stage);
   pthread_mutex_lock(&p->mu);
-  if (p->held) {
-    p->held = false;
-    p->head_since = bn_clock_now_ns(); /* the next step's waits count from now */
-    p->last_inject_ns = p->head_since;
-    p->start_ns = 0;                   /* and recorded pacing from the next step */
-  }
+  bn_rp_pacer_release(p->pacer, bn_clock_now_ns());
   if (p->waiting) {
     pthread_cond_signal(&p->changed); /* else it looks again before it waits */
   }

@@ -14,21 +14,9 @@
 #include "bn_link.h"
 #include "pcap_source.h"
 #include "replay_live.h"
+#include "replay_pace.h"
 #include "replay_plan.h"
 
-/** How the peer frames are timed. */
-typedef enum bn_pace {
-  /** Each peer frame once the live board has sent, in its flow, what the
-   *  capture shows the board had sent before it (tcpliveplay's model, for
-   *  every flow); or, when the board went quiet without it, after the
-   *  frame's captured gap; --step-timeout bounds each wait. The default. */
-  BN_PACE_REACTIVE,
-  /** At the capture's times, from the first injected frame on (scheduled
-   *  against that start, so it does not drift); speed scales them. */
-  BN_PACE_RECORDED,
-  /** One after the other, as fast as the board takes them. */
-  BN_PACE_TOP,
-} bn_pace;
 
 /** What to replay and how. Zero-initialise, then fill in. */
 typedef struct bn_pcap_options {

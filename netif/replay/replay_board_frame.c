@@ -114,6 +114,7 @@ static size_t tcp_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf, ui
       /* It refused the peer's SYN: where the captured board answered it. */
       lf->resets++;
       bn_rp_compare_flags(f, lf, flags, 0, pf);
+      bn_rp_live_free_pieces(lf, lf->nunacked); /* the SYN is not sent again */
     }
     return 0; /* not this connection's yet (an old one's ACK on its ports) */
   }

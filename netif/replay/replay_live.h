@@ -46,6 +46,7 @@ typedef struct bn_rp_piece {
   uint32_t rel_end;          /**< the peer's sequence space up to its end (relative) */
   uint64_t sent_ns;          /**< when it last went in */
   unsigned tries;            /**< times sent again */
+  bool syn;                  /**< the peer's SYN (sent again sooner, backing off: a full listen queue drains fast) */
   size_t len;
   uint8_t *frame;
 } bn_rp_piece;

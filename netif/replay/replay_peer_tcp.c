@@ -79,6 +79,21 @@ void bn_rp_peer_tcp_keep(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, 
   lf->unacked[lf->nunacked++] = (bn_rp_piece){ .rel_end = rel_end, .sent_ns = now, .len = len, .frame = copy };
 }
 
+/* How long a piece waits for its ACK before it goes again. */
+static uint64_t piece_rto(const bn_rp_piece *p)
+{
+  return p->syn ? (uint64_t)BN_RP_SYN_RTO_NS << p->tries : BN_RP_RTO_NS;
+}
+
+void bn_rp_peer_tcp_keep_syn(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint64_t now)
+{
+  size_t before = lf->nunacked;
+  bn_rp_peer_tcp_keep(lf, frame, len, 1, now);
+  if (lf->nunacked > before) {
+    lf->unacked[lf->nunacked - 1].syn = true;
+  }
+}
+
 size_t bn_rp_live_retransmit(bn_rp_live *l, uint64_t now, uint8_t *out)
 {
   for (size_t i = 0; i < l->plan->nflows; i++) {
@@ -87,7 +102,7 @@ size_t bn_rp_live_retransmit(bn_rp_live *l, uint64_t now, uint8_t *out)
       continue;
     }
     bn_rp_piece *p = &lf->unacked[0];
-    if (lf->dup_acks >= 3 || now >= bn_clock_add_ns(p->sent_ns, BN_RP_RTO_NS)) {
+    if (lf->dup_acks >= 3 || now >= bn_clock_add_ns(p->sent_ns, piece_rto(p))) {
       if (p->tries == BN_RP_RETRIES) {
         bn_rp_live_free_pieces(lf, lf->nunacked); /* the board does not take them: give up */
         continue;
@@ -109,7 +124,7 @@ uint64_t bn_rp_live_next_retransmit(const bn_rp_live *l)
   for (size_t i = 0; i < l->plan->nflows; i++) {
     const bn_rp_live_flow *lf = &l->flows[i];
     if (lf->nunacked > 0) {
-      uint64_t t = lf->dup_acks >= 3 ? 0 : bn_clock_add_ns(lf->unacked[0].sent_ns, BN_RP_RTO_NS);
+      uint64_t t = lf->dup_acks >= 3 ? 0 : bn_clock_add_ns(lf->unacked[0].sent_ns, piece_rto(&lf->unacked[0]));
       next = t < next ? t : next;
     }
   }

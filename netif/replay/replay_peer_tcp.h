@@ -18,8 +18,11 @@
 #include "replay_live.h"
 
 /** The replay's retransmission timeout for peer data, and how often it
- *  sends a piece again before it gives up on it. */
+ *  sends a piece again before it gives up on it. A peer's SYN goes again
+ *  after BN_RP_SYN_RTO_NS, doubled each time (a listen queue that was full
+ *  has room again as soon as the board's program accepts). */
 #define BN_RP_RTO_NS (200u * 1000u * 1000u)
+#define BN_RP_SYN_RTO_NS (5u * 1000u * 1000u)
 #define BN_RP_RETRIES 8
 
 /**
@@ -50,6 +53,9 @@ int bn_rp_peer_tcp_window_full(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t
  * acknowledges it. Without memory it is not kept (not sent again).
  */
 void bn_rp_peer_tcp_keep(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint32_t rel_end, uint64_t now);
+
+/** The same for the peer's SYN (rel_end 1), sent again on its own timer. */
+void bn_rp_peer_tcp_keep_syn(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint64_t now);
 
 /**
  * Peer data to send again: unacknowledged for BN_RP_RTO_NS, or after three

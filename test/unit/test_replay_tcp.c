@@ -25,6 +25,7 @@
 #include "replay_board_frame.h"
 #include "replay_compare.h"
 #include "replay_live.h"
+#include "replay_pace.h"
 #include "replay_peer_tcp.h"
 #include "replay_rewrite.h"
 
@@ -279,6 +280,7 @@ START_TEST(tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_ack
   inject(0, &in);
   live_syn_ack(40000, LIVE_A, 1001, 1460, 5); /* a 5-byte window */
   inject(1, &in);
+  live_syn_ack(40001, LIVE_B, 2001, 1460, 65535); /* B's SYN answered: not kept to send again */
   inject(2, &in);
   const bn_rp_step *data_step = &plan.steps[4];
   /* the capture's frame 7 (A's 12 bytes), by hand */
@@ -412,6 +414,66 @@ START_TEST(tcp_a_super_frame_is_cut_at_the_captured_mss_fin_and_psh_on_the_last_
 }
 END_TEST
 
+START_TEST(tcp_an_unanswered_peer_syn_is_sent_again_and_an_answered_one_is_not)
+{
+  two_connections();
+  struct injected in;
+  inject(0, &in);                                  /* A's SYN: no answer (a full listen queue drops it) */
+  uint8_t again[BN_LINK_MAX_FRAME];
+  uint64_t later = bn_clock_add_ns(bn_clock_now_ns(), BN_RP_RTO_NS);
+  size_t n = bn_rp_live_retransmit(&live, later, again);
+  ck_assert_uint_eq(n, in.len);
+  ck_assert_mem_eq(again, in.frame, n);            /* the same SYN, rewritten as it went in */
+  live_syn_ack(40000, LIVE_A, 1001, 1460, 65535);  /* answered */
+  ck_assert_uint_eq(bn_rp_live_next_retransmit(&live), BN_CLOCK_FOREVER);
+  inject(1, &in);                                  /* B's SYN, refused: RST */
+  struct frame_tcp_seg rst = { .sport = 7, .dport = 40001, .seq = 0, .ack = 2001,
+                               .flags = FRAME_TCP_RST | FRAME_TCP_ACK };
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  live_sends(&rst, reply);
+  ck_assert_uint_eq(bn_rp_live_next_retransmit(&live), BN_CLOCK_FOREVER); /* a refused SYN is not sent again */
+  ck_assert_uint_eq(live_flow(40001)->resets, 1);
+}
+END_TEST
+
+START_TEST(pace_a_flow_that_waits_for_the_board_does_not_hold_another_back)
+{
+  two_connections();  /* A and B interleaved: SYN A, SYN B, ACK A, ACK B, data A, data B ... */
+  bn_rp_plan_options read = { .path = cap.path };
+  bn_rp_pace_options o = { .pace = BN_PACE_TOP, .step_timeout_ns = 3000 * MS };
+  bn_rp_pacer *pc;
+  char err[BN_PCAP_ERRLEN];
+  uint64_t now = bn_clock_now_ns(), wake;
+  ck_assert_int_eq(bn_rp_pacer_new(&plan, &live, &read, &o, 0, false, now, &pc, err), 0);
+  uint8_t out[BN_LINK_MAX_FRAME];
+  size_t len;
+  bn_rp_frame f;
+  uint16_t ports[2];
+  for (int i = 0; i < 2; i++) {   /* both SYNs go: new conversations, in the capture's order */
+    ck_assert_int_eq(bn_rp_pacer_take(pc, now, out, &len, &wake), 1);
+    ck_assert_int_lt(bn_rp_parse(out, len, &f), 0);
+    ports[i] = bn_rp_sport(&f);
+  }
+  ck_assert_uint_eq(ports[0], 40000);
+  ck_assert_uint_eq(ports[1], 40001);
+  live_syn_ack(40001, LIVE_B, 2001, 1460, 65535);  /* the live board answers B only */
+  /* A's ACK needs A's live ISN: it waits, and B's ACK and data go past it. */
+  for (int i = 0; i < 2; i++) {
+    ck_assert_int_eq(bn_rp_pacer_take(pc, now, out, &len, &wake), 1);
+    ck_assert_int_lt(bn_rp_parse(out, len, &f), 0);
+    ck_assert_uint_eq(bn_rp_sport(&f), 40001);
+  }
+  ck_assert_uint_eq(live.head, 2);  /* every step before A's ACK is done, A's ACK is not */
+  /* A is given up on at its own --step-timeout, not one after another's. */
+  uint64_t later = bn_clock_add_ns(now, o.step_timeout_ns);
+  while (bn_rp_pacer_take(pc, later, out, &len, &wake) == 1) {
+  }
+  ck_assert(live_flow(40000)->abandoned);
+  ck_assert(!live_flow(40001)->abandoned);
+  bn_rp_pacer_free(pc);
+}
+END_TEST
+
 START_TEST(tcp_every_class_of_difference_is_kept_and_ignored_ones_are_notes)
 {
   two_connections();
@@ -457,6 +519,8 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_frames);
   tcase_add_test(tc, tcp_every_class_of_difference_is_kept_and_ignored_ones_are_notes);
   tcase_add_test(tc, tcp_a_super_frame_is_cut_at_the_captured_mss_fin_and_psh_on_the_last_piece);
+  tcase_add_test(tc, tcp_an_unanswered_peer_syn_is_sent_again_and_an_answered_one_is_not);
+  tcase_add_test(tc, pace_a_flow_that_waits_for_the_board_does_not_hold_another_back);
   suite_add_tcase(s, tc);
   return s;
 }
