@@ -1,8 +1,9 @@
 /*
- * The pcap replay backend (link_pcap.h): the capture read a second time in
- * step with the plan, each step's frame injected from the poll when its pace
- * says so, the live board's frames taken by send, and the replies the replay
- * owes the board (ARP answers, pure ACKs) handed over by the next poll.
+ * The pcap replay backend (link_pcap.h): the poll injects the peer frames
+ * the pacer (replay_pace.c) says are due, the live board's frames are taken
+ * by send, and the replies the replay owes the board (ARP answers, pure
+ * ACKs, peer data sent again) go in with the next poll; a pass ends once
+ * every step is done and the board is quiet, and --loop starts the next.
  * Locks: mu guards the replay's state; it is never held while a frame is
  * handed to the receiver (which runs lwIP, whose output reaches send from
  * another thread). send only copies the board's frames into an inbox (under

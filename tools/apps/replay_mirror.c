@@ -154,12 +154,13 @@ static void converse(struct conversation *c)
       sent = end;
     }
     if (b->flags & BN_RP_TCP_FIN) {
-      /* First take in what the captured board had of the peer's stream
-       * when it closed (closing on unread data is a reset in lwIP: a
-       * client would cut its own download); after the peer's FIN (its FIN
-       * acknowledged), read to its end. */
+      /* First take in the peer's data the captured board took in, by the
+       * end of the capture: closing on unread data is a reset in lwIP (a
+       * client would cut its own download), and a board that half-closed
+       * (FIN, then read on) is one usocket cannot be, so the data comes
+       * before the FIN; after the peer's FIN (acknowledged), read to its end. */
       receive_until(c, f->peer_fin && (int32_t)(b->ack_rel - f->peer_rel_end) >= 0
-                         ? SIZE_MAX : peer_bytes_before(f, b->ack_rel));
+                         ? SIZE_MAX : peer_bytes_before(f, f->board_acked ? f->board_acked_rel : b->ack_rel));
       return;
     }
   }
