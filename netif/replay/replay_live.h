@@ -98,6 +98,8 @@ typedef struct bn_rp_live_flow {
   size_t offset;             /**< payload of the head step already injected (a split) */
   bool blocked;              /**< the head step waits for the live board's window */
   uint64_t blocked_since;    /**< since when */
+  uint64_t probe_ns;         /**< when the last window probe went in */
+  uint64_t probes;           /**< window probes the replay sent (a peer's persist timer) */
   bn_rp_piece *unacked;
   size_t nunacked, cap_unacked;
   uint64_t peer_retrans;     /**< peer data the replay sent again */

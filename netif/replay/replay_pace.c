@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bn_clock.h"
+#include "replay_peer_tcp.h"
 #include "replay_rewrite.h"
 
 /* A flow the board went quiet in (its next step still waits for it). */
@@ -282,7 +283,9 @@ static int try_step(bn_rp_pacer *pc, struct entry *e, uint64_t now, uint8_t *out
       abandon(pc, e, true);
       return -1;
     }
-    *wake = give_up < *wake ? give_up : *wake;
+    uint64_t probe = bn_clock_add_ns(now, BN_RP_RTO_NS); /* the window probe's next turn */
+    probe = probe < give_up ? probe : give_up;
+    *wake = probe < *wake ? probe : *wake;
     return 0;
   }
   if (timed_out && pc->o.pace == BN_PACE_REACTIVE && !progress) {

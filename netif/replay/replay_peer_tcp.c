@@ -50,13 +50,35 @@ static size_t ack_as_peer(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t *out
   return synth_ack(lf, lf->live_isn + target, out);
 }
 
+/* A window probe, as a peer's persist timer sends one: a segment one byte
+ * behind what the live board has, outside its window, which it answers at
+ * once with an ACK carrying its window (lwIP's tcp_receive()); a window
+ * update of the board's that did not come is then no longer waited for. */
+static size_t window_probe(bn_rp_live_flow *lf, uint8_t *out)
+{
+  size_t n = synth_ack(lf, lf->live_isn + lf->acked_rel, out);
+  lf->synth_acks--;
+  bn_rp_frame pf;
+  bn_rp_parse(out, n, &pf);
+  bn_rp_put32(out + pf.l4 + 4, lf->peer_next_seq - 1);
+  bn_rp_fix_checksums(&pf);
+  lf->probes++;
+  return n;
+}
+
 int bn_rp_peer_tcp_window_full(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t *out, size_t *out_len)
 {
+  uint64_t now = bn_clock_now_ns();
   if (!lf->blocked) {
     lf->blocked = true;
-    lf->blocked_since = bn_clock_now_ns();
+    lf->blocked_since = now;
+    lf->probe_ns = now;
   }
   *out_len = ack_as_peer(f, lf, out);
+  if (*out_len == 0 && lf->has_tmpl && lf->isn_known && now >= bn_clock_add_ns(lf->probe_ns, BN_RP_RTO_NS)) {
+    lf->probe_ns = now;
+    *out_len = window_probe(lf, out);
+  }
   return *out_len > 0;
 }
 

@@ -42,8 +42,9 @@ size_t bn_rp_peer_tcp_answer(const bn_rp_flow *f, bn_rp_live_flow *lf, uint32_t 
 
 /**
  * The head step's data does not fit the live board's window: the flow
- * waits (from now, unless it waited already), acknowledging what it may.
- * @return 1 with an ACK in out (*out_len), or 0.
+ * waits (from now, unless it waited already), acknowledging what it may,
+ * and probing the window every BN_RP_RTO_NS as a peer's persist timer does.
+ * @return 1 with an ACK or a probe in out (*out_len), or 0.
  */
 int bn_rp_peer_tcp_window_full(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t *out, size_t *out_len);
 

@@ -226,6 +226,9 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
         fprintf(out, "  %-36s segments of up to %u bytes, the captured board's up to %u\n", "", lf->max_seg, cap_seg);
       }
     }
+    if (tcp && lf->probes) {
+      fprintf(out, "  %-36s the live board's window shut: %" PRIu64 " window probes\n", "", lf->probes);
+    }
     if (tcp && (lf->splits || lf->peer_retrans || lf->cut_super)) {
       fprintf(out, "  %-36s peer data: %" PRIu64 " segments split to fit the live board's window, %" PRIu64
               " sent again, %" PRIu64 " super-frames of the capture (TSO/GRO) cut into segments (the captured "

@@ -74,7 +74,11 @@ bn_track() { BN_PIDS+=("$1"); }
 # stdout goes to $BN_TMP/board.log, stderr to $BN_TMP/board.err; sets BN_BOARD_PID.
 bn_launch_board() {
   # Not through bn_ns: a backgrounded function would be a subshell, and $!
-  # must be the board itself (ip netns exec execs it).
+  # must be the board itself (ip netns exec execs it). The logs are emptied
+  # here, not only by the background job's redirections: a wait for "up on
+  # tap" must not find the line of a board this test ran before.
+  : >"$BN_TMP/board.log"
+  : >"$BN_TMP/board.err"
   ip netns exec "$BN_NS" "$BN" run --tap "$BN_TAP" --exit-after 240 "$@" \
     >"$BN_TMP/board.log" 2>"$BN_TMP/board.err" &
   BN_BOARD_PID=$!
@@ -96,6 +100,28 @@ bn_wait_for() {
     sleep 0.1
   done
   return 1
+}
+
+# bn_tcpdump_start NAME TCPDUMP-ARGS...: tcpdump in the namespace writing
+# $BN_TMP/NAME (its messages: $BN_TMP/NAME.err); returns once it listens and
+# sets BN_TCPDUMP_PID. -U --immediate-mode: nothing stays in its buffer when
+# it is stopped; -B: a 64 MB kernel buffer, so that a busy machine loses
+# nothing. bn_tcpdump_stop: lets the last frames arrive, stops it (SIGINT)
+# and waits for it.
+bn_tcpdump_start() {
+  local name=$1
+  shift
+  : >"$BN_TMP/$name.err"   # no "listening on" left from an earlier capture of the name
+  ip netns exec "$BN_NS" tcpdump -n -U --immediate-mode -B 65536 "$@" -w "$BN_TMP/$name" \
+    2>"$BN_TMP/$name.err" &
+  BN_TCPDUMP_PID=$!
+  bn_track "$BN_TCPDUMP_PID"
+  bn_wait_for "$BN_TMP/$name.err" "listening on" 10 || { cat "$BN_TMP/$name.err"; bn_fail "tcpdump did not start"; }
+}
+bn_tcpdump_stop() {
+  sleep 0.3
+  kill -INT "$BN_TCPDUMP_PID"
+  bn_wait_exit "$BN_TCPDUMP_PID" 10
 }
 
 # Starts the board in the namespace: bn_start_board [boardnet run options...]

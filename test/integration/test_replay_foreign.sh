@@ -60,16 +60,10 @@ bn_track $!
 for _ in $(seq 50); do bn_ns curl -sf -o /dev/null http://192.0.2.6:8080/ 2>/dev/null && break; sleep 0.1; done
 # download NAME: curl's download captured on lo into $BN_TMP/NAME.
 download() {
-  ip netns exec "$BN_NS" tcpdump -n -U --immediate-mode -B 65536 -i lo -w "$BN_TMP/$1" host 192.0.2.5 \
-    2>"$BN_TMP/tcpdump.err" &
-  local cap=$!
-  bn_track $cap
-  bn_wait_for "$BN_TMP/tcpdump.err" "listening on" 10 || bn_fail "tcpdump did not start"
+  bn_tcpdump_start "$1" -i lo host 192.0.2.5
   bn_ns curl -sf --interface 192.0.2.5 -o "$BN_TMP/got" http://192.0.2.6:8080/file || bn_fail "curl failed"
   cmp -s "$BN_TMP/got" "$BN_TMP/www/file" || bn_fail "curl's download differs"
-  sleep 0.3
-  kill -INT $cap
-  bn_wait_exit $cap 10
+  bn_tcpdump_stop
 }
 download curl.pcap
 replay curl.pcap --board-ip 192.0.2.5 --app mirror --ignore options,window
@@ -102,16 +96,11 @@ ip netns exec "$BN_NS" /usr/sbin/dnsmasq --keep-in-foreground --conf-file=/dev/n
   --address=/board.test/192.0.2.99 --pid-file="$BN_TMP/dnsmasq.pid" 2>"$BN_TMP/dnsmasq.err" &
 bn_track $!
 for _ in $(seq 50); do [ -s "$BN_TMP/dnsmasq.pid" ] && break; sleep 0.1; done
-ip netns exec "$BN_NS" tcpdump -n -U --immediate-mode -i lo -w "$BN_TMP/dns.pcap" udp 2>"$BN_TMP/tcpdump.err" &
-cap=$!
-bn_track $cap
-bn_wait_for "$BN_TMP/tcpdump.err" "listening on" 10 || bn_fail "tcpdump did not start"
+bn_tcpdump_start dns.pcap -i lo udp
 for _ in 1 2 3; do
   [ "$(bn_ns dig +short +tries=1 +time=2 -b 192.0.2.5 @192.0.2.6 board.test A)" = 192.0.2.99 ] || bn_fail "dig got no answer"
 done
-sleep 0.3
-kill -INT $cap
-bn_wait_exit $cap 10
+bn_tcpdump_stop
 replay dns.pcap
 [ "$BN_RC" = 3 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "DNS into a board without a DNS server: exit $BN_RC, not 3"; }
 python3 - "$BN_TMP/r.json" <<'PY' || { cat "$BN_TMP/replay.out"; bn_fail "the DNS replay's report does not hold"; }

@@ -17,20 +17,9 @@ command -v editcap >/dev/null || bn_skip "no editcap (apt-get install tshark)"
 command -v python3 >/dev/null || bn_skip "no python3"
 bn_make_net
 
-# tcpdump_start NAME ARGS...: a capture on the kernel's side into $BN_TMP/NAME
-# (--immediate-mode: on SIGINT, tcpdump drops what its ring still holds;
-# -B: a 64 MB buffer, so that a busy machine loses nothing).
-tcpdump_start() {
-  local name=$1
-  shift
-  ip netns exec "$BN_NS" tcpdump -n -U --immediate-mode -B 65536 "$@" -w "$BN_TMP/$name" 2>"$BN_TMP/$name.err" &
-  bn_track $!
-  bn_wait_for "$BN_TMP/$name.err" "listening on" 10 || { cat "$BN_TMP/$name.err"; bn_fail "tcpdump did not start"; }
-}
-
 bn_start_board --ip 192.0.2.2/24 --app echo --app http --record "$BN_TMP/board.pcap"
-tcpdump_start any2.pcap -i any
-tcpdump_start any1.pcap -i any -y LINUX_SLL
+bn_tcpdump_start any2.pcap -i any
+bn_tcpdump_start any1.pcap -i any -y LINUX_SLL
 bn_echo_session 192.0.2.2 100000
 sleep 0.3   # the last ACKs reach tcpdump
 bn_stop_board

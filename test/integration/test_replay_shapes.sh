@@ -19,20 +19,8 @@ done
 bn_make_net
 
 # capture NAME ARGS... / capture_stop: tcpdump on the kernel's side of the TAP.
-capture() {
-  local name=$1
-  shift
-  ip netns exec "$BN_NS" tcpdump -n -U --immediate-mode -B 65536 -i "$BN_TAP" "$@" -w "$BN_TMP/$name" \
-    2>"$BN_TMP/$name.err" &
-  CAP_PID=$!
-  bn_track $CAP_PID
-  bn_wait_for "$BN_TMP/$name.err" "listening on" 10 || { cat "$BN_TMP/$name.err"; bn_fail "tcpdump did not start"; }
-}
-capture_stop() {
-  sleep 0.3
-  kill -INT "$CAP_PID"
-  bn_wait_exit "$CAP_PID" 10
-}
+capture() { bn_tcpdump_start "$1" -i "$BN_TAP" "${@:2}"; }
+capture_stop() { bn_tcpdump_stop; }
 
 # replay FILE [options]: the exit status in BN_RC, the JSON report in $BN_TMP/r.json.
 replay() {

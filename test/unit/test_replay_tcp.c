@@ -330,6 +330,56 @@ START_TEST(tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_ack
 }
 END_TEST
 
+START_TEST(tcp_a_shut_window_is_probed_every_rto_and_the_data_goes_on_once_it_opens)
+{
+  bn_clock_manual_start(bn_clock_now_ns());
+  two_connections();
+  struct injected in;
+  inject(0, &in);
+  live_syn_ack(40000, LIVE_A, 1001, 1460, 5); /* a 5-byte window */
+  const bn_rp_step *data_step = &plan.steps[4];
+  uint8_t frame[BN_LINK_MAX_FRAME], out[BN_LINK_MAX_FRAME];
+  struct frame_tcp_seg t = { .sport = 40000, .dport = 7, .seq = 1001, .ack = ISN_A + 1, .window = 502,
+                             .flags = FRAME_TCP_ACK | FRAME_TCP_PSH, .payload = hello,
+                             .payload_len = sizeof(hello) };
+  size_t len = frame_tcp(frame, &peer, &board, &t), out_len;
+  bool done;
+  ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
+  /* The board takes the 5 bytes and shuts its window; its window update is lost. */
+  struct frame_tcp_seg shut = { .sport = 7, .dport = 40000, .seq = LIVE_A + 1, .ack = 1006, .window = 0,
+                                .flags = FRAME_TCP_ACK };
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  live_sends(&shut, reply);
+  ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 0);
+  bn_clock_manual_advance(BN_RP_RTO_NS - 1);
+  ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 0);
+  for (unsigned probe = 1; probe <= 2; probe++) { /* one RTO on, then every RTO: a probe */
+    bn_clock_manual_advance(probe == 1 ? 1 : BN_RP_RTO_NS);
+    ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
+    ck_assert(!done);
+    bn_rp_frame f;
+    ck_assert_int_lt(bn_rp_parse(out, out_len, &f), 0);
+    ck_assert(frame_checksums_ok(out, out_len));
+    ck_assert_uint_eq(f.payload_len, 0);
+    ck_assert_uint_eq(bn_rp_tcp_seq(&f), 1005); /* one byte behind: the board answers with its window */
+    ck_assert_uint_eq(bn_rp_tcp_flags(&f), BN_RP_TCP_ACK);
+    ck_assert_uint_eq(live_flow(40000)->probes, probe);
+    ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 0);
+  }
+  /* The probe's answer opens the window: the other 7 bytes. */
+  struct frame_tcp_seg open = { .sport = 7, .dport = 40000, .seq = LIVE_A + 1, .ack = 1006, .window = 64,
+                                .flags = FRAME_TCP_ACK };
+  live_sends(&open, reply);
+  ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
+  ck_assert(done);
+  bn_rp_frame f;
+  ck_assert_int_lt(bn_rp_parse(out, out_len, &f), 0);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&f), 1006);
+  ck_assert_uint_eq(f.payload_len, 7);
+  bn_clock_manual_stop();
+}
+END_TEST
+
 START_TEST(tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_frames)
 {
   two_connections();
@@ -516,6 +566,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_acks_and_sack_shift_per_connection_across_2_32_never_past_what_was_sent);
   tcase_add_test(tc, tcp_acks_are_made_for_data_the_captured_peer_acknowledged_once_the_capture_s_run_out);
   tcase_add_test(tc, tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_acknowledged);
+  tcase_add_test(tc, tcp_a_shut_window_is_probed_every_rto_and_the_data_goes_on_once_it_opens);
   tcase_add_test(tc, tcp_comparison_names_a_changed_byte_and_other_syn_options_at_their_frames);
   tcase_add_test(tc, tcp_every_class_of_difference_is_kept_and_ignored_ones_are_notes);
   tcase_add_test(tc, tcp_a_super_frame_is_cut_at_the_captured_mss_fin_and_psh_on_the_last_piece);
