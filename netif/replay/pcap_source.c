@@ -38,6 +38,8 @@ struct bn_pcap_source {
   bool filtering;
   bool ended;
   uint64_t count;
+  const uint64_t *numbers;  /* the frames' numbers in the file they came from, or NULL */
+  size_t nnumbers;
   char error[BN_PCAP_ERRLEN];   /* libpcap's, when it ended the file early */
   uint8_t frame[FRAME_ROOM];
 };
@@ -285,6 +287,18 @@ static int normalise(bn_pcap_source *s, const struct pcap_pkthdr *h, const u_cha
   return ethernet_reason(s, f, wire_len);
 }
 
+/* Frame n's number (1 first), as the file it was taken from counts it. */
+static uint64_t number(const bn_pcap_source *s, uint64_t n)
+{
+  return s->numbers != NULL && n <= s->nnumbers ? s->numbers[n - 1] : n;
+}
+
+void bn_pcap_source_set_numbers(bn_pcap_source *s, const uint64_t *numbers, size_t n)
+{
+  s->numbers = numbers;
+  s->nnumbers = n;
+}
+
 int bn_pcap_source_next_any(bn_pcap_source *s, bn_pcap_frame *f)
 {
   if (s->ended) {
@@ -306,11 +320,11 @@ int bn_pcap_source_next_any(bn_pcap_source *s, bn_pcap_frame *f)
       snprintf(s->error, sizeof(s->error), "%s", why);
     }
     s->ended = true;
-    *f = (bn_pcap_frame){ .number = s->count + 1, .data = s->frame, .skip = BN_SKIP_FILE_TRUNCATED };
+    *f = (bn_pcap_frame){ .number = number(s, s->count + 1), .data = s->frame, .skip = BN_SKIP_FILE_TRUNCATED };
     return s->error[0] ? 0 : 1;
   }
   s->count++;
-  f->number = s->count;
+  f->number = number(s, s->count);
   f->ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec; /* nanosecond handle */
   int reason = normalise(s, h, data, f);
   if (h->len == 0 || h->caplen == 0) {

@@ -67,6 +67,14 @@ typedef struct bn_pcap_frame {
 int bn_pcap_source_open(const char *path, const char *filter, int vlan, bn_pcap_source **out,
                         char err[BN_PCAP_ERRLEN]);
 
+/**
+ * The frames' numbers in another file, when this one holds some of its
+ * frames (replay's --interface): the n-th frame read reports numbers[n-1]
+ * as its number (frames past the n given: their own). numbers must outlive
+ * s; NULL: their own numbers.
+ */
+void bn_pcap_source_set_numbers(bn_pcap_source *s, const uint64_t *numbers, size_t n);
+
 /** The capture's link type, as libpcap names it ("EN10MB", "LINUX_SLL2" ...). */
 const char *bn_pcap_source_linktype(const bn_pcap_source *s);
 

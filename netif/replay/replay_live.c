@@ -35,6 +35,27 @@ int bn_rp_live_map(bn_rp_live *l, const bn_rp_flow *f, uint16_t board_port, uint
   return bn_rp_flowmap_put(&l->by_live, f->kind, ip, peer_port, port, index);
 }
 
+const char *bn_rp_wait_text(bn_rp_wait w)
+{
+  static const char *const texts[BN_RP_WAIT_COUNT] = {
+    [BN_RP_WAIT_HELD] = "for the board program to be ready",
+    [BN_RP_WAIT_CAPTURE] = "for the capture's own gaps",
+    [BN_RP_WAIT_BOARD] = "for the live board's answers",
+    [BN_RP_WAIT_CONNECTION] = "for live connections to open",
+    [BN_RP_WAIT_WINDOW] = "for the live board's shut window",
+  };
+  return (unsigned)w < BN_RP_WAIT_COUNT ? texts[w] : "?";
+}
+
+const char *bn_rp_wait_id(bn_rp_wait w)
+{
+  static const char *const ids[BN_RP_WAIT_COUNT] = {
+    [BN_RP_WAIT_HELD] = "program", [BN_RP_WAIT_CAPTURE] = "capture", [BN_RP_WAIT_BOARD] = "board",
+    [BN_RP_WAIT_CONNECTION] = "connection", [BN_RP_WAIT_WINDOW] = "window",
+  };
+  return (unsigned)w < BN_RP_WAIT_COUNT ? ids[w] : "?";
+}
+
 int bn_rp_live_init(bn_rp_live *l, const bn_rp_plan *plan, uint32_t live_ip, const uint8_t live_mac[6])
 {
   return bn_rp_live_init_pass(l, plan, live_ip, live_mac, 0);

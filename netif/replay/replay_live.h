@@ -107,6 +107,22 @@ typedef struct bn_rp_live_flow {
   uint64_t cut_super;        /**< peer super-frames of the capture (TSO, GSO, GRO) cut into segments */
 } bn_rp_live_flow;
 
+/** What the replay waited for while no peer frame was due (the report's
+ *  "waited" line: wall time, each stretch put down to the step whose wait
+ *  ended first). */
+typedef enum bn_rp_wait {
+  BN_RP_WAIT_HELD,           /**< the board program was not ready for its peers yet */
+  BN_RP_WAIT_CAPTURE,        /**< the capture's own gaps (recorded pace; a new conversation's captured gap) */
+  BN_RP_WAIT_BOARD,          /**< the live board's answers (reactive: what the capture shows it sent first) */
+  BN_RP_WAIT_CONNECTION,     /**< a live connection not open yet (the board's SYN-ACK, its SYN) */
+  BN_RP_WAIT_WINDOW,         /**< the live board's shut window */
+  BN_RP_WAIT_COUNT
+} bn_rp_wait;
+
+/** "the capture's own gaps" ... for reports; "held" ... for JSON keys. */
+const char *bn_rp_wait_text(bn_rp_wait w);
+const char *bn_rp_wait_id(bn_rp_wait w);
+
 typedef struct bn_rp_live {
   const bn_rp_plan *plan;
   bn_rp_live_flow *flows;
@@ -121,6 +137,7 @@ typedef struct bn_rp_live {
   uint64_t redundant;        /**< peer data left out: the live board had acknowledged it already */
   uint64_t arp_answers;      /**< ARP replies the replay made for the board */
   uint64_t timeouts;         /**< peer frames injected after --step-timeout, not on cue */
+  uint64_t waited_ns[BN_RP_WAIT_COUNT]; /**< wall time with no peer frame due, by what it waited for */
   uint64_t started_ns, ended_ns; /**< the board clock at the first injection, and at the last frame (either side) */
   uint32_t ignore;           /**< classes that are notes, not divergences (--ignore): bit (1 << class) */
   /* Read by other threads (--app mirror) while the backend runs; last, so

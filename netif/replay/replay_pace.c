@@ -48,6 +48,9 @@ struct bn_rp_pacer {
                                  again make a new flow that must wait for the old one) */
   unsigned *lane_mark;        /* per lane: the scan that saw a pending step of it first */
   unsigned scan;
+  bn_rp_wait wake_why;        /* what the step with the earliest wake waits for */
+  uint64_t idle_since;        /* since when no step was due (0: one went in), */
+  bn_rp_wait idle_why;        /* and for what it waited */
 };
 
 /* Each flow's lane: the first flow of the capture with the same kind,
@@ -88,7 +91,7 @@ int bn_rp_pacer_new(const bn_rp_plan *plan, bn_rp_live *live, const bn_rp_plan_o
     snprintf(err, BN_PCAP_ERRLEN, "out of memory");
     return -ENOMEM;
   }
-  int rc = bn_pcap_source_open(read->path, read->filter, read->vlan, &pc->src, err);
+  int rc = bn_rp_plan_open_source(read, &pc->src, err);
   if (rc < 0) {
     bn_rp_pacer_free(pc);
     return rc;
@@ -238,6 +241,16 @@ static void abandon(bn_rp_pacer *pc, struct entry *e, bool window_shut)
   step_done(pc, e);
 }
 
+/* A step waits until t, for what: the pacer looks again at the earliest
+ * such t, and the wait until then is put down to that step's reason. */
+static void wait_until(bn_rp_pacer *pc, uint64_t *wake, uint64_t t, bn_rp_wait why)
+{
+  if (t < *wake) {
+    *wake = t;
+    pc->wake_why = why;
+  }
+}
+
 /* What one pending step does at now: 1 injected (out, len), 0 it waits
  * (*wake lowered; *on_time: for its time, so later steps of other flows wait
  * too), -1 it is done without a frame. */
@@ -265,8 +278,8 @@ static int try_step(bn_rp_pacer *pc, struct entry *e, uint64_t now, uint8_t *out
     return -1;
   }
   if (now < due) {
-    *wake = due < *wake ? due : *wake;
     *on_time = can && (progress || pc->o.pace != BN_PACE_REACTIVE);
+    wait_until(pc, wake, due, !can ? BN_RP_WAIT_CONNECTION : *on_time ? BN_RP_WAIT_CAPTURE : BN_RP_WAIT_BOARD);
     return 0;
   }
   bool done;
@@ -284,8 +297,7 @@ static int try_step(bn_rp_pacer *pc, struct entry *e, uint64_t now, uint8_t *out
       return -1;
     }
     uint64_t probe = bn_clock_add_ns(now, BN_RP_RTO_NS); /* the window probe's next turn */
-    probe = probe < give_up ? probe : give_up;
-    *wake = probe < *wake ? probe : *wake;
+    wait_until(pc, wake, probe < give_up ? probe : give_up, BN_RP_WAIT_WINDOW);
     return 0;
   }
   if (timed_out && pc->o.pace == BN_PACE_REACTIVE && !progress) {
@@ -351,12 +363,21 @@ static int scan_window(bn_rp_pacer *pc, uint64_t now, uint8_t *out, size_t *len,
 
 int bn_rp_pacer_take(bn_rp_pacer *pc, uint64_t now, uint8_t *out, size_t *len, uint64_t *wake)
 {
+  if (pc->idle_since != 0 && now > pc->idle_since) {
+    pc->live->waited_ns[pc->idle_why] += now - pc->idle_since;
+  }
+  pc->idle_since = 0;
   *wake = BN_CLOCK_FOREVER;
+  pc->wake_why = pc->held ? BN_RP_WAIT_HELD : BN_RP_WAIT_BOARD; /* no step to wait for: an event */
   bool finished;
   int rc;
   do {
     rc = scan_window(pc, now, out, len, wake, &finished);
   } while (rc == 0 && finished); /* steps ended: the window may hold more that can go, or be empty */
+  if (rc == 0) {
+    pc->idle_since = now;
+    pc->idle_why = pc->wake_why;
+  }
   return rc;
 }
 
@@ -376,7 +397,7 @@ int bn_rp_pacer_next_pass(bn_rp_pacer *pc, unsigned pass, uint64_t now)
 {
   char err[BN_PCAP_ERRLEN];
   bn_pcap_source *src;
-  int rc = bn_pcap_source_open(pc->read->path, pc->read->filter, pc->read->vlan, &src, err);
+  int rc = bn_rp_plan_open_source(pc->read, &src, err);
   if (rc < 0) {
     return rc;
   }

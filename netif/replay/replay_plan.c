@@ -506,6 +506,21 @@ static void note_frame(bn_rp_plan *p, const bn_pcap_frame *pf, uint64_t *prev_ts
   }
 }
 
+/* How messages name the capture. */
+static const char *shown(const bn_rp_plan_options *o)
+{
+  return o->name != NULL ? o->name : o->path;
+}
+
+int bn_rp_plan_open_source(const bn_rp_plan_options *o, bn_pcap_source **out, char err[BN_PCAP_ERRLEN])
+{
+  int rc = bn_pcap_source_open(o->path, o->filter, o->vlan, out, err);
+  if (rc == 0 && o->numbers != NULL) {
+    bn_pcap_source_set_numbers(*out, o->numbers, o->nnumbers);
+  }
+  return rc;
+}
+
 /* Walks the capture, calling fn for every frame it can replay (pass 1 or
  * 2); the second pass (classifying) also counts the frames left out. */
 static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *arg, const bn_pcap_frame *pf, uint8_t *data),
@@ -513,7 +528,7 @@ static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *a
 {
   bn_pcap_source *s;
   char perr[BN_PCAP_ERRLEN];
-  int rc = bn_pcap_source_open(o->path, o->filter, o->vlan, &s, perr);
+  int rc = bn_rp_plan_open_source(o, &s, perr);
   if (rc < 0) {
     return plan_error(err, rc, "%s", perr);
   }
@@ -549,7 +564,7 @@ static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *a
     if (rc < 0) {
       free(copy);
       bn_pcap_source_close(s);
-      return plan_error(err, rc, "out of memory reading %s", o->path);
+      return plan_error(err, rc, "out of memory reading %s", shown(o));
     }
   }
   free(copy);
@@ -557,7 +572,7 @@ static int walk(const bn_rp_plan_options *o, bn_rp_plan *plan, int (*fn)(void *a
   if (bn_pcap_source_error(s) != NULL) {
     /* libpcap cannot go on (e.g. a pcapng whose interfaces have different
      * link types): its words, and where. */
-    rc = plan_error(err, -EINVAL, "%s: libpcap cannot read frame %llu: %s", o->path,
+    rc = plan_error(err, -EINVAL, "%s: libpcap cannot read frame %llu: %s", shown(o),
                     (unsigned long long)plan->frames_read + 1, bn_pcap_source_error(s));
   }
   bn_pcap_source_close(s);
@@ -595,13 +610,13 @@ static int nothing_to_replay(const bn_rp_plan_options *o, const bn_rp_plan *plan
       return -EINVAL; /* its own message stands */
     }
     return plan_error(err, -EINVAL, "%s: no IPv4 traffic to tell the board by: of %llu frames, %llu %s (give "
-                      "--board-ip)", o->path, (unsigned long long)plan->frames_read,
+                      "--board-ip)", shown(o), (unsigned long long)plan->frames_read,
                       (unsigned long long)plan->skipped[most], bn_replay_skip_name((bn_replay_skip)most));
   }
   if (most < 0) {
-    return plan_error(err, -EINVAL, "%s: no frames to replay", o->path);
+    return plan_error(err, -EINVAL, "%s: no frames to replay", shown(o));
   }
-  return plan_error(err, -EINVAL, "%s: nothing to replay for board %s: of %llu frames, %llu %s", o->path, ip,
+  return plan_error(err, -EINVAL, "%s: nothing to replay for board %s: of %llu frames, %llu %s", shown(o), ip,
               (unsigned long long)plan->frames_read, (unsigned long long)plan->skipped[most],
               bn_replay_skip_name((bn_replay_skip)most));
 }
@@ -615,7 +630,7 @@ int bn_rp_plan_build(const bn_rp_plan_options *o, bn_rp_plan *plan, char err[BN_
   struct stat st;
   if (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) {
     return plan_error(err, -EINVAL, "%s: a replay reads its capture more than once: give a regular file, not a pipe "
-                "or a device", o->path);
+                "or a device", shown(o));
   }
   bn_rp_census *c = bn_rp_census_new();
   if (c == NULL) {

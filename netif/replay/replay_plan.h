@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pcap_source.h"
 #include "replay_skip.h"
 
 #define BN_RP_ERRLEN 256
@@ -127,12 +128,21 @@ typedef struct bn_rp_plan {
 /** What to read, and how. Zero-initialise, then fill in. */
 typedef struct bn_rp_plan_options {
   const char *path;          /**< the capture ("-": standard input, read once) */
+  const char *name;          /**< how messages name it (NULL: path), when path is one interface taken out */
   const char *filter;        /**< libpcap filter on the capture, or NULL */
   uint32_t board_ip;         /**< the board's address in the capture (host order); 0: detect */
   uint64_t start_at_ns;      /**< skip frames earlier than this after the first frame */
   uint64_t limit;            /**< read at most this many frames (0: all) */
   int vlan;                  /**< the VLAN the board is on (--vlan, 1..4094); 0: any, every tag taken off */
+  const uint64_t *numbers;   /**< path's frames' numbers in the capture they were taken from (--interface), */
+  size_t nnumbers;           /**< or NULL: their own (bn_pcap_source_set_numbers()) */
 } bn_rp_plan_options;
+
+/**
+ * Opens the capture as o says (path, filter, vlan, numbers).
+ * @return as bn_pcap_source_open().
+ */
+int bn_rp_plan_open_source(const bn_rp_plan_options *o, bn_pcap_source **out, char err[BN_PCAP_ERRLEN]);
 
 /**
  * Reads the capture and makes the plan.

@@ -109,6 +109,34 @@ void bn_rp_report_outcome(const bn_rp_report_info *info, const bn_rp_plan *plan,
                                                                           : BN_RP_VERDICT_SAME;
 }
 
+/* "waited 1.2 s in all: 0.8 s for the live board's answers, ...": the
+ * wall time with no peer frame due, by what it waited for, longest first
+ * (those under half a millisecond left out). */
+static void waited_line(FILE *out, const bn_rp_live *live)
+{
+  uint64_t total = 0;
+  for (int w = 0; w < BN_RP_WAIT_COUNT; w++) {
+    total += live->waited_ns[w];
+  }
+  fprintf(out, "  waited %.3f s in all with no peer frame due", (double)total / 1e9);
+  bool shown[BN_RP_WAIT_COUNT] = { false };
+  for (int n = 0; n < BN_RP_WAIT_COUNT; n++) {
+    int longest = -1;
+    for (int w = 0; w < BN_RP_WAIT_COUNT; w++) {
+      if (!shown[w] && live->waited_ns[w] >= 500000 && (longest < 0 || live->waited_ns[w] > live->waited_ns[longest])) {
+        longest = w;
+      }
+    }
+    if (longest < 0) {
+      break;
+    }
+    shown[longest] = true;
+    fprintf(out, "%s %.3f s %s", n == 0 ? ":" : ",", (double)live->waited_ns[longest] / 1e9,
+            bn_rp_wait_text((bn_rp_wait)longest));
+  }
+  fputc('\n', out);
+}
+
 /* The verdict's lines, right under the report's header. */
 static void verdict_lines(FILE *out, const bn_rp_outcome *o)
 {
@@ -140,6 +168,12 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
   fprintf(out, "replay of %s (%s, %" PRIu64 " frames over %.3f s)\n", info->capture, plan->linktype,
           plan->frames_read, span);
   verdict_lines(out, &outcome);
+  if (info->interface_name != NULL) {
+    fprintf(out, "  interface %u%s%s%s of the %u in the capture (--interface): the other interfaces' %" PRIu64
+            " frames left out; frame numbers are the capture's\n", info->interface_id,
+            info->interface_name[0] ? " (" : "", info->interface_name, info->interface_name[0] ? ")" : "",
+            info->interfaces, info->other_interfaces_frames);
+  }
   if (plan->time_steps_back > 0) {
     fprintf(out, "  note: the capture's clock steps back %" PRIu64 " time%s (files joined?): frames are replayed in "
             "their order in the file, and each gap that goes back counts as none\n", plan->time_steps_back,
@@ -163,6 +197,7 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
     }
     fprintf(out, "; below: pass %u\n", info->passes);
   }
+  waited_line(out, live);
   fprintf(out, "  peer frames injected: %" PRIu64 " of %zu", live->injected, plan->nsteps);
   if (live->not_injected > 0) {
     fprintf(out, " (%" PRIu64 " not: their flow was given up on, see below)", live->not_injected);
@@ -278,6 +313,14 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
   bn_rp_ip_text(info->live_ip, ip, sizeof(ip));
   fprintf(out, "{\n  \"capture\": ");
   bn_json_string(out, info->capture);
+  if (info->interface_name != NULL) {
+    fprintf(out, ",\n  \"interface\": {\"id\": %u, \"name\": ", info->interface_id);
+    bn_json_string(out, info->interface_name);
+    fprintf(out, ", \"interfaces\": %u, \"other_interfaces_frames\": %" PRIu64 "}", info->interfaces,
+            info->other_interfaces_frames);
+  } else {
+    fprintf(out, ",\n  \"interface\": null");
+  }
   fprintf(out, ",\n  \"linktype\": ");
   bn_json_string(out, plan->linktype);
   fprintf(out, ",\n  \"frames\": %" PRIu64 ",\n  \"board_reason\": ", plan->frames_read);
@@ -289,8 +332,12 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
   fprintf(out, "},\n  \"redundant\": %" PRIu64 ",\n  \"passes\": %u,\n  \"passes_diverged\": %u,", live->redundant,
           info->passes > 1 ? info->passes : 1, info->passes_diverged);
   fprintf(out, "\n  \"peer_frames\": %zu,\n  \"injected\": %" PRIu64 ",\n  \"not_injected\": %" PRIu64
-          ",\n  \"timeouts\": %" PRIu64 ",\n  \"arp_answers\": %" PRIu64 ",\n  \"skipped\": {",
+          ",\n  \"timeouts\": %" PRIu64 ",\n  \"arp_answers\": %" PRIu64 ",\n  \"waited\": {",
           plan->nsteps, live->injected, live->not_injected, live->timeouts, live->arp_answers);
+  for (int w = 0; w < BN_RP_WAIT_COUNT; w++) {
+    fprintf(out, "%s\"%s\": %.6f", w ? ", " : "", bn_rp_wait_id((bn_rp_wait)w), (double)live->waited_ns[w] / 1e9);
+  }
+  fprintf(out, "},\n  \"skipped\": {");
   bool first = true;
   for (int i = 0; i < BN_SKIP_COUNT; i++) {
     if (plan->skipped[i] > 0) {

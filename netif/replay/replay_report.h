@@ -19,6 +19,11 @@
 /** What the report describes besides plan and live. */
 typedef struct bn_rp_report_info {
   const char *capture;     /**< its path */
+  const char *interface_name;  /**< the interface of a pcapng replayed (--interface): its name ("": none);
+                                    NULL: the whole file was */
+  unsigned interface_id;   /**< its number in the file */
+  unsigned interfaces;     /**< of how many in the file */
+  uint64_t other_interfaces_frames;  /**< the other interfaces' frames, left out */
   const char *board;       /**< the live board's profile name */
   const char *pace;        /**< "reactive", "recorded", "x2", "top" */
   uint32_t live_ip;

@@ -9,11 +9,13 @@
 # both ways) are injected as captured and compared whole: "same" (a board
 # without reassembly, esp32, diverges: it answers none); IPv6 frames to
 # the board's MAC are named IPv6 and make it incomplete, IPv6 multicast does
-# not; a pcapng joining two link types (mergecap) is refused with libpcap's
-# own words; a capture joined from two files whose clock steps back gets a
+# not; a pcapng of two interfaces (mergecap of two link types; dumpcap on
+# the TAP and lo) is refused with its interfaces listed, --interface N|NAME
+# replays one ("same", frame numbers cited as the pcapng's), and without
+# capinfos libpcap's own words say why it cannot be read; a capture joined from two files whose clock steps back gets a
 # note and a sane duration.
 source "$(dirname "$0")/lib.sh"
-for tool in tcpdump tcprewrite mergecap editcap python3; do
+for tool in tcpdump tcprewrite mergecap editcap capinfos tshark dumpcap python3; do
   command -v $tool >/dev/null || bn_skip "no $tool"
 done
 bn_make_net
@@ -59,7 +61,11 @@ check 'r["verdict"] == "same"' 'r["incomplete"] == []' 'r["skipped_board"] == {}
       'not any(f["flow"].startswith("icmp") and f["captured"]["frames"] == 1 for f in r["flows"])'
 grep -q "verdict: same: every frame for the board was replayed and compared" "$BN_TMP/replay.out" ||
   { cat "$BN_TMP/replay.out"; bn_fail "no verdict line"; }
-echo "clean tcpdump capture: same (exit 0)"
+# The time waited, by reason: reactive pacing waits for the board's answers.
+check 'sorted(r["waited"]) == ["board", "capture", "connection", "program", "window"]' 'r["waited"]["board"] > 0'
+grep -qE "^  waited [0-9]+\.[0-9]{3} s in all with no peer frame due: [0-9.]+ s for " "$BN_TMP/replay.out" ||
+  { cat "$BN_TMP/replay.out"; bn_fail "no 'waited' line"; }
+echo "clean tcpdump capture: same (exit 0); $(grep -oE 'waited .*' "$BN_TMP/replay.out")"
 
 # ---- 802.1Q: the tags taken off -----------------------------------------------------
 tcprewrite --enet-vlan=add --enet-vlan-tag=10 --enet-vlan-cfi=0 --enet-vlan-pri=0 \
@@ -122,13 +128,59 @@ check 'r["skipped"]["ipv6"] >= 2' 'r["skipped_board"]["ipv6"] >= 2' 'r["verdict"
 grep -q "IPv6 (not replayed)" "$BN_TMP/replay.out" || bn_fail "IPv6 is not named"
 echo "IPv6: named; 2 echo requests to the board's MAC make it incomplete ($(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["skipped"]["ipv6"])' "$BN_TMP/r.json") IPv6 frames in all)"
 
-# ---- two link types in one pcapng: libpcap's own words ---------------------------------
+# ---- a pcapng of several interfaces: --interface -------------------------------------
+# (a) mergecap of two link types: refused with the list, libpcap's words
+# without capinfos; --interface 1 replays the raw-IP one.
 editcap -L -C 14 -T rawip "$BN_TMP/clean.pcap" "$BN_TMP/raw.pcap"
 mergecap -w "$BN_TMP/two.pcapng" "$BN_TMP/clean.pcap" "$BN_TMP/raw.pcap"
 replay two.pcapng
-[ "$BN_RC" = 1 ] && grep -q "libpcap cannot read frame [0-9]*: .*different from the type of the first interface" \
-  "$BN_TMP/replay.err" || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "two link types: exit $BN_RC"; }
-echo "pcapng of two link types (mergecap): refused with libpcap's words: $(cut -c1-120 "$BN_TMP/replay.err")"
+[ "$BN_RC" = 2 ] && grep -q "holds 2 interfaces, and only one is the board's wire" "$BN_TMP/replay.err" &&
+  grep -qE "^  1 .*Raw IP" "$BN_TMP/replay.err" ||
+  { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "two interfaces without --interface: exit $BN_RC"; }
+clean_frames=$(capinfos -M -c "$BN_TMP/clean.pcap" | awk '/Number of packets/ { print $NF }')
+replay two.pcapng --interface 1
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "--interface 1: exit $BN_RC, not 0"; }
+check 'r["verdict"] == "same"' 'r["interface"]["id"] == 1' 'r["interface"]["interfaces"] == 2' \
+      "r['interface']['other_interfaces_frames'] == $clean_frames" 'r["linktype"] == "RAW"'
+rc=0; timeout 60 env PATH=/nonexistent "$BN" replay "$BN_TMP/two.pcapng" >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "cannot list the interfaces of .*capinfos: not installed" "$BN_TMP/replay.err" &&
+  grep -q "libpcap cannot read frame [0-9]*: .*different from the type of the first interface" "$BN_TMP/replay.err" ||
+  { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "two link types without capinfos: exit $rc"; }
+for bad in "two.pcapng --interface 5|has no interface '5'" "two.pcapng --interface eth9|has no interface 'eth9'" \
+           "clean.pcap --interface 0|is a pcap file, of one interface"; do
+  IFS='|' read -r args want <<<"$bad"
+  replay $args
+  [ "$BN_RC" = 2 ] && grep -q "$want" "$BN_TMP/replay.err" || { cat "$BN_TMP/replay.err"; bn_fail "$args: exit $BN_RC"; }
+done
+echo "pcapng of two link types (mergecap): refused with its interfaces listed (exit 2); --interface 1: same;" \
+     "without capinfos libpcap's words; a bad --interface exits 2"
+# (b) dumpcap on the TAP and on lo at once: the TAP by name; frame numbers are the file's.
+ip netns exec "$BN_NS" dumpcap -q -i "$BN_TAP" -i lo -w "$BN_TMP/dc.pcapng" 2>"$BN_TMP/dc.err" &
+dc=$!
+bn_track $dc
+bn_wait_for "$BN_TMP/dc.err" "Capturing on" 10 || { cat "$BN_TMP/dc.err"; bn_fail "dumpcap did not start"; }
+sleep 0.5 # (dumpcap says so before its capture of the second interface runs)
+bn_ns ping -c 3 -i 0.1 127.0.0.1 >/dev/null
+bn_echo_session 192.0.2.2 20000
+bn_ns ping -c 2 -i 0.1 127.0.0.1 >/dev/null
+sleep 0.3
+kill -INT $dc
+bn_wait_exit $dc 10
+replay dc.pcapng
+[ "$BN_RC" = 2 ] && grep -qE "^  [01] lo " "$BN_TMP/replay.err" && grep -qE "^  [01] $BN_TAP " "$BN_TMP/replay.err" ||
+  { cat "$BN_TMP/replay.err"; bn_fail "dumpcap's two interfaces without --interface: exit $BN_RC"; }
+replay dc.pcapng --interface "$BN_TAP"
+[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "--interface $BN_TAP: exit $BN_RC, not 0"; }
+check 'r["verdict"] == "same"' "r['interface']['name'] == '$BN_TAP'" 'r["interface"]["other_interfaces_frames"] >= 10'
+# Into a board without the echo server: the divergence names the SYN-ACK's number in dc.pcapng.
+synack=$(tshark -n -r "$BN_TMP/dc.pcapng" -Y "ip.src == 192.0.2.2 && tcp.srcport == 7 && tcp.flags.syn == 1" \
+           -T fields -e frame.number 2>/dev/null | head -1)
+rm -f "$BN_TMP/r.json"
+rc=0; timeout 120 "$BN" replay "$BN_TMP/dc.pcapng" --interface "$BN_TAP" --app http --report "$BN_TMP/r.json" \
+  >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
+[ "$rc" = 3 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "no echo server: exit $rc, not 3"; }
+check "any(f['flow'].endswith('board:7') and f['divergence']['frame'] == $synack for f in r['flows'])"
+echo "dumpcap -i $BN_TAP -i lo: refused with both listed; --interface $BN_TAP: same; a divergence cites frame $synack of the pcapng"
 
 # ---- a clock that steps back (two files joined in the wrong order) ---------------------
 editcap -t -3600 "$BN_TMP/clean.pcap" "$BN_TMP/earlier.pcap"

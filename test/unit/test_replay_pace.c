@@ -128,6 +128,12 @@ START_TEST(pace_recorded_never_injects_before_the_captured_offset)
                   (unsigned long long)(seen.ts[i] - live.started_ns), (unsigned long long)(due - live.started_ns));
     ck_assert_uint_ge(seen.ts[i], seen.ts[i - 1]);
   }
+  /* Between the frames it waited for the capture's gaps, and for nothing else. */
+  ck_assert_uint_gt(live.waited_ns[BN_RP_WAIT_CAPTURE], 0);
+  ck_assert_uint_le(live.waited_ns[BN_RP_WAIT_CAPTURE], seen.ts[PINGS - 1] - live.started_ns);
+  ck_assert_uint_eq(live.waited_ns[BN_RP_WAIT_BOARD], 0);
+  ck_assert_uint_eq(live.waited_ns[BN_RP_WAIT_CONNECTION], 0);
+  ck_assert_uint_eq(live.waited_ns[BN_RP_WAIT_WINDOW], 0);
 }
 END_TEST
 
@@ -150,6 +156,7 @@ START_TEST(pace_reactive_waits_for_the_board_s_answer)
   run_to_end(&seen);
   ck_assert_uint_eq(seen.n, PINGS);
   ck_assert_uint_eq(live.timeouts, 0);
+  ck_assert_uint_gt(live.waited_ns[BN_RP_WAIT_BOARD], 0); /* for the answers */
   bn_rp_live_finish(&live);
   for (size_t i = 0; i < plan.nflows; i++) {
     ck_assert_int_eq(live.flows[i].diverge, BN_RP_SAME);

@@ -149,6 +149,31 @@ START_TEST(source_cooked_outgoing_frames_are_marked)
 }
 END_TEST
 
+START_TEST(source_frames_take_the_numbers_of_the_file_they_came_from)
+{
+  uint8_t eth[128];
+  size_t ip_len, len = ping_frame(eth, &ip_len);
+  capture_open(&cap, DLT_EN10MB);
+  for (int i = 0; i < 3; i++) {
+    capture_add(&cap, 1000 + (uint64_t)i, eth, len);
+  }
+  capture_close(&cap);
+  static const uint64_t numbers[] = { 5, 9 }; /* frames 1 and 2 of a pcapng's interface */
+  bn_pcap_source *s = open_capture(NULL);
+  bn_pcap_source_set_numbers(s, numbers, 2);
+  bn_pcap_frame f;
+  uint64_t skipped[BN_SKIP_COUNT] = { 0 };
+  ck_assert_int_eq(bn_pcap_source_next(s, &f, skipped), 1);
+  ck_assert_uint_eq(f.number, 5);
+  ck_assert_int_eq(bn_pcap_source_next(s, &f, skipped), 1);
+  ck_assert_uint_eq(f.number, 9);
+  ck_assert_int_eq(bn_pcap_source_next(s, &f, skipped), 1);
+  ck_assert_uint_eq(f.number, 3); /* past the numbers given: its own */
+  ck_assert_uint_eq(bn_pcap_source_count(s), 3);
+  bn_pcap_source_close(s);
+}
+END_TEST
+
 START_TEST(source_refuses_an_unknown_link_type_naming_it)
 {
   uint8_t rec[64] = { 0 };
@@ -377,6 +402,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, source_filter_leaves_out_what_does_not_match);
   tcase_add_test(tc, source_vlan_tags_come_off_and_vlan_picks_one);
   tcase_add_test(tc, source_hands_back_skipped_frames_as_far_as_read);
+  tcase_add_test(tc, source_frames_take_the_numbers_of_the_file_they_came_from);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -9,18 +9,20 @@
 #include "bn_board.h"
 #include "bn_clock.h"
 #include "bn_config.h"
+#include "capture_interfaces.h"
 #include "exit_status.h"
 #include "replay_compare.h"
 #include "replay_headers.h"
 #include "replay_report.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 enum { OPT_BOARD_IP = BN_REPLAY_OPT_FIRST, OPT_PACE, OPT_STEP_TIMEOUT, OPT_FILTER, OPT_START_AT, OPT_LIMIT, OPT_LOOP,
-       OPT_REPORT, OPT_PROGRESS, OPT_VLAN, OPT_IGNORE };
+       OPT_REPORT, OPT_PROGRESS, OPT_VLAN, OPT_IGNORE, OPT_INTERFACE };
 
 const struct option bn_replay_options[] = {
   { "board-ip", required_argument, NULL, OPT_BOARD_IP },
@@ -34,6 +36,7 @@ const struct option bn_replay_options[] = {
   { "progress", no_argument, NULL, OPT_PROGRESS },
   { "vlan", required_argument, NULL, OPT_VLAN },
   { "ignore", required_argument, NULL, OPT_IGNORE },
+  { "interface", required_argument, NULL, OPT_INTERFACE },
 };
 const size_t bn_replay_options_count = sizeof(bn_replay_options) / sizeof(bn_replay_options[0]);
 
@@ -57,6 +60,11 @@ const char bn_replay_options_help[] =
   "                       several: frames of other VLANs and untagged ones are\n"
   "                       left out (default: every 802.1Q/QinQ tag is taken\n"
   "                       off and every frame kept)\n"
+  "  --interface N|NAME   the board's wire, when the capture is a pcapng of\n"
+  "                       several interfaces (dumpcap -i eth0 -i lo): its\n"
+  "                       number or name as capinfos -I lists them; the\n"
+  "                       others' frames are left out. Such a capture is\n"
+  "                       refused without it (needs capinfos and tshark)\n"
   "  --start-at SEC       skip the capture's first SEC seconds\n"
   "  --limit N            read only the capture's first N frames\n"
   "  --loop N             replay the capture N times into the same board;\n"
@@ -74,6 +82,7 @@ void bn_replay_session_init(bn_replay_session *s)
 {
   s->pace = BN_PACE_REACTIVE;
   s->pace_text = "reactive";
+  s->iface_fd = -1;
 }
 
 /* Seconds as a decimal fraction ("2", "0.5") into nanoseconds. */
@@ -160,6 +169,9 @@ int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg)
     if (bn_rp_diverge_parse(arg, &s->ignore) < 0) {
       return bn_fail(BN_EXIT_USAGE, "--ignore: '%s' is not a list of %s", arg, BN_RP_DIVERGE_NAMES);
     }
+    return 0;
+  case OPT_INTERFACE:
+    s->interface = arg;
     return 0;
   case OPT_VLAN: {
     uint64_t id;
@@ -256,6 +268,66 @@ static int check_report_path(const char *path)
   return 0;
 }
 
+/* A pcapng of several interfaces: --interface picks the board's wire,
+ * taken out into a file of its own (capture_interfaces.h), which s->read
+ * then reads, with the frames' numbers in the original. */
+static int pick_interface(bn_replay_session *s)
+{
+  const char *path = s->capture;
+  if (strcmp(path, "-") == 0) {
+    return s->interface == NULL ? 0
+                                : bn_fail(BN_EXIT_USAGE, "--interface: needs a file, not standard input (tshark -r - "
+                                          "-Y 'frame.interface_id == N' -w - | boardnet replay - takes one out)");
+  }
+  int pcapng = bn_capture_is_pcapng(path);
+  if (pcapng <= 0) { /* pcap: one interface; unreadable: the plan says why */
+    return s->interface == NULL || pcapng < 0
+             ? 0 : bn_fail(BN_EXIT_USAGE, "--interface: %s is a pcap file, of one interface", path);
+  }
+  static bn_capture_iface ifs[BN_IFACE_MAX];
+  char err[BN_IFACE_ERRLEN];
+  int n = bn_capture_interfaces(path, ifs, BN_IFACE_MAX, err);
+  if (n < 0) {
+    if (s->interface != NULL) {
+      return bn_fail(BN_EXIT_FAIL, "--interface: cannot list the interfaces of %s: %s", path, err);
+    }
+    fprintf(stderr, "boardnet: note: cannot list the interfaces of %s (%s): the frames of every interface it "
+            "holds are replayed as one wire\n", path, err);
+    return 0;
+  }
+  size_t listed = (size_t)n < BN_IFACE_MAX ? (size_t)n : BN_IFACE_MAX;
+  char list[BN_IFACE_MAX * 100];
+  bn_capture_interfaces_text(ifs, listed, list, sizeof(list));
+  size_t end = strlen(list);
+  list[end > 0 ? end - 1 : 0] = '\0'; /* bn_fail() ends the line */
+  if (s->interface == NULL) {
+    if (n <= 1) {
+      return 0;
+    }
+    return bn_fail(BN_EXIT_USAGE, "%s holds %d interfaces, and only one is the board's wire: pick it with "
+                   "--interface N|NAME\n%s", path, n, list);
+  }
+  int i = bn_capture_interface_find(ifs, listed, s->interface);
+  if (i < 0) {
+    return bn_fail(BN_EXIT_USAGE, "--interface: %s has no interface '%s'; it holds:\n%s", path, s->interface, list);
+  }
+  int fd;
+  if (bn_capture_interface_extract(path, &ifs[i], &fd, &s->numbers, &s->read.nnumbers, err) < 0) {
+    return bn_fail(BN_EXIT_FAIL, "--interface %s: %s", s->interface, err);
+  }
+  s->iface_fd = fd;
+  s->read.numbers = s->numbers;
+  snprintf(s->iface_path, sizeof(s->iface_path), "/proc/self/fd/%d", fd);
+  s->read.path = s->iface_path;
+  s->read.name = s->capture;
+  s->iface = ifs[i];
+  s->interfaces = (unsigned)n;
+  for (size_t k = 0; k < listed; k++) {
+    s->other_frames += k == (size_t)i ? 0 : ifs[k].frames;
+  }
+  return 0;
+}
+
 int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board)
 {
   if (board->pipeline.tap != NULL) {
@@ -269,6 +341,11 @@ int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board)
     if (bn_link_record_check_filter(s->read.filter, err) < 0) {
       return bn_fail(BN_EXIT_USAGE, "--filter: %s", err);
     }
+  }
+  s->capture = s->read.path;
+  int rc = pick_interface(s);
+  if (rc != 0) {
+    return rc;
   }
   char err[BN_RP_ERRLEN];
   if (bn_rp_plan_build(&s->read, &s->plan, err) < 0) {
@@ -314,7 +391,7 @@ void bn_replay_session_begin(bn_replay_session *s, const bn_board_options *board
     s->pcap.progress_arg = s;
   }
   if (!s->quiet) {
-    fprintf(out, "boardnet: replaying %s: %zu peer frames in %zu flows; board %s%s\n", s->read.path, s->plan.nsteps,
+    fprintf(out, "boardnet: replaying %s: %zu peer frames in %zu flows; board %s%s\n", s->capture, s->plan.nsteps,
             s->plan.nflows, s->plan.board_reason,
             s->dhcp_from_capture ? "; the live board takes its lease from the capture (DHCP)" : "");
     fflush(out);
@@ -332,7 +409,9 @@ int bn_replay_session_end(bn_replay_session *s, const char *stopped)
     fprintf(stderr, "boardnet: replay stopped early (%s): the report covers what was replayed\n", stopped);
   }
   pass_done(s, &s->live); /* the last pass */
-  bn_rp_report_info info = { .capture = s->read.path, .board = bn_board_name(), .pace = s->pace_text,
+  bn_rp_report_info info = { .capture = s->capture, .interface_name = s->iface_fd >= 0 ? s->iface.name : NULL,
+                          .interface_id = s->iface.id,
+                          .interfaces = s->interfaces, .other_interfaces_frames = s->other_frames, .board = bn_board_name(), .pace = s->pace_text,
                           .live_ip = s->pcap.live_ip, .live_mac = s->pcap.live_mac, .passes = s->passes,
                           .passes_diverged = s->passes_diverged, .first_diverged_pass = s->first_diverged,
                           .passes_incomplete = s->passes_incomplete, .stopped = stopped };
@@ -344,7 +423,7 @@ int bn_replay_session_end(bn_replay_session *s, const char *stopped)
     const char *why = outcome.verdict == BN_RP_VERDICT_SAME ? "no divergence, every frame for the board compared"
                       : outcome.verdict == BN_RP_VERDICT_DIVERGED ? "the live board diverged"
                                                                   : outcome.reasons[0];
-    fprintf(s->out, "boardnet: replay of %s: %s: %s\n", s->read.path, bn_rp_verdict_name(outcome.verdict), why);
+    fprintf(s->out, "boardnet: replay of %s: %s: %s\n", s->capture, bn_rp_verdict_name(outcome.verdict), why);
   }
   int rc = outcome.verdict == BN_RP_VERDICT_DIVERGED     ? BN_EXIT_DIVERGED
            : outcome.verdict == BN_RP_VERDICT_INCOMPLETE ? BN_EXIT_INCOMPLETE
@@ -366,4 +445,10 @@ void bn_replay_session_free(bn_replay_session *s)
     bn_rp_plan_free(&s->plan);
     s->planned = false;
   }
+  if (s->iface_fd >= 0) {
+    close(s->iface_fd);
+    s->iface_fd = -1;
+  }
+  free(s->numbers);
+  s->numbers = NULL;
 }

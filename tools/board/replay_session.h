@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "board_options.h"
+#include "capture_interfaces.h"
 #include "link_pcap.h"
 #include "replay_live.h"
 #include "replay_plan.h"
@@ -32,6 +33,7 @@ extern const char bn_replay_options_help[];
  *  zero-initialise, then bn_replay_session_init(). */
 typedef struct bn_replay_session {
   bn_rp_plan_options read;       /**< the capture (read.path) and how to read it */
+  const char *interface;      /**< --interface N|NAME, or NULL */
   const char *report;         /**< --report FILE, or NULL */
   const char *pace_text;
   bn_pace pace;
@@ -41,6 +43,13 @@ typedef struct bn_replay_session {
   bool progress;              /**< --progress */
   bool quiet;                 /**< the caller's -q: the result line only */
 
+  const char *capture;        /**< the capture as given (read.path may be one interface taken out of it) */
+  int iface_fd;               /**< that interface's file (read.path: /proc/self/fd/N), or -1 */
+  char iface_path[32];
+  bn_capture_iface iface;     /**< which interface */
+  unsigned interfaces;        /**< of how many */
+  uint64_t other_frames;      /**< the others' frames, left out */
+  uint64_t *numbers;          /**< read.numbers, owned */
   bool dhcp_from_capture;     /**< the live board takes its lease from the capture */
   bool planned;
   bn_rp_plan plan;
