@@ -217,6 +217,7 @@ static int normalise(bn_pcap_source *s, const struct pcap_pkthdr *h, const u_cha
   size_t caplen = h->caplen;
   f->macs_synthesised = false;
   f->outgoing = false;
+  f->cut = 0;
   f->vlan = 0;
   f->data = s->frame;
   f->len = 0;
@@ -332,7 +333,18 @@ int bn_pcap_source_next_any(bn_pcap_source *s, bn_pcap_frame *f)
   } else if (s->filtering && pcap_offline_filter(&s->prog, h, data) == 0) {
     reason = BN_SKIP_FILTERED;
   } else if (reason < 0 && h->caplen < h->len) {
-    reason = BN_SKIP_CUT;
+    /* Cut by the snaplen: the bytes that exist, and zeros for the rest, so
+     * that lengths and sequence numbers hold; f->cut says how many are not
+     * the capture's (replay_plan.c leaves out a frame cut inside its
+     * headers). */
+    size_t missing = h->len - h->caplen;
+    if (f->len + missing <= FRAME_ROOM) {
+      memset(s->frame + f->len, 0, missing);
+      f->len += missing;
+      f->cut = missing;
+    } else {
+      reason = BN_SKIP_CUT;
+    }
   }
   f->skip = reason;
   return 1;

@@ -6,7 +6,9 @@
  * cooked v1 and v2 (tcpdump -i any: DLT_LINUX_SLL, DLT_LINUX_SLL2), raw IPv4
  * (DLT_RAW, DLT_IPV4) and BSD loopback (DLT_NULL, DLT_LOOP). 802.1Q and
  * 802.1ad (QinQ) tags are taken off (the outer VLAN id is kept; --vlan picks
- * one). A frame that cannot be replayed is skipped with its reason
+ * one). A frame cut short by the snaplen is handed over at its full
+ * length, zeros in place of what was not kept (bn_pcap_frame.cut). A frame
+ * that cannot be replayed is skipped with its reason
  * (replay_skip.h), and bn_pcap_source_next_any() hands it over too, as far
  * as it could be read, so that a caller can tell whether it concerned the
  * board; a file that cannot be read at all is refused with one line saying
@@ -52,6 +54,7 @@ typedef struct bn_pcap_frame {
   bool macs_synthesised;    /**< the link type had no (or no destination) MAC */
   bool outgoing;            /**< cooked capture: sent by the capturing host */
   uint16_t vlan;            /**< the VLAN id of its outer 802.1Q/802.1ad tag (taken off); 0: untagged */
+  size_t cut;               /**< bytes at its end the capture did not keep (snaplen): zeros in data */
   int skip;                 /**< bn_pcap_source_next_any(): -1, or the bn_replay_skip reason it is left out for */
 } bn_pcap_frame;
 

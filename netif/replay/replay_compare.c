@@ -155,7 +155,7 @@ void bn_rp_compare_stream(const bn_rp_flow *f, bn_rp_live_flow *lf, uint32_t rel
               "the live board sent more than the captured board's %zu bytes", f->stream_len);
       break;
     }
-    if (f->stream[off] != data[i]) {
+    if (f->stream[off] != data[i] && !bn_rp_flow_byte_unknown(f, off)) {
       bn_rp_diverge_set(lf, BN_RP_DIV_PAYLOAD, frame_of_offset(f, off),
               "stream byte %zu differs: the live board sent 0x%02x, the captured board 0x%02x", off, data[i],
               f->stream[off]);

@@ -73,7 +73,9 @@ typedef struct bn_rp_live_flow {
   /* Every class of difference found, the first of each; diverge is the
    * first found of those the replay does not ignore (bn_rp_live.ignore). */
   uint32_t classes;          /**< bit (1 << class) per class found */
-  uint32_t ignore_classes;   /**< bn_rp_live.ignore, for bn_rp_diverge_set() */
+  uint32_t ignore_classes;   /**< bn_rp_live.ignore, for bn_rp_diverge_set(); every class once zeros went in */
+  bool zeros_in;             /**< peer data cut by the snaplen went in as zeros: what the board did after it
+                                  is a note, not a divergence (the board answered bytes the capture lacks) */
   bn_rp_divergence found[BN_RP_DIV_COUNT];
   bn_rp_diverge diverge;
   uint64_t diverge_number;   /**< the capture frame where it diverged first */

@@ -106,7 +106,11 @@ static int add_one_step(builder *b, uint64_t number, uint64_t ts_ns, uint32_t fl
 static int add_step(builder *b, const bn_pcap_frame *pf, uint32_t flow, uint32_t before)
 {
   if (b->datagram == NULL) {
-    return add_one_step(b, pf->number, pf->ts_ns, flow, before);
+    int rc = add_one_step(b, pf->number, pf->ts_ns, flow, before);
+    if (rc == 0) {
+      b->plan->steps[b->plan->nsteps - 1].cut = pf->cut > 0;
+    }
+    return rc;
   }
   for (size_t i = 0; i < b->datagram->nnumbers; i++) {
     int rc = add_one_step(b, b->datagram->numbers[i], b->datagram->times[i], flow, before);
@@ -124,6 +128,53 @@ static uint64_t frames_of(const builder *b)
 }
 
 /* One of the captured board's frames in flow fl. */
+/* Room in fl's stream for need bytes (and in its map of unknown bytes). */
+static int grow_stream(bn_rp_flow *fl, size_t need)
+{
+  size_t cap = fl->stream_cap ? fl->stream_cap * 2 : 4096;
+  while (cap < need) {
+    cap *= 2;
+  }
+  uint8_t *ns = realloc(fl->stream, cap);
+  if (ns == NULL) {
+    return -ENOMEM;
+  }
+  fl->stream = ns;
+  if (fl->stream_unknown != NULL) {
+    uint8_t *nu = realloc(fl->stream_unknown, cap / 8);
+    if (nu == NULL) {
+      return -ENOMEM;
+    }
+    memset(nu + fl->stream_cap / 8, 0, (cap - fl->stream_cap) / 8);
+    fl->stream_unknown = nu;
+  }
+  fl->stream_cap = cap;
+  return 0;
+}
+
+/* Stream byte off (< stream_cap) is not the capture's. */
+static int mark_unknown(bn_rp_flow *fl, size_t off)
+{
+  if (fl->stream_unknown == NULL && (fl->stream_unknown = calloc(fl->stream_cap / 8, 1)) == NULL) {
+    return -ENOMEM;
+  }
+  fl->stream_unknown[off / 8] |= (uint8_t)(1u << (off % 8));
+  return 0;
+}
+
+bool bn_rp_flow_byte_unknown(const bn_rp_flow *f, size_t off)
+{
+  return f->stream_unknown != NULL && off < f->stream_cap && (f->stream_unknown[off / 8] >> (off % 8)) & 1;
+}
+
+/* The bytes of f's payload the capture kept (all but the snaplen's cut). */
+static size_t captured_payload(const bn_pcap_frame *pf, const bn_rp_frame *f)
+{
+  size_t start = (size_t)(bn_rp_payload(f) - f->eth), kept = pf->len - pf->cut;
+  size_t known = kept > start ? kept - start : 0;
+  return known < f->payload_len ? known : f->payload_len;
+}
+
 static int board_frame(builder *b, bn_rp_flow *fl, const bn_pcap_frame *pf, const bn_rp_frame *f)
 {
   fl->board_frames++;
@@ -171,19 +222,17 @@ static int board_frame(builder *b, bn_rp_flow *fl, const bn_pcap_frame *pf, cons
         if (b->streams_total + add > BN_RP_STREAMS_MAX) {
           fl->stream_dropped = true;
         } else {
-          if (fl->stream_len + add > fl->stream_cap) {
-            size_t cap = fl->stream_cap ? fl->stream_cap * 2 : 4096;
-            while (cap < fl->stream_len + add) {
-              cap *= 2;
-            }
-            uint8_t *ns = realloc(fl->stream, cap);
-            if (ns == NULL) {
-              return -ENOMEM;
-            }
-            fl->stream = ns;
-            fl->stream_cap = cap;
+          if (fl->stream_len + add > fl->stream_cap && grow_stream(fl, fl->stream_len + add) < 0) {
+            return -ENOMEM;
           }
           memcpy(fl->stream + fl->stream_len, bn_rp_payload(f) + skip, add);
+          /* The payload's bytes past the snaplen: zeros here, not compared. */
+          size_t known = captured_payload(pf, f);
+          for (size_t i = known > skip ? known : skip; i < f->payload_len; i++) {
+            if (mark_unknown(fl, at + i) < 0) {
+              return -ENOMEM;
+            }
+          }
           fl->stream_len += add;
           b->streams_total += add;
         }
@@ -397,6 +446,8 @@ static int classify_parsed(builder *b, const bn_pcap_frame *pf, uint8_t *data, b
   }
   p->frames_used += frames_of(b);
   bn_rp_flow *fl = &p->flows[index];
+  fl->cut_frames += pf->cut > 0;
+  fl->cut_bytes += pf->cut;
   if (fl->board_frames + fl->peer_frames == 0) {
     fl->board_first = from_board;
   }
@@ -437,13 +488,28 @@ static int fragment(builder *b, const bn_pcap_frame *pf, uint8_t *data, const bn
   return rc;
 }
 
+/* Whether a frame the snaplen cut short can go on with zeros for the rest:
+ * its headers whole, and it is none whose payload the replay reads (ARP,
+ * DHCP) or puts together (a fragment). */
+static bool cut_in_payload(const bn_pcap_frame *pf, const bn_rp_frame *f)
+{
+  if (f->arp || f->fragment || f->l4 == 0) {
+    return false;
+  }
+  bool dhcp = f->proto == BN_RP_PROTO_UDP && (bn_rp_sport(f) == 67 || bn_rp_sport(f) == 68);
+  return !dhcp && pf->len - pf->cut >= f->l4 + f->l4_hlen;
+}
+
 /* Sorts one frame into the plan. */
 static int classify(builder *b, const bn_pcap_frame *pf, uint8_t *data)
 {
   bn_rp_frame f;
   int skip = bn_rp_parse(data, pf->len, &f);
+  if (skip < 0 && pf->cut > 0 && !cut_in_payload(pf, &f)) {
+    skip = BN_SKIP_CUT;
+  }
   if (skip >= 0) {
-    skip_frame(b->plan, pf, data, pf->len, skip);
+    skip_frame(b->plan, pf, data, pf->len - pf->cut, skip); /* whose it is: from the bytes captured */
     return 0;
   }
   return f.fragment ? fragment(b, pf, data, &f) : classify_parsed(b, pf, data, f);
@@ -668,6 +734,7 @@ void bn_rp_plan_free(bn_rp_plan *plan)
   for (size_t i = 0; i < plan->nflows; i++) {
     free(plan->flows[i].bframes);
     free(plan->flows[i].stream);
+    free(plan->flows[i].stream_unknown);
   }
   free(plan->flows);
   free(plan->steps);

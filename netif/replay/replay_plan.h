@@ -70,6 +70,9 @@ typedef struct bn_rp_flow {
   size_t nbframes, cap_bframes;
   uint8_t *stream;         /**< TCP: the board's payload in sequence order */
   size_t stream_len, stream_cap;
+  uint8_t *stream_unknown; /**< TCP: a bit per stream byte the capture cut off (snaplen), or NULL: none */
+  uint64_t cut_frames;     /**< frames of the flow cut short by the capture's snaplen (zeros in their place) */
+  uint64_t cut_bytes;      /**< bytes they lack: the peers' go in as zeros, the board's are not compared */
   bool stream_gap;         /**< a hole: data after it is not kept */
   bool stream_dropped;     /**< over the memory bound: not kept */
 } bn_rp_flow;
@@ -85,6 +88,7 @@ typedef struct bn_rp_step {
    *  it is pinged): that frame's flow (BN_RP_NO_FLOW: none) and the flow's
    *  board_before measure just after it. */
   uint32_t dep_flow, dep_before;
+  bool cut;                /**< cut short by the snaplen: zeros in place of what the capture lacks */
 } bn_rp_step;
 
 #define BN_RP_NO_FLOW UINT32_MAX
@@ -153,6 +157,9 @@ int bn_rp_plan_open_source(const bn_rp_plan_options *o, bn_pcap_source **out, ch
  *         -ENOMEM, with the reason in err.
  */
 int bn_rp_plan_build(const bn_rp_plan_options *o, bn_rp_plan *plan, char err[BN_RP_ERRLEN]);
+
+/** Whether byte off of f's captured stream was cut off by the snaplen (not compared). */
+bool bn_rp_flow_byte_unknown(const bn_rp_flow *f, size_t off);
 
 /** Frees what bn_rp_plan_build() allocated. */
 void bn_rp_plan_free(bn_rp_plan *plan);

@@ -261,6 +261,11 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
         fprintf(out, "  %-36s segments of up to %u bytes, the captured board's up to %u\n", "", lf->max_seg, cap_seg);
       }
     }
+    if (f->cut_frames > 0) {
+      fprintf(out, "  %-36s %" PRIu64 " frames cut short by the snaplen: %" PRIu64 " bytes not in the capture (the "
+              "peer's sent as zeros, the board's not compared)%s\n", "", f->cut_frames, f->cut_bytes,
+              lf->zeros_in ? "; the board answered zeros: what it did after them is a note, not a divergence" : "");
+    }
     if (tcp && lf->probes) {
       fprintf(out, "  %-36s the live board's window shut: %" PRIu64 " window probes\n", "", lf->probes);
     }
@@ -377,8 +382,9 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
             lf->resets, f->peer_resets);
     bn_json_string(out, lf->not_reached ? "not reached" : stream_word(f, lf));
     fprintf(out, ", \"acks_made\": %" PRIu64 ", \"peer_splits\": %" PRIu64 ", \"peer_retransmissions\": %" PRIu64
-            ", \"peer_super_frames_cut\": %" PRIu64 ", \"given_up\": ", lf->synth_acks, lf->splits,
-            lf->peer_retrans, lf->cut_super);
+            ", \"peer_super_frames_cut\": %" PRIu64 ", \"snaplen_cut_frames\": %" PRIu64
+            ", \"snaplen_cut_bytes\": %" PRIu64 ", \"given_up\": ", lf->synth_acks, lf->splits,
+            lf->peer_retrans, lf->cut_super, f->cut_frames, f->cut_bytes);
     if (lf->abandoned && !lf->not_compared) {
       bn_json_string(out, given_up_why(f, lf));
     } else {

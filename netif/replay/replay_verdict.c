@@ -63,6 +63,7 @@ void bn_rp_outcome_of(const bn_rp_plan *plan, const bn_rp_live *live, const char
 {
   *out = (bn_rp_outcome){ .verdict = BN_RP_VERDICT_SAME };
   size_t not_kept = 0, not_followed = 0, not_reached = 0;
+  uint64_t cut_frames = 0, cut_bytes = 0;
   for (size_t i = 0; i < plan->nflows; i++) {
     const bn_rp_flow *f = &plan->flows[i];
     const bn_rp_live_flow *lf = &live->flows[i];
@@ -71,6 +72,8 @@ void bn_rp_outcome_of(const bn_rp_plan *plan, const bn_rp_live *live, const char
       continue; /* a later pass: the board keeps its lease and ARP cache, as it should */
     }
     not_kept += f->kind == BN_RP_FLOW_TCP && (f->stream_gap || f->stream_dropped);
+    cut_frames += f->cut_frames;
+    cut_bytes += f->cut_bytes;
     not_reached += lf->not_reached;
     not_followed += lf->abandoned && lf->diverge == BN_RP_SAME && !lf->not_reached;
   }
@@ -78,6 +81,11 @@ void bn_rp_outcome_of(const bn_rp_plan *plan, const bn_rp_live *live, const char
   if (not_kept > 0) {
     reason(out, "%zu TCP stream%s of the captured board could not be compared whole (a segment missing from the "
            "capture, or over the %u MiB bound)", not_kept, not_kept == 1 ? "" : "s", BN_RP_STREAMS_MAX >> 20);
+  }
+  if (cut_frames > 0) {
+    reason(out, "%" PRIu64 " frame%s cut short by the capture's snaplen, %" PRIu64 " bytes not in it: the peers' "
+           "went in as zeros, the captured board's were not compared", cut_frames, cut_frames == 1 ? "" : "s",
+           cut_bytes);
   }
   if (not_followed > 0) {
     reason(out, "%zu flow%s could not be followed to the end", not_followed, not_followed == 1 ? "" : "s");

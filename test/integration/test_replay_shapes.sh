@@ -5,7 +5,9 @@
 # board's port unreachable in the flow of the datagram that caused it; the
 # same with 802.1Q tags added by tcprewrite replays the same once the tags
 # are off ("same", the VLAN named), and --vlan of another VLAN leaves nothing
-# to replay; pings of 3000 bytes and a 4000-byte UDP echo (IPv4 fragments
+# to replay; a capture cut by the snaplen (tcpdump -s 96) is replayed with
+# zeros for what it lacks, the bytes it holds compared: "incomplete", and
+# frames cut inside their headers are left out, named; pings of 3000 bytes and a 4000-byte UDP echo (IPv4 fragments
 # both ways) are injected as captured and compared whole: "same" (a board
 # without reassembly, esp32, diverges: it answers none); IPv6 frames to
 # the board's MAC are named IPv6 and make it incomplete, IPv6 multicast does
@@ -66,6 +68,24 @@ check 'sorted(r["waited"]) == ["board", "capture", "connection", "program", "win
 grep -qE "^  waited [0-9]+\.[0-9]{3} s in all with no peer frame due: [0-9.]+ s for " "$BN_TMP/replay.out" ||
   { cat "$BN_TMP/replay.out"; bn_fail "no 'waited' line"; }
 echo "clean tcpdump capture: same (exit 0); $(grep -oE 'waited .*' "$BN_TMP/replay.out")"
+
+# ---- cut by the snaplen: the bytes that exist replayed, incomplete --------------------
+capture snap.pcap -s 96
+bn_echo_session 192.0.2.2 20000
+capture_stop
+replay snap.pcap
+[ "$BN_RC" = 4 ] || { cat "$BN_TMP/replay.out"; bn_fail "a snaplen-96 capture: exit $BN_RC, not 4"; }
+check 'r["verdict"] == "incomplete"' '"cut" not in r["skipped"]' \
+      'any("snaplen" in x for x in r["incomplete"])' \
+      'any(f["flow"].endswith("board:7") and f["snaplen_cut_frames"] > 0 and f["stream"] == "identical" and
+           f["live"]["bytes"] == 20000 and f["divergence"] is None for f in r["flows"])'
+echo "tcpdump -s 96: $(python3 -c 'import json,sys; print(sum(f["snaplen_cut_frames"] for f in json.load(open(sys.argv[1]))["flows"]))' "$BN_TMP/r.json") frames cut, replayed with zeros for the rest, the bytes kept compared: incomplete (exit 4)"
+# Cut inside the TCP headers (60 bytes): those frames are left out, named.
+editcap -s 60 "$BN_TMP/snap.pcap" "$BN_TMP/snap60.pcap"
+replay snap60.pcap
+[ "$BN_RC" = 4 ] || [ "$BN_RC" = 3 ] || { cat "$BN_TMP/replay.out"; bn_fail "a snaplen-60 capture: exit $BN_RC"; }
+check 'r["skipped"]["cut"] > 0' 'r["skipped_board"]["cut"] > 0' 'r["verdict"] != "same"'
+echo "cut inside the headers (editcap -s 60): $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["skipped"]["cut"])' "$BN_TMP/r.json") frames left out as cut, verdict $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$BN_TMP/r.json")"
 
 # ---- 802.1Q: the tags taken off -----------------------------------------------------
 tcprewrite --enet-vlan=add --enet-vlan-tag=10 --enet-vlan-cfi=0 --enet-vlan-pri=0 \

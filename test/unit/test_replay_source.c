@@ -239,15 +239,15 @@ START_TEST(source_skips_each_bad_frame_under_its_reason)
   capture_open(&cap, DLT_EN10MB);
   capture_add(&cap, 1000, eth, len);                 /* fine */
   capture_cut(&cap, 2000, eth, 0, 0);                /* empty */
-  capture_cut(&cap, 3000, eth, 40, len);             /* snaplen */
+  capture_cut(&cap, 3000, eth, 40, len);             /* snaplen: handed over with zeros (the plan judges it) */
   capture_add(&cap, 4000, big, sizeof(big));         /* too long */
   capture_add(&cap, 5000, eth, 10);                  /* no room for an Ethernet header */
   capture_add(&cap, 6000, eth, len);                 /* fine */
   capture_close(&cap);
   uint64_t skipped[BN_SKIP_COUNT];
-  ck_assert_int_eq(read_all(NULL, skipped), 2);
+  ck_assert_int_eq(read_all(NULL, skipped), 3);
   ck_assert_uint_eq(skipped[BN_SKIP_EMPTY], 1);
-  ck_assert_uint_eq(skipped[BN_SKIP_CUT], 1);
+  ck_assert_uint_eq(skipped[BN_SKIP_CUT], 0);
   ck_assert_uint_eq(skipped[BN_SKIP_TOO_LONG], 1);
   ck_assert_uint_eq(skipped[BN_SKIP_LINK_HEADER], 1);
   ck_assert_uint_eq(skipped[BN_SKIP_FILE_TRUNCATED], 0);
@@ -369,9 +369,9 @@ START_TEST(source_vlan_tags_come_off_and_vlan_picks_one)
 }
 END_TEST
 
-START_TEST(source_hands_back_skipped_frames_as_far_as_read)
+START_TEST(source_a_frame_cut_by_the_snaplen_comes_at_its_length_with_zeros)
 {
-  uint8_t eth[128];
+  uint8_t eth[128], zeros[128] = { 0 };
   size_t ip_len, len = ping_frame(eth, &ip_len);
   capture_open(&cap, DLT_EN10MB);
   capture_cut(&cap, 1000, eth, 30, len);                 /* snaplen 30 */
@@ -379,9 +379,11 @@ START_TEST(source_hands_back_skipped_frames_as_far_as_read)
   bn_pcap_source *s = open_capture(NULL);
   bn_pcap_frame f;
   ck_assert_int_eq(bn_pcap_source_next_any(s, &f), 1);
-  ck_assert_int_eq(f.skip, BN_SKIP_CUT);
-  ck_assert_uint_eq(f.len, 30);                           /* what there is: the board's address readable */
-  ck_assert_mem_eq(f.data, eth, 30);
+  ck_assert_int_eq(f.skip, -1);                           /* the plan tells whether its headers are whole */
+  ck_assert_uint_eq(f.len, len);
+  ck_assert_uint_eq(f.cut, len - 30);
+  ck_assert_mem_eq(f.data, eth, 30);                      /* what there is */
+  ck_assert_mem_eq(f.data + 30, zeros, len - 30);         /* and zeros for the rest */
   bn_pcap_source_close(s);
 }
 END_TEST
@@ -401,7 +403,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, source_a_file_cut_off_mid_frame_ends_there_once);
   tcase_add_test(tc, source_filter_leaves_out_what_does_not_match);
   tcase_add_test(tc, source_vlan_tags_come_off_and_vlan_picks_one);
-  tcase_add_test(tc, source_hands_back_skipped_frames_as_far_as_read);
+  tcase_add_test(tc, source_a_frame_cut_by_the_snaplen_comes_at_its_length_with_zeros);
   tcase_add_test(tc, source_frames_take_the_numbers_of_the_file_they_came_from);
   suite_add_tcase(s, tc);
   return s;
