@@ -56,6 +56,9 @@ static const char *stream_word(const bn_rp_flow *f, const bn_rp_live_flow *lf)
   if (f->stream_gap || f->stream_dropped) {
     return "not kept";
   }
+  if (f->stream_unknown != NULL || lf->zeros_in) {
+    return "cut"; /* the snaplen: bytes not in the capture, or zeros in their place went in */
+  }
   if ((lf->classes & (1u << BN_RP_DIV_PAYLOAD | 1u << BN_RP_DIV_EXTRA)) ||
       ((lf->classes & (1u << BN_RP_DIV_MISSING)) && lf->stream_live < f->stream_len)) {
     return "differ";

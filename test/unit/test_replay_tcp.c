@@ -273,6 +273,15 @@ START_TEST(tcp_acks_are_made_for_data_the_captured_peer_acknowledged_once_the_ca
 }
 END_TEST
 
+/* The capture's frame 7 (A's 12 bytes), by hand, into frame; its length. */
+static size_t hello_frame(uint8_t *frame)
+{
+  struct frame_tcp_seg t = { .sport = 40000, .dport = 7, .seq = 1001, .ack = ISN_A + 1, .window = 502,
+                             .flags = FRAME_TCP_ACK | FRAME_TCP_PSH, .payload = hello,
+                             .payload_len = sizeof(hello) };
+  return frame_tcp(frame, &peer, &board, &t);
+}
+
 START_TEST(tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_acknowledged)
 {
   two_connections();
@@ -283,12 +292,8 @@ START_TEST(tcp_peer_data_is_split_to_the_live_window_and_sent_again_when_not_ack
   live_syn_ack(40001, LIVE_B, 2001, 1460, 65535); /* B's SYN answered: not kept to send again */
   inject(2, &in);
   const bn_rp_step *data_step = &plan.steps[4];
-  /* the capture's frame 7 (A's 12 bytes), by hand */
   uint8_t frame[BN_LINK_MAX_FRAME], out[BN_LINK_MAX_FRAME];
-  struct frame_tcp_seg t = { .sport = 40000, .dport = 7, .seq = 1001, .ack = ISN_A + 1, .window = 502,
-                             .flags = FRAME_TCP_ACK | FRAME_TCP_PSH, .payload = hello,
-                             .payload_len = sizeof(hello) };
-  size_t len = frame_tcp(frame, &peer, &board, &t), out_len;
+  size_t len = hello_frame(frame), out_len;
   bool done;
   ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
   ck_assert(!done);
@@ -339,10 +344,7 @@ START_TEST(tcp_a_shut_window_is_probed_every_rto_and_the_data_goes_on_once_it_op
   live_syn_ack(40000, LIVE_A, 1001, 1460, 5); /* a 5-byte window */
   const bn_rp_step *data_step = &plan.steps[4];
   uint8_t frame[BN_LINK_MAX_FRAME], out[BN_LINK_MAX_FRAME];
-  struct frame_tcp_seg t = { .sport = 40000, .dport = 7, .seq = 1001, .ack = ISN_A + 1, .window = 502,
-                             .flags = FRAME_TCP_ACK | FRAME_TCP_PSH, .payload = hello,
-                             .payload_len = sizeof(hello) };
-  size_t len = frame_tcp(frame, &peer, &board, &t), out_len;
+  size_t len = hello_frame(frame), out_len;
   bool done;
   ck_assert_int_eq(bn_rp_live_next_frame(&live, data_step, frame, len, out, &out_len, &done), 1);
   /* The board takes the 5 bytes and shuts its window; its window update is lost. */
