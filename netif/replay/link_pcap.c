@@ -187,14 +187,17 @@ static bool next_pass(struct pcap_link *p, uint64_t now)
   if (bn_rp_live_init_pass(&fresh, p->o.plan, p->o.live_ip, p->o.live_mac, p->pass + 1) < 0) {
     return false;
   }
+  /* The capture first: if it is gone since, the replay ends with this
+   * pass's results, not with an empty pass's. */
+  if (bn_rp_pacer_next_pass(p->pacer, p->pass + 1, now) < 0) {
+    bn_rp_live_free(&fresh);
+    return false;
+  }
   if (p->o.pass_done != NULL) {
     p->o.pass_done(p->o.pass_arg, p->live);
   }
   bn_rp_live_replace(p->live, &fresh);
   bn_rp_live_set_ignore(p->live, p->o.ignore);
-  if (bn_rp_pacer_next_pass(p->pacer, p->pass + 1, now) < 0) {
-    return false; /* gone since: the replay ends with this pass's results (those of the new one: none) */
-  }
   p->pass++;
   p->steps_done_ns = 0;
   return true;
@@ -297,7 +300,7 @@ static void pcap_close(bn_link *link)
   if (!p->ended) {
     drain_inbox(p); /* nothing the board sent is lost */
     p->live->ended_ns = bn_clock_now_ns();
-    bn_rp_live_finish_early(p->live); /* stopped early: compare what there is */
+    bn_rp_live_finish_early(p->live); /* ended early: flows never reached marked, the pass cut short */
     __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
   }
   bn_rp_pacer_free(p->pacer);

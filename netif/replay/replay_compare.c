@@ -55,11 +55,12 @@ void bn_rp_diverge_set(bn_rp_live_flow *lf, bn_rp_diverge what, uint64_t number,
   lf->classes |= 1u << what;
   bn_rp_divergence *d = &lf->found[what];
   d->number = number;
+  d->noted = (lf->ignore_classes & (1u << what)) != 0;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(d->text, sizeof(d->text), fmt, ap);
   va_end(ap);
-  if (lf->diverge == BN_RP_SAME && !(lf->ignore_classes & (1u << what))) {
+  if (lf->diverge == BN_RP_SAME && !d->noted) {
     lf->diverge = what;
     lf->diverge_number = number;
   }
@@ -208,6 +209,7 @@ static void received_check(const bn_rp_flow *f, bn_rp_live_flow *lf)
 
 void bn_rp_live_finish_early(bn_rp_live *l)
 {
+  l->cut_short = l->cut_short != NULL ? l->cut_short : "the replay ended before the capture did";
   for (size_t i = 0; i < l->plan->nflows; i++) {
     bn_rp_live_flow *lf = &l->flows[i];
     lf->not_reached = !lf->started && lf->frames == 0 && !lf->not_compared;

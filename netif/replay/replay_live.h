@@ -39,6 +39,8 @@ typedef enum bn_rp_diverge {
 typedef struct bn_rp_divergence {
   uint64_t number;           /**< the capture frame it is at (0: none of this class) */
   char text[160];            /**< one line saying what differs */
+  bool noted;                /**< a note, not a divergence: its class ignored (--ignore), or found after a
+                                  peer's zeros went in (zeros_in) */
 } bn_rp_divergence;
 
 /** Peer data injected and not yet acknowledged by the live board. */
@@ -139,6 +141,8 @@ typedef struct bn_rp_live {
   uint64_t redundant;        /**< peer data left out: the live board had acknowledged it already */
   uint64_t arp_answers;      /**< ARP replies the replay made for the board */
   uint64_t timeouts;         /**< peer frames injected after --step-timeout, not on cue */
+  const char *cut_short;     /**< why the pass ended before its last step (the link closed first, the
+                                  capture could not be read again to its end), or NULL */
   uint64_t waited_ns[BN_RP_WAIT_COUNT]; /**< wall time with no peer frame due, by what it waited for */
   uint64_t started_ns, ended_ns; /**< the board clock at the first injection, and at the last frame (either side) */
   uint32_t ignore;           /**< classes that are notes, not divergences (--ignore): bit (1 << class) */

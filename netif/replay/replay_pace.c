@@ -171,7 +171,8 @@ static int fill(bn_rp_pacer *pc)
     while ((got = bn_pcap_source_next(pc->src, &f, skipped)) == 1 && f.number != s->number) {
     }
     if (got != 1) {
-      return -1; /* the file changed since the plan */
+      pc->live->cut_short = "the capture could not be read again to its end (changed since the plan?)";
+      return -1;
     }
     uint8_t *copy = malloc(f.len);
     if (copy == NULL) {
@@ -413,8 +414,7 @@ int bn_rp_pacer_next_pass(bn_rp_pacer *pc, unsigned pass, uint64_t now)
   pc->done = 0;
   pc->start_ns = 0;
   pc->last_inject_ns = now;
-  publish_head(pc);
-  return 0;
+  return 0; /* the head: the live side's new pass starts it at 0, fill() moves it on */
 }
 
 size_t bn_rp_pacer_done(const bn_rp_pacer *pc)

@@ -73,7 +73,7 @@ void bn_rp_pacer_release(bn_rp_pacer *pc, uint64_t now);
 /**
  * Starts pass number pass over the capture (--loop): the capture read again
  * from its start, the board's start left out. @return 0, or -errno (the
- * file cannot be read again).
+ * file cannot be read again: nothing changed).
  */
 int bn_rp_pacer_next_pass(bn_rp_pacer *pc, unsigned pass, uint64_t now);
 

@@ -34,12 +34,12 @@ static const char *given_up_why(const bn_rp_flow *f, const bn_rp_live_flow *lf)
 }
 
 /* The classes found in a flow that count ("window,payload"), or "none". */
-static void classes_text(const bn_rp_live_flow *lf, uint32_t ignore, char *out, size_t size)
+static void classes_text(const bn_rp_live_flow *lf, char *out, size_t size)
 {
   size_t n = 0;
   out[0] = '\0';
   for (bn_rp_diverge d = BN_RP_DIV_OPTIONS; d < BN_RP_DIV_COUNT && n < size; d++) {
-    if ((lf->classes & ~ignore) & (1u << d)) {
+    if ((lf->classes & (1u << d)) && !lf->found[d].noted) {
       n += (size_t)snprintf(out + n, size - n, "%s%s", n ? "," : "", bn_rp_diverge_name(d));
     }
   }
@@ -247,7 +247,7 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
     snprintf(cap, sizeof(cap), "%" PRIu64 " fr %" PRIu64 " B", f->board_frames, f->board_bytes);
     snprintf(liv, sizeof(liv), "%" PRIu64 " fr %" PRIu64 " B", lf->frames, lf->bytes);
     char classes[96];
-    classes_text(lf, live->ignore, classes, sizeof(classes));
+    classes_text(lf, classes, sizeof(classes));
     fprintf(out, "  %-36s %23s %23s  %-10s %s\n", name, cap, liv, lf->not_reached ? "not reached" : stream_word(f, lf),
             classes);
     if (tcp && (f->board_retrans || lf->retrans || f->board_resets || lf->resets || f->peer_resets)) {
@@ -286,7 +286,8 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
     for (bn_rp_diverge d = BN_RP_DIV_OPTIONS; d < BN_RP_DIV_COUNT; d++) {
       if (lf->classes & (1u << d)) {
         fprintf(out, "  %-36s %s at capture frame %" PRIu64 " (%s): %s\n", "",
-                (live->ignore & (1u << d)) ? "note (--ignore):" : "", lf->found[d].number, bn_rp_diverge_name(d),
+                !lf->found[d].noted ? "" : (live->ignore & (1u << d)) ? "note (--ignore):" : "note (after zeros):",
+                lf->found[d].number, bn_rp_diverge_name(d),
                 lf->found[d].text);
       }
     }
@@ -408,7 +409,7 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
       if (lf->classes & (1u << d)) {
         fprintf(out, "%s{\"class\": \"%s\", \"frame\": %" PRIu64 ", \"ignored\": %s, \"text\": ",
                 first_class ? "" : ", ", bn_rp_diverge_name(d), lf->found[d].number,
-                (live->ignore & (1u << d)) ? "true" : "false");
+                lf->found[d].noted ? "true" : "false");
         bn_json_string(out, lf->found[d].text);
         fputc('}', out);
         first_class = false;

@@ -93,6 +93,10 @@ void bn_rp_outcome_of(const bn_rp_plan *plan, const bn_rp_live *live, const char
   if (stopped != NULL) {
     reason(out, "the replay was stopped early (%s): %" PRIu64 " of %zu peer frames injected, %zu flow%s not reached",
            stopped, live->injected, plan->nsteps, not_reached, not_reached == 1 ? "" : "s");
+  } else if (live->cut_short != NULL || not_reached > 0) {
+    reason(out, "%s: %" PRIu64 " of %zu peer frames injected, %zu flow%s not reached",
+           live->cut_short != NULL ? live->cut_short : "the replay ended early", live->injected, plan->nsteps,
+           not_reached, not_reached == 1 ? "" : "s");
   }
   out->verdict = out->diverged ? BN_RP_VERDICT_DIVERGED : out->incomplete ? BN_RP_VERDICT_INCOMPLETE
                                                                           : BN_RP_VERDICT_SAME;

@@ -76,18 +76,22 @@ echo "curl's 200 kB download mirrored as a client: read to the end before its cl
 bn_ns ethtool -K lo tso on gso on gro on
 download tso.pcap
 longest=$(tcpdump -enr "$BN_TMP/tso.pcap" 2>/dev/null | grep -oE 'length [0-9]+' | awk '{ print $2 }' | sort -n | tail -1)
-[ "${longest:-0}" -gt 1514 ] || bn_skip "no super-frame in the capture with offloads on (longest frame ${longest:-0} bytes)"
-replay tso.pcap --board-ip 192.0.2.5 --app mirror --ignore options,window
-[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "TSO capture mirrored: exit $BN_RC, not 0"; }
-check 'tcp[0]["peer_super_frames_cut"] > 0' 'tcp[0]["stream"] == "identical"' 'r["verdict"] == "same"' \
-      '"too_long" not in r["skipped"]'
-echo "offloads on (frames of up to $longest bytes): $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flows"][-1]["peer_super_frames_cut"])' "$BN_TMP/r.json") super-frames cut into segments, same (exit 0)"
+if [ "${longest:-0}" -le 1514 ]; then
+  # (not a skip: part 4 needs no offloads)
+  echo "not tested here: no super-frame in the capture with offloads on (longest frame ${longest:-0} bytes)"
+else
+  replay tso.pcap --board-ip 192.0.2.5 --app mirror --ignore options,window
+  [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "TSO capture mirrored: exit $BN_RC, not 0"; }
+  check 'tcp[0]["peer_super_frames_cut"] > 0' 'tcp[0]["stream"] == "identical"' 'r["verdict"] == "same"' \
+        '"too_long" not in r["skipped"]'
+  echo "offloads on (frames of up to $longest bytes): $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flows"][-1]["peer_super_frames_cut"])' "$BN_TMP/r.json") super-frames cut into segments, same (exit 0)"
 
-# ---- 3. the server's side as the board: its own super-frames by byte stream --------------
-replay tso.pcap --board-ip 192.0.2.6 --app mirror --ignore options,window
-[ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "TSO server mirrored: exit $BN_RC, not 0"; }
-check 'tcp[0]["stream"] == "identical"' 'tcp[0]["captured"]["bytes"] == tcp[0]["live"]["bytes"]' 'r["verdict"] == "same"'
-echo "the server's side of it (its super-frames): the byte streams identical, same (exit 0)"
+  # ---- 3. the server's side as the board: its own super-frames by byte stream --------------
+  replay tso.pcap --board-ip 192.0.2.6 --app mirror --ignore options,window
+  [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "TSO server mirrored: exit $BN_RC, not 0"; }
+  check 'tcp[0]["stream"] == "identical"' 'tcp[0]["captured"]["bytes"] == tcp[0]["live"]["bytes"]' 'r["verdict"] == "same"'
+  echo "the server's side of it (its super-frames): the byte streams identical, same (exit 0)"
+fi
 
 # ---- 4. dnsmasq answering dig ----------------------------------------------------------
 [ -x /usr/sbin/dnsmasq ] || bn_skip "no /usr/sbin/dnsmasq"

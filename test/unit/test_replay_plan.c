@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "replay_compare.h"
+#include "replay_live.h"
 #include "replay_plan.h"
+#include "replay_verdict.h"
 
 #define T0 1700000000000000000ull
 #define MS 1000000ull
@@ -432,6 +435,30 @@ START_TEST(plan_refuses_a_capture_with_nothing_for_the_board_naming_why)
 }
 END_TEST
 
+START_TEST(verdict_a_pass_that_ended_early_is_incomplete_without_a_stop_reason)
+{
+  capture_open(&cap, DLT_EN10MB);
+  echo_connection(T0);
+  capture_close(&cap);
+  bn_rp_plan plan;
+  char err[BN_RP_ERRLEN] = "";
+  ck_assert_msg(build(&plan, BOARD_IP, 0, 0, err) == 0, "%s", err);
+  bn_rp_live live;
+  ck_assert_int_eq(bn_rp_live_init(&live, &plan, BOARD_IP, board.mac), 0);
+  /* Nothing went in, and the link closed (the board's program failed, its
+   * link went): no stop reason, yet not "same". */
+  bn_rp_live_finish_early(&live);
+  bn_rp_outcome o;
+  bn_rp_outcome_of(&plan, &live, NULL, &o);
+  ck_assert_int_eq(o.verdict, BN_RP_VERDICT_INCOMPLETE);
+  ck_assert_uint_eq(o.nreasons, 1);
+  ck_assert_msg(strstr(o.reasons[0], "ended before the capture did") != NULL &&
+                strstr(o.reasons[0], "1 flow not reached") != NULL, "%s", o.reasons[0]);
+  bn_rp_live_free(&live);
+  bn_rp_plan_free(&plan);
+}
+END_TEST
+
 START_TEST(plan_start_at_and_limit_leave_frames_out)
 {
   capture_open(&cap, DLT_EN10MB);
@@ -469,6 +496,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, plan_leaves_out_other_clients_dhcp);
   tcase_add_test(tc, plan_refuses_a_capture_with_nothing_for_the_board_naming_why);
   tcase_add_test(tc, plan_start_at_and_limit_leave_frames_out);
+  tcase_add_test(tc, verdict_a_pass_that_ended_early_is_incomplete_without_a_stop_reason);
   suite_add_tcase(s, tc);
   return s;
 }

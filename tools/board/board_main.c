@@ -203,7 +203,7 @@ int main(int argc, char **argv)
     char ip[IP4ADDR_STRLEN_MAX] = "-";
     board_ip(ip, sizeof(ip));
     fprintf(stderr, "boardnet: board %s up on %s %s: ip %s\n", bn_board_name(), replay.planned ? "capture" : "tap",
-            replay.planned ? replay.read.path : p.board.pipeline.tap, ip);
+            replay.planned ? replay.capture : p.board.pipeline.tap, ip);
   }
   /* board_main(argc, argv): the program's name, then the arguments the
    * board options left (after "--", or that are no option). */

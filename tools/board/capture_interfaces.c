@@ -33,6 +33,20 @@ int bn_capture_is_pcapng(const char *path)
   return n == sizeof(head) && memcmp(head, pcapng_magic, sizeof(head)) == 0;
 }
 
+/* A file with no name in $TMPDIR (or P_tmpdir); -errno with err set. */
+static int unnamed_file(char err[BN_IFACE_ERRLEN])
+{
+  const char *dir = getenv("TMPDIR");
+  dir = dir != NULL && dir[0] != '\0' ? dir : P_tmpdir;
+  int file = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (file < 0) {
+    int e = errno;
+    snprintf(err, BN_IFACE_ERRLEN, "no temporary file in %s: %s", dir, strerror(e));
+    return -e;
+  }
+  return file;
+}
+
 /* The last line of a tool's error output worth showing (tshark's warning
  * about running as root is not), into err after "TOOL: ". */
 static void tool_error(const char *tool, int errfd, int status, char err[BN_IFACE_ERRLEN])
@@ -63,10 +77,12 @@ static int run_tool(char *const argv[], const int *fds, int nfds, char **out, ch
   *out = NULL;
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) < 0) {
-    snprintf(err, BN_IFACE_ERRLEN, "%s: %s", argv[0], strerror(errno));
-    return -errno;
+    int e = errno;
+    snprintf(err, BN_IFACE_ERRLEN, "%s: %s", argv[0], strerror(e));
+    return -e;
   }
-  int errfd = open(P_tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  char ignored[BN_IFACE_ERRLEN];
+  int errfd = unnamed_file(ignored); /* its messages; none kept when there is no room */
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&fa);
@@ -225,20 +241,6 @@ int bn_capture_interface_find(const bn_capture_iface *ifs, size_t n, const char 
     }
   }
   return -1;
-}
-
-/* A file with no name in $TMPDIR (or P_tmpdir); -errno with err set. */
-static int unnamed_file(char err[BN_IFACE_ERRLEN])
-{
-  const char *dir = getenv("TMPDIR");
-  dir = dir != NULL && dir[0] != '\0' ? dir : P_tmpdir;
-  int file = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (file < 0) {
-    int e = errno;
-    snprintf(err, BN_IFACE_ERRLEN, "no temporary file in %s: %s", dir, strerror(e));
-    return -e;
-  }
-  return file;
 }
 
 /* The numbers tshark printed, one per line, into a malloc'd array. */

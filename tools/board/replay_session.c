@@ -311,6 +311,9 @@ static int pick_interface(bn_replay_session *s)
   if (i < 0) {
     return bn_fail(BN_EXIT_USAGE, "--interface: %s has no interface '%s'; it holds:\n%s", path, s->interface, list);
   }
+  if (n == 1) {
+    return 0; /* the whole file is that interface's: nothing to take out */
+  }
   int fd;
   if (bn_capture_interface_extract(path, &ifs[i], &fd, &s->numbers, &s->read.nnumbers, err) < 0) {
     return bn_fail(BN_EXIT_FAIL, "--interface %s: %s", s->interface, err);
