@@ -43,15 +43,6 @@ static size_t arp_reply(const bn_rp_live *l, const uint8_t *req, uint8_t *out)
   return BN_RP_ETH_HLEN + 28;
 }
 
-/* The UDP flow an ICMP error of the live board's is about, if one is bound. */
-static bool udp_error(bn_rp_live *l, const bn_rp_frame *pf, uint32_t *index)
-{
-  uint32_t src, dst;
-  uint16_t sport, dport;
-  return bn_rp_icmp_error_about_udp(pf, &src, &dst, &sport, &dport) && dst == l->live_ip &&
-         bn_rp_flowmap_get(&l->by_live, BN_RP_FLOW_UDP, src, sport, dport, index);
-}
-
 /* The flow of a frame the live board sent; binds a connection it opens. */
 static bool find_flow(bn_rp_live *l, const bn_rp_frame *pf, uint32_t *index)
 {
@@ -69,7 +60,7 @@ static bool find_flow(bn_rp_live *l, const bn_rp_frame *pf, uint32_t *index)
     kind = pf->proto == BN_RP_PROTO_TCP ? BN_RP_FLOW_TCP : BN_RP_FLOW_UDP;
     peer_port = bn_rp_dport(pf);
     board_port = bn_rp_sport(pf);
-  } else if (udp_error(l, pf, index)) {
+  } else if (bn_rp_flowmap_icmp_error(&l->by_live, pf, l->live_ip, index)) {
     return true; /* an ICMP error about a peer's datagram: that flow's */
   } else {
     kind = pf->proto == BN_RP_PROTO_ICMP ? BN_RP_FLOW_ICMP : BN_RP_FLOW_IP;

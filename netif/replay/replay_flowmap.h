@@ -7,6 +7,7 @@
 #ifndef BN_REPLAY_FLOWMAP_H
 #define BN_REPLAY_FLOWMAP_H
 
+#include "replay_headers.h"
 #include "replay_keymap.h"
 #include "replay_plan.h"
 
@@ -42,6 +43,16 @@ static inline bool bn_rp_flowmap_get(bn_rp_flowmap *m, bn_rp_flow_kind kind, uin
   uint64_t key;
   bn_rp_keymap *k = bn_rp_flowmap_of(m, kind, &key, peer_ip, peer_port, board_port);
   return bn_rp_keymap_get(k, key, val);
+}
+
+/** The UDP flow in m that f, an ICMP error the board at board_ip sent, is
+ *  about (port unreachable ...: the datagram it quotes), into *val. */
+static inline bool bn_rp_flowmap_icmp_error(bn_rp_flowmap *m, const bn_rp_frame *f, uint32_t board_ip, uint32_t *val)
+{
+  uint32_t src, dst;
+  uint16_t sport, dport;
+  return bn_rp_icmp_error_about_udp(f, &src, &dst, &sport, &dport) && dst == board_ip &&
+         bn_rp_flowmap_get(m, BN_RP_FLOW_UDP, src, sport, dport, val);
 }
 
 static inline void bn_rp_flowmap_free(bn_rp_flowmap *m)

@@ -280,11 +280,7 @@ bool bn_rp_icmp_error_about_udp(const bn_rp_frame *f, uint32_t *src, uint32_t *d
 
 uint16_t bn_rp_csum_replace16(uint16_t csum, uint16_t old, uint16_t new)
 {
-  uint32_t acc = (uint32_t)(uint16_t)~csum + (uint16_t)~old + new;
-  while (acc >> 16) {
-    acc = (acc & 0xffff) + (acc >> 16);
-  }
-  return (uint16_t)~acc;
+  return fold((uint32_t)(uint16_t)~csum + (uint16_t)~old + new); /* RFC 1624, eqn. 3 */
 }
 
 uint16_t bn_rp_csum_replace32(uint16_t csum, uint32_t old, uint32_t new)

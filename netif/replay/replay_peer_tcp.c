@@ -12,23 +12,31 @@
 #include <string.h>
 
 #include "bn_clock.h"
+#include "replay_grow.h"
 #include "replay_headers.h"
 
-/* A pure ACK for the live board, from the flow's last injected frame. */
-static size_t synth_ack(bn_rp_live_flow *lf, uint32_t ack, uint8_t *out)
+/* A pure segment for the live board, from the flow's last injected frame:
+ * sequence number seq, acknowledging ack. */
+static size_t pure_segment(const bn_rp_live_flow *lf, uint32_t seq, uint32_t ack, uint8_t *out)
 {
   memcpy(out, lf->tmpl, sizeof(lf->tmpl));
   uint8_t *ip = out + BN_RP_ETH_HLEN, *tcp = ip + 20;
   bn_rp_put16(ip + 2, 40);
-  bn_rp_put32(tcp + 4, lf->peer_next_seq);
+  bn_rp_put32(tcp + 4, seq);
   bn_rp_put32(tcp + 8, ack);
   tcp[12] = 5 << 4;
   tcp[13] = BN_RP_TCP_ACK;
   bn_rp_frame pf;
   bn_rp_parse(out, BN_RP_ETH_HLEN + 40, &pf);
   bn_rp_fix_checksums(&pf);
-  lf->synth_acks++;
   return BN_RP_ETH_HLEN + 40;
+}
+
+/* A pure ACK in the captured peer's name. */
+static size_t synth_ack(bn_rp_live_flow *lf, uint32_t ack, uint8_t *out)
+{
+  lf->synth_acks++;
+  return pure_segment(lf, lf->peer_next_seq, ack, out);
 }
 
 /* While a flow waits for the live board's window: the live board's data, as
@@ -56,14 +64,8 @@ static size_t ack_as_peer(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t *out
  * update of the board's that did not come is then no longer waited for. */
 static size_t window_probe(bn_rp_live_flow *lf, uint8_t *out)
 {
-  size_t n = synth_ack(lf, lf->live_isn + lf->acked_rel, out);
-  lf->synth_acks--;
-  bn_rp_frame pf;
-  bn_rp_parse(out, n, &pf);
-  bn_rp_put32(out + pf.l4 + 4, lf->peer_next_seq - 1);
-  bn_rp_fix_checksums(&pf);
   lf->probes++;
-  return n;
+  return pure_segment(lf, lf->peer_next_seq - 1, lf->live_isn + lf->acked_rel, out);
 }
 
 int bn_rp_peer_tcp_window_full(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t *out, size_t *out_len)
@@ -84,15 +86,11 @@ int bn_rp_peer_tcp_window_full(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t
 
 void bn_rp_peer_tcp_keep(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint32_t rel_end, uint64_t now)
 {
-  if (lf->nunacked == lf->cap_unacked) {
-    size_t cap = lf->cap_unacked ? lf->cap_unacked * 2 : 16;
-    bn_rp_piece *np = realloc(lf->unacked, cap * sizeof(*np));
-    if (np == NULL) {
-      return; /* no copy: it will not be sent again */
-    }
-    lf->unacked = np;
-    lf->cap_unacked = cap;
+  bn_rp_piece *np = bn_rp_room_for_one(lf->unacked, lf->nunacked, &lf->cap_unacked, sizeof(*np), 16);
+  if (np == NULL) {
+    return; /* no copy: it will not be sent again */
   }
+  lf->unacked = np;
   uint8_t *copy = malloc(len);
   if (copy == NULL) {
     return;

@@ -1,23 +1,10 @@
 /* IPv4 datagrams from their fragments, for a replay (replay_reassembly.h). */
 #include "replay_reassembly.h"
+#include "replay_grow.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* arr (n used of *cap elements of elem bytes) with room for one more; NULL without memory. */
-static void *grown(void *arr, size_t n, size_t *cap, size_t elem)
-{
-  if (n < *cap) {
-    return arr;
-  }
-  size_t bigger = *cap ? *cap * 2 : 8;
-  void *p = realloc(arr, bigger * elem);
-  if (p != NULL) {
-    *cap = bigger;
-  }
-  return p;
-}
 
 static bn_rp_datagram *find(bn_rp_reassembly *r, const bn_rp_frame *f, uint16_t id)
 {
@@ -42,7 +29,7 @@ static int add_range(bn_rp_datagram *d, uint32_t from, uint32_t to)
       return add_range(d, from, to); /* it may reach another one now */
     }
   }
-  void *p = grown(d->ranges, d->nranges, &d->cap_ranges, sizeof(*d->ranges));
+  void *p = bn_rp_room_for_one(d->ranges, d->nranges, &d->cap_ranges, sizeof(*d->ranges), 8);
   if (p == NULL) {
     return -ENOMEM;
   }
@@ -61,7 +48,7 @@ int bn_rp_reassembly_add(bn_rp_reassembly *r, const bn_rp_frame *f, uint64_t num
   uint32_t offset = (uint32_t)(frag & 0x1fff) * 8, len = (uint32_t)(f->ip_len - f->ip_hlen);
   bn_rp_datagram *d = find(r, f, id);
   if (d == NULL) {
-    void *p = grown(r->d, r->n, &r->cap, sizeof(*r->d));
+    void *p = bn_rp_room_for_one(r->d, r->n, &r->cap, sizeof(*r->d), 8);
     d = calloc(1, sizeof(*d));
     if (p == NULL || d == NULL) {
       free(d);

@@ -5,6 +5,7 @@
  */
 #include "replay_sort.h"
 #include "replay_flowmap.h"
+#include "replay_grow.h"
 #include "replay_headers.h"
 #include "replay_reassembly.h"
 
@@ -27,27 +28,11 @@ struct bn_rp_sorter {
   uint64_t lease_number;    /* the frame of the capture's DHCPACK for the board */
 };
 
-/* arr (n used of *cap elements of elem bytes) with room for one more:
- * doubled when full, from first. @return it (maybe moved), or NULL
- * without memory (arr is then unchanged). */
-static void *room_for_one(void *arr, size_t n, size_t *cap, size_t elem, size_t first)
-{
-  if (n < *cap) {
-    return arr;
-  }
-  size_t bigger = *cap ? *cap * 2 : first;
-  void *grown = realloc(arr, bigger * elem);
-  if (grown != NULL) {
-    *cap = bigger;
-  }
-  return grown;
-}
-
 static int new_flow(bn_rp_sorter *b, bn_rp_flow_kind kind, uint32_t peer_ip, uint16_t peer_port, uint16_t board_port,
                     uint64_t number, uint32_t *index)
 {
   bn_rp_plan *p = b->plan;
-  void *grown = room_for_one(p->flows, p->nflows, &b->cap_flows, sizeof(*p->flows), 64);
+  void *grown = bn_rp_room_for_one(p->flows, p->nflows, &b->cap_flows, sizeof(*p->flows), 64);
   if (grown == NULL) {
     return -ENOMEM;
   }
@@ -68,7 +53,7 @@ static int new_flow(bn_rp_sorter *b, bn_rp_flow_kind kind, uint32_t peer_ip, uin
 static int add_one_step(bn_rp_sorter *b, uint64_t number, uint64_t ts_ns, uint32_t flow, uint32_t before)
 {
   bn_rp_plan *p = b->plan;
-  void *grown = room_for_one(p->steps, p->nsteps, &b->cap_steps, sizeof(*p->steps), 1024);
+  void *grown = bn_rp_room_for_one(p->steps, p->nsteps, &b->cap_steps, sizeof(*p->steps), 1024);
   if (grown == NULL) {
     return -ENOMEM;
   }
@@ -221,7 +206,7 @@ static int board_frame(bn_rp_sorter *b, bn_rp_flow *fl, const bn_pcap_frame *pf,
   } else {
     fl->board_bytes += pf->len;
   }
-  void *grown = room_for_one(fl->bframes, fl->nbframes, &fl->cap_bframes, sizeof(*fl->bframes), 16);
+  void *grown = bn_rp_room_for_one(fl->bframes, fl->nbframes, &fl->cap_bframes, sizeof(*fl->bframes), 16);
   if (grown == NULL) {
     return -ENOMEM;
   }
@@ -350,16 +335,6 @@ void bn_rp_plan_skip(bn_rp_plan *p, const bn_pcap_frame *pf, const uint8_t *data
   }
 }
 
-/* The UDP flow an ICMP error of the board's is about (a peer's datagram to
- * a closed port ...), if the plan has it. */
-static bool udp_flow_of_icmp_error(bn_rp_sorter *b, const bn_rp_frame *f, uint32_t *index)
-{
-  uint32_t src, dst;
-  uint16_t sport, dport;
-  return bn_rp_icmp_error_about_udp(f, &src, &dst, &sport, &dport) && dst == b->plan->board_ip &&
-         bn_rp_flowmap_get(&b->flow_of, BN_RP_FLOW_UDP, src, sport, dport, index);
-}
-
 /* Sorts one parsed frame (or a datagram put together) into the plan. */
 static int classify_parsed(bn_rp_sorter *b, const bn_pcap_frame *pf, uint8_t *data, bn_rp_frame f)
 {
@@ -413,7 +388,7 @@ static int classify_parsed(bn_rp_sorter *b, const bn_pcap_frame *pf, uint8_t *da
       }
       return 0;
     }
-  } else if (from_board && udp_flow_of_icmp_error(b, &f, &index)) {
+  } else if (from_board && bn_rp_flowmap_icmp_error(&b->flow_of, &f, b->plan->board_ip, &index)) {
     rc = 0; /* the board's ICMP error belongs to the UDP flow that caused it */
   } else {
     bn_rp_flow_kind kind = f.proto == BN_RP_PROTO_UDP ? BN_RP_FLOW_UDP : f.proto == BN_RP_PROTO_ICMP ? BN_RP_FLOW_ICMP : BN_RP_FLOW_IP;
