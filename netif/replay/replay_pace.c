@@ -310,10 +310,6 @@ static int try_step(bn_rp_pacer *pc, struct entry *e, uint64_t now, uint8_t *out
     pc->live->started_ns = now;
   }
   pc->last_inject_ns = now;
-  if (s->cut && !lf->zeros_in) {
-    lf->zeros_in = true;
-    lf->ignore_classes = UINT32_MAX;
-  }
   if (done) {
     step_done(pc, e);
   }

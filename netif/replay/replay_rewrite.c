@@ -252,6 +252,12 @@ int bn_rp_live_next_frame(bn_rp_live *l, const bn_rp_step *s, const uint8_t *fra
   rewrite(l, s->flow, out, len);
   *out_len = len;
   lf->started = true;
+  if (s->cut && !lf->zeros_in) {
+    /* The capture's snaplen cut it: zeros went in where it lacks bytes, and
+     * what the board does from now on in this flow answers them. */
+    lf->zeros_in = true;
+    lf->ignore_classes = UINT32_MAX;
+  }
   if (f->kind == BN_RP_FLOW_TCP && (bn_rp_tcp_flags(&pf) & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == BN_RP_TCP_SYN) {
     /* The peer's SYN, kept until the live board answers it: a listen queue
      * that was full drops it, and a peer sends it again. */

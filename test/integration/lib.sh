@@ -124,6 +124,36 @@ bn_tcpdump_stop() {
   bn_wait_exit "$BN_TCPDUMP_PID" 10
 }
 
+# bn_replay ARGS...: `boardnet ARGS...` (a replay, bounded to 120 s); its
+# output in $BN_TMP/replay.out and replay.err, its exit status in BN_RC. A
+# report an earlier replay left in $BN_TMP/r.json is removed first.
+bn_replay() {
+  local rc=0
+  rm -f "$BN_TMP/r.json"
+  timeout 120 "$BN" "$@" >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
+  BN_RC=$rc
+}
+
+# bn_report_value FILE PYTHON-EXPRESSION: its value on the replay's JSON
+# report FILE (as r).
+bn_report_value() { python3 -c 'import json,sys; print(eval(sys.argv[2], {"r": json.load(open(sys.argv[1]))}))' "$@"; }
+
+# bn_report_check FILE PYTHON-EXPRESSION...: each must hold on the replay's
+# JSON report FILE (as r; its TCP flows as tcp); else the test fails, naming
+# the first that does not with the verdict and what was left out.
+bn_report_check() {
+  python3 - "$@" <<'PY' || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "the report does not hold"; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+tcp = [f for f in r["flows"] if f["flow"].startswith("tcp")]
+for expr in sys.argv[2:]:
+    if not eval(expr):
+        print("does not hold:", expr, "| verdict", r["verdict"], r["incomplete"], "skipped", r["skipped"],
+              "board's", r["skipped_board"], "| tcp", json.dumps(tcp)[:1500])
+        sys.exit(1)
+PY
+}
+
 # Starts the board in the namespace: bn_start_board [boardnet run options...]
 # Its output goes to $BN_TMP/board.log (errors: board.err); waits (bounded,
 # $BN_UP_WAIT s) until it reports up.

@@ -54,7 +54,6 @@ replay_board() {
 }
 
 # flow_field FLOW_SUBSTRING COLUMN: a column of the report's flow table.
-report_json() { python3 -c 'import json,sys; print(eval(sys.argv[2], {"r": json.load(open(sys.argv[1]))}))' "$@"; }
 
 # ---- 1. same profile: no divergence -------------------------------------------------
 replay_board -- --app echo --app http --report "$BN_TMP/r.json" --record "$BN_TMP/replayed.pcap"
@@ -62,13 +61,13 @@ replay_board -- --app echo --app http --report "$BN_TMP/r.json" --record "$BN_TM
 grep -q "result: the live board did what the captured board did" "$BN_TMP/replay.out" ||
   { cat "$BN_TMP/replay.out"; bn_fail "the report does not say the boards agree"; }
 grep -q "DHCP" "$BN_TMP/replay.out" || { cat "$BN_TMP/replay.out"; bn_fail "the report does not name the lease"; }
-[ "$(report_json "$BN_TMP/r.json" 'r["diverged"]')" = False ] || bn_fail "the JSON report says diverged"
-tcp_flows=$(report_json "$BN_TMP/r.json" 'sum(1 for f in r["flows"] if f["flow"].startswith("tcp"))')
-identical=$(report_json "$BN_TMP/r.json" 'sum(1 for f in r["flows"] if f["stream"] == "identical")')
+[ "$(bn_report_value "$BN_TMP/r.json" 'r["diverged"]')" = False ] || bn_fail "the JSON report says diverged"
+tcp_flows=$(bn_report_value "$BN_TMP/r.json" 'sum(1 for f in r["flows"] if f["flow"].startswith("tcp"))')
+identical=$(bn_report_value "$BN_TMP/r.json" 'sum(1 for f in r["flows"] if f["stream"] == "identical")')
 [ "$tcp_flows" = 2 ] && [ "$identical" = 2 ] || bn_fail "$identical of $tcp_flows TCP streams identical, not 2 of 2"
-echoed=$(report_json "$BN_TMP/r.json" '[f["live"]["bytes"] for f in r["flows"] if ":7" in f["flow"]][0]')
+echoed=$(bn_report_value "$BN_TMP/r.json" '[f["live"]["bytes"] for f in r["flows"] if ":7" in f["flow"]][0]')
 [ "$echoed" = 1000000 ] || bn_fail "the live board echoed $echoed bytes, not 1000000"
-dhcp_live=$(report_json "$BN_TMP/r.json" '[f["live"]["frames"] for f in r["flows"] if f["flow"] == "dhcp"][0]')
+dhcp_live=$(bn_report_value "$BN_TMP/r.json" '[f["live"]["frames"] for f in r["flows"] if f["flow"] == "dhcp"][0]')
 [ "$dhcp_live" -ge 2 ] || bn_fail "the live board sent $dhcp_live DHCP frames: no DISCOVER and REQUEST"
 replayed=$(tshark -n -r "$BN_TMP/replayed.pcap" 2>/dev/null | wc -l)
 [ "$replayed" -gt 0 ] || bn_fail "tshark reads nothing in the replay's recording"
@@ -90,9 +89,9 @@ replay_board --board "$other" -- --app echo --report "$BN_TMP/rp2.json"
 grep "offers MSS $other_mss" "$BN_TMP/replay.out" | grep -q "the captured board's MSS $own_mss" ||
   { cat "$BN_TMP/replay.out"; bn_fail "the $other report does not show the MSS divergence ($other_mss against $own_mss)"; }
 echo_flow='[f for f in r["flows"] if ":7" in f["flow"]][0]'
-[ "$(report_json "$BN_TMP/rp2.json" "$echo_flow[\"stream\"]")" = identical ] ||
+[ "$(bn_report_value "$BN_TMP/rp2.json" "$echo_flow[\"stream\"]")" = identical ] ||
   { cat "$BN_TMP/replay.out"; bn_fail "rp2: the echoed stream is not identical"; }
-[ "$(report_json "$BN_TMP/rp2.json" "$echo_flow[\"divergence\"][\"field\"]")" = options ] ||
+[ "$(bn_report_value "$BN_TMP/rp2.json" "$echo_flow[\"divergence\"][\"field\"]")" = options ] ||
   bn_fail "rp2: the echo flow's first divergence is not its options"
 if [ "$other" = rp2-pico-w ]; then
   grep -q "segments of up to 800 bytes" "$BN_TMP/replay.out" || bn_fail "rp2: no MSS 800 segmentation in the report"
@@ -107,12 +106,12 @@ for pace in top x4; do
 done
 replay_board -- --app echo --filter "icmp or arp or udp" --report "$BN_TMP/part.json"
 [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "--filter: exit $BN_RC"; }
-[ "$(report_json "$BN_TMP/part.json" 'sum(1 for f in r["flows"] if f["flow"].startswith("tcp"))')" = 0 ] ||
+[ "$(bn_report_value "$BN_TMP/part.json" 'sum(1 for f in r["flows"] if f["flow"].startswith("tcp"))')" = 0 ] ||
   bn_fail "--filter 'icmp or arp or udp' replayed TCP"
-[ "$(report_json "$BN_TMP/part.json" 'r["skipped"]["filtered"]')" -gt 0 ] || bn_fail "--filter: nothing counted as filtered"
+[ "$(bn_report_value "$BN_TMP/part.json" 'r["skipped"]["filtered"]')" -gt 0 ] || bn_fail "--filter: nothing counted as filtered"
 replay_board -- --app echo --app http --loop 3 --report "$BN_TMP/loop.json"
 [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "--loop 3: exit $BN_RC"; }
-[ "$(report_json "$BN_TMP/loop.json" '(r["passes"], r["passes_diverged"])')" = "(3, 0)" ] ||
+[ "$(bn_report_value "$BN_TMP/loop.json" '(r["passes"], r["passes_diverged"])')" = "(3, 0)" ] ||
   bn_fail "--loop 3: the JSON report does not show 3 passes, none diverged"
 grep -q "passes: 3 (--loop); the live board diverged in 0" "$BN_TMP/replay.out" || bn_fail "--loop 3: no pass line"
 echo "--pace top, --pace x4, --loop 3: no divergence; --filter replays only what matches"

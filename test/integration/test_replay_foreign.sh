@@ -32,25 +32,10 @@ bn_ns ip link set lo mtu 1500
 command -v ethtool >/dev/null || bn_skip "no ethtool"
 bn_ns ethtool -K lo tso off gso off gro off   # part 1: frames as they go on a wire
 
-# replay FILE [options]: BN_RC, replay.out, the JSON report in $BN_TMP/r.json.
-replay() {
-  local file=$1 rc=0
-  shift
-  rm -f "$BN_TMP/r.json"
-  timeout 120 "$BN" replay "$BN_TMP/$file" --report "$BN_TMP/r.json" "$@" >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
-  BN_RC=$rc
-}
-check() {
-  python3 - "$BN_TMP/r.json" "$@" <<'PY' || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "the report does not hold"; }
-import json, sys
-r = json.load(open(sys.argv[1]))
-tcp = [f for f in r["flows"] if f["flow"].startswith("tcp")]
-for expr in sys.argv[2:]:
-    if not eval(expr):
-        print("does not hold:", expr, "| verdict", r["verdict"], r["incomplete"], json.dumps(tcp)[:1500])
-        sys.exit(1)
-PY
-}
+# replay FILE [options]: BN_RC, replay.out, the JSON report in $BN_TMP/r.json;
+# check PYTHON-EXPRESSION...: each must hold on it.
+replay() { bn_replay replay "$BN_TMP/$1" --report "$BN_TMP/r.json" "${@:2}"; }
+check() { bn_report_check "$BN_TMP/r.json" "$@"; }
 
 # ---- 1. curl from the board's address, mirrored --------------------------------------
 mkdir "$BN_TMP/www"
@@ -84,7 +69,7 @@ else
   [ "$BN_RC" = 0 ] || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "TSO capture mirrored: exit $BN_RC, not 0"; }
   check 'tcp[0]["peer_super_frames_cut"] > 0' 'tcp[0]["stream"] == "identical"' 'r["verdict"] == "same"' \
         '"too_long" not in r["skipped"]'
-  echo "offloads on (frames of up to $longest bytes): $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["flows"][-1]["peer_super_frames_cut"])' "$BN_TMP/r.json") super-frames cut into segments, same (exit 0)"
+  echo "offloads on (frames of up to $longest bytes): $(bn_report_value "$BN_TMP/r.json" 'r["flows"][-1]["peer_super_frames_cut"]') super-frames cut into segments, same (exit 0)"
 
   # ---- 3. the server's side as the board: its own super-frames by byte stream --------------
   replay tso.pcap --board-ip 192.0.2.6 --app mirror --ignore options,window

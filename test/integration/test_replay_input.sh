@@ -29,12 +29,7 @@ editcap -F pcapng "$BN_TMP/board.pcap" "$BN_TMP/board.pcapng"
 editcap -L -C 14 -T rawip "$BN_TMP/board.pcap" "$BN_TMP/raw.pcap"  # -L: lengths follow the cut
 
 # replay FILE [options]: exit status in BN_RC, output in replay.out/replay.err.
-replay() {
-  local file=$1 rc=0
-  shift
-  timeout 60 "$BN" replay "$file" "$@" >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
-  BN_RC=$rc
-}
+replay() { bn_replay replay "$@"; }
 
 # ---- every link type: no divergence ----------------------------------------------------
 for file in any2.pcap any1.pcap board.pcap board.pcapng raw.pcap; do
@@ -87,7 +82,7 @@ assert r["skipped"]["file_truncated"] == 1 and r["skipped_board"]["file_truncate
 assert r["verdict"] == ("incomplete" if sys.argv[2] == "4" else "diverged"), r["verdict"]
 assert any("not replayed" in x for x in r["incomplete"]), r["incomplete"]
 PY
-echo "cut.pcap: replayed what it holds (exit $BN_RC, $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$BN_TMP/cut.json")), the cut counted once"
+echo "cut.pcap: replayed what it holds (exit $BN_RC, $(bn_report_value "$BN_TMP/cut.json" 'r["verdict"]')), the cut counted once"
 
 # Progress: with --progress (stderr is no terminal here) frames done of all, rate, time to go.
 replay "$BN_TMP/board.pcap" --app echo --app http --progress

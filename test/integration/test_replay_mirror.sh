@@ -41,12 +41,11 @@ echo "sessions: the board (usocket) uploaded 300000 bytes and downloaded 200000,
 
 # replay FILE [boardnet options] -- [replay options]: BN_RC, replay.out.
 replay() {
-  local file=$1 pre=() rc=0
+  local file=$1 pre=()
   shift
   while [ "$1" != -- ]; do pre+=("$1"); shift; done
   shift
-  timeout 120 "$BN" "${pre[@]}" replay "$file" "$@" >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
-  BN_RC=$rc
+  bn_replay "${pre[@]}" replay "$file" "$@"
 }
 # stream_of PORT: the stream column of the report's flow to peer port PORT.
 stream_of() { sed -nE "s/^  tcp board:[0-9]+ -> 192\.0\.2\.1:$1 .* ([a-z]+( kept)?) +[a-z]+$/\1/p" "$BN_TMP/replay.out"; }

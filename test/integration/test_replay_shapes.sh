@@ -26,28 +26,10 @@ bn_make_net
 capture() { bn_tcpdump_start "$1" -i "$BN_TAP" "${@:2}"; }
 capture_stop() { bn_tcpdump_stop; }
 
-# replay FILE [options]: the exit status in BN_RC, the JSON report in $BN_TMP/r.json.
-replay() {
-  local file=$1 rc=0
-  shift
-  rm -f "$BN_TMP/r.json"
-  timeout 120 "$BN" replay "$BN_TMP/$file" --app echo --app http --report "$BN_TMP/r.json" "$@" \
-    >"$BN_TMP/replay.out" 2>"$BN_TMP/replay.err" || rc=$?
-  BN_RC=$rc
-}
-
-# check PYTHON-EXPRESSION...: each must hold on the JSON report (as r).
-check() {
-  python3 - "$BN_TMP/r.json" "$@" <<'PY' || { cat "$BN_TMP/replay.out" "$BN_TMP/replay.err"; bn_fail "the report does not hold"; }
-import json, sys
-r = json.load(open(sys.argv[1]))
-for expr in sys.argv[2:]:
-    if not eval(expr):
-        print("does not hold:", expr, "| verdict", r["verdict"], r["incomplete"], "skipped", r["skipped"],
-              "board's", r["skipped_board"])
-        sys.exit(1)
-PY
-}
+# replay FILE [options]: the exit status in BN_RC, the JSON report in $BN_TMP/r.json;
+# check PYTHON-EXPRESSION...: each must hold on it.
+replay() { bn_replay replay "$BN_TMP/$1" --app echo --app http --report "$BN_TMP/r.json" "${@:2}"; }
+check() { bn_report_check "$BN_TMP/r.json" "$@"; }
 
 bn_start_board --ip 192.0.2.2/24 --app echo --app http
 
@@ -80,13 +62,13 @@ check 'r["verdict"] == "incomplete"' '"cut" not in r["skipped"]' \
       'any(f["flow"].endswith("board:7") and f["snaplen_cut_frames"] > 0 and f["stream"] == "cut" and
            f["live"]["bytes"] == 20000 and f["divergence"] is None and
            all(d["ignored"] for d in f["differences"]) for f in r["flows"])'
-echo "tcpdump -s 96: $(python3 -c 'import json,sys; print(sum(f["snaplen_cut_frames"] for f in json.load(open(sys.argv[1]))["flows"]))' "$BN_TMP/r.json") frames cut, replayed with zeros for the rest, the stream "cut", no divergence: incomplete (exit 4)"
+echo "tcpdump -s 96: $(bn_report_value "$BN_TMP/r.json" 'sum(f["snaplen_cut_frames"] for f in r["flows"])') frames cut, replayed with zeros for the rest, the stream "cut", no divergence: incomplete (exit 4)"
 # Cut inside the TCP headers (60 bytes): those frames are left out, named.
 editcap -s 60 "$BN_TMP/snap.pcap" "$BN_TMP/snap60.pcap"
 replay snap60.pcap
 [ "$BN_RC" = 4 ] || [ "$BN_RC" = 3 ] || { cat "$BN_TMP/replay.out"; bn_fail "a snaplen-60 capture: exit $BN_RC"; }
 check 'r["skipped"]["cut"] > 0' 'r["skipped_board"]["cut"] > 0' 'r["verdict"] != "same"'
-echo "cut inside the headers (editcap -s 60): $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["skipped"]["cut"])' "$BN_TMP/r.json") frames left out as cut, verdict $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$BN_TMP/r.json")"
+echo "cut inside the headers (editcap -s 60): $(bn_report_value "$BN_TMP/r.json" 'r["skipped"]["cut"]') frames left out as cut, verdict $(bn_report_value "$BN_TMP/r.json" 'r["verdict"]')"
 
 # ---- 802.1Q: the tags taken off -----------------------------------------------------
 tcprewrite --enet-vlan=add --enet-vlan-tag=10 --enet-vlan-cfi=0 --enet-vlan-pri=0 \
@@ -147,7 +129,7 @@ replay v6.pcap
 check 'r["skipped"]["ipv6"] >= 2' 'r["skipped_board"]["ipv6"] >= 2' 'r["verdict"] == "incomplete"' \
       '"ethertype" not in r["skipped"]'
 grep -q "IPv6 (not replayed)" "$BN_TMP/replay.out" || bn_fail "IPv6 is not named"
-echo "IPv6: named; 2 echo requests to the board's MAC make it incomplete ($(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["skipped"]["ipv6"])' "$BN_TMP/r.json") IPv6 frames in all)"
+echo "IPv6: named; 2 echo requests to the board's MAC make it incomplete ($(bn_report_value "$BN_TMP/r.json" 'r["skipped"]["ipv6"]') IPv6 frames in all)"
 
 # ---- a pcapng of several interfaces: --interface -------------------------------------
 # (a) mergecap of two link types: refused with the list, libpcap's words
