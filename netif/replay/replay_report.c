@@ -66,16 +66,6 @@ static const char *stream_word(const bn_rp_flow *f, const bn_rp_live_flow *lf)
   return lf->stream_live == f->stream_len ? "identical" : "differ";
 }
 
-bool bn_rp_report_diverged(const bn_rp_plan *plan, const bn_rp_live *live)
-{
-  for (size_t i = 0; i < plan->nflows; i++) {
-    if (live->flows[i].diverge != BN_RP_SAME) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /* The flow that diverged first (by capture frame), or -1. */
 static long first_divergence(const bn_rp_plan *plan, const bn_rp_live *live)
 {
@@ -159,18 +149,17 @@ static void verdict_lines(FILE *out, const bn_rp_outcome *o)
   }
 }
 
-void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live)
+void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live,
+                       const bn_rp_outcome *outcome)
 {
   char ip[16];
   bn_rp_ip_text(info->live_ip, ip, sizeof(ip));
   double span = (double)(plan->last_ts_ns - plan->first_ts_ns) / 1e9;
   double took = live->started_ns != 0 && live->ended_ns > live->started_ns
                   ? (double)(live->ended_ns - live->started_ns) / 1e9 : 0;
-  bn_rp_outcome outcome;
-  bn_rp_report_outcome(info, plan, live, &outcome);
   fprintf(out, "replay of %s (%s, %" PRIu64 " frames over %.3f s)\n", info->capture, plan->linktype,
           plan->frames_read, span);
-  verdict_lines(out, &outcome);
+  verdict_lines(out, outcome);
   if (info->interface_name != NULL) {
     fprintf(out, "  interface %u%s%s%s of the %u in the capture (--interface): the other interfaces' %" PRIu64
             " frames left out; frame numbers are the capture's\n", info->interface_id,
@@ -296,9 +285,9 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
   if (first < 0 && info->passes_diverged > 0) {
     fprintf(out, "\nresult: the live board diverged in %u of %u passes, first in pass %u; in the last, above, it did "
             "what the captured board did\n", info->passes_diverged, info->passes, info->first_diverged_pass);
-  } else if (first < 0 && outcome.incomplete) {
+  } else if (first < 0 && outcome->incomplete) {
     fprintf(out, "\nresult: incomplete: %s; in what was compared (%zu flows) the live board did what the captured "
-            "board did\n", outcome.reasons[0], flows);
+            "board did\n", outcome->reasons[0], flows);
   } else if (first < 0) {
     fprintf(out, "\nresult: the live board did what the captured board did in all %zu flows%s\n", flows,
             info->passes > 1 ? ", in every pass" : "");
@@ -312,7 +301,8 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
   }
 }
 
-int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live)
+int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live,
+                      const bn_rp_outcome *outcome)
 {
   FILE *out = fopen(path, "w");
   if (out == NULL) {
@@ -419,12 +409,10 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
     first = false;
   }
   long fd = first_divergence(plan, live);
-  bn_rp_outcome outcome;
-  bn_rp_report_outcome(info, plan, live, &outcome);
-  fprintf(out, "\n  ],\n  \"verdict\": \"%s\",\n  \"incomplete\": [", bn_rp_verdict_name(outcome.verdict));
-  for (size_t i = 0; i < outcome.nreasons; i++) {
+  fprintf(out, "\n  ],\n  \"verdict\": \"%s\",\n  \"incomplete\": [", bn_rp_verdict_name(outcome->verdict));
+  for (size_t i = 0; i < outcome->nreasons; i++) {
     fprintf(out, "%s", i ? ", " : "");
-    bn_json_string(out, outcome.reasons[i]);
+    bn_json_string(out, outcome->reasons[i]);
   }
   fprintf(out, "],\n  \"diverged\": %s", fd >= 0 || info->passes_diverged > 0 ? "true" : "false");
   if (fd >= 0) {

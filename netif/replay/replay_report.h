@@ -36,9 +36,6 @@ typedef struct bn_rp_report_info {
   const char *stopped;     /**< why the run was cut short ("Interrupt", "--exit-after"), or NULL */
 } bn_rp_report_info;
 
-/** Whether the live board diverged from the capture (exit status 3). */
-bool bn_rp_report_diverged(const bn_rp_plan *plan, const bn_rp_live *live);
-
 /**
  * The verdict over every pass (replay_verdict.h): the last pass's outcome,
  * with the earlier passes' divergence and incompleteness added.
@@ -46,10 +43,12 @@ bool bn_rp_report_diverged(const bn_rp_plan *plan, const bn_rp_live *live);
 void bn_rp_report_outcome(const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live,
                           bn_rp_outcome *out);
 
-/** Writes the text report. */
-void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live);
+/** Writes the text report, with outcome (bn_rp_report_outcome()) as its verdict. */
+void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live,
+                       const bn_rp_outcome *outcome);
 
-/** Writes the JSON report. @return 0, or -errno when the file cannot be written. */
-int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live);
+/** Writes the JSON report, with outcome as its verdict. @return 0, or -errno when the file cannot be written. */
+int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_rp_plan *plan, const bn_rp_live *live,
+                      const bn_rp_outcome *outcome);
 
 #endif /* BN_REPLAY_REPORT_H */

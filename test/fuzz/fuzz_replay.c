@@ -128,17 +128,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bn_rp_live_finish(&live);
     bn_rp_report_info info = { .capture = path, .board = "generic", .pace = "top", .live_ip = plan.board_ip,
                             .live_mac = mac };
+    bn_rp_outcome outcome;
+    bn_rp_report_outcome(&info, &plan, &live, &outcome);
     for (size_t i = 0; i < plan.nflows; i++) {
       if (live.flows[i].diverge == BN_RP_DIV_PAYLOAD) {
-        bn_rp_report_text(stderr, &info, &plan, &live);
+        bn_rp_report_text(stderr, &info, &plan, &live, &outcome);
         require(0, "the captured board does not diverge from itself in payload");
       }
     }
     require(live.injected <= plan.nsteps, "no step is injected twice");
     FILE *null = fopen("/dev/null", "w");
-    bn_rp_report_text(null, &info, &plan, &live);
+    bn_rp_report_text(null, &info, &plan, &live, &outcome);
     fclose(null);
-    require(bn_rp_report_json("/dev/null", &info, &plan, &live) == 0, "the JSON report is written");
+    require(bn_rp_report_json("/dev/null", &info, &plan, &live, &outcome) == 0, "the JSON report is written");
   }
   bn_rp_live_free(&live);
   bn_rp_plan_free(&plan);

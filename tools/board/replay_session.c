@@ -227,25 +227,24 @@ static void board_defaults(bn_replay_session *s, bn_board_options *board)
   }
 }
 
-/* The end of each pass but the last (the pump's callback). */
-static void pass_done(void *arg, const bn_rp_live *live)
+/* Counts a pass over the capture: diverged, and (one before the last)
+ * incomplete. */
+static void count_pass(bn_replay_session *s, const bn_rp_live *live, bool last)
 {
-  bn_replay_session *s = arg;
+  bn_rp_outcome o;
+  bn_rp_outcome_of(&s->plan, live, NULL, &o);
   s->passes++;
-  if (bn_rp_report_diverged(&s->plan, live)) {
+  if (o.diverged) {
     s->passes_diverged++;
     s->first_diverged = s->first_diverged ? s->first_diverged : s->passes;
   }
+  s->passes_incomplete += !last && o.incomplete;
 }
 
-/* Whether a pass before the last left something for the board out. */
+/* The end of each pass but the last (the pump's callback). */
 static void earlier_pass_done(void *arg, const bn_rp_live *live)
 {
-  bn_replay_session *s = arg;
-  bn_rp_outcome o;
-  bn_rp_outcome_of(&s->plan, live, NULL, &o);
-  s->passes_incomplete += o.incomplete;
-  pass_done(arg, live);
+  count_pass(arg, live, false);
 }
 
 /* Whether --report FILE can be written, before the replay runs. */
@@ -411,17 +410,17 @@ int bn_replay_session_end(bn_replay_session *s, const char *stopped)
   if (stopped != NULL) {
     fprintf(stderr, "boardnet: replay stopped early (%s): the report covers what was replayed\n", stopped);
   }
-  pass_done(s, &s->live); /* the last pass */
+  count_pass(s, &s->live, true);
   bn_rp_report_info info = { .capture = s->capture, .interface_name = s->iface_fd >= 0 ? s->iface.name : NULL,
-                          .interface_id = s->iface.id,
-                          .interfaces = s->interfaces, .other_interfaces_frames = s->other_frames, .board = bn_board_name(), .pace = s->pace_text,
+                          .interface_id = s->iface.id, .interfaces = s->interfaces,
+                          .other_interfaces_frames = s->other_frames, .board = bn_board_name(), .pace = s->pace_text,
                           .live_ip = s->pcap.live_ip, .live_mac = s->pcap.live_mac, .passes = s->passes,
                           .passes_diverged = s->passes_diverged, .first_diverged_pass = s->first_diverged,
                           .passes_incomplete = s->passes_incomplete, .stopped = stopped };
   bn_rp_outcome outcome;
   bn_rp_report_outcome(&info, &s->plan, &s->live, &outcome);
   if (!s->quiet) {
-    bn_rp_report_text(s->out, &info, &s->plan, &s->live);
+    bn_rp_report_text(s->out, &info, &s->plan, &s->live, &outcome);
   } else {
     const char *why = outcome.verdict == BN_RP_VERDICT_SAME ? "no divergence, every frame for the board compared"
                       : outcome.verdict == BN_RP_VERDICT_DIVERGED ? "the live board diverged"
@@ -432,7 +431,7 @@ int bn_replay_session_end(bn_replay_session *s, const char *stopped)
            : outcome.verdict == BN_RP_VERDICT_INCOMPLETE ? BN_EXIT_INCOMPLETE
                                                          : BN_EXIT_OK;
   if (s->report != NULL) {
-    int jrc = bn_rp_report_json(s->report, &info, &s->plan, &s->live);
+    int jrc = bn_rp_report_json(s->report, &info, &s->plan, &s->live, &outcome);
     if (jrc < 0) {
       rc = bn_fail(BN_EXIT_FAIL, "--report %s: %s", s->report, strerror(-jrc));
     }
