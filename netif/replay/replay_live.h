@@ -98,7 +98,10 @@ typedef struct bn_rp_live_flow {
   bool board_ack_known;
   uint32_t board_ack_rel;    /**< the peer's stream the live board acknowledged (relative to the peer's ISN) */
   uint32_t board_wnd;        /**< the live board's receive window, bytes */
-  unsigned dup_acks;
+  unsigned dup_acks;          /**< duplicate ACKs in a row (3 or more: send the first piece again now) */
+  bool recovering;           /**< a piece went again and the live board has not acknowledged all that was
+                                  injected before it (recover): each ACK short of it sends the next again */
+  uint32_t recover;          /**< the end of the peer's data injected when recovering began (relative) */
   size_t offset;             /**< payload of the head step already injected (a split) */
   bool blocked;              /**< the head step waits for the live board's window */
   uint64_t blocked_since;    /**< since when */

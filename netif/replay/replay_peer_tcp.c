@@ -2,7 +2,8 @@
  * The peer's TCP, where the replay stands in for it (replay_peer_tcp.h): the
  * live board's ACKs read for what it has of the peer's stream and how much
  * more its window takes; the peer's data it has not acknowledged kept and
- * sent again (after BN_RP_RTO_NS, or three duplicate ACKs); and the pure ACKs
+ * sent again (after BN_RP_RTO_NS, three duplicate ACKs, or an ACK that
+ * leaves a later hole while recovering: NewReno); and the pure ACKs
  * the replay makes in the captured peer's name, while a flow waits for the
  * live board's window and once the capture's own ACKs have run out.
  */
@@ -129,6 +130,10 @@ size_t bn_rp_live_retransmit(bn_rp_live *l, uint64_t now, uint8_t *out)
       }
       p->tries++;
       lf->dup_acks = 0;
+      if (!lf->recovering) {
+        lf->recovering = true;
+        lf->recover = lf->unacked[lf->nunacked - 1].rel_end;
+      }
       p->sent_ns = now;
       lf->peer_retrans++;
       memcpy(out, p->frame, p->len);
@@ -174,6 +179,11 @@ void bn_rp_peer_tcp_board_ack(const bn_rp_flow *f, bn_rp_live_flow *lf, const bn
       done++;
     }
     bn_rp_live_free_pieces(lf, done);
+    if (lf->recovering && lf->nunacked > 0 && (int32_t)(acked - lf->recover) < 0) {
+      lf->dup_acks = 3; /* a partial ACK: the next hole goes again at once (NewReno, RFC 6582 3.2) */
+    } else {
+      lf->recovering = false;
+    }
   } else if (acked == lf->board_ack_rel && pf->payload_len == 0 && !(flags & (BN_RP_TCP_SYN | BN_RP_TCP_FIN)) &&
              wnd == lf->board_wnd && lf->nunacked > 0) {
     lf->dup_acks++;

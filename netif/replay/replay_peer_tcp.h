@@ -59,8 +59,10 @@ void bn_rp_peer_tcp_keep(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, 
 void bn_rp_peer_tcp_keep_syn(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint64_t now);
 
 /**
- * Peer data to send again: unacknowledged for BN_RP_RTO_NS, or after three
- * duplicate ACKs. @return its length in out, or 0.
+ * Peer data to send again: unacknowledged for BN_RP_RTO_NS, after three
+ * duplicate ACKs, or, once one went again, after each ACK of the live
+ * board's that still leaves data injected before it unacknowledged (a
+ * partial ACK: NewReno, RFC 6582). @return its length in out, or 0.
  */
 size_t bn_rp_live_retransmit(bn_rp_live *l, uint64_t now, uint8_t *out);
 

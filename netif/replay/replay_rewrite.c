@@ -44,8 +44,17 @@ bool bn_rp_live_can_rewrite(const bn_rp_live *l, const bn_rp_step *s, const uint
   }
   if (f->kind == BN_RP_FLOW_TCP) {
     bn_rp_frame pf;
-    if (bn_rp_parse((uint8_t *)frame, len, &pf) < 0 && (bn_rp_tcp_flags(&pf) & BN_RP_TCP_ACK) && !lf->isn_known) {
-      return false; /* its ACK number needs the live board's ISN */
+    if (bn_rp_parse((uint8_t *)frame, len, &pf) < 0 && (bn_rp_tcp_flags(&pf) & BN_RP_TCP_ACK)) {
+      if (!lf->isn_known) {
+        return false; /* its ACK number needs the live board's ISN */
+      }
+      /* The peer's data waits for the live board's first ACK, as a peer's
+       * TCP does: before it the board's window is unknown (a board slow to
+       * finish the handshake would get data far past it, and drop it). */
+      if (f->has_syn && bn_rp_tcp_seq_len(&pf) > 0 && !(bn_rp_tcp_flags(&pf) & BN_RP_TCP_SYN) &&
+          !lf->board_ack_known) {
+        return false;
+      }
     }
   }
   return true;

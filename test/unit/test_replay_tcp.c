@@ -526,6 +526,134 @@ START_TEST(pace_a_flow_that_waits_for_the_board_does_not_hold_another_back)
 }
 END_TEST
 
+/*
+ * The board opens a connection to the peer's port 80 and the peer sends
+ * three segments of 12 bytes:
+ *   1 board SYN   2 peer SYN-ACK   3 board ACK   4, 5, 6 peer data   7 board ACK (all)
+ */
+static void board_opened_connection(void)
+{
+  capture_open(&cap, DLT_EN10MB);
+  struct frame_tcp_seg t = { .sport = 50000, .dport = 80, .seq = ISN_B, .flags = FRAME_TCP_SYN, .window = 6400,
+                             .options = capture_syn_options, .options_len = sizeof(capture_syn_options) };
+  capture_tcp(&cap, T0, &board, &peer, &t);
+  t = (struct frame_tcp_seg){ .sport = 80, .dport = 50000, .seq = 5000, .ack = ISN_B + 1, .window = 64240,
+                              .flags = FRAME_TCP_SYN | FRAME_TCP_ACK, .options = capture_syn_options,
+                              .options_len = sizeof(capture_syn_options) };
+  capture_tcp(&cap, T0 + MS, &peer, &board, &t);
+  t = (struct frame_tcp_seg){ .sport = 50000, .dport = 80, .seq = ISN_B + 1, .ack = 5001, .window = 6400,
+                              .flags = FRAME_TCP_ACK };
+  capture_tcp(&cap, T0 + 2 * MS, &board, &peer, &t);
+  for (uint32_t k = 0; k < 3; k++) {
+    t = (struct frame_tcp_seg){ .sport = 80, .dport = 50000, .seq = 5001 + 12 * k, .ack = ISN_B + 1,
+                                .window = 502, .flags = FRAME_TCP_ACK, .payload = hello,
+                                .payload_len = sizeof(hello) };
+    capture_tcp(&cap, T0 + (3 + k) * MS, &peer, &board, &t);
+  }
+  t = (struct frame_tcp_seg){ .sport = 50000, .dport = 80, .seq = ISN_B + 1, .ack = 5037, .window = 6400,
+                              .flags = FRAME_TCP_ACK };
+  capture_tcp(&cap, T0 + 6 * MS, &board, &peer, &t);
+  capture_close(&cap);
+  char err[BN_RP_ERRLEN] = "";
+  bn_rp_plan_options o = { .path = cap.path, .board_ip = 0xc0000202u };
+  ck_assert_msg(bn_rp_plan_build(&o, &plan, err) == 0, "%s", err);
+  ck_assert_uint_eq(plan.nsteps, 4);
+  ck_assert(plan.flows[plan.steps[0].flow].board_opened);
+  ck_assert_int_eq(bn_rp_live_init(&live, &plan, LIVE_IP, live_board.mac), 0);
+}
+
+/* The live board's pure segment on its connection to port 80 (no options:
+ * its window is never scaled). */
+static void live_to_80(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t window)
+{
+  struct frame_tcp_seg t = { .sport = 50007, .dport = 80, .seq = seq, .ack = ack, .window = window,
+                             .flags = flags };
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  live_sends(&t, reply);
+}
+
+/* The peer's frame the pacer gives at now: its sequence number (0: none). */
+static uint32_t take_seq(bn_rp_pacer *pc, uint64_t now)
+{
+  uint8_t out[BN_LINK_MAX_FRAME];
+  size_t len;
+  uint64_t wake;
+  if (bn_rp_pacer_take(pc, now, out, &len, &wake) != 1) {
+    return 0;
+  }
+  bn_rp_frame f;
+  ck_assert_int_lt(bn_rp_parse(out, len, &f), 0);
+  ck_assert_uint_eq(bn_rp_dport(&f), 50007);
+  return bn_rp_tcp_seq(&f);
+}
+
+START_TEST(tcp_peer_data_waits_for_the_live_board_s_first_ack_however_late)
+{
+  bn_clock_manual_start(bn_clock_now_ns());
+  board_opened_connection();
+  bn_rp_plan_options read = { .path = cap.path };
+  bn_rp_pace_options o = { .pace = BN_PACE_REACTIVE, .step_timeout_ns = 2000 * MS };
+  bn_rp_pacer *pc;
+  char err[BN_PCAP_ERRLEN];
+  ck_assert_int_eq(bn_rp_pacer_new(&plan, &live, &read, &o, 0, false, bn_clock_now_ns(), &pc, err), 0);
+  live_to_80(FRAME_TCP_SYN, LIVE_B, 0, 6400);
+  ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 5000); /* the SYN-ACK */
+  /* The board's ACK is late (a loaded machine): its window is unknown, so
+   * the data waits for it, long past a quiet moment (reactive's 20 ms). */
+  bn_clock_manual_advance(500 * MS);
+  ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 0);
+  live_to_80(FRAME_TCP_ACK, LIVE_B + 1, 5001, 6400);
+  for (uint32_t k = 0; k < 3; k++) {
+    ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 5001 + 12 * k);
+  }
+  bn_rp_pacer_free(pc);
+  bn_clock_manual_stop();
+}
+END_TEST
+
+START_TEST(tcp_a_partial_ack_after_a_retransmission_sends_the_next_hole_at_once)
+{
+  bn_clock_manual_start(bn_clock_now_ns());
+  board_opened_connection();
+  bn_rp_plan_options read = { .path = cap.path };
+  bn_rp_pace_options o = { .pace = BN_PACE_TOP, .step_timeout_ns = 2000 * MS };
+  bn_rp_pacer *pc;
+  char err[BN_PCAP_ERRLEN];
+  ck_assert_int_eq(bn_rp_pacer_new(&plan, &live, &read, &o, 0, false, bn_clock_now_ns(), &pc, err), 0);
+  live_to_80(FRAME_TCP_SYN, LIVE_B, 0, 6400);
+  ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 5000);
+  live_to_80(FRAME_TCP_ACK, LIVE_B + 1, 5001, 6400);
+  for (uint32_t k = 0; k < 3; k++) {
+    ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 5001 + 12 * k);
+  }
+  /* The board lost all three: after the RTO the first goes again. */
+  uint8_t again[BN_LINK_MAX_FRAME];
+  bn_rp_frame f;
+  ck_assert_uint_eq(bn_rp_live_retransmit(&live, bn_clock_now_ns(), again), 0);
+  bn_clock_manual_advance(BN_RP_RTO_NS);
+  size_t n = bn_rp_live_retransmit(&live, bn_clock_now_ns(), again);
+  ck_assert_int_lt(bn_rp_parse(again, n, &f), 0);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&f), 5001);
+  /* Its ACK covers it alone: the second goes at once, not an RTO later. */
+  live_to_80(FRAME_TCP_ACK, LIVE_B + 1, 5013, 6400);
+  ck_assert_uint_eq(bn_rp_live_next_retransmit(&live), 0);
+  n = bn_rp_live_retransmit(&live, bn_clock_now_ns(), again);
+  ck_assert_int_lt(bn_rp_parse(again, n, &f), 0);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&f), 5013);
+  live_to_80(FRAME_TCP_ACK, LIVE_B + 1, 5025, 6400);
+  n = bn_rp_live_retransmit(&live, bn_clock_now_ns(), again);
+  ck_assert_int_lt(bn_rp_parse(again, n, &f), 0);
+  ck_assert_uint_eq(bn_rp_tcp_seq(&f), 5025);
+  /* All of it in: recovery ends, nothing is kept. */
+  live_to_80(FRAME_TCP_ACK, LIVE_B + 1, 5037, 6400);
+  ck_assert_uint_eq(bn_rp_live_next_retransmit(&live), BN_CLOCK_FOREVER);
+  ck_assert(!live.flows[plan.steps[0].flow].recovering);
+  ck_assert_uint_eq(live.flows[plan.steps[0].flow].peer_retrans, 3);
+  bn_rp_pacer_free(pc);
+  bn_clock_manual_stop();
+}
+END_TEST
+
 START_TEST(tcp_every_class_of_difference_is_kept_and_ignored_ones_are_notes)
 {
   two_connections();
@@ -574,6 +702,8 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_a_super_frame_is_cut_at_the_captured_mss_fin_and_psh_on_the_last_piece);
   tcase_add_test(tc, tcp_an_unanswered_peer_syn_is_sent_again_and_an_answered_one_is_not);
   tcase_add_test(tc, pace_a_flow_that_waits_for_the_board_does_not_hold_another_back);
+  tcase_add_test(tc, tcp_peer_data_waits_for_the_live_board_s_first_ack_however_late);
+  tcase_add_test(tc, tcp_a_partial_ack_after_a_retransmission_sends_the_next_hole_at_once);
   suite_add_tcase(s, tc);
   return s;
 }
