@@ -205,6 +205,10 @@ static size_t parsed_frame(bn_rp_live *l, uint8_t *copy, bn_rp_frame pf, uint64_
   bn_rp_live_flow *lf = &l->flows[index];
   lf->frames++;
   lf->last_ns = now;
+  if (lf->abandoned && !lf->window_shut && !lf->came_late && lf->gave_up_number > 0) {
+    lf->came_late = true; /* what the replay gave up waiting for (its report says how late) */
+    lf->late_ns = now > lf->gave_up_ns ? now - lf->gave_up_ns : 0;
+  }
   const bn_rp_flow *f = &l->plan->flows[index];
   if (f->kind == BN_RP_FLOW_TCP) {
     return tcp_frame(l, index, &pf, reply);

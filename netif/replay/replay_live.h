@@ -90,6 +90,12 @@ typedef struct bn_rp_live_flow {
   uint64_t synth_acks;       /**< pure ACKs the replay made for it */
   bool abandoned;            /**< its frames are no longer injected: see window_shut */
   bool window_shut;          /**< abandoned as the live board's window stayed shut (else: its connection never came) */
+  uint64_t gave_up_number;   /**< abandoned: the capture frame of the step that waited too long, */
+  uint64_t gave_up_waited_ns; /**< how long that step waited, */
+  uint64_t gave_up_capture_ns; /**< of it, how long the capture itself waited before that frame, */
+  uint64_t gave_up_ns;       /**< and when (bn_clock) */
+  bool came_late;            /**< abandoned, and the live board sent in it after all, */
+  uint64_t late_ns;          /**< this long after */
   bool not_compared;         /**< a pass after the first: the board keeps its lease (DHCP, not injected either)
                                   and its ARP cache (ARP) from the first */
   bool not_reached;          /**< the replay was stopped before this flow began (bn_rp_live_finish_early()) */
@@ -143,7 +149,8 @@ typedef struct bn_rp_live {
   uint64_t not_injected;     /**< peer frames given up on (a flow never bound) */
   uint64_t redundant;        /**< peer data left out: the live board had acknowledged it already */
   uint64_t arp_answers;      /**< ARP replies the replay made for the board */
-  uint64_t timeouts;         /**< peer frames injected after --step-timeout, not on cue */
+  uint64_t timeouts;         /**< steps that waited their time out: injected without their cue, or their
+                                  flow given up on */
   const char *cut_short;     /**< why the pass ended before its last step (the link closed first, the
                                   capture could not be read again to its end), or NULL */
   uint64_t waited_ns[BN_RP_WAIT_COUNT]; /**< wall time with no peer frame due, by what it waited for */

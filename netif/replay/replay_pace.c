@@ -25,7 +25,8 @@ struct entry {
   size_t step;
   uint8_t *frame;
   size_t len;
-  uint64_t free_ns;           /* when it could first go (0: not yet): its waits count from then */
+  uint64_t free_ns;           /* when it could first go (0: not yet): its waits count from then, */
+  uint64_t allow_ns;          /* for at most this long: --step-timeout, and as long as the capture waited */
   bool done;
 };
 
@@ -44,6 +45,7 @@ struct bn_rp_pacer {
   unsigned pass;
   uint64_t start_ns, start_ts; /* the first injection (recorded pacing counts from it), and its step's time */
   uint64_t last_inject_ns;
+  uint64_t last_ts;           /* the capture's time of the last step injected (0: none yet) */
   uint32_t *lane;             /* per flow: the first flow with its addresses and ports (the ports used
                                  again make a new flow that must wait for the old one) */
   unsigned *lane_mark;        /* per lane: the scan that saw a pending step of it first */
@@ -191,7 +193,7 @@ static int fill(bn_rp_pacer *pc)
 static uint64_t due_time(const bn_rp_pacer *pc, const struct entry *e, bool can, bool progress)
 {
   const bn_rp_step *s = &pc->plan->steps[e->step];
-  uint64_t timeout = bn_clock_add_ns(e->free_ns, pc->o.step_timeout_ns);
+  uint64_t timeout = bn_clock_add_ns(e->free_ns, e->allow_ns);
   switch (pc->o.pace) {
   case BN_PACE_TOP:
     return can ? 0 : timeout;
@@ -232,13 +234,27 @@ static uint64_t due_time(const bn_rp_pacer *pc, const struct entry *e, bool can,
   }
 }
 
-/* Gives up on the flow of e: the rest of it cannot go in. */
-static void abandon(bn_rp_pacer *pc, struct entry *e, bool window_shut)
+/* How long the capture itself waited from the last step injected to s: a
+ * board the capture shows quiet that long (an outage, lwIP's 3 s SYN
+ * retransmission) is waited for as long, and --step-timeout more. */
+static uint64_t capture_wait(const bn_rp_pacer *pc, const bn_rp_step *s)
 {
-  bn_rp_live_flow *lf = &pc->live->flows[pc->plan->steps[e->step].flow];
+  return pc->last_ts != 0 && s->ts_ns > pc->last_ts ? s->ts_ns - pc->last_ts : 0;
+}
+
+/* Gives up on the flow of e at now: the rest of it cannot go in. */
+static void abandon(bn_rp_pacer *pc, struct entry *e, bool window_shut, uint64_t now)
+{
+  const bn_rp_step *s = &pc->plan->steps[e->step];
+  bn_rp_live_flow *lf = &pc->live->flows[s->flow];
   lf->abandoned = true;
   lf->window_shut = window_shut;
+  lf->gave_up_number = s->number;
+  lf->gave_up_waited_ns = now - e->free_ns;
+  lf->gave_up_capture_ns = e->allow_ns - pc->o.step_timeout_ns;
+  lf->gave_up_ns = now;
   pc->live->not_injected++;
+  pc->live->timeouts++;
   step_done(pc, e);
 }
 
@@ -268,14 +284,15 @@ static int try_step(bn_rp_pacer *pc, struct entry *e, uint64_t now, uint8_t *out
   }
   if (e->free_ns == 0) {
     e->free_ns = now;
+    e->allow_ns = bn_clock_add_ns(pc->o.step_timeout_ns, capture_wait(pc, s));
   }
   bool progress, can = bn_rp_live_can_rewrite(pc->live, s, e->frame, e->len, &progress);
   uint64_t due = due_time(pc, e, can, progress);
-  bool timed_out = now >= bn_clock_add_ns(e->free_ns, pc->o.step_timeout_ns);
+  bool timed_out = now >= bn_clock_add_ns(e->free_ns, e->allow_ns);
   if (!can && timed_out) {
     /* Its live connection never came (the board did not open it, or did
      * not answer the peer's SYN). */
-    abandon(pc, e, false);
+    abandon(pc, e, false, now);
     return -1;
   }
   if (now < due) {
@@ -294,7 +311,7 @@ static int try_step(bn_rp_pacer *pc, struct entry *e, uint64_t now, uint8_t *out
     uint64_t since = lf->last_ns > lf->blocked_since ? lf->last_ns : lf->blocked_since;
     uint64_t give_up = bn_clock_add_ns(since, pc->o.step_timeout_ns);
     if (now >= give_up) {
-      abandon(pc, e, true);
+      abandon(pc, e, true, now);
       return -1;
     }
     uint64_t probe = bn_clock_add_ns(now, BN_RP_RTO_NS); /* the window probe's next turn */
@@ -310,6 +327,7 @@ static int try_step(bn_rp_pacer *pc, struct entry *e, uint64_t now, uint8_t *out
     pc->live->started_ns = now;
   }
   pc->last_inject_ns = now;
+  pc->last_ts = s->ts_ns;
   if (done) {
     step_done(pc, e);
   }
@@ -410,6 +428,7 @@ int bn_rp_pacer_next_pass(bn_rp_pacer *pc, unsigned pass, uint64_t now)
   pc->done = 0;
   pc->start_ns = 0;
   pc->last_inject_ns = now;
+  pc->last_ts = 0;
   return 0; /* the head: the live side's new pass starts it at 0, fill() moves it on */
 }
 

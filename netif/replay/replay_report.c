@@ -15,21 +15,35 @@ static bool shown(const bn_rp_flow *f, const bn_rp_live_flow *lf)
   return f->board_frames > 0 || f->peer_frames > 0 || lf->frames > 0;
 }
 
-/* Why a flow was given up on. */
-static const char *given_up_why(const bn_rp_flow *f, const bn_rp_live_flow *lf)
+/* Why a flow was given up on: the step that waited, how long against the
+ * capture's own wait there, and whether the live board came after all. */
+static void given_up_why(const bn_rp_flow *f, const bn_rp_live_flow *lf, char *out, size_t size)
 {
   if (lf->window_shut) {
-    return "the live board's window stayed shut for --step-timeout";
+    snprintf(out, size, "the live board's window stayed shut for --step-timeout");
+    return;
   }
-  switch (f->kind) {
-  case BN_RP_FLOW_DHCP:
-    return "the live board asked for no lease (it had --ip)";
-  case BN_RP_FLOW_TCP:
-    return f->board_opened ? "the live board never opened this connection"
-           : lf->resets > 0 ? "the live board refused the peer's connection (RST)"
-                            : "the live board never answered the peer's SYN";
-  default:
-    return "the live board never sent in this flow";
+  if (f->kind == BN_RP_FLOW_DHCP) {
+    snprintf(out, size, "the live board asked for no lease (it had --ip)");
+    return;
+  }
+  if (f->kind == BN_RP_FLOW_TCP && !f->board_opened && lf->resets > 0) {
+    snprintf(out, size, "the live board refused the peer's connection (RST)");
+    return;
+  }
+  const char *what = f->kind != BN_RP_FLOW_TCP ? "the live board's frame"
+                     : f->board_opened       ? "the live board to open this connection"
+                                             : "the live board's answer to the peer's SYN";
+  int n = snprintf(out, size, "waited %.1f s at capture frame %" PRIu64 " for %s (the capture waited %.1f s there); ",
+                   (double)lf->gave_up_waited_ns / 1e9, lf->gave_up_number, what,
+                   (double)lf->gave_up_capture_ns / 1e9);
+  if (n < 0 || (size_t)n >= size) {
+    return;
+  }
+  if (lf->came_late) {
+    snprintf(out + n, size - (size_t)n, "it came %.1f s later: raise --step-timeout", (double)lf->late_ns / 1e9);
+  } else {
+    snprintf(out + n, size - (size_t)n, "it never came");
   }
 }
 
@@ -198,7 +212,7 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
     fprintf(out, "; %" PRIu64 " left out: data sent again in the capture that the live board had", live->redundant);
   }
   if (live->timeouts > 0) {
-    fprintf(out, "; %" PRIu64 " after --step-timeout", live->timeouts);
+    fprintf(out, "; %" PRIu64 " timed out (--step-timeout past the capture's own wait)", live->timeouts);
   }
   fprintf(out, "\n  made for the board: %" PRIu64 " ARP answers", live->arp_answers);
   uint64_t acks = 0;
@@ -270,7 +284,9 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
       fprintf(out, "  %-36s not compared after the first pass: the board keeps its %s\n", "",
               f->kind == BN_RP_FLOW_DHCP ? "lease (not replayed either)" : "ARP cache");
     } else if (lf->abandoned) {
-      fprintf(out, "  %-36s given up on: %s\n", "", given_up_why(f, lf));
+      char why[200];
+      given_up_why(f, lf, why, sizeof(why));
+      fprintf(out, "  %-36s given up on: %s\n", "", why);
     }
     for (bn_rp_diverge d = BN_RP_DIV_OPTIONS; d < BN_RP_DIV_COUNT; d++) {
       if (lf->classes & (1u << d)) {
@@ -380,7 +396,9 @@ int bn_rp_report_json(const char *path, const bn_rp_report_info *info, const bn_
             ", \"snaplen_cut_bytes\": %" PRIu64 ", \"given_up\": ", lf->synth_acks, lf->splits,
             lf->peer_retrans, lf->cut_super, f->cut_frames, f->cut_bytes);
     if (lf->abandoned && !lf->not_compared) {
-      bn_json_string(out, given_up_why(f, lf));
+      char why[200];
+      given_up_why(f, lf, why, sizeof(why));
+      bn_json_string(out, why);
     } else {
       fputs("null", out);
     }

@@ -19,6 +19,7 @@ BN_PIDS=()          # other processes a test started (bn_track PID), killed on e
 BN_UP_WAIT=${BN_UP_WAIT:-15}   # seconds bn_start_board waits for "up on tap"
 BN_TMP=$(mktemp -d "${TMPDIR:-/tmp}/bn-test.XXXXXX")
 BN_AT_EXIT=()       # commands a test added with bn_at_exit, run first on exit
+# BN_KEEP=1 keeps $BN_TMP (captures, logs, reports) after the test, to look into a failure.
 
 bn_cleanup() {
   local rc=$?
@@ -40,7 +41,7 @@ bn_cleanup() {
   # Processes we started inside the namespace (peers) go with it.
   for pid in $(ip netns pids "$BN_NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
   ip netns del "$BN_NS" 2>/dev/null || true
-  rm -rf "$BN_TMP"
+  [ -n "${BN_KEEP:-}" ] && echo "kept $BN_TMP" >&2 || rm -rf "$BN_TMP"
   exit $rc
 }
 trap bn_cleanup EXIT INT TERM

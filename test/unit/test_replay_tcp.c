@@ -516,11 +516,21 @@ START_TEST(pace_a_flow_that_waits_for_the_board_does_not_hold_another_back)
     ck_assert_uint_eq(bn_rp_sport(&f), 40001);
   }
   ck_assert_uint_eq(live.head, 2);  /* every step before A's ACK is done, A's ACK is not */
-  /* A is given up on at its own --step-timeout, not one after another's. */
+  /* A is given up on at its own --step-timeout, not one after another's,
+   * counted from when it could go (after B's SYN) and longer by what the
+   * capture itself waited from there (B's SYN at 1 ms, A's ACK at 4 ms). */
   uint64_t later = bn_clock_add_ns(now, o.step_timeout_ns);
   while (bn_rp_pacer_take(pc, later, out, &len, &wake) == 1) {
   }
+  ck_assert(!live_flow(40000)->abandoned);
+  later = bn_clock_add_ns(later, 3 * MS);
+  while (bn_rp_pacer_take(pc, later, out, &len, &wake) == 1) {
+  }
   ck_assert(live_flow(40000)->abandoned);
+  ck_assert_uint_eq(live_flow(40000)->gave_up_number, 5);
+  ck_assert_uint_eq(live_flow(40000)->gave_up_capture_ns, 3 * MS);
+  ck_assert_uint_eq(live_flow(40000)->gave_up_waited_ns, o.step_timeout_ns + 3 * MS);
+  ck_assert_uint_eq(live.timeouts, 1);
   ck_assert(!live_flow(40001)->abandoned);
   bn_rp_pacer_free(pc);
 }
