@@ -10,10 +10,12 @@
 #include "board_options.h"
 #include "board_runner.h"
 #include "bn_board.h"
+#include "bn_clock.h"
 #include "bn_stack.h"
 #include "exit_status.h"
 #include "privileges.h"
 #include "replay_session.h"
+#include "run_report.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -48,7 +50,12 @@ static const char usage_head[] =
   "                       either, stay root\n"
   "  --exit-after SEC     stop by itself after SEC seconds\n"
   "  -q, --quiet          print errors only (a replay: its result line)\n"
+  "  -V, --version        print boardnet's version, the profile and lwIP's\n"
   "  -h, --help           print this help\n"
+  "\n"
+  "boardnet's messages go to stderr, the program's own output to stdout; with\n"
+  "--record - the capture takes stdout, and the program's output goes to\n"
+  "stderr with boardnet's.\n"
   "\n";
 
 static const char usage_board[] =
@@ -82,6 +89,7 @@ static const struct option own_options[] = {
   { "user", required_argument, NULL, OPT_USER },
   { "exit-after", required_argument, NULL, OPT_EXIT_AFTER },
   { "quiet", no_argument, NULL, 'q' },
+  { "version", no_argument, NULL, 'V' },
   { "help", no_argument, NULL, 'h' },
 };
 
@@ -113,6 +121,9 @@ static int parse_own(void *ctx, int c, const char *arg)
     p->quiet = true;
     replay.quiet = true;
     return 0;
+  case 'V':
+    printf("%s: boardnet %s (board %s, lwIP %s)\n", p->self, BN_VERSION, bn_board_name(), bn_board_lwip_version());
+    return -1;
   case 'h':
     printf("Usage: %s --tap NAME [options] [-- ARGS...]\n"
            "       %s --pcap CAPTURE [options] [-- ARGS...]\n"
@@ -189,21 +200,32 @@ int main(int argc, char **argv)
     return rc < 0 ? BN_EXIT_OK : rc;
   }
   const char *record = p.board.pipeline.record.path;
-  FILE *out = record != NULL && strcmp(record, "-") == 0 ? stderr : stdout; /* a replay's report */
+  bool record_stdout = record != NULL && strcmp(record, "-") == 0;
+  bn_report_set_stream(stderr); /* the program's stdout is its own */
   if (replay.planned) {
-    bn_replay_session_begin(&replay, &p.board, out);
+    bn_replay_session_begin(&replay, &p.board, record_stdout ? stderr : stdout); /* the report: its result */
   }
   bn_runner r = { .board = &p.board, .replay = replay.planned ? &replay : NULL, .user = p.user,
-                  .exit_after_s = p.exit_after_s, .quiet = p.quiet };
+                  .exit_after_s = p.exit_after_s, .quiet = p.quiet, .out = stderr };
+  if (!p.quiet) {
+    bn_report_seed(&p.board);
+  }
   if ((rc = bn_runner_boot(&r)) != 0) {
     bn_replay_session_free(&replay);
     return rc;
   }
+  if (record_stdout) {
+    /* The recording holds its own copy of stdout: the program's printf()s
+     * go to stderr from now on, never into the capture. */
+    fflush(stdout);
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+  }
+  const char *wire = replay.planned ? replay.capture : p.board.pipeline.tap;
   if (!p.quiet) {
-    char ip[IP4ADDR_STRLEN_MAX] = "-";
-    board_ip(ip, sizeof(ip));
-    fprintf(stderr, "boardnet: board %s up on %s %s: ip %s\n", bn_board_name(), replay.planned ? "capture" : "tap",
-            replay.planned ? replay.capture : p.board.pipeline.tap, ip);
+    bn_report_status(replay.planned ? "capture" : "tap", wire);
+    if (!replay.planned) {
+      bn_report_link_changes(wire);
+    }
   }
   /* board_main(argc, argv): the program's name, then the arguments the
    * board options left (after "--", or that are no option). */
@@ -212,6 +234,8 @@ int main(int argc, char **argv)
   int status = exit_status(&r, end);
   bn_replay_session_free(&replay);
   if (!p.quiet) {
+    bn_report_summary(bn_report_end_reason(&r, end), (double)(bn_clock_now_ns() - r.started_ns) / 1e9, &r.last,
+                      record != NULL ? &p.board.record_stats : NULL, record);
     fprintf(stderr, "boardnet: board %s stopped, exit status %d\n", bn_board_name(), status);
   }
   fflush(NULL);

@@ -315,12 +315,17 @@ int bn_board_options_parse_argv(bn_board_options *o, int argc, char **argv, cons
   int c;
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, ":qhV", opts, NULL)) != -1) {
     if (c == ':') {
       return bn_fail(BN_EXIT_USAGE, "%s needs a value (%s --help)", argv[optind - 1], cmd);
     }
     if (c == '?') {
       return bn_fail(BN_EXIT_USAGE, "unknown option '%s' (%s --help)", argv[optind - 1], cmd);
+    }
+    if (optarg != NULL && optarg == argv[optind - 1] && optarg[0] == '-' && optarg[1] != '\0') {
+      /* "--tap -q": the value forgotten, the next option taken for it. */
+      return bn_fail(BN_EXIT_USAGE, "%s: '%s' looks like an option, not its value (if it is the value: %s=%s)",
+                     argv[optind - 2], optarg, argv[optind - 2], optarg);
     }
     int rc = bn_board_options_parse(o, c, optarg);
     if (rc == -1) {

@@ -12,12 +12,18 @@
 #include "privileges.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* How often the runner looks at the program, the link and the clock. */
 #define LOOK_NS (20 * 1000 * 1000)
+/* A program still running this long after it was told to stop: say how to stop at once. */
+#define TELL_AFTER_NS (500u * 1000u * 1000u)
 #define DHCP_DEFAULT_TIMEOUT_MS 10000
 
 static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -131,6 +137,43 @@ bool board_link_up(void)
 
 /* ---- the run ----------------------------------------------------------------- */
 
+/* How long the board's link may take to show the TAP's state at start. */
+#define CARRIER_SETTLE_MS 1000
+
+/* Whether the kernel side of TAP name is up (IFF_UP); false if unknown. */
+static bool tap_kernel_up(const char *name)
+{
+  struct ifreq ifr = { 0 };
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || strlen(name) >= sizeof(ifr.ifr_name)) {
+    if (fd >= 0) {
+      close(fd);
+    }
+    return false;
+  }
+  memcpy(ifr.ifr_name, name, strlen(name));
+  bool up = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+  close(fd);
+  return up;
+}
+
+/* The program starts with the board's link as the TAP is (its kernel side
+ * down: the board's carrier down, and a connect() fails at once, every
+ * time), and a TAP that is down is said. */
+static void settle_carrier(const bn_runner *r)
+{
+  const char *tap = r->board->pipeline.tap;
+  bool up = tap_kernel_up(tap);
+  if (!up && !r->quiet) {
+    fprintf(stderr, "boardnet: tap %s: its kernel side is down, so is the board's link (ip link set %s up)\n", tap,
+            tap);
+  }
+  uint64_t until = bn_clock_after_ms(CARRIER_SETTLE_MS);
+  while (board_link_up() != up && bn_clock_now_ns() < until) {
+    bn_clock_sleep_ms(1); /* the receive thread reports the carrier at its first poll */
+  }
+}
+
 int bn_runner_boot(bn_runner *r)
 {
   sigemptyset(&stop_signals);
@@ -156,6 +199,9 @@ int bn_runner_boot(bn_runner *r)
       return bn_fail(BN_EXIT_FAIL, "no DHCP lease on tap %s within %u s", r->board->pipeline.tap, ms / 1000);
     }
     return bn_fail(BN_EXIT_FAIL, "cannot start the stack: %s", strerror(-rc));
+  }
+  if (tap) {
+    settle_carrier(r);
   }
   r->started_ns = bn_clock_now_ns();
   return 0;
@@ -213,18 +259,43 @@ static bn_run_end wait_for_end(bn_runner *r)
   }
 }
 
-/* Tells the program to stop and gives it BN_RUNNER_GRACE_MS to return. */
-static bool stop_program(void)
+/* Tells the program to stop and gives it BN_RUNNER_GRACE_MS to return; a
+ * second stop signal meanwhile ends the wait at once (false: not returned). */
+static bool stop_program(const bn_runner *r)
 {
-  uint64_t until = bn_clock_after_ms(BN_RUNNER_GRACE_MS);
+  uint64_t start = bn_clock_now_ns(), until = bn_clock_after_ms(BN_RUNNER_GRACE_MS);
   pthread_mutex_lock(&stop_mu);
   stopping = true;
   pthread_cond_broadcast(&stop_cv);
-  while (!returned && bn_clock_cond_wait(&stop_cv, &stop_mu, until) != ETIMEDOUT) {
-  }
-  bool done = returned;
   pthread_mutex_unlock(&stop_mu);
-  return done;
+  bool told = false;
+  for (;;) {
+    uint64_t slice = bn_clock_after_ms(LOOK_NS / 1000000);
+    pthread_mutex_lock(&stop_mu);
+    while (!returned && bn_clock_cond_wait(&stop_cv, &stop_mu, slice < until ? slice : until) != ETIMEDOUT) {
+    }
+    bool done = returned;
+    pthread_mutex_unlock(&stop_mu);
+    if (done) {
+      return true;
+    }
+    if (bn_clock_now_ns() >= until) {
+      bn_fail(0, "the board's program did not return within %d s: stopping the board under it",
+              BN_RUNNER_GRACE_MS / 1000);
+      return false;
+    }
+    if (!told && !r->quiet && bn_clock_now_ns() >= bn_clock_add_ns(start, TELL_AFTER_NS)) {
+      fprintf(stderr, "boardnet: waiting up to %d s for the program to return (interrupt again to stop at once)\n",
+              BN_RUNNER_GRACE_MS / 1000);
+      told = true;
+    }
+    struct timespec now = { 0 };
+    int sig = sigtimedwait(&stop_signals, NULL, &now);
+    if (sig > 0) {
+      bn_fail(0, "%s again: stopping the board under its program at once", strsignal(sig));
+      return false;
+    }
+  }
 }
 
 bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, char **argv)
@@ -244,11 +315,7 @@ bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, c
   }
   pthread_setname_np(thread, "board_main");
   bn_run_end end = wait_for_end(r);
-  r->returned = end == BN_END_RETURNED || stop_program();
-  if (!r->returned) {
-    bn_fail(0, "the board's program did not return within %d s: stopping the board under it",
-                 BN_RUNNER_GRACE_MS / 1000);
-  }
+  r->returned = end == BN_END_RETURNED || stop_program(r);
   if (end == BN_END_RETURNED && r->replay == NULL) {
     bn_stack_settle(BN_RUNNER_GRACE_MS); /* its last response on its way (a FIN, a delayed frame) */
   }

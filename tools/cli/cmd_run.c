@@ -167,24 +167,12 @@ static int run_apps(int argc, char **argv)
   }
   board_ready(); /* the scenario's time 0: the apps listen */
   if (out != NULL) {
-    bn_report_status(run->board.pipeline.tap); /* "up on tap": the apps listen, the scenario runs */
+    bn_report_status("tap", run->board.pipeline.tap); /* the apps listen, the scenario runs */
     bn_report_link_changes(run->board.pipeline.tap);
   }
   bn_report_resolve(run->names, run->name_count);
   board_wait_stop(-1);
   return BN_EXIT_OK;
-}
-
-/* The summary's reason. */
-static const char *end_reason(const bn_runner *r, bn_run_end end)
-{
-  switch (end) {
-  case BN_END_SIGNAL:     return strsignal(r->sig);
-  case BN_END_LINK:       return "the link ended";
-  case BN_END_EXIT_AFTER: return "--exit-after";
-  case BN_END_SCENARIO:   return "the scenario's end";
-  default:                return "the apps ended";
-  }
 }
 
 int bn_cmd_run(int argc, char **argv)
@@ -200,9 +188,8 @@ int bn_cmd_run(int argc, char **argv)
   bn_report_set_stream(record != NULL && strcmp(record, "-") == 0 ? stderr : stdout);
   FILE *out = bn_report_stream();
   bn_runner r = { .board = &o.board, .user = o.user, .exit_after_s = o.exit_after_s, .quiet = o.quiet, .out = out };
-  if (!o.quiet && !o.board.seed_given) {
-    fprintf(out, "boardnet: seed %" PRIu64 " (--seed %" PRIu64 " repeats this run's random choices)\n",
-            o.board.cfg.seed, o.board.cfg.seed);
+  if (!o.quiet) {
+    bn_report_seed(&o.board);
   }
   if (o.board.cfg.dhcp && !o.quiet) {
     fprintf(out, "boardnet: board %s on tap %s: waiting for a DHCP lease...\n", bn_board_name(), tap);
@@ -218,7 +205,7 @@ int bn_cmd_run(int argc, char **argv)
     return BN_EXIT_FAIL; /* the scenario or an app could not start: said why */
   }
   double secs = (double)(bn_clock_now_ns() - r.started_ns) / 1e9;
-  bn_report_summary(end_reason(&r, end), secs, &r.last, record != NULL ? &o.board.record_stats : NULL, record);
+  bn_report_summary(end == BN_END_RETURNED ? "the apps ended" : bn_report_end_reason(&r, end), secs, &r.last, record != NULL ? &o.board.record_stats : NULL, record);
   if (r.scenario_rc != 0) {
     return BN_EXIT_FAIL;
   }

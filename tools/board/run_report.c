@@ -1,8 +1,9 @@
-/* What `boardnet run` prints while the board runs (run_report.h). */
+/* What a run prints, for `boardnet run` and every board program (run_report.h). */
 #include "run_report.h"
 #include "bn_board.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "lwip/api.h"
 #include "lwip/netif.h"
@@ -21,7 +22,18 @@ FILE *bn_report_stream(void)
   return stream != NULL ? stream : stdout;
 }
 
-void bn_report_status(const char *tap)
+void bn_report_seed(const bn_board_options *o)
+{
+  if (!o->seed_given) {
+    FILE *out = bn_report_stream();
+    fprintf(out, "boardnet: seed %" PRIu64 " (--seed %" PRIu64 " repeats this run's random choices for the same "
+            "frames in the same order; on a TAP the kernel's own traffic can shift which frame is which: aim "
+            "faults with match)\n", o->cfg.seed, o->cfg.seed);
+    fflush(out);
+  }
+}
+
+void bn_report_status(const char *wire, const char *name)
 {
   FILE *out = bn_report_stream();
   bn_stack_status st;
@@ -36,8 +48,8 @@ void bn_report_status(const char *tap)
   int prefix = __builtin_popcount(ip4_addr_get_u32(&st.netmask));
   /* One line in one write: the scenario's first steps print from another thread meanwhile. */
   char line[256];
-  int n = snprintf(line, sizeof(line), "boardnet: board %s up on tap %s: mac %02x:%02x:%02x:%02x:%02x:%02x, ip %s/%d",
-                   bn_board_name(), tap, st.mac[0], st.mac[1], st.mac[2], st.mac[3], st.mac[4], st.mac[5], ip, prefix);
+  int n = snprintf(line, sizeof(line), "boardnet: board %s up on %s %s: mac %02x:%02x:%02x:%02x:%02x:%02x, ip %s/%d",
+                   bn_board_name(), wire, name, st.mac[0], st.mac[1], st.mac[2], st.mac[3], st.mac[4], st.mac[5], ip, prefix);
   if (!ip4_addr_isany_val(st.gw) && n > 0 && (size_t)n < sizeof(line)) {
     n += snprintf(line + n, sizeof(line) - (size_t)n, ", gw %s", gw);
   }
@@ -69,6 +81,19 @@ void bn_report_link_changes(const char *tap)
   LOCK_TCPIP_CORE();
   netif_set_link_callback(bn_netif_lwip(bn), on_link_change);
   UNLOCK_TCPIP_CORE();
+}
+
+const char *bn_report_end_reason(const bn_runner *r, bn_run_end end)
+{
+  switch (end) {
+  case BN_END_SIGNAL:     return strsignal(r->sig);
+  case BN_END_LINK:       return "the link ended";
+  case BN_END_EXIT_AFTER: return "--exit-after";
+  case BN_END_SCENARIO:   return "the scenario's end";
+  case BN_END_REPLAYED:   return "the replay's end";
+  case BN_END_FAILED:     return "the board could not run its program";
+  default:                return "the program returned";
+  }
 }
 
 /* Why netconn_gethostbyname() failed, in words (lwip_strerr() is "" unless LWIP_DEBUG). */
