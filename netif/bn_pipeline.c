@@ -29,6 +29,19 @@ static int open_backend(const bn_pipeline_desc *d, bn_link **out, char err[BN_PI
   return rc;
 }
 
+/* Puts a record stage on *link; on failure closes the chain below. */
+static int add_record(bn_link **link, const bn_record_options *o, char err[BN_PIPELINE_ERRLEN])
+{
+  bn_link *record;
+  int rc = bn_link_record_open(*link, o, &record, err);
+  if (rc < 0) {
+    bn_link_close(*link);
+    return rc;
+  }
+  *link = record;
+  return 0;
+}
+
 int bn_pipeline_open(const bn_pipeline_desc *d, bn_link **out, char err[BN_PIPELINE_ERRLEN])
 {
   bn_link *link = NULL;
@@ -44,14 +57,8 @@ int bn_pipeline_open(const bn_pipeline_desc *d, bn_link **out, char err[BN_PIPEL
       return rc;
     }
   }
-  if (d->record.path != NULL) {
-    bn_link *record;
-    rc = bn_link_record_open(link, &d->record, &record, err);
-    if (rc < 0) {
-      bn_link_close(link);
-      return rc;
-    }
-    link = record;
+  if (d->record.path != NULL && (rc = add_record(&link, &d->record, err)) < 0) {
+    return rc;
   }
   if (d->impair.scenario != NULL) {
     bn_link *impair;
@@ -61,6 +68,9 @@ int bn_pipeline_open(const bn_pipeline_desc *d, bn_link **out, char err[BN_PIPEL
       return rc;
     }
     link = impair;
+  }
+  if (d->record_board.path != NULL && (rc = add_record(&link, &d->record_board, err)) < 0) {
+    return rc;
   }
   *out = link;
   return 0;

@@ -2,11 +2,12 @@
  * bn_pipeline: the one place that assembles a board's link chain from its
  * options. From the wire up:
  *
- *     backend (tap | memory | pcap) -> record -> impair -> netif
+ *     backend (tap | memory | pcap) -> record -> impair -> record_board -> netif
  *
  * The record stage sits on the backend so that a capture shows the wire
  * itself: what the board sent after any impairment, what it received before
- * any. Nothing else wires stages by hand.
+ * any. record_board (--record-board) is the board's side of the impairment:
+ * what lwIP sent and what it was given. Nothing else wires stages by hand.
  */
 #ifndef BN_PIPELINE_H
 #define BN_PIPELINE_H
@@ -37,6 +38,7 @@ typedef struct bn_pipeline_desc {
   /* The stages: each only if asked for. */
   bn_record_options record; /**< record.path NULL: no recording */
   bn_impair_options impair; /**< impair.scenario NULL: no impairment */
+  bn_record_options record_board; /**< record_board.path NULL: none; above the impairment */
 } bn_pipeline_desc;
 
 /**

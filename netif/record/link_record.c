@@ -485,13 +485,24 @@ int bn_link_record_stats(bn_link *record, bn_record_stats *out)
   return 0;
 }
 
+/* Writes the mark frame into one record stage. */
+static void mark_stage(bn_link *stage, const uint8_t *frame, size_t len, uint64_t ts_ns)
+{
+  struct record_link *r = record_of(stage);
+  pthread_mutex_lock(&r->mu);
+  bool armed = write_incoming_locked(r, frame, len, ts_ns);
+  pthread_mutex_unlock(&r->mu);
+  if (armed) {
+    bn_link_wake(stage);
+  }
+}
+
 int bn_link_record_mark(bn_link *link, uint64_t ts_ns, const char *text)
 {
   bn_link *found = bn_link_find(link, "record");
   if (found == NULL) {
     return -ENOENT;
   }
-  struct record_link *r = record_of(found);
   uint8_t frame[BN_LINK_MAX_FRAME];
   memcpy(frame, bn_record_mark_mac, 6);
   memcpy(frame + 6, bn_record_mark_mac, 6);
@@ -502,11 +513,8 @@ int bn_link_record_mark(bn_link *link, uint64_t ts_ns, const char *text)
   memcpy(frame + 14, text, n);
   size_t len = 14 + n < 60 ? 60 : 14 + n;  /* Ethernet's minimum, padded with zeros */
   memset(frame + 14 + n, 0, len - 14 - n);
-  pthread_mutex_lock(&r->mu);
-  bool armed = write_incoming_locked(r, frame, len, ts_ns);
-  pthread_mutex_unlock(&r->mu);
-  if (armed) {
-    bn_link_wake(found);
+  for (; found != NULL; found = bn_link_find(found->inner, "record")) {
+    mark_stage(found, frame, len, ts_ns); /* the wire's recording, and the board's side (--record-board) */
   }
   return 0;
 }

@@ -91,7 +91,7 @@ int bn_link_record_stats(bn_link *record, bn_record_stats *out);
 static const uint8_t bn_record_mark_mac[6] = { 0x00, 0x00, 0x5e, 0x00, 0x53, 0x00 };
 
 /**
- * Writes a mark into the recording of the record stage in the chain from
+ * Writes a mark into the recording of every record stage in the chain from
  * link (link may be the outermost link): an Ethernet frame of EtherType
  * BN_RECORD_MARK_ETHERTYPE between bn_record_mark_mac and itself, whose
  * payload is text (ASCII, cut to fit one frame), at ts_ns, in order with

@@ -3,7 +3,9 @@
 # drop). Of three connections from the kernel, the third one's first SYN-ACK
 # never reaches the wire, so the kernel retransmits its SYN exactly once and
 # connects; read back from the board's recording with tshark, and from the
-# decision log; the step is marked in the recording (EtherType 0x88b5).
+# decision log; the step is marked in the recording (EtherType 0x88b5) and
+# named by tools/wireshark/boardnet.lua; --record-board holds the dropped
+# SYN-ACK the wire's recording lacks.
 source "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || bn_skip "tshark not installed (sudo tools/setup)"
 bn_make_net
@@ -11,7 +13,7 @@ cat > "$BN_TMP/aim.scn" <<'SCN'
 match "tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)" nth 3 egress drop
 SCN
 bn_start_board --ip 192.0.2.2/24 --app echo --scenario "$BN_TMP/aim.scn" --record "$BN_TMP/aim.pcap" \
-  --decisions "$BN_TMP/decisions.log"
+  --record-board "$BN_TMP/board.pcap" --decisions "$BN_TMP/decisions.log"
 bn_ns timeout 30 python3 - > "$BN_TMP/ports" <<'PY' || bn_fail "a connection failed"
 import socket
 for i in range(3):
@@ -44,6 +46,17 @@ grep -Eq '^[0-9.]+ egress [0-9]+ "tcp\[tcpflags\].*" drop aim$' "$BN_TMP/decisio
 marks=$(tshark -r "$BN_TMP/aim.pcap" -Y "eth.type == 0x88b5" -T fields -e data.data 2>/dev/null |
   python3 -c 'import sys; print(bytes.fromhex(sys.stdin.read().replace(":", "").strip()).decode(errors="replace"))')
 grep -q "line 1: egress match .* nth 3 drop" <<<"$marks" || bn_fail "no mark of the step in the capture: '$marks'"
+# The board's side (--record-board): the SYN-ACK lwIP sent and the stage
+# dropped is there (two for the third connection), absent from the wire's.
+p=${ports[2]}
+n=$(tshark -r "$BN_TMP/board.pcap" -Y "tcp.dstport == $p && tcp.flags.syn == 1 && tcp.flags.ack == 1" 2>/dev/null | wc -l)
+[ "$n" -eq 2 ] || bn_fail "--record-board: $n SYN-ACKs of connection 3, expected 2 (the dropped one too)"
+# Wireshark names the step with tools/wireshark/boardnet.lua.
+lua=$BN_TOP/tools/wireshark/boardnet.lua
+step=$(tshark -X "lua_script:$lua" -r "$BN_TMP/aim.pcap" -Y boardnet -T fields -e boardnet.line -e boardnet.step 2>"$BN_TMP/lua.err")
+grep -qP '^1\tegress match ".*" nth 3 drop$' <<<"$step" || { cat "$BN_TMP/lua.err"; bn_fail "the dissector does not name the step: '$step'"; }
+info=$(tshark -X "lua_script:$lua" -r "$BN_TMP/board.pcap" -Y boardnet 2>/dev/null)
+grep -q "boardnet scenario step: egress match" <<<"$info" || bn_fail "--record-board has no named mark: '$info'"
 
 # A pool fault on the same timeline: lwIP cannot allocate the pcb for the
 # first SYN (tcp_alloc() asks MEMP_TCP_PCB 5 times), drops it as a real

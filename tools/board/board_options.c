@@ -16,7 +16,7 @@
 enum board_opt {
   OPT_TAP = BN_BOARD_OPT_FIRST, OPT_IP, OPT_GW, OPT_DHCP, OPT_DHCP_TIMEOUT, OPT_DNS, OPT_MAC,
   OPT_HOSTNAME, OPT_SEED, OPT_RECORD, OPT_RECORD_FILTER, OPT_RECORD_SIZE, OPT_SCENARIO, OPT_STATS,
-  OPT_STATS_JSON, OPT_DECISIONS, OPT_LINK,
+  OPT_STATS_JSON, OPT_DECISIONS, OPT_LINK, OPT_RECORD_BOARD,
 };
 
 /* One row: the option, its argument's name (NULL: none), its group and help
@@ -58,13 +58,21 @@ static const struct row rows[] = {
     "messages go to stderr): boardnet run ... --record -\n"
     "| tshark -r -. Flushed every second and at exit.\n"
     "Frames of the two directions can be out of order\n"
-    "by microseconds (two threads write them)" },
+    "by microseconds (two threads write them). It is\n"
+    "the wire: after a scenario's faults on egress,\n"
+    "before those on ingress (a frame it drops on the\n"
+    "way in is there, though the board never got it)" },
   { OPT_RECORD_FILTER, "record-filter", "EXPR", NULL,
     "record only the frames matching the libpcap filter\n"
     "EXPR (tcpdump's syntax, e.g. \"tcp port 80\")" },
   { OPT_RECORD_SIZE, "record-size", "MB", NULL,
     "go on in a new file once one holds MB million bytes:\n"
     "FILE, FILE1, FILE2, ... (tcpdump -C)" },
+  { OPT_RECORD_BOARD, "record-board", "FILE", NULL,
+    "also record the board's side of the scenario's\n"
+    "faults to FILE: what lwIP sent (a frame dropped on\n"
+    "egress is there, absent from --record's) and what\n"
+    "it was given. Open both side by side" },
   { OPT_SCENARIO, "scenario", "FILE", "Faults (scenarios/*.scn; boardnet check FILE)",
     "run the scenario FILE on the wire: netem's delay,\n"
     "loss, duplicate, corrupt, reorder, rate, limit,\n"
@@ -177,6 +185,13 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     o->pipeline.record.path = arg;
     o->pipeline.record.notice = record_notice;
     o->pipeline.record.final_stats = &o->record_stats;
+    return 0;
+  case OPT_RECORD_BOARD:
+    if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
+      return bn_fail(BN_EXIT_USAGE, "--record-board needs a file name (not standard output)");
+    }
+    o->pipeline.record_board.path = arg;
+    o->pipeline.record_board.notice = record_notice;
     return 0;
   case OPT_RECORD_FILTER:
     o->pipeline.record.filter = arg;
