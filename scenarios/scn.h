@@ -189,6 +189,19 @@ int bn_scn_parse(const char *path, const char *text, size_t len, bn_scn_scenario
  */
 int bn_scn_load(const char *path, bn_scn_scenario *out, char err[BN_SCN_ERRLEN]);
 
+/** Receives one error's message ("path:line:col: message\n  usage: ..."). */
+typedef void (*bn_scn_error_fn)(void *arg, const char *message);
+
+/**
+ * As bn_scn_load(), but an error in a line does not end the reading: each
+ * goes to each(arg, message) and the next line is read, until max errors
+ * (max 0 counts as 1). For `boardnet check`, which lists a file's errors.
+ * @return as bn_scn_load(); -EINVAL when any line had an error (the first
+ *         in err, *out freed).
+ */
+int bn_scn_load_each(const char *path, bn_scn_scenario *out, unsigned max, bn_scn_error_fn each, void *arg,
+                     char err[BN_SCN_ERRLEN]);
+
 /** Frees what bn_scn_parse() allocated; a zeroed scenario is fine. */
 void bn_scn_free(bn_scn_scenario *s);
 

@@ -258,7 +258,9 @@ int bn_scn_parse_impair(struct parser *p, bn_scn_step *step)
     } else {
       rc = parse_netem_word(p, t, nm, &kind);
       if (rc == 0 && kind == 0) {
-        return bn_scn_fail(p, t->col, U_LINE, "'%s': unknown impairment (%s)", t->text, U_WORDS);
+        char hint[64];
+        return bn_scn_fail(p, t->col, U_LINE, "'%s': unknown impairment (%s)%s", t->text, U_WORDS,
+                           bn_scn_did_you_mean(t->text, hint, sizeof(hint)));
       }
       if (kind == BN_SCN_NM_REORDER) {
         reorder = t;

@@ -275,7 +275,9 @@ static int parse_body(struct parser *p, const struct quals *q)
       return rc;
     }
     if (strcmp(t->text, "down") != 0 && strcmp(t->text, "up") != 0) {
-      return bn_scn_fail(p, t->col, U_LINK, "'%s': 'down' or 'up' expected", t->text);
+      char hint[64];
+      return bn_scn_fail(p, t->col, U_LINK, "'%s': 'down' or 'up' expected%s", t->text,
+                         bn_scn_did_you_mean(t->text, hint, sizeof(hint)));
     }
     bn_scn_step *step = new_step(p, BN_SCN_STEP_LINK);
     if (step == NULL) {
@@ -394,7 +396,9 @@ static int parse_line(struct parser *p)
   }
   if (rc == 0 && p->i < p->toks.n) {
     const bn_scn_token *extra = &p->toks.tok[p->i];
-    rc = bn_scn_fail(p, extra->col, U_LINE, "'%s': unexpected here", extra->text);
+    char hint[64];
+    rc = bn_scn_fail(p, extra->col, U_LINE, "'%s': unexpected here%s", extra->text,
+                     bn_scn_did_you_mean(extra->text, hint, sizeof(hint)));
   }
   return rc;
 }
@@ -405,10 +409,15 @@ static int parse_line(struct parser *p)
  * escapes (twice BN_SCN_FILTER_MAX) and the rest of its line. */
 #define BN_SCN_LINE_MAX 16384
 
-int bn_scn_parse(const char *path, const char *text, size_t len, bn_scn_scenario *out, char err[BN_SCN_ERRLEN])
+/* Parses text; each error goes to each(arg, message) and the parse goes on
+ * with the next line, up to max errors (each NULL: stops at the first). */
+static int parse_text(const char *path, const char *text, size_t len, bn_scn_scenario *out, unsigned max,
+                      bn_scn_error_fn each, void *arg, char err[BN_SCN_ERRLEN])
 {
   memset(out, 0, sizeof(*out));
   err[0] = '\0';
+  char first[BN_SCN_ERRLEN] = "";
+  unsigned errors = 0;
   struct parser p = { .path = path, .s = out, .err = err };
   out->path = strdup(path);
   p.has_delay = calloc(1, sizeof(*p.has_delay));
@@ -438,13 +447,24 @@ int bn_scn_parse(const char *path, const char *text, size_t len, bn_scn_scenario
     const char *why;
     if (bn_scn_lex_line(buf, &p.toks, &col, &why) < 0) {
       rc = bn_scn_fail(&p, col, NULL, "%s", why);
-      break;
+    } else {
+      p.i = 0;
+      rc = parse_line(&p);
     }
-    p.i = 0;
-    rc = parse_line(&p);
+    if (rc == -EINVAL && each != NULL) {
+      each(arg, err);
+      if (errors++ == 0) {
+        memcpy(first, err, sizeof(first));
+      }
+      rc = errors < max ? 0 : rc; /* the next line, while the limit allows */
+    }
   }
   free(buf);
   free(p.has_delay);
+  if (errors > 0) {
+    memcpy(err, first, BN_SCN_ERRLEN);
+    rc = rc == -ENOMEM ? rc : -EINVAL;
+  }
   if (rc < 0) {
     if (rc == -ENOMEM && err[0] == '\0') {
       snprintf(err, BN_SCN_ERRLEN, "%s: out of memory", path);
@@ -454,7 +474,18 @@ int bn_scn_parse(const char *path, const char *text, size_t len, bn_scn_scenario
   return rc;
 }
 
+int bn_scn_parse(const char *path, const char *text, size_t len, bn_scn_scenario *out, char err[BN_SCN_ERRLEN])
+{
+  return parse_text(path, text, len, out, 1, NULL, NULL, err);
+}
+
 int bn_scn_load(const char *path, bn_scn_scenario *out, char err[BN_SCN_ERRLEN])
+{
+  return bn_scn_load_each(path, out, 1, NULL, NULL, err);
+}
+
+int bn_scn_load_each(const char *path, bn_scn_scenario *out, unsigned max, bn_scn_error_fn each, void *arg,
+                     char err[BN_SCN_ERRLEN])
 {
   memset(out, 0, sizeof(*out));
   FILE *f = fopen(path, "r");
@@ -494,7 +525,7 @@ int bn_scn_load(const char *path, bn_scn_scenario *out, char err[BN_SCN_ERRLEN])
   }
   fclose(f);
   if (rc == 0) {
-    rc = bn_scn_parse(path, text, len, out, err);
+    rc = parse_text(path, text, len, out, max, each, arg, err);
   }
   free(text);
   return rc;

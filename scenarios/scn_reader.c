@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,4 +157,65 @@ int bn_scn_expect_word(struct parser *p, const char *word, const char *usage)
     return bn_scn_fail(p, t->col, usage, "'%s': '%s' expected", t->text, word);
   }
   return rc;
+}
+
+/* ---- did you mean ------------------------------------------------------------ */
+
+/* The language's words (directives, directions, impairments and their
+ * options), for a misspelt one. */
+static const char *const words[] = {
+  "at", "after", "egress", "ingress", "both", "match", "delay", "loss", "duplicate", "corrupt", "reorder", "gap",
+  "rate", "limit", "slot", "mtu", "blackhole", "link", "down", "up", "clear", "pools", "pool", "exhaust", "fail",
+  "next", "seed", "end", "nth", "first", "every", "drop", "distribution", "random", "state", "gemodel", "normal",
+  "pareto", "paretonormal", "uniform", "packets", "bytes", "heap",
+};
+
+/* Levenshtein's distance between a and b (at most 32 bytes each), else a large one. */
+static size_t distance(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 32 || lb > 32) {
+    return SIZE_MAX;
+  }
+  size_t row[33];
+  for (size_t j = 0; j <= lb; j++) {
+    row[j] = j;
+  }
+  for (size_t i = 1; i <= la; i++) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t up = row[j];
+      size_t sub = diag + (a[i - 1] != b[j - 1]);
+      size_t del = row[j] + 1, ins = row[j - 1] + 1;
+      row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+const char *bn_scn_nearest(const char *word)
+{
+  const char *best = NULL;
+  size_t best_d = SIZE_MAX, len = strlen(word);
+  for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+    size_t d = distance(word, words[i]);
+    if (d < best_d) {
+      best_d = d;
+      best = words[i];
+    }
+  }
+  /* Close enough to be a slip of the keyboard, not another word. */
+  return best_d > 0 && best_d <= 2 && best_d * 3 <= len ? best : NULL;
+}
+
+const char *bn_scn_did_you_mean(const char *word, char *buf, size_t size)
+{
+  const char *near = bn_scn_nearest(word);
+  if (near == NULL) {
+    return "";
+  }
+  snprintf(buf, size, "; did you mean '%s'?", near);
+  return buf;
 }

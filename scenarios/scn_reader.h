@@ -89,4 +89,10 @@ int bn_scn_expect_word(struct parser *p, const char *word, const char *usage);
 /** IMPAIRMENT...: netem's words until the end of the line, into step (scn_netem_words.c). */
 int bn_scn_parse_impair(struct parser *p, bn_scn_step *step);
 
+/** The language's word nearest to word (a slip: 1 or 2 letters off), or NULL. */
+const char *bn_scn_nearest(const char *word);
+
+/** "; did you mean 'W'?" in buf for bn_scn_nearest(word), or "" (then buf is unused). */
+const char *bn_scn_did_you_mean(const char *word, char *buf, size_t size);
+
 #endif /* BN_SCN_READER_H */

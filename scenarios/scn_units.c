@@ -214,6 +214,16 @@ int bn_scn_format_time(char *buf, size_t size, uint64_t ns)
   if (ns == 0) {
     return snprintf(buf, size, "0s");
   }
+  if (ns >= 1000000000u && ns % 1000000000u != 0 && ns < (UINT64_C(1) << 53)) {
+    /* Seconds with the fewest decimals that are exact: 60.1s, not 60100ms
+     * (below 2^53 ns, where bn_scn_parse_time()'s double reads it back exactly). */
+    char frac[16];
+    int n = snprintf(frac, sizeof(frac), "%09" PRIu64, ns % 1000000000u);
+    while (n > 0 && frac[n - 1] == '0') {
+      frac[--n] = '\0';
+    }
+    return snprintf(buf, size, "%" PRIu64 ".%ss", ns / 1000000000u, frac);
+  }
   return format_exact(buf, size, ns, names, scales, 4);
 }
 

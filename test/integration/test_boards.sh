@@ -21,6 +21,11 @@ echo "boards: 4 profiles listed, $default marked"
 cmp=$("$BN" info --compare generic,esp32,stm32) || bn_fail "info --compare failed"
 grep -qE "^TCP_MSS +1460 +1440 +800 *$" <<<"$cmp" || { echo "$cmp"; bn_fail "--compare: no TCP_MSS row 1460 1440 800"; }
 grep -qE "^IP_REASSEMBLY +1 +0 +1 *$" <<<"$cmp" || { echo "$cmp"; bn_fail "--compare: no IP_REASSEMBLY row"; }
+# Columns hold their widest value (stm32's MAC row): each value starts under its board's name.
+cmp=$("$BN" info --compare generic,stm32,esp32) || bn_fail "info --compare failed"
+col() { awk -v w="$2" -v row="$1" '$1 == row || (row == "" && NR == 1) { print index($0, w) }' <<<"$cmp"; }
+[ "$(col "" esp32)" = "$(col MAC "OUI 24")" ] && [ "$(col "" esp32)" = "$(col TCP_MSS 1440)" ] ||
+  { echo "$cmp"; bn_fail "--compare: columns not aligned"; }
 rc=0; "$BN" info --compare generic,no-such-board >/dev/null 2>"$BN_TMP/err" || rc=$?
 [ $rc = 2 ] && grep -q "no-such-board" "$BN_TMP/err" || bn_fail "--compare with an unknown board: exit $rc"
 echo "info --compare: side by side; an unknown board is exit 2"

@@ -4,7 +4,8 @@
 # byte streams (reactive pacing waits for the board), and the stage's
 # counters match the replay (every peer frame through the ingress rule);
 # an `end` stops the replay early (exit 4, incomplete: "the scenario's end"); a bad
-# scenario is refused before anything runs (exit 2, file:line:col).
+# scenario is refused before anything runs (exit 2, file:line:col), and
+# boardnet check lists each of a file's errors with the word meant.
 source "$(dirname "$0")/lib.sh"
 bn_make_net
 bn_start_board --ip 192.0.2.2/24 --app echo --app http --record "$BN_TMP/session.pcap"
@@ -42,3 +43,14 @@ rc=0
 "$BN" replay "$BN_TMP/session.pcap" --scenario "$BN_TMP/bad.scn" > "$BN_TMP/bad.out" 2>&1 || rc=$?
 [ $rc -eq 2 ] || bn_fail "a bad scenario exited $rc, expected 2"
 grep -q "bad.scn:1:13: '5': the delay needs a unit" "$BN_TMP/bad.out" || { cat "$BN_TMP/bad.out"; bn_fail "no file:line:col error"; }
+
+# boardnet check lists every error of a file (three here), each with the word meant.
+printf 'at 1s ingres delay 5ms\nat 2s egress delay 5ms\nat 3s egress los 5%%\nat 4s link dwn\n' > "$BN_TMP/three.scn"
+rc=0
+"$BN" check "$BN_TMP/three.scn" > /dev/null 2> "$BN_TMP/three.err" || rc=$?
+[ $rc -eq 1 ] || bn_fail "check of a file with three errors exited $rc, expected 1"
+[ "$(grep -cE '^boardnet: .*three.scn:[0-9]+:[0-9]+: ' "$BN_TMP/three.err")" -eq 3 ] || { cat "$BN_TMP/three.err"; bn_fail "check did not list three errors"; }
+for meant in ingress loss down; do
+  grep -q "did you mean '$meant'?" "$BN_TMP/three.err" || { cat "$BN_TMP/three.err"; bn_fail "no 'did you mean $meant'"; }
+done
+grep -q "three.scn: 3 errors" "$BN_TMP/three.err" || { cat "$BN_TMP/three.err"; bn_fail "no count of the errors"; }

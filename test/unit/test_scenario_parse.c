@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scn.h"
+#include "scn_reader.h"
 #include "scn_units.h"
 
 START_TEST(times_take_netem_units_and_need_one)
@@ -99,14 +101,19 @@ START_TEST(printers_read_back_exactly)
 {
   char buf[64];
   uint64_t ns;
-  static const uint64_t times[] = { 0, 1, 999, 1000, 2500000000u, 1500000000u, 20000, 123456789 };
+  static const uint64_t times[] = { 0, 1, 999, 1000, 2500000000u, 1500000000u, 20000, 123456789, 60100000000u,
+                                    1000000001u, (UINT64_C(1) << 53) - 1 };
   for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
     bn_scn_format_time(buf, sizeof(buf), times[i]);
     ck_assert_int_eq(bn_scn_parse_time(buf, &ns), 0);
     ck_assert_uint_eq(ns, times[i]);
   }
   bn_scn_format_time(buf, sizeof(buf), 2500000000u);
-  ck_assert_str_eq(buf, "2500ms");
+  ck_assert_str_eq(buf, "2.5s");  /* seconds with decimals, not 2500ms */
+  bn_scn_format_time(buf, sizeof(buf), 60100000000u);
+  ck_assert_str_eq(buf, "60.1s");
+  bn_scn_format_time(buf, sizeof(buf), 250000000u);
+  ck_assert_str_eq(buf, "250ms");
   bn_scn_format_rate(buf, sizeof(buf), 250000);
   ck_assert_str_eq(buf, "250kbit");
   static const double pcts[] = { 0, 0.1, 25, 33.333333333333336, 99.99, 1e-5 };
@@ -468,6 +475,42 @@ START_TEST(load_reports_a_missing_file)
 }
 END_TEST
 
+static void collect(void *arg, const char *message)
+{
+  char *all = arg;
+  strncat(all, message, 4095 - strlen(all));
+  strncat(all, "|", 4095 - strlen(all));
+}
+
+START_TEST(load_each_lists_every_error_and_names_the_word_meant)
+{
+  char path[] = "/tmp/bn-scn-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  static const char text[] = "at 1s ingres delay 5ms\nat 2s egress delay 5ms\nat 3s egress los 5%\nat 4s link dwn\n";
+  ck_assert_int_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+  close(fd);
+  bn_scn_scenario s;
+  char err[BN_SCN_ERRLEN], all[4096] = "";
+  ck_assert_int_eq(bn_scn_load_each(path, &s, 20, collect, all, err), -EINVAL);
+  ck_assert_msg(strstr(all, ":1:7: 'ingres': unknown impairment") && strstr(all, "did you mean 'ingress'?"), "%s", all);
+  ck_assert_msg(strstr(all, ":3:14: 'los'") && strstr(all, "did you mean 'loss'?"), "%s", all);
+  ck_assert_msg(strstr(all, ":4:12: 'dwn': 'down' or 'up' expected; did you mean 'down'?"), "%s", all);
+  ck_assert_msg(strstr(err, ":1:7: 'ingres'") != NULL, "the first error in err: %s", err);
+  /* Up to max: the first two only. */
+  all[0] = '\0';
+  ck_assert_int_eq(bn_scn_load_each(path, &s, 2, collect, all, err), -EINVAL);
+  ck_assert_msg(strstr(all, ":3:14:") && !strstr(all, ":4:12:"), "%s", all);
+  /* bn_scn_load() stops at the first. */
+  ck_assert_int_eq(bn_scn_load(path, &s, err), -EINVAL);
+  ck_assert_msg(strstr(err, ":1:7:") != NULL, "%s", err);
+  unlink(path);
+  ck_assert_ptr_null(bn_scn_nearest("x"));       /* too short to guess */
+  ck_assert_ptr_null(bn_scn_nearest("delay"));   /* a word itself: no hint */
+  ck_assert_ptr_null(bn_scn_nearest("bandwidth"));
+}
+END_TEST
+
 Suite *bn_test_suite(void)
 {
   Suite *s = suite_create("scenario_parse");
@@ -486,6 +529,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, the_longest_filter_round_trips_and_a_longer_one_is_refused);
   tcase_add_test(tc, holds_frames_knows_which_directions_queue);
   tcase_add_test(tc, load_reports_a_missing_file);
+  tcase_add_test(tc, load_each_lists_every_error_and_names_the_word_meant);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -66,8 +66,7 @@ int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path)
     }
     return 0;
   } else if (bn_scn_load(r->path, &r->scn, err) < 0) {
-    fprintf(stderr, "%s\n", err);
-    return BN_EXIT_USAGE;
+    return bn_fail(BN_EXIT_USAGE, "%s", err);
   }
   r->loaded = true;
   for (size_t i = 0; i < r->scn.n_steps; i++) {
@@ -76,7 +75,7 @@ int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path)
     if ((fail || st->kind == BN_SCN_STEP_POOL_EXHAUST) && !bn_pool_faults_known(st->pool.name, fail)) {
       char names[1024];
       bn_pool_faults_names(names, sizeof(names));
-      fprintf(stderr, "%s:%u:%u: '%s': board %s has no such lwIP pool\n  pools: %s%s\n", r->path, st->line,
+      fprintf(stderr, "boardnet: %s:%u:%u: '%s': board %s has no such lwIP pool\n  pools: %s%s\n", r->path, st->line,
               st->pool.col, st->pool.name, bn_board_name(), names, fail ? ", heap" : "");
       return BN_EXIT_USAGE;
     }
@@ -285,7 +284,8 @@ int bn_scenario_run_start(bn_scenario_run *r, bn_link *link, FILE *out)
   r->link = link;
   r->out = out;
   if (out != NULL) {
-    fprintf(out, "boardnet: scenario %s: %zu steps, seed %" PRIu64 "\n", r->path, r->scn.n_steps, r->seed);
+    fprintf(out, "boardnet: scenario %s: %zu step%s, seed %" PRIu64 "\n", r->path, r->scn.n_steps,
+            r->scn.n_steps == 1 ? "" : "s", r->seed);
     fflush(out);
   }
   bn_link_impair_start(link);
@@ -340,8 +340,8 @@ int bn_scenario_run_finish(bn_scenario_run *r)
   const bn_impair_stats *st = &r->final;
   if (r->out != NULL) {
     FILE *out = r->out;
-    fprintf(out, "boardnet: scenario %s: %.1f s, %zu of %zu steps%s;", r->path, (double)st->elapsed_ns / 1e9,
-            st->steps_done, r->scn.n_steps, st->ended ? " (ended)" : "");
+    fprintf(out, "boardnet: scenario %s: %.1f s, %zu of %zu step%s%s;", r->path, (double)st->elapsed_ns / 1e9,
+            st->steps_done, r->scn.n_steps, r->scn.n_steps == 1 ? "" : "s", st->ended ? " (ended)" : "");
     print_dir(out, "egress", &st->egress);
     print_dir(out, "ingress", &st->ingress);
     uint64_t refused = bn_pool_faults_refused();

@@ -17,13 +17,23 @@ static const char usage[] =
   "in the same language: one directive per line with its absolute time, every\n"
   "value in its canonical unit (the output is itself a valid scenario that\n"
   "gives the same timeline). Errors are printed as FILE:LINE:COL: MESSAGE\n"
-  "with the directive's usage, and nothing runs.\n"
+  "with the directive's usage (and the word meant, for a misspelt one),\n"
+  "every error of a file up to 20, and nothing runs.\n"
   "\n"
   "  -q, --quiet   print nothing but errors\n"
   "  -h, --help    print this help\n"
   "\n"
   "Exit status: 0 when every file is valid, 1 when one is not (or cannot be\n"
   "read), 2 on bad usage.\n";
+
+/* The most errors listed per file. */
+#define MAX_ERRORS 20
+
+static void print_error(void *arg, const char *message)
+{
+  (*(unsigned *)arg)++;
+  fprintf(stderr, "boardnet: %s\n", message);
+}
 
 int bn_cmd_check(int argc, char **argv)
 {
@@ -53,8 +63,15 @@ int bn_cmd_check(int argc, char **argv)
   for (int i = first; i < argc; i++) {
     bn_scn_scenario s;
     char err[BN_SCN_ERRLEN];
-    if (bn_scn_load(argv[i], &s, err) < 0) {
-      fprintf(stderr, "%s\n", err);
+    unsigned errors = 0;
+    int rc = bn_scn_load_each(argv[i], &s, MAX_ERRORS, print_error, &errors, err);
+    if (rc < 0) {
+      if (errors == 0) {
+        fprintf(stderr, "boardnet: %s\n", err); /* cannot be read */
+      } else if (errors > 1) {
+        fprintf(stderr, "boardnet: %s: %u errors%s\n", argv[i], errors,
+                errors == MAX_ERRORS ? " (the first ones: reading stopped there)" : "");
+      }
       status = BN_EXIT_FAIL;
       continue;
     }

@@ -53,29 +53,47 @@ static int compare(const char *list)
     return bn_fail(BN_EXIT_USAGE, "--compare needs at least two boards (A,B)");
   }
   /* The rows of the first board's info, in its order; the description and
-   * the sockets summary are too wide for columns. */
-  printf("%-24s", "");
+   * the sockets summary are too wide for columns. Each column as wide as
+   * its widest value (the first pass), then the rows (the second). */
+  int width[COMPARE_MAX];
   for (int i = 0; i < n; i++) {
-    printf(" %-14s", names[i]);
+    width[i] = (int)strlen(names[i]);
   }
-  printf("\n");
-  for (const char *line = info[0]; *line != '\0';) {
-    const char *nl = strchr(line, '\n');
-    size_t len = nl ? (size_t)(nl - line) : strlen(line);
-    const char *colon = memchr(line, ':', len);
-    char key[64];
-    if (colon != NULL && (size_t)(colon - line) < sizeof(key)) {
-      snprintf(key, sizeof(key), "%.*s", (int)(colon - line), line);
-      if (strcmp(key, "description") != 0 && strcmp(key, "sockets") != 0 && strcmp(key, "board") != 0) {
-        printf("%-24s", key);
-        for (int i = 0; i < n; i++) {
-          char value[64];
-          printf(" %-14s", bn_board_info_field(info[i], key, value, sizeof(value)) ? value : "-");
-        }
-        printf("\n");
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1) {
+      printf("%-24s", "");
+      for (int i = 0; i < n; i++) {
+        printf(" %-*s", width[i], names[i]);
       }
+      printf("\n");
     }
-    line += len + (nl ? 1 : 0);
+    for (const char *line = info[0]; *line != '\0';) {
+      const char *nl = strchr(line, '\n');
+      size_t len = nl ? (size_t)(nl - line) : strlen(line);
+      const char *colon = memchr(line, ':', len);
+      char key[64];
+      if (colon != NULL && (size_t)(colon - line) < sizeof(key)) {
+        snprintf(key, sizeof(key), "%.*s", (int)(colon - line), line);
+        if (strcmp(key, "description") != 0 && strcmp(key, "sockets") != 0 && strcmp(key, "board") != 0) {
+          if (pass == 1) {
+            printf("%-24s", key);
+          }
+          for (int i = 0; i < n; i++) {
+            char value[64];
+            const char *v = bn_board_info_field(info[i], key, value, sizeof(value)) ? value : "-";
+            if (pass == 0) {
+              width[i] = (int)strlen(v) > width[i] ? (int)strlen(v) : width[i];
+            } else {
+              printf(" %-*s", width[i], v);
+            }
+          }
+          if (pass == 1) {
+            printf("\n");
+          }
+        }
+      }
+      line += len + (nl ? 1 : 0);
+    }
   }
   return BN_EXIT_OK;
 }
