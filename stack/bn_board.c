@@ -3,6 +3,7 @@
 
 #include "lwip/init.h"
 #include "lwip/opt.h"
+#include "lwip/priv/tcp_priv.h"
 
 #ifndef BN_SYS_ARCH_NAME
 #define BN_SYS_ARCH_NAME "unknown"
@@ -65,6 +66,16 @@ void bn_board_print_info(FILE *out)
   fprintf(out, "LWIP_TCP_SACK_OUT:      %d\n", LWIP_TCP_SACK_OUT);
   fprintf(out, "TCP_MAXRTX:             %d\n", TCP_MAXRTX);
   fprintf(out, "TCP_SYNMAXRTX:          %d\n", TCP_SYNMAXRTX);
+  /* lwIP 2.1's tcp.c: tcp_alloc() sets rto = sv = 3000 ms / TCP_SLOW_INTERVAL;
+   * tcp_slowtmr() backs it off (tcp_backoff[], up to << 7) except in
+   * SYN_SENT, and removes a SYN_SENT pcb once nrtx >= TCP_SYNMAXRTX. */
+  fprintf(out, "TCP initial RTO:        3 s\n");
+  fprintf(out, "connect timeout:        %.1f s\n", TCP_SYNMAXRTX * 3.0 + TCP_SLOW_INTERVAL / 1000.0);
+  fprintf(out, "keepalive:              off (idle %lu s, %lu x %lu s)\n", (unsigned long)(TCP_KEEPIDLE_DEFAULT / 1000),
+          (unsigned long)TCP_KEEPCNT_DEFAULT, (unsigned long)(TCP_KEEPINTVL_DEFAULT / 1000));
+  fprintf(out, "TIME_WAIT:              %lu s\n", (unsigned long)(2 * TCP_MSL / 1000));
+  fprintf(out, "SYN_RCVD timeout:       %d s\n", TCP_SYN_RCVD_TIMEOUT / 1000);
+  fprintf(out, "FIN_WAIT_2 timeout:     %d s\n", TCP_FIN_WAIT_TIMEOUT / 1000);
   fprintf(out, "TCPIP_MBOX_SIZE:        %d\n", TCPIP_MBOX_SIZE);
   fprintf(out, "TCP_RECVMBOX_SIZE:      %d\n", DEFAULT_TCP_RECVMBOX_SIZE);
   fprintf(out, "ACCEPTMBOX_SIZE:        %d\n", DEFAULT_ACCEPTMBOX_SIZE);

@@ -26,6 +26,9 @@ cmp=$("$BN" info --compare generic,stm32,esp32) || bn_fail "info --compare faile
 col() { awk -v w="$2" -v row="$1" '$1 == row || (row == "" && NR == 1) { print index($0, w) }' <<<"$cmp"; }
 [ "$(col "" esp32)" = "$(col MAC "OUI 24")" ] && [ "$(col "" esp32)" = "$(col TCP_MSS 1440)" ] ||
   { echo "$cmp"; bn_fail "--compare: columns not aligned"; }
+# The TCP timers users meet: a connect() to a silent peer gives up after TCP_SYNMAXRTX SYNs 3 s apart.
+grep -qE "^connect timeout +18.5 s +18.5 s +36.5 s *$" <<<"$cmp" || { echo "$cmp"; bn_fail "--compare: no connect timeout row"; }
+grep -qE "^TIME_WAIT +120 s " <<<"$cmp" || { echo "$cmp"; bn_fail "--compare: no TIME_WAIT row"; }
 rc=0; "$BN" info --compare generic,no-such-board >/dev/null 2>"$BN_TMP/err" || rc=$?
 [ $rc = 2 ] && grep -q "no-such-board" "$BN_TMP/err" || bn_fail "--compare with an unknown board: exit $rc"
 echo "info --compare: side by side; an unknown board is exit 2"
