@@ -136,6 +136,7 @@ enum bn_scn_kind {
 typedef struct bn_scn_step {
   uint64_t at_ns;       /**< from the scenario's time 0 (bn_link_impair_start()) */
   unsigned line;        /**< where it was written */
+  const char *source;   /**< the file it was written in, if not the scenario's own (bn_scn_merge()) */
   enum bn_scn_kind kind;
   unsigned dir;         /**< enum bn_scn_dir (IMPAIR, AIM, CLEAR) */
   int match;            /**< index into bn_scn_scenario.matches; -1: every frame */
@@ -172,6 +173,7 @@ typedef struct bn_scn_scenario {
   size_t n_steps;
   bn_scn_match *matches;   /**< each distinct filter once, in order of appearance */
   size_t n_matches;
+  char *base_path;         /**< bn_scn_merge(): the base's path, its steps' source */
 } bn_scn_scenario;
 
 /**
@@ -201,6 +203,16 @@ typedef void (*bn_scn_error_fn)(void *arg, const char *message);
  */
 int bn_scn_load_each(const char *path, bn_scn_scenario *out, unsigned max, bn_scn_error_fn each, void *arg,
                      char err[BN_SCN_ERRLEN]);
+
+/**
+ * Puts over's timeline on into's: the steps in time order, into's first at
+ * equal times (so over's line for the same direction, flow and impairment
+ * replaces into's, as a later line does), flows of the same filter as one,
+ * over's seed if it has one. into's steps keep their lines and name their
+ * file in source; into takes over's path.
+ * @return 0 (over freed); -ENOMEM (both still valid: the caller frees them).
+ */
+int bn_scn_merge(bn_scn_scenario *into, bn_scn_scenario *over);
 
 /** Frees what bn_scn_parse() allocated; a zeroed scenario is fine. */
 void bn_scn_free(bn_scn_scenario *s);

@@ -540,6 +540,7 @@ void bn_scn_free(bn_scn_scenario *s)
   free(s->matches);
   free(s->steps);
   free(s->path);
+  free(s->base_path);
   memset(s, 0, sizeof(*s));
 }
 

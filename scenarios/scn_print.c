@@ -212,11 +212,15 @@ int bn_scn_print(const bn_scn_scenario *s, FILE *out)
         return -ENOMEM;
       }
       bn_scn_step_format(s, &s->steps[i], big, (size_t)n + 1);
-      fprintf(out, "at %-8s %s\n", at, big);
+      fprintf(out, "at %-8s %s", at, big);
       free(big);
     } else {
-      fprintf(out, "at %-8s %s\n", at, line);
+      fprintf(out, "at %-8s %s", at, line);
     }
+    if (s->steps[i].source != NULL) {
+      fprintf(out, "  # %s line %u", s->steps[i].source, s->steps[i].line); /* a merged base's (--link board) */
+    }
+    fputc('\n', out);
   }
   return fflush(out) == 0 && !ferror(out) ? 0 : -EIO;
 }

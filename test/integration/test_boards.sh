@@ -6,7 +6,9 @@
 # a profile's link.scn (valid for boardnet check; none for generic: exit
 # 1), and run --link board applies it: an esp32 board's pings come back no
 # sooner than its link's 1 ms each way, and the scenario is reported.
-# --link with --scenario, or --link of another kind, is a usage error.
+# --link board with --scenario merges them (the scenario's lines replace the
+# link's, as later lines do; check --link board prints the merge); --link of
+# another kind is a usage error.
 source "$(dirname "$0")/lib.sh"
 default=$("$BN" info | awk '$1 == "board:" { print $2 }')
 
@@ -41,8 +43,6 @@ rc=0; "$BN" --board generic info --link >/dev/null 2>&1 || rc=$?
 echo "info --link: esp32's and stm32's check; generic has none (exit 1)"
 
 bn_make_net
-rc=0; bn_ns "$BN" --board esp32 run --tap "$BN_TAP" --link board --scenario "$BN_TMP/esp32.scn" 2>"$BN_TMP/err" || rc=$?
-[ $rc = 2 ] || bn_fail "--link board with --scenario: exit $rc"
 rc=0; bn_ns "$BN" --board esp32 run --tap "$BN_TAP" --link wifi 2>"$BN_TMP/err" || rc=$?
 [ $rc = 2 ] || bn_fail "--link wifi: exit $rc"
 BN=$(dirname "$BN")/boardnet-esp32 bn_start_board --ip 192.0.2.2/24 --link board
@@ -51,4 +51,18 @@ min=$(bn_ns ping -c 5 -i 0.2 -W 2 192.0.2.2 | sed -nE 's|.* = ([0-9.]+)/.*|\1|p'
 [ -n "$min" ] || bn_fail "no ping through the esp32 link"
 awk -v m="$min" 'BEGIN { exit !(m >= 2.0) }' || bn_fail "a ping came back in $min ms, under the link's 1 ms each way"
 echo "run --link board: the esp32 link applied (fastest ping $min ms >= 2 ms)"
+bn_stop_board
+
+# --link board with --scenario: the link's lines, then the scenario's, which
+# replace those of the same direction and impairment (check prints the merge).
+printf 'at 0s both delay 20ms\n' >"$BN_TMP/slow.scn"
+merged=$("$BN" --board esp32 check --link board "$BN_TMP/slow.scn") || bn_fail "check --link board failed"
+grep -qE "^at 0s +both delay 1ms +# esp32:link.scn line [0-9]+$" <<<"$merged" &&
+  grep -qE "^at 0s +ingress rate 30mbit +# esp32:link.scn" <<<"$merged" &&
+  [ "$(tail -1 <<<"$merged")" = "at 0s       both delay 20ms" ] || { echo "$merged"; bn_fail "check --link board: not the merged timeline"; }
+BN=$(dirname "$BN")/boardnet-esp32 bn_start_board --ip 192.0.2.2/24 --link board --scenario "$BN_TMP/slow.scn"
+min=$(bn_ns ping -c 3 -i 0.2 -W 2 192.0.2.2 | sed -nE 's|.* = ([0-9.]+)/.*|\1|p')
+[ -n "$min" ] || bn_fail "no ping through the esp32 link and the scenario"
+awk -v m="$min" 'BEGIN { exit !(m >= 40.0) }' || bn_fail "a ping came back in $min ms, under the scenario's 20 ms each way"
+echo "run --link board --scenario: the scenario's delay replaces the link's (fastest ping $min ms >= 40 ms); check prints the merge"
 bn_stop_board

@@ -511,6 +511,38 @@ START_TEST(load_each_lists_every_error_and_names_the_word_meant)
 }
 END_TEST
 
+START_TEST(merge_puts_the_scenario_on_the_base_one_flow_per_filter)
+{
+  static const char base_text[] = "at 0s both delay 1ms\n      match \"tcp port 80\" egress loss 1%\nat 5s link down\n";
+  static const char own_text[] = "seed 9\nat 0s both delay 20ms\nat 1s match \"tcp port 80\" egress loss 50%\n"
+                                 "at 2s match \"udp\" ingress loss 2%\n";
+  bn_scn_scenario base, own;
+  char err[BN_SCN_ERRLEN];
+  ck_assert_msg(bn_scn_parse("b:link.scn", base_text, strlen(base_text), &base, err) == 0, "%s", err);
+  ck_assert_msg(bn_scn_parse("own.scn", own_text, strlen(own_text), &own, err) == 0, "%s", err);
+  ck_assert_int_eq(bn_scn_merge(&base, &own), 0);
+  ck_assert_uint_eq(base.n_steps, 6);
+  static const uint64_t at[] = { 0, 0, 0, 1000000000u, 2000000000u, 5000000000u };
+  for (size_t i = 0; i < 6; i++) {
+    ck_assert_uint_eq(base.steps[i].at_ns, at[i]);
+  }
+  /* At 0 s the base's two lines first, then the scenario's delay (it replaces the base's). */
+  ck_assert_str_eq(base.steps[0].source, "b:link.scn");
+  ck_assert_str_eq(base.steps[1].source, "b:link.scn");
+  ck_assert_ptr_null(base.steps[2].source);
+  ck_assert_uint_eq(base.steps[2].netem.delay.time_ns, 20000000u);
+  /* "tcp port 80" is one flow of both; "udp" a new one. */
+  ck_assert_uint_eq(base.n_matches, 2);
+  ck_assert_int_eq(base.steps[1].match, base.steps[3].match);
+  ck_assert_str_eq(base.matches[base.steps[4].match].filter, "udp");
+  ck_assert_str_eq(base.path, "own.scn");
+  ck_assert(base.seed_given && base.seed == 9);
+  ck_assert_str_eq(base.steps[5].source, "b:link.scn");
+  ck_assert_uint_eq(base.steps[5].line, 3);
+  bn_scn_free(&base);
+}
+END_TEST
+
 Suite *bn_test_suite(void)
 {
   Suite *s = suite_create("scenario_parse");
@@ -530,6 +562,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, holds_frames_knows_which_directions_queue);
   tcase_add_test(tc, load_reports_a_missing_file);
   tcase_add_test(tc, load_each_lists_every_error_and_names_the_word_meant);
+  tcase_add_test(tc, merge_puts_the_scenario_on_the_base_one_flow_per_filter);
   suite_add_tcase(s, tc);
   return s;
 }

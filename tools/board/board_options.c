@@ -90,7 +90,10 @@ static const struct row rows[] = {
     "the board's WiFi or Ethernet, each figure cited;\n"
     "boardnet info --link prints it). Real boards are\n"
     "slower than a TAP: this is for testing timeouts.\n"
-    "Not with --scenario (copy its lines into yours)" },
+    "With --scenario, the link's lines come first and the\n"
+    "scenario's replace those of the same direction and\n"
+    "impairment, as later lines do (boardnet check --link\n"
+    "board FILE prints the merge)" },
   { OPT_STATS, "stats", "INTERVAL", NULL,
     "print the scenario's counters every INTERVAL (1s,\n"
     "500ms: frames and bytes per direction, drops by\n"

@@ -30,24 +30,33 @@ static FILE *open_output(const char *option, const char *path)
   return f;
 }
 
-/* --link board: the profile's built-in link.scn becomes the scenario. */
+/* --link board: the profile's built-in link.scn is the scenario, or the
+ * base of --scenario's (whose lines replace the link's, as later lines do). */
 static int load_link(bn_scenario_run *r, char err[BN_SCN_ERRLEN])
 {
   size_t len;
   const char *text = bn_board_link(&len);
-  if (r->path != NULL) {
-    return bn_fail(BN_EXIT_USAGE, "--link board and --scenario %s: one of them (boardnet info --link prints "
-                                       "the link's lines, to start a scenario with)", r->path);
-  }
   if (text == NULL) {
     return bn_fail(BN_EXIT_USAGE, "--link board: board %s has no link character (stack/boards/%s/link.scn)",
-                        bn_board_name(), bn_board_name());
+                   bn_board_name(), bn_board_name());
   }
   snprintf(r->link_name, sizeof(r->link_name), "%s:link.scn", bn_board_name());
-  r->path = r->link_name;
-  if (bn_scn_parse(r->path, text, len, &r->scn, err) < 0) {
-    fprintf(stderr, "%s\n", err);
-    return BN_EXIT_FAIL; /* a profile's own file: built and tested, so never */
+  if (bn_scn_parse(r->link_name, text, len, &r->scn, err) < 0) {
+    return bn_fail(BN_EXIT_FAIL, "%s", err); /* a profile's own file: built and tested, so never */
+  }
+  if (r->path == NULL) {
+    r->path = r->link_name;
+    return 0;
+  }
+  bn_scn_scenario own;
+  if (bn_scn_load(r->path, &own, err) < 0) {
+    bn_scn_free(&r->scn);
+    return bn_fail(BN_EXIT_USAGE, "%s", err);
+  }
+  if (bn_scn_merge(&r->scn, &own) < 0) {
+    bn_scn_free(&own);
+    bn_scn_free(&r->scn);
+    return bn_fail(BN_EXIT_FAIL, "out of memory");
   }
   return 0;
 }
@@ -75,7 +84,8 @@ int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path)
     if ((fail || st->kind == BN_SCN_STEP_POOL_EXHAUST) && !bn_pool_faults_known(st->pool.name, fail)) {
       char names[1024];
       bn_pool_faults_names(names, sizeof(names));
-      fprintf(stderr, "boardnet: %s:%u:%u: '%s': board %s has no such lwIP pool\n  pools: %s%s\n", r->path, st->line,
+      fprintf(stderr, "boardnet: %s:%u:%u: '%s': board %s has no such lwIP pool\n  pools: %s%s\n",
+              st->source != NULL ? st->source : r->path, st->line,
               st->pool.col, st->pool.name, bn_board_name(), names, fail ? ", heap" : "");
       return BN_EXIT_USAGE;
     }
@@ -128,12 +138,14 @@ static void on_step(void *arg, const bn_scn_scenario *s, const bn_scn_step *st)
   }
   if (r->link != NULL) {
     char mark[1100];
-    snprintf(mark, sizeof(mark), "boardnet scenario %s at %.3fs line %u: %s", r->path, (double)st->at_ns / 1e9,
+    snprintf(mark, sizeof(mark), "boardnet scenario %s at %.3fs line %u: %s", st->source != NULL ? st->source : r->path,
+             (double)st->at_ns / 1e9,
              st->line, text);
     bn_link_record_mark(r->link, bn_clock_now_ns(), mark);  /* -ENOENT: not recording */
   }
   if (r->out != NULL) {
-    fprintf(r->out, "boardnet: scenario at %.3f s (line %u): %s\n", (double)st->at_ns / 1e9, st->line, text);
+    fprintf(r->out, "boardnet: scenario at %.3f s (%s%sline %u): %s\n", (double)st->at_ns / 1e9,
+            st->source != NULL ? st->source : "", st->source != NULL ? " " : "", st->line, text);
     fflush(r->out);
   }
 }

@@ -5,13 +5,14 @@
  * same timeline.
  */
 #include "cli.h"
+#include "bn_board.h"
 #include "scn.h"
 
 #include <stdio.h>
 #include <string.h>
 
 static const char usage[] =
-  "Usage: boardnet check [-q] FILE.scn...\n"
+  "Usage: boardnet [--board NAME] check [-q] [--link board] FILE.scn...\n"
   "\n"
   "Checks each scenario file and prints the timeline it was understood as,\n"
   "in the same language: one directive per line with its absolute time, every\n"
@@ -20,6 +21,9 @@ static const char usage[] =
   "with the directive's usage (and the word meant, for a misspelt one),\n"
   "every error of a file up to 20, and nothing runs.\n"
   "\n"
+  "  --link board  each file on top of the board profile's link character\n"
+  "                (its link.scn, as run --link board --scenario FILE runs\n"
+  "                it): the merged timeline, the link's lines marked\n"
   "  -q, --quiet   print nothing but errors\n"
   "  -h, --help    print this help\n"
   "\n"
@@ -35,9 +39,35 @@ static void print_error(void *arg, const char *message)
   fprintf(stderr, "boardnet: %s\n", message);
 }
 
+/* Puts *s on the profile's link character, as run --link board --scenario
+ * does; 0, or an exit status. */
+static int on_link(bn_scn_scenario *s)
+{
+  size_t len;
+  const char *text = bn_board_link(&len);
+  if (text == NULL) {
+    bn_scn_free(s);
+    return bn_fail(BN_EXIT_USAGE, "--link board: board %s has no link character", bn_board_name());
+  }
+  char name[64], err[BN_SCN_ERRLEN];
+  snprintf(name, sizeof(name), "%s:link.scn", bn_board_name());
+  bn_scn_scenario base;
+  if (bn_scn_parse(name, text, len, &base, err) < 0) {
+    bn_scn_free(s);
+    return bn_fail(BN_EXIT_FAIL, "%s", err); /* a profile's own file: built and tested, so never */
+  }
+  if (bn_scn_merge(&base, s) < 0) {
+    bn_scn_free(&base);
+    bn_scn_free(s);
+    return bn_fail(BN_EXIT_FAIL, "out of memory");
+  }
+  *s = base;
+  return 0;
+}
+
 int bn_cmd_check(int argc, char **argv)
 {
-  bool quiet = false;
+  bool quiet = false, link = false;
   int first = 1;
   for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
     const char *a = argv[first];
@@ -47,6 +77,13 @@ int bn_cmd_check(int argc, char **argv)
     }
     if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       quiet = true;
+      continue;
+    }
+    if (strcmp(a, "--link") == 0 || strcmp(a, "--link=board") == 0) {
+      if (a[6] == '\0' && (first + 1 == argc || strcmp(argv[++first], "board") != 0)) {
+        return bn_fail(BN_EXIT_USAGE, "check: --link takes 'board' (the profile's link.scn)");
+      }
+      link = true;
       continue;
     }
     if (strcmp(a, "--") == 0) {
@@ -65,6 +102,9 @@ int bn_cmd_check(int argc, char **argv)
     char err[BN_SCN_ERRLEN];
     unsigned errors = 0;
     int rc = bn_scn_load_each(argv[i], &s, MAX_ERRORS, print_error, &errors, err);
+    if (rc == 0 && link && (rc = on_link(&s)) != 0) {
+      return rc;
+    }
     if (rc < 0) {
       if (errors == 0) {
         fprintf(stderr, "boardnet: %s\n", err); /* cannot be read */
