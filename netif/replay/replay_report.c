@@ -234,7 +234,15 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
       }
     }
   }
-  fprintf(out, "\n  %-36s %23s %23s  %-10s %s\n", "flow", "captured board", "live board", "stream", "divergence");
+  int w = 36; /* the flow column: as wide as its longest name */
+  for (size_t i = 0; i < plan->nflows; i++) {
+    char name[64];
+    if (shown(&plan->flows[i], &live->flows[i])) {
+      bn_rp_flow_name(plan, &plan->flows[i], name, sizeof(name));
+      w = (int)strlen(name) > w ? (int)strlen(name) : w;
+    }
+  }
+  fprintf(out, "\n  %-*s %23s %23s  %-10s %s\n", w, "flow", "captured board", "live board", "stream", "divergence");
   size_t flows = 0, diverged = 0;
   for (size_t i = 0; i < plan->nflows; i++) {
     const bn_rp_flow *f = &plan->flows[i];
@@ -251,11 +259,11 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
     snprintf(liv, sizeof(liv), "%" PRIu64 " fr %" PRIu64 " B", lf->frames, lf->bytes);
     char classes[96];
     classes_text(lf, classes, sizeof(classes));
-    fprintf(out, "  %-36s %23s %23s  %-10s %s\n", name, cap, liv, lf->not_reached ? "not reached" : stream_word(f, lf),
+    fprintf(out, "  %-*s %23s %23s  %-10s %s\n", w, name, cap, liv, lf->not_reached ? "not reached" : stream_word(f, lf),
             classes);
     if (tcp && (f->board_retrans || lf->retrans || f->board_resets || lf->resets || f->peer_resets)) {
-      fprintf(out, "  %-36s retransmissions %" PRIu64 " / %" PRIu64 ", resets by the board %" PRIu64 " / %" PRIu64
-              ", by the peer %" PRIu64 "\n", "", f->board_retrans, lf->retrans, f->board_resets, lf->resets,
+      fprintf(out, "  %-*s retransmissions %" PRIu64 " / %" PRIu64 ", resets by the board %" PRIu64 " / %" PRIu64
+              ", by the peer %" PRIu64 "\n", w, "", f->board_retrans, lf->retrans, f->board_resets, lf->resets,
               f->peer_resets);
     }
     if (tcp && lf->max_seg > 0) {
@@ -264,33 +272,33 @@ void bn_rp_report_text(FILE *out, const bn_rp_report_info *info, const bn_rp_pla
         cap_seg = f->bframes[k].len > cap_seg ? f->bframes[k].len : cap_seg;
       }
       if (cap_seg != lf->max_seg) {
-        fprintf(out, "  %-36s segments of up to %u bytes, the captured board's up to %u\n", "", lf->max_seg, cap_seg);
+        fprintf(out, "  %-*s segments of up to %u bytes, the captured board's up to %u\n", w, "", lf->max_seg, cap_seg);
       }
     }
     if (f->cut_frames > 0) {
-      fprintf(out, "  %-36s %" PRIu64 " frames cut short by the snaplen: %" PRIu64 " bytes not in the capture (the "
-              "peer's sent as zeros, the board's not compared)%s\n", "", f->cut_frames, f->cut_bytes,
+      fprintf(out, "  %-*s %" PRIu64 " frames cut short by the snaplen: %" PRIu64 " bytes not in the capture (the "
+              "peer's sent as zeros, the board's not compared)%s\n", w, "", f->cut_frames, f->cut_bytes,
               lf->zeros_in ? "; the board answered zeros: what it did after them is a note, not a divergence" : "");
     }
     if (tcp && lf->probes) {
-      fprintf(out, "  %-36s the live board's window shut: %" PRIu64 " window probes\n", "", lf->probes);
+      fprintf(out, "  %-*s the live board's window shut: %" PRIu64 " window probes\n", w, "", lf->probes);
     }
     if (tcp && (lf->splits || lf->peer_retrans || lf->cut_super)) {
-      fprintf(out, "  %-36s peer data: %" PRIu64 " segments split to fit the live board's window, %" PRIu64
+      fprintf(out, "  %-*s peer data: %" PRIu64 " segments split to fit the live board's window, %" PRIu64
               " sent again, %" PRIu64 " super-frames of the capture (TSO/GRO) cut into segments (the captured "
-              "board's MSS %u)\n", "", lf->splits, lf->peer_retrans, lf->cut_super, f->board_mss);
+              "board's MSS %u)\n", w, "", lf->splits, lf->peer_retrans, lf->cut_super, f->board_mss);
     }
     if (lf->not_compared) {
-      fprintf(out, "  %-36s not compared after the first pass: the board keeps its %s\n", "",
+      fprintf(out, "  %-*s not compared after the first pass: the board keeps its %s\n", w, "",
               f->kind == BN_RP_FLOW_DHCP ? "lease (not replayed either)" : "ARP cache");
     } else if (lf->abandoned) {
       char why[200];
       given_up_why(f, lf, why, sizeof(why));
-      fprintf(out, "  %-36s given up on: %s\n", "", why);
+      fprintf(out, "  %-*s given up on: %s\n", w, "", why);
     }
     for (bn_rp_diverge d = BN_RP_DIV_OPTIONS; d < BN_RP_DIV_COUNT; d++) {
       if (lf->classes & (1u << d)) {
-        fprintf(out, "  %-36s %s at capture frame %" PRIu64 " (%s): %s\n", "",
+        fprintf(out, "  %-*s %s at capture frame %" PRIu64 " (%s): %s\n", w, "",
                 !lf->found[d].noted ? "" : (live->ignore & (1u << d)) ? "note (--ignore):" : "note (after zeros):",
                 lf->found[d].number, bn_rp_diverge_name(d),
                 lf->found[d].text);

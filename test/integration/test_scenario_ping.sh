@@ -21,7 +21,7 @@ echo "both delay 50ms" > "$BN_TMP/delay.scn"
 bn_start_board --ip 192.0.2.2/24 --scenario "$BN_TMP/delay.scn"
 bn_ns ping -c 40 -i 0.05 -W 2 192.0.2.2 > "$BN_TMP/delay.log" || { cat "$BN_TMP/delay.log"; bn_fail "no replies delayed"; }
 bn_stop_board
-grep -q "scenario $BN_TMP/delay.scn: 1 steps" "$BN_TMP/board.log" || { bn_board_output; bn_fail "no scenario line"; }
+grep -q "scenario $BN_TMP/delay.scn: 1 step, seed" "$BN_TMP/board.log" || { bn_board_output; bn_fail "no scenario line"; }
 delayed=$(median_rtt "$BN_TMP/delay.log")
 awk -v b="$base" -v d="$delayed" 'BEGIN { x = d - b - 100; exit !(x <= 1 && x >= -1) }' ||
   bn_fail "median RTT $delayed ms with delay 50ms both ways, $base ms without: not 100 +- 1 ms more"
@@ -34,7 +34,7 @@ bn_stop_board
 # --stats: a line per interval with the drops by reason and the step in force, and a summary
 grep -Eq '^boardnet: \[ *[0-9.]+s\] egress [0-9]+ fr .*dropped [0-9]+ \(loss [0-9]+\).* step: line 2 egress loss random 20%$' \
   "$BN_TMP/board.log" || { bn_board_output; bn_fail "no --stats line"; }
-grep -Eq '^boardnet: scenario .*: [0-9.]+ s, 1 of 1 steps; egress' "$BN_TMP/board.log" || { bn_board_output; bn_fail "no summary"; }
+grep -Eq '^boardnet: scenario .*: [0-9.]+ s, 1 of 1 step; egress' "$BN_TMP/board.log" || { bn_board_output; bn_fail "no summary"; }
 got=$(grep -o '[0-9]* received' "$BN_TMP/loss.log" | cut -d' ' -f1)
 lost=$((400 - got))
 # 400 probes at p = 0.2: mean 80, sigma 8; the 99.9% band is 80 +- 26.3
