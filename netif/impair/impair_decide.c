@@ -18,6 +18,27 @@ const char *const bn_impair_side_name[2] = { "egress", "ingress" };
 
 /* ---- the decision log ------------------------------------------------------ */
 
+/* Keeps a line's frame in the log's index (the hash is set once the
+ * decision is complete: bn_impair_decide()). */
+static void keep_line(impair *im, int d, uint64_t now, uint64_t frame_no, bool drop)
+{
+  bn_impair_log_index *ix = im->log_index;
+  if (ix == NULL) {
+    return;
+  }
+  if (ix->n == ix->cap) {
+    size_t cap = ix->cap ? 2 * ix->cap : 256;
+    bn_impair_logged *grown = realloc(ix->v, cap * sizeof(*grown));
+    if (grown == NULL) {
+      im->log_index = NULL; /* the lines from here on have no numbers; those before keep theirs */
+      return;
+    }
+    ix->v = grown;
+    ix->cap = cap;
+  }
+  ix->v[ix->n++] = (bn_impair_logged){ .frame_no = frame_no, .now_ns = now, .dir = (uint8_t)d, .drop = drop };
+}
+
 void bn_impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, size_t rule, const char *fmt, ...)
 {
   if (im->decisions == NULL) {
@@ -44,6 +65,17 @@ void bn_impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, 
   vfprintf(im->decisions, fmt, ap);
   va_end(ap);
   fputc('\n', im->decisions);
+  keep_line(im, d, now, frame_no, strncmp(fmt, "drop", 4) == 0);
+}
+
+/* FNV-1a, 64 bits: a frame's fingerprint, to find it in the recording. */
+static uint64_t frame_hash(const uint8_t *frame, size_t len)
+{
+  uint64_t h = 0xcbf29ce484222325u;
+  for (size_t i = 0; i < len; i++) {
+    h = (h ^ frame[i]) * 0x100000001b3u;
+  }
+  return h;
 }
 
 /* ---- the rules ------------------------------------------------------------------- */
@@ -257,8 +289,8 @@ static uint64_t release_time(impair *im, struct side *sd, struct rule *r, size_t
  * into outs[] (a corrupted one lives in the side's copy buffer), the others
  * into their rule's queue (*queued set). Returns how many leave now.
  */
-int bn_impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now, struct bn_impair_out outs[2],
-                  bool *queued)
+static int decide_frame(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now,
+                        struct bn_impair_out outs[2], bool *queued)
 {
   struct side *sd = &im->side[d];
   uint64_t no = ++sd->frame_no;
@@ -357,6 +389,23 @@ int bn_impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64
     *queued = true;
   }
   return n_now;
+}
+
+int bn_impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now, struct bn_impair_out outs[2],
+                     bool *queued)
+{
+  size_t first = im->log_index != NULL ? im->log_index->n : 0;
+  uint64_t corrupted = im->side[d].st.corrupted;
+  int n = decide_frame(im, d, frame, len, now, outs, queued);
+  if (im->log_index != NULL && im->log_index->n > first) {
+    /* The frame as the wire has it: on egress the corrupted copy, if any. */
+    bool copy = d == EGRESS && im->side[d].st.corrupted != corrupted;
+    uint64_t h = frame_hash(copy ? im->side[d].copy : frame, len);
+    for (size_t i = first; i < im->log_index->n; i++) {
+      im->log_index->v[i].hash = h;
+    }
+  }
+  return n;
 }
 
 /* ---- releasing held frames --------------------------------------------------- */

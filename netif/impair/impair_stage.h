@@ -68,6 +68,7 @@ typedef struct impair {
   bool ended;
   unsigned step_line;
   FILE *decisions;
+  bn_impair_log_index *log_index; /* NULL once it could not grow */
   bn_impair_step_fn on_step;
   void *on_step_arg;
   bn_impair_stats *final_stats;

@@ -280,6 +280,7 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
   im->s = o->scenario;
   im->n_rules = o->scenario->n_matches + 1;
   im->decisions = o->decisions;
+  im->log_index = o->decisions != NULL ? o->log_index : NULL;
   im->on_step = o->on_step;
   im->on_step_arg = o->on_step_arg;
   im->final_stats = o->final_stats;

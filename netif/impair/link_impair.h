@@ -71,11 +71,30 @@ struct bn_impair_stats {
  */
 typedef void (*bn_impair_step_fn)(void *arg, const bn_scn_scenario *s, const bn_scn_step *step);
 
+/** One line of the decision log, kept so that the line can be given its
+ *  frame's number in the recording once the run is over. */
+typedef struct bn_impair_logged {
+  uint64_t frame_no;           /**< the line's FRAME: the stage's count in its direction */
+  uint64_t now_ns;             /**< the board's clock at the decision */
+  uint64_t hash;               /**< FNV-1a (64 bits) of the frame as the wire has it: as received
+                                    (ingress), as sent, corrupted or not (egress) */
+  uint8_t dir;                 /**< 0 egress, 1 ingress */
+  bool drop;                   /**< the line drops it (on egress: it never reaches the wire) */
+} bn_impair_logged;
+
+/** The decision log's lines, in order (bn_impair_options.log_index). */
+typedef struct bn_impair_log_index {
+  bn_impair_logged *v;         /**< the caller frees it */
+  size_t n, cap;
+} bn_impair_log_index;
+
 /** Zero-initialise, then fill in. */
 typedef struct bn_impair_options {
   const bn_scn_scenario *scenario; /**< borrowed: it must outlive the stage */
   uint64_t seed;                /**< the run's seed (a scenario's own `seed` is the caller's to apply) */
   FILE *decisions;              /**< if not NULL, one line per decision and per step (see below) */
+  bn_impair_log_index *log_index; /**< with decisions, if not NULL: each decision line's frame, appended
+                                     (a line that cannot be kept, out of memory, stops the appending) */
   bn_impair_step_fn on_step;    /**< may be NULL */
   void *on_step_arg;
   /** Start with the timeline stopped (frames pass untouched) until
@@ -95,7 +114,9 @@ typedef struct bn_impair_options {
  *   # 10.000000 step line 7: link down
  * FRAME counts the direction's frames from 1; RULE is the match's filter or
  * `*`; ACTIONs: drop loss|blackhole|limit|mtu|link|aim, duplicate,
- * corrupt byte B bit K, reorder, delay TIME.
+ * corrupt byte B bit K, reorder, delay TIME. The stage writes the lines as
+ * it decides; with log_index, the caller can add each frame's number in the
+ * recording once the run is over (tools/board/decision_numbers.h).
  */
 
 /**

@@ -38,9 +38,11 @@ for i in 0 1 2; do
   [ "$synacks" -eq 1 ] || bn_fail "connection $((i + 1)) (port $p): $synacks SYN-ACKs on the wire, expected 1"
 done
 [ "$(count "tcp.analysis.retransmission && tcp.flags.syn == 1")" -eq 1 ] || bn_fail "tshark does not see exactly one retransmitted SYN"
-grep -Eq '^[0-9.]+ egress [0-9]+ "tcp\[tcpflags\].*" drop aim$' "$BN_TMP/decisions.log" ||
+grep -Eq '^[0-9.]+ egress [0-9]+ "tcp\[tcpflags\].*" drop aim capture - \(never on the wire\)$' "$BN_TMP/decisions.log" ||
   { cat "$BN_TMP/decisions.log"; bn_fail "no aim drop in the decision log"; }
 [ "$(grep -c 'drop aim' "$BN_TMP/decisions.log")" -eq 1 ] || bn_fail "more than one aimed drop"
+grep -q 'drop aim capture - (never on the wire)$' "$BN_TMP/decisions.log" ||
+  { cat "$BN_TMP/decisions.log"; bn_fail "the dropped SYN-ACK's line does not say it never reached the wire"; }
 [ -s "$BN_TMP/aim.pcap.events" ] || bn_fail "no events file beside the recording"
 # the step is marked in the capture, where Wireshark shows it
 marks=$(tshark -r "$BN_TMP/aim.pcap" -Y "eth.type == 0x88b5" -T fields -e data.data 2>/dev/null |
@@ -57,6 +59,25 @@ step=$(tshark -X "lua_script:$lua" -r "$BN_TMP/aim.pcap" -Y boardnet -T fields -
 grep -qP '^1\tegress match ".*" nth 3 drop$' <<<"$step" || { cat "$BN_TMP/lua.err"; bn_fail "the dissector does not name the step: '$step'"; }
 info=$(tshark -X "lua_script:$lua" -r "$BN_TMP/board.pcap" -Y boardnet 2>/dev/null)
 grep -q "boardnet scenario step: egress match" <<<"$info" || bn_fail "--record-board has no named mark: '$info'"
+
+# Decision lines name their frames as Wireshark numbers them: the second
+# echo request dropped on the way in (it is in the recording), the replies
+# delayed on the way out; tshark reads each number back.
+cat > "$BN_TMP/num.scn" <<'SCN'
+match "icmp[icmptype] == icmp-echo" nth 2 ingress drop
+egress delay 5ms
+SCN
+bn_start_board --ip 192.0.2.2/24 --scenario "$BN_TMP/num.scn" --record "$BN_TMP/num.pcap" --decisions "$BN_TMP/num.log"
+bn_ns ping -c 4 -i 0.2 -W 1 192.0.2.2 > /dev/null || true
+bn_stop_board
+frame() { tshark -r "$BN_TMP/num.pcap" -Y "frame.number == $1" -T fields -e icmp.type -e icmp.seq 2>/dev/null; }
+n=$(sed -nE 's/^[0-9.]+ ingress [0-9]+ ".*" drop aim capture ([0-9]+)$/\1/p' "$BN_TMP/num.log")
+[ -n "$n" ] && [ "$(frame "$n")" = "$(printf '8\t2')" ] ||
+  { cat "$BN_TMP/num.log"; bn_fail "the dropped request's line names frame '$n', not the second echo request"; }
+seqs=$(sed -nE 's/^[0-9.]+ egress [0-9]+ \* delay .* capture ([0-9]+)$/\1/p' "$BN_TMP/num.log" |
+  while read -r m; do frame "$m"; done | awk -F'\t' '$1 == 0 { print $2 }' | sort -n | tr '\n' ' ')
+[ "$seqs" = "1 3 4 " ] || { cat "$BN_TMP/num.log"; bn_fail "the delayed replies' lines name the replies to '$seqs', not 1 3 4"; }
+echo "decision lines carry capture numbers: the dropped echo request (seq 2) and the delayed replies, read back with tshark"
 
 # A pool fault on the same timeline: lwIP cannot allocate the pcb for the
 # first SYN (tcp_alloc() asks MEMP_TCP_PCB 5 times), drops it as a real

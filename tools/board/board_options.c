@@ -104,8 +104,13 @@ static const struct row rows[] = {
     "FILE as JSON at exit" },
   { OPT_DECISIONS, "decisions", "FILE", NULL,
     "log every decision to FILE ('-': stderr), one line\n"
-    "each: seconds, direction, frame number, rule, action\n"
-    "(drop loss, delay 23.456ms, corrupt byte B bit K ...)" },
+    "each: seconds, direction, frame number in that\n"
+    "direction, rule, action (drop loss, delay 23.456ms,\n"
+    "corrupt byte B bit K ...). With --record FILE (one\n"
+    "file), each line ends with the frame's number in the\n"
+    "recording, as Wireshark numbers it (capture 123), or\n"
+    "'capture - (never on the wire)' for an egress drop;\n"
+    "added when the run ends" },
 };
 
 #define ROWS (sizeof(rows) / sizeof(rows[0]))
@@ -261,6 +266,9 @@ int bn_board_options_finish(bn_board_options *o)
   }
   if (r->filter != NULL && bn_link_record_check_filter(r->filter, err) < 0) {
     return bn_fail(BN_EXIT_USAGE, "--record-filter: %s", err);
+  }
+  if (r->path != NULL && strcmp(r->path, "-") != 0 && r->rotate_bytes == 0) {
+    o->scenario.record_path = r->path; /* the decision lines can be numbered in it */
   }
   int rc = bn_scenario_run_prepare(&o->scenario, r->path);
   if (rc != 0) {

@@ -325,6 +325,7 @@ bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, c
   bn_scenario_run_stop(scenario);
   bn_stack_status_get(&r->last);
   bn_stack_stop(); /* a recording is flushed and closed; a replay's comparison is final */
+  memcpy(scenario->board_mac, r->last.mac, sizeof(scenario->board_mac)); /* the recording's egress frames */
   r->scenario_rc = bn_scenario_run_finish(scenario);
   if (r->returned) {
     pthread_join(thread, NULL);

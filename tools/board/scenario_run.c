@@ -6,6 +6,7 @@
 #include "bn_json.h"
 #include "bn_board.h"
 #include "bn_pool_faults.h"
+#include "decision_numbers.h"
 #include "link_record.h"
 #include "exit_status.h"
 
@@ -158,6 +159,8 @@ bn_impair_options bn_scenario_run_stage(bn_scenario_run *r, uint64_t seed)
     o.scenario = &r->scn;
     o.seed = seed;
     o.decisions = r->decisions;
+    o.log_index = r->decisions != NULL && r->record_path != NULL && strcmp(r->decisions_path, "-") != 0
+                    ? &r->log_index : NULL;
     o.on_step = on_step;
     o.on_step_arg = r;
     o.final_stats = &r->final;
@@ -384,6 +387,15 @@ int bn_scenario_run_finish(bn_scenario_run *r)
   }
   bn_pool_faults_clear();  /* the board has stopped: nothing allocates any more */
   close_output(r->decisions);
+  r->decisions = NULL;
+  if (r->log_index.n > 0) {
+    char err[BN_DECISION_NUMBERS_ERRLEN] = "";
+    if (bn_decisions_number(r->decisions_path, r->record_path, r->board_mac, &r->log_index, err) < 0) {
+      bn_fail(0, "--decisions %s: its lines have no capture numbers: %s", r->decisions_path, err);
+    }
+  }
+  free(r->log_index.v);
+  r->log_index = (bn_impair_log_index){ 0 };
   close_output(r->events);
   free(r->json);
   bn_scn_free(&r->scn);

@@ -24,12 +24,16 @@ typedef struct bn_scenario_run {
   uint64_t stats_interval_ns;   /**< --stats INTERVAL (0: none) */
   const char *stats_json;       /**< --stats-json FILE */
   const char *decisions_path;   /**< --decisions FILE ('-': standard error) */
+  const char *record_path;      /**< --record FILE when the decision lines can be numbered in it (one
+                                     file, not '-', not rotated): set before bn_scenario_run_prepare() */
+  uint8_t board_mac[6];         /**< the board's MAC: set before bn_scenario_run_finish() */
   /* state */
   char link_name[64];           /**< "<board>:link.scn", the path of --link board */
   bn_scn_scenario scn;
   bool loaded;
   uint64_t seed;
   FILE *decisions, *events;
+  bn_impair_log_index log_index; /**< the decision lines' frames, to number them in the recording */
   bn_impair_stats final;        /**< the stage's counters as it closed */
   bn_link *link;                /**< the board's outermost link, once it runs */
   FILE *out;                    /**< where --stats lines and the summary go */
@@ -69,7 +73,9 @@ void bn_scenario_run_stop(bn_scenario_run *r);
 /**
  * After the board stopped (the stage closed), or after a failed start:
  * prints the summary to out, writes --stats-json, gives back held pool
- * elements, closes the files, frees the scenario.
+ * elements, closes the files (with record_path, gives each line of
+ * --decisions its frame's number in the recording: decision_numbers.h),
+ * frees the scenario.
  * @return 0, or BN_EXIT_FAIL after printing why (--stats-json not written).
  */
 int bn_scenario_run_finish(bn_scenario_run *r);
