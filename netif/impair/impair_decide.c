@@ -4,6 +4,7 @@
  * order), and which held frames are due (netem_dequeue()'s, with slots).
  */
 #include "impair_stage.h"
+#include "bn_hash.h"
 #include "scn_units.h"
 
 #include <inttypes.h>
@@ -68,15 +69,6 @@ void bn_impair_log_decision(impair *im, int d, uint64_t now, uint64_t frame_no, 
   keep_line(im, d, now, frame_no, strncmp(fmt, "drop", 4) == 0);
 }
 
-/* FNV-1a, 64 bits: a frame's fingerprint, to find it in the recording. */
-static uint64_t frame_hash(const uint8_t *frame, size_t len)
-{
-  uint64_t h = 0xcbf29ce484222325u;
-  for (size_t i = 0; i < len; i++) {
-    h = (h ^ frame[i]) * 0x100000001b3u;
-  }
-  return h;
-}
 
 /* ---- the rules ------------------------------------------------------------------- */
 
@@ -400,7 +392,7 @@ int bn_impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64
   if (im->log_index != NULL && im->log_index->n > first) {
     /* The frame as the wire has it: on egress the corrupted copy, if any. */
     bool copy = d == EGRESS && im->side[d].st.corrupted != corrupted;
-    uint64_t h = frame_hash(copy ? im->side[d].copy : frame, len);
+    uint64_t h = bn_hash_fnv1a64(copy ? im->side[d].copy : frame, len);
     for (size_t i = first; i < im->log_index->n; i++) {
       im->log_index->v[i].hash = h;
     }

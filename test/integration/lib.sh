@@ -128,6 +128,20 @@ bn_tcpdump_stop() {
 # bn_replay ARGS...: `boardnet ARGS...` (a replay, bounded to 120 s); its
 # output in $BN_TMP/replay.out and replay.err, its exit status in BN_RC. A
 # report an earlier replay left in $BN_TMP/r.json is removed first.
+# bn_build_example PROG BOARD: examples/PROG.c built as a user builds it,
+# with pkg-config against boardnet installed into $BN_TMP/prefix (once per
+# test), into $BN_TMP/PROG; fails the test if it does not build.
+bn_build_example() {
+  local prefix=$BN_TMP/prefix
+  command -v pkg-config >/dev/null || bn_skip "no pkg-config"
+  if [ ! -d "$prefix" ]; then
+    cmake --install "$(dirname "$BN")" --prefix "$prefix" >/dev/null || bn_fail "cmake --install failed"
+  fi
+  PKG_CONFIG_PATH=$prefix/lib/pkgconfig cc -std=c11 -Wall -Wextra -Werror "$BN_TOP/examples/$1.c" \
+    $(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs "boardnet-$2") -o "$BN_TMP/$1" \
+    2>"$BN_TMP/cc.err" || { cat "$BN_TMP/cc.err"; bn_fail "$1 does not build with pkg-config boardnet-$2"; }
+}
+
 bn_replay() {
   local rc=0
   rm -f "$BN_TMP/r.json"

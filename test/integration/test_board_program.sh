@@ -24,16 +24,10 @@
 #    checks the order), exit 0; its recording replayed into it: the
 #    connection it opens is replayed when it opens it, identical, exit 0.
 source "$(dirname "$0")/lib.sh"
-command -v pkg-config >/dev/null || bn_skip "no pkg-config"
 command -v curl >/dev/null || bn_skip "no curl"
-build=$(dirname "$BN")
 prefix=$BN_TMP/prefix
-cmake --install "$build" --prefix "$prefix" >/dev/null || bn_fail "cmake --install failed"
-export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 for pair in hello_http:rp2-pico-w netconn_echo:esp32 mqtt_ping:stm32; do
-  prog=${pair%%:*} board=${pair#*:}
-  cc -std=c11 -Wall -Wextra -Werror "$BN_TOP/examples/$prog.c" $(pkg-config --cflags --libs "boardnet-$board") \
-    -o "$BN_TMP/$prog" 2>"$BN_TMP/cc.err" || { cat "$BN_TMP/cc.err"; bn_fail "$prog does not build with pkg-config boardnet-$board"; }
+  bn_build_example "${pair%%:*}" "${pair#*:}"
 done
 echo "built with pkg-config: hello_http (boardnet-rp2-pico-w), netconn_echo (boardnet-esp32), mqtt_ping (boardnet-stm32)"
 command -v cmake >/dev/null || bn_skip "no cmake"

@@ -15,16 +15,10 @@
 # 5. a second interrupt while the program is given its 5 s to return
 #    stops at once (exit 130).
 source "$(dirname "$0")/lib.sh"
-command -v pkg-config >/dev/null || bn_skip "no pkg-config"
 command -v curl >/dev/null || bn_skip "no curl"
 command -v tshark >/dev/null || bn_skip "no tshark"
-build=$(dirname "$BN")
-prefix=$BN_TMP/prefix
-cmake --install "$build" --prefix "$prefix" >/dev/null || bn_fail "cmake --install failed"
-export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 for prog in hello_http sensor_post; do
-  cc -std=c11 -Wall -Wextra -Werror "$BN_TOP/examples/$prog.c" $(pkg-config --cflags --libs boardnet-rp2-pico-w) \
-    -o "$BN_TMP/$prog" 2>"$BN_TMP/cc.err" || { cat "$BN_TMP/cc.err"; bn_fail "$prog does not build"; }
+  bn_build_example "$prog" rp2-pico-w
 done
 bn_make_net
 prog=$BN_TMP/hello_http

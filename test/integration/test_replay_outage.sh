@@ -16,14 +16,8 @@
 #    the capture itself waited there, and that the connection never came;
 #    the JSON's "timeouts" counts it.
 source "$(dirname "$0")/lib.sh"
-command -v pkg-config >/dev/null || bn_skip "no pkg-config"
 command -v python3 >/dev/null || bn_skip "no python3"
-build=$(dirname "$BN")
-prefix=$BN_TMP/prefix
-cmake --install "$build" --prefix "$prefix" >/dev/null || bn_fail "cmake --install failed"
-PKG_CONFIG_PATH=$prefix/lib/pkgconfig cc -std=c11 -Wall -Wextra -Werror "$BN_TOP/examples/sensor_post.c" \
-  $(PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs boardnet-esp32) -o "$BN_TMP/sensor_post" \
-  2>"$BN_TMP/cc.err" || { cat "$BN_TMP/cc.err"; bn_fail "sensor_post does not build with pkg-config"; }
+bn_build_example sensor_post esp32
 bn_make_net
 COUNT=6
 

@@ -1,6 +1,7 @@
 /* The decision log's lines given their frames' numbers in the recording (decision_numbers.h). */
 #include "decision_numbers.h"
 #include "bn_clock.h"
+#include "bn_hash.h"
 #include "link_record.h"
 
 #include <errno.h>
@@ -23,15 +24,6 @@ struct wire_side {
   struct wire_frame *v;
   size_t n, cap;
 };
-
-static uint64_t fnv1a(const uint8_t *p, size_t len)
-{
-  uint64_t h = 0xcbf29ce484222325u;
-  for (size_t i = 0; i < len; i++) {
-    h = (h ^ p[i]) * 0x100000001b3u;
-  }
-  return h;
-}
 
 /* Reads the recording into its two directions (marks left out). */
 static int read_recording(const char *path, const uint8_t mac[6], struct wire_side side[2],
@@ -66,7 +58,7 @@ static int read_recording(const char *path, const uint8_t mac[6], struct wire_si
     }
     s->v[s->n++] = (struct wire_frame){ .number = number,
                                         .ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec,
-                                        .hash = fnv1a(data, h->caplen) };
+                                        .hash = bn_hash_fnv1a64(data, h->caplen) };
   }
   if (rc == PCAP_ERROR) {
     snprintf(err, BN_DECISION_NUMBERS_ERRLEN, "%.120s: %.120s", path, pcap_geterr(p));
