@@ -234,7 +234,7 @@ int main(int argc, char **argv)
   int status = exit_status(&r, end);
   bn_replay_session_free(&replay);
   if (!p.quiet) {
-    bn_report_summary(bn_report_end_reason(&r, end), (double)(bn_clock_now_ns() - r.started_ns) / 1e9, &r.last,
+    bn_report_summary(bn_runner_end_reason(&r, end), (double)(bn_clock_now_ns() - r.started_ns) / 1e9, &r.last,
                       record != NULL ? &p.board.record_stats : NULL, record);
     fprintf(stderr, "boardnet: board %s stopped, exit status %d\n", bn_board_name(), status);
   }

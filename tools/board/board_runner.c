@@ -336,12 +336,25 @@ bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, c
   return end;
 }
 
-const char *bn_runner_cut_short(const bn_runner *r, bn_run_end end)
+const char *bn_runner_end_reason(const bn_runner *r, bn_run_end end)
 {
   switch (end) {
   case BN_END_SIGNAL:     return strsignal(r->sig);
+  case BN_END_LINK:       return "the link ended";
   case BN_END_EXIT_AFTER: return "--exit-after";
   case BN_END_SCENARIO:   return "the scenario's end";
+  case BN_END_REPLAYED:   return "the replay's end";
+  case BN_END_FAILED:     return "the board could not run its program";
+  default:                return "the program returned";
+  }
+}
+
+const char *bn_runner_cut_short(const bn_runner *r, bn_run_end end)
+{
+  switch (end) {
+  case BN_END_SIGNAL:
+  case BN_END_EXIT_AFTER:
+  case BN_END_SCENARIO:   return bn_runner_end_reason(r, end);
   case BN_END_RETURNED:   return "the board's program failed";
   default:                return NULL;
   }

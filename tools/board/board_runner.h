@@ -70,6 +70,9 @@ int bn_runner_boot(bn_runner *r);
  */
 bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, char **argv);
 
+/** Why a run stopped, in words for the summary ("Interrupt", "--exit-after", ...). */
+const char *bn_runner_end_reason(const bn_runner *r, bn_run_end end);
+
 /**
  * Why a replay was cut short, for its report ("Terminated", "--exit-after",
  * "the scenario's end", "the board's program failed"), or NULL when it

@@ -23,6 +23,7 @@ struct wire_frame {
 struct wire_side {
   struct wire_frame *v;
   size_t n, cap;
+  size_t from;      /* the lines come in time order: frames before from are too early for the next */
 };
 
 /* Reads the recording into its two directions (marks left out). */
@@ -67,33 +68,42 @@ static int read_recording(const char *path, const uint8_t mac[6], struct wire_si
   return rc == PCAP_ERROR ? -EIO : 0;
 }
 
-/* The hash of a line's frame: its own, or another line's of the same frame
- * (a held frame dropped as it left: its hash was taken as it came in). */
-static uint64_t hash_of(const bn_impair_log_index *ix, size_t k)
+/* The line that decided on line k's frame as it came: k itself, or for a
+ * held frame dropped as it left (its hash not taken then), the frame's
+ * first line, which has the hash. */
+static size_t origin_of(const bn_impair_log_index *ix, size_t k)
 {
   for (size_t i = k + 1; i-- > 0;) {
     const bn_impair_logged *e = &ix->v[i];
     if (e->dir == ix->v[k].dir && e->frame_no == ix->v[k].frame_no && e->hash != 0) {
-      return e->hash;
+      return i;
     }
   }
-  return 0;
+  return k;
 }
 
 /* The number of line k's frame in the recording, 0 if it is not there:
  * egress, the first not yet taken sent at or after the decision; ingress,
- * the last received at or before it. */
+ * the last received at or before it. A direction's lines come in time
+ * order, so each search starts where the recording reaches the line's
+ * time (less the slack) and ends soon: a frame is recorded a moment before
+ * an ingress decision, or once its egress delay is over. */
 static uint64_t number_of(const bn_impair_log_index *ix, size_t k, struct wire_side side[2])
 {
-  const bn_impair_logged *e = &ix->v[k];
-  uint64_t hash = hash_of(ix, k), at = bn_clock_wall_ns(e->now_ns);
+  const bn_impair_logged *e = &ix->v[origin_of(ix, k)];
+  uint64_t hash = e->hash, at = bn_clock_wall_ns(e->now_ns);
   struct wire_side *s = &side[e->dir];
   /* The recording stamps a frame with the time it was handed on, which may
    * be a moment before the decision's clock was read. */
   uint64_t slack = 50u * 1000u * 1000u;
+  while (s->from < s->n && s->v[s->from].ts_ns + slack < at) {
+    s->from++;
+  }
+  /* A frame's later line (a held one dropped as it left) looks from the start. */
+  size_t start = e == &ix->v[k] ? s->from : 0;
   if (e->dir == 0) {
-    for (size_t i = 0; i < s->n; i++) {
-      if (!s->v[i].taken && s->v[i].hash == hash && s->v[i].ts_ns + slack >= at) {
+    for (size_t i = start; i < s->n; i++) {
+      if (!s->v[i].taken && s->v[i].hash == hash) {
         s->v[i].taken = true;
         return s->v[i].number;
       }
@@ -101,7 +111,7 @@ static uint64_t number_of(const bn_impair_log_index *ix, size_t k, struct wire_s
     return 0;
   }
   uint64_t found = 0;
-  for (size_t i = 0; i < s->n && s->v[i].ts_ns <= at + slack; i++) {
+  for (size_t i = start; i < s->n && s->v[i].ts_ns <= at + slack; i++) {
     if (s->v[i].hash == hash) {
       found = s->v[i].number;
     }

@@ -3,7 +3,6 @@
 #include "bn_board.h"
 
 #include <inttypes.h>
-#include <string.h>
 
 #include "lwip/api.h"
 #include "lwip/netif.h"
@@ -81,19 +80,6 @@ void bn_report_link_changes(const char *tap)
   LOCK_TCPIP_CORE();
   netif_set_link_callback(bn_netif_lwip(bn), on_link_change);
   UNLOCK_TCPIP_CORE();
-}
-
-const char *bn_report_end_reason(const bn_runner *r, bn_run_end end)
-{
-  switch (end) {
-  case BN_END_SIGNAL:     return strsignal(r->sig);
-  case BN_END_LINK:       return "the link ended";
-  case BN_END_EXIT_AFTER: return "--exit-after";
-  case BN_END_SCENARIO:   return "the scenario's end";
-  case BN_END_REPLAYED:   return "the replay's end";
-  case BN_END_FAILED:     return "the board could not run its program";
-  default:                return "the program returned";
-  }
 }
 
 /* Why netconn_gethostbyname() failed, in words (lwip_strerr() is "" unless LWIP_DEBUG). */

@@ -12,7 +12,6 @@
 #include <stdio.h>
 
 #include "board_options.h"
-#include "board_runner.h"
 #include "bn_stack.h"
 #include "link_record.h"
 
@@ -36,9 +35,6 @@ void bn_report_status(const char *wire, const char *name);
 
 /** From now on, prints "boardnet: link down|up on tap T" when lwIP's link changes. */
 void bn_report_link_changes(const char *tap);
-
-/** Why a run stopped, in words for the summary ("Interrupt", "--exit-after", ...). */
-const char *bn_report_end_reason(const bn_runner *r, bn_run_end end);
 
 /** Looks each name up with lwIP's resolver and prints the answer; returns the failures. */
 int bn_report_resolve(const char *const *names, int count);

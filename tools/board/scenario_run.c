@@ -31,35 +31,41 @@ static FILE *open_output(const char *option, const char *path)
   return f;
 }
 
+int bn_scenario_link(bn_scn_scenario *over, bn_scn_scenario *out, char name[BN_SCENARIO_LINK_NAME])
+{
+  size_t len;
+  const char *text = bn_board_link(&len);
+  char err[BN_SCN_ERRLEN];
+  snprintf(name, BN_SCENARIO_LINK_NAME, "%s:link.scn", bn_board_name());
+  int rc = 0;
+  if (text == NULL) {
+    rc = bn_fail(BN_EXIT_USAGE, "--link board: board %s has no link character (stack/boards/%s/link.scn)",
+                 bn_board_name(), bn_board_name());
+  } else if (bn_scn_parse(name, text, len, out, err) < 0) {
+    rc = bn_fail(BN_EXIT_FAIL, "%s", err); /* a profile's own file: built and tested, so never */
+  } else if (over != NULL && bn_scn_merge(out, over) < 0) {
+    bn_scn_free(out);
+    rc = bn_fail(BN_EXIT_FAIL, "out of memory");
+  }
+  if (rc != 0 && over != NULL) {
+    bn_scn_free(over);
+  }
+  return rc;
+}
+
 /* --link board: the profile's built-in link.scn is the scenario, or the
  * base of --scenario's (whose lines replace the link's, as later lines do). */
 static int load_link(bn_scenario_run *r, char err[BN_SCN_ERRLEN])
 {
-  size_t len;
-  const char *text = bn_board_link(&len);
-  if (text == NULL) {
-    return bn_fail(BN_EXIT_USAGE, "--link board: board %s has no link character (stack/boards/%s/link.scn)",
-                   bn_board_name(), bn_board_name());
-  }
-  snprintf(r->link_name, sizeof(r->link_name), "%s:link.scn", bn_board_name());
-  if (bn_scn_parse(r->link_name, text, len, &r->scn, err) < 0) {
-    return bn_fail(BN_EXIT_FAIL, "%s", err); /* a profile's own file: built and tested, so never */
-  }
   if (r->path == NULL) {
     r->path = r->link_name;
-    return 0;
+    return bn_scenario_link(NULL, &r->scn, r->link_name);
   }
   bn_scn_scenario own;
   if (bn_scn_load(r->path, &own, err) < 0) {
-    bn_scn_free(&r->scn);
     return bn_fail(BN_EXIT_USAGE, "%s", err);
   }
-  if (bn_scn_merge(&r->scn, &own) < 0) {
-    bn_scn_free(&own);
-    bn_scn_free(&r->scn);
-    return bn_fail(BN_EXIT_FAIL, "out of memory");
-  }
-  return 0;
+  return bn_scenario_link(&own, &r->scn, r->link_name);
 }
 
 int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path)

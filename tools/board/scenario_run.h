@@ -17,6 +17,9 @@
 #include "link_impair.h"
 #include "scn.h"
 
+/** Room for "<board>:link.scn". */
+#define BN_SCENARIO_LINK_NAME 64
+
 typedef struct bn_scenario_run {
   /* options */
   const char *path;             /**< --scenario FILE (NULL: none) */
@@ -28,7 +31,7 @@ typedef struct bn_scenario_run {
                                      file, not '-', not rotated): set before bn_scenario_run_prepare() */
   uint8_t board_mac[6];         /**< the board's MAC: set before bn_scenario_run_finish() */
   /* state */
-  char link_name[64];           /**< "<board>:link.scn", the path of --link board */
+  char link_name[BN_SCENARIO_LINK_NAME]; /**< "<board>:link.scn", the path of --link board */
   bn_scn_scenario scn;
   bool loaded;
   uint64_t seed;
@@ -52,6 +55,15 @@ typedef struct bn_scenario_run {
  * @return 0, or BN_EXIT_USAGE / BN_EXIT_FAIL after printing why.
  */
 int bn_scenario_run_prepare(bn_scenario_run *r, const char *record_path);
+
+/**
+ * --link board: parses the profile's link.scn into *out (named "<board>:link.scn"
+ * in name) and, if over is not NULL, puts over on it (bn_scn_merge(): over's
+ * lines replace the link's, as later lines do).
+ * @return 0 (over freed); BN_EXIT_USAGE (the profile has no link.scn) or
+ *         BN_EXIT_FAIL after printing why (over freed, *out empty).
+ */
+int bn_scenario_link(bn_scn_scenario *over, bn_scn_scenario *out, char name[BN_SCENARIO_LINK_NAME]);
 
 /** The stage's options for the pipeline (scenario NULL when there is none). */
 bn_impair_options bn_scenario_run_stage(bn_scenario_run *r, uint64_t seed);

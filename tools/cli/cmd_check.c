@@ -5,7 +5,7 @@
  * same timeline.
  */
 #include "cli.h"
-#include "bn_board.h"
+#include "scenario_run.h"
 #include "scn.h"
 
 #include <stdio.h>
@@ -37,32 +37,6 @@ static void print_error(void *arg, const char *message)
 {
   (*(unsigned *)arg)++;
   fprintf(stderr, "boardnet: %s\n", message);
-}
-
-/* Puts *s on the profile's link character, as run --link board --scenario
- * does; 0, or an exit status. */
-static int on_link(bn_scn_scenario *s)
-{
-  size_t len;
-  const char *text = bn_board_link(&len);
-  if (text == NULL) {
-    bn_scn_free(s);
-    return bn_fail(BN_EXIT_USAGE, "--link board: board %s has no link character", bn_board_name());
-  }
-  char name[64], err[BN_SCN_ERRLEN];
-  snprintf(name, sizeof(name), "%s:link.scn", bn_board_name());
-  bn_scn_scenario base;
-  if (bn_scn_parse(name, text, len, &base, err) < 0) {
-    bn_scn_free(s);
-    return bn_fail(BN_EXIT_FAIL, "%s", err); /* a profile's own file: built and tested, so never */
-  }
-  if (bn_scn_merge(&base, s) < 0) {
-    bn_scn_free(&base);
-    bn_scn_free(s);
-    return bn_fail(BN_EXIT_FAIL, "out of memory");
-  }
-  *s = base;
-  return 0;
 }
 
 int bn_cmd_check(int argc, char **argv)
@@ -102,8 +76,12 @@ int bn_cmd_check(int argc, char **argv)
     char err[BN_SCN_ERRLEN];
     unsigned errors = 0;
     int rc = bn_scn_load_each(argv[i], &s, MAX_ERRORS, print_error, &errors, err);
-    if (rc == 0 && link && (rc = on_link(&s)) != 0) {
-      return rc;
+    if (rc == 0 && link) {
+      bn_scn_scenario own = s;
+      char name[BN_SCENARIO_LINK_NAME];
+      if ((rc = bn_scenario_link(&own, &s, name)) != 0) {
+        return rc;
+      }
     }
     if (rc < 0) {
       if (errors == 0) {

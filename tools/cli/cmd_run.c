@@ -205,7 +205,7 @@ int bn_cmd_run(int argc, char **argv)
     return BN_EXIT_FAIL; /* the scenario or an app could not start: said why */
   }
   double secs = (double)(bn_clock_now_ns() - r.started_ns) / 1e9;
-  bn_report_summary(end == BN_END_RETURNED ? "the apps ended" : bn_report_end_reason(&r, end), secs, &r.last, record != NULL ? &o.board.record_stats : NULL, record);
+  bn_report_summary(end == BN_END_RETURNED ? "the apps ended" : bn_runner_end_reason(&r, end), secs, &r.last, record != NULL ? &o.board.record_stats : NULL, record);
   if (r.scenario_rc != 0) {
     return BN_EXIT_FAIL;
   }
