@@ -597,17 +597,25 @@ static uint32_t take_seq(bn_rp_pacer *pc, uint64_t now)
   return bn_rp_tcp_seq(&f);
 }
 
-START_TEST(tcp_peer_data_waits_for_the_live_board_s_first_ack_however_late)
+/* On the manual clock: board_opened_connection() paced by pace, the live
+ * board's SYN sent and the peer's SYN-ACK taken. */
+static bn_rp_pacer *board_opened_pacer(bn_pace pace)
 {
   bn_clock_manual_start(bn_clock_now_ns());
   board_opened_connection();
   bn_rp_plan_options read = { .path = cap.path };
-  bn_rp_pace_options o = { .pace = BN_PACE_REACTIVE, .step_timeout_ns = 2000 * MS };
+  bn_rp_pace_options o = { .pace = pace, .step_timeout_ns = 2000 * MS };
   bn_rp_pacer *pc;
   char err[BN_PCAP_ERRLEN];
   ck_assert_int_eq(bn_rp_pacer_new(&plan, &live, &read, &o, 0, false, bn_clock_now_ns(), &pc, err), 0);
   live_to_80(FRAME_TCP_SYN, LIVE_B, 0, 6400);
-  ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 5000); /* the SYN-ACK */
+  ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 5000);
+  return pc;
+}
+
+START_TEST(tcp_peer_data_waits_for_the_live_board_s_first_ack_however_late)
+{
+  bn_rp_pacer *pc = board_opened_pacer(BN_PACE_REACTIVE); /* the SYN-ACK went in */
   /* The board's ACK is late (a loaded machine): its window is unknown, so
    * the data waits for it, long past a quiet moment (reactive's 20 ms). */
   bn_clock_manual_advance(500 * MS);
@@ -623,15 +631,7 @@ END_TEST
 
 START_TEST(tcp_a_partial_ack_after_a_retransmission_sends_the_next_hole_at_once)
 {
-  bn_clock_manual_start(bn_clock_now_ns());
-  board_opened_connection();
-  bn_rp_plan_options read = { .path = cap.path };
-  bn_rp_pace_options o = { .pace = BN_PACE_TOP, .step_timeout_ns = 2000 * MS };
-  bn_rp_pacer *pc;
-  char err[BN_PCAP_ERRLEN];
-  ck_assert_int_eq(bn_rp_pacer_new(&plan, &live, &read, &o, 0, false, bn_clock_now_ns(), &pc, err), 0);
-  live_to_80(FRAME_TCP_SYN, LIVE_B, 0, 6400);
-  ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 5000);
+  bn_rp_pacer *pc = board_opened_pacer(BN_PACE_TOP);
   live_to_80(FRAME_TCP_ACK, LIVE_B + 1, 5001, 6400);
   for (uint32_t k = 0; k < 3; k++) {
     ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 5001 + 12 * k);
