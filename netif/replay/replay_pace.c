@@ -310,8 +310,10 @@ static int try_step(bn_rp_pacer *pc, struct entry *e, uint64_t now, uint8_t *out
      * it has been silent in it for the step timeout. */
     uint64_t since = lf->last_ns > lf->blocked_since ? lf->last_ns : lf->blocked_since;
     uint64_t give_up = bn_clock_add_ns(since, pc->o.step_timeout_ns);
-    if (now >= give_up) {
-      abandon(pc, e, true, now);
+    if (now >= give_up || lf->resets > 0) {
+      /* A board that reset the connection answers every probe with a RST:
+       * its window will not open, and its answers must not keep the wait alive. */
+      abandon(pc, e, lf->resets == 0, now);
       return -1;
     }
     uint64_t probe = bn_clock_add_ns(now, BN_RP_RTO_NS); /* the window probe's next turn */

@@ -27,8 +27,9 @@ static void given_up_why(const bn_rp_flow *f, const bn_rp_live_flow *lf, char *o
     snprintf(out, size, "the live board asked for no lease (it had --ip)");
     return;
   }
-  if (f->kind == BN_RP_FLOW_TCP && !f->board_opened && lf->resets > 0) {
-    snprintf(out, size, "the live board refused the peer's connection (RST)");
+  if (f->kind == BN_RP_FLOW_TCP && lf->resets > 0) {
+    snprintf(out, size, f->board_opened || lf->isn_known ? "the live board reset the connection (RST)"
+                                                         : "the live board refused the peer's connection (RST)");
     return;
   }
   const char *what = f->kind != BN_RP_FLOW_TCP ? "the live board's frame"
