@@ -12,8 +12,12 @@
  * (bn_link_poll(), from the wire).
  *
  * Threading (checked: a call that breaks it fails with -EBUSY):
- * - One thread at a time sends on a link (bn_link_send/_send_batch) and one
- *   thread at a time polls it (bn_link_poll); they may be two threads.
+ * - Never two threads send on a link at once (bn_link_send/_send_batch), and
+ *   never two poll it at once (bn_link_poll). The rule is mutual exclusion,
+ *   not a fixed thread: the netif hands its frames over from whichever
+ *   thread holds its one transmit token (its tx thread, or the thread that
+ *   queued one or two frames, right after it released lwIP's core lock).
+ *   A send and a poll may run at once, on two threads.
  *   bn_link_wake() may be called from any thread at any time.
  * - A stage that holds frames (delay, rate, reorder, replay pacing) never
  *   sends them from a thread of its own or by sleeping: its send() queues
@@ -76,8 +80,26 @@ typedef struct bn_link_rx {
   void (*frame)(void *arg, const uint8_t *frame, size_t len, uint64_t ts_ns);
   /** Called when the carrier goes down or up (may be NULL: ignored). */
   void (*carrier)(void *arg, bool up);
+  /**
+   * May be NULL. Called after frames (or a carrier change) were handed over
+   * and before the link does any more I/O on its device (a read that may
+   * find more frames) or returns: the receiver may release here what it
+   * holds across a batch (the netif: lwIP's core lock), so that other
+   * threads do not wait on the link's system calls. More frames may follow
+   * in the same poll; a backend calls it at least before each read after a
+   * delivery, a stage passes it on.
+   */
+  void (*batch_end)(void *arg);
   void *arg;
 } bn_link_rx;
+
+/** Calls rx->batch_end if there is one. */
+static inline void bn_link_rx_batch_end(const bn_link_rx *rx)
+{
+  if (rx->batch_end != NULL) {
+    rx->batch_end(rx->arg);
+  }
+}
 
 /** One frame of a bn_link_send_batch() call. */
 typedef struct bn_link_frame {
@@ -235,7 +257,7 @@ static inline int bn_link_send(bn_link *link, const uint8_t *frame, size_t len, 
  * point to rx->frame, in order: several per call when several are queued;
  * carrier changes go to rx->carrier. After the first frame or carrier
  * change is handed over, the call never blocks again, so a caller may hold
- * a lock across the calls of rx.
+ * a lock across the calls of rx (and release it in rx->batch_end).
  * @return the number of frames delivered (0 at the deadline, after a carrier
  *         change, or after bn_link_wake()), -EBUSY if another thread is
  *         polling this link, -ENODATA when the link has ended for good (e.g.

@@ -1,15 +1,20 @@
 /*
- * The lwIP netif on top of a bn_link: transmit through a ring drained by a
- * thread of its own, batched receive, link state.
+ * The lwIP netif on top of a bn_link: transmit through a ring, batched
+ * receive, link state.
  *
  * Transmit works as an Ethernet MAC's descriptor ring does: linkoutput (lwIP,
  * under the core lock) copies the frame into the next slot and returns; the
- * tx thread hands the slots to the link in order, one send per frame, the
- * frames unchanged. A full ring makes linkoutput wait for a free slot (the
- * tx thread never needs the core lock, so it always makes progress), so no
- * frame is lost on the way. On a host, this moves the cost of the link's
- * send (for a TAP, the kernel's processing of the frame) off the thread that
- * called lwIP: the receive thread goes on reading while its ACKs go out.
+ * slots are handed to the link in order, one send per frame, the frames
+ * unchanged. Whoever holds the transmit token (tx_send_mu) hands them over:
+ * - the thread that queued a small reply (one or two frames in the ring), as
+ *   soon as it has released the core lock: the app's thread after its send,
+ *   the rx thread after lwIP's input, the tcpip thread after a timer. A
+ *   round trip then costs no wake-up of another thread;
+ * - the tx thread otherwise: bursts, and whenever the token was taken. It
+ *   moves the cost of the link's send (for a TAP, the kernel's processing of
+ *   the frames) off the threads that call lwIP, in batches.
+ * A full ring makes linkoutput wait for a free slot (no sender ever needs
+ * the core lock, so they always make progress): no frame is lost on the way.
  */
 #define _GNU_SOURCE /* pthread_setname_np */
 #include "bn_netif.h"
@@ -32,6 +37,9 @@
 #define TX_RING 256
 /* Frames handed to the link in one bn_link_send_batch() call at most. */
 #define TX_BATCH 32
+/* At most this many frames in the ring are sent by the thread that queued
+ * them (a reply and its ACK); more is a burst, for the tx thread. */
+#define TX_INLINE_MAX 2
 
 struct tx_slot {
   size_t len;
@@ -43,16 +51,20 @@ struct bn_netif {
   bn_link *link;
   uint8_t mac[ETH_HWADDR_LEN];
   const char *hostname;
+  bool tx_inline;                /* small replies sent by the thread that queued them */
   pthread_t rx_thread;
   int stop;                      /* atomic: set by bn_netif_remove() */
   int link_error;                /* atomic: the error that ended the link, 0 if none */
   int core_locked;               /* rx thread only: holds the core lock now */
   bn_netif_counters counters;    /* atomic adds, relaxed */
   /* Transmit ring. Slots [tx_tail, tx_head) are queued; the producer is
-   * linkoutput (one at a time: the core lock), the consumer the tx thread. */
+   * linkoutput (one at a time: the core lock), the consumer whoever holds
+   * tx_send_mu. */
   struct tx_slot *tx_ring;
   uint32_t tx_head;              /* atomic; written by the producer */
-  uint32_t tx_tail;              /* atomic; written by the tx thread */
+  uint32_t tx_tail;              /* atomic; written under tx_send_mu */
+  pthread_mutex_t tx_send_mu;    /* the transmit token: the one sender on the link */
+  int tx_deferred;               /* atomic: threads yet to run tx_after_unlock() on this netif */
   int tx_idle;                   /* atomic: the tx thread sleeps (or is about to) */
   int tx_full;                   /* atomic: the producer waits for a free slot */
   int tx_stop;                   /* under tx_mu: drain the ring, then exit */
@@ -69,6 +81,11 @@ static void count(uint64_t *counter, uint64_t n)
 
 /* ---- transmit ----------------------------------------------------------- */
 
+static uint32_t tx_queued(const bn_netif *bn)
+{
+  return __atomic_load_n(&bn->tx_head, __ATOMIC_SEQ_CST) - __atomic_load_n(&bn->tx_tail, __ATOMIC_SEQ_CST);
+}
+
 /* Wakes the tx thread if it sleeps. The seq_cst store of tx_head before and
  * the tx thread's seq_cst store of tx_idle before it re-reads tx_head make
  * sure that one of the two sees the other. */
@@ -81,6 +98,67 @@ static void tx_ring_doorbell(bn_netif *bn)
   }
 }
 
+/* Hands the frames queued now, up to max (at most a batch), to the link in
+ * one call, from the ring's tail. With tx_send_mu held. They are stamped
+ * now: when they go on the wire, as a MAC's DMA sends them. Returns how
+ * many frames left the ring. */
+static size_t tx_hand_over(bn_netif *bn, size_t max)
+{
+  uint32_t tail = __atomic_load_n(&bn->tx_tail, __ATOMIC_RELAXED);
+  uint32_t head = __atomic_load_n(&bn->tx_head, __ATOMIC_ACQUIRE);
+  bn_link_frame batch[TX_BATCH];
+  uint64_t now = bn_clock_now_ns();
+  size_t n = 0;
+  uint64_t bytes = 0;
+  for (; n < TX_BATCH && n < max && tail + n != head; n++) {
+    const struct tx_slot *slot = &bn->tx_ring[(tail + n) % TX_RING];
+    batch[n] = (bn_link_frame){ .data = slot->frame, .len = slot->len, .ts_ns = now };
+    bytes += slot->len;
+  }
+  if (n == 0) {
+    return 0;
+  }
+  /* Counted first, so that a peer that saw a frame also sees it counted. */
+  count(&bn->counters.tx_frames, n);
+  count(&bn->counters.tx_bytes, bytes);
+  if (bn_link_send_batch(bn->link, batch, n) < n) {
+    for (size_t i = 0; i < n; i++) {
+      if (batch[i].result < 0) {
+        /* A full wire drops, like a MAC; so does a device error. */
+        __atomic_fetch_sub(&bn->counters.tx_frames, 1, __ATOMIC_RELAXED);
+        __atomic_fetch_sub(&bn->counters.tx_bytes, batch[i].len, __ATOMIC_RELAXED);
+        count(&bn->counters.tx_dropped, 1);
+      }
+    }
+  }
+  __atomic_store_n(&bn->tx_tail, tail + (uint32_t)n, __ATOMIC_SEQ_CST);
+  if (__atomic_load_n(&bn->tx_full, __ATOMIC_SEQ_CST)) {
+    pthread_mutex_lock(&bn->tx_mu);
+    pthread_cond_signal(&bn->tx_space_cv);
+    pthread_mutex_unlock(&bn->tx_mu);
+  }
+  return n;
+}
+
+/* Run by a thread that queued frames, once it released the core lock
+ * (sys_defer_until_core_unlock()): a small reply goes out from here, now,
+ * unless another thread is sending; the rest is the tx thread's. */
+static void tx_after_unlock(void *arg)
+{
+  bn_netif *bn = arg;
+  uint32_t queued = tx_queued(bn);
+  if (queued > 0 && queued <= TX_INLINE_MAX && pthread_mutex_trylock(&bn->tx_send_mu) == 0) {
+    if (tx_queued(bn) <= TX_INLINE_MAX) {
+      count(&bn->counters.tx_inline, tx_hand_over(bn, TX_INLINE_MAX));
+    }
+    pthread_mutex_unlock(&bn->tx_send_mu);
+  }
+  if (tx_queued(bn) > 0) {
+    tx_ring_doorbell(bn); /* a burst, or the token was taken: the tx thread's */
+  }
+  __atomic_fetch_sub(&bn->tx_deferred, 1, __ATOMIC_RELEASE);
+}
+
 /* Called by lwIP with the core lock held. */
 static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
 {
@@ -91,7 +169,7 @@ static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
   }
   uint32_t head = __atomic_load_n(&bn->tx_head, __ATOMIC_RELAXED);
   if (head - __atomic_load_n(&bn->tx_tail, __ATOMIC_ACQUIRE) == TX_RING) {
-    /* Full: wait until the tx thread has sent one. */
+    /* Full: wait until a sender has sent one. */
     pthread_mutex_lock(&bn->tx_mu);
     __atomic_store_n(&bn->tx_full, 1, __ATOMIC_SEQ_CST);
     while (head - __atomic_load_n(&bn->tx_tail, __ATOMIC_SEQ_CST) == TX_RING) {
@@ -104,6 +182,17 @@ static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
   pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
   slot->len = p->tot_len;
   __atomic_store_n(&bn->tx_head, head + 1, __ATOMIC_SEQ_CST);
+  if (bn->tx_inline && tx_queued(bn) <= TX_INLINE_MAX) {
+    switch (sys_defer_until_core_unlock(tx_after_unlock, bn)) {
+    case SYS_CORE_DEFERRED_ADDED:
+      __atomic_fetch_add(&bn->tx_deferred, 1, __ATOMIC_RELAXED);
+      return ERR_OK;
+    case SYS_CORE_DEFERRED_ALREADY:
+      return ERR_OK;
+    case SYS_CORE_DEFERRED_REFUSED:
+      break;
+    }
+  }
   tx_ring_doorbell(bn);
   return ERR_OK;
 }
@@ -111,54 +200,26 @@ static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
 static void *bn_netif_tx_main(void *arg)
 {
   bn_netif *bn = arg;
-  uint32_t tail = __atomic_load_n(&bn->tx_tail, __ATOMIC_RELAXED);
   for (;;) {
-    if (__atomic_load_n(&bn->tx_head, __ATOMIC_ACQUIRE) == tail) {
+    if (tx_queued(bn) == 0) {
       pthread_mutex_lock(&bn->tx_mu);
       __atomic_store_n(&bn->tx_idle, 1, __ATOMIC_SEQ_CST);
-      while (__atomic_load_n(&bn->tx_head, __ATOMIC_SEQ_CST) == tail && !bn->tx_stop) {
+      while (tx_queued(bn) == 0 && !bn->tx_stop) {
         pthread_cond_wait(&bn->tx_cv, &bn->tx_mu);
       }
       __atomic_store_n(&bn->tx_idle, 0, __ATOMIC_RELAXED);
-      bool stop = bn->tx_stop && __atomic_load_n(&bn->tx_head, __ATOMIC_ACQUIRE) == tail;
+      bool stop = bn->tx_stop && tx_queued(bn) == 0;
       pthread_mutex_unlock(&bn->tx_mu);
       if (stop) {
         break;
       }
       continue;
     }
-    /* Hand over the frames queued now, up to a batch, in one call. They are
-     * stamped now: when they go on the wire, as a MAC's DMA sends them. */
-    bn_link_frame batch[TX_BATCH];
-    uint32_t head = __atomic_load_n(&bn->tx_head, __ATOMIC_ACQUIRE);
-    uint64_t now = bn_clock_now_ns();
-    size_t n = 0;
-    uint64_t bytes = 0;
-    for (; n < TX_BATCH && tail + n != head; n++) {
-      const struct tx_slot *slot = &bn->tx_ring[(tail + n) % TX_RING];
-      batch[n] = (bn_link_frame){ .data = slot->frame, .len = slot->len, .ts_ns = now };
-      bytes += slot->len;
-    }
-    /* Counted first, so that a peer that saw a frame also sees it counted. */
-    count(&bn->counters.tx_frames, n);
-    count(&bn->counters.tx_bytes, bytes);
-    if (bn_link_send_batch(bn->link, batch, n) < n) {
-      for (size_t i = 0; i < n; i++) {
-        if (batch[i].result < 0) {
-          /* A full wire drops, like a MAC; so does a device error. */
-          __atomic_fetch_sub(&bn->counters.tx_frames, 1, __ATOMIC_RELAXED);
-          __atomic_fetch_sub(&bn->counters.tx_bytes, batch[i].len, __ATOMIC_RELAXED);
-          count(&bn->counters.tx_dropped, 1);
-        }
-      }
-    }
-    tail += (uint32_t)n;
-    __atomic_store_n(&bn->tx_tail, tail, __ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&bn->tx_full, __ATOMIC_SEQ_CST)) {
-      pthread_mutex_lock(&bn->tx_mu);
-      pthread_cond_signal(&bn->tx_space_cv);
-      pthread_mutex_unlock(&bn->tx_mu);
-    }
+    /* One batch per turn of the token, so that a thread with a small reply
+     * gets it between two batches of a burst. */
+    pthread_mutex_lock(&bn->tx_send_mu);
+    tx_hand_over(bn, TX_BATCH);
+    pthread_mutex_unlock(&bn->tx_send_mu);
   }
   return NULL;
 }
@@ -195,6 +256,17 @@ static void bn_netif_rx_frame(void *arg, const uint8_t *frame, size_t len, uint6
   count(&bn->counters.rx_bytes, len);
 }
 
+/* The link is about to read again (or return): other threads may have the
+ * core lock meanwhile, and what lwIP sent goes out (tx_after_unlock()). */
+static void bn_netif_rx_batch_end(void *arg)
+{
+  bn_netif *bn = arg;
+  if (bn->core_locked) {
+    bn->core_locked = 0;
+    UNLOCK_TCPIP_CORE();
+  }
+}
+
 /* A carrier change reported by any stage of the link: lwIP's link state
  * (DHCP restarts on link up, as on a board whose cable is plugged in). */
 static void bn_netif_rx_carrier(void *arg, bool up)
@@ -211,14 +283,12 @@ static void bn_netif_rx_carrier(void *arg, bool up)
 static void *bn_netif_rx_main(void *arg)
 {
   bn_netif *bn = arg;
-  const bn_link_rx rx = { .frame = bn_netif_rx_frame, .carrier = bn_netif_rx_carrier, .arg = bn };
+  const bn_link_rx rx = { .frame = bn_netif_rx_frame, .carrier = bn_netif_rx_carrier,
+                          .batch_end = bn_netif_rx_batch_end, .arg = bn };
   while (!__atomic_load_n(&bn->stop, __ATOMIC_ACQUIRE)) {
     /* No deadline of its own: bn_netif_remove() wakes it. */
     int rc = bn_link_poll(bn->link, &rx, BN_LINK_FOREVER);
-    if (bn->core_locked) {
-      bn->core_locked = 0;
-      UNLOCK_TCPIP_CORE();
-    }
+    bn_netif_rx_batch_end(bn);
     if (rc == -ENODATA) {
       break;  /* the link ended (a replay finished): nothing more will come */
     }
@@ -264,6 +334,7 @@ static void tx_stop(bn_netif *bn)
 
 static void bn_netif_free(bn_netif *bn)
 {
+  pthread_mutex_destroy(&bn->tx_send_mu);
   pthread_cond_destroy(&bn->tx_space_cv);
   pthread_cond_destroy(&bn->tx_cv);
   pthread_mutex_destroy(&bn->tx_mu);
@@ -271,7 +342,8 @@ static void bn_netif_free(bn_netif *bn)
   free(bn);
 }
 
-int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname, bn_netif **out)
+int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname,
+                 const bn_netif_tuning *tuning, bn_netif **out)
 {
   if (link == NULL || mac == NULL || out == NULL || (mac[0] & 1)) {
     return -EINVAL;
@@ -288,6 +360,8 @@ int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname, bn_n
   bn->link = link;
   memcpy(bn->mac, mac, ETH_HWADDR_LEN);
   bn->hostname = hostname;
+  bn->tx_inline = tuning == NULL || !tuning->tx_inline_off;
+  pthread_mutex_init(&bn->tx_send_mu, NULL);
   pthread_mutex_init(&bn->tx_mu, NULL);
   pthread_cond_init(&bn->tx_cv, NULL);
   pthread_cond_init(&bn->tx_space_cv, NULL);
@@ -345,5 +419,13 @@ void bn_netif_remove(bn_netif *bn)
   netifapi_netif_set_down(&bn->netif);
   netifapi_netif_remove(&bn->netif);
   tx_stop(bn); /* after the last linkoutput: what lwIP sent still goes out */
+  /* A thread that queued a frame before the netif was removed may still be
+   * on its way out of tx_after_unlock() (it released the core lock to get
+   * there); no new one can come (linkoutput needs the netif). */
+  while (__atomic_load_n(&bn->tx_deferred, __ATOMIC_ACQUIRE) > 0) {
+    bn_clock_sleep_ms(1);
+  }
+  pthread_mutex_lock(&bn->tx_send_mu); /* and out of its send */
+  pthread_mutex_unlock(&bn->tx_send_mu);
   bn_netif_free(bn);
 }

@@ -92,7 +92,7 @@ int bn_stack_start(const bn_config *cfg)
   }
   const char *hostname = cfg->hostname ? cfg->hostname : BN_BOARD_HOSTNAME;
   bn_netif *bn;
-  rc = bn_netif_add(cfg->link, mac, hostname, &bn);
+  rc = bn_netif_add(cfg->link, mac, hostname, &cfg->tuning, &bn);
   if (rc < 0) {
     return rc;
   }

@@ -32,6 +32,7 @@ typedef struct bn_config {
   uint64_t seed;             /**< seeds lwIP's LWIP_RAND (ports, DHCP xids, DNS
                                   ids) and TCP ISNs: the same seed, the same
                                   numbers in the same order (0 is a seed too) */
+  bn_netif_tuning tuning;    /**< the data path's switches (bn_netif.h); zero: the defaults */
 } bn_config;
 
 /** What the stack is running with, for reports. */

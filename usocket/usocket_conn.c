@@ -227,7 +227,7 @@ int usocket_accept(usocket *s, usocket **client, usocket_addr *peer)
       rc = -USOCKET_EAGAIN;
       break;
     }
-    rc = bn_us_wait(s, gen, &d);
+    rc = bn_us_wait(s, BN_US_WAIT_RECV, gen, &d);
     if (rc < 0) {
       break;
     }
@@ -276,7 +276,7 @@ static int stream_connect(usocket *s, const ip_addr_t *ip, u16_t port)
     if (timeout == 0) {
       return -USOCKET_EINPROGRESS;
     }
-    int rc = bn_us_wait(s, gen, &d);
+    int rc = bn_us_wait(s, BN_US_WAIT_SEND, gen, &d);
     if (rc == -USOCKET_ETIMEDOUT) {
       return -USOCKET_ETIMEDOUT; /* modlwip (PR #15223); the connect goes on */
     }

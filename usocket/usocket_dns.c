@@ -82,7 +82,7 @@ int usocket_getaddrinfo(const char *host, int port, int af, int type, int proto,
       if (status != 0) {
         break;
       }
-      bn_us_wait(NULL, gen, &forever);
+      bn_us_wait(NULL, BN_US_WAIT_ANY, gen, &forever);
     }
   } else {
     /* ERR_VAL: no DNS server set; ERR_ARG: empty or over-long name;

@@ -7,8 +7,9 @@
  * Concurrency model: every netconn is non-blocking; usocket never blocks
  * inside lwIP. A blocking method tries its operation, and if it would block
  * sleeps in bn_us_wait() on a condition variable of its own until lwIP reports
- * an event on that socket (the netconn callback bumps bn_us_gen and wakes the
- * threads waiting for that socket, and those polling any), the socket is
+ * an event on that socket of the kind it waits for (the netconn callback bumps
+ * bn_us_gen and wakes the threads waiting for that socket and that kind, and
+ * those polling any), the socket is
  * closed, or its deadline passes; then it tries again. Lock order: a socket's rx/tx mutex,
  * then lwIP's core lock, then bn_us_mu (the netconn callback runs under the core
  * lock and takes bn_us_mu); nothing calls lwIP while holding bn_us_mu.
@@ -105,13 +106,33 @@ typedef struct bn_us_deadline {
 /** The deadline timeout_ms from now; none when timeout_ms < 0. */
 void bn_us_deadline_set(bn_us_deadline *d, long timeout_ms);
 
+/** What a waiting thread waits for (bn_us_wait()); errors and closes wake both. */
+enum {
+  BN_US_WAIT_RECV = 1, /**< data, a peer's FIN, a connection to accept (lwIP's RCVPLUS) */
+  BN_US_WAIT_SEND = 2, /**< room to send, a connect that completed (lwIP's SENDPLUS) */
+  BN_US_WAIT_ANY = BN_US_WAIT_RECV | BN_US_WAIT_SEND,
+};
+
 /**
- * Sleeps until an event newer than gen, s closed (s may be NULL), or the
- * deadline. Returns 0 to try again, -USOCKET_ETIMEDOUT, -USOCKET_EBADF.
+ * Sleeps until an event of a kind in `events` newer than gen, s closed (s
+ * may be NULL: an event on any socket), or the deadline. An event of another
+ * kind (the ACK of sent data, for a receiver) does not wake the thread; one
+ * that came between reading gen and this call makes it return at once (it
+ * tries again). Returns 0 to try again, -USOCKET_ETIMEDOUT, -USOCKET_EBADF.
  * Wakes at least every 100 ms to re-check, so a missed event costs latency,
  * never a hang.
  */
-int bn_us_wait(usocket *s, uint64_t gen, const bn_us_deadline *d);
+int bn_us_wait(usocket *s, unsigned events, uint64_t gen, const bn_us_deadline *d);
+
+/** What the waits have done so far (for tests: who an event woke). */
+typedef struct bn_us_wait_counts {
+  uint64_t send_events;  /**< lwIP's SENDPLUS events (room to send, an ACK) */
+  uint64_t recv_events;  /**< lwIP's RCVPLUS events */
+  uint64_t wakeups;      /**< waiting threads signalled */
+  unsigned waiting;      /**< threads waiting now */
+} bn_us_wait_counts;
+/** Copies the counts, under the lock. */
+void bn_us_wait_counts_get(bn_us_wait_counts *out);
 
 /** The socket's timeout, read under the lock. */
 long bn_us_timeout(usocket *s);

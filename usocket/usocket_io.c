@@ -186,7 +186,7 @@ ssize_t bn_us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_ad
     if (n != -USOCKET_EAGAIN || dontwait) {
       return n;
     }
-    rc = bn_us_wait(s, gen, &d);
+    rc = bn_us_wait(s, BN_US_WAIT_RECV, gen, &d);
     if (rc < 0) {
       return rc;
     }
@@ -261,7 +261,7 @@ ssize_t bn_us_tcp_send_once(usocket *s, const void *buf, size_t len, bool dontwa
     if (n != -USOCKET_EAGAIN || dontwait) {
       return n;
     }
-    int rc = bn_us_wait(s, gen, &d);
+    int rc = bn_us_wait(s, BN_US_WAIT_SEND, gen, &d);
     if (rc < 0) {
       return rc;
     }

@@ -32,7 +32,7 @@ int usocket_poll(usocket_pollfd *fds, size_t n, long timeout_ms)
     if (count > 0 || timeout_ms == 0) {
       return count;
     }
-    if (bn_us_wait(NULL, gen, &d) == -USOCKET_ETIMEDOUT) {
+    if (bn_us_wait(NULL, BN_US_WAIT_ANY, gen, &d) == -USOCKET_ETIMEDOUT) {
       return 0;
     }
   }

@@ -196,9 +196,16 @@ static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   if (!(fds[0].revents & POLLIN)) {
     return 0;
   }
+  /* The first frame with one read(): a small exchange's frame comes alone,
+   * and a batch would run 31 empty reads before lwIP saw it. Batches of
+   * reads only once a second read() found a frame too (a bulk transfer). The
+   * receiver may release its lock before each further read (batch_end). */
   int delivered = 0;
   while (delivered < TAP_BATCH) {
-    int rc = t->rx_ring != NULL ? read_batch(t, rx) : read_one(t, rx);
+    if (delivered > 0) {
+      bn_link_rx_batch_end(rx);
+    }
+    int rc = t->rx_ring != NULL && delivered >= 2 ? read_batch(t, rx) : read_one(t, rx);
     if (rc < 0) {
       return delivered > 0 ? delivered : (rc == -EBADFD ? -ENODEV : rc);
     }
@@ -206,6 +213,9 @@ static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
       break; /* the queue is empty */
     }
     delivered += rc;
+  }
+  if (delivered > 0) {
+    bn_link_rx_batch_end(rx);
   }
   return delivered;
 }

@@ -145,6 +145,12 @@ static void inner_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts
   }
 }
 
+static void inner_batch_end(void *arg)
+{
+  impair *im = arg;
+  bn_link_rx_batch_end(im->outer);
+}
+
 static void inner_carrier(void *arg, bool up)
 {
   impair *im = arg;
@@ -177,7 +183,8 @@ static int bn_impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns
   pthread_mutex_unlock(&im->lock);
   int rc = -ENODATA;
   if (!im->wire_ended) {
-    const bn_link_rx inner_rx = { .frame = inner_frame, .carrier = inner_carrier, .arg = im };
+    const bn_link_rx inner_rx = { .frame = inner_frame, .carrier = inner_carrier,
+                                  .batch_end = inner_batch_end, .arg = im };
     rc = bn_link_poll(im->link.inner, &inner_rx, deadline);
     im->wire_ended = rc == -ENODATA;
   } else {

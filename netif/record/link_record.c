@@ -306,6 +306,11 @@ static void record_rx_carrier(void *arg, bool up)
   }
 }
 
+static void record_rx_batch_end(void *arg)
+{
+  bn_link_rx_batch_end(((struct record_rx *)arg)->up);
+}
+
 static int record_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
 {
   struct record_link *r = record_of(link);
@@ -314,7 +319,8 @@ static int record_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   pthread_mutex_unlock(&r->mu);
   /* The pump: wake up for the next flush if that comes first. */
   struct record_rx x = { .r = r, .up = rx };
-  const bn_link_rx mine = { .frame = record_rx_frame, .carrier = record_rx_carrier, .arg = &x };
+  const bn_link_rx mine = { .frame = record_rx_frame, .carrier = record_rx_carrier,
+                            .batch_end = record_rx_batch_end, .arg = &x };
   int rc = bn_link_poll(link->inner, &mine, flush_at < until_ns ? flush_at : until_ns);
   pthread_mutex_lock(&r->mu);
   if (bn_clock_now_ns() >= r->flush_at || (r->dumper != NULL && bn_record_writer_error(r->writer) != 0)) {

@@ -60,6 +60,17 @@ void sys_mark_tcpip_thread(void);
 void sys_lock_tcpip_core(void);
 void sys_unlock_tcpip_core(void);
 #endif
+/* Work a thread leaves for itself until it releases the core lock (the
+ * netif hands a small reply to the wire there, stack/port/bn_sys_arch.c). */
+#ifndef __ASSEMBLER__
+typedef enum sys_core_deferred {
+  SYS_CORE_DEFERRED_ADDED,    /* fn(arg) runs at this thread's next unlock */
+  SYS_CORE_DEFERRED_ALREADY,  /* it was already waiting for it: runs once */
+  SYS_CORE_DEFERRED_REFUSED   /* the caller does not hold the core lock, or
+                                 no room: it does the work otherwise */
+} sys_core_deferred;
+sys_core_deferred sys_defer_until_core_unlock(void (*fn)(void *arg), void *arg);
+#endif
 #define LWIP_ASSERT_CORE_LOCKED()       sys_check_core_locking()
 #define LWIP_MARK_TCPIP_THREAD()        sys_mark_tcpip_thread()
 #define LOCK_TCPIP_CORE()               sys_lock_tcpip_core()

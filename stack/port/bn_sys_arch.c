@@ -18,6 +18,7 @@
 #include "lwip/err.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,17 +139,58 @@ static int core_lock_held;
 static pthread_t tcpip_thread;
 static int tcpip_thread_known;
 
+/* Work this thread deferred until it releases the core lock (see
+ * sys_defer_until_core_unlock()). A handful is plenty: one per netif. */
+#define CORE_DEFERRED_MAX 4
+struct core_deferred {
+  void (*fn)(void *arg);
+  void *arg;
+};
+static _Thread_local struct core_deferred core_deferred[CORE_DEFERRED_MAX];
+static _Thread_local unsigned core_deferred_count;
+static _Thread_local bool core_lock_mine; /* this thread holds the core lock */
+
+sys_core_deferred sys_defer_until_core_unlock(void (*fn)(void *arg), void *arg)
+{
+  if (!core_lock_mine) {
+    return SYS_CORE_DEFERRED_REFUSED; /* this thread will not unlock it */
+  }
+  for (unsigned i = 0; i < core_deferred_count; i++) {
+    if (core_deferred[i].fn == fn && core_deferred[i].arg == arg) {
+      return SYS_CORE_DEFERRED_ALREADY;
+    }
+  }
+  if (core_deferred_count == CORE_DEFERRED_MAX) {
+    return SYS_CORE_DEFERRED_REFUSED;
+  }
+  core_deferred[core_deferred_count++] = (struct core_deferred){ fn, arg };
+  return SYS_CORE_DEFERRED_ADDED;
+}
+
 void sys_lock_tcpip_core(void)
 {
   pthread_mutex_lock(&core_lock);
   core_lock_holder = pthread_self();
   __atomic_store_n(&core_lock_held, 1, __ATOMIC_RELAXED);
+  core_lock_mine = true;
 }
 
 void sys_unlock_tcpip_core(void)
 {
+  core_lock_mine = false;
   __atomic_store_n(&core_lock_held, 0, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&core_lock);
+  /* Now the deferred work, in the order it was deferred; it may defer more
+   * only after taking the lock again, which then runs at that unlock. */
+  unsigned n = core_deferred_count;
+  if (n > 0) {
+    struct core_deferred run[CORE_DEFERRED_MAX];
+    memcpy(run, core_deferred, n * sizeof(run[0]));
+    core_deferred_count = 0;
+    for (unsigned i = 0; i < n; i++) {
+      run[i].fn(run[i].arg);
+    }
+  }
 }
 
 void sys_mark_tcpip_thread(void)

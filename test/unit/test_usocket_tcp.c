@@ -20,6 +20,7 @@
 #include "lwip/tcpip.h"
 #include "usocket.h"
 #include "usocket_fixture.h"
+#include "usocket_internal.h" /* the waits' counts: who an event woke */
 
 /* A connected pair: *cli connected to *srv (accepted from a listener on port). */
 static void pair(uint16_t port, usocket **cli, usocket **srv)
@@ -505,6 +506,69 @@ START_TEST(tcp_close_from_another_thread_wakes_blocked_calls)
 }
 END_TEST
 
+/* Waits (at most 10 s) until the waits' counts satisfy done(). */
+static void wait_counts_until(bool (*done)(const bn_us_wait_counts *c, const bn_us_wait_counts *from),
+                              const bn_us_wait_counts *from, bn_us_wait_counts *now)
+{
+  for (int i = 0; i < 1000; i++) {
+    bn_us_wait_counts_get(now);
+    if (done(now, from)) {
+      return;
+    }
+    usleep(10 * 1000);
+  }
+  ck_abort_msg("the waits' counts never got there");
+}
+
+static bool one_waiting(const bn_us_wait_counts *c, const bn_us_wait_counts *from)
+{
+  return c->waiting == from->waiting + 1;
+}
+
+static usocket *acked_sock; /* acks_seen(): the socket whose data must be acknowledged */
+
+static bool acks_seen(const bn_us_wait_counts *c, const bn_us_wait_counts *from)
+{
+  LOCK_TCPIP_CORE();
+  const struct tcp_pcb *pcb = acked_sock->conn->pcb.tcp;
+  bool all = pcb->unsent == NULL && pcb->unacked == NULL;
+  UNLOCK_TCPIP_CORE();
+  return all && c->send_events > from->send_events;
+}
+
+/* A thread blocked in recv() on a socket is not woken by the ACKs of what
+ * another thread sends on that socket (lwIP's SENDPLUS events): only by
+ * data (one wake-up for one segment). */
+START_TEST(tcp_acks_of_sent_data_do_not_wake_a_receiver)
+{
+  start_stack();
+  usocket *cli, *srv;
+  pair(7023, &cli, &srv);
+  bn_us_wait_counts before, now;
+  bn_us_wait_counts_get(&before);
+  blocked b = { cli, 0, 1 };
+  pthread_t t;
+  pthread_create(&t, NULL, block_thread, &b);
+  wait_counts_until(one_waiting, &before, &now); /* it sleeps in recv() */
+  bn_us_wait_counts waiting = now;
+  char chunk[100] = { 0 };
+  for (int i = 0; i < 10; i++) {
+    ck_assert_int_eq(usocket_sendall(cli, chunk, sizeof(chunk)), 0);
+  }
+  acked_sock = cli;
+  wait_counts_until(acks_seen, &waiting, &now); /* srv's lwIP acknowledged them all */
+  ck_assert_uint_eq(now.wakeups, waiting.wakeups);
+  ck_assert_uint_eq(now.waiting, waiting.waiting); /* still asleep */
+  ck_assert_int_eq(usocket_send(srv, "x", 1), 1);
+  pthread_join(t, NULL);
+  ck_assert_int_eq(b.rc, 1);
+  bn_us_wait_counts_get(&now);
+  ck_assert_uint_eq(now.wakeups, waiting.wakeups + 1);
+  usocket_free(cli);
+  usocket_free(srv);
+}
+END_TEST
+
 START_TEST(tcp_poller_register_modify_unregister)
 {
   start_stack();
@@ -565,6 +629,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_full_send_buffer_modes);
   tcase_add_test(tc, tcp_one_thread_recvs_while_another_sends);
   tcase_add_test(tc, tcp_close_from_another_thread_wakes_blocked_calls);
+  tcase_add_test(tc, tcp_acks_of_sent_data_do_not_wake_a_receiver);
   tcase_add_test(tc, tcp_poller_register_modify_unregister);
   suite_add_tcase(s, tc);
   return s;
