@@ -8,6 +8,7 @@
  *     s.listen(backlog)
  *     while True:
  *         client, addr = s.accept()
+ *         # with nodelay: client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
  *         _thread.start_new_thread(serve, (client,))
  */
 #define _GNU_SOURCE
@@ -21,6 +22,7 @@
 struct server {
   usocket *listener;
   bn_app_handler handler;
+  bool nodelay;
   char name[16];
 };
 
@@ -68,6 +70,10 @@ static void *accept_main(void *arg)
       break;  /* the listener is gone */
     }
     if (rc == 0) {
+      if (s->nodelay) {
+        int one = 1;
+        (void)usocket_setsockopt(client, USOCKET_IPPROTO_TCP, USOCKET_TCP_NODELAY, &one, sizeof(one));
+      }
       start_connection(s, client);
     }
     /* Other errors (ENOMEM, ECONNABORTED) concern one connection only. */
@@ -77,7 +83,7 @@ static void *accept_main(void *arg)
   return NULL;
 }
 
-int bn_app_serve(const char *name, uint16_t port, int backlog, bn_app_handler handler)
+int bn_app_serve(const char *name, uint16_t port, int backlog, bool nodelay, bn_app_handler handler)
 {
   struct server *s = calloc(1, sizeof(*s));
   if (s == NULL) {
@@ -85,6 +91,7 @@ int bn_app_serve(const char *name, uint16_t port, int backlog, bn_app_handler ha
   }
   snprintf(s->name, sizeof(s->name), "bn-%s", name);
   s->handler = handler;
+  s->nodelay = nodelay;
   int one = 1;
   usocket_addr any = { .ip = "", .port = port };
   int rc = usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s->listener);

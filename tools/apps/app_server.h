@@ -5,6 +5,7 @@
 #ifndef BN_APP_SERVER_H
 #define BN_APP_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "usocket.h"
@@ -15,8 +16,10 @@ typedef void (*bn_app_handler)(usocket *client);
 /**
  * Listens on port (all addresses, SO_REUSEADDR, listen(backlog)) and serves
  * every connection with handler in a thread of its own. Returns at once.
+ * nodelay: every accepted connection gets TCP_NODELAY (lwIP's default, and
+ * MicroPython's, is Nagle's algorithm on).
  * @return 0, or a negative errno: -EADDRINUSE, -ENOMEM.
  */
-int bn_app_serve(const char *name, uint16_t port, int backlog, bn_app_handler handler);
+int bn_app_serve(const char *name, uint16_t port, int backlog, bool nodelay, bn_app_handler handler);
 
 #endif /* BN_APP_SERVER_H */

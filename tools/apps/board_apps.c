@@ -22,7 +22,7 @@ int bn_app_echo_udp_start(uint16_t port);
 static int start_server(const bn_app_info *app, uint16_t port, const bn_app_env *env, char err[BN_APP_ERRLEN])
 {
   port = port ? port : app->default_port;
-  int rc = bn_app_serve(app->name, port, env->backlog ? env->backlog : BN_APP_BACKLOG, app->serve);
+  int rc = bn_app_serve(app->name, port, env->backlog ? env->backlog : BN_APP_BACKLOG, env->nodelay, app->serve);
   if (rc == 0 && app->serve == bn_app_echo) {
     rc = bn_app_echo_udp_start(port);
   }

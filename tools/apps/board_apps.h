@@ -35,6 +35,9 @@ typedef struct bn_app_env {
    *  new ones until lwIP drops them (TCP_SYN_RCVD_TIMEOUT, 20 s), as on a
    *  board. */
   int backlog;
+  /** The servers set TCP_NODELAY on every connection they accept (Nagle's
+   *  algorithm off; it is on by default, as on the board). */
+  bool nodelay;
   /** On a replay (boardnet replay): its plan and live side, which outlive
    *  the app; NULL on a TAP. */
   const bn_rp_plan *plan;

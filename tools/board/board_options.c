@@ -16,7 +16,7 @@
 enum board_opt {
   OPT_TAP = BN_BOARD_OPT_FIRST, OPT_IP, OPT_GW, OPT_DHCP, OPT_DHCP_TIMEOUT, OPT_DNS, OPT_MAC,
   OPT_HOSTNAME, OPT_SEED, OPT_RECORD, OPT_RECORD_FILTER, OPT_RECORD_SIZE, OPT_SCENARIO, OPT_STATS,
-  OPT_STATS_JSON, OPT_DECISIONS, OPT_LINK, OPT_RECORD_BOARD,
+  OPT_STATS_JSON, OPT_DECISIONS, OPT_LINK, OPT_RECORD_BOARD, OPT_TX_INLINE,
 };
 
 /* One row: the option, its argument's name (NULL: none), its group and help
@@ -111,6 +111,12 @@ static const struct row rows[] = {
     "recording, as Wireshark numbers it (capture 123), or\n"
     "'capture - (never on the wire)' for an egress drop;\n"
     "added when the run ends" },
+  { OPT_TX_INLINE, "tx-inline", "on|off", "Data path (for measurements: README, Performance)",
+    "on (default): the board's thread that sent a small\n"
+    "reply (one or two frames) hands it to the wire\n"
+    "itself; off: every frame goes through the netif's\n"
+    "transmit thread, one more thread wake-up per reply.\n"
+    "The frames and their order are the same" },
 };
 
 #define ROWS (sizeof(rows) / sizeof(rows[0]))
@@ -212,6 +218,12 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     return 0;
   case OPT_SCENARIO:
     o->scenario.path = arg;
+    return 0;
+  case OPT_TX_INLINE:
+    if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0) {
+      return bn_fail(BN_EXIT_USAGE, "--tx-inline '%s': on or off", arg);
+    }
+    o->cfg.tuning.tx_inline_off = strcmp(arg, "off") == 0;
     return 0;
   case OPT_LINK:
     if (strcmp(arg, "board") != 0) {

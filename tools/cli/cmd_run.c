@@ -50,6 +50,12 @@ static const char run_usage_tail[] =
   "                       (SYN_RCVD timeout, 20 s), as on a real board.\n"
   "                       Beyond the profile's TCP pcbs (MEMP_NUM_TCP_PCB in\n"
   "                       'boardnet info') lwIP drops new SYNs too.\n"
+  "  --nodelay            the apps set TCP_NODELAY on every connection they\n"
+  "                       accept (setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)).\n"
+  "                       Without it they keep lwIP's default, Nagle's\n"
+  "                       algorithm, as MicroPython's sockets do: a reply of\n"
+  "                       more than one segment holds its short last segment\n"
+  "                       until the peer acknowledges the full ones.\n"
   "\n"
   "Other:\n"
   "  --resolve NAME       once up, look NAME up with the board's DNS resolver\n"
@@ -80,15 +86,17 @@ struct run_options {
   const char *names[MAX_NAMES];
   int name_count;
   int backlog;
+  bool nodelay;
   const char *user;
 };
 
-enum { OPT_APP = 256, OPT_PORT, OPT_BACKLOG, OPT_EXIT_AFTER, OPT_RESOLVE, OPT_USER };
+enum { OPT_APP = 256, OPT_PORT, OPT_BACKLOG, OPT_NODELAY, OPT_EXIT_AFTER, OPT_RESOLVE, OPT_USER };
 
 static const struct option run_own_options[] = {
   { "app", required_argument, NULL, OPT_APP },
   { "port", required_argument, NULL, OPT_PORT },
   { "backlog", required_argument, NULL, OPT_BACKLOG },
+  { "nodelay", no_argument, NULL, OPT_NODELAY },
   { "exit-after", required_argument, NULL, OPT_EXIT_AFTER },
   { "resolve", required_argument, NULL, OPT_RESOLVE },
   { "user", required_argument, NULL, OPT_USER },
@@ -112,6 +120,9 @@ static int parse_own(void *ctx, int c, const char *arg)
       return BN_EXIT_USAGE;
     }
     o->backlog = (int)v;
+    return 0;
+  case OPT_NODELAY:
+    o->nodelay = true;
     return 0;
   case OPT_EXIT_AFTER:
     if (bn_parse_number_option("--exit-after", arg, 1, 86400, &v) != 0) {
@@ -161,7 +172,7 @@ static int run_apps(int argc, char **argv)
   (void)argc;
   (void)argv;
   FILE *out = run->quiet ? NULL : bn_report_stream();
-  bn_app_env env = { .backlog = run->backlog };
+  bn_app_env env = { .backlog = run->backlog, .nodelay = run->nodelay };
   if (bn_app_options_start(&run->apps, &env, out) != 0) {
     return BN_EXIT_FAIL;
   }
