@@ -5,7 +5,7 @@
  * Transmit works as an Ethernet MAC's descriptor ring does: linkoutput (lwIP,
  * under the core lock) copies the frame into the next slot and returns; the
  * slots are handed to the link in order, one send per frame, the frames
- * unchanged. Whoever holds the transmit token (tx_send_mu) hands them over:
+ * unchanged. Whoever holds the transmit token (tx_token) hands them over:
  * - the thread that queued a small reply (one or two frames in the ring), as
  *   soon as it has released the core lock: the app's thread after its send,
  *   the rx thread after lwIP's input, the tcpip thread after a timer. A
@@ -59,11 +59,11 @@ struct bn_netif {
   bn_netif_counters counters;    /* atomic adds, relaxed */
   /* Transmit ring. Slots [tx_tail, tx_head) are queued; the producer is
    * linkoutput (one at a time: the core lock), the consumer whoever holds
-   * tx_send_mu. */
+   * tx_token. */
   struct tx_slot *tx_ring;
   uint32_t tx_head;              /* atomic; written by the producer */
-  uint32_t tx_tail;              /* atomic; written under tx_send_mu */
-  pthread_mutex_t tx_send_mu;    /* the transmit token: the one sender on the link */
+  uint32_t tx_tail;              /* atomic; written by the holder of tx_token */
+  int tx_token;                  /* atomic: 1 while a thread hands frames to the link */
   int tx_deferred;               /* atomic: threads yet to run tx_after_unlock() on this netif */
   int tx_idle;                   /* atomic: the tx thread sleeps (or is about to) */
   int tx_full;                   /* atomic: the producer waits for a free slot */
@@ -99,7 +99,7 @@ static void tx_ring_doorbell(bn_netif *bn)
 }
 
 /* Hands the frames queued now, up to max (at most a batch), to the link in
- * one call, from the ring's tail. With tx_send_mu held. They are stamped
+ * one call, from the ring's tail. With tx_token held. They are stamped
  * now: when they go on the wire, as a MAC's DMA sends them. Returns how
  * many frames left the ring. */
 static size_t tx_hand_over(bn_netif *bn, size_t max)
@@ -140,22 +140,48 @@ static size_t tx_hand_over(bn_netif *bn, size_t max)
   return n;
 }
 
+/* Takes the transmit token if nobody holds it. */
+static bool tx_token_take(bn_netif *bn)
+{
+  int free_token = 0;
+  return __atomic_compare_exchange_n(&bn->tx_token, &free_token, 1, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * Sends what the ring holds while that is a small reply (one or two frames),
+ * taking the token for each round; a burst is left to the tx thread. A
+ * thread that finds the token taken leaves its frames to the holder, which
+ * looks at the ring again after it gave the token back: the seq_cst store of
+ * tx_head before the failed take, and the holder's seq_cst release of the
+ * token before it reads tx_head again, make sure that one of the two sees
+ * the frame. (The tx thread, as a holder, empties the ring before it sleeps.)
+ */
+static void tx_send_small(bn_netif *bn)
+{
+  for (;;) {
+    uint32_t queued = tx_queued(bn);
+    if (queued == 0) {
+      return;
+    }
+    if (queued > TX_INLINE_MAX) {
+      tx_ring_doorbell(bn); /* a burst: the tx thread's */
+      return;
+    }
+    if (!tx_token_take(bn)) {
+      return; /* the holder sends them */
+    }
+    size_t n = tx_queued(bn) <= TX_INLINE_MAX ? tx_hand_over(bn, TX_INLINE_MAX) : 0;
+    count(&bn->counters.tx_inline, n);
+    __atomic_store_n(&bn->tx_token, 0, __ATOMIC_SEQ_CST);
+  }
+}
+
 /* Run by a thread that queued frames, once it released the core lock
- * (sys_defer_until_core_unlock()): a small reply goes out from here, now,
- * unless another thread is sending; the rest is the tx thread's. */
+ * (sys_defer_until_core_unlock()). */
 static void tx_after_unlock(void *arg)
 {
   bn_netif *bn = arg;
-  uint32_t queued = tx_queued(bn);
-  if (queued > 0 && queued <= TX_INLINE_MAX && pthread_mutex_trylock(&bn->tx_send_mu) == 0) {
-    if (tx_queued(bn) <= TX_INLINE_MAX) {
-      count(&bn->counters.tx_inline, tx_hand_over(bn, TX_INLINE_MAX));
-    }
-    pthread_mutex_unlock(&bn->tx_send_mu);
-  }
-  if (tx_queued(bn) > 0) {
-    tx_ring_doorbell(bn); /* a burst, or the token was taken: the tx thread's */
-  }
+  tx_send_small(bn);
   __atomic_fetch_sub(&bn->tx_deferred, 1, __ATOMIC_RELEASE);
 }
 
@@ -197,17 +223,26 @@ static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
   return ERR_OK;
 }
 
+/* Whether the tx thread has nothing to do: an empty ring, or one whose
+ * frames another thread is sending (it looks at the ring again once it
+ * gave the token back, and rings the doorbell for a burst). */
+static bool tx_nothing_to_do(bn_netif *bn)
+{
+  return tx_queued(bn) == 0 || __atomic_load_n(&bn->tx_token, __ATOMIC_SEQ_CST) != 0;
+}
+
 static void *bn_netif_tx_main(void *arg)
 {
   bn_netif *bn = arg;
   for (;;) {
-    if (tx_queued(bn) == 0) {
+    if (tx_nothing_to_do(bn) || !tx_token_take(bn)) {
       pthread_mutex_lock(&bn->tx_mu);
       __atomic_store_n(&bn->tx_idle, 1, __ATOMIC_SEQ_CST);
-      while (tx_queued(bn) == 0 && !bn->tx_stop) {
+      while (tx_nothing_to_do(bn) && !bn->tx_stop) {
         pthread_cond_wait(&bn->tx_cv, &bn->tx_mu);
       }
       __atomic_store_n(&bn->tx_idle, 0, __ATOMIC_RELAXED);
+      /* At the stop no other thread sends any more (bn_netif_remove()). */
       bool stop = bn->tx_stop && tx_queued(bn) == 0;
       pthread_mutex_unlock(&bn->tx_mu);
       if (stop) {
@@ -217,9 +252,8 @@ static void *bn_netif_tx_main(void *arg)
     }
     /* One batch per turn of the token, so that a thread with a small reply
      * gets it between two batches of a burst. */
-    pthread_mutex_lock(&bn->tx_send_mu);
     tx_hand_over(bn, TX_BATCH);
-    pthread_mutex_unlock(&bn->tx_send_mu);
+    __atomic_store_n(&bn->tx_token, 0, __ATOMIC_SEQ_CST);
   }
   return NULL;
 }
@@ -334,7 +368,6 @@ static void tx_stop(bn_netif *bn)
 
 static void bn_netif_free(bn_netif *bn)
 {
-  pthread_mutex_destroy(&bn->tx_send_mu);
   pthread_cond_destroy(&bn->tx_space_cv);
   pthread_cond_destroy(&bn->tx_cv);
   pthread_mutex_destroy(&bn->tx_mu);
@@ -361,7 +394,6 @@ int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname,
   memcpy(bn->mac, mac, ETH_HWADDR_LEN);
   bn->hostname = hostname;
   bn->tx_inline = tuning == NULL || !tuning->tx_inline_off;
-  pthread_mutex_init(&bn->tx_send_mu, NULL);
   pthread_mutex_init(&bn->tx_mu, NULL);
   pthread_cond_init(&bn->tx_cv, NULL);
   pthread_cond_init(&bn->tx_space_cv, NULL);
@@ -418,14 +450,12 @@ void bn_netif_remove(bn_netif *bn)
   pthread_join(bn->rx_thread, NULL);
   netifapi_netif_set_down(&bn->netif);
   netifapi_netif_remove(&bn->netif);
-  tx_stop(bn); /* after the last linkoutput: what lwIP sent still goes out */
   /* A thread that queued a frame before the netif was removed may still be
-   * on its way out of tx_after_unlock() (it released the core lock to get
-   * there); no new one can come (linkoutput needs the netif). */
+   * in tx_after_unlock() (it released the core lock to get there), sending;
+   * no new one can come (linkoutput needs the netif). */
   while (__atomic_load_n(&bn->tx_deferred, __ATOMIC_ACQUIRE) > 0) {
     bn_clock_sleep_ms(1);
   }
-  pthread_mutex_lock(&bn->tx_send_mu); /* and out of its send */
-  pthread_mutex_unlock(&bn->tx_send_mu);
+  tx_stop(bn); /* after the last linkoutput: what lwIP sent still goes out */
   bn_netif_free(bn);
 }

@@ -72,18 +72,22 @@ static bool is_slot(const pthread_cond_t *cv)
   return cv >= &wait_slots[0] && cv < &wait_slots[WAIT_SLOTS];
 }
 
-/* Whether w waits for an event of these kinds on s (NULL: every waiter). */
+/* Whether w waits for an event of these kinds on s: a waiter for s and one
+ * of them, or a waiter for any socket (poll). An event on a netconn that has
+ * no socket yet (s NULL: a connection not yet accepted) concerns only those:
+ * nobody can wait for that socket, and whoever takes it tries before it
+ * waits (bn_us_wait()'s generation). */
 static bool concerns(const bn_us_waiter *w, const usocket *s, unsigned events)
 {
-  return s == NULL || w->s == NULL || (w->s == s && (w->events & events) != 0);
+  return w->s == NULL || (w->s == s && (w->events & events) != 0);
 }
 
-/* Wakes the waiters for s and one of events, and those for any socket; s
- * NULL wakes everyone. Under bn_us_mu. */
+/* Wakes the waiters s and events concern (s NULL and events 0: everyone).
+ * Under bn_us_mu. */
 static void wake_locked(const usocket *s, unsigned events)
 {
   for (bn_us_waiter *w = waiters; w != NULL; w = w->next) {
-    if (concerns(w, s, events)) {
+    if ((s == NULL && events == 0) || concerns(w, s, events)) {
       pthread_cond_signal(w->cv);
       wait_counts.wakeups++;
     }
@@ -167,7 +171,6 @@ void bn_us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
   bn_us_gen++;
   wait_counts.send_events += evt == NETCONN_EVT_SENDPLUS;
   wait_counts.recv_events += evt == NETCONN_EVT_RCVPLUS;
-  /* A netconn without a socket (yet) wakes everyone, as before. */
   wake_after_core_locked(s, wait_events_of(evt));
   pthread_mutex_unlock(&bn_us_mu);
 }
@@ -211,7 +214,7 @@ void bn_us_wake_all(void)
 {
   pthread_mutex_lock(&bn_us_mu);
   bn_us_gen++;
-  wake_locked(NULL, BN_US_WAIT_ANY);
+  wake_locked(NULL, 0);
   pthread_mutex_unlock(&bn_us_mu);
 }
 

@@ -1,8 +1,9 @@
 /*
  * TAP backend of the link pipeline: frames to and from a Linux TAP device.
- * Frames are read and written in batches of one system call each with
- * io_uring (tap_uring.h) when the kernel offers it, else with one read() or
- * write() per frame. The device's up/down state is its carrier, and its
+ * A lone frame is read with one read(); frames that keep coming are read,
+ * and bursts written, in batches of one system call each with io_uring
+ * (tap_uring.h) when the kernel offers it, else with one read() or write()
+ * per frame. The device's up/down state is its carrier, and its
  * deletion ends the link (tap_carrier.h).
  */
 #define _GNU_SOURCE
@@ -124,13 +125,13 @@ static int read_one(struct tap_link *t, const bn_link_rx *rx)
   }
 }
 
-/* Reads up to TAP_URING_BATCH frames with the receiver's ring and hands
- * them over in order. Returns as read_one() does; if the ring cannot be
- * used, closes it and reads with read_one() from now on. */
-static int read_batch(struct tap_link *t, const bn_link_rx *rx)
+/* Reads up to n (1..TAP_URING_BATCH) frames with the receiver's ring and
+ * hands them over in order. Returns as read_one() does; if the ring cannot
+ * be used, closes it and reads with read_one() from now on. */
+static int read_batch(struct tap_link *t, const bn_link_rx *rx, size_t n)
 {
   int32_t lens[TAP_URING_BATCH];
-  int got = bn_tap_uring_read(t->rx_ring, t->fd, &t->rxbuf[0][0], RX_BUF_SIZE, TAP_URING_BATCH, lens);
+  int got = bn_tap_uring_read(t->rx_ring, t->fd, &t->rxbuf[0][0], RX_BUF_SIZE, n, lens);
   if (got < 0) {
     /* No non-blocking reads this way, or no ring: nothing was read. */
     bn_tap_uring_close(t->rx_ring);
@@ -138,7 +139,7 @@ static int read_batch(struct tap_link *t, const bn_link_rx *rx)
     return read_one(t, rx);
   }
   int err = 0;
-  for (size_t i = 0; i < TAP_URING_BATCH; i++) {
+  for (size_t i = 0; i < n; i++) {
     if (lens[i] > 0) {
       if (lens[i] <= BN_LINK_MAX_FRAME) {
         rx->frame(rx->arg, t->rxbuf[i], (size_t)lens[i], bn_clock_now_ns());
@@ -198,14 +199,18 @@ static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   }
   /* The first frame with one read(): a small exchange's frame comes alone,
    * and a batch would run 31 empty reads before lwIP saw it. Batches of
-   * reads only once a second read() found a frame too (a bulk transfer). The
-   * receiver may release its lock before each further read (batch_end). */
+   * reads only once a second read() found a frame too, as many reads as
+   * frames came so far (4 at least, TAP_URING_BATCH at most): a burst of a
+   * few frames (a connection's handshake and data) costs few empty reads, a
+   * bulk transfer soon reads whole batches. The receiver may release its
+   * lock before each further read (batch_end). */
   int delivered = 0;
   while (delivered < TAP_BATCH) {
     if (delivered > 0) {
       bn_link_rx_batch_end(rx);
     }
-    int rc = t->rx_ring != NULL && delivered >= 2 ? read_batch(t, rx) : read_one(t, rx);
+    size_t reads = delivered < 4 ? 4 : delivered < TAP_URING_BATCH ? (size_t)delivered : TAP_URING_BATCH;
+    int rc = t->rx_ring != NULL && delivered >= 2 ? read_batch(t, rx, reads) : read_one(t, rx);
     if (rc < 0) {
       return delivered > 0 ? delivered : (rc == -EBADFD ? -ENODEV : rc);
     }
