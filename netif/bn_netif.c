@@ -185,6 +185,60 @@ static void tx_after_unlock(void *arg)
   __atomic_fetch_sub(&bn->tx_deferred, 1, __ATOMIC_RELEASE);
 }
 
+/* Whether frame is a TCP segment (IPv4, or IPv6 without extension headers);
+ * if so, its payload's length and its flags. */
+static bool tcp_segment(const uint8_t *f, size_t len, size_t *payload, uint8_t *flags)
+{
+  size_t seg_len, tcp_off;
+  if (len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00) {
+    size_t ihl = (size_t)(f[14] & 0x0f) * 4;
+    size_t total = (size_t)f[16] << 8 | f[17];
+    if (f[23] != 6 || ihl < 20 || total < ihl) {
+      return false;
+    }
+    seg_len = total - ihl;
+    tcp_off = 14 + ihl;
+  } else if (len >= 14 + 40 && f[12] == 0x86 && f[13] == 0xdd && f[20] == 6) {
+    seg_len = (size_t)f[18] << 8 | f[19];
+    tcp_off = 14 + 40;
+  } else {
+    return false;
+  }
+  if (len < tcp_off + 20) {
+    return false;
+  }
+  size_t header = (size_t)(f[tcp_off + 12] >> 4) * 4;
+  *payload = seg_len > header ? seg_len - header : 0;
+  *flags = f[tcp_off + 13];
+  return true;
+}
+
+/* The netif whose rx thread this is (NULL in other threads). */
+static _Thread_local const bn_netif *rx_thread_of;
+
+/*
+ * Whether the frame just queued is a small reply its thread should send
+ * itself, once it released the core lock. Not so, and left to the tx thread
+ * whose wake-up nobody waits for: an ACK or window update (no data, SYN,
+ * FIN or RST), and TCP data lwIP sent from the rx thread (a bulk transfer's
+ * next segments, let go by an ACK). Sending them inline would make the
+ * kernel's processing of the frame inside the TAP write (the peer's ACK
+ * processing, or its receive and its reader's wake-up) run in the thread
+ * that receives the transfer's next frames, instead of beside it.
+ */
+static bool tx_inline_fits(const bn_netif *bn, const uint8_t *frame, size_t len)
+{
+  size_t payload;
+  uint8_t flags;
+  if (!tcp_segment(frame, len, &payload, &flags)) {
+    return true; /* ARP, ICMP, UDP: replies */
+  }
+  if (payload == 0) {
+    return (flags & 0x07) != 0; /* FIN, SYN or RST: a handshake's step */
+  }
+  return rx_thread_of != bn;
+}
+
 /* Called by lwIP with the core lock held. */
 static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
 {
@@ -208,7 +262,7 @@ static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
   pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
   slot->len = p->tot_len;
   __atomic_store_n(&bn->tx_head, head + 1, __ATOMIC_SEQ_CST);
-  if (bn->tx_inline && tx_queued(bn) <= TX_INLINE_MAX) {
+  if (bn->tx_inline && tx_queued(bn) <= TX_INLINE_MAX && tx_inline_fits(bn, slot->frame, slot->len)) {
     switch (sys_defer_until_core_unlock(tx_after_unlock, bn)) {
     case SYS_CORE_DEFERRED_ADDED:
       __atomic_fetch_add(&bn->tx_deferred, 1, __ATOMIC_RELAXED);
@@ -319,6 +373,7 @@ static void *bn_netif_rx_main(void *arg)
   bn_netif *bn = arg;
   const bn_link_rx rx = { .frame = bn_netif_rx_frame, .carrier = bn_netif_rx_carrier,
                           .batch_end = bn_netif_rx_batch_end, .arg = bn };
+  rx_thread_of = bn;
   while (!__atomic_load_n(&bn->stop, __ATOMIC_ACQUIRE)) {
     /* No deadline of its own: bn_netif_remove() wakes it. */
     int rc = bn_link_poll(bn->link, &rx, BN_LINK_FOREVER);
