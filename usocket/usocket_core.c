@@ -72,14 +72,14 @@ static bool is_slot(const pthread_cond_t *cv)
   return cv >= &wait_slots[0] && cv < &wait_slots[WAIT_SLOTS];
 }
 
-/* Whether w waits for an event of these kinds on s: a waiter for s and one
- * of them, or a waiter for any socket (poll). An event on a netconn that has
+/* Whether w waits for an event of these kinds on s: a waiter for s, or for
+ * any socket (poll), and one of them. An event on a netconn that has
  * no socket yet (s NULL: a connection not yet accepted) concerns only those:
  * nobody can wait for that socket, and whoever takes it tries before it
  * waits (bn_us_wait()'s generation). */
 static bool concerns(const bn_us_waiter *w, const usocket *s, unsigned events)
 {
-  return w->s == NULL || (w->s == s && (w->events & events) != 0);
+  return (w->s == NULL || w->s == s) && (w->events & events) != 0;
 }
 
 /* Wakes the waiters s and events concern (s NULL and events 0: everyone).

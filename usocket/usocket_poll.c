@@ -15,6 +15,16 @@ int usocket_poll(usocket_pollfd *fds, size_t n, long timeout_ms)
   if (fds == NULL && n > 0) {
     return -USOCKET_EINVAL;
   }
+  /* What can change the answer: data, a FIN, a connection to accept, an
+   * error (POLLIN and the POLLHUP/POLLERR every socket reports), and room to
+   * send or a connect's end only if POLLOUT is asked for: the ACKs of what
+   * it sent do not wake a loop that waits to read. */
+  unsigned wait_for = BN_US_WAIT_RECV;
+  for (size_t i = 0; i < n; i++) {
+    if (fds[i].events & USOCKET_POLLOUT) {
+      wait_for |= BN_US_WAIT_SEND;
+    }
+  }
   bn_us_deadline d;
   bn_us_deadline_set(&d, timeout_ms);
   for (;;) {
@@ -32,7 +42,7 @@ int usocket_poll(usocket_pollfd *fds, size_t n, long timeout_ms)
     if (count > 0 || timeout_ms == 0) {
       return count;
     }
-    if (bn_us_wait(NULL, BN_US_WAIT_ANY, gen, &d) == -USOCKET_ETIMEDOUT) {
+    if (bn_us_wait(NULL, wait_for, gen, &d) == -USOCKET_ETIMEDOUT) {
       return 0;
     }
   }
