@@ -56,6 +56,7 @@ struct bn_netif {
   int stop;                      /* atomic: set by bn_netif_remove() */
   int link_error;                /* atomic: the error that ended the link, 0 if none */
   int core_locked;               /* rx thread only: holds the core lock now */
+  unsigned rx_polled;            /* rx thread only: frames received in this poll */
   bn_netif_counters counters;    /* atomic adds, relaxed */
   /* Transmit ring. Slots [tx_tail, tx_head) are queued; the producer is
    * linkoutput (one at a time: the core lock), the consumer whoever holds
@@ -219,12 +220,13 @@ static _Thread_local const bn_netif *rx_thread_of;
 /*
  * Whether the frame just queued is a small reply its thread should send
  * itself, once it released the core lock. Not so, and left to the tx thread
- * whose wake-up nobody waits for: an ACK or window update (no data, SYN,
- * FIN or RST), and TCP data lwIP sent from the rx thread (a bulk transfer's
- * next segments, let go by an ACK). Sending them inline would make the
- * kernel's processing of the frame inside the TAP write (the peer's ACK
- * processing, or its receive and its reader's wake-up) run in the thread
- * that receives the transfer's next frames, instead of beside it.
+ * (whose wake-up nobody waits for), the frames of a bulk transfer: an ACK or
+ * window update (no data, SYN, FIN or RST) sent by an app's thread or by the
+ * rx thread amid a stream of frames, and TCP data lwIP sent from the rx
+ * thread (the transfer's next segments, let go by an ACK). Sending them
+ * inline would make the kernel's processing of the frame inside the TAP
+ * write (the peer's ACK processing, or its receive and its reader's wake-up)
+ * run in the thread that handles the transfer's next frames, not beside it.
  */
 static bool tx_inline_fits(const bn_netif *bn, const uint8_t *frame, size_t len)
 {
@@ -233,10 +235,11 @@ static bool tx_inline_fits(const bn_netif *bn, const uint8_t *frame, size_t len)
   if (!tcp_segment(frame, len, &payload, &flags)) {
     return true; /* ARP, ICMP, UDP: replies */
   }
-  if (payload == 0) {
-    return (flags & 0x07) != 0; /* FIN, SYN or RST: a handshake's step */
+  bool rx = rx_thread_of == bn;
+  if (payload == 0 && (flags & 0x07) == 0) {
+    return rx && bn->rx_polled <= TX_INLINE_MAX; /* an ACK: a handshake's last step */
   }
-  return rx_thread_of != bn;
+  return payload == 0 || !rx; /* SYN, FIN, RST; an app's data */
 }
 
 /* Called by lwIP with the core lock held. */
@@ -335,6 +338,7 @@ static void bn_netif_rx_frame(void *arg, const uint8_t *frame, size_t len, uint6
   }
   pbuf_take(p, frame, (u16_t)len);
   rx_lock_core(bn);
+  bn->rx_polled++;
   if (bn->netif.input(p, &bn->netif) != ERR_OK) {
     pbuf_free(p);
     count(&bn->counters.rx_dropped, 1);
@@ -375,6 +379,7 @@ static void *bn_netif_rx_main(void *arg)
                           .batch_end = bn_netif_rx_batch_end, .arg = bn };
   rx_thread_of = bn;
   while (!__atomic_load_n(&bn->stop, __ATOMIC_ACQUIRE)) {
+    bn->rx_polled = 0;
     /* No deadline of its own: bn_netif_remove() wakes it. */
     int rc = bn_link_poll(bn->link, &rx, BN_LINK_FOREVER);
     bn_netif_rx_batch_end(bn);

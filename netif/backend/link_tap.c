@@ -197,20 +197,21 @@ static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   if (!(fds[0].revents & POLLIN)) {
     return 0;
   }
-  /* The first frame with one read(): a small exchange's frame comes alone,
-   * and a batch would run 31 empty reads before lwIP saw it. Batches of
-   * reads only once a second read() found a frame too, as many reads as
-   * frames came so far (4 at least, TAP_URING_BATCH at most): a burst of a
-   * few frames (a connection's handshake and data) costs few empty reads, a
-   * bulk transfer soon reads whole batches. The receiver may release its
-   * lock before each further read (batch_end). */
+  /* Frames one read() at a time: a small exchange's frame comes alone (or
+   * two: an ACK and data, a FIN), and a batch would run empty reads before
+   * lwIP saw it. Batches of reads only once four read()s in a row found a
+   * frame: 4 reads, then twice as many after each batch that found a frame
+   * for every read (TAP_URING_BATCH at most), so a bulk transfer soon reads
+   * whole batches; a batch that found the queue empty ends the poll. The
+   * receiver may release its lock before each further read (batch_end). */
   int delivered = 0;
+  size_t reads = 4;
   while (delivered < TAP_BATCH) {
     if (delivered > 0) {
       bn_link_rx_batch_end(rx);
     }
-    size_t reads = delivered < 4 ? 4 : delivered < TAP_URING_BATCH ? (size_t)delivered : TAP_URING_BATCH;
-    int rc = t->rx_ring != NULL && delivered >= 2 ? read_batch(t, rx, reads) : read_one(t, rx);
+    bool batch = t->rx_ring != NULL && delivered >= 4;
+    int rc = batch ? read_batch(t, rx, reads) : read_one(t, rx);
     if (rc < 0) {
       return delivered > 0 ? delivered : (rc == -EBADFD ? -ENODEV : rc);
     }
@@ -218,6 +219,12 @@ static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
       break; /* the queue is empty */
     }
     delivered += rc;
+    if (batch) {
+      if ((size_t)rc < reads) {
+        break; /* a read found the queue empty */
+      }
+      reads = reads * 2 < TAP_URING_BATCH ? reads * 2 : TAP_URING_BATCH;
+    }
   }
   if (delivered > 0) {
     bn_link_rx_batch_end(rx);

@@ -10,6 +10,11 @@
  *   dropped inside lwIP (measured 2 MB/s instead of 150 MB/s with a 256 KiB
  *   window, LWIP-NOTES.md). Here every mailbox has the size lwIP asks for,
  *   and lwIP's 0 ("the port's default") is the port's 128.
+ * - Work after the core lock: a thread may leave itself work to do once it
+ *   released the core lock (sys_defer_until_core_unlock(): the netif writes
+ *   a small reply to the wire there, usocket wakes the threads an event
+ *   concerns), so that neither a system call nor a woken thread waits on
+ *   the lock.
  * The port's arch headers (cc.h, sys_arch.h) are still used.
  */
 #define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, pthread_setname_np */

@@ -1,7 +1,7 @@
 /*
- * The board apps' TCP server skeleton, written as MicroPython board code on
- * usocket would be (a thread that served a connection serves the next one
- * if it comes within WORKER_IDLE_MS, instead of ending):
+ * The board apps' TCP server skeleton on usocket. What it does is what this
+ * MicroPython board code does (which of its threads runs the loop is told
+ * at struct server):
  *
  *     s = socket.socket()
  *     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -21,120 +21,107 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* A thread that served a connection waits this long for the next one
- * before it ends: a stream of short connections then costs a wake-up per
- * connection, not a thread's start and end (as a MicroPython board's
- * _thread would: what its code does is the same). */
-#define WORKER_IDLE_MS 2000
+/* A thread that served a connection waits this long to accept the next
+ * one before it ends (while another thread accepts). */
+#define IDLE_MS 2000
 
+/*
+ * The server's threads take turns: one waits in accept(); when a connection
+ * comes, it hands the accepting to an idle thread (or starts one, when none
+ * is idle) and serves the connection itself, so a connection waits for one
+ * thread's wake-up, not two, and a stream of short connections starts no
+ * thread per connection. What each thread runs is the MicroPython loop
+ * above; which thread runs it is the skeleton's business.
+ */
 struct server {
   usocket *listener;
   bn_app_handler handler;
   bool nodelay;
   char name[16];
   pthread_mutex_t mu;
-  pthread_cond_t cv;        /* idle workers wait for `next` */
-  usocket *next;            /* a connection handed to an idle worker */
-  int idle;                 /* workers waiting for one */
-  int refs;                 /* the accept thread and the workers */
-  bool closing;             /* the listener is gone: idle workers end */
+  pthread_cond_t cv;        /* idle threads wait for their turn to accept */
+  bool accepting;           /* a thread is in accept() (or about to be) */
+  int idle;                 /* threads waiting for their turn */
+  int threads;              /* the server's threads */
+  bool closing;             /* the listener is gone: every thread ends */
 };
 
-static void server_release_locked(struct server *s)
-{
-  if (--s->refs > 0) {
-    pthread_mutex_unlock(&s->mu);
-    return;
-  }
-  pthread_mutex_unlock(&s->mu);
-  pthread_cond_destroy(&s->cv);
-  pthread_mutex_destroy(&s->mu);
-  free(s);
-}
+static void *server_main(void *arg);
 
-struct worker_start {
-  struct server *server;
-  usocket *client;
-};
-
-/* Serves connections until none comes for WORKER_IDLE_MS. */
-static void *worker_main(void *arg)
+/* Starts one more thread of s (under s->mu); false if it cannot. */
+static bool start_thread_locked(struct server *s)
 {
-  struct worker_start start = *(struct worker_start *)arg;
-  free(arg);
-  struct server *s = start.server;
-  usocket *client = start.client;
-  while (client != NULL) {
-    s->handler(client);
-    usocket_free(client);
-    pthread_mutex_lock(&s->mu);
-    s->idle++;
-    uint64_t until = bn_clock_after_ms(WORKER_IDLE_MS);
-    while (s->next == NULL && !s->closing && bn_clock_cond_wait(&s->cv, &s->mu, until) == 0) {
-    }
-    client = s->next; /* taken even if it came at the deadline */
-    s->next = NULL;
-    s->idle--;
-    if (client == NULL) {
-      server_release_locked(s);
-      return NULL;
-    }
-    pthread_mutex_unlock(&s->mu);
-  }
-  return NULL;
-}
-
-/* Hands client to an idle worker, or starts one; frees client if that fails. */
-static void start_connection(struct server *s, usocket *client)
-{
-  pthread_mutex_lock(&s->mu);
-  if (s->idle > 0 && s->next == NULL) {
-    s->next = client;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    return;
-  }
-  s->refs++;
-  pthread_mutex_unlock(&s->mu);
-  struct worker_start *w = malloc(sizeof(*w));
   pthread_t thread;
-  if (w != NULL) {
-    *w = (struct worker_start){ .server = s, .client = client };
-  }
-  if (w == NULL || pthread_create(&thread, NULL, worker_main, w) != 0) {
-    free(w);
-    usocket_free(client);
-    pthread_mutex_lock(&s->mu);
-    server_release_locked(s);
-    return;
+  if (pthread_create(&thread, NULL, server_main, s) != 0) {
+    return false;
   }
   pthread_setname_np(thread, s->name);
   pthread_detach(thread);
+  s->threads++;
+  return true;
 }
 
-static void *accept_main(void *arg)
+/* Under s->mu: waits for this thread's turn to accept. false: it is to end
+ * (the listener is gone, or another thread accepts and none came for it). */
+static bool wait_for_turn_locked(struct server *s)
+{
+  uint64_t until = bn_clock_after_ms(IDLE_MS);
+  s->idle++;
+  while (s->accepting && !s->closing) {
+    if (bn_clock_cond_wait(&s->cv, &s->mu, until) == ETIMEDOUT) {
+      break;
+    }
+  }
+  s->idle--;
+  if (s->closing || s->accepting) {
+    return false;
+  }
+  s->accepting = true;
+  return true;
+}
+
+static void *server_main(void *arg)
 {
   struct server *s = arg;
-  for (;;) {
+  pthread_mutex_lock(&s->mu);
+  while (wait_for_turn_locked(s)) {
+    pthread_mutex_unlock(&s->mu);
     usocket *client;
     int rc = usocket_accept(s->listener, &client, NULL);
+    pthread_mutex_lock(&s->mu);
+    s->accepting = false;
     if (rc == -USOCKET_EBADF || rc == -USOCKET_EINVAL) {
-      break;  /* the listener is gone */
+      s->closing = true; /* the listener is gone */
+      pthread_cond_broadcast(&s->cv);
+      break;
     }
-    if (rc == 0) {
-      if (s->nodelay) {
-        int one = 1;
-        (void)usocket_setsockopt(client, USOCKET_IPPROTO_TCP, USOCKET_TCP_NODELAY, &one, sizeof(one));
-      }
-      start_connection(s, client);
+    if (rc != 0) {
+      continue; /* ENOMEM, ECONNABORTED: one connection only */
     }
-    /* Other errors (ENOMEM, ECONNABORTED) concern one connection only. */
+    /* The next accept is another thread's; this one serves. Without a
+     * thread to take it, this one accepts again once it served. */
+    if (s->idle > 0) {
+      pthread_cond_signal(&s->cv);
+    } else {
+      (void)start_thread_locked(s);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (s->nodelay) {
+      int one = 1;
+      (void)usocket_setsockopt(client, USOCKET_IPPROTO_TCP, USOCKET_TCP_NODELAY, &one, sizeof(one));
+    }
+    s->handler(client);
+    usocket_free(client);
+    pthread_mutex_lock(&s->mu);
   }
-  usocket_free(s->listener);
-  pthread_mutex_lock(&s->mu);
-  s->closing = true;
-  pthread_cond_broadcast(&s->cv);
-  server_release_locked(s);
+  bool last = --s->threads == 0;
+  pthread_mutex_unlock(&s->mu);
+  if (last) { /* only once closing: an accepting thread never ends otherwise */
+    usocket_free(s->listener);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+  }
   return NULL;
 }
 
@@ -147,7 +134,6 @@ int bn_app_serve(const char *name, uint16_t port, int backlog, bool nodelay, bn_
   snprintf(s->name, sizeof(s->name), "bn-%s", name);
   s->handler = handler;
   s->nodelay = nodelay;
-  s->refs = 1; /* the accept thread's */
   pthread_mutex_init(&s->mu, NULL);
   bn_clock_cond_init(&s->cv);
   int one = 1;
@@ -163,9 +149,12 @@ int bn_app_serve(const char *name, uint16_t port, int backlog, bool nodelay, bn_
   if (rc == 0) {
     rc = usocket_listen(s->listener, backlog);
   }
-  pthread_t thread;
-  if (rc == 0 && pthread_create(&thread, NULL, accept_main, s) != 0) {
-    rc = -USOCKET_ENOMEM;
+  if (rc == 0) {
+    pthread_mutex_lock(&s->mu);
+    if (!start_thread_locked(s)) {
+      rc = -USOCKET_ENOMEM;
+    }
+    pthread_mutex_unlock(&s->mu);
   }
   if (rc != 0) {
     usocket_free(s->listener);
@@ -174,7 +163,5 @@ int bn_app_serve(const char *name, uint16_t port, int backlog, bool nodelay, bn_
     free(s);
     return rc == -USOCKET_EADDRINUSE ? -EADDRINUSE : -ENOMEM;
   }
-  pthread_setname_np(thread, s->name);
-  pthread_detach(thread);
   return 0;
 }
