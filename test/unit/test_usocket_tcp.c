@@ -16,6 +16,7 @@
 #include "bn_stack.h"
 #include "link_memory.h"
 #include "lwip/api.h"
+#include "lwip/priv/tcp_priv.h" /* TCP_TMR_INTERVAL: the delayed ACKs' timer */
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 #include "usocket.h"
@@ -388,13 +389,18 @@ START_TEST(tcp_full_send_buffer_modes)
     rounds++;
   }
   ck_assert_int_eq(n, USOCKET_NONE);
-  /* with a timeout: ETIMEDOUT once no room comes within it */
-  ck_assert_int_eq(usocket_settimeout(cli, 100), 0);
+  /* with a timeout: ETIMEDOUT once no room comes within it. The peer's
+   * delayed ACKs of what is in flight free room for up to lwIP's fast timer
+   * interval (TCP_TMR_INTERVAL, 250 ms) after the last send: a timeout
+   * longer than that sees them all, and once the peer's window is shut no
+   * more room can come. */
+  ck_assert_int_eq(usocket_settimeout(cli, 2 * TCP_TMR_INTERVAL), 0);
   rounds = 0;
   while ((n = usocket_send(cli, data, BIG)) > 0 && rounds < 256) {
     rounds++;
   }
   ck_assert_int_eq(n, -USOCKET_ETIMEDOUT);
+  ck_assert_int_eq(usocket_settimeout(cli, 100), 0);
   ck_assert_int_eq(usocket_write(cli, data, BIG), -USOCKET_ETIMEDOUT); /* BIG cannot fit */
   ck_assert_int_eq(usocket_sendall(cli, data, BIG), -USOCKET_ETIMEDOUT);
   free(data);
