@@ -203,11 +203,15 @@ static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
    * frame: 4 reads, then twice as many after each batch that found a frame
    * for every read (TAP_URING_BATCH at most), so a bulk transfer soon reads
    * whole batches; a batch that found the queue empty ends the poll. The
-   * receiver may release its lock before each further read (batch_end). */
+   * receiver may release its lock before each further read (batch_end),
+   * except between full batches: in a stream, the next read finds frames
+   * at once, and a receiver woken per batch (the app's thread of a bulk
+   * transfer) would take twice the wake-ups for the same bytes. */
   int delivered = 0;
   size_t reads = 4;
+  bool streaming = false; /* the last batch found a frame for every read */
   while (delivered < TAP_BATCH) {
-    if (delivered > 0) {
+    if (delivered > 0 && !streaming) {
       bn_link_rx_batch_end(rx);
     }
     bool batch = t->rx_ring != NULL && delivered >= 4;
@@ -224,6 +228,7 @@ static int tap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
         break; /* a read found the queue empty */
       }
       reads = reads * 2 < TAP_URING_BATCH ? reads * 2 : TAP_URING_BATCH;
+      streaming = true;
     }
   }
   if (delivered > 0) {
