@@ -32,6 +32,7 @@ set(BN_USOCKET_SRCS
   ${CMAKE_SOURCE_DIR}/usocket/usocket_io.c
   ${CMAKE_SOURCE_DIR}/usocket/usocket_poll.c
   ${CMAKE_SOURCE_DIR}/usocket/usocket_stream.c
+  ${CMAKE_SOURCE_DIR}/usocket/usocket_wait.c
 )
 
 # bn_board_link_source(<board> <out var>): a C file with the profile's link

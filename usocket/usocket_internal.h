@@ -193,4 +193,14 @@ void bn_us_reset_unaccepted(struct netconn *nc);
 /** Wakes every thread waiting in bn_us_wait() (an event not tied to a socket). */
 void bn_us_wake_all(void);
 
+/** Wakes the threads waiting for s and one of events (BN_US_WAIT_*), and
+ *  those waiting for any socket and one of them; s NULL and events 0 wake
+ *  everyone. Under bn_us_mu. */
+void bn_us_wake_locked(const usocket *s, unsigned events);
+
+/** Wakes the threads an lwIP event on s (NULL: a netconn with no socket
+ *  yet) concerns, once the core lock is released when the caller holds it
+ *  (at once otherwise). Under bn_us_mu, after bumping bn_us_gen. */
+void bn_us_wake_event_locked(const usocket *s, enum netconn_evt evt);
+
 #endif /* USOCKET_INTERNAL_H */
