@@ -16,7 +16,6 @@
  * A full ring makes linkoutput wait for a free slot (no sender ever needs
  * the core lock, so they always make progress): no frame is lost on the way.
  */
-#define _GNU_SOURCE /* pthread_setname_np */
 #include "bn_netif.h"
 #include "bn_clock.h"
 
@@ -52,7 +51,7 @@ struct bn_netif {
   uint8_t mac[ETH_HWADDR_LEN];
   const char *hostname;
   bool tx_inline;                /* small replies sent by the thread that queued them */
-  pthread_t rx_thread;
+  bn_thread_t rx_thread;
   int stop;                      /* atomic: set by bn_netif_remove() */
   int link_error;                /* atomic: the error that ended the link, 0 if none */
   int core_locked;               /* rx thread only: holds the core lock now */
@@ -69,10 +68,10 @@ struct bn_netif {
   int tx_idle;                   /* atomic: the tx thread sleeps (or is about to) */
   int tx_full;                   /* atomic: the producer waits for a free slot */
   int tx_stop;                   /* under tx_mu: drain the ring, then exit */
-  pthread_t tx_thread;
-  pthread_mutex_t tx_mu;
-  pthread_cond_t tx_cv;          /* the tx thread waits for frames */
-  pthread_cond_t tx_space_cv;    /* the producer waits for a free slot */
+  bn_thread_t tx_thread;
+  bn_mutex_t tx_mu;
+  bn_cond_t tx_cv;          /* the tx thread waits for frames */
+  bn_cond_t tx_space_cv;    /* the producer waits for a free slot */
 };
 
 static void count(uint64_t *counter, uint64_t n)
@@ -93,9 +92,9 @@ static uint32_t tx_queued(const bn_netif *bn)
 static void tx_ring_doorbell(bn_netif *bn)
 {
   if (__atomic_load_n(&bn->tx_idle, __ATOMIC_SEQ_CST)) {
-    pthread_mutex_lock(&bn->tx_mu);
-    pthread_cond_signal(&bn->tx_cv);
-    pthread_mutex_unlock(&bn->tx_mu);
+    bn_mutex_lock(&bn->tx_mu);
+    bn_cond_signal(&bn->tx_cv);
+    bn_mutex_unlock(&bn->tx_mu);
   }
 }
 
@@ -134,9 +133,9 @@ static size_t tx_hand_over(bn_netif *bn, size_t max)
   }
   __atomic_store_n(&bn->tx_tail, tail + (uint32_t)n, __ATOMIC_SEQ_CST);
   if (__atomic_load_n(&bn->tx_full, __ATOMIC_SEQ_CST)) {
-    pthread_mutex_lock(&bn->tx_mu);
-    pthread_cond_signal(&bn->tx_space_cv);
-    pthread_mutex_unlock(&bn->tx_mu);
+    bn_mutex_lock(&bn->tx_mu);
+    bn_cond_signal(&bn->tx_space_cv);
+    bn_mutex_unlock(&bn->tx_mu);
   }
   return n;
 }
@@ -253,13 +252,13 @@ static err_t bn_netif_linkoutput(struct netif *netif, struct pbuf *p)
   uint32_t head = __atomic_load_n(&bn->tx_head, __ATOMIC_RELAXED);
   if (head - __atomic_load_n(&bn->tx_tail, __ATOMIC_ACQUIRE) == TX_RING) {
     /* Full: wait until a sender has sent one. */
-    pthread_mutex_lock(&bn->tx_mu);
+    bn_mutex_lock(&bn->tx_mu);
     __atomic_store_n(&bn->tx_full, 1, __ATOMIC_SEQ_CST);
     while (head - __atomic_load_n(&bn->tx_tail, __ATOMIC_SEQ_CST) == TX_RING) {
-      pthread_cond_wait(&bn->tx_space_cv, &bn->tx_mu);
+      bn_cond_wait(&bn->tx_space_cv, &bn->tx_mu, BN_CLOCK_FOREVER);
     }
     __atomic_store_n(&bn->tx_full, 0, __ATOMIC_RELAXED);
-    pthread_mutex_unlock(&bn->tx_mu);
+    bn_mutex_unlock(&bn->tx_mu);
   }
   struct tx_slot *slot = &bn->tx_ring[head % TX_RING];
   pbuf_copy_partial(p, slot->frame, p->tot_len, 0);
@@ -293,15 +292,15 @@ static void *bn_netif_tx_main(void *arg)
   bn_netif *bn = arg;
   for (;;) {
     if (tx_nothing_to_do(bn) || !tx_token_take(bn)) {
-      pthread_mutex_lock(&bn->tx_mu);
+      bn_mutex_lock(&bn->tx_mu);
       __atomic_store_n(&bn->tx_idle, 1, __ATOMIC_SEQ_CST);
       while (tx_nothing_to_do(bn) && !bn->tx_stop) {
-        pthread_cond_wait(&bn->tx_cv, &bn->tx_mu);
+        bn_cond_wait(&bn->tx_cv, &bn->tx_mu, BN_CLOCK_FOREVER);
       }
       __atomic_store_n(&bn->tx_idle, 0, __ATOMIC_RELAXED);
       /* At the stop no other thread sends any more (bn_netif_remove()). */
       bool stop = bn->tx_stop && tx_queued(bn) == 0;
-      pthread_mutex_unlock(&bn->tx_mu);
+      bn_mutex_unlock(&bn->tx_mu);
       if (stop) {
         break;
       }
@@ -419,18 +418,18 @@ static err_t bn_netif_init(struct netif *netif)
 /* Stops the tx thread once the frames queued so far are sent. */
 static void tx_stop(bn_netif *bn)
 {
-  pthread_mutex_lock(&bn->tx_mu);
+  bn_mutex_lock(&bn->tx_mu);
   bn->tx_stop = 1;
-  pthread_cond_signal(&bn->tx_cv);
-  pthread_mutex_unlock(&bn->tx_mu);
-  pthread_join(bn->tx_thread, NULL);
+  bn_cond_signal(&bn->tx_cv);
+  bn_mutex_unlock(&bn->tx_mu);
+  bn_thread_join(bn->tx_thread, NULL);
 }
 
 static void bn_netif_free(bn_netif *bn)
 {
-  pthread_cond_destroy(&bn->tx_space_cv);
-  pthread_cond_destroy(&bn->tx_cv);
-  pthread_mutex_destroy(&bn->tx_mu);
+  bn_cond_destroy(&bn->tx_space_cv);
+  bn_cond_destroy(&bn->tx_cv);
+  bn_mutex_destroy(&bn->tx_mu);
   free(bn->tx_ring);
   free(bn);
 }
@@ -454,14 +453,13 @@ int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname,
   memcpy(bn->mac, mac, ETH_HWADDR_LEN);
   bn->hostname = hostname;
   bn->tx_inline = tuning == NULL || !tuning->tx_inline_off;
-  pthread_mutex_init(&bn->tx_mu, NULL);
-  pthread_cond_init(&bn->tx_cv, NULL);
-  pthread_cond_init(&bn->tx_space_cv, NULL);
-  if (pthread_create(&bn->tx_thread, NULL, bn_netif_tx_main, bn) != 0) {
+  bn_mutex_init(&bn->tx_mu);
+  bn_cond_init(&bn->tx_cv);
+  bn_cond_init(&bn->tx_space_cv);
+  if (bn_thread_create(&bn->tx_thread, "bn-tx", bn_netif_tx_main, bn) != 0) {
     bn_netif_free(bn);
     return -EAGAIN;
   }
-  pthread_setname_np(bn->tx_thread, "bn-tx");
   /* ethernet_input, not tcpip_input: the rx thread already holds the core lock. */
   if (netifapi_netif_add(&bn->netif, NULL, NULL, NULL, bn, bn_netif_init, ethernet_input) != ERR_OK) {
     tx_stop(bn);
@@ -470,13 +468,12 @@ int bn_netif_add(bn_link *link, const uint8_t mac[6], const char *hostname,
   }
   netifapi_netif_set_up(&bn->netif);
   netifapi_netif_set_link_up(&bn->netif);
-  if (pthread_create(&bn->rx_thread, NULL, bn_netif_rx_main, bn) != 0) {
+  if (bn_thread_create(&bn->rx_thread, "bn-rx", bn_netif_rx_main, bn) != 0) {
     netifapi_netif_remove(&bn->netif);
     tx_stop(bn);
     bn_netif_free(bn);
     return -EAGAIN;
   }
-  pthread_setname_np(bn->rx_thread, "bn-rx");
   *out = bn;
   return 0;
 }
@@ -507,7 +504,7 @@ void bn_netif_remove(bn_netif *bn)
   }
   __atomic_store_n(&bn->stop, 1, __ATOMIC_RELEASE);
   bn_link_wake(bn->link);
-  pthread_join(bn->rx_thread, NULL);
+  bn_thread_join(bn->rx_thread, NULL);
   netifapi_netif_set_down(&bn->netif);
   netifapi_netif_remove(&bn->netif);
   /* A thread that queued a frame before the netif was removed may still be

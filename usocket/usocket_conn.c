@@ -28,7 +28,7 @@ static int enter_with_addr(usocket *s, const usocket_addr *addr, ip_addr_t *ip, 
 
 /* Serialises the binds of TCP sockets: the bound-already check and the bind
  * are one step, also when two threads bind one socket at once. */
-static pthread_mutex_t bind_mu = PTHREAD_MUTEX_INITIALIZER;
+static bn_mutex_t bind_mu = BN_MUTEX_INITIALIZER;
 
 /* 1 if s is a TCP socket whose pcb has a local port (bound, explicitly or by
  * a connect). lwIP's tcp_bind() accepts such a pcb again (its state is still
@@ -54,9 +54,9 @@ int usocket_bind(usocket *s, const usocket_addr *addr)
   if (rc < 0) {
     return rc;
   }
-  pthread_mutex_lock(&bind_mu);
+  bn_mutex_lock(&bind_mu);
   rc = tcp_bound_already(s) ? -USOCKET_EADDRINUSE : bn_us_err(netconn_bind(s->conn, &ip, port));
-  pthread_mutex_unlock(&bind_mu);
+  bn_mutex_unlock(&bind_mu);
   bn_us_leave(s);
   return rc;
 }
@@ -79,9 +79,9 @@ int usocket_listen(usocket *s, int backlog)
   if (s->type != USOCKET_SOCK_STREAM) {
     rc = -USOCKET_EOPNOTSUPP;
   } else {
-    pthread_mutex_lock(&bn_us_mu);
+    bn_mutex_lock(&bn_us_mu);
     bn_us_state st = s->state;
-    pthread_mutex_unlock(&bn_us_mu);
+    bn_mutex_unlock(&bn_us_mu);
     if (st != BN_US_NEW && st != BN_US_LISTENING) {
       rc = -USOCKET_EINVAL;
     } else {
@@ -89,9 +89,9 @@ int usocket_listen(usocket *s, int backlog)
       /* A pcb pool without a free listening pcb shows as ERR_MEM. */
       rc = bn_us_err(err);
       if (rc == 0) {
-        pthread_mutex_lock(&bn_us_mu);
+        bn_mutex_lock(&bn_us_mu);
         s->state = BN_US_LISTENING;
-        pthread_mutex_unlock(&bn_us_mu);
+        bn_mutex_unlock(&bn_us_mu);
       }
     }
   }
@@ -152,11 +152,11 @@ int bn_us_accept_fill_locked(usocket *s)
  * set), 0: nothing queued, < 0: error. */
 static int accept_one(usocket *s, usocket **out, usocket_addr *peer)
 {
-  pthread_mutex_lock(&s->rx_mu);
+  bn_mutex_lock(&s->rx_mu);
   int rc = bn_us_accept_fill_locked(s);
   struct netconn *nc = s->acc_nc;
   s->acc_nc = NULL;
-  pthread_mutex_unlock(&s->rx_mu);
+  bn_mutex_unlock(&s->rx_mu);
   if (rc <= 0) {
     return rc;
   }
@@ -179,13 +179,13 @@ static int accept_one(usocket *s, usocket **out, usocket_addr *peer)
   }
   err_t pending = nc->pending_err;
   UNLOCK_TCPIP_CORE();
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   c->timeout_ms = s->timeout_ms;
   bn_us_addr_format(&ip, port, &c->peer);
   if (pending != ERR_OK) {
     bn_us_set_conn_err_locked(c, -bn_us_err(pending));
   }
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   if (peer != NULL) {
     *peer = c->peer;
   }
@@ -207,9 +207,9 @@ int usocket_accept(usocket *s, usocket **client, usocket_addr *peer)
     bn_us_leave(s);
     return -USOCKET_EOPNOTSUPP;
   }
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   bool listening = s->state == BN_US_LISTENING;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   if (!listening) {
     bn_us_leave(s);
     return -USOCKET_EINVAL;
@@ -245,17 +245,17 @@ static int stream_connect(usocket *s, const ip_addr_t *ip, u16_t port)
   if (st != BN_US_NEW) {
     return -USOCKET_EALREADY; /* connecting, listening or failed: as modlwip */
   }
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   s->state = BN_US_CONNECTING;
   bn_us_addr_format(ip, port, &s->peer);
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   err_t err = netconn_connect(s->conn, ip, port);
   if (err != ERR_INPROGRESS && err != ERR_OK) {
-    pthread_mutex_lock(&bn_us_mu);
+    bn_mutex_lock(&bn_us_mu);
     if (s->state == BN_US_CONNECTING) {
       s->state = BN_US_NEW;
     }
-    pthread_mutex_unlock(&bn_us_mu);
+    bn_mutex_unlock(&bn_us_mu);
     return bn_us_err(err);
   }
   long timeout = bn_us_timeout(s);
@@ -299,9 +299,9 @@ int usocket_connect(usocket *s, const usocket_addr *addr)
   } else {
     rc = bn_us_err(netconn_connect(s->conn, &ip, port));
     if (rc == 0) {
-      pthread_mutex_lock(&bn_us_mu);
+      bn_mutex_lock(&bn_us_mu);
       bn_us_addr_format(&ip, port, &s->peer);
-      pthread_mutex_unlock(&bn_us_mu);
+      bn_mutex_unlock(&bn_us_mu);
     }
   }
   bn_us_leave(s);

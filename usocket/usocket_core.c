@@ -15,7 +15,7 @@
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
 
-pthread_mutex_t bn_us_mu = PTHREAD_MUTEX_INITIALIZER;
+bn_mutex_t bn_us_mu = BN_MUTEX_INITIALIZER;
 uint64_t bn_us_gen;
 
 /* Live sockets, so the callback can find a netconn's socket. At most one per
@@ -44,19 +44,19 @@ void bn_us_event(struct netconn *conn, enum netconn_evt evt, u16_t len)
     pending = conn->pending_err;
     SYS_ARCH_UNPROTECT(lev);
   }
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   usocket *s = lookup_locked(conn);
   if (s != NULL && pending != ERR_OK) {
     /* remember it for send/recv/connect/poll */
     bn_us_set_conn_err_locked(s, -bn_us_err(pending));
   }
   if (evt == NETCONN_EVT_RCVMINUS || evt == NETCONN_EVT_SENDMINUS) {
-    pthread_mutex_unlock(&bn_us_mu);
+    bn_mutex_unlock(&bn_us_mu);
     return; /* caused by our own calls; nothing became ready */
   }
   bn_us_gen++;
   bn_us_wake_event_locked(s, evt);
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
 }
 
 void bn_us_set_conn_err_locked(usocket *s, int err)
@@ -71,26 +71,26 @@ void bn_us_set_conn_err_locked(usocket *s, int err)
 
 int bn_us_conn_err(usocket *s)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   int err = s->conn_err;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   return err;
 }
 
 int bn_us_conn_err_reported(usocket *s, bn_us_reported *reported)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   int err = s->conn_err;
   *reported = s->reported;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   return err;
 }
 
 int bn_us_report_err(usocket *s, int err)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   s->reported = BN_US_REPORTED_BADF;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   return -err;
 }
 
@@ -116,24 +116,24 @@ usocket *bn_us_wrap(struct netconn *conn, int af, int type, bn_us_state state)
   s->conn = conn;
   s->state = state;
   s->timeout_ms = USOCKET_TIMEOUT_NONE;
-  pthread_mutex_init(&s->rx_mu, NULL);
-  pthread_mutex_init(&s->tx_mu, NULL);
+  bn_mutex_init(&s->rx_mu);
+  bn_mutex_init(&s->tx_mu);
   set_nonblocking(conn, 1);
 
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   size_t i = 0;
   while (i < MEMP_NUM_NETCONN && registry[i] != NULL) {
     i++;
   }
   if (i == MEMP_NUM_NETCONN) { /* cannot happen: one netconn per entry */
-    pthread_mutex_unlock(&bn_us_mu);
-    pthread_mutex_destroy(&s->rx_mu);
-    pthread_mutex_destroy(&s->tx_mu);
+    bn_mutex_unlock(&bn_us_mu);
+    bn_mutex_destroy(&s->rx_mu);
+    bn_mutex_destroy(&s->tx_mu);
     free(s);
     return NULL;
   }
   registry[i] = s;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   return s;
 }
 
@@ -188,8 +188,8 @@ static void release_conn(usocket *s, struct netconn *conn)
 
 static void destroy(usocket *s)
 {
-  pthread_mutex_destroy(&s->rx_mu);
-  pthread_mutex_destroy(&s->tx_mu);
+  bn_mutex_destroy(&s->rx_mu);
+  bn_mutex_destroy(&s->tx_mu);
   free(s);
 }
 
@@ -198,13 +198,13 @@ int bn_us_enter(usocket *s)
   if (s == NULL) {
     return -USOCKET_EINVAL;
   }
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   if (s->closed || s->reported == BN_US_REPORTED_BADF) {
-    pthread_mutex_unlock(&bn_us_mu);
+    bn_mutex_unlock(&bn_us_mu);
     return -USOCKET_EBADF;
   }
   s->users++;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   return 0;
 }
 
@@ -212,14 +212,14 @@ void bn_us_leave(usocket *s)
 {
   struct netconn *conn = NULL;
   bool last, do_free;
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   s->users--;
   last = s->users == 0 && s->closed && s->conn != NULL;
   if (last) {
     conn = detach_locked(s);
   }
   do_free = s->users == 0 && s->freed;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   if (last) {
     release_conn(s, conn);
   }
@@ -235,7 +235,7 @@ int usocket_close(usocket *s)
   }
   struct netconn *conn = NULL;
   bool now = false;
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   if (!s->closed) {
     s->closed = true;
     now = s->users == 0 && s->conn != NULL;
@@ -245,7 +245,7 @@ int usocket_close(usocket *s)
     bn_us_gen++;
     bn_us_wake_locked(s, BN_US_WAIT_ANY);
   }
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   if (now) {
     release_conn(s, conn);
   }
@@ -258,10 +258,10 @@ void usocket_free(usocket *s)
     return;
   }
   usocket_close(s);
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   s->freed = true;
   bool now = s->users == 0;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   if (now) {
     destroy(s);
   }
@@ -310,9 +310,9 @@ int usocket_socket(int af, int type, int proto, usocket **out)
 
 long bn_us_timeout(usocket *s)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   long t = s->timeout_ms;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   return t;
 }
 
@@ -362,9 +362,9 @@ void bn_us_addr_format(const ip_addr_t *ip, u16_t port, usocket_addr *out)
 
 bn_us_state bn_us_refresh_state(usocket *s)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   bn_us_state st = s->state;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   if (st != BN_US_CONNECTING) {
     return st;
   }
@@ -374,7 +374,7 @@ bn_us_state bn_us_refresh_state(usocket *s)
   err_t pending = s->conn->pending_err;
   UNLOCK_TCPIP_CORE();
   if (done) {
-    pthread_mutex_lock(&bn_us_mu);
+    bn_mutex_lock(&bn_us_mu);
     if (s->state == BN_US_CONNECTING) {
       if (ok) {
         s->state = BN_US_CONNECTED;
@@ -383,7 +383,7 @@ bn_us_state bn_us_refresh_state(usocket *s)
       }
     }
     st = s->state;
-    pthread_mutex_unlock(&bn_us_mu);
+    bn_mutex_unlock(&bn_us_mu);
   }
   return st;
 }
@@ -397,9 +397,9 @@ int usocket_settimeout(usocket *s, long timeout_ms)
   if (timeout_ms < 0 && timeout_ms != USOCKET_TIMEOUT_NONE) {
     rc = -USOCKET_EINVAL;
   } else {
-    pthread_mutex_lock(&bn_us_mu);
+    bn_mutex_lock(&bn_us_mu);
     s->timeout_ms = timeout_ms;
-    pthread_mutex_unlock(&bn_us_mu);
+    bn_mutex_unlock(&bn_us_mu);
   }
   bn_us_leave(s);
   return rc;

@@ -22,14 +22,14 @@ static void found(const char *name, const ip_addr_t *ip, void *arg)
 {
   LWIP_UNUSED_ARG(name);
   lookup *l = arg;
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   if (ip != NULL) {
     l->ip = *ip;
     l->status = 1;
   } else {
     l->status = USOCKET_GAI_NONAME; /* no answer, NXDOMAIN or a server error */
   }
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   bn_us_wake_all();
 }
 
@@ -76,9 +76,9 @@ int usocket_getaddrinfo(const char *host, int port, int af, int type, int proto,
     bn_us_deadline_set(&forever, USOCKET_TIMEOUT_NONE);
     for (;;) {
       uint64_t gen = bn_us_generation();
-      pthread_mutex_lock(&bn_us_mu);
+      bn_mutex_lock(&bn_us_mu);
       int status = l.status;
-      pthread_mutex_unlock(&bn_us_mu);
+      bn_mutex_unlock(&bn_us_mu);
       if (status != 0) {
         break;
       }

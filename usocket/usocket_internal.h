@@ -17,7 +17,7 @@
 #ifndef USOCKET_INTERNAL_H
 #define USOCKET_INTERNAL_H
 
-#include <pthread.h>
+#include "bn_sched.h" /* netif/base: the board's threads and locks */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -55,7 +55,7 @@ struct usocket {
   struct netconn *conn;
   /* Receive side: the datagram or the TCP data fetched from lwIP but not yet
    * handed to the application. Guarded by rx_mu. */
-  pthread_mutex_t rx_mu;
+  bn_mutex_t rx_mu;
   struct pbuf *rx_p;        /* TCP: data, consumed from rx_off on */
   uint16_t rx_off;
   struct netbuf *rx_nb;     /* UDP/RAW: one datagram */
@@ -65,7 +65,7 @@ struct usocket {
    * it keeps its place in the backlog until accept() returns it. */
   struct netconn *acc_nc;
   /* Send side: one writer at a time on the netconn. */
-  pthread_mutex_t tx_mu;
+  bn_mutex_t tx_mu;
   /* Guarded by bn_us_mu. */
   bn_us_state state;
   long timeout_ms;          /* USOCKET_TIMEOUT_NONE, 0 or > 0 */
@@ -78,7 +78,7 @@ struct usocket {
 };
 
 /* The lock of socket state and of all waits, and the event generation. */
-extern pthread_mutex_t bn_us_mu;
+extern bn_mutex_t bn_us_mu;
 extern uint64_t bn_us_gen;
 
 /** The netconn callback every usocket netconn is created with. */

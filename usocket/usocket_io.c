@@ -21,9 +21,9 @@
 /* TCP: records an error lwIP returned for the connection (once). */
 static void record_conn_err(usocket *s, int err)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   bn_us_set_conn_err_locked(s, err);
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
 }
 
 /* Fills the receive buffer if it is empty (under rx_mu). Returns 0 when
@@ -108,9 +108,9 @@ static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usoc
       }
     }
     if (from != NULL) {
-      pthread_mutex_lock(&bn_us_mu);
+      bn_mutex_lock(&bn_us_mu);
       *from = s->peer;
-      pthread_mutex_unlock(&bn_us_mu);
+      bn_mutex_unlock(&bn_us_mu);
     }
     return (ssize_t)n;
   }
@@ -134,13 +134,13 @@ static ssize_t rx_take_locked(usocket *s, void *buf, size_t len, int flags, usoc
  * else EOF once the peer closed or the reset was reported. */
 static ssize_t tcp_end(usocket *s, int err)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   ssize_t n = 0;
   if (err != 0 && s->reported == BN_US_REPORTED_NOT) {
     s->reported = err == USOCKET_ECONNRESET ? BN_US_REPORTED_RST_HANDLED : BN_US_REPORTED_BADF;
     n = -err;
   }
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   return n;
 }
 
@@ -170,7 +170,7 @@ ssize_t bn_us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_ad
     int err = 0;
     ssize_t n;
     size_t done = 0;
-    pthread_mutex_lock(&s->rx_mu);
+    bn_mutex_lock(&s->rx_mu);
     int rc = rx_fill_locked(s, &err);
     if (rc < 0) {
       n = rc;
@@ -179,7 +179,7 @@ ssize_t bn_us_recv_once(usocket *s, void *buf, size_t len, int flags, usocket_ad
     } else {
       n = err == 0 ? rx_take_locked(s, buf, len, flags, from, &done) : -err;
     }
-    pthread_mutex_unlock(&s->rx_mu);
+    bn_mutex_unlock(&s->rx_mu);
     if (done > 0) {
       netconn_tcp_recvd(s->conn, done); /* reopens the window by what was used up */
     }
@@ -213,7 +213,7 @@ ssize_t usocket_recvfrom(usocket *s, void *buf, size_t len, int flags, usocket_a
 static ssize_t tcp_write_now(usocket *s, const void *buf, size_t len)
 {
   size_t written = 0;
-  pthread_mutex_lock(&s->tx_mu);
+  bn_mutex_lock(&s->tx_mu);
   err_t err = netconn_write_partly(s->conn, buf, len, NETCONN_COPY | NETCONN_DONTBLOCK, &written);
   if (err == ERR_WOULDBLOCK) {
     /* Ask lwIP for a SENDPLUS event once there is room again. */
@@ -221,7 +221,7 @@ static ssize_t tcp_write_now(usocket *s, const void *buf, size_t len)
     netconn_set_flags(s->conn, NETCONN_FLAG_CHECK_WRITESPACE);
     UNLOCK_TCPIP_CORE();
   }
-  pthread_mutex_unlock(&s->tx_mu);
+  bn_mutex_unlock(&s->tx_mu);
   if (err == ERR_OK) {
     return (ssize_t)written;
   }
@@ -384,12 +384,12 @@ static unsigned tcp_poll_connected(usocket *s, unsigned events)
 {
   int err = 0;
   bool data = false, eof = false;
-  pthread_mutex_lock(&s->rx_mu);
+  bn_mutex_lock(&s->rx_mu);
   if (rx_fill_locked(s, &err) == 0) {
     data = s->rx_p != NULL;
     eof = s->rx_eof;
   }
-  pthread_mutex_unlock(&s->rx_mu);
+  bn_mutex_unlock(&s->rx_mu);
   bn_us_reported reported;
   err = bn_us_conn_err_reported(s, &reported);
   bool reset = err == USOCKET_ECONNRESET;
@@ -428,11 +428,11 @@ unsigned bn_us_poll_one(usocket *s, unsigned events)
   if (s->type != USOCKET_SOCK_STREAM) {
     if (events & USOCKET_POLLIN) {
       int err;
-      pthread_mutex_lock(&s->rx_mu);
+      bn_mutex_lock(&s->rx_mu);
       if (rx_fill_locked(s, &err) == 0) {
         ready |= err == 0 ? USOCKET_POLLIN : USOCKET_POLLERR;
       }
-      pthread_mutex_unlock(&s->rx_mu);
+      bn_mutex_unlock(&s->rx_mu);
     }
     ready |= events & USOCKET_POLLOUT;
     bn_us_leave(s);
@@ -446,11 +446,11 @@ unsigned bn_us_poll_one(usocket *s, unsigned events)
     break;
   case BN_US_LISTENING:
     if (events & USOCKET_POLLIN) {
-      pthread_mutex_lock(&s->rx_mu);
+      bn_mutex_lock(&s->rx_mu);
       if (bn_us_accept_fill_locked(s) > 0) {
         ready |= USOCKET_POLLIN; /* a live connection, not the marker of an aborted one */
       }
-      pthread_mutex_unlock(&s->rx_mu);
+      bn_mutex_unlock(&s->rx_mu);
     }
     break;
   case BN_US_CONNECTING:

@@ -19,8 +19,8 @@ typedef struct bn_us_waiter {
   const usocket *s;   /* the socket waited for; NULL: any */
   unsigned events;    /* BN_US_WAIT_* */
   bool due;           /* to be woken once the core lock is released */
-  pthread_cond_t *cv; /* a slot of wait_slots, or own_cv */
-  pthread_cond_t own_cv;
+  bn_cond_t *cv; /* a slot of wait_slots, or own_cv */
+  bn_cond_t own_cv;
 } bn_us_waiter;
 static bn_us_waiter *waiters;
 static bn_us_wait_counts wait_counts; /* under bn_us_mu */
@@ -32,18 +32,18 @@ static bn_us_wait_counts wait_counts; /* under bn_us_mu */
  * every wait loop tolerates. A thread that finds them all taken sleeps on a
  * condition variable of its own, signalled under bn_us_mu. */
 #define WAIT_SLOTS 64
-static pthread_cond_t wait_slots[WAIT_SLOTS];
+static bn_cond_t wait_slots[WAIT_SLOTS];
 static bool wait_slot_used[WAIT_SLOTS]; /* under bn_us_mu */
 static pthread_once_t wait_slots_once = PTHREAD_ONCE_INIT;
 
 static void wait_slots_init(void)
 {
   for (size_t i = 0; i < WAIT_SLOTS; i++) {
-    bn_clock_cond_init(&wait_slots[i]);
+    bn_cond_init(&wait_slots[i]);
   }
 }
 
-static bool is_slot(const pthread_cond_t *cv)
+static bool is_slot(const bn_cond_t *cv)
 {
   return cv >= &wait_slots[0] && cv < &wait_slots[WAIT_SLOTS];
 }
@@ -64,7 +64,7 @@ void bn_us_wake_locked(const usocket *s, unsigned events)
 {
   for (bn_us_waiter *w = waiters; w != NULL; w = w->next) {
     if ((s == NULL && events == 0) || concerns(w, s, events)) {
-      pthread_cond_signal(w->cv);
+      bn_cond_signal(w->cv);
       wait_counts.wakeups++;
     }
   }
@@ -75,9 +75,9 @@ void bn_us_wake_locked(const usocket *s, unsigned events)
 static void wake_due(void *unused)
 {
   (void)unused;
-  pthread_cond_t *later[WAIT_SLOTS];
+  bn_cond_t *later[WAIT_SLOTS];
   size_t n = 0;
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   for (bn_us_waiter *w = waiters; w != NULL; w = w->next) {
     if (w->due) {
       w->due = false;
@@ -85,13 +85,13 @@ static void wake_due(void *unused)
       if (is_slot(w->cv)) {
         later[n++] = w->cv; /* at most one waiter per slot */
       } else {
-        pthread_cond_signal(w->cv); /* its own: gone once bn_us_mu is released */
+        bn_cond_signal(w->cv); /* its own: gone once bn_us_mu is released */
       }
     }
   }
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   for (size_t i = 0; i < n; i++) {
-    pthread_cond_signal(later[i]);
+    bn_cond_signal(later[i]);
   }
 }
 
@@ -131,17 +131,17 @@ void bn_us_wake_event_locked(const usocket *s, enum netconn_evt evt)
 
 void bn_us_wake_all(void)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   bn_us_gen++;
   bn_us_wake_locked(NULL, 0);
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
 }
 
 uint64_t bn_us_generation(void)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   uint64_t g = bn_us_gen;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   return g;
 }
 
@@ -159,7 +159,7 @@ int bn_us_wait(usocket *s, unsigned events, uint64_t gen, const bn_us_deadline *
   uint64_t until = d->at < slice ? d->at : slice;
   int rc = 0;
   pthread_once(&wait_slots_once, wait_slots_init);
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   if (bn_us_gen == gen && !(s != NULL && s->closed)) {
     /* Events since gen was read bumped bn_us_gen (checked above, under bn_us_mu);
      * later ones for s and events (or any, for s NULL) signal this node. */
@@ -172,13 +172,13 @@ int bn_us_wait(usocket *s, unsigned events, uint64_t gen, const bn_us_deadline *
       wait_slot_used[slot] = true;
       self.cv = &wait_slots[slot];
     } else {
-      bn_clock_cond_init(&self.own_cv);
+      bn_cond_init(&self.own_cv);
       self.cv = &self.own_cv;
     }
     waiters = &self;
     wait_counts.waiting++;
     while (bn_us_gen == gen && !(s != NULL && s->closed)) {
-      if (bn_clock_cond_wait(self.cv, &bn_us_mu, until) == ETIMEDOUT) {
+      if (bn_cond_wait(self.cv, &bn_us_mu, until) == ETIMEDOUT) {
         break;
       }
     }
@@ -191,7 +191,7 @@ int bn_us_wait(usocket *s, unsigned events, uint64_t gen, const bn_us_deadline *
     if (slot < WAIT_SLOTS) {
       wait_slot_used[slot] = false;
     } else {
-      pthread_cond_destroy(&self.own_cv);
+      bn_cond_destroy(&self.own_cv);
     }
   }
   if (s != NULL && s->closed) {
@@ -199,13 +199,13 @@ int bn_us_wait(usocket *s, unsigned events, uint64_t gen, const bn_us_deadline *
   } else if (d->at != BN_CLOCK_FOREVER && bn_clock_now_ns() >= d->at) {
     rc = -USOCKET_ETIMEDOUT;
   }
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
   return rc;
 }
 
 void bn_us_wait_counts_get(bn_us_wait_counts *out)
 {
-  pthread_mutex_lock(&bn_us_mu);
+  bn_mutex_lock(&bn_us_mu);
   *out = wait_counts;
-  pthread_mutex_unlock(&bn_us_mu);
+  bn_mutex_unlock(&bn_us_mu);
 }

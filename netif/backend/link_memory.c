@@ -2,7 +2,7 @@
 #include "link_memory.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include "bn_sched.h" /* netif/base: the board's threads and locks */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +24,8 @@ struct frame_queue {
 };
 
 struct pipe {
-  pthread_mutex_t lock;
-  pthread_cond_t changed;
+  bn_mutex_t lock;
+  bn_cond_t changed;
   size_t capacity;
   int ends_open;
   int carrier;        /* 1 up, 0 down: a cable both ends share */
@@ -53,7 +53,7 @@ static int memory_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t
     return -EMSGSIZE;
   }
   int rc = 0;
-  pthread_mutex_lock(&p->lock);
+  bn_mutex_lock(&p->lock);
   struct frame_queue *q = &p->toward[!end->side];
   if (p->ends_open < 2) {
     rc = -ENOTCONN;
@@ -67,9 +67,9 @@ static int memory_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t
     s->len = len;
     s->ts_ns = ts_ns;
     q->count++;
-    pthread_cond_broadcast(&p->changed);
+    bn_cond_broadcast(&p->changed);
   }
-  pthread_mutex_unlock(&p->lock);
+  bn_mutex_unlock(&p->lock);
   return rc;
 }
 
@@ -79,10 +79,10 @@ static int memory_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   struct pipe *p = end->pipe;
   struct frame_queue *q = &p->toward[end->side];
 
-  pthread_mutex_lock(&p->lock);
+  bn_mutex_lock(&p->lock);
   while (q->count == 0 && !q->woken && !q->peer_closed && q->carrier_seen == p->carrier &&
          q->read_error == 0) {
-    if (bn_clock_cond_wait(&p->changed, &p->lock, until_ns) == ETIMEDOUT) {
+    if (bn_cond_wait(&p->changed, &p->lock, until_ns) == ETIMEDOUT) {
       break;
     }
   }
@@ -90,11 +90,11 @@ static int memory_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   if (q->carrier_seen != p->carrier) {
     q->carrier_seen = p->carrier;
     int up = p->carrier;
-    pthread_mutex_unlock(&p->lock);
+    bn_mutex_unlock(&p->lock);
     if (rx->carrier != NULL) {
       rx->carrier(rx->arg, up);
     }
-    pthread_mutex_lock(&p->lock);
+    bn_mutex_lock(&p->lock);
   }
   int delivered = 0;
   /* Deliver what is queued now (not what a busy sender adds meanwhile: the
@@ -106,24 +106,24 @@ static int memory_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
     memcpy(&slot, &q->slots[q->first], sizeof(slot));
     q->first = (q->first + 1) % p->capacity;
     q->count--;
-    pthread_mutex_unlock(&p->lock);
+    bn_mutex_unlock(&p->lock);
     rx->frame(rx->arg, slot.data, slot.len, slot.ts_ns);
     delivered++;
-    pthread_mutex_lock(&p->lock);
+    bn_mutex_lock(&p->lock);
   }
   int failed = delivered == 0 ? q->read_error : 0;
   int ended = q->peer_closed && delivered == 0;
-  pthread_mutex_unlock(&p->lock);
+  bn_mutex_unlock(&p->lock);
   return failed != 0 ? failed : ended ? -ENODATA : delivered;
 }
 
 static void memory_wake(bn_link *link)
 {
   struct memory_end *end = end_of(link);
-  pthread_mutex_lock(&end->pipe->lock);
+  bn_mutex_lock(&end->pipe->lock);
   end->pipe->toward[end->side].woken = 1;
-  pthread_cond_broadcast(&end->pipe->changed);
-  pthread_mutex_unlock(&end->pipe->lock);
+  bn_cond_broadcast(&end->pipe->changed);
+  bn_mutex_unlock(&end->pipe->lock);
 }
 
 int bn_link_memory_set_carrier(bn_link *link, bool up)
@@ -132,10 +132,10 @@ int bn_link_memory_set_carrier(bn_link *link, bool up)
     return -EINVAL;
   }
   struct pipe *p = end_of(link)->pipe;
-  pthread_mutex_lock(&p->lock);
+  bn_mutex_lock(&p->lock);
   p->carrier = up;
-  pthread_cond_broadcast(&p->changed);
-  pthread_mutex_unlock(&p->lock);
+  bn_cond_broadcast(&p->changed);
+  bn_mutex_unlock(&p->lock);
   return 0;
 }
 
@@ -145,10 +145,10 @@ int bn_link_memory_fail_reads(bn_link *link, int err)
     return -EINVAL;
   }
   struct memory_end *end = end_of(link);
-  pthread_mutex_lock(&end->pipe->lock);
+  bn_mutex_lock(&end->pipe->lock);
   end->pipe->toward[end->side].read_error = err;
-  pthread_cond_broadcast(&end->pipe->changed);
-  pthread_mutex_unlock(&end->pipe->lock);
+  bn_cond_broadcast(&end->pipe->changed);
+  bn_mutex_unlock(&end->pipe->lock);
   return 0;
 }
 
@@ -156,8 +156,8 @@ static void free_pipe(struct pipe *p)
 {
   free(p->toward[0].slots);
   free(p->toward[1].slots);
-  pthread_cond_destroy(&p->changed);
-  pthread_mutex_destroy(&p->lock);
+  bn_cond_destroy(&p->changed);
+  bn_mutex_destroy(&p->lock);
   free(p);
 }
 
@@ -165,11 +165,11 @@ static void memory_close(bn_link *link)
 {
   struct memory_end *end = end_of(link);
   struct pipe *p = end->pipe;
-  pthread_mutex_lock(&p->lock);
+  bn_mutex_lock(&p->lock);
   int last = --p->ends_open == 0;
   p->toward[!end->side].peer_closed = 1;
-  pthread_cond_broadcast(&p->changed);
-  pthread_mutex_unlock(&p->lock);
+  bn_cond_broadcast(&p->changed);
+  bn_mutex_unlock(&p->lock);
   free(end);
   if (last) {
     free_pipe(p);
@@ -206,8 +206,8 @@ int bn_link_memory_pair(size_t capacity, bn_link **a, bn_link **b)
     free(ends[1]);
     return -ENOMEM;
   }
-  pthread_mutex_init(&p->lock, NULL);
-  bn_clock_cond_init(&p->changed);
+  bn_mutex_init(&p->lock);
+  bn_cond_init(&p->changed);
   p->capacity = capacity;
   p->ends_open = 2;
   p->carrier = 1;

@@ -1,10 +1,14 @@
 /*
  * The board's clock (bn_clock.h): the single place where its source is
- * chosen. Today the source is the host's CLOCK_MONOTONIC (real time, as a
- * TAP needs); every function below reads or waits on it, and nothing else in
- * boardnet's library does.
+ * chosen: the host's CLOCK_MONOTONIC (real time, as a TAP needs), a
+ * hand-driven time for tests, or the virtual clock of the scheduler
+ * (bn_sched.c). Every function below reads or waits on it, and nothing else
+ * in boardnet's library does.
  */
+#define _GNU_SOURCE /* pthread_cond_clockwait */
 #include "bn_clock.h"
+#include "bn_clock_source.h"
+#include "bn_sched.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -38,6 +42,9 @@ static uint64_t source_ns(void)
 
 uint64_t bn_clock_now_ns(void)
 {
+  if (bn_sched_virtual()) {
+    return bn_sched_now_ns();
+  }
   if (__atomic_load_n(&manual, __ATOMIC_ACQUIRE)) {
     return __atomic_load_n(&manual_ns, __ATOMIC_ACQUIRE);
   }
@@ -107,58 +114,21 @@ struct timespec *bn_clock_timeout_timespec(uint64_t until_ns, struct timespec *t
   return ts;
 }
 
-int bn_clock_cond_init(pthread_cond_t *cond)
+int bn_clock_real_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t until_ns)
 {
-  pthread_condattr_t attr;
-  int rc = pthread_condattr_init(&attr);
-  if (rc == 0) {
-    rc = pthread_condattr_setclock(&attr, BN_CLOCK_SOURCE);
-    if (rc == 0) {
-      rc = pthread_cond_init(cond, &attr);
-    }
-    pthread_condattr_destroy(&attr);
-  }
-  return rc;
-}
-
-/* The watched thread (bn_clock_watch_waits()): the waits it began, and
- * whether it waits now. */
-static _Thread_local bool watched;
-static uint64_t watched_waits;
-static bool watched_waiting;
-
-void bn_clock_watch_waits(void)
-{
-  watched = true;
-}
-
-uint64_t bn_clock_watched_waits(bool *waiting)
-{
-  *waiting = __atomic_load_n(&watched_waiting, __ATOMIC_ACQUIRE);
-  return __atomic_load_n(&watched_waits, __ATOMIC_ACQUIRE);
-}
-
-int bn_clock_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t until_ns)
-{
-  if (watched) {
-    __atomic_add_fetch(&watched_waits, 1, __ATOMIC_ACQ_REL);
-    __atomic_store_n(&watched_waiting, true, __ATOMIC_RELEASE);
-  }
-  int rc;
   if (until_ns == BN_CLOCK_FOREVER) {
-    rc = pthread_cond_wait(cond, mutex);
-  } else {
-    struct timespec at = to_timespec(source_deadline(until_ns));
-    rc = pthread_cond_timedwait(cond, mutex, &at) == ETIMEDOUT ? ETIMEDOUT : 0;
+    return pthread_cond_wait(cond, mutex);
   }
-  if (watched) {
-    __atomic_store_n(&watched_waiting, false, __ATOMIC_RELEASE);
-  }
-  return rc;
+  struct timespec at = to_timespec(source_deadline(until_ns));
+  return pthread_cond_clockwait(cond, mutex, BN_CLOCK_SOURCE, &at) == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
 void bn_clock_sleep_until(uint64_t until_ns)
 {
+  if (bn_sched_virtual()) {
+    bn_sched_sleep_until(until_ns);
+    return;
+  }
   struct timespec at = to_timespec(source_deadline(until_ns));
   while (clock_nanosleep(BN_CLOCK_SOURCE, TIMER_ABSTIME, &at, NULL) == EINTR) {
   }
@@ -168,6 +138,9 @@ void bn_clock_sleep_ms(unsigned ms)
 {
   bn_clock_sleep_until(bn_clock_after_ms((long)ms));
 }
+
+/* The virtual clock's wall time at its origin. */
+static uint64_t epoch_ns;
 
 /* wall - board, taken once per process. */
 static int64_t wall_offset;
@@ -182,8 +155,28 @@ static void take_wall_offset(void)
   wall_offset = (int64_t)to_ns(&wall) - (int64_t)(before + (after - before) / 2);
 }
 
+void bn_clock_virtual_start(const struct bn_clock_virtual *v)
+{
+  epoch_ns = v->epoch_ns;
+  bn_sched_start(v->first_thread != NULL ? v->first_thread : "main", BN_CLOCK_VIRTUAL_ORIGIN_NS,
+                 v->sched_seed, v->stall_wall_s);
+}
+
+bool bn_clock_is_virtual(void)
+{
+  return bn_sched_virtual();
+}
+
+void bn_clock_set_epoch(uint64_t wall_ns)
+{
+  epoch_ns = wall_ns;
+}
+
 uint64_t bn_clock_wall_ns(uint64_t board_ns)
 {
+  if (bn_sched_virtual()) {
+    return epoch_ns + (board_ns - BN_CLOCK_VIRTUAL_ORIGIN_NS);
+  }
   pthread_once(&wall_once, take_wall_offset);
   return (uint64_t)((int64_t)board_ns + wall_offset);
 }

@@ -15,10 +15,11 @@
 #ifndef BN_CLOCK_H
 #define BN_CLOCK_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+
+#include "bn_sched.h" /* the board's threads, mutexes and conditions */
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,33 +52,6 @@ int bn_clock_timeout_ms(uint64_t until_ns);
  */
 struct timespec *bn_clock_timeout_timespec(uint64_t until_ns, struct timespec *ts);
 
-/** Initialises a condition variable that bn_clock_cond_wait() can wait on. */
-int bn_clock_cond_init(pthread_cond_t *cond);
-
-/**
- * pthread_cond_wait() until until_ns (BN_CLOCK_FOREVER: no deadline); mutex
- * held by the caller. Like pthread_cond_timedwait(), may wake spuriously.
- * @return 0, or ETIMEDOUT once the deadline has passed.
- */
-int bn_clock_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t until_ns);
-
-/*
- * One thread's waits, watched: a board program's, whose replay starts once
- * the program waits for its peers (in accept(), recv(), a connect or any
- * other wait of lwIP's or usocket's, which all come here). Sleeps are not
- * waits for the network and are not counted.
- */
-
-/** From now on the calling thread's bn_clock_cond_wait()s are counted (one thread per process). */
-void bn_clock_watch_waits(void);
-
-/**
- * The waits in bn_clock_cond_wait() the watched thread has begun, and in
- * *waiting whether it is in one now; two calls that both say waiting with
- * the same count saw one wait that lasted from the first to the second.
- */
-uint64_t bn_clock_watched_waits(bool *waiting);
-
 /** Sleeps until until_ns (returns at once if it has passed). */
 void bn_clock_sleep_until(uint64_t until_ns);
 
@@ -86,10 +60,40 @@ void bn_clock_sleep_ms(unsigned ms);
 
 /**
  * The wall-clock time (nanoseconds since the UNIX epoch) of a board
- * timestamp, e.g. for a pcap record that Wireshark shows as a date: the
- * board's clock plus the offset between the two, taken once per process.
+ * timestamp, e.g. for a pcap record that Wireshark shows as a date: on the
+ * real clock, the board's clock plus the offset between the two, taken once
+ * per process; on the virtual clock, the epoch (bn_clock_set_epoch()) plus
+ * the board time since the origin: never the host's wall clock.
  */
 uint64_t bn_clock_wall_ns(uint64_t board_ns);
+
+/*
+ * The virtual clock: for runs without a TAP (replay, memory links). The
+ * board's threads run one at a time and the clock jumps to the earliest
+ * deadline when every one of them waits (bn_sched.h says how), so that a
+ * run is a function of its inputs alone. Chosen once per process, before
+ * any thread of the board starts; there is no way back.
+ */
+
+/** The virtual clock's time 0 is this (not 0: zero means "unset" in places). */
+#define BN_CLOCK_VIRTUAL_ORIGIN_NS 1000000000u
+
+/** How the virtual clock runs. */
+struct bn_clock_virtual {
+  uint64_t epoch_ns;        /* the wall time of the origin (output timestamps) */
+  uint64_t sched_seed;      /* 0: threads run in wake order; else drawn from this seed */
+  double stall_wall_s;      /* > 0: a thread running this long without blocking ends the run */
+  const char *first_thread; /* the calling thread's name in reports (NULL: "main") */
+};
+
+/** Starts the virtual clock; the calling thread becomes its first thread. */
+void bn_clock_virtual_start(const struct bn_clock_virtual *v);
+
+/** Whether the clock is virtual. */
+bool bn_clock_is_virtual(void);
+
+/** Sets the virtual clock's epoch (e.g. a capture's first timestamp, once it is read). */
+void bn_clock_set_epoch(uint64_t wall_ns);
 
 /*
  * A hand-driven clock, for tests of time-driven code (the impairment

@@ -8,7 +8,7 @@
 #ifndef BN_IMPAIR_STAGE_H
 #define BN_IMPAIR_STAGE_H
 
-#include <pthread.h>
+#include "bn_sched.h" /* netif/base: the board's threads and locks */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +52,7 @@ struct side {
 
 typedef struct impair {
   bn_link link;
-  pthread_mutex_t lock;
+  bn_mutex_t lock;
   const bn_scn_scenario *s;
   size_t n_rules;
   struct side side[2];
@@ -64,7 +64,7 @@ typedef struct impair {
   unsigned carrier_changes; /* reported to the stage above so far */
   bool wire_ended;          /* the inner link returned -ENODATA (a replay's end) */
   bool woken;               /* bn_link_wake() while the pump waits on cond */
-  pthread_cond_t cond;
+  bn_cond_t cond;
   bool ended;
   unsigned step_line;
   FILE *decisions;

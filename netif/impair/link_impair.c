@@ -40,16 +40,16 @@ static void report_carrier(impair *im);
 static void advance(impair *im, uint64_t now)
 {
   for (;;) {
-    pthread_mutex_lock(&im->lock);
+    bn_mutex_lock(&im->lock);
     if (im->next_hook == im->next_step) {
       if (!im->started || im->next_step == im->s->n_steps || next_step_ns(im) > now) {
-        pthread_mutex_unlock(&im->lock);
+        bn_mutex_unlock(&im->lock);
         return;
       }
       bn_impair_apply_step(im, &im->s->steps[im->next_step++], now);
     }
     const bn_scn_step *st = &im->s->steps[im->next_hook++];
-    pthread_mutex_unlock(&im->lock);
+    bn_mutex_unlock(&im->lock);
     if (im->on_step != NULL) {
       im->on_step(im->on_step_arg, im->s, st);
     }
@@ -66,9 +66,9 @@ static void release_due(impair *im, uint64_t now)
   bn_impair_item *items[BATCH];
   for (int d = EGRESS; d <= INGRESS; d++) {
     for (;;) {
-      pthread_mutex_lock(&im->lock);
+      bn_mutex_lock(&im->lock);
       size_t n = bn_impair_take_due(im, d, now, items, BATCH);
-      pthread_mutex_unlock(&im->lock);
+      bn_mutex_unlock(&im->lock);
       if (n == 0) {
         break;
       }
@@ -101,9 +101,9 @@ static int bn_impair_send(bn_link *link, const uint8_t *frame, size_t len, uint6
   }
   struct bn_impair_out outs[2];
   bool queued = false;
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   int n = bn_impair_decide(im, EGRESS, frame, len, bn_clock_now_ns(), outs, &queued);
-  pthread_mutex_unlock(&im->lock);
+  bn_mutex_unlock(&im->lock);
   if (queued) {
     bn_link_wake(im->link.inner);  /* the pump releases it */
   }
@@ -118,12 +118,12 @@ static int bn_impair_send(bn_link *link, const uint8_t *frame, size_t len, uint6
 /* The carrier the stage above sees: the wire's and the scenario's. */
 static void report_carrier(impair *im)
 {
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   bool up = im->scn_up && im->inner_up;
   bool changed = up != im->reported_up;
   im->reported_up = up;
   im->carrier_changes += changed;
-  pthread_mutex_unlock(&im->lock);
+  bn_mutex_unlock(&im->lock);
   if (changed) {
     if (im->outer->carrier != NULL) {
       im->outer->carrier(im->outer->arg, up);
@@ -136,9 +136,9 @@ static void inner_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts
   impair *im = arg;
   struct bn_impair_out outs[2];
   bool queued = false;
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   int n = bn_impair_decide(im, INGRESS, frame, len, bn_clock_now_ns(), outs, &queued);
-  pthread_mutex_unlock(&im->lock);
+  bn_mutex_unlock(&im->lock);
   for (int i = 0; i < n; i++) {
     im->outer->frame(im->outer->arg, outs[i].data, outs[i].len, ts_ns);
     im->delivered++;
@@ -154,9 +154,9 @@ static void inner_batch_end(void *arg)
 static void inner_carrier(void *arg, bool up)
 {
   impair *im = arg;
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   im->inner_up = up;
-  pthread_mutex_unlock(&im->lock);
+  bn_mutex_unlock(&im->lock);
   report_carrier(im);
 }
 
@@ -176,11 +176,11 @@ static int bn_impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns
   report_carrier(im);
   release_due(im, now);
   uint64_t deadline = BN_LINK_NOW;  /* something was handed up: do not block */
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   if (im->delivered == 0 && changes == im->carrier_changes) {
     deadline = min_ns(until_ns, min_ns(next_step_ns(im), min_ns(bn_impair_side_due(im, EGRESS, now), bn_impair_side_due(im, INGRESS, now))));
   }
-  pthread_mutex_unlock(&im->lock);
+  bn_mutex_unlock(&im->lock);
   int rc = -ENODATA;
   if (!im->wire_ended) {
     const bn_link_rx inner_rx = { .frame = inner_frame, .carrier = inner_carrier,
@@ -190,19 +190,19 @@ static int bn_impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns
   } else {
     /* the wire has ended with frames still held for the board: wait for
      * the next one to be due, or a wake */
-    pthread_mutex_lock(&im->lock);
-    while (!im->woken && bn_clock_cond_wait(&im->cond, &im->lock, deadline) == 0) {
+    bn_mutex_lock(&im->lock);
+    while (!im->woken && bn_cond_wait(&im->cond, &im->lock, deadline) == 0) {
     }
     im->woken = false;
-    pthread_mutex_unlock(&im->lock);
+    bn_mutex_unlock(&im->lock);
   }
   now = bn_clock_now_ns();
   advance(im, now);
   report_carrier(im);
   release_due(im, now);
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   bool held = im->side[INGRESS].st.queued > 0;
-  pthread_mutex_unlock(&im->lock);
+  bn_mutex_unlock(&im->lock);
   if (rc < 0 && !(rc == -ENODATA && held)) {
     return rc;  /* a fatal error, or the wire's end once nothing is held for the board */
   }
@@ -212,10 +212,10 @@ static int bn_impair_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns
 static void bn_impair_wake(bn_link *link)
 {
   impair *im = (impair *)link;
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   im->woken = true;
-  pthread_cond_signal(&im->cond);
-  pthread_mutex_unlock(&im->lock);
+  bn_cond_signal(&im->cond);
+  bn_mutex_unlock(&im->lock);
   bn_link_wake(im->link.inner);
 }
 
@@ -246,8 +246,8 @@ static void bn_impair_close(bn_link *link)
   if (im->decisions != NULL) {
     fflush(im->decisions);
   }
-  pthread_cond_destroy(&im->cond);
-  pthread_mutex_destroy(&im->lock);
+  bn_cond_destroy(&im->cond);
+  bn_mutex_destroy(&im->lock);
   free(im);
 }
 
@@ -255,9 +255,9 @@ static void bn_impair_close(bn_link *link)
 static size_t bn_impair_egress_held(bn_link *link)
 {
   impair *im = (impair *)link;
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   size_t held = (size_t)im->side[EGRESS].st.queued;
-  pthread_mutex_unlock(&im->lock);
+  bn_mutex_unlock(&im->lock);
   return held;
 }
 
@@ -282,8 +282,8 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
     return -ENOMEM;
   }
   bn_link_stage_init(&im->link, &bn_impair_ops, inner);
-  pthread_mutex_init(&im->lock, NULL);
-  bn_clock_cond_init(&im->cond);
+  bn_mutex_init(&im->lock);
+  bn_cond_init(&im->cond);
   im->s = o->scenario;
   im->n_rules = o->scenario->n_matches + 1;
   im->decisions = o->decisions;
@@ -329,7 +329,7 @@ int bn_link_impair_start(bn_link *link)
     return -ENOENT;
   }
   impair *im = (impair *)found;
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   bool was = im->started;
   if (!was) {
     /* the steps at 0 hold for the next frame already; their hooks run on
@@ -338,7 +338,7 @@ int bn_link_impair_start(bn_link *link)
     im->t0 = bn_clock_now_ns();
     apply_due(im, im->t0);
   }
-  pthread_mutex_unlock(&im->lock);
+  bn_mutex_unlock(&im->lock);
   if (!was) {
     bn_link_wake(im->link.inner);
   }
@@ -352,8 +352,8 @@ int bn_link_impair_stats(bn_link *link, bn_impair_stats *st)
     return -ENOENT;
   }
   impair *im = (impair *)found;
-  pthread_mutex_lock(&im->lock);
+  bn_mutex_lock(&im->lock);
   copy_stats(im, st);
-  pthread_mutex_unlock(&im->lock);
+  bn_mutex_unlock(&im->lock);
   return 0;
 }

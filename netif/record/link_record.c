@@ -28,7 +28,7 @@
 
 struct record_link {
   bn_link link;            /* first: a bn_link * is a struct record_link * */
-  pthread_mutex_t mu;      /* everything below */
+  bn_mutex_t mu;      /* everything below */
   pcap_t *dead;            /* the handle the dumper and the filter belong to */
   pcap_dumper_t *dumper;   /* NULL once recording stopped */
   bn_record_writer *writer;   /* puts the dumper's bytes in the file (its own thread) */
@@ -48,7 +48,7 @@ struct record_link {
    * progress (sending), frames received meanwhile -- answers to it, maybe --
    * wait in deferred, and the sender writes them after its own. */
   bool sending;
-  pthread_cond_t sent;     /* sending went false */
+  bn_cond_t sent;     /* sending went false */
   struct deferred_frame *deferred;
   size_t deferred_count;
 };
@@ -210,9 +210,9 @@ static bool write_locked(struct record_link *r, const uint8_t *frame, size_t len
  * before anything received from now on. */
 static void begin_send(struct record_link *r)
 {
-  pthread_mutex_lock(&r->mu);
+  bn_mutex_lock(&r->mu);
   r->sending = true;
-  pthread_mutex_unlock(&r->mu);
+  bn_mutex_unlock(&r->mu);
 }
 
 /* Egress, step 2 (mu held by the caller): after the sent frames, the frames
@@ -225,7 +225,7 @@ static bool end_send_locked(struct record_link *r)
   }
   r->deferred_count = 0;
   r->sending = false;
-  pthread_cond_broadcast(&r->sent);
+  bn_cond_broadcast(&r->sent);
   return armed;
 }
 
@@ -234,10 +234,10 @@ static int record_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t
   struct record_link *r = record_of(link);
   begin_send(r);
   int rc = bn_link_send(link->inner, frame, len, ts_ns);
-  pthread_mutex_lock(&r->mu);
+  bn_mutex_lock(&r->mu);
   bool armed = rc == 0 && write_locked(r, frame, len, ts_ns); /* only what the wire took */
   armed |= end_send_locked(r);
-  pthread_mutex_unlock(&r->mu);
+  bn_mutex_unlock(&r->mu);
   if (armed) {
     bn_link_wake(link); /* the pump flushes it within the second */
   }
@@ -250,14 +250,14 @@ static size_t record_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
   begin_send(r);
   size_t sent = bn_link_send_batch(link->inner, frames, n);
   bool armed = false;
-  pthread_mutex_lock(&r->mu);
+  bn_mutex_lock(&r->mu);
   for (size_t i = 0; i < n && sent > 0; i++) {
     if (frames[i].result == 0) {
       armed |= write_locked(r, frames[i].data, frames[i].len, frames[i].ts_ns);
     }
   }
   armed |= end_send_locked(r);
-  pthread_mutex_unlock(&r->mu);
+  bn_mutex_unlock(&r->mu);
   if (armed) {
     bn_link_wake(link); /* the pump flushes them within the second */
   }
@@ -276,7 +276,7 @@ static bool write_incoming_locked(struct record_link *r, const uint8_t *frame, s
 {
   /* The send in progress lasts no longer than the writer's bounded wait. */
   while (r->sending && r->deferred_count == DEFERRED_MAX) {
-    pthread_cond_wait(&r->sent, &r->mu);
+    bn_cond_wait(&r->sent, &r->mu, BN_CLOCK_FOREVER);
   }
   if (!r->sending) {
     return write_locked(r, frame, len, ts_ns);
@@ -292,9 +292,9 @@ static void record_rx_frame(void *arg, const uint8_t *frame, size_t len, uint64_
 {
   struct record_link *r = ((struct record_rx *)arg)->r;
   const bn_link_rx *up = ((struct record_rx *)arg)->up;
-  pthread_mutex_lock(&r->mu);
+  bn_mutex_lock(&r->mu);
   (void)write_incoming_locked(r, frame, len, ts_ns); /* the pump itself: it sees flush_at next */
-  pthread_mutex_unlock(&r->mu);
+  bn_mutex_unlock(&r->mu);
   up->frame(up->arg, frame, len, ts_ns);
 }
 
@@ -314,19 +314,19 @@ static void record_rx_batch_end(void *arg)
 static int record_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
 {
   struct record_link *r = record_of(link);
-  pthread_mutex_lock(&r->mu);
+  bn_mutex_lock(&r->mu);
   uint64_t flush_at = r->flush_at;
-  pthread_mutex_unlock(&r->mu);
+  bn_mutex_unlock(&r->mu);
   /* The pump: wake up for the next flush if that comes first. */
   struct record_rx x = { .r = r, .up = rx };
   const bn_link_rx mine = { .frame = record_rx_frame, .carrier = record_rx_carrier,
                             .batch_end = record_rx_batch_end, .arg = &x };
   int rc = bn_link_poll(link->inner, &mine, flush_at < until_ns ? flush_at : until_ns);
-  pthread_mutex_lock(&r->mu);
+  bn_mutex_lock(&r->mu);
   if (bn_clock_now_ns() >= r->flush_at || (r->dumper != NULL && bn_record_writer_error(r->writer) != 0)) {
     flush_locked(r); /* due, or the writer failed: then this stops the recording */
   }
-  pthread_mutex_unlock(&r->mu);
+  bn_mutex_unlock(&r->mu);
   return rc;
 }
 
@@ -355,8 +355,8 @@ static void record_close(bn_link *link)
     pcap_freecode(&r->prog);
   }
   pcap_close(r->dead);
-  pthread_cond_destroy(&r->sent);
-  pthread_mutex_destroy(&r->mu);
+  bn_cond_destroy(&r->sent);
+  bn_mutex_destroy(&r->mu);
   free(r->deferred);
   free(r->path);
   free(r);
@@ -471,8 +471,8 @@ int bn_link_record_open(bn_link *inner, const bn_record_options *o, bn_link **ou
     free_unopened(r);
     return rc;
   }
-  pthread_mutex_init(&r->mu, NULL);
-  pthread_cond_init(&r->sent, NULL);
+  bn_mutex_init(&r->mu);
+  bn_cond_init(&r->sent);
   bn_link_stage_init(&r->link, &record_ops, inner);
   __atomic_store_n(&r->live, 1, __ATOMIC_RELEASE);
   *out = &r->link;
@@ -485,9 +485,9 @@ int bn_link_record_stats(bn_link *record, bn_record_stats *out)
     return -EINVAL;
   }
   struct record_link *r = record_of(record);
-  pthread_mutex_lock(&r->mu);
+  bn_mutex_lock(&r->mu);
   *out = r->stats;
-  pthread_mutex_unlock(&r->mu);
+  bn_mutex_unlock(&r->mu);
   return 0;
 }
 
@@ -495,9 +495,9 @@ int bn_link_record_stats(bn_link *record, bn_record_stats *out)
 static void mark_stage(bn_link *stage, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   struct record_link *r = record_of(stage);
-  pthread_mutex_lock(&r->mu);
+  bn_mutex_lock(&r->mu);
   bool armed = write_incoming_locked(r, frame, len, ts_ns);
-  pthread_mutex_unlock(&r->mu);
+  bn_mutex_unlock(&r->mu);
   if (armed) {
     bn_link_wake(stage);
   }

@@ -30,9 +30,9 @@ struct chunk {
 };
 
 struct bn_record_writer {
-  pthread_mutex_t mu;
-  pthread_cond_t to_write;   /* a chunk was queued, or stop */
-  pthread_cond_t written;    /* a chunk came back */
+  bn_mutex_t mu;
+  bn_cond_t to_write;   /* a chunk was queued, or stop */
+  bn_cond_t written;    /* a chunk came back */
   struct chunk chunks[CHUNKS];
   /* chunks[(head + i) % CHUNKS], i < queued, wait for the thread; chunks
    * [(head + queued) % CHUNKS] is the one being filled; the rest are free. */
@@ -47,7 +47,7 @@ struct bn_record_writer {
   int orphan_fd;
   void (*failed)(void *arg);
   void *failed_arg;
-  pthread_t thread;
+  bn_thread_t thread;
 };
 
 /* One FILE's link to the writer. */
@@ -67,7 +67,7 @@ static void queue_fill_locked(bn_record_writer *w)
   if (w->filling) {
     w->queued++;
     w->filling = false;
-    pthread_cond_signal(&w->to_write);
+    bn_cond_signal(&w->to_write);
   }
 }
 
@@ -82,7 +82,7 @@ static struct chunk *chunk_for(bn_record_writer *w, int fd)
   }
   uint64_t deadline = bn_clock_after_ms(RECORD_WAIT_MS);
   while (!w->filling && w->queued == CHUNKS) {
-    if (bn_clock_cond_wait(&w->written, &w->mu, deadline) == ETIMEDOUT && w->queued == CHUNKS) {
+    if (bn_cond_wait(&w->written, &w->mu, deadline) == ETIMEDOUT && w->queued == CHUNKS) {
       if (w->error == 0) {
         w->error = -ETIMEDOUT;
       }
@@ -103,10 +103,10 @@ static ssize_t cookie_write(void *p, const char *buf, size_t size)
 {
   struct cookie *k = p;
   bn_record_writer *w = k->w;
-  pthread_mutex_lock(&w->mu);
+  bn_mutex_lock(&w->mu);
   if (w->error != 0) {
     int e = -w->error;
-    pthread_mutex_unlock(&w->mu);
+    bn_mutex_unlock(&w->mu);
     errno = e;
     return -1;
   }
@@ -114,7 +114,7 @@ static ssize_t cookie_write(void *p, const char *buf, size_t size)
   while (done < size) {
     struct chunk *c = chunk_for(w, k->fd);
     if (c == NULL) {
-      pthread_mutex_unlock(&w->mu);
+      bn_mutex_unlock(&w->mu);
       errno = ETIMEDOUT;
       return -1;
     }
@@ -123,7 +123,7 @@ static ssize_t cookie_write(void *p, const char *buf, size_t size)
     c->used += n;
     done += n;
   }
-  pthread_mutex_unlock(&w->mu);
+  bn_mutex_unlock(&w->mu);
   return (ssize_t)size;
 }
 
@@ -131,7 +131,7 @@ static int cookie_close(void *p)
 {
   struct cookie *k = p;
   bn_record_writer *w = k->w;
-  pthread_mutex_lock(&w->mu);
+  bn_mutex_lock(&w->mu);
   if (w->error != 0) {
     /* Nothing of this file will be written any more (the thread skips its
      * queued chunks): the thread closes it, without waiting for room. One
@@ -140,8 +140,8 @@ static int cookie_close(void *p)
       close(w->orphan_fd);  /* cannot happen; never leak one */
     }
     w->orphan_fd = k->fd;
-    pthread_cond_signal(&w->to_write);
-    pthread_mutex_unlock(&w->mu);
+    bn_cond_signal(&w->to_write);
+    bn_mutex_unlock(&w->mu);
     free(k);
     return 0;
   }
@@ -151,7 +151,7 @@ static int cookie_close(void *p)
     queue_fill_locked(w);
   }
   while (!w->filling && w->queued == CHUNKS) {
-    pthread_cond_wait(&w->written, &w->mu);
+    bn_cond_wait(&w->written, &w->mu, BN_CLOCK_FOREVER);
   }
   c = fill_chunk(w);
   if (!w->filling) {
@@ -161,7 +161,7 @@ static int cookie_close(void *p)
   }
   c->close_after = true;
   queue_fill_locked(w);
-  pthread_mutex_unlock(&w->mu);
+  bn_mutex_unlock(&w->mu);
   free(k);
   return 0;
 }
@@ -188,10 +188,10 @@ static void *writer_main(void *arg)
   bn_record_writer *w = arg;
   /* Only a write() may be cancelled (bn_record_writer_close() after a stall). */
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-  pthread_mutex_lock(&w->mu);
+  bn_mutex_lock(&w->mu);
   for (;;) {
     while (w->queued == 0 && !w->stop && w->orphan_fd < 0) {
-      pthread_cond_wait(&w->to_write, &w->mu);
+      bn_cond_wait(&w->to_write, &w->mu, BN_CLOCK_FOREVER);
     }
     if (w->orphan_fd >= 0) {
       close(w->orphan_fd);  /* between chunks: no write() of ours is on it */
@@ -205,7 +205,7 @@ static void *writer_main(void *arg)
     }
     struct chunk *c = &w->chunks[w->head];
     bool ok = w->error == 0;
-    pthread_mutex_unlock(&w->mu);
+    bn_mutex_unlock(&w->mu);
     int rc = 0;
     if (ok) {
       pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
@@ -215,30 +215,30 @@ static void *writer_main(void *arg)
     if (c->close_after) {
       close(c->fd);
     }
-    pthread_mutex_lock(&w->mu);
+    bn_mutex_lock(&w->mu);
     bool first_error = rc < 0 && w->error == 0;
     if (first_error) {
       w->error = rc;
     }
     w->head = (w->head + 1) % CHUNKS;
     w->queued--;
-    pthread_cond_broadcast(&w->written);
+    bn_cond_broadcast(&w->written);
     if (first_error && w->failed != NULL) {
-      pthread_mutex_unlock(&w->mu);
+      bn_mutex_unlock(&w->mu);
       w->failed(w->failed_arg);
-      pthread_mutex_lock(&w->mu);
+      bn_mutex_lock(&w->mu);
     }
   }
-  pthread_mutex_unlock(&w->mu);
+  bn_mutex_unlock(&w->mu);
   return NULL;
 }
 
 /* Frees a writer whose thread is not running (any more). */
 static void free_writer(bn_record_writer *w)
 {
-  pthread_cond_destroy(&w->written);
-  pthread_cond_destroy(&w->to_write);
-  pthread_mutex_destroy(&w->mu);
+  bn_cond_destroy(&w->written);
+  bn_cond_destroy(&w->to_write);
+  bn_mutex_destroy(&w->mu);
   for (int i = 0; i < CHUNKS; i++) {
     free(w->chunks[i].data);
   }
@@ -254,9 +254,9 @@ int bn_record_writer_open(bn_record_writer **out, void (*failed)(void *arg), voi
   w->failed = failed;
   w->failed_arg = arg;
   w->orphan_fd = -1;
-  pthread_mutex_init(&w->mu, NULL);
-  pthread_cond_init(&w->to_write, NULL);
-  bn_clock_cond_init(&w->written);
+  bn_mutex_init(&w->mu);
+  bn_cond_init(&w->to_write);
+  bn_cond_init(&w->written);
   for (int i = 0; i < CHUNKS; i++) {
     w->chunks[i].data = malloc(CHUNK_SIZE);
     if (w->chunks[i].data == NULL) {
@@ -264,11 +264,10 @@ int bn_record_writer_open(bn_record_writer **out, void (*failed)(void *arg), voi
       return -ENOMEM;
     }
   }
-  if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+  if (bn_thread_create(&w->thread, "bn-record", writer_main, w) != 0) {
     free_writer(w);
     return -EAGAIN;
   }
-  pthread_setname_np(w->thread, "bn-record");
   *out = w;
   return 0;
 }
@@ -294,31 +293,31 @@ FILE *bn_record_writer_fopen(bn_record_writer *w, int fd)
 
 void bn_record_writer_flush(bn_record_writer *w)
 {
-  pthread_mutex_lock(&w->mu);
+  bn_mutex_lock(&w->mu);
   queue_fill_locked(w);
-  pthread_mutex_unlock(&w->mu);
+  bn_mutex_unlock(&w->mu);
 }
 
 int bn_record_writer_error(bn_record_writer *w)
 {
-  pthread_mutex_lock(&w->mu);
+  bn_mutex_lock(&w->mu);
   int e = w->error;
-  pthread_mutex_unlock(&w->mu);
+  bn_mutex_unlock(&w->mu);
   return e;
 }
 
 int bn_record_writer_close(bn_record_writer *w)
 {
-  pthread_mutex_lock(&w->mu);
+  bn_mutex_lock(&w->mu);
   queue_fill_locked(w);
   w->stop = true;
-  pthread_cond_signal(&w->to_write);
+  bn_cond_signal(&w->to_write);
   bool stalled = w->error == -ETIMEDOUT;
-  pthread_mutex_unlock(&w->mu);
+  bn_mutex_unlock(&w->mu);
   if (stalled) {
-    pthread_cancel(w->thread); /* it may sit in a write() nobody reads */
+    bn_thread_cancel(w->thread); /* it may sit in a write() nobody reads */
   }
-  pthread_join(w->thread, NULL);
+  bn_thread_join(w->thread, NULL);
   if (w->orphan_fd >= 0) {
     close(w->orphan_fd);
   }

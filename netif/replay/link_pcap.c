@@ -51,8 +51,8 @@ struct board_frame {
 
 struct pcap_link {
   bn_link link;               /* first: a bn_link * is a struct pcap_link * */
-  pthread_mutex_t mu;
-  pthread_cond_t changed;     /* the live board sent, or a wake */
+  bn_mutex_t mu;
+  bn_cond_t changed;     /* the live board sent, or a wake */
   bn_pcap_options o;
   bn_rp_live *live;
   bn_rp_pacer *pacer;         /* which peer frame goes in when (replay_pace.h) */
@@ -65,7 +65,7 @@ struct pcap_link {
   /* The inbox: send copies the board's frames in (under in_mu, never mu,
    * so that it does not wait for the pump), the poller takes them out in
    * order; the slots [in_head, in_head + in_count) are full. */
-  pthread_mutex_t in_mu;
+  bn_mutex_t in_mu;
   struct board_frame inbox[INBOX];
   size_t in_head, in_count;   /* in_count: atomic, changed under in_mu */
   bool in_closed;             /* the replay ended: frames are not taken any more */
@@ -122,10 +122,10 @@ static void drain_inbox(struct pcap_link *p)
       take_board_frame(p, f->data, f->len, f->ts_ns);
     }
   }
-  pthread_mutex_lock(&p->in_mu);
+  bn_mutex_lock(&p->in_mu);
   p->in_head = (p->in_head + n) % INBOX;
   __atomic_sub_fetch(&p->in_count, n, __ATOMIC_SEQ_CST);
-  pthread_mutex_unlock(&p->in_mu);
+  bn_mutex_unlock(&p->in_mu);
 }
 
 static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
@@ -136,9 +136,9 @@ static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t t
   }
   struct pcap_link *p = pcap_of(link);
   uint64_t now = bn_clock_now_ns();
-  pthread_mutex_lock(&p->in_mu);
+  bn_mutex_lock(&p->in_mu);
   if (p->in_closed) {
-    pthread_mutex_unlock(&p->in_mu);
+    bn_mutex_unlock(&p->in_mu);
     return 0; /* the report is final: what the board sends after the end is not in it */
   }
   if (p->in_count < INBOX) {
@@ -147,23 +147,23 @@ static int pcap_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t t
     f->ts_ns = now;
     memcpy(f->data, frame, len);
     __atomic_add_fetch(&p->in_count, 1, __ATOMIC_SEQ_CST);
-    pthread_mutex_unlock(&p->in_mu);
+    bn_mutex_unlock(&p->in_mu);
     if (__atomic_load_n(&p->waiting, __ATOMIC_SEQ_CST)) {
-      pthread_mutex_lock(&p->mu);
-      pthread_cond_signal(&p->changed);
-      pthread_mutex_unlock(&p->mu);
+      bn_mutex_lock(&p->mu);
+      bn_cond_signal(&p->changed);
+      bn_mutex_unlock(&p->mu);
     }
     return 0;
   }
-  pthread_mutex_unlock(&p->in_mu);
+  bn_mutex_unlock(&p->in_mu);
   /* Full: take it here, after those before it. Never waits for the poller
    * to drain (it may be waiting for this thread: lwIP's output). */
-  pthread_mutex_lock(&p->mu);
+  bn_mutex_lock(&p->mu);
   drain_inbox(p);
   if (!p->ended) {
     take_board_frame(p, frame, len, now);
   }
-  pthread_mutex_unlock(&p->mu);
+  bn_mutex_unlock(&p->mu);
   return 0;
 }
 
@@ -208,10 +208,10 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
   struct pcap_link *p = pcap_of(link);
   uint8_t out[BN_LINK_MAX_FRAME];
   int delivered = 0, steps = 0;
-  pthread_mutex_lock(&p->mu);
+  bn_mutex_lock(&p->mu);
   for (;;) {
     if (p->ended) {
-      pthread_mutex_unlock(&p->mu);
+      bn_mutex_unlock(&p->mu);
       return delivered > 0 ? delivered : -ENODATA;
     }
     drain_inbox(p);
@@ -253,9 +253,9 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
             continue;
           }
           p->ended = true;
-          pthread_mutex_lock(&p->in_mu);
+          bn_mutex_lock(&p->in_mu);
           p->in_closed = true;
-          pthread_mutex_unlock(&p->in_mu);
+          bn_mutex_unlock(&p->in_mu);
           report_progress(p, now, true);
           __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
           continue;
@@ -270,28 +270,28 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
         }
         __atomic_store_n(&p->waiting, 1, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&p->in_count, __ATOMIC_SEQ_CST) == 0) { /* else send did not signal */
-          bn_clock_cond_wait(&p->changed, &p->mu, wake < until_ns ? wake : until_ns);
+          bn_cond_wait(&p->changed, &p->mu, wake < until_ns ? wake : until_ns);
         }
         __atomic_store_n(&p->waiting, 0, __ATOMIC_RELAXED);
         continue;
       }
     }
-    pthread_mutex_unlock(&p->mu);
+    bn_mutex_unlock(&p->mu);
     rx->frame(rx->arg, out, len, now); /* never under mu: lwIP's output comes back through send */
     delivered++;
-    pthread_mutex_lock(&p->mu);
+    bn_mutex_lock(&p->mu);
   }
-  pthread_mutex_unlock(&p->mu);
+  bn_mutex_unlock(&p->mu);
   return delivered;
 }
 
 static void pcap_wake(bn_link *link)
 {
   struct pcap_link *p = pcap_of(link);
-  pthread_mutex_lock(&p->mu);
+  bn_mutex_lock(&p->mu);
   p->woken = true;
-  pthread_cond_signal(&p->changed);
-  pthread_mutex_unlock(&p->mu);
+  bn_cond_signal(&p->changed);
+  bn_mutex_unlock(&p->mu);
 }
 
 static void pcap_close(bn_link *link)
@@ -304,9 +304,9 @@ static void pcap_close(bn_link *link)
     __atomic_store_n(&p->live->done, 1, __ATOMIC_RELEASE);
   }
   bn_rp_pacer_free(p->pacer);
-  pthread_cond_destroy(&p->changed);
-  pthread_mutex_destroy(&p->in_mu);
-  pthread_mutex_destroy(&p->mu);
+  bn_cond_destroy(&p->changed);
+  bn_mutex_destroy(&p->in_mu);
+  bn_mutex_destroy(&p->mu);
   free(p);
 }
 
@@ -349,9 +349,9 @@ int bn_link_pcap_open(const bn_pcap_options *o, bn_link **out, char err[BN_PCAP_
   }
   p->live = o->live;
   bn_rp_live_set_ignore(p->live, o->ignore);
-  pthread_mutex_init(&p->mu, NULL);
-  pthread_mutex_init(&p->in_mu, NULL);
-  bn_clock_cond_init(&p->changed);
+  bn_mutex_init(&p->mu);
+  bn_mutex_init(&p->in_mu);
+  bn_cond_init(&p->changed);
   bn_link_stage_init(&p->link, &pcap_ops, NULL);
   snprintf(p->link.name, sizeof(p->link.name), "pcap");
   *out = &p->link;
@@ -365,11 +365,11 @@ int bn_link_pcap_release(bn_link *link)
     return -ENOENT;
   }
   struct pcap_link *p = pcap_of(stage);
-  pthread_mutex_lock(&p->mu);
+  bn_mutex_lock(&p->mu);
   bn_rp_pacer_release(p->pacer, bn_clock_now_ns());
   if (p->waiting) {
-    pthread_cond_signal(&p->changed); /* else it looks again before it waits */
+    bn_cond_signal(&p->changed); /* else it looks again before it waits */
   }
-  pthread_mutex_unlock(&p->mu);
+  bn_mutex_unlock(&p->mu);
   return 0;
 }

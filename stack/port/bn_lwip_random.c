@@ -8,32 +8,32 @@
 #include "bn_lwip_random.h"
 #include "bn_random.h"
 
-#include <pthread.h>
+#include "bn_sched.h" /* netif/base: the board's threads and locks */
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static bn_mutex_t lock = BN_MUTEX_INITIALIZER;
 static bn_rng rand_stream, isn_stream;
 static int seeded;
 
 void bn_lwip_random_seed(uint64_t seed)
 {
-  pthread_mutex_lock(&lock);
+  bn_mutex_lock(&lock);
   bn_rng_seed(&rand_stream, seed, "lwip-rand");
   bn_rng_seed(&isn_stream, seed, "lwip-tcp-isn");
   seeded = 1;
-  pthread_mutex_unlock(&lock);
+  bn_mutex_unlock(&lock);
 }
 
 /* Takes the next number of a stream; seeds with 0 if nothing was seeded. */
 static uint32_t next(bn_rng *stream)
 {
-  pthread_mutex_lock(&lock);
+  bn_mutex_lock(&lock);
   if (!seeded) {
     bn_rng_seed(&rand_stream, 0, "lwip-rand");
     bn_rng_seed(&isn_stream, 0, "lwip-tcp-isn");
     seeded = 1;
   }
   uint32_t v = bn_rng_u32(stream);
-  pthread_mutex_unlock(&lock);
+  bn_mutex_unlock(&lock);
   return v;
 }
 

@@ -17,7 +17,7 @@
  *   the lock.
  * The port's arch headers (cc.h, sys_arch.h) are still used.
  */
-#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP, pthread_setname_np */
+#define _GNU_SOURCE /* PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP */
 #include "lwip/opt.h"
 #include "lwip/sys.h"
 #include "lwip/err.h"
@@ -35,19 +35,19 @@
 #define SYS_MBOX_SIZE_DEFAULT 128
 
 struct sys_sem {
-  pthread_mutex_t lock;
-  pthread_cond_t cond;
+  bn_mutex_t lock;
+  bn_cond_t cond;
   unsigned count;
 };
 
 struct sys_mutex {
-  pthread_mutex_t lock;
+  bn_mutex_t lock;
 };
 
 struct sys_mbox {
-  pthread_mutex_t lock;
-  pthread_cond_t not_empty;
-  pthread_cond_t not_full;
+  bn_mutex_t lock;
+  bn_cond_t not_empty;
+  bn_cond_t not_full;
   size_t size;      /* capacity, as asked for by lwIP */
   size_t first;     /* index of the oldest message */
   size_t count;     /* messages queued */
@@ -55,11 +55,11 @@ struct sys_mbox {
 };
 
 struct sys_thread {
-  pthread_t id;
+  bn_thread_t id;
   struct sys_thread *next;  /* all threads stay listed: lwIP drops the handles */
 };
 
-static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static bn_mutex_t threads_lock = BN_MUTEX_INITIALIZER;
 static struct sys_thread *threads;
 
 /* ---- time ---------------------------------------------------------------- */
@@ -78,13 +78,13 @@ u32_t sys_jiffies(void)
  * Waits on cond until ready() is true; timeout_ms 0 waits forever.
  * Returns the milliseconds waited, or SYS_ARCH_TIMEOUT.
  */
-static u32_t wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, u32_t timeout_ms,
+static u32_t wait_until(bn_cond_t *cond, bn_mutex_t *lock, u32_t timeout_ms,
                         int (*ready)(void *), void *obj)
 {
   u32_t start = sys_now();
   uint64_t deadline = timeout_ms == 0 ? BN_CLOCK_FOREVER : bn_clock_after_ms((long)timeout_ms);
   while (!ready(obj)) {
-    if (bn_clock_cond_wait(cond, lock, deadline) == ETIMEDOUT && !ready(obj)) {
+    if (bn_cond_wait(cond, lock, deadline) == ETIMEDOUT && !ready(obj)) {
       return SYS_ARCH_TIMEOUT;
     }
   }
@@ -118,27 +118,17 @@ sys_thread_t sys_thread_new(const char *name, lwip_thread_fn function, void *arg
   LWIP_ASSERT("sys_thread_new: out of memory", t != NULL && start != NULL);
   start->fn = function;
   start->arg = arg;
-  pthread_mutex_lock(&threads_lock);
+  bn_mutex_lock(&threads_lock);
   t->next = threads;
   threads = t;
-  pthread_mutex_unlock(&threads_lock);
-  int rc = pthread_create(&t->id, NULL, thread_main, start);
-  LWIP_ASSERT("sys_thread_new: pthread_create failed", rc == 0);
+  bn_mutex_unlock(&threads_lock);
+  int rc = bn_thread_create(&t->id, name != NULL ? name : "lwip", thread_main, start);
+  LWIP_ASSERT("sys_thread_new: bn_thread_create failed", rc == 0);
   LWIP_UNUSED_ARG(rc);
-#ifdef __linux__
-  if (name != NULL) {
-    char short_name[16];
-    strncpy(short_name, name, sizeof(short_name) - 1);
-    short_name[sizeof(short_name) - 1] = '\0';
-    pthread_setname_np(t->id, short_name);
-  }
-#else
-  LWIP_UNUSED_ARG(name);
-#endif
   return t;
 }
 
-static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
+static bn_mutex_t core_lock = BN_MUTEX_INITIALIZER;
 static pthread_t core_lock_holder;
 static int core_lock_held;
 static pthread_t tcpip_thread;
@@ -174,7 +164,7 @@ sys_core_deferred sys_defer_until_core_unlock(void (*fn)(void *arg), void *arg)
 
 void sys_lock_tcpip_core(void)
 {
-  pthread_mutex_lock(&core_lock);
+  bn_mutex_lock(&core_lock);
   core_lock_holder = pthread_self();
   __atomic_store_n(&core_lock_held, 1, __ATOMIC_RELAXED);
   core_lock_mine = true;
@@ -184,7 +174,7 @@ void sys_unlock_tcpip_core(void)
 {
   core_lock_mine = false;
   __atomic_store_n(&core_lock_held, 0, __ATOMIC_RELAXED);
-  pthread_mutex_unlock(&core_lock);
+  bn_mutex_unlock(&core_lock);
   /* Now the deferred work, in the order it was deferred; it may defer more
    * only after taking the lock again, which then runs at that unlock. */
   unsigned n = core_deferred_count;
@@ -222,8 +212,8 @@ err_t sys_sem_new(sys_sem_t *sem, u8_t count)
     *sem = NULL;
     return ERR_MEM;
   }
-  pthread_mutex_init(&s->lock, NULL);
-  bn_clock_cond_init(&s->cond);
+  bn_mutex_init(&s->lock);
+  bn_cond_init(&s->cond);
   s->count = count;
   *sem = s;
   return ERR_OK;
@@ -237,30 +227,30 @@ static int sem_ready(void *p)
 u32_t sys_arch_sem_wait(sys_sem_t *sem, u32_t timeout)
 {
   struct sys_sem *s = *sem;
-  pthread_mutex_lock(&s->lock);
+  bn_mutex_lock(&s->lock);
   u32_t waited = wait_until(&s->cond, &s->lock, timeout, sem_ready, s);
   if (waited != SYS_ARCH_TIMEOUT) {
     s->count--;
   }
-  pthread_mutex_unlock(&s->lock);
+  bn_mutex_unlock(&s->lock);
   return waited;
 }
 
 void sys_sem_signal(sys_sem_t *sem)
 {
   struct sys_sem *s = *sem;
-  pthread_mutex_lock(&s->lock);
+  bn_mutex_lock(&s->lock);
   s->count++;
-  pthread_cond_signal(&s->cond);
-  pthread_mutex_unlock(&s->lock);
+  bn_cond_signal(&s->cond);
+  bn_mutex_unlock(&s->lock);
 }
 
 void sys_sem_free(sys_sem_t *sem)
 {
   struct sys_sem *s = *sem;
   if (s != NULL) {
-    pthread_cond_destroy(&s->cond);
-    pthread_mutex_destroy(&s->lock);
+    bn_cond_destroy(&s->cond);
+    bn_mutex_destroy(&s->lock);
     free(s);
     *sem = NULL;
   }
@@ -275,25 +265,25 @@ err_t sys_mutex_new(sys_mutex_t *mutex)
     *mutex = NULL;
     return ERR_MEM;
   }
-  pthread_mutex_init(&m->lock, NULL);
+  bn_mutex_init(&m->lock);
   *mutex = m;
   return ERR_OK;
 }
 
 void sys_mutex_lock(sys_mutex_t *mutex)
 {
-  pthread_mutex_lock(&(*mutex)->lock);
+  bn_mutex_lock(&(*mutex)->lock);
 }
 
 void sys_mutex_unlock(sys_mutex_t *mutex)
 {
-  pthread_mutex_unlock(&(*mutex)->lock);
+  bn_mutex_unlock(&(*mutex)->lock);
 }
 
 void sys_mutex_free(sys_mutex_t *mutex)
 {
   if (*mutex != NULL) {
-    pthread_mutex_destroy(&(*mutex)->lock);
+    bn_mutex_destroy(&(*mutex)->lock);
     free(*mutex);
     *mutex = NULL;
   }
@@ -315,9 +305,9 @@ err_t sys_mbox_new(sys_mbox_t *mbox, int size)
     *mbox = NULL;
     return ERR_MEM;
   }
-  pthread_mutex_init(&mb->lock, NULL);
-  bn_clock_cond_init(&mb->not_empty);
-  bn_clock_cond_init(&mb->not_full);
+  bn_mutex_init(&mb->lock);
+  bn_cond_init(&mb->not_empty);
+  bn_cond_init(&mb->not_full);
   *mbox = mb;
   return ERR_OK;
 }
@@ -327,9 +317,9 @@ void sys_mbox_free(sys_mbox_t *mbox)
   struct sys_mbox *mb = *mbox;
   if (mb != NULL) {
     LWIP_ASSERT("sys_mbox_free: mailbox not empty", mb->count == 0);
-    pthread_cond_destroy(&mb->not_empty);
-    pthread_cond_destroy(&mb->not_full);
-    pthread_mutex_destroy(&mb->lock);
+    bn_cond_destroy(&mb->not_empty);
+    bn_cond_destroy(&mb->not_full);
+    bn_mutex_destroy(&mb->lock);
     free(mb->msgs);
     free(mb);
     *mbox = NULL;
@@ -340,7 +330,7 @@ static void mbox_put(struct sys_mbox *mb, void *msg)
 {
   mb->msgs[(mb->first + mb->count) % mb->size] = msg;
   mb->count++;
-  pthread_cond_signal(&mb->not_empty);
+  bn_cond_signal(&mb->not_empty);
 }
 
 static void *mbox_take(struct sys_mbox *mb)
@@ -348,7 +338,7 @@ static void *mbox_take(struct sys_mbox *mb)
   void *msg = mb->msgs[mb->first];
   mb->first = (mb->first + 1) % mb->size;
   mb->count--;
-  pthread_cond_signal(&mb->not_full);
+  bn_cond_signal(&mb->not_full);
   return msg;
 }
 
@@ -366,22 +356,22 @@ static int mbox_has_msg(void *p)
 void sys_mbox_post(sys_mbox_t *mbox, void *msg)
 {
   struct sys_mbox *mb = *mbox;
-  pthread_mutex_lock(&mb->lock);
+  bn_mutex_lock(&mb->lock);
   wait_until(&mb->not_full, &mb->lock, 0, mbox_has_room, mb);
   mbox_put(mb, msg);
-  pthread_mutex_unlock(&mb->lock);
+  bn_mutex_unlock(&mb->lock);
 }
 
 err_t sys_mbox_trypost(sys_mbox_t *mbox, void *msg)
 {
   struct sys_mbox *mb = *mbox;
   err_t err = ERR_MEM;
-  pthread_mutex_lock(&mb->lock);
+  bn_mutex_lock(&mb->lock);
   if (mbox_has_room(mb)) {
     mbox_put(mb, msg);
     err = ERR_OK;
   }
-  pthread_mutex_unlock(&mb->lock);
+  bn_mutex_unlock(&mb->lock);
   return err;
 }
 
@@ -393,7 +383,7 @@ err_t sys_mbox_trypost_fromisr(sys_mbox_t *mbox, void *msg)
 u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout)
 {
   struct sys_mbox *mb = *mbox;
-  pthread_mutex_lock(&mb->lock);
+  bn_mutex_lock(&mb->lock);
   u32_t waited = wait_until(&mb->not_empty, &mb->lock, timeout, mbox_has_msg, mb);
   if (waited == SYS_ARCH_TIMEOUT) {
     if (msg != NULL) {
@@ -405,7 +395,7 @@ u32_t sys_arch_mbox_fetch(sys_mbox_t *mbox, void **msg, u32_t timeout)
       *msg = m;
     }
   }
-  pthread_mutex_unlock(&mb->lock);
+  bn_mutex_unlock(&mb->lock);
   return waited;
 }
 
@@ -413,7 +403,7 @@ u32_t sys_arch_mbox_tryfetch(sys_mbox_t *mbox, void **msg)
 {
   struct sys_mbox *mb = *mbox;
   u32_t result = SYS_MBOX_EMPTY;
-  pthread_mutex_lock(&mb->lock);
+  bn_mutex_lock(&mb->lock);
   if (mb->count > 0) {
     void *m = mbox_take(mb);
     if (msg != NULL) {
@@ -421,24 +411,24 @@ u32_t sys_arch_mbox_tryfetch(sys_mbox_t *mbox, void **msg)
     }
     result = 0;
   }
-  pthread_mutex_unlock(&mb->lock);
+  bn_mutex_unlock(&mb->lock);
   return result;
 }
 
 /* ---- SYS_ARCH_PROTECT: one recursive process-wide lock ------------------- */
 
-static pthread_mutex_t protect_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static bn_mutex_t protect_lock = BN_MUTEX_RECURSIVE_INITIALIZER;
 
 sys_prot_t sys_arch_protect(void)
 {
-  pthread_mutex_lock(&protect_lock);
+  bn_mutex_lock(&protect_lock);
   return 0;
 }
 
 void sys_arch_unprotect(sys_prot_t pval)
 {
   LWIP_UNUSED_ARG(pval);
-  pthread_mutex_unlock(&protect_lock);
+  bn_mutex_unlock(&protect_lock);
 }
 
 void sys_init(void)

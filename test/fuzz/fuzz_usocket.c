@@ -16,6 +16,8 @@
  * byte for byte over loopback.
  */
 #include <pthread.h>
+
+#include "bn_sched.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +44,7 @@ static void require(int ok, const char *what)
 
 /* ---- the sockets both programs share ------------------------------------- */
 
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static bn_mutex_t table_lock = BN_MUTEX_INITIALIZER;
 static usocket *table[MAX_SOCKETS];
 static size_t table_n;
 
@@ -51,21 +53,21 @@ static size_t table_n;
 static void share(usocket *s, long timeout_ms)
 {
   require(usocket_settimeout(s, timeout_ms) == 0, "settimeout on a fresh socket");
-  pthread_mutex_lock(&table_lock);
+  bn_mutex_lock(&table_lock);
   if (table_n < MAX_SOCKETS) {
     table[table_n++] = s;
     s = NULL;
   }
-  pthread_mutex_unlock(&table_lock);
+  bn_mutex_unlock(&table_lock);
   usocket_free(s);
 }
 
 /* The socket a byte names, or NULL while there is none. */
 static usocket *pick(uint8_t b)
 {
-  pthread_mutex_lock(&table_lock);
+  bn_mutex_lock(&table_lock);
   usocket *s = table_n > 0 ? table[b % table_n] : NULL;
-  pthread_mutex_unlock(&table_lock);
+  bn_mutex_unlock(&table_lock);
   return s;
 }
 

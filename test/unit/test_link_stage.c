@@ -8,6 +8,8 @@
 #include "bn_test.h"
 
 #include <pthread.h>
+
+#include "bn_sched.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -130,21 +132,21 @@ END_TEST
 /* A stage whose send blocks until released, to hold a send in progress. */
 struct held {
   bn_link link;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
+  bn_mutex_t mu;
+  bn_cond_t cv;
   bool inside, release;
 };
 
 static int held_send(bn_link *link, const uint8_t *frame, size_t len, uint64_t ts_ns)
 {
   struct held *h = (struct held *)link;
-  pthread_mutex_lock(&h->mu);
+  bn_mutex_lock(&h->mu);
   h->inside = true;
-  pthread_cond_broadcast(&h->cv);
+  bn_cond_broadcast(&h->cv);
   while (!h->release) {
-    pthread_cond_wait(&h->cv, &h->mu);
+    bn_cond_wait(&h->cv, &h->mu, BN_CLOCK_FOREVER);
   }
-  pthread_mutex_unlock(&h->mu);
+  bn_mutex_unlock(&h->mu);
   return bn_link_send(link->inner, frame, len, ts_ns);
 }
 
@@ -171,26 +173,26 @@ START_TEST(stage_one_sender_and_one_poller_per_link)
   bn_link *a, *b;
   ck_assert_int_eq(bn_link_memory_pair(8, &a, &b), 0);
   struct held h = { .inside = false, .release = false };
-  pthread_mutex_init(&h.mu, NULL);
-  pthread_cond_init(&h.cv, NULL);
+  bn_mutex_init(&h.mu);
+  bn_cond_init(&h.cv);
   bn_link_stage_init(&h.link, &held_ops, a);
   pthread_t t;
   ck_assert_int_eq(pthread_create(&t, NULL, send_one, &h.link), 0);
-  pthread_mutex_lock(&h.mu);
+  bn_mutex_lock(&h.mu);
   while (!h.inside) {
-    pthread_cond_wait(&h.cv, &h.mu);
+    bn_cond_wait(&h.cv, &h.mu, BN_CLOCK_FOREVER);
   }
-  pthread_mutex_unlock(&h.mu);
+  bn_mutex_unlock(&h.mu);
   /* a second sender while the first is inside: refused, and so is a batch */
   uint8_t f[1] = { 2 };
   ck_assert_int_eq(bn_link_send(&h.link, f, 1, 0), -EBUSY);
   bn_link_frame one = { .data = f, .len = 1 };
   ck_assert_uint_eq(bn_link_send_batch(&h.link, &one, 1), 0);
   ck_assert_int_eq(one.result, -EBUSY);
-  pthread_mutex_lock(&h.mu);
+  bn_mutex_lock(&h.mu);
   h.release = true;
-  pthread_cond_broadcast(&h.cv);
-  pthread_mutex_unlock(&h.mu);
+  bn_cond_broadcast(&h.cv);
+  bn_mutex_unlock(&h.mu);
   void *rc;
   pthread_join(t, &rc);
   ck_assert_int_eq((int)(intptr_t)rc, 0);
@@ -216,8 +218,8 @@ START_TEST(stage_one_sender_and_one_poller_per_link)
   ck_assert_int_ge((int)(intptr_t)rc, 0);
   bn_link_close(&h.link);
   bn_link_close(b);
-  pthread_cond_destroy(&h.cv);
-  pthread_mutex_destroy(&h.mu);
+  bn_cond_destroy(&h.cv);
+  bn_mutex_destroy(&h.mu);
 }
 END_TEST
 

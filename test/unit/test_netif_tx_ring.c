@@ -14,6 +14,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+
+#include "bn_sched.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,8 +38,8 @@ static const uint8_t bcast_ip[4] = { 192, 0, 2, 255 };
 
 struct gate {
   bn_link link;     /* first: a bn_link * is a struct gate * */
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
+  bn_mutex_t mu;
+  bn_cond_t cv;
   bool open;
   int waiting;      /* senders held at the gate now */
 };
@@ -49,13 +51,13 @@ static struct gate *gate_of(bn_link *link)
 
 static void gate_pass(struct gate *g)
 {
-  pthread_mutex_lock(&g->mu);
+  bn_mutex_lock(&g->mu);
   g->waiting++;
   while (!g->open) {
-    pthread_cond_wait(&g->cv, &g->mu);
+    bn_cond_wait(&g->cv, &g->mu, BN_CLOCK_FOREVER);
   }
   g->waiting--;
-  pthread_mutex_unlock(&g->mu);
+  bn_mutex_unlock(&g->mu);
 }
 
 static size_t gate_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
@@ -67,8 +69,8 @@ static size_t gate_send_batch(bn_link *link, bn_link_frame *frames, size_t n)
 static void gate_close(bn_link *link)
 {
   struct gate *g = gate_of(link);
-  pthread_cond_destroy(&g->cv);
-  pthread_mutex_destroy(&g->mu);
+  bn_cond_destroy(&g->cv);
+  bn_mutex_destroy(&g->mu);
 }
 
 /* Only send_batch is its own: bn_link_send() comes through it, poll and wake
@@ -83,10 +85,10 @@ static struct gate gate;  /* one stack per test process */
 
 static void gate_set(bool open)
 {
-  pthread_mutex_lock(&gate.mu);
+  bn_mutex_lock(&gate.mu);
   gate.open = open;
-  pthread_cond_broadcast(&gate.cv);
-  pthread_mutex_unlock(&gate.mu);
+  bn_cond_broadcast(&gate.cv);
+  bn_mutex_unlock(&gate.mu);
 }
 
 /* ---- the board and the wire ------------------------------------------------- */
@@ -101,8 +103,8 @@ static void start_board(bool tx_inline)
   ck_assert_int_eq(bn_link_memory_pair(WIRE_CAPACITY, &end, &wire), 0);
   bn_link_stage_init(&gate.link, &gate_ops, end);
   gate.open = true;
-  pthread_mutex_init(&gate.mu, NULL);
-  pthread_cond_init(&gate.cv, NULL);
+  bn_mutex_init(&gate.mu);
+  bn_cond_init(&gate.cv);
   bn_config cfg;
   memset(&cfg, 0, sizeof(cfg));
   cfg.link = &gate.link;
@@ -303,9 +305,9 @@ END_TEST
 static void wait_at_gate(int n)
 {
   for (int i = 0; i < 1000; i++) {
-    pthread_mutex_lock(&gate.mu);
+    bn_mutex_lock(&gate.mu);
     int waiting = gate.waiting;
-    pthread_mutex_unlock(&gate.mu);
+    bn_mutex_unlock(&gate.mu);
     if (waiting == n) {
       return;
     }

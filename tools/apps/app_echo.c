@@ -18,7 +18,7 @@
 #include "app_server.h"
 
 #include <errno.h>
-#include <pthread.h>
+#include "bn_sched.h" /* netif/base: the board's threads and locks */
 
 #define BUF 4096
 
@@ -63,15 +63,14 @@ int bn_app_echo_udp_start(uint16_t port)
   if (rc == 0) {
     rc = usocket_bind(s, &any);
   }
-  pthread_t thread;
-  if (rc == 0 && pthread_create(&thread, NULL, udp_echo_main, s) != 0) {
+  bn_thread_t thread;
+  if (rc == 0 && bn_thread_create(&thread, "bn-echo-udp", udp_echo_main, s) != 0) {
     rc = -USOCKET_ENOMEM;
   }
   if (rc != 0) {
     usocket_free(s);
     return rc == -USOCKET_EADDRINUSE ? -EADDRINUSE : -ENOMEM;
   }
-  pthread_setname_np(thread, "bn-echo-udp");
-  pthread_detach(thread);
+  bn_thread_detach(thread);
   return 0;
 }

@@ -38,8 +38,8 @@ struct server {
   bn_app_handler handler;
   bool nodelay;
   char name[16];
-  pthread_mutex_t mu;
-  pthread_cond_t cv;        /* idle threads wait for their turn to accept */
+  bn_mutex_t mu;
+  bn_cond_t cv;        /* idle threads wait for their turn to accept */
   bool accepting;           /* a thread is in accept() (or about to be) */
   int idle;                 /* threads waiting for their turn */
   int threads;              /* the server's threads */
@@ -51,12 +51,11 @@ static void *server_main(void *arg);
 /* Starts one more thread of s (under s->mu); false if it cannot. */
 static bool start_thread_locked(struct server *s)
 {
-  pthread_t thread;
-  if (pthread_create(&thread, NULL, server_main, s) != 0) {
+  bn_thread_t thread;
+  if (bn_thread_create(&thread, s->name, server_main, s) != 0) {
     return false;
   }
-  pthread_setname_np(thread, s->name);
-  pthread_detach(thread);
+  bn_thread_detach(thread);
   s->threads++;
   return true;
 }
@@ -68,7 +67,7 @@ static bool wait_for_turn_locked(struct server *s)
   uint64_t until = bn_clock_after_ms(IDLE_MS);
   s->idle++;
   while (s->accepting && !s->closing) {
-    if (bn_clock_cond_wait(&s->cv, &s->mu, until) == ETIMEDOUT) {
+    if (bn_cond_wait(&s->cv, &s->mu, until) == ETIMEDOUT) {
       break;
     }
   }
@@ -83,16 +82,16 @@ static bool wait_for_turn_locked(struct server *s)
 static void *server_main(void *arg)
 {
   struct server *s = arg;
-  pthread_mutex_lock(&s->mu);
+  bn_mutex_lock(&s->mu);
   while (wait_for_turn_locked(s)) {
-    pthread_mutex_unlock(&s->mu);
+    bn_mutex_unlock(&s->mu);
     usocket *client;
     int rc = usocket_accept(s->listener, &client, NULL);
-    pthread_mutex_lock(&s->mu);
+    bn_mutex_lock(&s->mu);
     s->accepting = false;
     if (rc == -USOCKET_EBADF || rc == -USOCKET_EINVAL) {
       s->closing = true; /* the listener is gone */
-      pthread_cond_broadcast(&s->cv);
+      bn_cond_broadcast(&s->cv);
       break;
     }
     if (rc != 0) {
@@ -101,25 +100,25 @@ static void *server_main(void *arg)
     /* The next accept is another thread's; this one serves. Without a
      * thread to take it, this one accepts again once it served. */
     if (s->idle > 0) {
-      pthread_cond_signal(&s->cv);
+      bn_cond_signal(&s->cv);
     } else {
       (void)start_thread_locked(s);
     }
-    pthread_mutex_unlock(&s->mu);
+    bn_mutex_unlock(&s->mu);
     if (s->nodelay) {
       int one = 1;
       (void)usocket_setsockopt(client, USOCKET_IPPROTO_TCP, USOCKET_TCP_NODELAY, &one, sizeof(one));
     }
     s->handler(client);
     usocket_free(client);
-    pthread_mutex_lock(&s->mu);
+    bn_mutex_lock(&s->mu);
   }
   bool last = --s->threads == 0;
-  pthread_mutex_unlock(&s->mu);
+  bn_mutex_unlock(&s->mu);
   if (last) { /* only once closing: an accepting thread never ends otherwise */
     usocket_free(s->listener);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->mu);
+    bn_cond_destroy(&s->cv);
+    bn_mutex_destroy(&s->mu);
     free(s);
   }
   return NULL;
@@ -134,8 +133,8 @@ int bn_app_serve(const char *name, uint16_t port, int backlog, bool nodelay, bn_
   snprintf(s->name, sizeof(s->name), "bn-%s", name);
   s->handler = handler;
   s->nodelay = nodelay;
-  pthread_mutex_init(&s->mu, NULL);
-  bn_clock_cond_init(&s->cv);
+  bn_mutex_init(&s->mu);
+  bn_cond_init(&s->cv);
   int one = 1;
   usocket_addr any = { .ip = "", .port = port };
   int rc = usocket_socket(USOCKET_AF_INET, USOCKET_SOCK_STREAM, 0, &s->listener);
@@ -150,16 +149,16 @@ int bn_app_serve(const char *name, uint16_t port, int backlog, bool nodelay, bn_
     rc = usocket_listen(s->listener, backlog);
   }
   if (rc == 0) {
-    pthread_mutex_lock(&s->mu);
+    bn_mutex_lock(&s->mu);
     if (!start_thread_locked(s)) {
       rc = -USOCKET_ENOMEM;
     }
-    pthread_mutex_unlock(&s->mu);
+    bn_mutex_unlock(&s->mu);
   }
   if (rc != 0) {
     usocket_free(s->listener);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->mu);
+    bn_cond_destroy(&s->cv);
+    bn_mutex_destroy(&s->mu);
     free(s);
     return rc == -USOCKET_EADDRINUSE ? -EADDRINUSE : -ENOMEM;
   }

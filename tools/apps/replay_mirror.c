@@ -26,7 +26,7 @@
 #define HEAD_POLL_MS 5
 
 static struct mirror {
-  pthread_mutex_t mu;
+  bn_mutex_t mu;
   const bn_rp_plan *plan;
   const bn_rp_live *live;
   long io_timeout_ms;
@@ -34,60 +34,59 @@ static struct mirror {
   bool *taken;                 /* flows already matched to a live connection */
   unsigned taken_pass;         /* the pass (--loop) taken is about */
   usocket *sockets[MAX_SOCKETS];
-  pthread_t threads[MAX_THREADS]; /* the listeners and the opener: joined at stop */
+  bn_thread_t threads[MAX_THREADS]; /* the listeners and the opener: joined at stop */
   size_t nthreads;
   unsigned conversations;      /* running (detached): stop waits for none */
   unsigned owing;              /* atomic: conversations with a close of the capture still to make */
-  pthread_cond_t ended;        /* a conversation ended */
+  bn_cond_t ended;        /* a conversation ended */
   bool running;
-} m = { .mu = PTHREAD_MUTEX_INITIALIZER, .ended = PTHREAD_COND_INITIALIZER };
+} m = { .mu = BN_MUTEX_INITIALIZER, .ended = BN_COND_INITIALIZER };
 
 /* Registers s so that stopping closes it; false (s freed) when stopping. */
 static bool hold_socket(usocket *s)
 {
-  pthread_mutex_lock(&m.mu);
+  bn_mutex_lock(&m.mu);
   for (size_t i = 0; !m.stop && i < MAX_SOCKETS; i++) {
     if (m.sockets[i] == NULL) {
       m.sockets[i] = s;
-      pthread_mutex_unlock(&m.mu);
+      bn_mutex_unlock(&m.mu);
       return true;
     }
   }
-  pthread_mutex_unlock(&m.mu);
+  bn_mutex_unlock(&m.mu);
   usocket_free(s);
   return false;
 }
 
 static void drop_socket(usocket *s)
 {
-  pthread_mutex_lock(&m.mu);
+  bn_mutex_lock(&m.mu);
   for (size_t i = 0; i < MAX_SOCKETS; i++) {
     if (m.sockets[i] == s) {
       m.sockets[i] = NULL;
     }
   }
-  pthread_mutex_unlock(&m.mu);
+  bn_mutex_unlock(&m.mu);
   usocket_free(s);
 }
 
 static bool stopping(void)
 {
-  pthread_mutex_lock(&m.mu);
+  bn_mutex_lock(&m.mu);
   bool stop = m.stop;
-  pthread_mutex_unlock(&m.mu);
+  bn_mutex_unlock(&m.mu);
   return stop;
 }
 
 /* Starts fn(arg) in a joinable thread; false (nothing started) if it cannot. */
 static bool start_thread(void *(*fn)(void *), void *arg, const char *name)
 {
-  pthread_mutex_lock(&m.mu);
-  bool ok = !m.stop && m.nthreads < MAX_THREADS && pthread_create(&m.threads[m.nthreads], NULL, fn, arg) == 0;
+  bn_mutex_lock(&m.mu);
+  bool ok = !m.stop && m.nthreads < MAX_THREADS && bn_thread_create(&m.threads[m.nthreads], name, fn, arg) == 0;
   if (ok) {
-    pthread_setname_np(m.threads[m.nthreads], name);
     m.nthreads++;
   }
-  pthread_mutex_unlock(&m.mu);
+  bn_mutex_unlock(&m.mu);
   return ok;
 }
 
@@ -175,10 +174,10 @@ static void *conversation_main(void *arg)
   converse(&c);
   drop_socket(c.s); /* close: FIN */
   owe_nothing(&c);
-  pthread_mutex_lock(&m.mu);
+  bn_mutex_lock(&m.mu);
   m.conversations--;
-  pthread_cond_broadcast(&m.ended);
-  pthread_mutex_unlock(&m.mu);
+  bn_cond_broadcast(&m.ended);
+  bn_mutex_unlock(&m.mu);
   return NULL;
 }
 
@@ -187,9 +186,8 @@ static void *conversation_main(void *arg)
 static void start_conversation(usocket *s, const bn_rp_flow *f)
 {
   struct conversation *c = calloc(1, sizeof(*c));
-  pthread_attr_t attr;
-  pthread_t thread;
-  if (c == NULL || pthread_attr_init(&attr) != 0) {
+  bn_thread_t thread;
+  if (c == NULL) {
     free(c);
     drop_socket(s);
     return;
@@ -197,20 +195,18 @@ static void start_conversation(usocket *s, const bn_rp_flow *f)
   c->s = s;
   c->f = f;
   usocket_settimeout(s, m.io_timeout_ms);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_mutex_lock(&m.mu);
+  bn_mutex_lock(&m.mu);
   c->owes = true;
   __atomic_add_fetch(&m.owing, 1, __ATOMIC_ACQ_REL); /* before the thread can owe nothing */
-  bool ok = !m.stop && pthread_create(&thread, &attr, conversation_main, c) == 0;
+  bool ok = !m.stop && bn_thread_create(&thread, "bn-mirror", conversation_main, c) == 0;
   if (!ok) {
     __atomic_sub_fetch(&m.owing, 1, __ATOMIC_RELEASE);
   }
   if (ok) {
     m.conversations++;
-    pthread_setname_np(thread, "bn-mirror");
+    bn_thread_detach(thread);
   }
-  pthread_mutex_unlock(&m.mu);
-  pthread_attr_destroy(&attr);
+  bn_mutex_unlock(&m.mu);
   if (!ok) {
     free(c);
     drop_socket(s);
@@ -228,7 +224,7 @@ static const bn_rp_flow *flow_of_peer(const usocket_addr *peer, uint16_t board_p
   }
   uint32_t ip = ntohl(a.s_addr);
   const bn_rp_flow *found = NULL;
-  pthread_mutex_lock(&m.mu);
+  bn_mutex_lock(&m.mu);
   unsigned pass = __atomic_load_n(&m.live->pass, __ATOMIC_ACQUIRE);
   if (pass != m.taken_pass) {
     memset(m.taken, 0, m.plan->nflows * sizeof(*m.taken)); /* a new pass: the same flows again */
@@ -242,7 +238,7 @@ static const bn_rp_flow *flow_of_peer(const usocket_addr *peer, uint16_t board_p
       found = f;
     }
   }
-  pthread_mutex_unlock(&m.mu);
+  bn_mutex_unlock(&m.mu);
   return found;
 }
 
@@ -458,9 +454,9 @@ bool bn_replay_mirror_busy(void *arg)
 
 void bn_replay_mirror_stop(void)
 {
-  pthread_mutex_lock(&m.mu);
+  bn_mutex_lock(&m.mu);
   if (!m.running) {
-    pthread_mutex_unlock(&m.mu);
+    bn_mutex_unlock(&m.mu);
     return;
   }
   m.stop = true;
@@ -469,18 +465,18 @@ void bn_replay_mirror_stop(void)
       usocket_close(m.sockets[i]); /* wakes its waiter; its thread frees it */
     }
   }
-  pthread_mutex_unlock(&m.mu);
+  bn_mutex_unlock(&m.mu);
   /* No thread starts once stop is set: nthreads is final. */
   for (size_t i = 0; i < m.nthreads; i++) {
-    pthread_join(m.threads[i], NULL);
+    bn_thread_join(m.threads[i], NULL);
   }
-  pthread_mutex_lock(&m.mu);
+  bn_mutex_lock(&m.mu);
   while (m.conversations > 0) {
-    pthread_cond_wait(&m.ended, &m.mu); /* their sockets are closed: they end */
+    bn_cond_wait(&m.ended, &m.mu, BN_CLOCK_FOREVER); /* their sockets are closed: they end */
   }
   m.nthreads = 0;
   m.running = false;
   free(m.taken);
   m.taken = NULL;
-  pthread_mutex_unlock(&m.mu);
+  bn_mutex_unlock(&m.mu);
 }

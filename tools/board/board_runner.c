@@ -26,8 +26,8 @@
 #define TELL_AFTER_NS (500u * 1000u * 1000u)
 #define DHCP_DEFAULT_TIMEOUT_MS 10000
 
-static pthread_mutex_t stop_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t stop_cv;
+static bn_mutex_t stop_mu = BN_MUTEX_INITIALIZER;
+static bn_cond_t stop_cv;
 static bool stopping;       /* under stop_mu: the program is told to stop */
 static bool returned;       /* under stop_mu: it returned */
 static int main_status;     /* its return value, once returned */
@@ -37,7 +37,7 @@ static sigset_t stop_signals;
 /* The program became ready (become_ready()): its scenario started and its
  * replay released, once, by board_ready() or by the runner. */
 static bn_runner *running;  /* the run under way, for board_ready() */
-static pthread_mutex_t ready_mu = PTHREAD_MUTEX_INITIALIZER;
+static bn_mutex_t ready_mu = BN_MUTEX_INITIALIZER;
 static bool readied;        /* atomic, set under ready_mu */
 static bool ready_failed;   /* atomic: the scenario could not start */
 
@@ -50,23 +50,23 @@ struct program_call {
 static void *board_thread(void *arg)
 {
   const struct program_call *call = arg;
-  bn_clock_watch_waits(); /* a replay starts once the program waits */
+  bn_sched_watch_waits(); /* a replay starts once the program waits */
   int status = call->program(call->argc, call->argv);
-  pthread_mutex_lock(&stop_mu);
+  bn_mutex_lock(&stop_mu);
   returned = true;
   main_status = status;
-  pthread_cond_broadcast(&stop_cv);
-  pthread_mutex_unlock(&stop_mu);
+  bn_cond_broadcast(&stop_cv);
+  bn_mutex_unlock(&stop_mu);
   return NULL;
 }
 
 /* Whether the program returned, and with what (*status). */
 static bool program_ended(int *status)
 {
-  pthread_mutex_lock(&stop_mu);
+  bn_mutex_lock(&stop_mu);
   bool done = returned;
   *status = main_status;
-  pthread_mutex_unlock(&stop_mu);
+  bn_mutex_unlock(&stop_mu);
   return done;
 }
 
@@ -81,11 +81,11 @@ static bool program_returned(void)
 int board_wait_stop(long timeout_ms)
 {
   uint64_t until = timeout_ms < 0 ? BN_CLOCK_FOREVER : bn_clock_after_ms(timeout_ms);
-  pthread_mutex_lock(&stop_mu);
-  while (!stopping && bn_clock_cond_wait(&stop_cv, &stop_mu, until) != ETIMEDOUT) {
+  bn_mutex_lock(&stop_mu);
+  while (!stopping && bn_cond_wait(&stop_cv, &stop_mu, until) != ETIMEDOUT) {
   }
   int stop = stopping;
-  pthread_mutex_unlock(&stop_mu);
+  bn_mutex_unlock(&stop_mu);
   return stop;
 }
 
@@ -93,7 +93,7 @@ int board_wait_stop(long timeout_ms)
  * replay's peer frames may come (in that order). Once; any thread. */
 static void become_ready(void)
 {
-  pthread_mutex_lock(&ready_mu);
+  bn_mutex_lock(&ready_mu);
   bn_runner *r = running;
   if (r != NULL && !__atomic_load_n(&readied, __ATOMIC_ACQUIRE)) {
     bn_link *link = r->board->cfg.link;
@@ -105,7 +105,7 @@ static void become_ready(void)
     }
     __atomic_store_n(&readied, true, __ATOMIC_RELEASE);
   }
-  pthread_mutex_unlock(&ready_mu);
+  bn_mutex_unlock(&ready_mu);
 }
 
 void board_ready(void)
@@ -182,7 +182,7 @@ int bn_runner_boot(bn_runner *r)
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, NULL); /* every thread inherits it */
   signal(SIGPIPE, SIG_IGN); /* a reader of --record - that goes away ends the recording, not the board */
-  bn_clock_cond_init(&stop_cv);
+  bn_cond_init(&stop_cv);
   bool tap = r->replay == NULL;
   int rc = bn_board_options_open(r->board, tap ? bn_drop_privileges : NULL, (void *)r->user);
   if (rc != 0) {
@@ -213,7 +213,7 @@ int bn_runner_boot(bn_runner *r)
 static bool program_ready(uint64_t *waits, bool *waiting)
 {
   bool now_waiting;
-  uint64_t now_waits = bn_clock_watched_waits(&now_waiting);
+  uint64_t now_waits = bn_sched_watched_waits(&now_waiting);
   bool same_wait = *waiting && now_waiting && now_waits == *waits;
   *waits = now_waits;
   *waiting = now_waiting;
@@ -264,18 +264,18 @@ static bn_run_end wait_for_end(bn_runner *r)
 static bool stop_program(const bn_runner *r)
 {
   uint64_t start = bn_clock_now_ns(), until = bn_clock_after_ms(BN_RUNNER_GRACE_MS);
-  pthread_mutex_lock(&stop_mu);
+  bn_mutex_lock(&stop_mu);
   stopping = true;
-  pthread_cond_broadcast(&stop_cv);
-  pthread_mutex_unlock(&stop_mu);
+  bn_cond_broadcast(&stop_cv);
+  bn_mutex_unlock(&stop_mu);
   bool told = false;
   for (;;) {
     uint64_t slice = bn_clock_after_ms(LOOK_NS / 1000000);
-    pthread_mutex_lock(&stop_mu);
-    while (!returned && bn_clock_cond_wait(&stop_cv, &stop_mu, slice < until ? slice : until) != ETIMEDOUT) {
+    bn_mutex_lock(&stop_mu);
+    while (!returned && bn_cond_wait(&stop_cv, &stop_mu, slice < until ? slice : until) != ETIMEDOUT) {
     }
     bool done = returned;
-    pthread_mutex_unlock(&stop_mu);
+    bn_mutex_unlock(&stop_mu);
     if (done) {
       return true;
     }
@@ -301,37 +301,36 @@ static bool stop_program(const bn_runner *r)
 bn_run_end bn_runner_run(bn_runner *r, int (*program)(int, char **), int argc, char **argv)
 {
   bn_scenario_run *scenario = &r->board->scenario;
-  pthread_mutex_lock(&ready_mu);
+  bn_mutex_lock(&ready_mu);
   running = r;
-  pthread_mutex_unlock(&ready_mu);
+  bn_mutex_unlock(&ready_mu);
   static struct program_call call;
   call = (struct program_call){ .program = program, .argc = argc, .argv = argv };
-  pthread_t thread;
-  if (pthread_create(&thread, NULL, board_thread, &call) != 0) {
+  bn_thread_t thread;
+  if (bn_thread_create(&thread, "board_main", board_thread, &call) != 0) {
     bn_fail(0, "cannot start the board thread");
     bn_stack_stop();
     r->scenario_rc = bn_scenario_run_finish(scenario);
     return BN_END_FAILED;
   }
-  pthread_setname_np(thread, "board_main");
   bn_run_end end = wait_for_end(r);
   r->returned = end == BN_END_RETURNED || stop_program(r);
   if (end == BN_END_RETURNED && r->replay == NULL) {
     bn_stack_settle(BN_RUNNER_GRACE_MS); /* its last response on its way (a FIN, a delayed frame) */
   }
-  pthread_mutex_lock(&ready_mu);
+  bn_mutex_lock(&ready_mu);
   running = NULL; /* a late board_ready() starts nothing */
-  pthread_mutex_unlock(&ready_mu);
+  bn_mutex_unlock(&ready_mu);
   bn_scenario_run_stop(scenario);
   bn_stack_status_get(&r->last);
   bn_stack_stop(); /* a recording is flushed and closed; a replay's comparison is final */
   memcpy(scenario->board_mac, r->last.mac, sizeof(scenario->board_mac)); /* the recording's egress frames */
   r->scenario_rc = bn_scenario_run_finish(scenario);
   if (r->returned) {
-    pthread_join(thread, NULL);
+    bn_thread_join(thread, NULL);
     r->status = main_status;
   } else {
-    pthread_detach(thread); /* the process ends without it */
+    bn_thread_detach(thread); /* the process ends without it */
   }
   return end;
 }

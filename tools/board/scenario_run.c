@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t stats_cond;
+static bn_mutex_t stats_lock = BN_MUTEX_INITIALIZER;
+static bn_cond_t stats_cond;
 
 static FILE *open_output(const char *option, const char *path)
 {
@@ -261,10 +261,10 @@ static void *stats_main(void *arg)
   bn_scenario_run *r = arg;
   bn_impair_stats before = { 0 };
   uint64_t next = bn_clock_now_ns();
-  pthread_mutex_lock(&stats_lock);
+  bn_mutex_lock(&stats_lock);
   while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
     next += r->stats_interval_ns;
-    while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && bn_clock_cond_wait(&stats_cond, &stats_lock, next) == 0) {
+    while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE) && bn_cond_wait(&stats_cond, &stats_lock, next) == 0) {
     }
     if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
       break;
@@ -293,7 +293,7 @@ static void *stats_main(void *arg)
     }
     before = now;
   }
-  pthread_mutex_unlock(&stats_lock);
+  bn_mutex_unlock(&stats_lock);
   return NULL;
 }
 
@@ -317,8 +317,8 @@ int bn_scenario_run_start(bn_scenario_run *r, bn_link *link, FILE *out)
   if (r->stats_interval_ns == 0) {
     r->stats_interval_ns = 1000000000u;  /* --stats-json alone: one interval a second */
   }
-  bn_clock_cond_init(&stats_cond);
-  if (pthread_create(&r->thread, NULL, stats_main, r) != 0) {
+  bn_cond_init(&stats_cond);
+  if (bn_thread_create(&r->thread, "bn-stats", stats_main, r) != 0) {
     return bn_fail(BN_EXIT_FAIL, "cannot start the --stats thread");
   }
   r->thread_running = true;
@@ -334,11 +334,11 @@ bool bn_scenario_run_ended(bn_scenario_run *r)
 void bn_scenario_run_stop(bn_scenario_run *r)
 {
   if (r->thread_running) {
-    pthread_mutex_lock(&stats_lock);
+    bn_mutex_lock(&stats_lock);
     __atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
-    pthread_cond_signal(&stats_cond);
-    pthread_mutex_unlock(&stats_lock);
-    pthread_join(r->thread, NULL);
+    bn_cond_signal(&stats_cond);
+    bn_mutex_unlock(&stats_lock);
+    bn_thread_join(r->thread, NULL);
     r->thread_running = false;
   }
 }

@@ -9,7 +9,7 @@
 #ifndef BN_SCENARIO_RUN_H
 #define BN_SCENARIO_RUN_H
 
-#include <pthread.h>
+#include "bn_sched.h" /* netif/base: the board's threads and locks */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -40,7 +40,7 @@ typedef struct bn_scenario_run {
   bn_impair_stats final;        /**< the stage's counters as it closed */
   bn_link *link;                /**< the board's outermost link, once it runs */
   FILE *out;                    /**< where --stats lines and the summary go */
-  pthread_t thread;
+  bn_thread_t thread;
   bool thread_running;
   bool print_lines;             /**< --stats given (not only --stats-json) */
   int stop;                     /**< atomic: the stats thread ends */
