@@ -631,6 +631,17 @@ void bn_thread_cancel(bn_thread_t t)
   pthread_cancel(t->id);
 }
 
+/* ---- host time: the watchdog's and the statistics' (never the board's) --- */
+
+static uint64_t host_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t started_host_ns;
+
 /* ---- the stall watchdog ---------------------------------------------------- */
 
 static double stall_limit_s;
@@ -673,6 +684,7 @@ static void *watchdog_main(void *arg)
 void bn_sched_start(const char *name, uint64_t origin_ns, uint64_t sched_seed, double stall_wall_s)
 {
   pthread_mutex_lock(&sched_mu);
+  started_host_ns = host_ns();
   vnow = origin_ns;
   seeded = sched_seed != 0;
   if (seeded) {
@@ -699,6 +711,7 @@ void bn_sched_stats_get(struct bn_sched_stats *s)
 {
   pthread_mutex_lock(&sched_mu);
   *s = stats;
+  s->wall_ns = virt ? host_ns() - started_host_ns : 0;
   pthread_mutex_unlock(&sched_mu);
 }
 

@@ -169,6 +169,7 @@ struct bn_sched_stats {
   uint64_t switches;
   uint64_t jumps;
   uint64_t threads;   /* threads created, the first one included */
+  uint64_t wall_ns;   /* host time since the virtual clock started (not the board's) */
 };
 
 /** A copy of the scheduler's counters. */

@@ -202,6 +202,7 @@ int main(int argc, char **argv)
   const char *record = p.board.pipeline.record.path;
   bool record_stdout = record != NULL && strcmp(record, "-") == 0;
   bn_report_set_stream(stderr); /* the program's stdout is its own */
+  bn_clock_options_start(&p.board.clock, replay.planned ? replay.plan.first_ts_ns : 0); /* before any thread */
   if (replay.planned) {
     bn_replay_session_begin(&replay, &p.board, record_stdout ? stderr : stdout); /* the report: its result */
   }
@@ -238,6 +239,7 @@ int main(int argc, char **argv)
                       record != NULL ? &p.board.record_stats : NULL, record);
     fprintf(stderr, "boardnet: board %s stopped, exit status %d\n", bn_board_name(), status);
   }
+  bn_clock_options_report(&p.board.clock, stderr);
   fflush(NULL);
   _exit(status); /* a board_main() still blocked in a call is not waited for */
 }

@@ -16,7 +16,8 @@
 enum board_opt {
   OPT_TAP = BN_BOARD_OPT_FIRST, OPT_IP, OPT_GW, OPT_DHCP, OPT_DHCP_TIMEOUT, OPT_DNS, OPT_MAC,
   OPT_HOSTNAME, OPT_SEED, OPT_RECORD, OPT_RECORD_FILTER, OPT_RECORD_SIZE, OPT_SCENARIO, OPT_STATS,
-  OPT_STATS_JSON, OPT_DECISIONS, OPT_LINK, OPT_RECORD_BOARD, OPT_TX_INLINE,
+  OPT_STATS_JSON, OPT_DECISIONS, OPT_LINK, OPT_RECORD_BOARD, OPT_TX_INLINE, OPT_CLOCK, OPT_SCHED_SEED,
+  OPT_CLOCK_STALL, OPT_CLOCK_STATS, OPT_EPOCH,
 };
 
 /* One row: the option, its argument's name (NULL: none), its group and help
@@ -111,6 +112,33 @@ static const struct row rows[] = {
     "recording, as Wireshark numbers it (capture 123), or\n"
     "'capture - (never on the wire)' for an egress drop;\n"
     "added when the run ends" },
+  { OPT_CLOCK, "clock", "real|virtual", "Time",
+    "real (default): the board lives in the host's time.\n"
+    "virtual (a capture or memory link, never a TAP):\n"
+    "the board's threads run one at a time and its\n"
+    "clock jumps to the next deadline (a timer, a\n"
+    "timeout, a paced frame, a delay, a scenario step,\n"
+    "a sleep) when all of them wait: the same inputs\n"
+    "give the same bytes out, on any machine under any\n"
+    "load, and idle time costs nothing (10 minutes of a\n"
+    "scenario in seconds). Output timestamps start at\n"
+    "the epoch. Every duration is board time" },
+  { OPT_SCHED_SEED, "sched-seed", "N", NULL,
+    "virtual clock: pick the next thread to run from a\n"
+    "stream seeded with N instead of in wake order: a\n"
+    "race in a program shows under some seed, then again\n"
+    "under that seed every time" },
+  { OPT_CLOCK_STALL, "clock-stall", "SEC", NULL,
+    "virtual clock: a thread that runs SEC seconds of\n"
+    "wall time without blocking (a busy loop) ends the\n"
+    "run with exit 1, named (default 10)" },
+  { OPT_CLOCK_STATS, "clock-stats", NULL, NULL,
+    "virtual clock: print board seconds, wall seconds,\n"
+    "their ratio, switches and jumps at exit (stderr)" },
+  { OPT_EPOCH, "epoch", "SEC", NULL,
+    "virtual clock: the wall time (seconds since 1970)\n"
+    "of the board's time 0 in output timestamps (default:\n"
+    "the capture's first frame's)" },
   { OPT_TX_INLINE, "tx-inline", "on|off", "Data path (for measurements: README, Performance)",
     "on (default): the board's thread that sent a small\n"
     "reply (one or two frames) hands it to the wire\n"
@@ -243,6 +271,17 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
   case OPT_DECISIONS:
     o->scenario.decisions_path = arg;
     return 0;
+  case OPT_CLOCK:
+    return bn_clock_options_parse_clock(&o->clock, arg);
+  case OPT_SCHED_SEED:
+    return bn_clock_options_parse_sched_seed(&o->clock, arg);
+  case OPT_CLOCK_STALL:
+    return bn_clock_options_parse_stall(&o->clock, arg);
+  case OPT_CLOCK_STATS:
+    o->clock.stats = true;
+    return 0;
+  case OPT_EPOCH:
+    return bn_clock_options_parse_epoch(&o->clock, arg);
   default:
     return -1;
   }
@@ -257,6 +296,10 @@ int bn_board_options_finish(bn_board_options *o)
   }
   if (o->pipeline.tap != NULL && o->pipeline.pcap != NULL) {
     return bn_fail(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
+  }
+  int rc = bn_clock_options_check(&o->clock, o->pipeline.tap != NULL);
+  if (rc != 0) {
+    return rc;
   }
   if (o->cfg.dhcp && (o->ip_given || !ip4_addr_isany_val(o->cfg.gw))) {
     return bn_fail(BN_EXIT_USAGE, "--dhcp cannot be combined with --ip or --gw");
@@ -282,7 +325,7 @@ int bn_board_options_finish(bn_board_options *o)
   if (r->path != NULL && strcmp(r->path, "-") != 0 && r->rotate_bytes == 0) {
     o->scenario.record_path = r->path; /* the decision lines can be numbered in it */
   }
-  int rc = bn_scenario_run_prepare(&o->scenario, r->path);
+  rc = bn_scenario_run_prepare(&o->scenario, r->path);
   if (rc != 0) {
     return rc;
   }

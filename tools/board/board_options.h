@@ -19,6 +19,7 @@
 
 #include "bn_pipeline.h"
 #include "bn_stack.h"
+#include "clock_options.h"
 #include "scenario_run.h"
 
 /** getopt_long() values of the board options start here; a program's own
@@ -26,7 +27,7 @@
 #define BN_BOARD_OPT_FIRST 1000
 
 /** Room a program's option table must leave for the board options. */
-#define BN_BOARD_OPTIONS_MAX 24
+#define BN_BOARD_OPTIONS_MAX 32
 
 /** A board's options, filled in by parsing. */
 typedef struct bn_board_options {
@@ -37,6 +38,7 @@ typedef struct bn_board_options {
   const char *default_ip;     /**< the address without --ip/--dhcp ("192.0.2.2/24") */
   bn_record_stats record_stats; /**< the recording's counters, once the stack stopped */
   bn_scenario_run scenario;   /**< --scenario and its options (scenario_run.h) */
+  bn_clock_options clock;     /**< --clock and its options (clock_options.h) */
 } bn_board_options;
 
 /** Sets the defaults (no TAP yet, 192.0.2.2/24, no recording). */

@@ -220,6 +220,23 @@ static bool program_ready(uint64_t *waits, bool *waiting)
   return same_wait || __atomic_load_n(&ready, __ATOMIC_ACQUIRE) || program_returned();
 }
 
+/* Waits LOOK_NS for a stop signal; the signal, or 0. On the virtual clock
+ * the wait is board time (a signal is looked for, not waited for: the host
+ * must not decide when the board looks again). */
+static int next_look(const struct timespec *step)
+{
+  if (bn_clock_is_virtual()) {
+    struct timespec none = { 0 };
+    int sig = sigtimedwait(&stop_signals, NULL, &none);
+    if (sig > 0) {
+      return sig;
+    }
+    bn_clock_sleep_until(bn_clock_add_ns(bn_clock_now_ns(), LOOK_NS));
+    return 0;
+  }
+  return sigtimedwait(&stop_signals, NULL, step);
+}
+
 /* Waits for the end; once the program is ready, its scenario starts and a
  * replay's peer frames are released. */
 static bn_run_end wait_for_end(bn_runner *r)
@@ -244,7 +261,7 @@ static bn_run_end wait_for_end(bn_runner *r)
     if (program_ended(&status) && (r->replay == NULL || status != 0)) {
       return BN_END_RETURNED; /* on a capture, a program that failed ends the replay */
     }
-    if ((r->sig = sigtimedwait(&stop_signals, NULL, &step)) > 0) {
+    if ((r->sig = next_look(&step)) > 0) {
       return BN_END_SIGNAL;
     }
     if ((r->link_error = bn_stack_link_error()) != 0) {
