@@ -202,6 +202,10 @@ int main(int argc, char **argv)
   const char *record = p.board.pipeline.record.path;
   bool record_stdout = record != NULL && strcmp(record, "-") == 0;
   bn_report_set_stream(stderr); /* the program's stdout is its own */
+  if ((rc = bn_artifact_begin(&p.board.artifact, &p.board, replay.capture, &replay.report)) != 0) {
+    bn_replay_session_free(&replay);
+    return rc;
+  }
   bn_clock_options_start(&p.board.clock, replay.planned ? replay.plan.first_ts_ns : 0); /* before any thread */
   if (replay.planned) {
     bn_replay_session_begin(&replay, &p.board, record_stdout ? stderr : stdout); /* the report: its result */
@@ -233,6 +237,7 @@ int main(int argc, char **argv)
   argv[optind - 1] = argv[0];
   bn_run_end end = bn_runner_run(&r, board_main, 1 + argc - optind, argv + optind - 1);
   int status = exit_status(&r, end);
+  bn_artifact_end(&p.board.artifact, &p.board, replay.report, status);
   bn_replay_session_free(&replay);
   if (!p.quiet) {
     bn_report_summary(bn_runner_end_reason(&r, end), (double)(bn_clock_now_ns() - r.started_ns) / 1e9, &r.last,

@@ -17,7 +17,7 @@ enum board_opt {
   OPT_TAP = BN_BOARD_OPT_FIRST, OPT_IP, OPT_GW, OPT_DHCP, OPT_DHCP_TIMEOUT, OPT_DNS, OPT_MAC,
   OPT_HOSTNAME, OPT_SEED, OPT_RECORD, OPT_RECORD_FILTER, OPT_RECORD_SIZE, OPT_SCENARIO, OPT_STATS,
   OPT_STATS_JSON, OPT_DECISIONS, OPT_LINK, OPT_RECORD_BOARD, OPT_TX_INLINE, OPT_CLOCK, OPT_SCHED_SEED,
-  OPT_CLOCK_STALL, OPT_CLOCK_STATS, OPT_EPOCH,
+  OPT_CLOCK_STALL, OPT_CLOCK_STATS, OPT_EPOCH, OPT_ARTIFACT, OPT_ARTIFACT_ALWAYS, OPT_ARTIFACT_COPY_INPUT,
 };
 
 /* One row: the option, its argument's name (NULL: none), its group and help
@@ -139,6 +139,19 @@ static const struct row rows[] = {
     "virtual clock: the wall time (seconds since 1970)\n"
     "of the board's time 0 in output timestamps (default:\n"
     "the capture's first frame's)" },
+  { OPT_ARTIFACT, "artifact", "DIR", "Failures kept (virtual clock, on a capture)",
+    "when the run fails (a divergence, the program's\n"
+    "non-zero exit, an lwIP assertion, a stall) keep in\n"
+    "DIR what it takes to run it again byte for byte:\n"
+    "the command line, the seeds, the profile and\n"
+    "version, the scenario, the input capture's path and\n"
+    "sha256, the outputs (the recording, decisions,\n"
+    "report, counters: in DIR/out/ unless named).\n"
+    "boardnet rerun DIR runs it again and compares" },
+  { OPT_ARTIFACT_ALWAYS, "artifact-always", NULL, NULL, "keep DIR after a run that passed too" },
+  { OPT_ARTIFACT_COPY_INPUT, "artifact-copy-input", NULL, NULL,
+    "copy the input capture into DIR (default: its path\n"
+    "and sha256 only)" },
   { OPT_TX_INLINE, "tx-inline", "on|off", "Data path (for measurements: README, Performance)",
     "on (default): the board's thread that sent a small\n"
     "reply (one or two frames) hands it to the wire\n"
@@ -282,6 +295,18 @@ int bn_board_options_parse(bn_board_options *o, int id, const char *arg)
     return 0;
   case OPT_EPOCH:
     return bn_clock_options_parse_epoch(&o->clock, arg);
+  case OPT_ARTIFACT:
+    if (arg[0] == '\0') {
+      return bn_fail(BN_EXIT_USAGE, "--artifact needs a directory");
+    }
+    o->artifact.dir = arg;
+    return 0;
+  case OPT_ARTIFACT_ALWAYS:
+    o->artifact.always = true;
+    return 0;
+  case OPT_ARTIFACT_COPY_INPUT:
+    o->artifact.copy_input = true;
+    return 0;
   default:
     return -1;
   }
@@ -298,9 +323,13 @@ int bn_board_options_finish(bn_board_options *o)
     return bn_fail(BN_EXIT_USAGE, "--tap: a replay's wire is its capture, not a TAP");
   }
   int rc = bn_clock_options_check(&o->clock, o->pipeline.tap != NULL);
+  if (rc == 0) {
+    rc = bn_artifact_check(&o->artifact, o, o->pipeline.pcap != NULL);
+  }
   if (rc != 0) {
     return rc;
   }
+  bn_artifact_outputs(&o->artifact, o);
   if (o->cfg.dhcp && (o->ip_given || !ip4_addr_isany_val(o->cfg.gw))) {
     return bn_fail(BN_EXIT_USAGE, "--dhcp cannot be combined with --ip or --gw");
   }

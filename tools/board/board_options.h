@@ -20,6 +20,7 @@
 #include "bn_pipeline.h"
 #include "bn_stack.h"
 #include "clock_options.h"
+#include "run_artifact.h"
 #include "scenario_run.h"
 
 /** getopt_long() values of the board options start here; a program's own
@@ -39,6 +40,7 @@ typedef struct bn_board_options {
   bn_record_stats record_stats; /**< the recording's counters, once the stack stopped */
   bn_scenario_run scenario;   /**< --scenario and its options (scenario_run.h) */
   bn_clock_options clock;     /**< --clock and its options (clock_options.h) */
+  bn_artifact_options artifact; /**< --artifact and its options (run_artifact.h) */
 } bn_board_options;
 
 /** Sets the defaults (no TAP yet, 192.0.2.2/24, no recording). */

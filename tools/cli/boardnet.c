@@ -1,6 +1,6 @@
 /*
  * boardnet: the command line. Dispatches to the subcommands (run, replay,
- * check, info, boards: cli.h), prints help and version, and switches board
+ * rerun, check, info, boards: cli.h), prints help and version, and switches board
  * profile (--board) by running the boardnet-<board> binary built next to
  * this one. The command is a board program like any other: its subcommands
  * boot boards with the board library (tools/board/) and run the bundled
@@ -33,6 +33,8 @@ static const char usage[] =
   "           (boardnet run --help for its options)\n"
   "  replay   play a capture's peers into a live board and report how it\n"
   "           answers compared with the captured board (boardnet replay --help)\n"
+  "  rerun    run again a run kept by --artifact DIR (virtual clock) and say\n"
+  "           whether its outputs are byte-identical (boardnet rerun --help)\n"
   "  check    validate scenario files and print the timeline understood\n"
   "           (boardnet check --help)\n"
   "  info     print the board profile in effect: lwIP options and version\n"
@@ -107,6 +109,9 @@ int main(int argc, char **argv)
   }
   if (strcmp(cmd, "replay") == 0) {
     return bn_cmd_replay(argc - i, argv + i);
+  }
+  if (strcmp(cmd, "rerun") == 0) {
+    return bn_cmd_rerun(argc - i, argv + i);
   }
   if (strcmp(cmd, "check") == 0) {
     return bn_cmd_check(argc - i, argv + i);

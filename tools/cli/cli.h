@@ -10,6 +10,9 @@ int bn_cmd_run(int argc, char **argv);
 /** boardnet replay CAPTURE ...: replays a capture into a live board and reports. */
 int bn_cmd_replay(int argc, char **argv);
 
+/** boardnet rerun DIR: runs a run kept by --artifact again and compares its outputs. */
+int bn_cmd_rerun(int argc, char **argv);
+
 /** boardnet check FILE.scn...: validates scenarios and prints their timelines. */
 int bn_cmd_check(int argc, char **argv);
 

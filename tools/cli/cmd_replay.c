@@ -177,6 +177,10 @@ int bn_cmd_replay(int argc, char **argv)
   replay->pcap.busy = bn_app_options_busy; /* a pass ends once the mirror has closed where the capture did */
   replay->pcap.busy_arg = &o.apps;
   bn_report_set_stream(o.board.pipeline.record.path && strcmp(o.board.pipeline.record.path, "-") == 0 ? stderr : stdout);
+  if ((rc = bn_artifact_begin(&o.board.artifact, &o.board, replay->capture, &replay->report)) != 0) {
+    bn_replay_session_free(replay);
+    return rc;
+  }
   bn_clock_options_start(&o.board.clock, replay->plan.first_ts_ns); /* before any thread */
   bn_replay_session_begin(replay, &o.board, bn_report_stream());
   bn_runner r = { .board = &o.board, .replay = replay, .quiet = replay->quiet, .out = bn_report_stream() };
@@ -188,11 +192,16 @@ int bn_cmd_replay(int argc, char **argv)
   static char *no_args[] = { "boardnet replay", NULL };
   bn_run_end end = bn_runner_run(&r, replay_apps, 1, no_args);
   if (end == BN_END_FAILED || end == BN_END_RETURNED) {
+    bn_artifact_end(&o.board.artifact, &o.board, replay->report, BN_EXIT_FAIL);
     bn_replay_session_free(replay);
     return BN_EXIT_FAIL; /* the scenario, an app or the mirror could not start: said why */
   }
   rc = bn_replay_session_end(replay, bn_runner_cut_short(&r, end));
+  if (r.scenario_rc != 0) {
+    rc = BN_EXIT_FAIL;
+  }
+  bn_artifact_end(&o.board.artifact, &o.board, replay->report, rc);
   bn_replay_session_free(replay);
   bn_clock_options_report(&o.board.clock, stderr);
-  return r.scenario_rc != 0 ? BN_EXIT_FAIL : rc;
+  return rc;
 }
