@@ -5,9 +5,9 @@
  * (bn_sched.c). Every function below reads or waits on it, and nothing else
  * in boardnet's library does.
  */
-#define _GNU_SOURCE /* pthread_cond_clockwait */
 #include "bn_clock.h"
 #include "bn_clock_source.h"
+#include "bn_host.h"
 #include "bn_sched.h"
 
 #include <errno.h>
@@ -36,7 +36,7 @@ static uint64_t manual_ns;
 static uint64_t source_ns(void)
 {
   struct timespec ts;
-  clock_gettime(BN_CLOCK_SOURCE, &ts);
+  bn_host.clock_gettime(BN_CLOCK_SOURCE, &ts);
   return to_ns(&ts);
 }
 
@@ -117,10 +117,10 @@ struct timespec *bn_clock_timeout_timespec(uint64_t until_ns, struct timespec *t
 int bn_clock_real_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t until_ns)
 {
   if (until_ns == BN_CLOCK_FOREVER) {
-    return pthread_cond_wait(cond, mutex);
+    return bn_host.cond_wait(cond, mutex);
   }
   struct timespec at = to_timespec(source_deadline(until_ns));
-  return pthread_cond_clockwait(cond, mutex, BN_CLOCK_SOURCE, &at) == ETIMEDOUT ? ETIMEDOUT : 0;
+  return bn_host.cond_clockwait(cond, mutex, BN_CLOCK_SOURCE, &at) == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
 void bn_clock_sleep_until(uint64_t until_ns)
@@ -130,7 +130,7 @@ void bn_clock_sleep_until(uint64_t until_ns)
     return;
   }
   struct timespec at = to_timespec(source_deadline(until_ns));
-  while (clock_nanosleep(BN_CLOCK_SOURCE, TIMER_ABSTIME, &at, NULL) == EINTR) {
+  while (bn_host.clock_nanosleep(BN_CLOCK_SOURCE, TIMER_ABSTIME, &at, NULL) == EINTR) {
   }
 }
 
@@ -150,7 +150,7 @@ static void take_wall_offset(void)
 {
   struct timespec wall;
   uint64_t before = source_ns();
-  clock_gettime(CLOCK_REALTIME, &wall);
+  bn_host.clock_gettime(CLOCK_REALTIME, &wall);
   uint64_t after = source_ns();
   wall_offset = (int64_t)to_ns(&wall) - (int64_t)(before + (after - before) / 2);
 }

@@ -10,6 +10,7 @@
 
 #include "bn_clock.h"
 #include "bn_clock_source.h"
+#include "bn_host.h"
 #include "bn_random.h"
 
 #include <errno.h>
@@ -68,6 +69,16 @@ static size_t trace_len;
 bool bn_sched_virtual(void)
 {
   return virt;
+}
+
+bool bn_sched_board_thread(void)
+{
+  return virt && self != NULL;
+}
+
+pthread_t bn_thread_id(bn_thread_t t)
+{
+  return t->id;
 }
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -244,13 +255,13 @@ static void dispatch(void)
     trace_len += (size_t)sprintf(trace + trace_len, "%s ", next->name);
   }
   __atomic_store_n(&running, next, __ATOMIC_RELEASE);
-  pthread_cond_signal(&next->go);
+  bn_host.cond_signal(&next->go);
 }
 
 static void wait_for_baton(struct bn_vthread *me)
 {
   while (running != me) {
-    pthread_cond_wait(&me->go, &sched_mu);
+    bn_host.cond_wait(&me->go, &sched_mu);
   }
   me->state = V_RUNNING;
 }
@@ -348,23 +359,23 @@ void bn_mutex_destroy(bn_mutex_t *m)
 void bn_mutex_lock(bn_mutex_t *m)
 {
   if (!virt) {
-    pthread_mutex_lock(&m->real);
+    bn_host.mutex_lock(&m->real);
     return;
   }
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   vlock(m, me_or_abort("bn_mutex_lock"));
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
 }
 
 void bn_mutex_unlock(bn_mutex_t *m)
 {
   if (!virt) {
-    pthread_mutex_unlock(&m->real);
+    bn_host.mutex_unlock(&m->real);
     return;
   }
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   vunlock(m);
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
 }
 
 /* ---- conditions ------------------------------------------------------------ */
@@ -383,29 +394,29 @@ void bn_cond_destroy(bn_cond_t *c)
 void bn_cond_signal(bn_cond_t *c)
 {
   if (!virt) {
-    pthread_cond_signal(&c->real);
+    bn_host.cond_signal(&c->real);
     return;
   }
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   struct bn_vthread *t = list_pop(&c->waiters);
   if (t != NULL) {
     make_runnable(t);
   }
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
 }
 
 void bn_cond_broadcast(bn_cond_t *c)
 {
   if (!virt) {
-    pthread_cond_broadcast(&c->real);
+    bn_host.cond_broadcast(&c->real);
     return;
   }
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   struct bn_vthread *t;
   while ((t = list_pop(&c->waiters)) != NULL) {
     make_runnable(t);
   }
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
 }
 
 /* The watched thread (bn_sched_watch_waits()): the waits it began, and
@@ -442,7 +453,7 @@ int bn_cond_wait(bn_cond_t *c, bn_mutex_t *m, uint64_t until_ns)
 
 static int vcond_wait(bn_cond_t *c, bn_mutex_t *m, uint64_t until_ns)
 {
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   struct bn_vthread *me = me_or_abort("bn_cond_wait");
   int rc = 0;
   if (until_ns <= vnow) {
@@ -454,7 +465,7 @@ static int vcond_wait(bn_cond_t *c, bn_mutex_t *m, uint64_t until_ns)
     rc = me->timed_out ? ETIMEDOUT : 0;
     vlock(m, me);
   }
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
   return rc;
 }
 
@@ -467,12 +478,12 @@ uint64_t bn_sched_now_ns(void)
 
 void bn_sched_sleep_until(uint64_t until_ns)
 {
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   struct bn_vthread *me = me_or_abort("bn_clock_sleep_until");
   if (until_ns > vnow) {
     block(me, "a sleep", NULL, until_ns);
   }
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
 }
 
 /* ---- threads ---------------------------------------------------------------- */
@@ -520,14 +531,14 @@ static void *thread_main(void *p)
   struct bn_thread *t = p;
   if (t->v != NULL) {
     self = t->v;
-    pthread_mutex_lock(&sched_mu);
+    bn_host.mutex_lock(&sched_mu);
     wait_for_baton(self);
-    pthread_mutex_unlock(&sched_mu);
+    bn_host.mutex_unlock(&sched_mu);
   }
   struct bn_vthread *v = self;
   t->ret = t->fn(t->arg);
   if (v != NULL) {
-    pthread_mutex_lock(&sched_mu);
+    bn_host.mutex_lock(&sched_mu);
     v->state = V_DONE;
     struct bn_vthread *j;
     while ((j = list_pop(&v->joiners)) != NULL) {
@@ -537,7 +548,7 @@ static void *thread_main(void *p)
     if (v->detached) {
       vthread_free(v);
     }
-    pthread_mutex_unlock(&sched_mu);
+    bn_host.mutex_unlock(&sched_mu);
     self = NULL;
   }
   drop_ref(t);
@@ -555,22 +566,22 @@ int bn_thread_create(bn_thread_t *out, const char *name, void *(*fn)(void *), vo
   t->refs = 2;
   snprintf(t->name, sizeof(t->name), "%s", name != NULL ? name : "thread");
   if (virt) {
-    pthread_mutex_lock(&sched_mu);
+    bn_host.mutex_lock(&sched_mu);
     me_or_abort("bn_thread_create");
     t->v = vthread_new(t->name);
     if (t->v != NULL) {
       make_runnable(t->v);
     }
-    pthread_mutex_unlock(&sched_mu);
+    bn_host.mutex_unlock(&sched_mu);
     if (t->v == NULL) {
       free(t);
       return ENOMEM;
     }
   }
-  int rc = pthread_create(&t->id, NULL, thread_main, t);
+  int rc = bn_host.create(&t->id, NULL, thread_main, t);
   if (rc != 0) {
     if (t->v != NULL) {
-      pthread_mutex_lock(&sched_mu);
+      bn_host.mutex_lock(&sched_mu);
       for (struct bn_vthread **p = &runq; *p != NULL; p = &(*p)->next_run) {
         if (*p == t->v) {
           *p = t->v->next_run;
@@ -578,7 +589,7 @@ int bn_thread_create(bn_thread_t *out, const char *name, void *(*fn)(void *), vo
         }
       }
       vthread_free(t->v);
-      pthread_mutex_unlock(&sched_mu);
+      bn_host.mutex_unlock(&sched_mu);
     }
     free(t);
     return rc;
@@ -593,7 +604,7 @@ int bn_thread_create(bn_thread_t *out, const char *name, void *(*fn)(void *), vo
 int bn_thread_join(bn_thread_t t, void **ret)
 {
   if (t->v != NULL) {
-    pthread_mutex_lock(&sched_mu);
+    bn_host.mutex_lock(&sched_mu);
     struct bn_vthread *me = me_or_abort("bn_thread_join");
     if (t->v->state != V_DONE) {
       queue_wait(&t->v->joiners, me);
@@ -601,9 +612,9 @@ int bn_thread_join(bn_thread_t t, void **ret)
     }
     vthread_free(t->v);
     t->v = NULL;
-    pthread_mutex_unlock(&sched_mu);
+    bn_host.mutex_unlock(&sched_mu);
   }
-  int rc = pthread_join(t->id, NULL);
+  int rc = bn_host.join(t->id, NULL);
   if (ret != NULL) {
     *ret = t->ret;
   }
@@ -614,15 +625,15 @@ int bn_thread_join(bn_thread_t t, void **ret)
 void bn_thread_detach(bn_thread_t t)
 {
   if (t->v != NULL) {
-    pthread_mutex_lock(&sched_mu);
+    bn_host.mutex_lock(&sched_mu);
     if (t->v->state == V_DONE) {
       vthread_free(t->v);
     } else {
       t->v->detached = true;
     }
-    pthread_mutex_unlock(&sched_mu);
+    bn_host.mutex_unlock(&sched_mu);
   }
-  pthread_detach(t->id);
+  bn_host.detach(t->id);
   drop_ref(t);
 }
 
@@ -636,7 +647,7 @@ void bn_thread_cancel(bn_thread_t t)
 static uint64_t host_ns(void)
 {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  bn_host.clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -653,11 +664,11 @@ static void *watchdog_main(void *arg)
   struct timespec since = { 0, 0 };
   for (;;) {
     struct timespec step = { 0, 100 * 1000 * 1000 };
-    nanosleep(&step, NULL); /* wall time: the watchdog watches the host */
+    bn_host.clock_nanosleep(CLOCK_MONOTONIC, 0, &step, NULL); /* wall time: the watchdog watches the host */
     uint64_t s = __atomic_load_n(&stats.switches, __ATOMIC_RELAXED) +
                  __atomic_load_n(&stats.jumps, __ATOMIC_RELAXED);
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    bn_host.clock_gettime(CLOCK_MONOTONIC, &now);
     if (s != last_switches) {
       last_switches = s;
       since = now;
@@ -665,7 +676,7 @@ static void *watchdog_main(void *arg)
     }
     double ran = (double)(now.tv_sec - since.tv_sec) + (double)(now.tv_nsec - since.tv_nsec) / 1e9;
     if (ran >= stall_limit_s) {
-      pthread_mutex_lock(&sched_mu);
+      bn_host.mutex_lock(&sched_mu);
       struct bn_vthread *r = __atomic_load_n(&running, __ATOMIC_ACQUIRE);
       fprintf(stderr, "boardnet: virtual clock: thread '%s' ran %.1f s of wall time without "
                       "blocking (a busy loop, or a call that waits outside the board's clock; "
@@ -683,7 +694,7 @@ static void *watchdog_main(void *arg)
 
 void bn_sched_start(const char *name, uint64_t origin_ns, uint64_t sched_seed, double stall_wall_s)
 {
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   started_host_ns = host_ns();
   vnow = origin_ns;
   seeded = sched_seed != 0;
@@ -694,49 +705,49 @@ void bn_sched_start(const char *name, uint64_t origin_ns, uint64_t sched_seed, d
   self->state = V_RUNNING;
   running = self;
   __atomic_store_n(&virt, true, __ATOMIC_RELEASE);
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
   if (stall_wall_s > 0) {
     stall_limit_s = stall_wall_s;
     pthread_t w;
-    if (pthread_create(&w, NULL, watchdog_main, NULL) == 0) {
+    if (bn_host.create(&w, NULL, watchdog_main, NULL) == 0) {
 #ifdef __linux__
       pthread_setname_np(w, "bn-stall");
 #endif
-      pthread_detach(w);
+      bn_host.detach(w);
     }
   }
 }
 
 void bn_sched_stats_get(struct bn_sched_stats *s)
 {
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   *s = stats;
   s->wall_ns = virt ? host_ns() - started_host_ns : 0;
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
 }
 
 void bn_sched_print_threads(FILE *out)
 {
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   print_threads_locked(out);
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
 }
 
 void bn_sched_trace(bool on)
 {
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   tracing = on;
   trace_len = 0;
   trace[0] = '\0';
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
 }
 
 size_t bn_sched_trace_get(char *buf, size_t len)
 {
-  pthread_mutex_lock(&sched_mu);
+  bn_host.mutex_lock(&sched_mu);
   size_t n = trace_len < len - 1 ? trace_len : len - 1;
   memcpy(buf, trace, n);
   buf[n] = '\0';
-  pthread_mutex_unlock(&sched_mu);
+  bn_host.mutex_unlock(&sched_mu);
   return n;
 }

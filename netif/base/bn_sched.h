@@ -149,6 +149,12 @@ uint64_t bn_sched_watched_waits(bool *waiting);
 /** Whether the virtual clock runs (set once, before the board's threads start). */
 bool bn_sched_virtual(void);
 
+/** Whether the calling thread is one of the virtual clock's (false on the real clock). */
+bool bn_sched_board_thread(void);
+
+/** The host thread of t (for a wrapper that hands a pthread_t back to its caller). */
+pthread_t bn_thread_id(bn_thread_t t);
+
 /**
  * Makes the calling thread the first thread of the virtual clock, named
  * name, with the clock at origin_ns. sched_seed 0 runs threads in wake

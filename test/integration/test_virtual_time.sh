@@ -20,11 +20,22 @@
 #    reproduces it byte for byte (exit 0); a run that passed leaves nothing
 #    unless --artifact-always; a changed seed makes rerun say where the
 #    outputs first differ (exit 3).
+# 6. A board program written with the C library's own calls
+#    (virtual_program.c: pthread_create/mutex/cond/join, sleep(600),
+#    nanosleep, usleep, poll and select without descriptors,
+#    clock_gettime, time, gettimeofday, pthread_cond_timedwait), linked as
+#    a user links it: on the virtual clock its threads alternate as
+#    written, its sleeps take exactly 602.2525 board seconds (and well
+#    under the test's 60 s of wall time), the timed wait times out after
+#    2 board seconds, twice the same; fork() aborts naming the call.
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || bn_skip "no curl"
 command -v python3 >/dev/null || bn_skip "no python3"
 command -v taskset >/dev/null || bn_skip "no taskset (util-linux)"
 bn_build_example hello_http generic
+PKG_CONFIG_PATH=$BN_TMP/prefix/lib/pkgconfig cc -std=c11 -Wall -Wextra -Werror "$BN_TOP/test/integration/virtual_program.c" \
+  $(PKG_CONFIG_PATH=$BN_TMP/prefix/lib/pkgconfig pkg-config --cflags --libs boardnet-generic) -o "$BN_TMP/virtual_program" \
+  2>"$BN_TMP/cc.err" || { cat "$BN_TMP/cc.err"; bn_fail "virtual_program.c does not build with pkg-config"; }
 bn_make_net
 
 # ---- 1. the sessions ---------------------------------------------------------------
@@ -157,3 +168,25 @@ cmp -s "$BN_TMP/kept/input.pcap" "$BN_TMP/hello.pcap" || bn_fail "--artifact-cop
 mv "$BN_TMP/hello.pcap" "$BN_TMP/hello.moved"
 "$BN" rerun "$BN_TMP/kept" >"$BN_TMP/rerun3.out" 2>&1 || { cat "$BN_TMP/rerun3.out"; bn_fail "rerun from the copied input failed"; }
 echo "a run that passed: no artifact; --artifact-always --artifact-copy-input: kept, rerun from the copy: the same"
+
+# ---- 6. a program's own time, sleeps, locks and threads --------------------------------------------
+for i in 1 2; do
+  rc=0
+  timeout 60 "$BN_TMP/virtual_program" --pcap "$BN_TMP/hello.moved" --clock virtual --seed 5 -q \
+    >"$BN_TMP/vp$i.out" 2>"$BN_TMP/vp$i.err" || rc=$?
+  [ "$rc" -le 4 ] && [ "$rc" != 1 ] && [ "$rc" != 2 ] || { cat "$BN_TMP/vp$i.out" "$BN_TMP/vp$i.err"; bn_fail "virtual_program: exit $rc"; }
+done
+grep -qx "threads: ababab" "$BN_TMP/vp1.out" || { cat "$BN_TMP/vp1.out"; bn_fail "the program's threads did not alternate through its mutex and condition"; }
+grep -qx "slept: 602252500000 ns, 603 s of time(), joined 42" "$BN_TMP/vp1.out" ||
+  { cat "$BN_TMP/vp1.out"; bn_fail "the program's sleeps did not take exactly 602.2525 board seconds"; }
+grep -qE "^timedwait: ETIMEDOUT after 1999999[0-9]{3} ns$" "$BN_TMP/vp1.out" ||
+  { cat "$BN_TMP/vp1.out"; bn_fail "pthread_cond_timedwait did not time out after 2 board seconds (gettimeofday's microseconds)"; }
+cmp -s "$BN_TMP/vp1.out" "$BN_TMP/vp2.out" || bn_fail "virtual_program printed other lines the second time"
+echo "a program on the C library's calls: threads alternate, 602.2525 s of sleeps exactly, a 2 s timed wait, twice the same"
+rc=0
+timeout 60 "$BN_TMP/virtual_program" --pcap "$BN_TMP/hello.moved" --clock virtual -q -- fork >"$BN_TMP/fork.out" 2>"$BN_TMP/fork.err" || rc=$?
+[ "$rc" = 134 ] || { cat "$BN_TMP/fork.out" "$BN_TMP/fork.err"; bn_fail "fork() on the virtual clock: exit $rc, not 134 (abort)"; }
+grep -q "the board program called fork(), which makes a process outside the board" "$BN_TMP/fork.err" ||
+  { cat "$BN_TMP/fork.err"; bn_fail "fork() aborted without naming it"; }
+grep -q "fork returned" "$BN_TMP/fork.out" && bn_fail "fork() returned on the virtual clock"
+echo "fork() on the virtual clock: aborts at once, naming the call"

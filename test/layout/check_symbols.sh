@@ -26,8 +26,9 @@ lwip_objects=$(comm -23 <(find "$lwip_dir/src" -name '*.c' -printf '%f.o\n' | so
                         <(find "$top"/netif "$top"/stack "$top"/usocket "$top"/scenarios "$top"/tools -name '*.c' -printf '%f.o\n' | sort -u) |
                paste -sd' ')
 # Ours besides the prefixes: lwIP's port API that our port implements
-# (sys_arch.h: sys_now, sys_mbox_new ...), main() and ld's --wrap names.
-allowed="$ours|^sys_|^main$|^__wrap_(memp_malloc|mem_malloc)$"
+# (sys_arch.h: sys_now, sys_mbox_new ...), main() and ld's --wrap names (the
+# pool faults' and the virtual clock's wrappers).
+allowed="$ours|^sys_|^main$|^__wrap_[a-z_]+$"
 
 shopt -s nullglob
 archives=("$build"/libboardnet-*.a)
