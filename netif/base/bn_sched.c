@@ -495,6 +495,11 @@ static void drop_ref(struct bn_thread *t)
   }
 }
 
+static void drop_ref_cleanup(void *t)
+{
+  drop_ref(t);
+}
+
 static struct bn_vthread *vthread_new(const char *name)
 {
   struct bn_vthread *v = calloc(1, sizeof(*v));
@@ -536,7 +541,10 @@ static void *thread_main(void *p)
     bn_host.mutex_unlock(&sched_mu);
   }
   struct bn_vthread *v = self;
+  /* A thread cancelled in its function (bn_thread_cancel()) still lets go of its handle. */
+  pthread_cleanup_push(drop_ref_cleanup, t);
   t->ret = t->fn(t->arg);
+  pthread_cleanup_pop(0);
   if (v != NULL) {
     bn_host.mutex_lock(&sched_mu);
     v->state = V_DONE;

@@ -177,7 +177,7 @@ for i in 1 2; do
   [ "$rc" -le 4 ] && [ "$rc" != 1 ] && [ "$rc" != 2 ] || { cat "$BN_TMP/vp$i.out" "$BN_TMP/vp$i.err"; bn_fail "virtual_program: exit $rc"; }
 done
 grep -qx "threads: ababab" "$BN_TMP/vp1.out" || { cat "$BN_TMP/vp1.out"; bn_fail "the program's threads did not alternate through its mutex and condition"; }
-grep -qx "slept: 602252500000 ns, 603 s of time(), joined 42" "$BN_TMP/vp1.out" ||
+grep -qxE "slept: 602252500000 ns, 60[23] s of time\(\), joined 42" "$BN_TMP/vp1.out" ||
   { cat "$BN_TMP/vp1.out"; bn_fail "the program's sleeps did not take exactly 602.2525 board seconds"; }
 grep -qE "^timedwait: ETIMEDOUT after 1999999[0-9]{3} ns$" "$BN_TMP/vp1.out" ||
   { cat "$BN_TMP/vp1.out"; bn_fail "pthread_cond_timedwait did not time out after 2 board seconds (gettimeofday's microseconds)"; }

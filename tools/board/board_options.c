@@ -122,7 +122,9 @@ static const struct row rows[] = {
     "give the same bytes out, on any machine under any\n"
     "load, and idle time costs nothing (10 minutes of a\n"
     "scenario in seconds). Output timestamps start at\n"
-    "the epoch. Every duration is board time" },
+    "the epoch. Every duration is board time. Without\n"
+    "--clock, BOARDNET_CLOCK=virtual in the environment\n"
+    "makes it the default of runs without a TAP" },
   { OPT_SCHED_SEED, "sched-seed", "N", NULL,
     "virtual clock: pick the next thread to run from a\n"
     "stream seeded with N instead of in wake order: a\n"

@@ -64,8 +64,12 @@ int bn_clock_options_parse_epoch(bn_clock_options *c, const char *arg)
   return 0;
 }
 
-int bn_clock_options_check(const bn_clock_options *c, bool on_tap)
+int bn_clock_options_check(bn_clock_options *c, bool on_tap)
 {
+  const char *env = getenv("BOARDNET_CLOCK");
+  if (!c->given && !on_tap && env != NULL && strcmp(env, "virtual") == 0) {
+    c->virtual_clock = true; /* the default of runs without a TAP, from the environment */
+  }
   if (c->virtual_clock && on_tap) {
     return bn_fail(BN_EXIT_USAGE, "--clock virtual: not on a TAP: the kernel's peers live in real time "
                                   "(a capture replayed, --pcap, can run on it)");

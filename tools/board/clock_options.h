@@ -40,10 +40,13 @@ int bn_clock_options_parse_epoch(bn_clock_options *c, const char *arg);
 
 /**
  * Checks the time options against the wire: --clock virtual with a TAP is
- * refused, the options of the virtual clock without it too.
+ * refused, the options of the virtual clock without it too. Without
+ * --clock, a run without a TAP takes the environment's BOARDNET_CLOCK
+ * (virtual: the virtual clock; anything else: the real one), so that a
+ * test suite can run every replay of its own on the virtual clock.
  * @return 0, or BN_EXIT_USAGE (one line said why).
  */
-int bn_clock_options_check(const bn_clock_options *c, bool on_tap);
+int bn_clock_options_check(bn_clock_options *c, bool on_tap);
 
 /**
  * Starts the virtual clock if asked, the calling thread (the program's
