@@ -95,7 +95,8 @@ replay "$BN_TMP/board.pcap" --app echo --app http
 echo "progress: with --progress, up to $total/$total peer frames; quiet otherwise"
 
 # Stopped early (SIGINT, as Ctrl-C): the report of what was replayed, exit 4.
-"$BN" replay "$BN_TMP/board.pcap" --app echo --app http --pace x0.01 >"$BN_TMP/int.out" 2>"$BN_TMP/int.err" &
+# On the real clock: a slow replay interrupted after a second of wall time.
+"$BN" replay "$BN_TMP/board.pcap" --app echo --app http --pace x0.01 --clock real >"$BN_TMP/int.out" 2>"$BN_TMP/int.err" &
 pid=$!
 bn_track $pid
 bn_wait_for "$BN_TMP/int.out" "^boardnet: replaying" 10 || bn_fail "the slow replay did not start"
