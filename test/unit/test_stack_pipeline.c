@@ -7,6 +7,7 @@
  * timing, and another seed other ones.
  */
 #include "bn_test.h"
+#include "bn_clock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -106,7 +107,7 @@ static bool link_up(void)
 static void wait_link(bool up)
 {
   for (int i = 0; i < 500 && link_up() != up; i++) {
-    usleep(10 * 1000);
+    bn_clock_sleep_ms(10); /* the board's clock: virtual too */
   }
   ck_assert_int_eq(link_up(), up);
 }
@@ -208,7 +209,7 @@ static void catch_syn(void *arg, const uint8_t *f, size_t len, uint64_t ts_ns)
 static void board_child(uint64_t seed, unsigned delay_ms, int fd)
 {
   start_board(seed, false);
-  usleep(delay_ms * 1000u);
+  bn_clock_sleep_ms(delay_ms);
   struct syn syns[2];
   memset(syns, 0, sizeof(syns));
   for (int k = 0; k < 2; k++) {
@@ -221,7 +222,7 @@ static void board_child(uint64_t seed, unsigned delay_ms, int fd)
       poll_ms(wire, catch_syn, &syns[k], 100);
     }
     netconn_delete(nc);
-    usleep(delay_ms * 1000u);
+    bn_clock_sleep_ms(delay_ms);
   }
   _exit(write(fd, syns, sizeof(syns)) == (ssize_t)sizeof(syns) ? 0 : 1);
 }

@@ -7,6 +7,7 @@
  * live connection, and one accept() returns the next live one.
  */
 #include "bn_test.h"
+#include "bn_clock.h"
 
 #include <stdlib.h>
 
@@ -22,7 +23,7 @@ START_TEST(accept_queue_connection_reset_before_accept_disappears)
   raw_reset(doomed);
   /* once the RST has arrived (bounded wait) the reset one is gone: no POLLIN */
   for (int i = 0; i < 250 && poll1(l, USOCKET_POLLIN, 0) != 0; i++) {
-    usleep(20 * 1000);
+    bn_clock_sleep_ms(20); /* the board's clock: virtual too */
   }
   ck_assert_uint_eq(poll1(l, USOCKET_POLLIN, 0), 0);
   usocket *good = tcp();

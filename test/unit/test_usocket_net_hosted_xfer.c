@@ -9,6 +9,7 @@
  * lwIP (extmod/modlwip.c) prints. Part 1: test_usocket_net_hosted.c.
  */
 #include "bn_test.h"
+#include "bn_clock.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -266,7 +267,7 @@ static unsigned poll_until(usocket *s, unsigned flag)
   unsigned ev = 0;
   poll_one(s, USOCKET_POLLIN | USOCKET_POLLOUT, 0, &ev);
   for (int i = 0; i < 250 && !(ev & flag); i++) {
-    usleep(20 * 1000);
+    bn_clock_sleep_ms(20); /* the board's clock: virtual too */
     poll_one(s, USOCKET_POLLIN | USOCKET_POLLOUT, 0, &ev);
   }
   return ev;
