@@ -17,7 +17,8 @@
 # 4. --clock virtual with --tap: exit 2, the reason said.
 # 5. --artifact: a failing board program (served once, the second request
 #    finds the port closed: diverged, exit 3) keeps its run; boardnet rerun
-#    reproduces it byte for byte (exit 0); a run that passed leaves nothing
+#    reproduces it byte for byte (exit 0), from another directory too for a
+#    run given relative paths; a run that passed leaves nothing
 #    unless --artifact-always; a changed seed makes rerun say where the
 #    outputs first differ (exit 3).
 # 6. A board program written with the C library's own calls
@@ -153,6 +154,14 @@ grep -q "rerun: the same: 2 outputs byte-identical (paths aside), exit status 3 
   { cat "$BN_TMP/rerun.out"; bn_fail "rerun did not say the same"; }
 cmp -s "$art/out/record.pcap" "$art/rerun/record.pcap" || bn_fail "rerun: the recordings are not byte-identical"
 echo "a failing hello_http (exit 3) kept in its artifact; boardnet rerun: byte-identical, exit 3 again"
+# Relative paths (the capture, the artifact) and a rerun from another directory.
+rc=0
+(cd "$BN_TMP" && timeout 120 ./hello_http --pcap hello.pcap --clock virtual --artifact rel/ -- 1 >/dev/null 2>&1) || rc=$?
+[ "$rc" = 3 ] || bn_fail "hello_http with relative paths: exit $rc, not 3"
+rc=0
+(cd / && "$BN" rerun "$BN_TMP/rel") >"$BN_TMP/rerun-rel.out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || { cat "$BN_TMP/rerun-rel.out"; bn_fail "rerun from / of a run with relative paths: exit $rc, not 0"; }
+echo "relative paths, rerun from another directory: the same"
 echo 99 >"$art/seed"
 rc=0
 "$BN" rerun "$art" >"$BN_TMP/rerun2.out" 2>&1 || rc=$?

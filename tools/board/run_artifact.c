@@ -179,6 +179,9 @@ int bn_artifact_begin(bn_artifact_options *a, struct bn_board_options *board, co
   bool have_sha = sha256_of(capture, sha) == 0;
   int rc = write_command(in_dir(path, sizeof(path), a->dir, "command"));
   rc = rc ? rc : write_text(in_dir(path, sizeof(path), a->dir, "exe"), "%s\n", exe);
+  char cwd[4096];
+  rc = rc ? rc : getcwd(cwd, sizeof(cwd)) != NULL ? write_text(in_dir(path, sizeof(path), a->dir, "cwd"), "%s\n", cwd)
+                                                 : -errno;
   rc = rc ? rc : write_text(in_dir(path, sizeof(path), a->dir, "seed"), "%llu\n", (unsigned long long)board->cfg.seed);
   rc = rc ? rc : write_text(in_dir(path, sizeof(path), a->dir, "sched-seed"), "%llu\n",
                             (unsigned long long)board->clock.sched_seed);
@@ -229,7 +232,7 @@ static void keep_output(const char *dir, const char *given, const char *name)
 static void remove_artifact(const char *dir)
 {
   static const char *const files[] = { "command", "exe", "seed", "sched-seed", "profile", "version", "input",
-                                       "input.pcap", "scenario.scn", "README", "status", "out/" BN_ARTIFACT_RECORD,
+                                       "input.pcap", "scenario.scn", "README", "status", "cwd", "out/" BN_ARTIFACT_RECORD,
                                        "out/" BN_ARTIFACT_RECORD ".events", "out/" BN_ARTIFACT_DECISIONS,
                                        "out/" BN_ARTIFACT_REPORT, "out/" BN_ARTIFACT_STATS };
   char path[4096];

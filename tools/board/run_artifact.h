@@ -12,7 +12,7 @@
  * run that passed, unless --artifact-always.
  *
  * DIR holds: command (the argument vector, one per line), exe (the
- * program), seed, sched-seed, profile, version, scenario.scn (a copy),
+ * program), cwd (where it ran: its relative paths), seed, sched-seed, profile, version, scenario.scn (a copy),
  * input (the capture's path and sha256), input.pcap with
  * --artifact-copy-input, out/, README.
  */

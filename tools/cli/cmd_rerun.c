@@ -30,7 +30,7 @@ static const char rerun_usage[] =
   "boardnet replay's, on the virtual clock): the same command line, seed,\n"
   "scheduling seed, scenario (DIR/scenario.scn) and input capture (DIR/\n"
   "input.pcap if copied, else the capture's path, refused if its sha256\n"
-  "changed), its outputs written to DIR/rerun/. Then compares them with the\n"
+  "changed), from the directory it ran in, its outputs written to DIR/rerun/. Then compares them with the\n"
   "run's, DIR/out/, and its exit status with the run's.\n"
   "\n"
   "Exit status: 0 every output byte-identical and the same exit status;\n"
@@ -116,7 +116,7 @@ static bool same_file_contents(const char *a, const char *b)
 static bool read_line(const char *dir, const char *name, char *out, size_t len)
 {
   char path[PATH_LEN];
-  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  snprintf(path, sizeof(path), "%.2000s/%s", dir, name);
   FILE *f = fopen(path, "r");
   bool ok = f != NULL && fgets(out, (int)len, f) != NULL;
   if (f != NULL) {
@@ -272,9 +272,18 @@ int bn_cmd_rerun(int argc, char **argv)
   if (argc != 2) {
     return bn_fail(BN_EXIT_USAGE, "rerun: which directory? (boardnet rerun --help)");
   }
-  const char *dir = argv[1];
+  static char absolute[PATH_LEN];
+  if (realpath(argv[1], absolute) == NULL) {
+    return bn_fail(BN_EXIT_FAIL, "rerun: %s: %s", argv[1], strerror(errno));
+  }
+  const char *dir = absolute; /* the run's own directory (cwd) may be another */
   if (strlen(dir) > 1000) {
     return bn_fail(BN_EXIT_USAGE, "rerun: a directory name of at most 1000 characters");
+  }
+  /* Where the run ran: its command's relative paths (the capture, the scenario) are from there. */
+  char cwd[PATH_LEN];
+  if (read_line(dir, "cwd", cwd, sizeof(cwd)) && chdir(cwd) != 0) {
+    return bn_fail(BN_EXIT_FAIL, "rerun: cannot enter %s, where the run ran: %s", cwd, strerror(errno));
   }
   char path[PATH_LEN], exe[PATH_LEN], seed[64], capture[PATH_LEN], sha[128];
   snprintf(path, sizeof(path), "%s/command", dir);
@@ -327,6 +336,7 @@ int bn_cmd_rerun(int argc, char **argv)
   static char storage[OUTPUTS + 4][PATH_LEN];
   size_t n = 0, nstore = 0;
   bool named[OUTPUTS] = { false };
+  const char *given_dir = NULL;
   char *save, *line = strtok_r(command, "\n", &save);
   int dashdash = -1;
   for (; line != NULL && n < MAX_ARGS; line = strtok_r(NULL, "\n", &save)) {
@@ -336,8 +346,9 @@ int bn_cmd_rerun(int argc, char **argv)
     }
     if (is_option(line, "--artifact", &value)) {
       if (value == NULL) {
-        line = strtok_r(NULL, "\n", &save);
+        value = line = strtok_r(NULL, "\n", &save);
       }
+      given_dir = value; /* as the run named it: its outputs' names in its texts */
       continue;
     }
     bool output = false;
@@ -394,11 +405,12 @@ int bn_cmd_rerun(int argc, char **argv)
   char *extra[OUTPUTS + 2];
   size_t nextra = 0;
   for (size_t i = 0; i < OUTPUTS; i++) {
-    char out[PATH_LEN];
+    char out[PATH_LEN], named_out[PATH_LEN];
     snprintf(out, sizeof(out), "%s/out/%s", dir, outputs[i].file);
+    snprintf(named_out, sizeof(named_out), "%.2000s/out/%s", given_dir != NULL ? given_dir : dir, outputs[i].file);
     if (!named[i] && access(out, F_OK) == 0) {
       snprintf(storage[nstore], PATH_LEN, "%s=%.2000s/%s", outputs[i].option, rerun_dir, outputs[i].file);
-      add_rename(strchr(storage[nstore], '=') + 1, out);
+      add_rename(strchr(storage[nstore], '=') + 1, named_out);
       extra[nextra++] = storage[nstore++];
     }
   }
@@ -418,7 +430,7 @@ int bn_cmd_rerun(int argc, char **argv)
   int status = run(exe, args, rerun_dir);
   if (status < 0 || status == 127 || status == 126) {
     free(command);
-    return bn_fail(BN_EXIT_FAIL, "rerun: cannot run %s", exe);
+    return bn_fail(BN_EXIT_FAIL, "rerun: cannot run %s (%s/stderr says why)", exe, rerun_dir);
   }
   /* Compare. */
   int differ = 0, compared = 0;
