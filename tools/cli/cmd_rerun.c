@@ -40,6 +40,7 @@ static const char rerun_usage[] =
 
 #define MAX_ARGS 256
 #define PATH_LEN 4096
+#define DIR_LEN 1024 /* DIR, so that DIR/anything fits PATH_LEN */
 
 /* The outputs that are compared, with the options that name them. */
 static const struct output {
@@ -276,10 +277,12 @@ int bn_cmd_rerun(int argc, char **argv)
   if (realpath(argv[1], absolute) == NULL) {
     return bn_fail(BN_EXIT_FAIL, "rerun: %s: %s", argv[1], strerror(errno));
   }
-  const char *dir = absolute; /* the run's own directory (cwd) may be another */
-  if (strlen(dir) > 1000) {
-    return bn_fail(BN_EXIT_USAGE, "rerun: a directory name of at most 1000 characters");
+  if (strlen(absolute) > DIR_LEN - 1) {
+    return bn_fail(BN_EXIT_USAGE, "rerun: a directory name of at most %d characters", DIR_LEN - 1);
   }
+  static char dir_name[DIR_LEN];
+  memcpy(dir_name, absolute, strlen(absolute) + 1); /* fits: checked above */
+  const char *dir = dir_name; /* absolute: the run's own directory (cwd) may be another */
   /* Where the run ran: its command's relative paths (the capture, the scenario) are from there. */
   char cwd[PATH_LEN];
   if (read_line(dir, "cwd", cwd, sizeof(cwd)) && chdir(cwd) != 0) {
@@ -324,7 +327,7 @@ int bn_cmd_rerun(int argc, char **argv)
                      now[0] ? now : "unreadable");
     }
   }
-  char rerun_dir[PATH_LEN], scenario[PATH_LEN];
+  char rerun_dir[DIR_LEN + 8], scenario[PATH_LEN];
   snprintf(rerun_dir, sizeof(rerun_dir), "%s/rerun", dir);
   snprintf(scenario, sizeof(scenario), "%s/scenario.scn", dir);
   if (mkdir(rerun_dir, 0755) != 0 && errno != EEXIST) {
