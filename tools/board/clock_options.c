@@ -5,8 +5,6 @@
 #include "bn_clock.h"
 #include "exit_status.h"
 
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Wall seconds a thread may run without blocking on the virtual clock. */
@@ -31,22 +29,9 @@ int bn_clock_options_parse_sched_seed(bn_clock_options *c, const char *arg)
   return 0;
 }
 
-/* A number of seconds (fractions allowed) in [min, max]. */
-static int parse_seconds(const char *opt, const char *arg, double min, double max, double *out)
-{
-  char *end;
-  errno = 0;
-  double v = strtod(arg, &end);
-  if (errno != 0 || end == arg || *end != '\0' || !(v >= min) || v > max) {
-    return bn_fail(BN_EXIT_USAGE, "%s '%s': a number of seconds (%g..%g)", opt, arg, min, max);
-  }
-  *out = v;
-  return 0;
-}
-
 int bn_clock_options_parse_stall(bn_clock_options *c, const char *arg)
 {
-  if (parse_seconds("--clock-stall", arg, 0.1, 86400, &c->stall_s) != 0) {
+  if (bn_parse_seconds_option("--clock-stall", arg, 0.1, 86400, &c->stall_s) != 0) {
     return BN_EXIT_USAGE;
   }
   c->stall_given = true;
@@ -56,7 +41,7 @@ int bn_clock_options_parse_stall(bn_clock_options *c, const char *arg)
 int bn_clock_options_parse_epoch(bn_clock_options *c, const char *arg)
 {
   double s;
-  if (parse_seconds("--epoch", arg, 0, 4e9, &s) != 0) {
+  if (bn_parse_seconds_option("--epoch", arg, 0, 4e9, &s) != 0) {
     return BN_EXIT_USAGE;
   }
   c->epoch_ns = (uint64_t)(s * 1e9 + 0.5);

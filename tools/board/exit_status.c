@@ -29,3 +29,15 @@ int bn_parse_number_option(const char *opt, const char *text, uint64_t min, uint
   *out = v;
   return 0;
 }
+
+int bn_parse_seconds_option(const char *opt, const char *text, double min, double max, double *out)
+{
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !(v >= min) || v > max) {
+    return bn_fail(BN_EXIT_USAGE, "%s: '%s' is not a number of seconds (%.15g..%.15g)", opt, text, min, max);
+  }
+  *out = v;
+  return 0;
+}

@@ -23,4 +23,11 @@ int bn_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3))
  */
 int bn_parse_number_option(const char *opt, const char *text, uint64_t min, uint64_t max, uint64_t *out);
 
+/**
+ * A number of seconds, fractions allowed ("2", "0.5"), in min..max for
+ * option opt: 0 with *out set, or BN_EXIT_USAGE after printing "boardnet:
+ * --step-timeout: 'x' is not a number of seconds (0..3600)".
+ */
+int bn_parse_seconds_option(const char *opt, const char *text, double min, double max, double *out);
+
 #endif /* BN_EXIT_STATUS_H */

@@ -90,15 +90,12 @@ void bn_replay_session_init(bn_replay_session *s)
 /* Seconds as a decimal fraction ("2", "0.5") into nanoseconds. */
 static int parse_seconds(const char *opt, const char *text, uint64_t max_s, uint64_t *ns)
 {
-  char *end;
-  errno = 0;
-  double v = strtod(text, &end);
-  if (errno != 0 || end == text || *end != '\0' || !(v >= 0) || v > (double)max_s) {
-    return bn_fail(BN_EXIT_USAGE, "%s: '%s' is not a number of seconds (0..%llu)", opt, text,
-                        (unsigned long long)max_s);
+  double v;
+  int rc = bn_parse_seconds_option(opt, text, 0, (double)max_s, &v);
+  if (rc == 0) {
+    *ns = (uint64_t)(v * 1e9);
   }
-  *ns = (uint64_t)(v * 1e9);
-  return 0;
+  return rc;
 }
 
 static int parse_pace(bn_replay_session *s, const char *text)
