@@ -5,6 +5,7 @@
 #include "bn_clock.h"
 #include "exit_status.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Wall seconds a thread may run without blocking on the virtual clock. */
