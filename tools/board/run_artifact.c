@@ -81,8 +81,7 @@ static int write_text(const char *path, const char *fmt, ...)
   return fclose(f) == 0 ? 0 : -errno;
 }
 
-/* The sha256 of path, by sha256sum(1), into hex[65]; 0 or -1. */
-static int sha256_of(const char *path, char hex[65])
+int bn_artifact_sha256(const char *path, char hex[65])
 {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -176,7 +175,7 @@ int bn_artifact_begin(bn_artifact_options *a, struct bn_board_options *board, co
   ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   exe[n > 0 ? n : 0] = '\0';
   char sha[65];
-  bool have_sha = sha256_of(capture, sha) == 0;
+  bool have_sha = bn_artifact_sha256(capture, sha) == 0;
   int rc = write_command(in_dir(path, sizeof(path), a->dir, "command"));
   rc = rc ? rc : write_text(in_dir(path, sizeof(path), a->dir, "exe"), "%s\n", exe);
   char cwd[4096];

@@ -62,6 +62,9 @@ void bn_artifact_outputs(const bn_artifact_options *a, struct bn_board_options *
 int bn_artifact_begin(bn_artifact_options *a, struct bn_board_options *board, const char *capture,
                       const char **report);
 
+/** The sha256 of file path (by sha256sum(1)) as hex into hex[65]. @return 0, or -1 (unreadable). */
+int bn_artifact_sha256(const char *path, char hex[65]);
+
 /**
  * At the end, with the run's exit status: when it failed (any status but 0
  * and 4, incomplete) or with --artifact-always, copies the outputs the user

@@ -310,15 +310,8 @@ int bn_cmd_rerun(int argc, char **argv)
       fclose(f);
     }
     sha[strcspn(sha, "\n")] = '\0';
-    char cmd[PATH_LEN + 32];
-    snprintf(cmd, sizeof(cmd), "sha256sum -- '%s' 2>/dev/null", capture);
-    FILE *p = strchr(capture, '\'') == NULL ? popen(cmd, "r") : NULL;
-    if (p != NULL) {
-      if (fread(now, 1, 64, p) != 64) {
-        now[0] = '\0';
-      }
-      now[64] = '\0';
-      pclose(p);
+    if (bn_artifact_sha256(capture, now) != 0) {
+      now[0] = '\0';
     }
     if (!have || strcmp(now, sha) != 0) {
       free(command);
