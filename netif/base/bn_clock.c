@@ -3,11 +3,13 @@
  * chosen: the host's CLOCK_MONOTONIC (real time, as a TAP needs), a
  * hand-driven time for tests, or the virtual clock of the scheduler
  * (bn_sched.c). Every function below reads or waits on it, and nothing else
- * in boardnet's library does.
+ * in boardnet's library does. The host's clock is read and waited on only
+ * on the real (or hand-driven) clock, where a board program's wrappers of
+ * these calls (tools/board/virtual_wraps.c) are the C library's own.
  */
+#define _GNU_SOURCE /* pthread_cond_clockwait */
 #include "bn_clock.h"
 #include "bn_clock_source.h"
-#include "bn_host.h"
 #include "bn_sched.h"
 
 #include <errno.h>
@@ -36,7 +38,7 @@ static uint64_t manual_ns;
 static uint64_t source_ns(void)
 {
   struct timespec ts;
-  bn_host.clock_gettime(BN_CLOCK_SOURCE, &ts);
+  clock_gettime(BN_CLOCK_SOURCE, &ts);
   return to_ns(&ts);
 }
 
@@ -117,10 +119,10 @@ struct timespec *bn_clock_timeout_timespec(uint64_t until_ns, struct timespec *t
 int bn_clock_real_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, uint64_t until_ns)
 {
   if (until_ns == BN_CLOCK_FOREVER) {
-    return bn_host.cond_wait(cond, mutex);
+    return pthread_cond_wait(cond, mutex);
   }
   struct timespec at = to_timespec(source_deadline(until_ns));
-  return bn_host.cond_clockwait(cond, mutex, BN_CLOCK_SOURCE, &at) == ETIMEDOUT ? ETIMEDOUT : 0;
+  return pthread_cond_clockwait(cond, mutex, BN_CLOCK_SOURCE, &at) == ETIMEDOUT ? ETIMEDOUT : 0;
 }
 
 void bn_clock_sleep_until(uint64_t until_ns)
@@ -130,7 +132,7 @@ void bn_clock_sleep_until(uint64_t until_ns)
     return;
   }
   struct timespec at = to_timespec(source_deadline(until_ns));
-  while (bn_host.clock_nanosleep(BN_CLOCK_SOURCE, TIMER_ABSTIME, &at, NULL) == EINTR) {
+  while (clock_nanosleep(BN_CLOCK_SOURCE, TIMER_ABSTIME, &at, NULL) == EINTR) {
   }
 }
 
@@ -150,7 +152,7 @@ static void take_wall_offset(void)
 {
   struct timespec wall;
   uint64_t before = source_ns();
-  bn_host.clock_gettime(CLOCK_REALTIME, &wall);
+  clock_gettime(CLOCK_REALTIME, &wall);
   uint64_t after = source_ns();
   wall_offset = (int64_t)to_ns(&wall) - (int64_t)(before + (after - before) / 2);
 }

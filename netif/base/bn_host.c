@@ -27,8 +27,6 @@ __attribute__((constructor(101))) static void resolve(void)
   bn_host.mutex_lock = (int (*)(pthread_mutex_t *))lookup("pthread_mutex_lock");
   bn_host.mutex_unlock = (int (*)(pthread_mutex_t *))lookup("pthread_mutex_unlock");
   bn_host.cond_wait = (int (*)(pthread_cond_t *, pthread_mutex_t *))lookup("pthread_cond_wait");
-  bn_host.cond_clockwait = (int (*)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *))lookup(
-    "pthread_cond_clockwait");
   bn_host.cond_signal = (int (*)(pthread_cond_t *))lookup("pthread_cond_signal");
   bn_host.cond_broadcast = (int (*)(pthread_cond_t *))lookup("pthread_cond_broadcast");
   bn_host.create = (int (*)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *))lookup("pthread_create");
