@@ -202,13 +202,9 @@ int main(int argc, char **argv)
   const char *record = p.board.pipeline.record.path;
   bool record_stdout = record != NULL && strcmp(record, "-") == 0;
   bn_report_set_stream(stderr); /* the program's stdout is its own */
-  if ((rc = bn_artifact_begin(&p.board.artifact, &p.board, replay.capture, &replay.report)) != 0) {
-    bn_replay_session_free(&replay);
+  if (replay.planned && (rc = bn_replay_session_begin(&replay, &p.board, record_stdout ? stderr : stdout)) != 0) {
+    bn_replay_session_free(&replay); /* stdout or stderr: the report: its result */
     return rc;
-  }
-  bn_clock_options_start(&p.board.clock, replay.planned ? replay.plan.first_ts_ns : 0); /* before any thread */
-  if (replay.planned) {
-    bn_replay_session_begin(&replay, &p.board, record_stdout ? stderr : stdout); /* the report: its result */
   }
   bn_runner r = { .board = &p.board, .replay = replay.planned ? &replay : NULL, .user = p.user,
                   .exit_after_s = p.exit_after_s, .quiet = p.quiet, .out = stderr };

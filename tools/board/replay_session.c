@@ -376,8 +376,13 @@ static void show_progress(void *arg, uint64_t done, uint64_t total)
   }
 }
 
-void bn_replay_session_begin(bn_replay_session *s, const bn_board_options *board, FILE *out)
+int bn_replay_session_begin(bn_replay_session *s, bn_board_options *board, FILE *out)
 {
+  int rc = bn_artifact_begin(&board->artifact, board, s->capture, &s->report);
+  if (rc != 0) {
+    return rc;
+  }
+  bn_clock_options_start(&board->clock, s->plan.first_ts_ns); /* before any thread, before t0 below */
   s->out = out;
   const bn_config *cfg = &board->cfg;
   s->pcap.live_ip = cfg->dhcp ? s->plan.board_ip : lwip_ntohl(ip4_addr_get_u32(&cfg->ip));
@@ -397,6 +402,7 @@ void bn_replay_session_begin(bn_replay_session *s, const bn_board_options *board
             s->dhcp_from_capture ? "; the live board takes its lease from the capture (DHCP)" : "");
     fflush(out);
   }
+  return 0;
 }
 
 bool bn_replay_session_done(const bn_replay_session *s)

@@ -82,11 +82,14 @@ int bn_replay_session_parse(bn_replay_session *s, int id, const char *arg);
 int bn_replay_session_plan(bn_replay_session *s, bn_board_options *board);
 
 /**
- * After bn_board_options_finish(board), before the board starts: the live
- * board's address and MAC for the rewriting, progress, and the replay's
- * first line (unless quiet) on out (the report's stream).
+ * After bn_board_options_finish(board), before the board starts: the run's
+ * artifact (--artifact, run_artifact.h) and the virtual clock (--clock
+ * virtual), before any thread of the board; then the live board's address
+ * and MAC for the rewriting, progress, and the replay's first line (unless
+ * quiet) on out (the report's stream).
+ * @return 0, or BN_EXIT_FAIL when the artifact cannot be written (said why).
  */
-void bn_replay_session_begin(bn_replay_session *s, const bn_board_options *board, FILE *out);
+int bn_replay_session_begin(bn_replay_session *s, bn_board_options *board, FILE *out);
 
 /** Whether every pass over the capture is done (the link ends after it). */
 bool bn_replay_session_done(const bn_replay_session *s);

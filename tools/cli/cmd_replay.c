@@ -177,12 +177,10 @@ int bn_cmd_replay(int argc, char **argv)
   replay->pcap.busy = bn_app_options_busy; /* a pass ends once the mirror has closed where the capture did */
   replay->pcap.busy_arg = &o.apps;
   bn_report_set_stream(o.board.pipeline.record.path && strcmp(o.board.pipeline.record.path, "-") == 0 ? stderr : stdout);
-  if ((rc = bn_artifact_begin(&o.board.artifact, &o.board, replay->capture, &replay->report)) != 0) {
+  if ((rc = bn_replay_session_begin(replay, &o.board, bn_report_stream())) != 0) {
     bn_replay_session_free(replay);
     return rc;
   }
-  bn_clock_options_start(&o.board.clock, replay->plan.first_ts_ns); /* before any thread */
-  bn_replay_session_begin(replay, &o.board, bn_report_stream());
   bn_runner r = { .board = &o.board, .replay = replay, .quiet = replay->quiet, .out = bn_report_stream() };
   if ((rc = bn_runner_boot(&r)) != 0) {
     bn_replay_session_free(replay);
