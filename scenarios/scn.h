@@ -14,6 +14,7 @@
  *     after 2s   link up
  *     at 20s     match "tcp port 80" egress reorder 25% 50% gap 5 delay 10ms
  *     at 30s     match "tcp[tcpflags] & tcp-syn != 0" nth 3 egress drop
+ *     at 30s     egress nth 31 corrupt byte 40 bit 3
  *     at 40s     end
  *
  * Nothing here knows lwIP or a link: a scenario is plain data, checked when
@@ -110,14 +111,19 @@ typedef struct bn_scn_netem {
   uint32_t mtu;       /**< largest IP packet (frame minus its Ethernet header) let through */
 } bn_scn_netem;
 
-/** Per-packet aim: which of a rule's frames a one-shot action hits. */
+/**
+ * Per-packet aim: which of a rule's frames a one-shot action hits, counted
+ * from the aim's own step. A rule holds any number of aims: each aim step
+ * adds one (three `nth` lines on one flow hit three frames), `clear` and
+ * `end` remove them.
+ */
 enum bn_scn_select { BN_SCN_SEL_NTH, BN_SCN_SEL_FIRST, BN_SCN_SEL_EVERY };
 enum bn_scn_action { BN_SCN_ACT_DROP, BN_SCN_ACT_CORRUPT, BN_SCN_ACT_DUPLICATE, BN_SCN_ACT_DELAY };
 
 /** What a step does. */
 enum bn_scn_kind {
   BN_SCN_STEP_IMPAIR,      /**< netem settings for (dir, match): each kind given replaces that kind */
-  BN_SCN_STEP_AIM,         /**< a one-shot action on selected frames of (dir, match) */
+  BN_SCN_STEP_AIM,         /**< one more aim on (dir, match): an action on selected frames */
   BN_SCN_STEP_LINK,        /**< carrier down or up */
   BN_SCN_STEP_CLEAR,       /**< remove the impairments and aims of (dir, match); match -1 and dir BOTH: all */
   BN_SCN_STEP_POOL_EXHAUST,/**< hold pool.share_pct of an lwIP pool */
@@ -147,6 +153,12 @@ typedef struct bn_scn_step {
     uint32_t n;
     enum bn_scn_action action;
     uint64_t delay_ns;  /**< BN_SCN_ACT_DELAY */
+    /** BN_SCN_ACT_CORRUPT with `byte B bit K`: flip bit `bit` (0..7, 0 the
+     *  least significant) of byte `byte` (from 0, the frame's first) rather
+     *  than a random bit; a frame of `byte` bytes or fewer passes uncorrupted. */
+    bool exact;
+    uint16_t byte;
+    uint8_t bit;
   } aim;                /**< AIM */
   bool up;              /**< LINK */
   struct {

@@ -217,7 +217,42 @@ static int parse_quals(struct parser *p, struct quals *q)
   }
 }
 
-/* The one-shot action of an aim: drop | corrupt | duplicate | delay TIME. */
+/* corrupt's optional place: byte B bit K (the decision log's words). */
+static int parse_corrupt_place(struct parser *p, bn_scn_step *step)
+{
+  if (bn_scn_peek_is(p, "bit")) {
+    return bn_scn_fail(p, bn_scn_peek(p)->col, U_AIM, "'bit' without 'byte' (corrupt byte B bit K)");
+  }
+  if (!bn_scn_peek_is(p, "byte")) {
+    return 0; /* a random bit, as netem */
+  }
+  const bn_scn_token *byte = &p->toks.tok[p->i++];
+  uint64_t b, k;
+  int rc = bn_scn_read_count(p, "the byte", U_AIM, 0, UINT16_MAX, &b);
+  if (rc < 0) {
+    return rc;
+  }
+  if (!bn_scn_peek_is(p, "bit")) {
+    const bn_scn_token *t = bn_scn_peek(p);
+    if (t == NULL) {
+      return bn_scn_fail(p, bn_scn_end_col(p), U_AIM, "'byte %s' needs its bit: 'bit K' expected at the end of the line",
+                         p->toks.tok[p->i - 1].text);
+    }
+    return bn_scn_fail(p, t->col, U_AIM, "'%s': 'bit K' expected after '%s %s'", t->text, byte->text,
+                       p->toks.tok[p->i - 1].text);
+  }
+  p->i++;
+  rc = bn_scn_read_count(p, "the bit", U_AIM, 0, 7, &k);
+  if (rc < 0) {
+    return rc;
+  }
+  step->aim.exact = true;
+  step->aim.byte = (uint16_t)b;
+  step->aim.bit = (uint8_t)k;
+  return 0;
+}
+
+/* The action of an aim: drop | corrupt [byte B bit K] | duplicate | delay TIME. */
 static int parse_aim(struct parser *p, const struct quals *q)
 {
   bn_scn_step *step = new_step(p, BN_SCN_STEP_AIM);
@@ -245,6 +280,8 @@ static int parse_aim(struct parser *p, const struct quals *q)
   step->aim.action = (enum bn_scn_action)k;
   if (step->aim.action == BN_SCN_ACT_DELAY) {
     rc = bn_scn_read_time(p, "the delay", U_AIM, &step->aim.delay_ns);
+  } else if (step->aim.action == BN_SCN_ACT_CORRUPT) {
+    rc = parse_corrupt_place(p, step);
   }
   return rc;
 }

@@ -168,6 +168,9 @@ int bn_scn_step_format(const bn_scn_scenario *s, const bn_scn_step *st, char *bu
     if (st->aim.action == BN_SCN_ACT_DELAY) {
       put_time(&o, " ", st->aim.delay_ns);
     }
+    if (st->aim.action == BN_SCN_ACT_CORRUPT && st->aim.exact) {
+      put(&o, " byte %u bit %u", (unsigned)st->aim.byte, (unsigned)st->aim.bit);
+    }
     break;
   case BN_SCN_STEP_LINK:
     put(&o, "link %s", st->up ? "up" : "down");

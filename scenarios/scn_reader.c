@@ -167,7 +167,7 @@ static const char *const words[] = {
   "at", "after", "egress", "ingress", "both", "match", "delay", "loss", "duplicate", "corrupt", "reorder", "gap",
   "rate", "limit", "slot", "mtu", "blackhole", "link", "down", "up", "clear", "pools", "pool", "exhaust", "fail",
   "next", "seed", "end", "nth", "first", "every", "drop", "distribution", "random", "state", "gemodel", "normal",
-  "pareto", "paretonormal", "uniform", "packets", "bytes", "heap",
+  "pareto", "paretonormal", "uniform", "packets", "bytes", "heap", "byte", "bit",
 };
 
 /* Levenshtein's distance between a and b (at most 32 bytes each), else a large one. */

@@ -30,7 +30,8 @@
 #define U_LINK "link down | link up"
 #define U_POOL "pool NAME exhaust P (NAME: an lwIP memp pool, e.g. PBUF_POOL, TCP_PCB)"
 #define U_FAIL "fail NAME next N (NAME: an lwIP memp pool, or heap)"
-#define U_AIM "[match \"FILTER\"] nth N | first N | every N [egress|ingress|both] drop | corrupt | duplicate | delay TIME"
+#define U_AIM "[match \"FILTER\"] nth N | first N | every N [egress|ingress|both] drop | corrupt [byte B bit K] | duplicate | " \
+  "delay TIME"
 #define U_LINE "[at TIME | after TIME] [egress|ingress|both] [match \"FILTER\"] IMPAIRMENT... | link down|up | " \
   "clear [pools] | pool NAME exhaust P | fail NAME next N | seed N | end"
 #define U_WORDS "delay, loss, duplicate, corrupt, reorder, gap, rate, limit, slot, mtu, blackhole"

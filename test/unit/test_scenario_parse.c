@@ -294,6 +294,15 @@ static const struct {
   { "\n\n   clear \"x\"\n", "t.scn:3:10: ", "'x': unexpected here" },
   { "delay 1ms\x01\n", "t.scn:1:10: ", "control character" },
   { "at 1s delay 1ms\nnth 2\n", "t.scn:2:6: ", "an action (drop, corrupt, duplicate or delay TIME) expected" },
+  /* corrupt's exact place: byte B bit K */
+  { "nth 3 corrupt byte 40 bit 8\n", "t.scn:1:27: ", "'8': the bit must be a whole number from 0 to 7" },
+  { "nth 3 corrupt byte\n", "t.scn:1:19: ", "the byte expected at the end of the line" },
+  { "nth 3 corrupt byte 4\n", "t.scn:1:21: ", "'byte 4' needs its bit: 'bit K' expected" },
+  { "nth 3 corrupt byte 4 bat 1\n", "t.scn:1:22: ", "'bat': 'bit K' expected after 'byte 4'" },
+  { "nth 3 corrupt byte 70000 bit 1\n", "t.scn:1:20: ", "'70000': the byte must be a whole number from 0 to 65535" },
+  { "nth 3 corrupt bit 3\n", "t.scn:1:15: ", "'bit' without 'byte'" },
+  { "nth 3 drop byte 4 bit 1\n", "t.scn:1:12: ", "'byte': unexpected here" },
+  { "corrupt 5% byte 4 bit 1\n", "t.scn:1:12: ", "'byte': unknown impairment" },
 };
 
 START_TEST(every_error_names_its_place_and_token)
@@ -343,6 +352,7 @@ START_TEST(check_output_parses_back_to_the_same_timeline)
     "seed 9\n"
     "at 0s both delay 20ms 5ms 25% distribution paretonormal loss random 1% 25%\n"
     "at 1.5s egress match \"tcp[tcpflags] & tcp-syn != 0 and host \\\"x\\\" \" every 2 corrupt\n"
+    "after 1us egress nth 4 corrupt byte 13 bit 0\n"
     "after 250ms ingress rate 1Mbps -4 48 5 limit 0 mtu 1500 duplicate 0% corrupt 1%\n"
     "after 1us slot 800us 10ms packets 64 bytes 65535 blackhole\n"
     "after 1us ingress slot distribution paretonormal 2ms 500us bytes 3000\n"
@@ -379,6 +389,7 @@ START_TEST(check_output_parses_back_to_the_same_timeline)
               x->netem.rate.cell_overhead == y->netem.rate.cell_overhead);
     ck_assert(memcmp(&x->netem.slot, &y->netem.slot, sizeof(x->netem.slot)) == 0);
     ck_assert(x->aim.select == y->aim.select && x->aim.n == y->aim.n && x->aim.action == y->aim.action);
+    ck_assert(x->aim.exact == y->aim.exact && x->aim.byte == y->aim.byte && x->aim.bit == y->aim.bit);
     ck_assert_str_eq(x->pool.name, y->pool.name);
   }
   ck_assert(b.seed_given && b.seed == 9);
@@ -452,6 +463,52 @@ START_TEST(a_filter_with_quotes_round_trips)
   ck_assert_str_eq(b.matches[0].filter, a.matches[0].filter);
   free(pa);
   bn_scn_free(&a), bn_scn_free(&b);
+}
+END_TEST
+
+START_TEST(aims_add_up_and_corrupt_takes_an_exact_bit)
+{
+  /* the lines `boardnet shrink` writes from a decision log: many aims on one rule */
+  static const char text[] = "at 0s egress nth 17 drop\n"
+                             "at 0s egress nth 31 corrupt byte 40 bit 3\n"
+                             "at 0s ingress nth 9 delay 23.456ms\n"
+                             "at 0s egress nth 5 duplicate\n"
+                             "at 0s egress nth 5 corrupt\n"
+                             "at 0s match \"udp\" every 2 ingress corrupt byte 0 bit 7\n";
+  const bn_scn_scenario *s = parse_ok(text);
+  ck_assert_uint_eq(s->n_steps, 6);
+  const bn_scn_step *st = s->steps;
+  for (size_t i = 0; i < 5; i++) {
+    ck_assert_int_eq(st[i].kind, BN_SCN_STEP_AIM);
+    ck_assert_int_eq(st[i].match, -1);
+  }
+  ck_assert_int_eq(st[1].aim.action, BN_SCN_ACT_CORRUPT);
+  ck_assert(st[1].aim.exact);
+  ck_assert_uint_eq(st[1].aim.byte, 40);
+  ck_assert_uint_eq(st[1].aim.bit, 3);
+  ck_assert_uint_eq(st[2].aim.delay_ns, 23456000);
+  ck_assert(!st[4].aim.exact);  /* a random bit, as before */
+  ck_assert(st[5].aim.exact && st[5].aim.byte == 0 && st[5].aim.bit == 7);
+  ck_assert_int_eq(st[5].aim.select, BN_SCN_SEL_EVERY);
+  /* `boardnet check` prints them back, and that parses to the same */
+  char *pa = print_of(s);
+  ck_assert_msg(strstr(pa, "egress nth 31 corrupt byte 40 bit 3\n") != NULL, "%s", pa);
+  ck_assert_msg(strstr(pa, "egress nth 5 corrupt\n") != NULL, "%s", pa);
+  ck_assert_msg(strstr(pa, "ingress match \"udp\" every 2 corrupt byte 0 bit 7\n") != NULL, "%s", pa);
+  bn_scn_scenario b;
+  char err[BN_SCN_ERRLEN];
+  ck_assert_msg(bn_scn_parse("b.scn", pa, strlen(pa), &b, err) == 0, "%s\n%s", err, pa);
+  char *pb = print_of(&b);
+  ck_assert_str_eq(pa, pb);
+  for (size_t i = 0; i < b.n_steps; i++) {
+    ck_assert(memcmp(&b.steps[i].aim, &st[i].aim, sizeof(st[i].aim)) == 0);
+  }
+  char line[128];
+  bn_scn_step_format(s, &st[1], line, sizeof(line));
+  ck_assert_str_eq(line, "egress nth 31 corrupt byte 40 bit 3");
+  free(pa), free(pb);
+  bn_scn_free(&b);
+  bn_scn_free(&parsed);
 }
 END_TEST
 
@@ -559,6 +616,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, a_filter_with_quotes_round_trips);
   tcase_add_test(tc, long_times_and_tiny_percentages_round_trip);
   tcase_add_test(tc, the_longest_filter_round_trips_and_a_longer_one_is_refused);
+  tcase_add_test(tc, aims_add_up_and_corrupt_takes_an_exact_bit);
   tcase_add_test(tc, holds_frames_knows_which_directions_queue);
   tcase_add_test(tc, load_reports_a_missing_file);
   tcase_add_test(tc, load_each_lists_every_error_and_names_the_word_meant);
