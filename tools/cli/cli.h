@@ -13,6 +13,12 @@ int bn_cmd_replay(int argc, char **argv);
 /** boardnet rerun DIR: runs a run kept by --artifact again and compares its outputs. */
 int bn_cmd_rerun(int argc, char **argv);
 
+/** boardnet sweep ...: runs a matrix of virtual-time runs (or a shard of it) and reports them. */
+int bn_cmd_sweep(int argc, char **argv);
+
+/** boardnet sweep merge DIR... --out DIR: joins the shards' results into one sweep's. */
+int bn_cmd_sweep_merge(int argc, char **argv);
+
 /** boardnet check FILE.scn...: validates scenarios and prints their timelines. */
 int bn_cmd_check(int argc, char **argv);
 
