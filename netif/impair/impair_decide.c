@@ -145,7 +145,7 @@ static void clear_rule(struct rule *r)
 {
   r->nm.set = 0;
   r->slot_next = 0;
-  r->aim_on = false;
+  bn_impair_aims_clear(r);
   r->active = false;
 }
 
@@ -163,13 +163,7 @@ void bn_impair_apply_step(impair *im, const bn_scn_step *st, uint64_t now)
       merge_netem(r, &st->netem, now);
       break;
     case BN_SCN_STEP_AIM:
-      r->aim_on = true;
-      r->sel = st->aim.select;
-      r->aim_n = st->aim.n;
-      r->act = st->aim.action;
-      r->aim_delay_ns = st->aim.delay_ns;
-      r->aim_count = 0;
-      r->active = true;
+      bn_impair_aim_add(im, r, st);  /* one more: the rule's aims add up */
       break;
     case BN_SCN_STEP_CLEAR:
       for (size_t k = 0; k < im->n_rules; k++) {
@@ -215,20 +209,6 @@ static size_t pick_rule(impair *im, struct side *sd, const uint8_t *frame, size_
     }
   }
   return pick;
-}
-
-/* Whether an aim hits this frame (counting it). */
-static bool aim_hits(struct rule *r)
-{
-  uint64_t c = ++r->aim_count;
-  switch (r->sel) {
-  case BN_SCN_SEL_NTH:
-    return c == r->aim_n;
-  case BN_SCN_SEL_FIRST:
-    return c <= r->aim_n;
-  default:
-    return c % r->aim_n == 0;
-  }
 }
 
 /* The IP packet's size: the frame less its Ethernet header (and a VLAN tag). */
@@ -297,22 +277,8 @@ static int decide_frame(impair *im, int d, const uint8_t *frame, size_t len, uin
   struct rule *r = &sd->rules[k];
   const bn_scn_netem *nm = &r->nm;
   /* every aim whose filter the frame passes counts it */
-  bool aim_drop = false, aim_corrupt = false, aim_dup = false;
-  uint64_t aim_delay = 0;
-  size_t aim_rule = 0;
-  for (size_t a = 0; a < im->n_rules; a++) {
-    struct rule *ar = &sd->rules[a];
-    if (!ar->aim_on || (a > 0 && !sd->matched[a]) || !aim_hits(ar)) {
-      continue;
-    }
-    aim_rule = a;
-    aim_drop |= ar->act == BN_SCN_ACT_DROP;
-    aim_corrupt |= ar->act == BN_SCN_ACT_CORRUPT;
-    aim_dup |= ar->act == BN_SCN_ACT_DUPLICATE;
-    if (ar->act == BN_SCN_ACT_DELAY && ar->aim_delay_ns > aim_delay) {
-      aim_delay = ar->aim_delay_ns;
-    }
-  }
+  struct bn_impair_hits aim;
+  bn_impair_aims_count(im, sd, &aim);
   if ((nm->set & BN_SCN_NM_MTU) && ip_size(frame, len) > nm->mtu) {
     sd->st.too_big++;
     bn_impair_log_decision(im, d, now, no, k, "drop mtu");
@@ -323,13 +289,13 @@ static int decide_frame(impair *im, int d, const uint8_t *frame, size_t len, uin
     bn_impair_log_decision(im, d, now, no, k, "drop blackhole");
     return 0;
   }
-  if (aim_drop) {
+  if (aim.drop) {
     sd->st.aimed++;
-    bn_impair_log_decision(im, d, now, no, aim_rule, "drop aim");
+    bn_impair_log_decision(im, d, now, no, aim.drop_rule, "drop aim");
     return 0;
   }
   /* netem_enqueue(): a duplicate is drawn, then a loss; count = 1 + dup - loss */
-  bool dup = aim_dup || ((nm->set & BN_SCN_NM_DUPLICATE) && bn_impair_chance(&r->rng, &r->dup_c, &nm->duplicate));
+  bool dup = aim.duplicate || ((nm->set & BN_SCN_NM_DUPLICATE) && bn_impair_chance(&r->rng, &r->dup_c, &nm->duplicate));
   bool lost = (nm->set & BN_SCN_NM_LOSS) && bn_impair_loss_next(&r->rng, &r->loss, nm);
   int copies = 1 + dup - lost;
   if (copies == 0) {
@@ -339,20 +305,30 @@ static int decide_frame(impair *im, int d, const uint8_t *frame, size_t len, uin
   }
   if (copies == 2) {
     sd->st.duplicated++;
-    bn_impair_log_decision(im, d, now, no, aim_dup ? aim_rule : k, "duplicate");
+    bn_impair_log_decision(im, d, now, no, aim.duplicate ? aim.dup_rule : k, "duplicate");
   }
   const uint8_t *first = frame;
-  if (aim_corrupt || ((nm->set & BN_SCN_NM_CORRUPT) && bn_impair_chance(&r->rng, &r->corrupt_c, &nm->corrupt))) {
-    /* netem: one random bit of one copy */
-    memcpy(sd->copy, frame, len);
-    uint32_t byte = bn_rng_u32(&r->rng) % (uint32_t)len, bit = bn_rng_u32(&r->rng) % 8;
-    sd->copy[byte] ^= (uint8_t)(1u << bit);
-    first = sd->copy;
-    sd->st.corrupted++;
-    bn_impair_log_decision(im, d, now, no, aim_corrupt ? aim_rule : k, "corrupt byte %" PRIu32 " bit %" PRIu32, byte, bit);
+  if (aim.corrupt || ((nm->set & BN_SCN_NM_CORRUPT) && bn_impair_chance(&r->rng, &r->corrupt_c, &nm->corrupt))) {
+    /* netem: one random bit of one copy; an aim's exact place, if it is in the frame */
+    uint32_t byte, bit;
+    if (aim.exact != NULL) {
+      byte = aim.exact->aim.byte;
+      bit = aim.exact->aim.bit;
+    } else {
+      byte = bn_rng_u32(&r->rng) % (uint32_t)len;
+      bit = bn_rng_u32(&r->rng) % 8;
+    }
+    if (byte < len) {
+      memcpy(sd->copy, frame, len);
+      sd->copy[byte] ^= (uint8_t)(1u << bit);
+      first = sd->copy;
+      sd->st.corrupted++;
+      bn_impair_log_decision(im, d, now, no, aim.corrupt ? aim.corrupt_rule : k, "corrupt byte %" PRIu32 " bit %" PRIu32,
+                             byte, bit);
+    }
   }
   int n_now = 0;
-  bool timed = (nm->set & (BN_SCN_NM_DELAY | BN_SCN_NM_RATE | BN_SCN_NM_REORDER)) || aim_delay != 0;
+  bool timed = (nm->set & (BN_SCN_NM_DELAY | BN_SCN_NM_RATE | BN_SCN_NM_REORDER)) || aim.delay_ns != 0;
   uint32_t limit = (nm->set & BN_SCN_NM_LIMIT) ? nm->limit : DEFAULT_LIMIT;
   for (int c = 0; c < copies; c++) {
     const uint8_t *data = c == 0 ? first : frame;
@@ -361,7 +337,7 @@ static int decide_frame(impair *im, int d, const uint8_t *frame, size_t len, uin
       bn_impair_log_decision(im, d, now, no, k, "drop limit");
       continue;
     }
-    uint64_t at = timed ? release_time(im, sd, r, k, no, len, now, aim_delay) : now;
+    uint64_t at = timed ? release_time(im, sd, r, k, no, len, now, aim.delay_ns) : now;
     if (at <= now && !sd->held && !(nm->set & BN_SCN_NM_SLOT)) {
       outs[n_now].data = data;
       outs[n_now++].len = len;

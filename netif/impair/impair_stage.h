@@ -1,8 +1,9 @@
 /*
  * impair_stage: the impairment stage's state and its per-frame decisions,
  * shared by link_impair.c (the link: its operations, the timeline, the
- * pump) and impair_decide.c (one frame's fate under the rules in force, the
- * rules' state, and which held frames are due). Private to netif/.
+ * pump), impair_decide.c (one frame's fate under the rules in force, the
+ * rules' state, and which held frames are due) and impair_aim.c (the
+ * rules' aims: which of them hit a frame). Private to netif/.
  * Every function here is called with the stage's lock held.
  */
 #ifndef BN_IMPAIR_STAGE_H
@@ -20,6 +21,13 @@
 
 enum { EGRESS = 0, INGRESS = 1 };
 
+/* One aim of a rule: its step (selector, action, parameters; the scenario
+ * outlives the stage) and where its count starts. */
+struct bn_impair_aim {
+  uint64_t at;              /* nth: the rule's count of the frame it hits; first, every: the count before its first */
+  size_t step;              /* index into the scenario's steps (step order breaks ties) */
+};
+
 /* One (direction, match) rule: netem's settings in force and their state. */
 struct rule {
   bool active;              /* settings or an aim in force: its filter is worth running */
@@ -33,11 +41,22 @@ struct rule {
   int64_t slot_packets, slot_bytes;
   bn_impair_queue q;
   uint64_t tail_ns;         /* release time of the latest frame queued: rate's reference */
-  bool aim_on;
-  enum bn_scn_select sel;
-  uint32_t aim_n;
-  enum bn_scn_action act;
-  uint64_t aim_delay_ns, aim_count;
+  uint64_t seen;            /* frames its filter passed (every frame for [0]): what its aims count */
+  struct bn_impair_aim *nth;  /* its nth aims still to fire: a heap, the next to fire on top */
+  size_t n_nth, cap_nth;
+  struct bn_impair_aim *runs; /* its first and every aims, in step order */
+  size_t n_runs, cap_runs;
+};
+
+/* What the aims that hit one frame do to it, combined: a drop wins, the
+ * longest delay counts, a duplicate, one corruption (an exact place, the
+ * earliest step's, over a random bit). The rules are the first to hit with
+ * each action, for the decision log. */
+struct bn_impair_hits {
+  bool drop, duplicate, corrupt;
+  size_t drop_rule, dup_rule, corrupt_rule;
+  const bn_scn_step *exact; /* corrupt byte B bit K, if an aim that hit said where */
+  uint64_t delay_ns;
 };
 
 /* One direction. */
@@ -99,6 +118,30 @@ void bn_impair_apply_step(impair *im, const bn_scn_step *st, uint64_t now);
  */
 int bn_impair_decide(impair *im, int d, const uint8_t *frame, size_t len, uint64_t now, struct bn_impair_out outs[2],
                   bool *queued);
+
+/**
+ * Makes room in every rule for the aims of every aim step of the scenario
+ * that names it (the most it can hold at once: each step applies once), so
+ * that applying a step never allocates.
+ * @return 0, or -ENOMEM (what was allocated stays for bn_impair_aims_free()).
+ */
+int bn_impair_aims_alloc(impair *im);
+
+/** Frees rule r's aims. */
+void bn_impair_aims_free(struct rule *r);
+
+/** Adds the aim of step st (one of the scenario's) to rule r: it counts from now on. */
+void bn_impair_aim_add(impair *im, struct rule *r, const bn_scn_step *st);
+
+/** Removes rule r's aims (clear, end). */
+void bn_impair_aims_clear(struct rule *r);
+
+/**
+ * Counts the frame at hand in every rule of sd whose filter it passes
+ * (sd->matched, set by the rule pick) and puts what the aims that hit it
+ * do into *h. A spent aim (nth that fired, first past its count) goes.
+ */
+void bn_impair_aims_count(impair *im, struct side *sd, struct bn_impair_hits *h);
 
 /** Takes up to max held frames of direction d that are due (the caller frees them). */
 size_t bn_impair_take_due(impair *im, int d, uint64_t now, bn_impair_item **items, size_t max);

@@ -239,6 +239,7 @@ static void bn_impair_close(bn_link *link)
   for (int d = EGRESS; d <= INGRESS; d++) {
     for (size_t k = 0; im->side[d].rules != NULL && k < im->n_rules; k++) {
       bn_impair_queue_free(&im->side[d].rules[k].q);
+      bn_impair_aims_free(&im->side[d].rules[k]);
     }
     free(im->side[d].rules);
     free(im->side[d].matched);
@@ -313,6 +314,13 @@ int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **ou
       strncat(name, "/slot", sizeof(name) - strlen(name) - 1);
       bn_rng_seed(&sd->rules[k].slot_rng, o->seed, name);
     }
+  }
+  if (bn_impair_aims_alloc(im) < 0) {
+    im->link.inner = NULL;
+    im->final_stats = NULL;
+    bn_impair_close(&im->link);
+    bn_link_close(inner);
+    return -ENOMEM;
   }
   im->t0 = bn_clock_now_ns();
   *out = &im->link;

@@ -10,8 +10,14 @@
  *   filter and seeded from the run's seed: adding a rule for one flow
  *   changes no decision for another. A frame goes to the first match rule
  *   (in order of the scenario's matches) whose filter it passes and that has
- *   settings in force, else to the rule for every frame; aims count every
- *   frame their filter passes.
+ *   settings in force, else to the rule for every frame.
+ * - Aims add up: each aim step adds one to its rule (impair_aim.c), which
+ *   counts the frames its filter passes from its own step on; `clear` and
+ *   `end` remove them. When several hit one frame: a drop wins, the longest
+ *   delay counts, a duplicate, one corruption (an exact `byte B bit K`, the
+ *   earliest step's, over a random bit; a frame of B bytes or fewer passes
+ *   uncorrupted).
+ *   Room for every aim step is made when the stage opens.
  * - In a rule, as netem: mtu, blackhole, loss, duplicate, corrupt (one
  *   random bit of one copy), limit (of its queue; tc's default 1000), then
  *   the frame's release time: delay and jitter (or sent early by reorder),
@@ -122,7 +128,8 @@ typedef struct bn_impair_options {
 /**
  * Opens the stage over inner (which it owns from now on); the scenario's
  * time 0 is now, or bn_link_impair_start()'s call with o->start_later.
- * @return 0 with *out set; -EINVAL (no scenario), -ENOMEM; inner is closed on failure.
+ * @return 0 with *out set; -EINVAL (no scenario), -ENOMEM (also: no room for
+ *         the scenario's aims); inner is closed on failure.
  */
 int bn_link_impair_open(bn_link *inner, const bn_impair_options *o, bn_link **out);
 

@@ -2,9 +2,9 @@
  * The impairment stage (netif/impair/link_impair.h) over a memory link, on a
  * hand-driven clock (bn_clock_manual_*) and fixed seeds: netem's models
  * give their configured rates, queues release at the right times, per-packet
- * aim hits the right frames, the carrier follows `link down|up`, and the
- * same seed repeats every decision while a new rule leaves other flows'
- * decisions alone.
+ * aim hits the right frames (aims add up, corrupt flips an exact bit), the
+ * carrier follows `link down|up`, and the same seed repeats every decision
+ * while a new rule leaves other flows' decisions alone.
  */
 #define _GNU_SOURCE
 #include "bn_test.h"
@@ -38,6 +38,8 @@ struct rig {
   uint32_t last_seq;   /* of the last frame received in order */
   int corrupted_bits;  /* bits that differ from the frames sent, over every frame received in order */
   int downs, ups;
+  uint8_t first[8][BN_LINK_MAX_FRAME]; /* the first frames received, as they came */
+  size_t first_len[8];
 };
 
 static struct rig *rig;
@@ -98,6 +100,10 @@ static void got_frame(void *arg, const uint8_t *frame, size_t len, uint64_t ts_n
   rig->last_seq += is_next;
   rig->corrupted_bits += best < 0 ? 1000 : best;
   uint32_t seq = frame_get32(frame + FRAME_OFF_IP + FRAME_IP_HLEN + 8);
+  if (rig->got < 8) {
+    memcpy(rig->first[rig->got], frame, len);
+    rig->first_len[rig->got] = len;
+  }
   if (rig->got < sizeof(rig->seq) / sizeof(rig->seq[0])) {
     rig->seq[rig->got++] = seq;
   }
@@ -430,6 +436,102 @@ START_TEST(nth_first_every_aim_at_their_frames)
 }
 END_TEST
 
+/* The sequence numbers received, as "1 3 4 ..." */
+static char *received(void)
+{
+  static char out[4096];
+  size_t n = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < rig->got && n + 16 < sizeof(out); i++) {
+    n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%" PRIu32, i ? " " : "", rig->seq[i]);
+  }
+  return out;
+}
+
+START_TEST(aims_on_one_rule_add_up)
+{
+  rig_open("ingress nth 2 drop\ningress nth 5 drop\ningress nth 7 duplicate\n", 1);
+  send_frames(1, 10, 7);
+  ck_assert_str_eq(received(), "1 3 4 6 7 7 8 9 10");
+  bn_impair_stats st = stats();
+  ck_assert_uint_eq(st.ingress.aimed, 2);
+  ck_assert_uint_eq(st.ingress.duplicated, 1);
+  rig_close();
+  /* each counts from its own step: the 2nd frame after 1s is the 5th */
+  bn_clock_manual_start(1000000000);
+  rig_open("at 0s ingress nth 2 drop\nat 1s ingress nth 2 drop\nat 1s match \"udp\" ingress nth 1 drop\n", 1);
+  send_frames(1, 3, 7);
+  bn_clock_manual_advance(1000000000);
+  send_frames(4, 4, 7);
+  ck_assert_str_eq(received(), "1 3 6 7");
+  rig_close();
+}
+END_TEST
+
+START_TEST(thousands_of_nth_aims_hit_exactly_their_frames)
+{
+  /* the lines boardnet shrink writes, in no particular order: every other frame of 8000 */
+  size_t cap = 4000 * 40, n = 0;
+  char *text = malloc(cap);
+  for (uint32_t i = 4000; i >= 1; i--) {
+    uint32_t f = 2 * (i * 7919 % 4000 + 1);  /* a shuffle of 2, 4 ... 8000 (7919 is prime) */
+    n += (size_t)snprintf(text + n, cap - n, "at 0s ingress nth %" PRIu32 " drop\n", f);
+  }
+  rig_open(text, 1);
+  free(text);
+  send_frames(1, 8000, 7);
+  ck_assert_uint_eq(rig->got, 4000);
+  for (size_t i = 0; i < rig->got; i++) {
+    ck_assert_uint_eq(rig->seq[i], 2 * i + 1);
+  }
+  ck_assert_uint_eq(stats().ingress.aimed, 4000);
+  rig_close();
+}
+END_TEST
+
+START_TEST(clear_removes_every_aim_of_its_rule)
+{
+  bn_clock_manual_start(1000000000);
+  rig_open("at 0s ingress nth 3 drop\nat 0s ingress nth 6 drop\nat 0s ingress every 4 duplicate\n"
+           "at 0s match \"udp\" ingress nth 7 drop\n"
+           "at 1s ingress match \"udp\" clear\nat 2s ingress clear\n", 1);
+  send_frames(1, 4, 7);      /* 3 dropped, 4 twice */
+  bn_clock_manual_advance(1000000000);
+  send_frames(5, 3, 7);      /* 6 dropped; the match's nth 7 is gone */
+  bn_clock_manual_advance(1000000000);
+  send_frames(8, 2, 7);      /* every 4 is gone too: 8 once */
+  ck_assert_str_eq(received(), "1 2 4 4 5 7 8 9");
+  rig_close();
+}
+END_TEST
+
+START_TEST(an_exact_corrupt_flips_that_bit)
+{
+  rig_open("ingress nth 2 corrupt byte 40 bit 3\ningress nth 3 corrupt byte 5000 bit 1\n"
+           "ingress nth 4 corrupt byte 0 bit 7\ningress nth 4 corrupt byte 1 bit 0\ningress nth 4 duplicate\n", 1);
+  send_frames(1, 4, 7);
+  ck_assert_uint_eq(rig->got, 5);
+  uint8_t want[BN_LINK_MAX_FRAME];
+  for (size_t i = 0; i < 5; i++) {
+    uint32_t seq = i < 4 ? (uint32_t)i + 1 : 4;
+    size_t n = make_frame(want, seq, 7);
+    ck_assert_uint_eq(rig->first_len[i], n);
+    if (i == 1) {
+      want[40] ^= 1u << 3;
+    }
+    if (i == 3) {
+      want[0] ^= 1u << 7;  /* the earlier step's place, in the first copy only */
+    }
+    ck_assert_msg(memcmp(rig->first[i], want, n) == 0, "frame %zu", i);
+  }
+  ck_assert_uint_eq(stats().ingress.corrupted, 2);  /* byte 5000 is past the frame's end: none */
+  fflush(rig->log_file);
+  ck_assert_msg(strstr(rig->log, " ingress 2 * corrupt byte 40 bit 3\n") != NULL, "%s", rig->log);
+  ck_assert_msg(strstr(rig->log, " ingress 4 * corrupt byte 0 bit 7\n") != NULL, "%s", rig->log);
+  rig_close();
+}
+END_TEST
+
 START_TEST(link_down_reports_carrier_and_drops_until_up)
 {
   bn_clock_manual_start(1000000000);
@@ -669,6 +771,10 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, slot_distribution_draws_each_slot_from_it);
   tcase_add_test(tc, mtu_drops_larger_packets);
   tcase_add_test(tc, nth_first_every_aim_at_their_frames);
+  tcase_add_test(tc, aims_on_one_rule_add_up);
+  tcase_add_test(tc, thousands_of_nth_aims_hit_exactly_their_frames);
+  tcase_add_test(tc, clear_removes_every_aim_of_its_rule);
+  tcase_add_test(tc, an_exact_corrupt_flips_that_bit);
   tcase_add_test(tc, link_down_reports_carrier_and_drops_until_up);
   tcase_add_test(tc, blackhole_drops_with_the_carrier_up);
   tcase_add_test(tc, egress_delay_is_released_by_the_poll);
