@@ -265,20 +265,21 @@ static int decide_frame(impair *im, int d, const uint8_t *frame, size_t len, uin
                         struct bn_impair_out outs[2], bool *queued)
 {
   struct side *sd = &im->side[d];
-  uint64_t no = ++sd->frame_no;
+  /* counted from the scenario's time 0, as an aim at 0s counts (link_impair.h) */
+  uint64_t no = im->started ? ++sd->frame_no : 0;
   sd->st.frames++;
   sd->st.bytes += len;
+  size_t k = pick_rule(im, sd, frame, len);
+  struct rule *r = &sd->rules[k];
+  const bn_scn_netem *nm = &r->nm;
+  /* every aim whose filter the frame passes counts it, whatever then happens to it */
+  struct bn_impair_hits aim;
+  bn_impair_aims_count(im, sd, &aim);
   if (!im->scn_up) {
     sd->st.link_down++;
     bn_impair_log_decision(im, d, now, no, 0, "drop link");
     return 0;
   }
-  size_t k = pick_rule(im, sd, frame, len);
-  struct rule *r = &sd->rules[k];
-  const bn_scn_netem *nm = &r->nm;
-  /* every aim whose filter the frame passes counts it */
-  struct bn_impair_hits aim;
-  bn_impair_aims_count(im, sd, &aim);
   if ((nm->set & BN_SCN_NM_MTU) && ip_size(frame, len) > nm->mtu) {
     sd->st.too_big++;
     bn_impair_log_decision(im, d, now, no, k, "drop mtu");

@@ -12,7 +12,8 @@
  *   (in order of the scenario's matches) whose filter it passes and that has
  *   settings in force, else to the rule for every frame.
  * - Aims add up: each aim step adds one to its rule (impair_aim.c), which
- *   counts the frames its filter passes from its own step on; `clear` and
+ *   counts the frames its filter passes from its own step on, those the
+ *   link drops while down included (as the log's FRAME does); `clear` and
  *   `end` remove them. When several hit one frame: a drop wins, the longest
  *   delay counts, a duplicate, one corruption (an exact `byte B bit K`, the
  *   earliest step's, over a random bit; a frame of B bytes or fewer passes
@@ -80,7 +81,7 @@ typedef void (*bn_impair_step_fn)(void *arg, const bn_scn_scenario *s, const bn_
 /** One line of the decision log, kept so that the line can be given its
  *  frame's number in the recording once the run is over. */
 typedef struct bn_impair_logged {
-  uint64_t frame_no;           /**< the line's FRAME: the stage's count in its direction */
+  uint64_t frame_no;           /**< the line's FRAME: its direction's count from time 0 (0: before it) */
   uint64_t now_ns;             /**< the board's clock at the decision */
   uint64_t hash;               /**< FNV-1a (64 bits) of the frame as the wire has it: as received
                                     (ingress), as sent, corrupted or not (egress) */
@@ -118,11 +119,17 @@ typedef struct bn_impair_options {
  *   12.345701 ingress 9 * delay 23.456ms
  *   12.400000 egress 31 * corrupt byte 40 bit 3
  *   # 10.000000 step line 7: link down
- * FRAME counts the direction's frames from 1; RULE is the match's filter or
- * `*`; ACTIONs: drop loss|blackhole|limit|mtu|link|aim, duplicate,
- * corrupt byte B bit K, reorder, delay TIME. The stage writes the lines as
- * it decides; with log_index, the caller can add each frame's number in the
- * recording once the run is over (tools/board/decision_numbers.h).
+ * FRAME counts the direction's frames from the scenario's time 0
+ * (bn_link_impair_start(), later with start_later), from 1: frame N is the
+ * one that `at 0s DIRECTION nth N ACTION` (every frame, no match) would hit,
+ * so that a line can be written back as an aim (boardnet shrink); a frame
+ * that came before time 0 is 0 (its only line: an egress frame held then
+ * and dropped by `link down` as it leaves). RULE is the match's filter or `*`; ACTIONs:
+ * drop loss|blackhole|limit|mtu|link|aim, duplicate, corrupt byte B bit K
+ * (B from 0, K 0..7: 1 << K of the frame's byte B flips), reorder, delay
+ * TIME. The stage writes the lines as it decides; with log_index, the caller
+ * can add each frame's number in the recording once the run is over
+ * (tools/board/decision_numbers.h).
  */
 
 /**

@@ -2,9 +2,10 @@
  * The impairment stage (netif/impair/link_impair.h) over a memory link, on a
  * hand-driven clock (bn_clock_manual_*) and fixed seeds: netem's models
  * give their configured rates, queues release at the right times, per-packet
- * aim hits the right frames (aims add up, corrupt flips an exact bit), the
- * carrier follows `link down|up`, and the same seed repeats every decision
- * while a new rule leaves other flows' decisions alone.
+ * aim hits the right frames (aims add up, corrupt flips an exact bit, the
+ * log's FRAME is what an aim counts), the carrier follows `link down|up`,
+ * and the same seed repeats every decision while a new rule leaves other
+ * flows' decisions alone. test_impair_log_replay.c replays a decision log as aims.
  */
 #define _GNU_SOURCE
 #include "bn_test.h"
@@ -44,7 +45,8 @@ struct rig {
 
 static struct rig *rig;
 
-static void rig_open(const char *text, uint64_t seed)
+/* With start_later: the timeline waits for bn_link_impair_start(). */
+static void rig_open_later(const char *text, uint64_t seed, bool start_later)
 {
   rig = calloc(1, sizeof(*rig));
   ck_assert_ptr_nonnull(rig);
@@ -53,8 +55,13 @@ static void rig_open(const char *text, uint64_t seed)
   bn_link *end;
   ck_assert_int_eq(bn_link_memory_pair(65536, &rig->wire, &end), 0);
   rig->log_file = open_memstream(&rig->log, &rig->log_len);
-  bn_impair_options o = { .scenario = &rig->s, .seed = seed, .decisions = rig->log_file };
+  bn_impair_options o = { .scenario = &rig->s, .seed = seed, .decisions = rig->log_file, .start_later = start_later };
   ck_assert_int_eq(bn_link_impair_open(end, &o, &rig->stage), 0);
+}
+
+static void rig_open(const char *text, uint64_t seed)
+{
+  rig_open_later(text, seed, false);
 }
 
 static void rig_close(void)
@@ -532,6 +539,33 @@ START_TEST(an_exact_corrupt_flips_that_bit)
 }
 END_TEST
 
+START_TEST(frame_numbers_count_from_time_0_as_aims_do)
+{
+  /* frames before bn_link_impair_start() are not counted */
+  rig_open_later("at 0s ingress nth 2 drop\n", 1, true);
+  send_frames(1, 3, 7);
+  ck_assert_int_eq(bn_link_impair_start(rig->stage), 0);
+  send_frames(4, 3, 7);
+  ck_assert_str_eq(received(), "1 2 3 4 6");
+  fflush(rig->log_file);
+  ck_assert_msg(strstr(rig->log, " ingress 2 * drop aim\n") != NULL, "%s", rig->log);
+  rig_close();
+  /* frames dropped while the link is down are counted by both */
+  bn_clock_manual_start(1000000000);
+  rig_open("at 0s link down\nat 0s ingress nth 4 drop\nat 1s link up\n", 1);
+  drain();
+  send_frames(1, 2, 7);
+  bn_clock_manual_advance(1000000000);
+  drain();
+  send_frames(3, 3, 7);
+  ck_assert_str_eq(received(), "3 5");
+  fflush(rig->log_file);
+  ck_assert_msg(strstr(rig->log, " ingress 2 * drop link\n") != NULL, "%s", rig->log);
+  ck_assert_msg(strstr(rig->log, " ingress 4 * drop aim\n") != NULL, "%s", rig->log);
+  rig_close();
+}
+END_TEST
+
 START_TEST(link_down_reports_carrier_and_drops_until_up)
 {
   bn_clock_manual_start(1000000000);
@@ -775,6 +809,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, thousands_of_nth_aims_hit_exactly_their_frames);
   tcase_add_test(tc, clear_removes_every_aim_of_its_rule);
   tcase_add_test(tc, an_exact_corrupt_flips_that_bit);
+  tcase_add_test(tc, frame_numbers_count_from_time_0_as_aims_do);
   tcase_add_test(tc, link_down_reports_carrier_and_drops_until_up);
   tcase_add_test(tc, blackhole_drops_with_the_carrier_up);
   tcase_add_test(tc, egress_delay_is_released_by_the_poll);

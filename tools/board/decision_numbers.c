@@ -128,7 +128,9 @@ int bn_decisions_number(const char *decisions_path, const char *record_path, con
   if (numbers == NULL) {
     snprintf(err, BN_DECISION_NUMBERS_ERRLEN, "out of memory");
   }
-  /* Each frame once: the later lines of a frame share the first's number. */
+  /* Each frame once: the later lines of a frame share the first's number
+   * (FRAME is its direction's count from the scenario's time 0; a frame
+   * before it is 0, which only an egress drop logs: never numbered). */
   for (size_t k = 0; rc == 0 && k < ix->n; k++) {
     bool shared = false;
     for (size_t j = k; j-- > 0 && k - j <= 64 && !shared;) {
