@@ -110,6 +110,9 @@ static size_t tcp_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf, ui
     return 0; /* not this connection's yet (an old one's ACK on its ports) */
   }
   bn_rp_peer_tcp_board_ack(f, lf, pf);
+  if (syn_again) {
+    bn_rp_peer_tcp_board_syn_again(lf);
+  }
   uint32_t rel = bn_rp_tcp_seq(pf) - lf->live_isn, len = bn_rp_tcp_seq_len(pf);
   uint32_t end = rel + len;
   bool again = syn_again || (len > 0 && (int32_t)(end - lf->live_rel_end) <= 0 && !(flags & BN_RP_TCP_SYN));
@@ -120,6 +123,7 @@ static size_t tcp_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf, ui
   }
   if (flags & BN_RP_TCP_RST) {
     lf->resets++;
+    bn_rp_live_free_pieces(lf, lf->nunacked); /* the connection is gone: the peer sends nothing again */
   }
   lf->bytes += pf->payload_len;
   if (pf->payload_len > lf->max_seg) {

@@ -49,6 +49,7 @@ typedef struct bn_rp_piece {
   uint64_t sent_ns;          /**< when it last went in */
   unsigned tries;            /**< times sent again */
   bool syn;                  /**< the peer's SYN (sent again sooner, backing off: a full listen queue drains fast) */
+  bool synack;               /**< the peer's SYN-ACK (sent again as a peer's TCP does, and when the board sends its SYN again) */
   size_t len;
   uint8_t *frame;
 } bn_rp_piece;

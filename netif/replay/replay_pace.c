@@ -289,6 +289,14 @@ static int try_step(bn_rp_pacer *pc, struct entry *e, uint64_t now, uint8_t *out
   bool progress, can = bn_rp_live_can_rewrite(pc->live, s, e->frame, e->len, &progress);
   uint64_t due = due_time(pc, e, can, progress);
   bool timed_out = now >= bn_clock_add_ns(e->free_ns, e->allow_ns);
+  if (!can && timed_out && bn_rp_peer_tcp_synack_pending(lf)) {
+    /* The peer's TCP is still at its handshake (its SYN-ACK lost on the
+     * way, a scenario's loss, and sent again): the flow waits for it as
+     * long as the peer keeps trying (replay_peer_tcp.h), not for the step
+     * timeout. */
+    wait_until(pc, wake, bn_rp_live_next_retransmit(pc->live), BN_RP_WAIT_CONNECTION);
+    return 0;
+  }
   if (!can && timed_out) {
     /* Its live connection never came (the board did not open it, or did
      * not answer the peer's SYN). */

@@ -103,15 +103,30 @@ void bn_rp_peer_tcp_keep(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, 
 /* How long a piece waits for its ACK before it goes again. */
 static uint64_t piece_rto(const bn_rp_piece *p)
 {
-  return p->syn ? (uint64_t)BN_RP_SYN_RTO_NS << p->tries : BN_RP_RTO_NS;
+  return p->synack ? (uint64_t)BN_RP_SYNACK_RTO_NS << p->tries
+         : p->syn  ? (uint64_t)BN_RP_SYN_RTO_NS << p->tries
+                   : BN_RP_RTO_NS;
 }
 
-void bn_rp_peer_tcp_keep_syn(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint64_t now)
+void bn_rp_peer_tcp_keep_syn(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, bool synack, uint64_t now)
 {
   size_t before = lf->nunacked;
   bn_rp_peer_tcp_keep(lf, frame, len, 1, now);
   if (lf->nunacked > before) {
-    lf->unacked[lf->nunacked - 1].syn = true;
+    lf->unacked[lf->nunacked - 1].syn = !synack;
+    lf->unacked[lf->nunacked - 1].synack = synack;
+  }
+}
+
+bool bn_rp_peer_tcp_synack_pending(const bn_rp_live_flow *lf)
+{
+  return lf->nunacked > 0 && lf->unacked[0].synack;
+}
+
+void bn_rp_peer_tcp_board_syn_again(bn_rp_live_flow *lf)
+{
+  if (bn_rp_peer_tcp_synack_pending(lf)) {
+    lf->unacked[0].sent_ns = 0; /* due now */
   }
 }
 
@@ -124,7 +139,7 @@ size_t bn_rp_live_retransmit(bn_rp_live *l, uint64_t now, uint8_t *out)
     }
     bn_rp_piece *p = &lf->unacked[0];
     if (lf->dup_acks >= 3 || now >= bn_clock_add_ns(p->sent_ns, piece_rto(p))) {
-      if (p->tries == BN_RP_RETRIES) {
+      if (p->tries == (p->synack ? BN_RP_SYNACK_RETRIES : BN_RP_RETRIES)) {
         bn_rp_live_free_pieces(lf, lf->nunacked); /* the board does not take them: give up */
         continue;
       }

@@ -23,6 +23,12 @@
  *  has room again as soon as the board's program accepts). */
 #define BN_RP_RTO_NS (200u * 1000u * 1000u)
 #define BN_RP_SYN_RTO_NS (5u * 1000u * 1000u)
+/** A peer's SYN-ACK goes again after BN_RP_SYNACK_RTO_NS, doubled each time
+ *  (RFC 6298's initial RTO of 1 s, Linux's TCP_TIMEOUT_INIT), and at once
+ *  when the live board sends its SYN again (a peer in SYN-RECEIVED answers a
+ *  retransmitted SYN with its SYN-ACK). */
+#define BN_RP_SYNACK_RTO_NS (1000u * 1000u * 1000u)
+#define BN_RP_SYNACK_RETRIES 5 /* Linux's tcp_synack_retries */
 #define BN_RP_RETRIES 8
 
 /**
@@ -55,8 +61,14 @@ int bn_rp_peer_tcp_window_full(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t
  */
 void bn_rp_peer_tcp_keep(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint32_t rel_end, uint64_t now);
 
-/** The same for the peer's SYN (rel_end 1), sent again on its own timer. */
-void bn_rp_peer_tcp_keep_syn(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, uint64_t now);
+/** The same for the peer's SYN or SYN-ACK (rel_end 1), sent again on its own timer. */
+void bn_rp_peer_tcp_keep_syn(bn_rp_live_flow *lf, const uint8_t *frame, size_t len, bool synack, uint64_t now);
+
+/** Whether the peer's SYN-ACK waits for the live board's ACK (and is sent again until it comes). */
+bool bn_rp_peer_tcp_synack_pending(const bn_rp_live_flow *lf);
+
+/** The live board sent its SYN again: the peer's SYN-ACK, if it waits for its ACK, goes again at once. */
+void bn_rp_peer_tcp_board_syn_again(bn_rp_live_flow *lf);
 
 /**
  * Peer data to send again: unacknowledged for BN_RP_RTO_NS, after three

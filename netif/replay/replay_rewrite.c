@@ -48,11 +48,12 @@ bool bn_rp_live_can_rewrite(const bn_rp_live *l, const bn_rp_step *s, const uint
       if (!lf->isn_known) {
         return false; /* its ACK number needs the live board's ISN */
       }
-      /* The peer's data waits for the live board's first ACK, as a peer's
-       * TCP does: before it the board's window is unknown (a board slow to
-       * finish the handshake would get data far past it, and drop it). */
-      if (f->has_syn && bn_rp_tcp_seq_len(&pf) > 0 && !(bn_rp_tcp_flags(&pf) & BN_RP_TCP_SYN) &&
-          !lf->board_ack_known) {
+      /* The peer's segments after its SYN-ACK wait for the live board's
+       * first ACK, as a peer's TCP does: until it the handshake is not done
+       * (its SYN-ACK may have been lost: the board, still in SYN-SENT,
+       * would reset an ACK), and the board's window is unknown (data far
+       * past it would be dropped). */
+      if (f->has_syn && !(bn_rp_tcp_flags(&pf) & BN_RP_TCP_SYN) && !lf->board_ack_known) {
         return false;
       }
     }
@@ -267,10 +268,12 @@ int bn_rp_live_next_frame(bn_rp_live *l, const bn_rp_step *s, const uint8_t *fra
     lf->zeros_in = true;
     lf->ignore_classes = UINT32_MAX;
   }
-  if (f->kind == BN_RP_FLOW_TCP && (bn_rp_tcp_flags(&pf) & (BN_RP_TCP_SYN | BN_RP_TCP_ACK)) == BN_RP_TCP_SYN) {
+  if (f->kind == BN_RP_FLOW_TCP && (bn_rp_tcp_flags(&pf) & BN_RP_TCP_SYN)) {
     /* The peer's SYN, kept until the live board answers it: a listen queue
-     * that was full drops it, and a peer sends it again. */
-    bn_rp_peer_tcp_keep_syn(lf, out, len, now);
+     * that was full drops it, and a peer sends it again; its SYN-ACK, kept
+     * until the live board's ACK: a SYN-ACK lost on the way (a scenario's
+     * loss) is sent again, as a peer's TCP does. */
+    bn_rp_peer_tcp_keep_syn(lf, out, len, (bn_rp_tcp_flags(&pf) & BN_RP_TCP_ACK) != 0, now);
   }
   if (data) {
     lf->offset += n;

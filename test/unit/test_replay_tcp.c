@@ -629,6 +629,50 @@ START_TEST(tcp_peer_data_waits_for_the_live_board_s_first_ack_however_late)
 }
 END_TEST
 
+/* The peer's segment bn_rp_live_retransmit() gives at now: its TCP flags (0: none). */
+static uint8_t again_flags(uint64_t now, uint32_t *seq)
+{
+  uint8_t out[BN_LINK_MAX_FRAME];
+  size_t len = bn_rp_live_retransmit(&live, now, out);
+  if (len == 0) {
+    return 0;
+  }
+  bn_rp_frame f;
+  ck_assert_int_lt(bn_rp_parse(out, len, &f), 0);
+  *seq = bn_rp_tcp_seq(&f);
+  return bn_rp_tcp_flags(&f);
+}
+
+START_TEST(tcp_a_lost_syn_ack_is_sent_again_and_the_flow_waits_for_the_handshake)
+{
+  bn_rp_pacer *pc = board_opened_pacer(BN_PACE_REACTIVE); /* the SYN-ACK went in, and was lost */
+  uint32_t seq = 0;
+  uint8_t synack = FRAME_TCP_SYN | FRAME_TCP_ACK;
+  bn_clock_manual_advance(BN_RP_SYNACK_RTO_NS - MS);
+  ck_assert_uint_eq(again_flags(bn_clock_now_ns(), &seq), 0);
+  bn_clock_manual_advance(MS);                             /* 1 s: a peer's TCP sends it again */
+  ck_assert_uint_eq(again_flags(bn_clock_now_ns(), &seq), synack);
+  ck_assert_uint_eq(seq, 5000);
+  /* Past the step timeout (2 s) the flow still waits: the peer keeps trying,
+   * and nothing of it goes in before the handshake is done (the board, in
+   * SYN-SENT, would reset a plain ACK). */
+  bn_clock_manual_advance(1500 * MS);
+  ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 0);
+  ck_assert(!live.flows[plan.steps[0].flow].abandoned);
+  ck_assert_uint_eq(again_flags(bn_clock_now_ns(), &seq), 0); /* its next turn is 2 s after the last */
+  live_to_80(FRAME_TCP_SYN, LIVE_B, 0, 6400);              /* the board sends its SYN again: answered at once */
+  ck_assert_uint_eq(again_flags(bn_clock_now_ns(), &seq), synack);
+  live_to_80(FRAME_TCP_ACK, LIVE_B + 1, 5001, 6400);       /* the handshake is done */
+  ck_assert_uint_eq(bn_rp_live_next_retransmit(&live), BN_CLOCK_FOREVER);
+  for (uint32_t k = 0; k < 3; k++) {
+    ck_assert_uint_eq(take_seq(pc, bn_clock_now_ns()), 5001 + 12 * k);
+  }
+  ck_assert_uint_eq(live.flows[plan.steps[0].flow].peer_retrans, 2);
+  bn_rp_pacer_free(pc);
+  bn_clock_manual_stop();
+}
+END_TEST
+
 START_TEST(tcp_a_partial_ack_after_a_retransmission_sends_the_next_hole_at_once)
 {
   bn_rp_pacer *pc = board_opened_pacer(BN_PACE_TOP);
@@ -711,6 +755,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_every_class_of_difference_is_kept_and_ignored_ones_are_notes);
   tcase_add_test(tc, tcp_a_super_frame_is_cut_at_the_captured_mss_fin_and_psh_on_the_last_piece);
   tcase_add_test(tc, tcp_an_unanswered_peer_syn_is_sent_again_and_an_answered_one_is_not);
+  tcase_add_test(tc, tcp_a_lost_syn_ack_is_sent_again_and_the_flow_waits_for_the_handshake);
   tcase_add_test(tc, pace_a_flow_that_waits_for_the_board_does_not_hold_another_back);
   tcase_add_test(tc, tcp_peer_data_waits_for_the_live_board_s_first_ack_however_late);
   tcase_add_test(tc, tcp_a_partial_ack_after_a_retransmission_sends_the_next_hole_at_once);
