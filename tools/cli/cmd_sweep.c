@@ -114,7 +114,8 @@ static const char *value_of(int argc, char **argv, int *i, const char *opt)
   if (argv[*i][n] == '=') {
     return argv[*i] + n + 1;
   }
-  if (*i + 1 >= argc || (argv[*i + 1][0] == '-' && argv[*i + 1][1] != '\0')) {
+  bool options = strcmp(opt, "--options") == 0; /* its value is options: '--pace top' */
+  if (*i + 1 >= argc || (!options && argv[*i + 1][0] == '-' && argv[*i + 1][1] != '\0')) {
     return NULL;
   }
   return argv[++*i];
