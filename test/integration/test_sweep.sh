@@ -20,6 +20,13 @@
 # 5. The JUnit XML validates (xmllint --schema) against the JUnit schema
 #    written below; --max-failures 1 stops early: cells "not run", exit 3;
 #    bad usage (a scenario glob matching nothing, a bad seed list): exit 2.
+# 6. boardnet shrink on failing cells of a 6-connection session (the 5th
+#    connection's connect watched) under a delay on every frame and SYN-ACK
+#    loss (50 faults or more): where one lost SYN-ACK is the bug, it finds
+#    that one (the 5th connection's, by its port in the recording), and its
+#    scenario alone fails the program the same way; where the bug needs two
+#    in a row (a 2.5 s threshold), it finds both; a run without a scenario
+#    is said to have nothing to shrink.
 source "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || bn_skip "no tshark"
 command -v socat >/dev/null || bn_skip "no socat"
@@ -42,7 +49,9 @@ sleep 0.3
 bn_ns timeout 60 "$T/sweep_client-generic" --tap "$BN_TAP" --ip 192.0.2.2/24 --record "$T/session.pcap" \
   -- 192.0.2.1 7 3 2 >"$T/session.log" 2>&1 || { cat "$T/session.log"; bn_fail "the session on the TAP failed"; }
 [ "$(grep -c echoed "$T/session.log")" = 3 ] || { cat "$T/session.log"; bn_fail "the session did not echo 3 times"; }
-echo "session recorded: 3 echo connections"
+bn_ns timeout 60 "$T/sweep_client-generic" --tap "$BN_TAP" --ip 192.0.2.2/24 --record "$T/session6.pcap" \
+  -- 192.0.2.1 7 6 2 >"$T/session6.log" 2>&1 || { cat "$T/session6.log"; bn_fail "the 6-connection session failed"; }
+echo "sessions recorded: 3 and 6 echo connections"
 
 cd "$T"
 SYNACK='tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)'
@@ -276,3 +285,52 @@ for bad in "--scenario nothing*.scn" "--seeds 5-1" "--seeds 1,1" "--board nosuch
   [ $rc = 2 ] || { cat bad.out; bn_fail "sweep $bad: exit $rc, not 2"; }
 done
 echo "JUnit XML valid against the schema; --max-failures 1 leaves the rest 'not run' (exit 3); bad usage exits 2"
+
+# ---- 6. shrink -----------------------------------------------------------------------------------------
+printf 'both delay 1ms\nmatch "%s" ingress loss 40%%\n' "$SYNACK" >noisy.scn
+# shrink_case NAME SECONDS: a sweep of seeds for a failing cell with 50 faults or more, shrunk; sets CELL, SEED.
+shrink_case() {
+  local name=$1 fatal=$2 rc=0
+  timeout 600 "$BN" sweep --pcap session6.pcap --program "$T/sweep_client-{board}" --board generic \
+    --scenario noisy.scn --seeds 1-40 --out "$name" -q -- 192.0.2.1 7 6 5 "$fatal" >"$name.out" 2>&1 || rc=$?
+  [ $rc = 3 ] || { cat "$name.out"; bn_fail "$name: the sweep found no failing cell (exit $rc)"; }
+  CELL=
+  for d in "$name"/fail/*/; do
+    d=${d%/}
+    # the program's bug (exit 5), not a divergence the delays made (a FIN before the last ACK: exit 3)
+    if [ "$(cat "$d/status")" = 5 ] && [ "$(grep -vc '^#' "$d/out/decisions.log")" -ge 50 ]; then CELL=$d; break; fi
+  done
+  [ -n "$CELL" ] || bn_fail "$name: no cell failing with the program's exit 5 and 50 faults or more"
+  SEED=$(cat "$CELL/seed")
+  rc=0
+  timeout 600 "$BN" shrink "$CELL" >"$name.shrink" 2>"$name.shrink.err" || rc=$?
+  [ $rc = 0 ] || { cat "$name.shrink" "$name.shrink.err"; bn_fail "$name: shrink exits $rc"; }
+  grep -q "none of them can go" "$name.shrink" || { cat "$name.shrink"; bn_fail "$name: shrink did not say its set is minimal"; }
+  # The scenario alone fails the program the same way (exit 5).
+  rc=0
+  timeout 120 "$T/sweep_client-generic" --pcap session6.pcap --clock virtual --seed "$SEED" --scenario "$CELL/shrunk.scn" \
+    -- 192.0.2.1 7 6 5 "$fatal" >alone.out 2>alone.err || rc=$?
+  [ $rc = 5 ] || { cat "$CELL/shrunk.scn" alone.err; bn_fail "$name: the shrunk scenario alone exits $rc, not 5"; }
+  # The 5th connection's port, from the run's own recording.
+  PORT=$(tshark -r "$CELL/out/record.pcap" -Y 'tcp.stream == 4 && tcp.flags.syn == 1 && tcp.flags.ack == 0' \
+           -T fields -e tcp.srcport 2>/dev/null | head -1)
+  [ -n "$PORT" ] || bn_fail "$name: no 5th connection in the run's recording"
+  AIMS=$(grep -c '^at ' "$CELL/shrunk.scn")
+  echo "$name: cell $(basename "$CELL") with $(grep -vc '^#' "$CELL/out/decisions.log") faults shrunk to $AIMS: $(grep -c '^shrink: run' "$name.shrink.err" || true) runs"
+}
+shrink_case one 0.5
+[ "$AIMS" = 1 ] || { cat "$CELL/shrunk.scn"; bn_fail "one lost SYN-ACK: shrink kept $AIMS faults, not 1"; }
+grep -q "dst port $PORT and tcp\[tcpflags\] & (tcp-syn|tcp-fin|tcp-rst) == tcp-syn\" ingress nth 1 drop" "$CELL/shrunk.scn" \
+  || { cat "$CELL/shrunk.scn"; bn_fail "shrink did not find the 5th connection's (port $PORT) first SYN-ACK"; }
+shrink_case two 2.5
+[ "$AIMS" = 2 ] || { cat "$CELL/shrunk.scn"; bn_fail "two lost SYN-ACKs: shrink kept $AIMS faults, not 2"; }
+for k in 1 2; do
+  grep -q "dst port $PORT and tcp\[tcpflags\] & (tcp-syn|tcp-fin|tcp-rst) == tcp-syn\" ingress nth $k drop" "$CELL/shrunk.scn" \
+    || { cat "$CELL/shrunk.scn"; bn_fail "shrink did not find the 5th connection's SYN-ACK number $k"; }
+done
+mkdir -p nofault && rc=0
+timeout 60 "$T/sweep_client-generic" --pcap session.pcap --clock virtual --seed 3 --artifact nofault/run --artifact-always \
+  -- 192.0.2.1 7 3 2 >/dev/null 2>&1 || true
+"$BN" shrink nofault/run >nofault.out 2>&1 || rc=$?
+[ $rc = 1 ] && grep -q "injected no fault" nofault.out || { cat nofault.out; bn_fail "shrink of a run without a scenario: exit $rc"; }
+echo "shrink: one lost SYN-ACK among 50+ faults found alone, two in a row found both; each scenario fails the program alone"

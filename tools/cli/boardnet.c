@@ -1,6 +1,6 @@
 /*
  * boardnet: the command line. Dispatches to the subcommands (run, replay,
- * rerun, sweep, check, info, boards: cli.h), prints help and version, and switches board
+ * rerun, sweep, shrink, check, info, boards: cli.h), prints help and version, and switches board
  * profile (--board) by running the boardnet-<board> binary built next to
  * this one. The command is a board program like any other: its subcommands
  * boot boards with the board library (tools/board/) and run the bundled
@@ -38,6 +38,8 @@ static const char usage[] =
   "  sweep    run a matrix of virtual-time replays (captures x scenarios x\n"
   "           seeds x boards) on every core or as shards of a cluster job,\n"
   "           and report them as a table, JSON and JUnit (boardnet sweep --help)\n"
+  "  shrink   the fewest of a failed run's injected faults that still make\n"
+  "           it fail, written as a scenario (boardnet shrink --help)\n"
   "  check    validate scenario files and print the timeline understood\n"
   "           (boardnet check --help)\n"
   "  info     print the board profile in effect: lwIP options and version\n"
@@ -118,6 +120,9 @@ int main(int argc, char **argv)
   }
   if (strcmp(cmd, "sweep") == 0) {
     return bn_cmd_sweep(argc - i, argv + i);
+  }
+  if (strcmp(cmd, "shrink") == 0) {
+    return bn_cmd_shrink(argc - i, argv + i);
   }
   if (strcmp(cmd, "check") == 0) {
     return bn_cmd_check(argc - i, argv + i);

@@ -19,6 +19,9 @@ int bn_cmd_sweep(int argc, char **argv);
 /** boardnet sweep merge DIR... --out DIR: joins the shards' results into one sweep's. */
 int bn_cmd_sweep_merge(int argc, char **argv);
 
+/** boardnet shrink DIR: the fewest of a failed run's faults that still make it fail. */
+int bn_cmd_shrink(int argc, char **argv);
+
 /** boardnet check FILE.scn...: validates scenarios and prints their timelines. */
 int bn_cmd_check(int argc, char **argv);
 
