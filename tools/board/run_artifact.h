@@ -66,6 +66,17 @@ int bn_artifact_begin(bn_artifact_options *a, struct bn_board_options *board, co
 int bn_artifact_sha256(const char *path, char hex[65]);
 
 /**
+ * The environment variable by which a caller that hashed an input already
+ * (boardnet sweep, once per capture for all its cells) hands the hash on:
+ * "SIZE MTIME_NS SHA256 PATH". It is taken only for that PATH, as given,
+ * while the file's size and modification time are still those.
+ */
+#define BN_ARTIFACT_SHA256_ENV "BOARDNET_INPUT_SHA256"
+
+/** The input capture's sha256: from BN_ARTIFACT_SHA256_ENV if it holds, else bn_artifact_sha256(). */
+int bn_artifact_input_sha256(const char *path, char hex[65]);
+
+/**
  * At the end, with the run's exit status: when it failed (any status but 0
  * and 4, incomplete) or with --artifact-always, copies the outputs the user
  * named into DIR/out/, writes DIR/status and says where the artifact is;

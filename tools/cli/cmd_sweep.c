@@ -71,6 +71,10 @@ static const char sweep_usage[] =
   "                       end those running; they are reported 'not run'\n"
   "  --cell-timeout SEC   a cell running longer than this wall time is ended\n"
   "                       and reported stalled (default 600)\n"
+  "  --no-pin             let the kernel place cells on CPUs (by default cell\n"
+  "                       slot K runs on the K-th CPU allowed: on the virtual\n"
+  "                       clock a board's threads run one at a time, and one\n"
+  "                       core keeps their hand-offs cheap)\n"
   "  -q, --quiet          no progress line\n"
   "\n"
   "A cell's id names it: [CAPTURE-]BOARD-SCENARIO[-oK]-seed-N\n"
@@ -152,6 +156,10 @@ static int parse_args(int argc, char **argv, struct sweep_args *a)
     }
     if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
       a->quiet = true;
+      continue;
+    }
+    if (strcmp(arg, "--no-pin") == 0) {
+      a->run.pin = false;
       continue;
     }
     const char *opt = NULL;
@@ -254,7 +262,7 @@ int bn_cmd_sweep(int argc, char **argv)
     fputs(sweep_usage, stdout);
     return BN_EXIT_OK;
   }
-  struct sweep_args a = { .run = { .cell_timeout_s = 600 } };
+  struct sweep_args a = { .run = { .cell_timeout_s = 600, .pin = true } };
   char self[PATH_MAX], said[256] = "";
   int rc = parse_args(argc, argv, &a);
   if (rc == 0) {

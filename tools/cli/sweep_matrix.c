@@ -3,6 +3,7 @@
 #include "sweep_matrix.h"
 #include "bn_hash.h"
 #include "exit_status.h"
+#include "run_artifact.h"
 
 #include <errno.h>
 #include <glob.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int bn_sweep_list_add(char ***list, size_t *n, const char *s)
@@ -98,6 +100,14 @@ static int add_input(bn_sweep_input **v, size_t *n, const char *path)
     return bn_fail(BN_EXIT_FAIL, "sweep: out of memory");
   }
   (*n)++;
+  struct stat st;
+  if (path != NULL && (stat(path, &st) != 0 || bn_artifact_sha256(path, in->sha256) != 0)) {
+    return bn_fail(BN_EXIT_USAGE, "sweep: %s: cannot be read", path);
+  }
+  if (path != NULL) {
+    in->size = (unsigned long long)st.st_size;
+    in->mtime_ns = (unsigned long long)st.st_mtim.tv_sec * 1000000000ull + (unsigned long long)st.st_mtim.tv_nsec;
+  }
   return 0;
 }
 

@@ -24,6 +24,8 @@
 typedef struct bn_sweep_input {
   char *path;
   char *stem;       /**< the file name without directory and extension; "none" for no scenario */
+  char sha256[65];  /**< its contents' (hashed once, when added) */
+  unsigned long long size, mtime_ns; /**< when hashed */
 } bn_sweep_input;
 
 /** A range of seeds, first..last. */

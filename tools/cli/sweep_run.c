@@ -2,9 +2,11 @@
 #define _GNU_SOURCE
 #include "sweep_run.h"
 #include "exit_status.h"
+#include "run_artifact.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <ftw.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -125,7 +127,7 @@ static int cell_argv(const bn_sweep_matrix *m, const bn_sweep_run_options *o, co
 }
 
 static int start_cell(const bn_sweep_matrix *m, const bn_sweep_run_options *o, const bn_sweep_cell *c,
-                      struct slot *s, const sigset_t *child_mask)
+                      struct slot *s, const sigset_t *child_mask, int cpu)
 {
   if (bn_sweep_result_init(&s->r, m, c) != 0) {
     return bn_fail(BN_EXIT_FAIL, "sweep: out of memory");
@@ -145,9 +147,21 @@ static int start_cell(const bn_sweep_matrix *m, const bn_sweep_run_options *o, c
   snprintf(out, sizeof(out), "%s/stdout", s->dir);
   snprintf(err, sizeof(err), "%s/stderr", s->dir);
   fflush(NULL);
+  const bn_sweep_input *in = &m->captures[c->capture];
+  char known[BN_SWEEP_ID_MAX + PATH_LEN];
+  snprintf(known, sizeof(known), "%llu %llu %s %s", in->size, in->mtime_ns, in->sha256, in->path);
   pid_t pid = fork();
   if (pid == 0) {
     sigprocmask(SIG_SETMASK, child_mask, NULL);
+    setenv(BN_ARTIFACT_SHA256_ENV, known, 1); /* hashed once for every cell */
+    if (cpu >= 0) {
+      /* One CPU per cell: on the virtual clock its threads run one at a
+       * time, and their hand-offs stay on one core. */
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      sched_setaffinity(0, sizeof(one), &one);
+    }
     int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644), fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     int fi = open("/dev/null", O_RDONLY);
     if (fo < 0 || fe < 0 || fi < 0) {
@@ -369,6 +383,16 @@ int bn_sweep_run(const bn_sweep_matrix *m, const bn_sweep_run_options *o, bn_swe
     bn_sweep_matrix_cell(m, i, &c);
     total += bn_sweep_in_shard(&c, o->shard_k, o->shard_n);
   }
+  /* The CPUs this process may use: cell slot j runs on the j-th (modulo). */
+  int cpus[CPU_SETSIZE], ncpus = 0;
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0) {
+    for (int k = 0; k < CPU_SETSIZE; k++) {
+      if (CPU_ISSET(k, &allowed)) {
+        cpus[ncpus++] = k;
+      }
+    }
+  }
   struct slot *slots = calloc(o->jobs, sizeof(*slots));
   if (slots == NULL) {
     return bn_fail(BN_EXIT_FAIL, "sweep: out of memory");
@@ -394,7 +418,7 @@ int bn_sweep_run(const bn_sweep_matrix *m, const bn_sweep_run_options *o, bn_swe
       while (slots[j].pid != 0) {
         j++;
       }
-      rc = start_cell(m, o, &c, &slots[j], &old);
+      rc = start_cell(m, o, &c, &slots[j], &old, o->pin && ncpus > 0 ? cpus[j % ncpus] : -1);
       running += rc == 0;
     }
     if (running == 0) {

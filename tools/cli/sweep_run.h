@@ -26,6 +26,7 @@ typedef struct bn_sweep_run_options {
   double time_budget_s;        /**< stop starting cells, and end those running, after this (0: none) */
   double cell_timeout_s;       /**< a cell running longer (wall time) is ended: stalled */
   bool progress_tty;           /**< a progress line rewritten in place on stderr (else a line every 10 s) */
+  bool pin;                    /**< each cell on one CPU: the slot's (its threads run one at a time) */
 } bn_sweep_run_options;
 
 /**
