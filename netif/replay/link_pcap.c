@@ -236,6 +236,12 @@ static int pcap_poll(bn_link *link, const bn_link_rx *rx, uint64_t until_ns)
         uint64_t last_inject_ns = bn_rp_pacer_last_inject(p->pacer);
         uint64_t quiet = p->last_board_ns > last_inject_ns ? p->last_board_ns : last_inject_ns;
         uint64_t end = bn_clock_add_ns(quiet, p->o.settle_ns);
+        /* A stream with a hole (the live board's segment lost on the way, a
+         * scenario's loss, comes again after its retransmission timeout) is
+         * waited for, as long as lwIP's first timeouts take. */
+        uint64_t owed = bn_rp_live_owed_until(p->live, p->o.step_timeout_ns > BN_RP_HOLE_WAIT_NS
+                                                         ? p->o.step_timeout_ns : BN_RP_HOLE_WAIT_NS);
+        end = owed > end ? owed : end;
         if (p->steps_done_ns == 0) {
           p->steps_done_ns = now;
         }

@@ -95,6 +95,7 @@ static size_t tcp_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf, ui
   if ((flags & BN_RP_TCP_SYN) && !syn_again) {
     lf->live_isn = bn_rp_tcp_seq(pf);
     lf->isn_known = true;
+    lf->live_rel_next = 0;
     uint16_t mss;
     int ws;
     bn_rp_tcp_syn_options(pf, &mss, &ws);
@@ -116,10 +117,18 @@ static size_t tcp_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf, ui
   uint32_t rel = bn_rp_tcp_seq(pf) - lf->live_isn, len = bn_rp_tcp_seq_len(pf);
   uint32_t end = rel + len;
   bool again = syn_again || (len > 0 && (int32_t)(end - lf->live_rel_end) <= 0 && !(flags & BN_RP_TCP_SYN));
+  /* In order: it carries what the peer has not had yet and starts where the
+   * peer's stream ends (a segment past a hole, one lost on the way, waits
+   * for the board to send it again from the hole, as a peer without an
+   * out-of-order queue would). */
+  bool in_order = len > 0 && (int32_t)(rel - lf->live_rel_next) <= 0 && (int32_t)(end - lf->live_rel_next) > 0;
   if (again) {
     lf->retrans++;
   } else if ((int32_t)(end - lf->live_rel_end) > 0) {
     lf->live_rel_end = end;
+  }
+  if (in_order) {
+    lf->live_rel_next = end;
   }
   if (flags & BN_RP_TCP_RST) {
     lf->resets++;
@@ -129,7 +138,10 @@ static size_t tcp_frame(bn_rp_live *l, uint32_t index, const bn_rp_frame *pf, ui
   if (pf->payload_len > lf->max_seg) {
     lf->max_seg = (uint16_t)pf->payload_len;
   }
-  if (!again) {
+  /* Compared once each, in the stream's order: a segment with sequence
+   * space when it comes in order (a retransmission that fills a hole too),
+   * a bare RST or ACK when it is new. */
+  if (len > 0 ? in_order : !again) {
     if (flags & (BN_RP_TCP_SYN | BN_RP_TCP_FIN | BN_RP_TCP_RST)) {
       /* The FIN's own place is after the payload of its segment. */
       bn_rp_compare_flags(f, lf, flags, (flags & BN_RP_TCP_FIN) ? rel + (uint32_t)pf->payload_len : rel, pf);

@@ -5,6 +5,7 @@
  * mapped to flows, and freed.
  */
 #include "replay_live.h"
+#include "bn_clock.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -130,6 +131,22 @@ void bn_rp_live_set_ignore(bn_rp_live *l, uint32_t classes)
   for (size_t i = 0; l->flows != NULL && i < l->plan->nflows; i++) {
     l->flows[i].ignore_classes = classes;
   }
+}
+
+uint64_t bn_rp_live_owed_until(const bn_rp_live *l, uint64_t wait_ns)
+{
+  uint64_t until = 0;
+  for (size_t i = 0; l->flows != NULL && i < l->plan->nflows; i++) {
+    const bn_rp_flow *f = &l->plan->flows[i];
+    const bn_rp_live_flow *lf = &l->flows[i];
+    if (f->kind != BN_RP_FLOW_TCP || !f->has_syn || !lf->started || !lf->isn_known || lf->abandoned ||
+        lf->resets > 0 || lf->not_compared || (int32_t)(lf->live_rel_next - lf->live_rel_end) >= 0) {
+      continue;
+    }
+    uint64_t t = bn_clock_add_ns(lf->last_ns, wait_ns);
+    until = t > until ? t : until;
+  }
+  return until;
 }
 
 void bn_rp_live_free(bn_rp_live *l)

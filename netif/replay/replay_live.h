@@ -61,6 +61,9 @@ typedef struct bn_rp_live_flow {
   bool isn_known;
   uint32_t live_isn;
   uint32_t live_rel_end;     /**< sequence space (relative) the live board sent */
+  uint32_t live_rel_next;    /**< of it, what the peer has in order (a segment lost on the way, a scenario's
+                                  loss, leaves a hole): the most the replay acknowledges, as a peer that
+                                  keeps no segment past a hole; the stream is compared in this order */
   uint32_t acked_rel;        /**< the most of it the replay acknowledged */
   uint32_t dhcp_xid;         /**< DHCP: the live board's transaction */
   bool dhcp_xid_known;
@@ -205,5 +208,20 @@ void bn_rp_live_free_pieces(bn_rp_live_flow *lf, size_t n);
  * board's capture can then pass where it differs by design.
  */
 void bn_rp_live_set_ignore(bn_rp_live *l, uint32_t classes);
+
+/** How long a flow with a hole is waited for after the live board last sent in it: lwIP's
+ *  retransmission timeouts from its initial 3 s, doubling (3, 6, 12 s: the same segment lost three
+ *  times in a row). */
+#define BN_RP_HOLE_WAIT_NS (15ull * 1000u * 1000u * 1000u)
+
+/**
+ * Until when the replay waits, once every step is done, for TCP streams
+ * with a hole: a connection under way (not reset, not given up on) whose
+ * board sent a segment the peer does not have in order (lost on the way, a
+ * scenario's loss), which it sends again after its retransmission timeout.
+ * Each such flow is waited for until wait_ns after it last sent.
+ * @return that time, or 0 when no stream has a hole.
+ */
+uint64_t bn_rp_live_owed_until(const bn_rp_live *l, uint64_t wait_ns);
 
 #endif /* BN_REPLAY_LIVE_H */

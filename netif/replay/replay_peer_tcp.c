@@ -51,7 +51,7 @@ static size_t ack_as_peer(const bn_rp_flow *f, bn_rp_live_flow *lf, uint8_t *out
   if (!lf->blocked || !lf->has_tmpl || !f->board_isn_known) {
     return 0;
   }
-  uint32_t target = bn_rp_seq_min(f->peer_acked_rel, lf->live_rel_end);
+  uint32_t target = bn_rp_seq_min(f->peer_acked_rel, lf->live_rel_next);
   if ((int32_t)(target - lf->acked_rel) <= 0) {
     return 0;
   }
@@ -218,7 +218,7 @@ size_t bn_rp_peer_tcp_answer(const bn_rp_flow *f, bn_rp_live_flow *lf, uint32_t 
    * what the captured peer did acknowledge: acknowledge it as that peer;
    * data sent again is acknowledged again (the ACK may have been lost). */
   if (len > 0 && lf->steps_left == 0 && lf->has_tmpl && f->board_isn_known) {
-    uint32_t target = bn_rp_seq_min(f->peer_acked_rel, lf->live_rel_end);
+    uint32_t target = bn_rp_seq_min(f->peer_acked_rel, lf->live_rel_next);
     if ((int32_t)(target - lf->acked_rel) > 0 || (again && lf->acked_rel > 0)) {
       lf->acked_rel = (int32_t)(target - lf->acked_rel) > 0 ? target : lf->acked_rel;
       return synth_ack(lf, lf->live_isn + lf->acked_rel, reply);

@@ -96,7 +96,7 @@ static void rewrite_tcp(bn_rp_live *l, const bn_rp_flow *f, bn_rp_live_flow *lf,
   }
   if ((flags & BN_RP_TCP_ACK) && lf->isn_known) {
     uint32_t delta = lf->live_isn - f->board_isn;
-    uint32_t sent = lf->live_isn + lf->live_rel_end; /* the live board's snd_max */
+    uint32_t sent = lf->live_isn + lf->live_rel_next; /* what the peer has of the live board's stream, in order */
     uint32_t ack = bn_rp_seq_min(bn_rp_tcp_ack(pf) + delta, sent);
     bn_rp_put32(tcp + 8, ack);
     uint32_t rel = ack - lf->live_isn;
