@@ -8,7 +8,9 @@
  * live board sent; checksums hold. Pure ACKs are made once the capture's run
  * out; peer data is split to fit the live board's window and sent again when
  * not acknowledged; the comparison finds an identical stream, a missing one,
- * a changed byte and other SYN options, each at the right capture frame.
+ * a changed byte and other SYN options, each at the right capture frame. A
+ * SYN-ACK or a segment of the board's lost on the way (a scenario's loss)
+ * is sent again or waited for as a peer's TCP does.
  */
 #include "bn_test.h"
 
@@ -235,6 +237,45 @@ START_TEST(tcp_acks_and_sack_shift_per_connection_across_2_32_never_past_what_wa
   ck_assert_int_eq(b->diverge, BN_RP_DIV_MISSING);
   ck_assert_uint_eq(b->diverge_number, 10); /* the captured board's echo it did not send */
   ck_assert_uint_eq(live.injected, 8);
+}
+END_TEST
+
+START_TEST(tcp_a_segment_lost_on_the_way_is_a_hole_the_peer_acknowledges_up_to_and_waits_for)
+{
+  two_connections();
+  struct injected in;
+  inject(0, &in);
+  inject(1, &in);
+  live_syn_ack(40000, LIVE_A, 1001, 1460, 65535);
+  live_syn_ack(40001, LIVE_B, 2001, 1460, 65535);
+  for (size_t i = 2; i < 6; i++) {
+    inject(i, &in);
+  }
+  /* A's echo in two segments; the first is lost on its way (an egress loss): the
+   * peer has nothing of it in order, and its ACK claims none of it. */
+  uint8_t reply[BN_LINK_MAX_FRAME];
+  ck_assert_uint_eq(live_data(40000, LIVE_A + 1 + 6, 1013, hello + 6, 6, reply), 0);
+  ck_assert_uint_eq(bn_rp_live_owed_until(&live, 1000 * MS), bn_clock_add_ns(live_flow(40000)->last_ns, 1000 * MS));
+  inject(6, &in); /* the capture's ACK of 4 bytes and SACK of 8..12: up to the hole only */
+  ck_assert_uint_eq(bn_rp_tcp_ack(&in.f), LIVE_A + 1);
+  const uint8_t *sack = in.frame + in.f.l4 + 20;
+  ck_assert_uint_eq(bn_rp_get32(sack + 4), LIVE_A + 1);
+  ck_assert_uint_eq(bn_rp_get32(sack + 8), LIVE_A + 1);
+  ck_assert_uint_eq(live_flow(40000)->stream_live, 0);
+  /* lwIP sends it all again from the hole: compared in order, the stream is the captured one. */
+  size_t n = live_data(40000, LIVE_A + 1, 1013, hello, 6, reply);
+  bn_rp_frame r;
+  ck_assert_uint_gt(n, 0); /* the capture's ACKs are used up: one in the captured peer's name, */
+  ck_assert_int_lt(bn_rp_parse(reply, n, &r), 0);
+  ck_assert_uint_eq(bn_rp_tcp_ack(&r), LIVE_A + 1 + 4); /* as far as that peer acknowledged */
+  live_data(40000, LIVE_A + 1 + 6, 1013, hello + 6, 6, reply);
+  ck_assert_uint_eq(bn_rp_live_owed_until(&live, 1000 * MS), 0);
+  inject(7, &in);
+  bn_rp_live_finish(&live);
+  const bn_rp_live_flow *a = live_flow(40000);
+  ck_assert_int_eq(a->diverge, BN_RP_SAME);
+  ck_assert_uint_eq(a->stream_matched, sizeof(hello));
+  ck_assert_uint_eq(a->retrans, 2); /* both sent again, from the hole */
 }
 END_TEST
 
@@ -756,6 +797,7 @@ Suite *bn_test_suite(void)
   tcase_add_test(tc, tcp_a_super_frame_is_cut_at_the_captured_mss_fin_and_psh_on_the_last_piece);
   tcase_add_test(tc, tcp_an_unanswered_peer_syn_is_sent_again_and_an_answered_one_is_not);
   tcase_add_test(tc, tcp_a_lost_syn_ack_is_sent_again_and_the_flow_waits_for_the_handshake);
+  tcase_add_test(tc, tcp_a_segment_lost_on_the_way_is_a_hole_the_peer_acknowledges_up_to_and_waits_for);
   tcase_add_test(tc, pace_a_flow_that_waits_for_the_board_does_not_hold_another_back);
   tcase_add_test(tc, tcp_peer_data_waits_for_the_live_board_s_first_ack_however_late);
   tcase_add_test(tc, tcp_a_partial_ack_after_a_retransmission_sends_the_next_hole_at_once);
