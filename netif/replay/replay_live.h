@@ -103,6 +103,9 @@ typedef struct bn_rp_live_flow {
   bool not_compared;         /**< a pass after the first: the board keeps its lease (DHCP, not injected either)
                                   and its ARP cache (ARP) from the first */
   bool not_reached;          /**< the replay was stopped before this flow began (bn_rp_live_finish_early()) */
+  bool hole_open;            /**< the replay ended waiting for the live board to send again what the peer
+                                  lacks (a hole: bn_rp_live_owed_until()): its stream compared as far as it
+                                  came in order, the rest not (incomplete, not missing) */
   /* the peer's data against the live board's window */
   int8_t live_ws;            /**< the live board's window-scale shift (-1: none) */
   bool board_ack_known;

@@ -62,7 +62,7 @@ static void skipped_reason(const bn_rp_plan *plan, bn_rp_outcome *o)
 void bn_rp_outcome_of(const bn_rp_plan *plan, const bn_rp_live *live, const char *stopped, bn_rp_outcome *out)
 {
   *out = (bn_rp_outcome){ .verdict = BN_RP_VERDICT_SAME };
-  size_t not_kept = 0, not_followed = 0, not_reached = 0;
+  size_t not_kept = 0, not_followed = 0, not_reached = 0, holes = 0;
   uint64_t cut_frames = 0, cut_bytes = 0;
   for (size_t i = 0; i < plan->nflows; i++) {
     const bn_rp_flow *f = &plan->flows[i];
@@ -76,6 +76,7 @@ void bn_rp_outcome_of(const bn_rp_plan *plan, const bn_rp_live *live, const char
     cut_bytes += f->cut_bytes;
     not_reached += lf->not_reached;
     not_followed += lf->abandoned && lf->diverge == BN_RP_SAME && !lf->not_reached;
+    holes += lf->hole_open;
   }
   skipped_reason(plan, out);
   if (not_kept > 0) {
@@ -86,6 +87,12 @@ void bn_rp_outcome_of(const bn_rp_plan *plan, const bn_rp_live *live, const char
     reason(out, "%" PRIu64 " frame%s cut short by the capture's snaplen, %" PRIu64 " bytes not in it: the peers' "
            "went in as zeros, the captured board's were not compared", cut_frames, cut_frames == 1 ? "" : "s",
            cut_bytes);
+  }
+  if (holes > 0) {
+    reason(out, "%zu TCP stream%s of the live board still had a hole when the replay stopped waiting (its "
+           "segments lost on the way, a scenario's loss, not sent again within %llu s): compared as far as %s "
+           "in order", holes, holes == 1 ? "" : "s", (unsigned long long)(BN_RP_HOLE_WAIT_NS / 1000000000u),
+           holes == 1 ? "it came" : "they came");
   }
   if (not_followed > 0) {
     reason(out, "%zu flow%s could not be followed to the end", not_followed, not_followed == 1 ? "" : "s");
