@@ -27,7 +27,7 @@ typedef struct bn_shrink_fault {
   uint64_t frame;          /**< an aim's frame: its number in its direction from time 0 */
   uint64_t capture;        /**< its frame in the run's recording (0: not known) */
   char action[96];         /**< an aim's action: "drop", "corrupt byte 40 bit 3" */
-  char line[400];          /**< "egress nth 17 drop", "match \"...\" ingress nth 2 drop", "link down" */
+  char line[512];          /**< "egress nth 17 drop", "match \"...\" ingress nth 2 drop", "link down" */
   char why[160];           /**< what the run did, for the report: "egress frame 17 at 1.006 s: drop loss (rule *)" */
 } bn_shrink_fault;
 

@@ -156,46 +156,63 @@ static bool read_seed(const char **p, uint64_t *out)
   return true;
 }
 
+/* The range of a seed list at *at, added to m (*more: others follow, *at on the next): 0, or an exit
+ * status (said why). */
+static int add_seed_range(bn_sweep_matrix *m, const char *list, const char **at, bool *more)
+{
+  const char *p = *at;
+  *more = false;
+  bn_sweep_seeds r;
+  if (!read_seed(&p, &r.first)) {
+    return bn_fail(BN_EXIT_USAGE, "sweep: --seeds '%s': a seed or a range (1-1000) expected at '%s'", list, p);
+  }
+  r.last = r.first;
+  if (*p == '-') {
+    p++;
+    if (!read_seed(&p, &r.last) || r.last < r.first) {
+      return bn_fail(BN_EXIT_USAGE, "sweep: --seeds '%s': a range is FIRST-LAST with LAST >= FIRST", list);
+    }
+  }
+  for (size_t i = 0; i < m->nseedranges; i++) {
+    if (r.first <= m->seeds[i].last && m->seeds[i].first <= r.last) {
+      return bn_fail(BN_EXIT_USAGE, "sweep: --seeds: seed %" PRIu64 " is given twice",
+                     r.first > m->seeds[i].first ? r.first : m->seeds[i].first);
+    }
+  }
+  uint64_t count = r.last - r.first + 1;
+  if (count == 0 || count > BN_SWEEP_CELLS_MAX || m->nseeds + count > BN_SWEEP_CELLS_MAX) {
+    return bn_fail(BN_EXIT_USAGE, "sweep: --seeds: more than %u seeds", BN_SWEEP_CELLS_MAX);
+  }
+  bn_sweep_seeds *grown = realloc(m->seeds, (m->nseedranges + 1) * sizeof(*grown));
+  if (grown == NULL) {
+    return bn_fail(BN_EXIT_FAIL, "sweep: out of memory");
+  }
+  m->seeds = grown;
+  m->seeds[m->nseedranges++] = r;
+  m->nseeds += count;
+  if (*p != '\0' && *p != ',') {
+    return bn_fail(BN_EXIT_USAGE, "sweep: --seeds '%s': ',' or the end expected at '%s'", list, p);
+  }
+  *more = *p == ',';
+  *at = p + 1;
+  return 0;
+}
+
 int bn_sweep_matrix_add_seeds(bn_sweep_matrix *m, const char *list)
 {
+  size_t ranges = m->nseedranges;
+  uint64_t seeds = m->nseeds;
   const char *p = list;
-  for (;;) {
-    bn_sweep_seeds r;
-    if (!read_seed(&p, &r.first)) {
-      return bn_fail(BN_EXIT_USAGE, "sweep: --seeds '%s': a seed or a range (1-1000) expected at '%s'", list, p);
-    }
-    r.last = r.first;
-    if (*p == '-') {
-      p++;
-      if (!read_seed(&p, &r.last) || r.last < r.first) {
-        return bn_fail(BN_EXIT_USAGE, "sweep: --seeds '%s': a range is FIRST-LAST with LAST >= FIRST", list);
-      }
-    }
-    for (size_t i = 0; i < m->nseedranges; i++) {
-      if (r.first <= m->seeds[i].last && m->seeds[i].first <= r.last) {
-        return bn_fail(BN_EXIT_USAGE, "sweep: --seeds: seed %" PRIu64 " is given twice",
-                       r.first > m->seeds[i].first ? r.first : m->seeds[i].first);
-      }
-    }
-    uint64_t count = r.last - r.first + 1;
-    if (count == 0 || count > BN_SWEEP_CELLS_MAX || m->nseeds + count > BN_SWEEP_CELLS_MAX) {
-      return bn_fail(BN_EXIT_USAGE, "sweep: --seeds: more than %u seeds", BN_SWEEP_CELLS_MAX);
-    }
-    bn_sweep_seeds *grown = realloc(m->seeds, (m->nseedranges + 1) * sizeof(*grown));
-    if (grown == NULL) {
-      return bn_fail(BN_EXIT_FAIL, "sweep: out of memory");
-    }
-    m->seeds = grown;
-    m->seeds[m->nseedranges++] = r;
-    m->nseeds += count;
-    if (*p == '\0') {
-      return 0;
-    }
-    if (*p != ',') {
-      return bn_fail(BN_EXIT_USAGE, "sweep: --seeds '%s': ',' or the end expected at '%s'", list, p);
-    }
-    p++;
+  bool more = true;
+  int rc = 0;
+  while (rc == 0 && more) {
+    rc = add_seed_range(m, list, &p, &more);
   }
+  if (rc != 0) {
+    m->nseedranges = ranges; /* nothing of a bad list stays */
+    m->nseeds = seeds;
+  }
+  return rc;
 }
 
 int bn_sweep_matrix_add_boards(bn_sweep_matrix *m, const char *list)

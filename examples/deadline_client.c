@@ -1,18 +1,22 @@
 /*
- * sweep_client: a board program made for test_sweep.sh, with a bug that
- * shows only when one particular frame is lost: it opens COUNT connections
- * to HOST PORT one after another, sends a line on each and reads its echo,
- * and treats a slow connect() of connection number WATCH as fatal (as
- * firmware with a too-tight watchdog would): when that connection's SYN-ACK
- * is lost, lwIP sends its SYN again after its initial RTO (about 3 s) and
- * the program fails. Any other loss it survives.
+ * deadline_client: a board program (boardnet/board.h) on usocket, a client
+ * with a watchdog too tight for a bad link, the kind of bug that shows once
+ * in a thousand field sessions: it opens COUNT connections to HOST PORT one
+ * after another, sends a line on each and reads its echo, and treats a
+ * connect() of connection number WATCH slower than SECONDS as fatal. When
+ * that connection's SYN-ACK is lost, the server's TCP sends it again a
+ * second later (RFC 6298's initial RTO; boardnet replay's peer does the
+ * same), and the program fails; any other loss it survives.
+ * `boardnet sweep` finds the seeds whose faults hit it, and `boardnet
+ * shrink` the one lost SYN-ACK among them (the README's sweep section;
+ * test/integration/test_sweep.sh).
  *
- *   sweep_client --tap ... -- HOST PORT COUNT WATCH [SECONDS]
- *   sweep_client --pcap CAPTURE --scenario S --seed N --clock virtual -- HOST PORT COUNT WATCH [SECONDS]
+ *   cc deadline_client.c $(pkg-config --cflags --libs boardnet) -o deadline_client
+ *   sudo ./deadline_client --tap bn0 --ip 192.0.2.2/24 --record s.pcap -- 192.0.2.1 7 3 2
+ *   ./deadline_client --pcap s.pcap --scenario synack-loss.scn --seed 2 --clock virtual -- 192.0.2.1 7 3 2
  *
- * SECONDS (default 0.5) is how slow a connect() of connection WATCH is
- * fatal: 0.5 fails on one lost SYN-ACK (the replay's peer sends it again
- * after 1 s), 2.5 only on two in a row (again after 2 s more).
+ * Arguments: HOST PORT COUNT WATCH [SECONDS] (default 0.5: one lost
+ * SYN-ACK is fatal; 2.5: only two in a row).
  * Exit status: 0 every echo came back; 5 connection WATCH took SECONDS or
  * more to connect (the bug); 6 an echo failed; 2 bad arguments.
  */
@@ -68,7 +72,7 @@ static int echo_once(const usocket_addr *peer, int k, double *connect_s)
 int board_main(int argc, char **argv)
 {
   if (argc != 5 && argc != 6) {
-    fprintf(stderr, "usage: sweep_client [board options] -- HOST PORT COUNT WATCH [SECONDS]\n");
+    fprintf(stderr, "usage: deadline_client [board options] -- HOST PORT COUNT WATCH [SECONDS]\n");
     return 2;
   }
   double fatal = argc == 6 ? atof(argv[5]) : 0.5;
@@ -82,7 +86,7 @@ int board_main(int argc, char **argv)
     printf("connection %d: connect %.3f s, %s\n", k, took, rc == 0 ? "echoed" : "failed");
     fflush(stdout);
     if (k == watch && took >= fatal) {
-      fprintf(stderr, "sweep_client: connection %d took %.3f s to connect: its SYN-ACK was lost\n", k, took);
+      fprintf(stderr, "deadline_client: connection %d took %.3f s to connect (watchdog: %.1f s)\n", k, took, fatal);
       return 5;
     }
     if (rc != 0) {
