@@ -191,15 +191,18 @@ echo "--shard auto: GitLab, Kubernetes, Slurm and GNU parallel each give shard 2
 cat >junit.xsd <<'EOF'
 <?xml version="1.0" encoding="UTF-8"?>
 <xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" elementFormDefault="qualified">
+  <xs:attributeGroup name="counts">
+    <xs:attribute name="failures" type="xs:nonNegativeInteger"/>
+    <xs:attribute name="errors" type="xs:nonNegativeInteger"/>
+    <xs:attribute name="skipped" type="xs:nonNegativeInteger"/>
+    <xs:attribute name="time" type="xs:decimal"/>
+  </xs:attributeGroup>
   <xs:element name="testsuites">
     <xs:complexType>
       <xs:sequence><xs:element ref="testsuite" minOccurs="0" maxOccurs="unbounded"/></xs:sequence>
       <xs:attribute name="name" type="xs:string"/>
       <xs:attribute name="tests" type="xs:nonNegativeInteger"/>
-      <xs:attribute name="failures" type="xs:nonNegativeInteger"/>
-      <xs:attribute name="errors" type="xs:nonNegativeInteger"/>
-      <xs:attribute name="skipped" type="xs:nonNegativeInteger"/>
-      <xs:attribute name="time" type="xs:decimal"/>
+      <xs:attributeGroup ref="counts"/>
     </xs:complexType>
   </xs:element>
   <xs:element name="testsuite">
@@ -212,10 +215,7 @@ cat >junit.xsd <<'EOF'
       </xs:sequence>
       <xs:attribute name="name" type="xs:string" use="required"/>
       <xs:attribute name="tests" type="xs:nonNegativeInteger" use="required"/>
-      <xs:attribute name="failures" type="xs:nonNegativeInteger"/>
-      <xs:attribute name="errors" type="xs:nonNegativeInteger"/>
-      <xs:attribute name="skipped" type="xs:nonNegativeInteger"/>
-      <xs:attribute name="time" type="xs:decimal"/>
+      <xs:attributeGroup ref="counts"/>
       <xs:attribute name="timestamp" type="xs:string"/>
       <xs:attribute name="hostname" type="xs:string"/>
     </xs:complexType>
