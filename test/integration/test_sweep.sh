@@ -26,7 +26,10 @@
 #    that one (the 5th connection's, by its port in the recording), and its
 #    scenario alone fails the program the same way; where the bug needs two
 #    in a row (a 2.5 s threshold), it finds both; a run without a scenario
-#    is said to have nothing to shrink.
+#    is said to have nothing to shrink, one that fails without any fault
+#    (esp32's SYN options against generic's capture) is said so (exit 4).
+# 7. --time-budget 1s over 2000 cells: the cells it did not reach are
+#    reported "not run", each saying why, never passed.
 source "$(dirname "$0")/lib.sh"
 command -v tshark >/dev/null || bn_skip "no tshark"
 command -v socat >/dev/null || bn_skip "no socat"
@@ -333,4 +336,27 @@ timeout 60 "$T/deadline_client-generic" --pcap session.pcap --clock virtual --se
   -- 192.0.2.1 7 3 2 >/dev/null 2>&1 || true
 "$BN" shrink nofault/run >nofault.out 2>&1 || rc=$?
 [ $rc = 1 ] && grep -q "injected no fault" nofault.out || { cat nofault.out; bn_fail "shrink of a run without a scenario: exit $rc"; }
-echo "shrink: one lost SYN-ACK among 50+ faults found alone, two in a row found both; each scenario fails the program alone"
+# A failure that needs no fault: esp32 against generic's capture without --ignore (its SYN options differ by design).
+rc=0
+timeout 60 "$T/deadline_client-esp32" --pcap session.pcap --clock virtual --seed 3 --scenario synack30.scn \
+  --artifact nofault/esp32 -- 192.0.2.1 7 3 2 >/dev/null 2>&1 || rc=$?
+[ $rc = 3 ] || bn_fail "esp32 on generic's capture: exit $rc, not 3 (diverged)"
+rc=0
+"$BN" shrink nofault/esp32 >esp32.shrink 2>&1 || rc=$?
+[ $rc = 4 ] && grep -q "the bug needs none of them" esp32.shrink || { cat esp32.shrink; bn_fail "a failure without faults: shrink exits $rc"; }
+echo "shrink: one lost SYN-ACK among 50+ faults found alone, two in a row found both; each scenario fails the program alone;" \
+  "a divergence that needs no fault said so (exit 4); a run without a scenario has nothing to shrink"
+
+# ---- 7. --time-budget ---------------------------------------------------------------------------------
+rc=0
+timeout 120 "$BN" sweep --pcap session.pcap --program "$T/deadline_client-{board}" --scenario synack30.scn \
+  --seeds 1-2000 -j 1 --time-budget 1s --out budget -q "${ARGS[@]}" >budget.out 2>&1 || rc=$?
+[ $rc = 3 ] || [ $rc = 4 ] || { cat budget.out; bn_fail "--time-budget: exit $rc"; }
+python3 - <<'EOF2' || bn_fail "--time-budget: the cells not run are not all said so"
+import json
+s = json.load(open("budget/summary.json"))
+t = s["totals"]
+assert t["runs"] + t["not_run"] == 2000 and t["not_run"] > 0, t
+assert all(c["message"] == "not run: the time budget (--time-budget) ran out" for c in s["cells"] if c["status"] == "not run")
+EOF2
+echo "--time-budget 1s: $(python3 -c 'import json; t = json.load(open("budget/summary.json"))["totals"]; print(t["runs"], "run,", t["not_run"], "not run, none passed")')"
