@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "artifact_run.h"
 #include "scn.h"
 #include "shrink_faults.h"
 #include "sweep_matrix.h"
@@ -233,7 +234,8 @@ START_TEST(junit_counts_and_escapes)
   char path[512];
   snprintf(path, sizeof(path), "%s/j.xml", dir);
   ck_assert_int_eq(bn_sweep_junit(&rs, path), 0);
-  char *x = bn_sweep_slurp(path);
+  size_t len;
+  char *x = bn_ar_slurp(path, &len);
   ck_assert_ptr_nonnull(x);
   ck_assert_ptr_nonnull(strstr(x, "<testsuites name=\"boardnet sweep\" tests=\"6\" failures=\"1\" errors=\"2\" "
                                   "skipped=\"2\">"));

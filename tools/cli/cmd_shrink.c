@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "artifact_run.h"
+#include "bn_hash.h"
 #include "run_artifact.h"
 #include "shrink_faults.h"
 
@@ -130,19 +131,10 @@ static int run_once(struct shrink *s, const char *scenario, struct outcome *o)
   return 0;
 }
 
-static uint64_t set_hash(const size_t *set, size_t n)
-{
-  uint64_t h = 0xcbf29ce484222325u;
-  for (size_t i = 0; i < n; i++) {
-    h = (h ^ set[i]) * 0x100000001b3u;
-  }
-  return h;
-}
-
 /* Whether the faults set[0..n) still fail the same way: 1 yes, 0 no, <0 an error or out of runs (-ERANGE). */
 static int fails(struct shrink *s, const size_t *set, size_t n)
 {
-  uint64_t h = set_hash(set, n);
+  uint64_t h = bn_hash_fnv1a64((const uint8_t *)set, n * sizeof(*set));
   for (size_t i = 0; i < s->ntried; i++) {
     if (s->tried[i].n == n && s->tried[i].hash == h) {
       return s->tried[i].fails;

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "artifact_run.h"
 #include "sweep_results.h"
 
 #include <errno.h>
@@ -57,9 +58,10 @@ static int read_part(struct part *p)
 {
   char path[PATH_MAX];
   snprintf(path, sizeof(path), "%.3000s/matrix.json", p->dir);
-  p->matrix = bn_sweep_slurp(path);
+  size_t len;
+  p->matrix = bn_ar_slurp(path, &len);
   snprintf(path, sizeof(path), "%.3000s/shard", p->dir);
-  char *shard = bn_sweep_slurp(path);
+  char *shard = bn_ar_slurp(path, &len);
   char end;
   bool ok = p->matrix != NULL && shard != NULL && sscanf(shard, "%u/%u%c", &p->k, &p->n, &end) == 3 &&
             end == '\n' && p->k >= 1 && p->k <= p->n;

@@ -221,29 +221,6 @@ int bn_sweep_results_read(bn_sweep_results *rs, const char *path, unsigned *line
   return rc;
 }
 
-char *bn_sweep_slurp(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) {
-    return NULL;
-  }
-  char *buf = NULL;
-  size_t n = 0;
-  FILE *mem = open_memstream(&buf, &n);
-  char chunk[8192];
-  size_t got;
-  while (mem != NULL && (got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-    fwrite(chunk, 1, got, mem);
-  }
-  bool bad = ferror(f) != 0;
-  fclose(f);
-  if (mem == NULL || fclose(mem) != 0 || bad) {
-    free(buf);
-    return NULL;
-  }
-  return buf;
-}
-
 /* --out DIR: created, or existing and empty. */
 int bn_sweep_out_dir(const char *dir)
 {

@@ -98,7 +98,4 @@ int bn_sweep_out_dir(const char *dir);
 /** Writes text to DIR/name. @return 0 or BN_EXIT_FAIL (said). */
 int bn_sweep_write_text(const char *dir, const char *name, const char *text);
 
-/** The whole of a small text file, NUL-terminated (free it), or NULL. */
-char *bn_sweep_slurp(const char *path);
-
 #endif /* BN_SWEEP_RESULTS_H */
