@@ -2,7 +2,8 @@
  * Reads the scenario language into a timeline (scn.h): one directive per
  * line, each token checked as it is read, every error reported as
  * "file:line:col: message" naming the token, with the directive's usage.
- * netem's words are scn_netem_words.c's, the token readers scn_reader.c's.
+ * netem's words are scn_netem_words.c's, the pool faults' scn_pool_words.c's,
+ * the token readers scn_reader.c's.
  */
 #include "scn.h"
 #include "scn_reader.h"
@@ -91,55 +92,11 @@ static int find_match(struct parser *p, const bn_scn_token *t, int *index)
 
 /* ---- the other directives ----------------------------------------------- */
 
-/* A pool's name: letters, digits and '_'. */
-static int read_pool_name(struct parser *p, const char *usage, bn_scn_step *step)
-{
-  const bn_scn_token *t;
-  int rc = bn_scn_next(p, "a pool name", usage, &t);
-  if (rc < 0) {
-    return rc;
-  }
-  size_t n = strlen(t->text);
-  bool ok = n > 0 && n < BN_SCN_POOL_NAME_MAX;
-  for (size_t i = 0; ok && i < n; i++) {
-    char c = t->text[i];
-    ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  }
-  if (!ok) {
-    return bn_scn_fail(p, t->col, usage, "'%s': not a pool name", t->text);
-  }
-  memcpy(step->pool.name, t->text, n + 1);
-  step->pool.col = t->col;
-  return 0;
-}
-
-
 static int parse_pool(struct parser *p, const bn_scn_token *t)
 {
   bool exhaust = strcmp(t->text, "pool") == 0;
-  const char *usage = exhaust ? U_POOL : U_FAIL;
   bn_scn_step *step = new_step(p, exhaust ? BN_SCN_STEP_POOL_EXHAUST : BN_SCN_STEP_POOL_FAIL);
-  if (step == NULL) {
-    return -ENOMEM;
-  }
-  int rc = read_pool_name(p, usage, step);
-  if (rc < 0) {
-    return rc;
-  }
-  if (exhaust && strcmp(step->pool.name, "heap") == 0) {
-    return bn_scn_fail(p, step->pool.col, usage, "the heap cannot be held, only failed (fail heap next N)");
-  }
-  rc = bn_scn_expect_word(p, exhaust ? "exhaust" : "next", usage);
-  if (rc < 0) {
-    return rc;
-  }
-  if (exhaust) {
-    return bn_scn_read_percent(p, "the share to hold", usage, &step->pool.share_pct);
-  }
-  uint64_t v;
-  rc = bn_scn_read_count(p, "the number of allocations to fail", usage, 1, UINT32_MAX, &v);
-  step->pool.next = (uint32_t)v;
-  return rc;
+  return step != NULL ? bn_scn_parse_pool(p, step) : -ENOMEM;
 }
 
 /* Qualifiers before the body: a direction, a match, a selector. */

@@ -4,7 +4,7 @@
  * readers of one token each (a time, a percentage, a count ...), which
  * report a bad token as "file:line:col: message" with the directive's usage.
  * scn_parse.c reads the directives and the file, scn_netem_words.c netem's
- * impairments, scn_reader.c the tokens.
+ * impairments, scn_pool_words.c the pool faults, scn_reader.c the tokens.
  */
 #ifndef BN_SCN_READER_H
 #define BN_SCN_READER_H
@@ -89,6 +89,10 @@ int bn_scn_expect_word(struct parser *p, const char *word, const char *usage);
 
 /** IMPAIRMENT...: netem's words until the end of the line, into step (scn_netem_words.c). */
 int bn_scn_parse_impair(struct parser *p, bn_scn_step *step);
+
+/** The rest of a pool fault's line into step, a POOL_EXHAUST ("pool NAME exhaust P") or POOL_FAIL
+ *  ("fail NAME next N") step (scn_pool_words.c). */
+int bn_scn_parse_pool(struct parser *p, bn_scn_step *step);
 
 /** The language's word nearest to word (a slip: 1 or 2 letters off), or NULL. */
 const char *bn_scn_nearest(const char *word);
