@@ -257,8 +257,9 @@ static int parse_args(int argc, char **argv, struct shrink *s, const char **dir,
 static int finish(struct shrink *s, const size_t *set, size_t n, const char *out, bool minimal)
 {
   char path[BN_AR_PATH_LEN + 16];
-  snprintf(path, sizeof(path), "%s", out != NULL ? out : "");
-  if (out == NULL) {
+  if (out != NULL) {
+    snprintf(path, sizeof(path), "%s", out);
+  } else {
     snprintf(path, sizeof(path), "%.2000s/shrunk.scn", s->ar->dir);
   }
   if (bn_shrink_write_scenario(&s->faults, set, n, s->ar->dir, path) != 0) {
